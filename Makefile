@@ -1,0 +1,36 @@
+# golance — see README.md. Every target works on a fresh clone.
+GO      ?= go
+BIN     ?= bin
+PKGS    := ./...
+# Fuzz time per target for `make fuzz`.
+FUZZTIME ?= 10s
+
+.PHONY: all build test unit lint bench fuzz docs demo clean
+
+all: build
+
+build:
+	@mkdir -p $(BIN)
+	$(GO) build -trimpath -o $(BIN)/ ./cmd/...
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
+	$(GO) vet $(PKGS)
+
+# test is what CI runs (.ci/run). Integration tests start the real
+# supervisord; with CI=true a missing supervisord fails them.
+test: lint
+	$(GO) test -count=1 -timeout 8m $(PKGS)
+
+bench:
+	$(GO) run ./internal/benchcmd
+
+fuzz:
+	@for target in $$($(GO) test -list '^Fuzz' ./listener | grep ^Fuzz); do \
+		echo "== $$target"; \
+		$(GO) test -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME) ./listener || exit 1; \
+	done
+
+clean:
+	rm -rf $(BIN)
