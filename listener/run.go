@@ -1,0 +1,75 @@
+package listener
+
+import (
+	"context"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// Run serves events to h on the process's standard input and output, as a
+// program named in an [eventlistener:x] section's command= does. It
+// returns nil when supervisord closes the stream or after a SIGTERM or
+// SIGINT, and an error when the stream is corrupt, so that the program
+// exits non-zero and supervisord restarts it.
+//
+// Before serving, Run protects the protocol from stray output: it keeps a
+// private duplicate of standard output for the protocol and points file
+// descriptor 1 at standard error (and descriptor 0 at /dev/null). A
+// fmt.Println in a handler, or a child process the handler runs, then
+// writes to supervisord's log of the listener's stderr instead of putting
+// the listener in the UNKNOWN state, where supervisord sends it nothing
+// until it is restarted. WithoutStdoutGuard turns this off.
+//
+// The first SIGTERM or SIGINT lets the event in hand finish and be
+// answered, then Run returns; supervisord redelivers nothing, because
+// nothing is left unanswered. A second signal also cancels the handler's
+// context.
+//
+// Run refuses to start, with ErrNotUnderSupervisord, when standard input is
+// a terminal: someone started the listener by hand and it would otherwise
+// wait silently for events that never come.
+func Run(ctx context.Context, h Handler, opts ...Option) error {
+	c := newConfig(opts)
+	if isTerminal(os.Stdin) {
+		return ErrNotUnderSupervisord
+	}
+	var in io.Reader = os.Stdin
+	var out io.Writer = os.Stdout
+	if c.guard {
+		gin, gout, err := guardStdio()
+		if err != nil {
+			return err
+		}
+		defer gin.Close()
+		defer gout.Close()
+		in, out = gin, gout
+	}
+
+	serveCtx, stopServing := context.WithCancel(ctx)
+	defer stopServing()
+	handlerCtx, stopHandlers := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopHandlers()
+	c.handlerCtx = handlerCtx
+
+	signals := make(chan os.Signal, 2)
+	signal.Notify(signals, syscall.SIGTERM, syscall.SIGINT)
+	defer signal.Stop(signals)
+	go func() {
+		for n := 0; ; n++ {
+			select {
+			case <-signals:
+				if n == 0 {
+					stopServing()
+				} else {
+					stopHandlers()
+					return
+				}
+			case <-handlerCtx.Done():
+				return
+			}
+		}
+	}()
+	return c.serve(serveCtx, in, out, h)
+}
