@@ -20,15 +20,15 @@ func TestNamespec(t *testing.T) {
 func TestMatcher(t *testing.T) {
 	type proc struct{ group, name string }
 	procs := []proc{
-		{"cat", "cat"},             // [program:cat]
-		{"web", "web_00"},          // [program:web] numprocs=2
-		{"web", "web_01"},          //
-		{"tools", "grep"},          // [group:tools] programs=grep,sed
-		{"tools", "sed"},           //
-		{"listener", "listener"},   // [eventlistener:listener]
-		{"workers", "worker_1"},    //
-		{"workers", "worker_12"},   //
-		{"cats", "cat"},            // a process named cat in another group
+		{"cat", "cat"},           // [program:cat]
+		{"web", "web_00"},        // [program:web] numprocs=2
+		{"web", "web_01"},        //
+		{"tools", "grep"},        // [group:tools] programs=grep,sed
+		{"tools", "sed"},         //
+		{"listener", "listener"}, // [eventlistener:listener]
+		{"workers", "worker_1"},  //
+		{"workers", "worker_12"}, //
+		{"cats", "cat"},          // a process named cat in another group
 	}
 	tests := []struct {
 		specs []string

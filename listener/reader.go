@@ -143,9 +143,9 @@ func (r *Reader) readCodePoints(n int) (string, error) {
 		return "", nil
 	}
 	size := r.r.Size()
-	counted := 0  // code points found so far
-	scanned := 0  // buffered bytes holding those code points, not yet discarded
-	pending := 0  // bytes of a split multi-byte sequence after scanned
+	counted := 0 // code points found so far
+	scanned := 0 // buffered bytes holding those code points, not yet discarded
+	pending := 0 // bytes of a split multi-byte sequence after scanned
 	spilled := false
 	r.big.Reset()
 	for counted < n {

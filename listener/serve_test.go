@@ -334,9 +334,15 @@ func TestServeLockstepOverPipes(t *testing.T) {
 func TestMux(t *testing.T) {
 	var calls []string
 	m := NewMux()
-	m.HandleFunc(ProcessState, func(ctx context.Context, ev Event) error { calls = append(calls, "state:"+string(ev.EventName)); return nil })
+	m.HandleFunc(ProcessState, func(ctx context.Context, ev Event) error {
+		calls = append(calls, "state:"+string(ev.EventName))
+		return nil
+	})
 	m.HandleFunc(ProcessStateExited, func(ctx context.Context, ev Event) error { calls = append(calls, "exited"); return errors.New("x") })
-	m.HandleFunc(AnyEvent, func(ctx context.Context, ev Event) error { calls = append(calls, "any:"+string(ev.EventName)); return nil })
+	m.HandleFunc(AnyEvent, func(ctx context.Context, ev Event) error {
+		calls = append(calls, "any:"+string(ev.EventName))
+		return nil
+	})
 	ctx := context.Background()
 	if err := m.HandleEvent(ctx, event(ProcessStateExited, "")); err == nil {
 		t.Error("exited handler's error lost")
