@@ -1,0 +1,187 @@
+package testharness
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"syscall"
+
+	"github.com/golance/golance/listener"
+)
+
+// Process is a handle on one process of the supervisor (a program's or a
+// listener's), for inspecting and driving it from a test.
+type Process struct {
+	s *Supervisor
+	p *proc
+}
+
+// Process returns the process named namespec ("name", or "group:name" when
+// the group's name differs), or nil if there is none.
+func (s *Supervisor) Process(namespec string) *Process {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, p, err := s.lookup(namespec)
+	if err != nil || p == nil {
+		return nil
+	}
+	return &Process{s: s, p: p}
+}
+
+// Processes returns every process, sorted by group then name, as
+// getAllProcessInfo lists them.
+func (s *Supervisor) Processes() []*Process {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []*Process
+	for _, p := range s.allProcesses(true) {
+		out = append(out, &Process{s: s, p: p})
+	}
+	return out
+}
+
+// Name returns the process name.
+func (h *Process) Name() string { return h.p.spec.name }
+
+// Group returns the name of the process's group (or pool).
+func (h *Process) Group() string { return h.p.g.name }
+
+// Namespec returns "name" or "group:name", supervisord's short form.
+func (h *Process) Namespec() string { return h.p.namespec() }
+
+// State returns the process state.
+func (h *Process) State() listener.State {
+	h.s.mu.Lock()
+	defer h.s.mu.Unlock()
+	return h.p.state
+}
+
+// PID returns the pid of the current spawn, or 0. Virtual and in-process
+// children have made-up pids above any real one.
+func (h *Process) PID() int {
+	h.s.mu.Lock()
+	defer h.s.mu.Unlock()
+	return h.p.pid
+}
+
+// ListenerState returns the listener state of a pool's process, or 0 for
+// a program or a listener never spawned.
+func (h *Process) ListenerState() ListenerState {
+	h.s.mu.Lock()
+	defer h.s.mu.Unlock()
+	if h.p.proto == nil {
+		return 0
+	}
+	return h.p.proto.state
+}
+
+// Info returns what getProcessInfo would report.
+func (h *Process) Info() ProcessInfo {
+	h.s.mu.Lock()
+	defer h.s.mu.Unlock()
+	return h.s.infoLocked(h.p)
+}
+
+// Start starts the process as supervisor.startProcess does; with wait it
+// returns once the process is RUNNING (or failed to get there). Errors are
+// *Fault values with supervisord's codes.
+func (h *Process) Start(ctx context.Context, wait bool) error {
+	_, err := h.s.call(ctx, func() (any, deferred, error) { return h.s.startProcessLocked(h.p.namespec(), wait) })
+	return err
+}
+
+// Stop stops the process as supervisor.stopProcess does; with wait it
+// returns once the process is stopped.
+func (h *Process) Stop(ctx context.Context, wait bool) error {
+	_, err := h.s.call(ctx, func() (any, deferred, error) { return h.s.stopProcessLocked(h.p.namespec(), wait) })
+	return err
+}
+
+// Signal sends sig as supervisor.signalProcess does. A real child gets a
+// real signal; virtual and in-process children die of SIGKILL, SIGTERM,
+// SIGINT, SIGQUIT and SIGHUP and only record the others (see Signals).
+func (h *Process) Signal(sig syscall.Signal) error {
+	_, err := h.s.call(context.Background(), func() (any, deferred, error) {
+		return h.s.signalProcessLocked(h.p.namespec(), fmt.Sprint(int(sig)))
+	})
+	return err
+}
+
+// Signals returns the signals the process was sent, across spawns.
+func (h *Process) Signals() []syscall.Signal {
+	h.s.mu.Lock()
+	defer h.s.mu.Unlock()
+	return slices.Clone(h.p.signals)
+}
+
+// ErrNotVirtual is returned by the methods only virtual processes support.
+var ErrNotVirtual = errors.New("testharness: only a virtual process (no Command, no Run) can be driven this way")
+
+// ErrNotRunning is returned when driving a virtual process that has no
+// current spawn.
+var ErrNotRunning = errors.New("testharness: the process is not running")
+
+// Exit makes a virtual process exit with code, as if it had been reaped:
+// RUNNING goes to EXITED (expected or not by ExitCodes), STARTING within
+// StartSecs to BACKOFF, and the autorestart policy applies.
+func (h *Process) Exit(code int) error {
+	return h.virtual(func(r *run) {
+		if !r.exitQueued {
+			r.exitQueued = true
+			h.s.pendingExits = append(h.s.pendingExits, pendingExit{r: r, st: exitStatus{code: code}})
+		}
+	})
+}
+
+// Write makes a virtual process write data to channel. For a program that
+// is output: it is logged, and becomes PROCESS_LOG or
+// PROCESS_COMMUNICATION events when configured. For a listener, stdout is
+// the protocol: Write(Stdout, []byte("READY\n")) drives its state machine
+// byte for byte, which is how the protocol tests script a listener.
+func (h *Process) Write(channel Channel, data []byte) error {
+	return h.virtual(func(r *run) {
+		p := h.p
+		if channel == Stderr {
+			p.stderrSeen.Write(data)
+			r.errOut.feed(data)
+			return
+		}
+		if p.isListener() {
+			p.onListenerOutput(data)
+			return
+		}
+		r.out.feed(data)
+	})
+}
+
+// Stdin returns what was written to a virtual process's stdin: the
+// envelopes of a listener, or sendProcessStdin data.
+func (h *Process) Stdin() []byte {
+	h.s.mu.Lock()
+	defer h.s.mu.Unlock()
+	return slices.Clone(h.p.stdinSeen.Bytes())
+}
+
+// Stderr returns everything the process wrote to stderr, across spawns.
+func (h *Process) Stderr() string {
+	h.s.mu.Lock()
+	defer h.s.mu.Unlock()
+	return h.p.stderrSeen.String()
+}
+
+func (h *Process) virtual(f func(r *run)) error {
+	h.s.mu.Lock()
+	defer h.s.mu.Unlock()
+	if h.p.kind != kindVirtual {
+		return ErrNotVirtual
+	}
+	r := h.p.run
+	if r == nil || r.exitQueued {
+		return ErrNotRunning
+	}
+	f(r)
+	h.s.mutated()
+	h.s.settle()
+	return nil
+}

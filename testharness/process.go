@@ -1,0 +1,626 @@
+package testharness
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/golance/golance/listener"
+)
+
+// procKind is how a process is backed.
+type procKind int
+
+const (
+	kindVirtual procKind = iota // driven by the test
+	kindExec                    // a real child process
+	kindFunc                    // an in-process RunFunc over real pipes
+)
+
+// proc is supervisord's Subprocess: the process state machine of
+// supervisor/process.py, plus the listener state when it is in a pool.
+type proc struct {
+	s    *Supervisor
+	g    *group
+	spec processSpec
+	kind procKind
+
+	state      listener.State
+	pid        int
+	laststart  time.Time // zero: never started
+	laststop   time.Time
+	delay      time.Time // BACKOFF retry or SIGKILL deadline
+	backoff    int
+	killing    bool
+	exitstatus *int
+	spawnerr   string
+	run        *run
+
+	proto *protocol // listener dispatcher of the current spawn
+	event *event    // the event in flight
+
+	stdoutLog, stderrLog *logFile
+	stderrSeen           bytes.Buffer // everything the process wrote to stderr, all spawns
+	stdinSeen            bytes.Buffer // everything written to a virtual process's stdin
+	signals              []syscall.Signal
+}
+
+func (p *proc) namespec() string { return listener.Namespec(p.g.name, p.spec.name) }
+
+func (p *proc) isListener() bool { return p.g.pool != nil }
+
+// changeState is Subprocess.change_state: set the state, bump the backoff
+// counter for BACKOFF, then notify PROCESS_STATE_<new> with the extra values
+// as they are at this moment.
+func (p *proc) changeState(to listener.State, expected bool) {
+	from := p.state
+	if to == from {
+		return
+	}
+	p.state = to
+	if to == listener.StateBackoff {
+		p.backoff++
+		p.delay = p.s.clock.Now().Add(time.Duration(p.backoff) * p.s.backoffUnit)
+	}
+	s := p.s
+	s.record(Record{Kind: RecordProcessState, Process: p.namespec(), Pool: p.poolName(), FromState: from, ToState: to, PID: p.pid, Serial: -1, PoolSerial: -1})
+	s.mutated()
+	s.notifyLocked(ProcessStateChange{
+		Process: p.spec.name, Group: p.g.name, From: from, To: to,
+		Tries: p.backoff, Expected: expected, PID: p.pid,
+	}.Event())
+}
+
+func (p *proc) poolName() string {
+	if p.g.pool != nil {
+		return p.g.name
+	}
+	return ""
+}
+
+// assertState mirrors Subprocess._assertInState. supervisord would crash
+// with an AssertionError; the harness records the violation instead so the
+// test can see it.
+func (p *proc) assertState(states ...listener.State) bool {
+	if slices.Contains(states, p.state) {
+		return true
+	}
+	names := make([]string, len(states))
+	for i, st := range states {
+		names[i] = st.String()
+	}
+	p.s.logf(levelCritical, "Assertion failed for %s: %s not in %s", p.spec.name, p.state, strings.Join(names, " "))
+	p.s.record(Record{Kind: RecordAssertion, Process: p.namespec(), FromState: p.state,
+		Reason: fmt.Sprintf("%s not in %s", p.state, strings.Join(names, " ")), Serial: -1, PoolSerial: -1})
+	return false
+}
+
+// spawn is Subprocess.spawn.
+func (p *proc) spawn() {
+	s := p.s
+	if p.pid != 0 {
+		s.logf(levelWarn, "process '%s' already running", p.spec.name)
+		return
+	}
+	p.killing = false
+	p.spawnerr = ""
+	p.exitstatus = nil
+	p.laststart = s.clock.Now()
+	if !p.assertState(listener.StateExited, listener.StateFatal, listener.StateBackoff, listener.StateStopped) {
+		return
+	}
+	p.changeState(listener.StateStarting, true)
+
+	if p.kind == kindExec {
+		if _, err := p.execPath(); err != nil {
+			p.recordSpawnErr(err.Error())
+			p.changeState(listener.StateBackoff, true)
+			return
+		}
+	}
+	r, err := s.startRun(p)
+	if err != nil {
+		p.recordSpawnErr(err.Error())
+		p.changeState(listener.StateBackoff, true)
+		return
+	}
+	p.run = r
+	p.pid = r.pid
+	p.spawnerr = ""
+	p.delay = p.laststart.Add(p.spec.cfg.StartSecs)
+	if p.isListener() {
+		// A new dispatcher per spawn: a respawned listener always
+		// starts ACKNOWLEDGED, with no event.
+		p.proto = newProtocol()
+		p.event = nil
+	}
+	s.logf(levelInfo, "spawned: '%s' with pid %d", p.spec.name, p.pid)
+	s.record(Record{Kind: RecordSpawned, Process: p.namespec(), Pool: p.poolName(), PID: p.pid,
+		ToListener: listenerStateIf(p.isListener()), Serial: -1, PoolSerial: -1})
+	r.begin()
+}
+
+func listenerStateIf(isListener bool) ListenerState {
+	if isListener {
+		return ListenerAcknowledged
+	}
+	return 0
+}
+
+func (p *proc) recordSpawnErr(msg string) {
+	p.spawnerr = msg
+	p.s.logf(levelInfo, "spawnerr: %s", msg)
+}
+
+// execPath resolves Command[0] the way supervisord's get_execv_args does,
+// with the same messages (they become SPAWN_ERROR, NO_FILE and
+// NOT_EXECUTABLE texts).
+func (p *proc) execPath() (string, error) {
+	prog := p.spec.cfg.Command[0]
+	var filename string
+	var st os.FileInfo
+	if strings.Contains(prog, "/") {
+		filename = prog
+		if p.spec.cfg.Dir != "" && !filepath.IsAbs(prog) {
+			filename = filepath.Join(p.spec.cfg.Dir, prog)
+		}
+		st, _ = os.Stat(filename)
+	} else {
+		for _, dir := range filepath.SplitList(p.pathEnv()) {
+			cand := filepath.Join(dir, prog)
+			if fi, err := os.Stat(cand); err == nil {
+				filename, st = cand, fi
+				break
+			}
+		}
+		if st == nil {
+			filename = prog
+		}
+	}
+	if st == nil {
+		return "", &spawnError{kind: errNotFound, msg: fmt.Sprintf("can't find command %s", pyRepr(filename))}
+	}
+	if st.IsDir() {
+		return "", &spawnError{kind: errNotExecutable, msg: fmt.Sprintf("command at %s is a directory", pyRepr(filename))}
+	}
+	if st.Mode()&0o111 == 0 {
+		return "", &spawnError{kind: errNotExecutable, msg: fmt.Sprintf("command at %s is not executable", pyRepr(filename))}
+	}
+	if err := syscall.Access(filename, 1); err != nil {
+		return "", &spawnError{kind: errNoPermission, msg: fmt.Sprintf("no permission to run command %s", pyRepr(filename))}
+	}
+	return filename, nil
+}
+
+// pathEnv is the PATH a child is resolved on: its own environment's, else
+// the harness's.
+func (p *proc) pathEnv() string {
+	for _, kv := range slices.Backward(p.spec.cfg.Env) {
+		if v, ok := strings.CutPrefix(kv, "PATH="); ok {
+			return v
+		}
+	}
+	for _, kv := range slices.Backward(p.s.env) {
+		if v, ok := strings.CutPrefix(kv, "PATH="); ok {
+			return v
+		}
+	}
+	return os.Getenv("PATH")
+}
+
+// pyRepr quotes s the way Python's repr() quotes a simple str.
+func pyRepr(s string) string {
+	if strings.Contains(s, "'") && !strings.Contains(s, `"`) {
+		return `"` + s + `"`
+	}
+	return "'" + strings.ReplaceAll(strings.ReplaceAll(s, `\`, `\\`), "'", `\'`) + "'"
+}
+
+type spawnErrorKind int
+
+const (
+	errNotFound spawnErrorKind = iota
+	errNotExecutable
+	errNoPermission
+)
+
+type spawnError struct {
+	kind spawnErrorKind
+	msg  string
+}
+
+func (e *spawnError) Error() string { return e.msg }
+
+// exitStatus is how a process ended.
+type exitStatus struct {
+	code   int            // exit code when signal == 0
+	signal syscall.Signal // terminating signal, 0 if it exited
+}
+
+// decode is supervisord's decode_wait_status: the exit status (-1 for a
+// signal) and the message it logs.
+func (st exitStatus) decode() (int, string) {
+	if st.signal != 0 {
+		return -1, "terminated by " + signalName(st.signal)
+	}
+	return st.code, fmt.Sprintf("exit status %d", st.code)
+}
+
+// finish is Subprocess.finish: the process was reaped. Its final output
+// has already been read (the harness waits for the pipes to close first,
+// as drain() does).
+func (p *proc) finish(st exitStatus) {
+	s := p.s
+	es, msg := st.decode()
+	now := s.clock.Now()
+	p.laststop = now
+	tooQuickly := false
+	if !now.Before(p.laststart) {
+		tooQuickly = now.Sub(p.laststart) < p.spec.cfg.StartSecs
+	}
+	expected := slices.Contains(p.spec.exitcodes, es)
+	s.record(Record{Kind: RecordExited, Process: p.namespec(), Pool: p.poolName(), PID: p.pid, ExitCode: es, Reason: msg, Serial: -1, PoolSerial: -1})
+
+	switch {
+	case p.killing:
+		p.killing = false
+		p.delay = time.Time{}
+		p.exitstatus = &es
+		p.assertState(listener.StateStopping)
+		p.changeState(listener.StateStopped, true)
+		s.logf(levelInfo, "stopped: %s (%s)", p.spec.name, msg)
+	case tooQuickly:
+		p.exitstatus = nil
+		p.spawnerr = "Exited too quickly (process log may have details)"
+		p.assertState(listener.StateStarting)
+		p.changeState(listener.StateBackoff, true)
+		s.logf(levelWarn, "exited: %s (%s; not expected)", p.spec.name, msg)
+	default:
+		p.delay = time.Time{}
+		p.backoff = 0
+		p.exitstatus = &es
+		if p.state == listener.StateStarting {
+			p.changeState(listener.StateRunning, true)
+		}
+		p.assertState(listener.StateRunning)
+		if expected {
+			p.changeState(listener.StateExited, true)
+			s.logf(levelInfo, "exited: %s (%s; expected)", p.spec.name, msg)
+		} else {
+			p.spawnerr = fmt.Sprintf("Bad exit code %d", es)
+			p.changeState(listener.StateExited, false)
+			s.logf(levelWarn, "exited: %s (%s; not expected)", p.spec.name, msg)
+		}
+	}
+	p.pid = 0
+	if p.run != nil {
+		p.run.closeParentEnds()
+		p.run = nil
+	}
+	if p.event != nil {
+		e := p.event
+		p.event = nil
+		s.handleRejected(p, e, "exited")
+	}
+	s.mutated()
+}
+
+// transition is Subprocess.transition: the time- and policy-driven moves.
+func (p *proc) transition() {
+	s := p.s
+	now := s.clock.Now()
+	state := p.state
+	if s.mood > moodRestarting {
+		switch {
+		case state == listener.StateExited:
+			switch p.spec.cfg.Autorestart {
+			case RestartAlways:
+				p.spawn()
+			case RestartUnexpected:
+				if p.exitstatus == nil || !slices.Contains(p.spec.exitcodes, *p.exitstatus) {
+					p.spawn()
+				}
+			}
+		case state == listener.StateStopped && p.laststart.IsZero():
+			if !p.spec.cfg.NoAutostart {
+				p.spawn()
+			}
+		case state == listener.StateBackoff:
+			if p.backoff <= p.spec.retries && !now.Before(p.delay) {
+				p.spawn()
+			}
+		}
+	}
+	if state == listener.StateStarting {
+		// supervisord requires now - laststart > startsecs; time moves
+		// continuously there, so "reached" is the same test here and keeps
+		// a frozen FakeClock with StartSecs 0 from stalling.
+		if now.Sub(p.laststart) >= p.spec.cfg.StartSecs {
+			p.delay = time.Time{}
+			p.backoff = 0
+			if p.assertState(listener.StateStarting) {
+				p.changeState(listener.StateRunning, true)
+				s.logf(levelInfo, "success: %s entered RUNNING state, process has stayed up for > than %s seconds (startsecs)", p.spec.name, formatSecs(p.spec.cfg.StartSecs))
+			}
+		}
+	}
+	if state == listener.StateBackoff {
+		if p.backoff > p.spec.retries {
+			p.giveUp()
+			s.logf(levelInfo, "gave up: %s entered FATAL state, too many start retries too quickly", p.spec.name)
+		}
+	} else if state == listener.StateStopping {
+		if !now.Before(p.delay) {
+			s.logf(levelWarn, "killing '%s' (%d) with SIGKILL", p.spec.name, p.pid)
+			p.kill(syscall.SIGKILL)
+		}
+	}
+}
+
+// nextDeadline is when transition next has something to do for this
+// process by the clock alone.
+func (p *proc) nextDeadline() (time.Time, bool) {
+	switch p.state {
+	case listener.StateStarting:
+		return p.laststart.Add(p.spec.cfg.StartSecs), true
+	case listener.StateBackoff:
+		if p.backoff <= p.spec.retries {
+			return p.delay, true
+		}
+	case listener.StateStopping:
+		return p.delay, true
+	}
+	return time.Time{}, false
+}
+
+func formatSecs(d time.Duration) string {
+	if d%time.Second == 0 {
+		return fmt.Sprint(int64(d / time.Second))
+	}
+	return fmt.Sprint(d.Seconds())
+}
+
+// giveUp is Subprocess.give_up: BACKOFF to FATAL.
+func (p *proc) giveUp() {
+	p.delay = time.Time{}
+	p.backoff = 0
+	if p.assertState(listener.StateBackoff) {
+		p.changeState(listener.StateFatal, true)
+	}
+}
+
+// stop is the administrative stop: kill with the stop signal.
+func (p *proc) stop() string {
+	return p.kill(p.stopSignal())
+}
+
+func (p *proc) stopSignal() syscall.Signal {
+	if p.spec.cfg.StopSignal != 0 {
+		return p.spec.cfg.StopSignal
+	}
+	return syscall.SIGTERM
+}
+
+func (p *proc) stopWait() time.Duration {
+	if p.spec.cfg.StopWaitSecs != 0 {
+		return p.spec.cfg.StopWaitSecs
+	}
+	return 10 * time.Second
+}
+
+// kill is Subprocess.kill: signal the process intending it to exit. It
+// returns "" on success or supervisord's error text.
+func (p *proc) kill(sig syscall.Signal) string {
+	s := p.s
+	if p.state == listener.StateBackoff {
+		s.logf(levelDebug, "Attempted to kill %s, which is in BACKOFF state.", p.spec.name)
+		p.changeState(listener.StateStopped, true)
+		return ""
+	}
+	if p.pid == 0 {
+		msg := fmt.Sprintf("attempted to kill %s with sig %s but it wasn't running", p.spec.name, signalName(sig))
+		s.logf(levelDebug, "%s", msg)
+		return msg
+	}
+	asGroup := p.spec.cfg.StopAsGroup
+	if p.state == listener.StateStopping {
+		asGroup = p.spec.cfg.KillAsGroup
+	}
+	p.killing = true
+	p.delay = s.clock.Now().Add(p.stopWait())
+	p.assertState(listener.StateRunning, listener.StateStarting, listener.StateStopping)
+	p.changeState(listener.StateStopping, true)
+	if err := p.run.signal(sig, asGroup); err != nil {
+		if errors.Is(err, syscall.ESRCH) {
+			return ""
+		}
+		msg := fmt.Sprintf("unknown problem killing %s (%d):%v", p.spec.name, p.pid, err)
+		s.logf(levelCritical, "%s", msg)
+		p.changeState(listener.StateUnknown, true)
+		p.killing = false
+		p.delay = time.Time{}
+		return msg
+	}
+	return ""
+}
+
+// signal is Subprocess.signal: send sig without intending to kill.
+func (p *proc) signal(sig syscall.Signal) string {
+	s := p.s
+	if p.pid == 0 {
+		msg := fmt.Sprintf("attempted to send %s sig %s but it wasn't running", p.spec.name, signalName(sig))
+		s.logf(levelDebug, "%s", msg)
+		return msg
+	}
+	p.assertState(listener.StateRunning, listener.StateStarting, listener.StateStopping)
+	if err := p.run.signal(sig, false); err != nil {
+		if errors.Is(err, syscall.ESRCH) {
+			return ""
+		}
+		msg := fmt.Sprintf("unknown problem sending sig %s (%d):%v", p.spec.name, p.pid, err)
+		s.logf(levelCritical, "%s", msg)
+		p.changeState(listener.StateUnknown, true)
+		return msg
+	}
+	return ""
+}
+
+// write is Subprocess.write: queue data for the process's stdin, failing
+// with EPIPE when it has no open stdin.
+func (p *proc) write(data []byte, e *event, poolSerial int64) error {
+	if p.pid == 0 || p.killing || p.run == nil {
+		return fmt.Errorf("process %s already closed: %w", p.spec.name, syscall.EPIPE)
+	}
+	if err := p.run.writeStdin(data); err != nil {
+		return err
+	}
+	rec := Record{Kind: RecordSent, Process: p.namespec(), Pool: p.poolName(), Data: data, Serial: -1, PoolSerial: -1}
+	if e != nil {
+		rec.Serial, rec.PoolSerial, rec.EventName, rec.Payload = e.serial, poolSerial, e.Type, e.Payload
+	}
+	p.s.record(rec)
+	return nil
+}
+
+// applyState records one listener state change.
+func (p *proc) applyState(a action) {
+	s := p.s
+	s.logf(levelDebug, "%s: %s -> %s", p.spec.name, a.from, a.to)
+	if a.to == ListenerUnknown {
+		s.logf(levelWarn, "%s: has entered the UNKNOWN state and will no longer receive events, this usually indicates the process violated the eventlistener protocol", p.spec.name)
+	}
+	s.record(Record{Kind: RecordListenerState, Process: p.namespec(), Pool: p.poolName(), FromListener: a.from, ToListener: a.to, Serial: -1, PoolSerial: -1})
+	s.mutated()
+}
+
+// onListenerOutput feeds bytes from a listener's stdout to its dispatcher
+// and applies what happened.
+func (p *proc) onListenerOutput(data []byte) {
+	s := p.s
+	s.record(Record{Kind: RecordReceived, Process: p.namespec(), Pool: p.poolName(), Data: bytes.Clone(data), Serial: -1, PoolSerial: -1})
+	if p.stdoutLog != nil {
+		p.stdoutLog.write(data)
+	}
+	if p.proto == nil {
+		return
+	}
+	acts := p.proto.feed(data, p.judge)
+	for _, a := range acts {
+		switch a.kind {
+		case actState:
+			p.applyState(a)
+		case actResult:
+			rec := Record{Kind: RecordResult, Process: p.namespec(), Pool: p.poolName(), Data: bytes.Clone(a.body), OK: a.verdict == verdictOK, Serial: -1, PoolSerial: -1}
+			if e := p.event; e != nil {
+				rec.Serial, rec.PoolSerial, rec.EventName, rec.Payload = e.serial, e.poolSerials[p.g.pool], e.Type, e.Payload
+			}
+			switch a.verdict {
+			case verdictOK:
+				s.logf(levelDebug, "%s: event was processed", p.spec.name)
+			case verdictRejected:
+				s.logf(levelWarn, "%s: event was rejected", p.spec.name)
+				rec.Reason = "rejected"
+			default:
+				s.logf(levelWarn, "%s: event caused an error", p.spec.name)
+				rec.Reason = "error"
+			}
+			s.record(rec)
+		case actBadLine:
+			s.logf(levelWarn, "%s: bad result line: '%s'", p.spec.name, decodeOutput(a.body))
+			rec := Record{Kind: RecordBadResultLine, Process: p.namespec(), Pool: p.poolName(), Data: a.body, Serial: -1, PoolSerial: -1}
+			if e := p.event; e != nil {
+				rec.Serial, rec.PoolSerial, rec.EventName = e.serial, e.poolSerials[p.g.pool], e.Type
+			}
+			s.record(rec)
+		case actReject:
+			if e := p.event; e != nil {
+				p.event = nil
+				reason := "rejected"
+				if p.proto.state == ListenerUnknown {
+					reason = "unknown"
+				}
+				s.handleRejected(p, e, reason)
+			}
+		case actDone:
+			p.event = nil
+		case actCrash:
+			s.logf(levelCritical, "uncaptured python exception, closing channel for %s (stdout): negative result length", p.spec.name)
+			s.record(Record{Kind: RecordDispatcherClosed, Process: p.namespec(), Pool: p.poolName(), Reason: "negative result length", Serial: -1, PoolSerial: -1})
+		}
+	}
+	s.mutated()
+}
+
+// judge applies the pool's result handler to a complete body.
+func (p *proc) judge(body []byte) verdict {
+	pl := p.g.pool
+	if pl == nil || pl.judge == nil {
+		return defaultJudge(body)
+	}
+	var ev Event
+	if p.event != nil {
+		ev = p.event.Event
+	}
+	err := pl.judge(ev, body)
+	switch {
+	case err == nil:
+		return verdictOK
+	case errors.Is(err, ErrReject):
+		return verdictRejected
+	}
+	return verdictError
+}
+
+// signalName is supervisord's signame: "SIGTERM".
+func signalName(sig syscall.Signal) string {
+	if n, ok := signalNames[sig]; ok {
+		return n
+	}
+	return fmt.Sprintf("signal %d", int(sig))
+}
+
+var signalNames = map[syscall.Signal]string{
+	syscall.SIGHUP: "SIGHUP", syscall.SIGINT: "SIGINT", syscall.SIGQUIT: "SIGQUIT", syscall.SIGILL: "SIGILL",
+	syscall.SIGTRAP: "SIGTRAP", syscall.SIGABRT: "SIGABRT", syscall.SIGBUS: "SIGBUS", syscall.SIGFPE: "SIGFPE",
+	syscall.SIGKILL: "SIGKILL", syscall.SIGUSR1: "SIGUSR1", syscall.SIGSEGV: "SIGSEGV", syscall.SIGUSR2: "SIGUSR2",
+	syscall.SIGPIPE: "SIGPIPE", syscall.SIGALRM: "SIGALRM", syscall.SIGTERM: "SIGTERM", syscall.SIGCHLD: "SIGCHLD",
+	syscall.SIGCONT: "SIGCONT", syscall.SIGSTOP: "SIGSTOP", syscall.SIGTSTP: "SIGTSTP", syscall.SIGTTIN: "SIGTTIN",
+	syscall.SIGTTOU: "SIGTTOU", syscall.SIGURG: "SIGURG", syscall.SIGXCPU: "SIGXCPU", syscall.SIGXFSZ: "SIGXFSZ",
+	syscall.SIGVTALRM: "SIGVTALRM", syscall.SIGPROF: "SIGPROF", syscall.SIGWINCH: "SIGWINCH", syscall.SIGIO: "SIGIO",
+	syscall.SIGSYS: "SIGSYS",
+}
+
+// parseSignal is supervisord's signal_number: a number or a name, with or
+// without the SIG prefix, case-insensitive.
+func parseSignal(v string) (syscall.Signal, bool) {
+	if n, ok := parsePythonInt([]byte(v)); ok {
+		sig := syscall.Signal(n)
+		_, known := signalNames[sig]
+		return sig, known
+	}
+	name := strings.ToUpper(strings.TrimSpace(v))
+	if !strings.HasPrefix(name, "SIG") {
+		name = "SIG" + name
+	}
+	for sig, n := range signalNames {
+		if n == name {
+			return sig, true
+		}
+	}
+	if name == "SIGIOT" {
+		return syscall.SIGABRT, true
+	}
+	if name == "SIGPOLL" {
+		return syscall.SIGIO, true
+	}
+	if name == "SIGCLD" {
+		return syscall.SIGCHLD, true
+	}
+	return 0, false
+}

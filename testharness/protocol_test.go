@@ -1,0 +1,292 @@
+package testharness
+
+import (
+	"slices"
+	"strings"
+	"testing"
+)
+
+// sendMark in a script stands for the pool writing an event to the
+// listener; everything else is bytes the listener writes.
+const sendMark = "<send>"
+
+type protoOutcome struct {
+	states  []ListenerState // every state changed to, in order
+	results []string        // every judged body
+	rejects int             // events handed back for rebuffering
+	done    int             // events processed
+	badLine []string
+	crashed bool
+}
+
+func runProtocol(t *testing.T, script []string) (protoOutcome, *protocol) {
+	t.Helper()
+	p := newProtocol()
+	var out protoOutcome
+	apply := func(acts []action) {
+		for _, a := range acts {
+			switch a.kind {
+			case actState:
+				out.states = append(out.states, a.to)
+			case actResult:
+				out.results = append(out.results, string(a.body))
+			case actReject:
+				out.rejects++
+			case actDone:
+				out.done++
+			case actBadLine:
+				out.badLine = append(out.badLine, string(a.body))
+			case actCrash:
+				out.crashed = true
+			}
+		}
+	}
+	for _, step := range script {
+		if step == sendMark {
+			if p.state != ListenerReady {
+				t.Fatalf("script sends an event while the listener is %s", p.state)
+			}
+			apply([]action{p.sent()})
+			continue
+		}
+		apply(p.feed([]byte(step), defaultJudge))
+	}
+	return out, p
+}
+
+const (
+	A = ListenerAcknowledged
+	R = ListenerReady
+	B = ListenerBusy
+	U = ListenerUnknown
+)
+
+func TestProtocol(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		script []string
+		want   protoOutcome
+		final  ListenerState
+	}{
+		{
+			name:   "ready then ok",
+			script: []string{"READY\n", sendMark, "RESULT 2\nOK"},
+			want:   protoOutcome{states: []ListenerState{R, B, A}, results: []string{"OK"}, done: 1},
+			final:  A,
+		},
+		{
+			name:   "READY split across writes waits for six bytes",
+			script: []string{"REA", "DY", "\n"},
+			want:   protoOutcome{states: []ListenerState{R}},
+			final:  R,
+		},
+		{
+			name:   "one byte at a time through a whole exchange",
+			script: append(append(strings.Split("READY\n", ""), sendMark), strings.Split("RESULT 2\nOKREADY\n", "")...),
+			want:   protoOutcome{states: []ListenerState{R, B, A, R}, results: []string{"OK"}, done: 1},
+			final:  R,
+		},
+		{
+			name:   "RESULT with CRLF parses because int() strips \\r",
+			script: []string{"READY\n", sendMark, "RESULT 2\r\nOK"},
+			want:   protoOutcome{states: []ListenerState{R, B, A}, results: []string{"OK"}, done: 1},
+			final:  A,
+		},
+		{
+			name:   "the RESULT prefix is never checked",
+			script: []string{"READY\n", sendMark, "XXXXXXX2\nOK"},
+			want:   protoOutcome{states: []ListenerState{R, B, A}, results: []string{"OK"}, done: 1},
+			final:  A,
+		},
+		{
+			name:   "underscores and signs follow Python int()",
+			script: []string{"READY\n", sendMark, "RESULT +0_2 \nOK"},
+			want:   protoOutcome{states: []ListenerState{R, B, A}, results: []string{"OK"}, done: 1},
+			final:  A,
+		},
+		{
+			name:   "a double underscore is a bad result line",
+			script: []string{"READY\n", sendMark, "RESULT 0__2\nOK"},
+			want:   protoOutcome{states: []ListenerState{R, B, U}, badLine: []string{"RESULT 0__2"}, rejects: 1},
+			final:  U,
+		},
+		{
+			name:   "hello is a bad result line: UNKNOWN and the event rejected",
+			script: []string{"READY\n", sendMark, "hello\n"},
+			want:   protoOutcome{states: []ListenerState{R, B, U}, badLine: []string{"hello"}, rejects: 1},
+			final:  U,
+		},
+		{
+			name:   "a line shorter than the prefix is a bad result line",
+			script: []string{"READY\n", sendMark, "OK\n"},
+			want:   protoOutcome{states: []ListenerState{R, B, U}, badLine: []string{"OK"}, rejects: 1},
+			final:  U,
+		},
+		{
+			name:   "RESULT 0 alone stalls in BUSY",
+			script: []string{"READY\n", sendMark, "RESULT 0\n"},
+			want:   protoOutcome{states: []ListenerState{R, B}},
+			final:  B,
+		},
+		{
+			name:   "RESULT 0 is judged when more output arrives: empty body rejected, then READY",
+			script: []string{"READY\n", sendMark, "RESULT 0\n", "READY\n"},
+			want:   protoOutcome{states: []ListenerState{R, B, A, R}, results: []string{""}, rejects: 1},
+			final:  R,
+		},
+		{
+			name:   "OKREADY in one write is legal",
+			script: []string{"READY\n", sendMark, "RESULT 2\nOKREADY\n"},
+			want:   protoOutcome{states: []ListenerState{R, B, A, R}, results: []string{"OK"}, done: 1},
+			final:  R,
+		},
+		{
+			name:   "the echo newline bug: OK\\n then READY\\n goes UNKNOWN",
+			script: []string{"READY\n", sendMark, "RESULT 2\nOK\n", "READY\n"},
+			want:   protoOutcome{states: []ListenerState{R, B, A, U}, results: []string{"OK"}, done: 1},
+			final:  U,
+		},
+		{
+			name:   "the body counts bytes: two bytes of é is a complete body, then it is not OK",
+			script: []string{"READY\n", sendMark, "RESULT 2\né"},
+			want:   protoOutcome{states: []ListenerState{R, B, A}, results: []string{"é"}, rejects: 1},
+			final:  A,
+		},
+		{
+			name:   "FAIL is a rejection that leaves the listener usable",
+			script: []string{"READY\n", sendMark, "RESULT 4\nFAIL", "READY\n"},
+			want:   protoOutcome{states: []ListenerState{R, B, A, R}, results: []string{"FAIL"}, rejects: 1},
+			final:  R,
+		},
+		{
+			name:   "lower-case ok is a rejection",
+			script: []string{"READY\n", sendMark, "RESULT 2\nok"},
+			want:   protoOutcome{states: []ListenerState{R, B, A}, results: []string{"ok"}, rejects: 1},
+			final:  A,
+		},
+		{
+			name:   "any byte while READY is spurious: UNKNOWN",
+			script: []string{"READY\n", "x"},
+			want:   protoOutcome{states: []ListenerState{R, U}},
+			final:  U,
+		},
+		{
+			name:   "READY twice in one write: READY then UNKNOWN",
+			script: []string{"READY\nREADY\n"},
+			want:   protoOutcome{states: []ListenerState{R, U}},
+			final:  U,
+		},
+		{
+			name:   "debug output before READY: UNKNOWN",
+			script: []string{"hello world\nREADY\n"},
+			want:   protoOutcome{states: []ListenerState{U}},
+			final:  U,
+		},
+		{
+			name:   "READY with CRLF is garbage",
+			script: []string{"READY\r\n"},
+			want:   protoOutcome{states: []ListenerState{U}},
+			final:  U,
+		},
+		{
+			name:   "UNKNOWN is terminal: READY afterwards is ignored",
+			script: []string{"READY\nX", "READY\n", "READY\n"},
+			want:   protoOutcome{states: []ListenerState{R, U}},
+			final:  U,
+		},
+		{
+			name:   "a partial body waits",
+			script: []string{"READY\n", sendMark, "RESULT 4\nFA"},
+			want:   protoOutcome{states: []ListenerState{R, B}},
+			final:  B,
+		},
+		{
+			name:   "a negative length closes the dispatcher and the listener stays BUSY",
+			script: []string{"READY\n", sendMark, "RESULT -1\nOK", "READY\n"},
+			want:   protoOutcome{states: []ListenerState{R, B}, crashed: true},
+			final:  B,
+		},
+		{
+			name:   "a negative length alone waits until more bytes arrive",
+			script: []string{"READY\n", sendMark, "RESULT -1\n"},
+			want:   protoOutcome{states: []ListenerState{R, B}},
+			final:  B,
+		},
+		{
+			name:   "a huge length waits forever",
+			script: []string{"READY\n", sendMark, "RESULT 99999999999999999999999\nOK"},
+			want:   protoOutcome{states: []ListenerState{R, B}},
+			final:  B,
+		},
+		{
+			name:   "several exchanges",
+			script: []string{"READY\n", sendMark, "RESULT 2\nOKREADY\n", sendMark, "RESULT 4\nFAILREADY\n", sendMark, "RESULT 2\nOK"},
+			want:   protoOutcome{states: []ListenerState{R, B, A, R, B, A, R, B, A}, results: []string{"OK", "FAIL", "OK"}, done: 2, rejects: 1},
+			final:  A,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, p := runProtocol(t, tt.script)
+			if !slices.Equal(got.states, tt.want.states) {
+				t.Errorf("states = %v, want %v", got.states, tt.want.states)
+			}
+			if !slices.Equal(got.results, tt.want.results) {
+				t.Errorf("results = %q, want %q", got.results, tt.want.results)
+			}
+			if !slices.Equal(got.badLine, tt.want.badLine) {
+				t.Errorf("bad lines = %q, want %q", got.badLine, tt.want.badLine)
+			}
+			if got.rejects != tt.want.rejects || got.done != tt.want.done || got.crashed != tt.want.crashed {
+				t.Errorf("rejects, done, crashed = %d, %d, %t; want %d, %d, %t",
+					got.rejects, got.done, got.crashed, tt.want.rejects, tt.want.done, tt.want.crashed)
+			}
+			if p.state != tt.final {
+				t.Errorf("final state %s, want %s", p.state, tt.final)
+			}
+		})
+	}
+}
+
+func TestProtocolCustomJudgeError(t *testing.T) {
+	t.Parallel()
+	p := newProtocol()
+	p.feed([]byte("READY\n"), defaultJudge)
+	p.sent()
+	acts := p.feed([]byte("RESULT 2\nOKREADY\n"), func([]byte) verdict { return verdictError })
+	var kinds []actionKind
+	for _, a := range acts {
+		kinds = append(kinds, a.kind)
+	}
+	want := []actionKind{actResult, actState, actReject}
+	if !slices.Equal(kinds, want) {
+		t.Fatalf("actions %v, want %v", kinds, want)
+	}
+	if p.state != ListenerUnknown {
+		t.Fatalf("a result handler error leaves the listener %s, want UNKNOWN", p.state)
+	}
+}
+
+func TestParsePythonInt(t *testing.T) {
+	t.Parallel()
+	// Each case was checked against CPython 3.11's int(bytes).
+	tests := []struct {
+		in   string
+		want int64
+		ok   bool
+	}{
+		{"2", 2, true}, {" 2\r", 2, true}, {"+2", 2, true}, {"-2", -2, true},
+		{"1_0", 10, true}, {"007", 7, true}, {"0_7", 7, true}, {"\v2\f", 2, true},
+		{"1__0", 0, false}, {"_1", 0, false}, {"1_", 0, false}, {"2\x00", 0, false},
+		{"- 2", 0, false}, {"", 0, false}, {"  ", 0, false}, {"\xa02", 0, false},
+		{"0x10", 0, false}, {"\x1c2", 0, false}, {"+", 0, false}, {"2 2", 0, false},
+		{"99999999999999999999", 1<<63 - 1, true},
+	}
+	for _, tt := range tests {
+		got, ok := parsePythonInt([]byte(tt.in))
+		if ok != tt.ok || (ok && got != tt.want) {
+			t.Errorf("parsePythonInt(%q) = %d, %t; want %d, %t", tt.in, got, ok, tt.want, tt.ok)
+		}
+	}
+}

@@ -1,0 +1,132 @@
+package testharness
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// SupervisorVersion is what the fake server reports as supervisord's
+// version: the release whose behaviour the harness reproduces.
+const SupervisorVersion = "4.2.5"
+
+// rpcServer is the fake supervisord XML-RPC endpoint on a unix socket.
+type rpcServer struct {
+	s    *Supervisor
+	dir  string
+	path string
+	ln   net.Listener
+	srv  *http.Server
+}
+
+// startRPC opens the socket and serves on it.
+func (s *Supervisor) startRPC() error {
+	// A short directory of its own: sun_path holds about 100 bytes and a
+	// test's TempDir is often longer.
+	dir, err := os.MkdirTemp("", "gsv")
+	if err != nil {
+		return err
+	}
+	path := filepath.Join(dir, "supervisor.sock")
+	ln, err := net.Listen("unix", path)
+	if err != nil {
+		_ = os.RemoveAll(dir)
+		return err
+	}
+	rs := &rpcServer{s: s, dir: dir, path: path, ln: ln}
+	rs.srv = &http.Server{Handler: rs, ReadHeaderTimeout: 10 * time.Second}
+	s.rpc = rs
+	s.serverURL = "unix://" + path
+	s.goroutine(func() { _ = rs.srv.Serve(ln) })
+	return nil
+}
+
+func (rs *rpcServer) close() {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if err := rs.srv.Shutdown(ctx); err != nil {
+		_ = rs.srv.Close()
+	}
+	_ = os.RemoveAll(rs.dir)
+}
+
+// ServerURL returns the URL children get in SUPERVISOR_SERVER_URL
+// ("unix:///tmp/.../supervisor.sock"), or "" without Config.RPC.
+func (s *Supervisor) ServerURL() string { return s.serverURL }
+
+// SocketPath returns the path of the RPC server's unix socket, or "".
+func (s *Supervisor) SocketPath() string {
+	if s.rpc == nil {
+		return ""
+	}
+	return s.rpc.path
+}
+
+// HTTPClient returns an http.Client that reaches the RPC server whatever
+// host the URL names: post to "http://localhost/RPC2".
+func (s *Supervisor) HTTPClient() *http.Client {
+	path := s.SocketPath()
+	return &http.Client{Transport: &http.Transport{
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			var d net.Dialer
+			return d.DialContext(ctx, "unix", path)
+		},
+	}}
+}
+
+// ServeHTTP answers like supervisord's HTTP server: paths outside /RPC2
+// are not found, wrong credentials get 401, anything but POST gets 400,
+// and a request that does not parse or names no method gets 400.
+func (rs *rpcServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !strings.HasPrefix(r.URL.Path, "/RPC2") {
+		http.Error(w, "Not Found", http.StatusNotFound)
+		return
+	}
+	if cfg := rs.s.cfg; cfg.Username != "" || cfg.Password != "" {
+		user, pass, ok := r.BasicAuth()
+		if !ok || subtle.ConstantTimeCompare([]byte(user), []byte(cfg.Username)) != 1 ||
+			subtle.ConstantTimeCompare([]byte(pass), []byte(cfg.Password)) != 1 {
+			w.Header().Set("WWW-Authenticate", `Basic realm="default"`)
+			http.Error(w, "Unauthorized", http.StatusUnauthorized)
+			return
+		}
+	}
+	if r.Method != http.MethodPost {
+		http.Error(w, "Bad Request", http.StatusBadRequest)
+		return
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, 64<<20))
+	if err != nil {
+		http.Error(w, "Bad Request", http.StatusBadRequest)
+		return
+	}
+	method, params, err := decodeCall(strings.NewReader(string(body)))
+	if err != nil || method == "" {
+		http.Error(w, "Bad Request", http.StatusBadRequest)
+		return
+	}
+	v, err := rs.s.callRPC(r.Context(), method, params)
+	var out []byte
+	var fault *Fault
+	switch {
+	case errors.As(err, &fault):
+		out = encodeFault(fault)
+	case err != nil:
+		http.Error(w, "Internal Server Error", http.StatusInternalServerError)
+		return
+	default:
+		if out, err = encodeResponse(v); err != nil {
+			http.Error(w, "Internal Server Error", http.StatusInternalServerError)
+			return
+		}
+	}
+	w.Header().Set("Content-Type", "text/xml")
+	_, _ = w.Write(out)
+}

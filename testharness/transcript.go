@@ -1,0 +1,313 @@
+package testharness
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/golance/golance/listener"
+)
+
+// RecordKind says what a transcript Record is about.
+type RecordKind int
+
+// The kinds of transcript records.
+const (
+	// RecordNotified: an event was raised; Accepted counts the pool
+	// acceptances (duplicates included), Serial is its global serial or
+	// -1 if nobody subscribed.
+	RecordNotified RecordKind = iota + 1
+	// RecordSent: bytes written to a process's stdin. For an event, the
+	// serials, EventName and Payload are set and Data is the envelope.
+	RecordSent
+	// RecordReceived: bytes read from a listener's stdout, as read.
+	RecordReceived
+	// RecordListenerState: a listener state change (FromListener,
+	// ToListener).
+	RecordListenerState
+	// RecordResult: a complete result; Data is the body, OK whether the
+	// pool accepted it, Reason "rejected" or "error" otherwise.
+	RecordResult
+	// RecordBadResultLine: a result line whose length was not a number;
+	// Data is the line.
+	RecordBadResultLine
+	// RecordRebuffer: a rejected (or orphaned) event was put back at the
+	// head of Pool's buffer. Process is the listener that gave it back and
+	// Reason says why: "rejected", "unknown" (a protocol violation) or
+	// "exited" (the listener died with the event).
+	RecordRebuffer
+	// RecordOverflow: Pool's buffer was full and its oldest event was
+	// discarded.
+	RecordOverflow
+	// RecordProcessState: a process state change (FromState, ToState).
+	RecordProcessState
+	// RecordSpawned: a process was spawned with PID; a listener starts in
+	// ToListener = ACKNOWLEDGED.
+	RecordSpawned
+	// RecordExited: a process was reaped; ExitCode is supervisord's exit
+	// status (-1 for a signal) and Reason its message.
+	RecordExited
+	// RecordDispatcherClosed: the listener's stdout dispatcher raised and
+	// was closed (a negative result length); it stays BUSY.
+	RecordDispatcherClosed
+	// RecordAssertion: supervisord would have failed an assertion here.
+	RecordAssertion
+)
+
+var recordKindNames = map[RecordKind]string{
+	RecordNotified: "notified", RecordSent: "sent", RecordReceived: "received",
+	RecordListenerState: "listener-state", RecordResult: "result", RecordBadResultLine: "bad-result-line",
+	RecordRebuffer: "rebuffer", RecordOverflow: "overflow", RecordProcessState: "process-state",
+	RecordSpawned: "spawned", RecordExited: "exited", RecordDispatcherClosed: "dispatcher-closed",
+	RecordAssertion: "assertion",
+}
+
+func (k RecordKind) String() string {
+	if n, ok := recordKindNames[k]; ok {
+		return n
+	}
+	return "RecordKind(" + strconv.Itoa(int(k)) + ")"
+}
+
+// Record is one entry of the transcript. Which fields are set depends on
+// Kind; Serial and PoolSerial are -1 when the record is not about an event.
+type Record struct {
+	Seq     int
+	Time    time.Time
+	Kind    RecordKind
+	Process string // namespec ("name" or "group:name")
+	Pool    string
+
+	Data []byte
+
+	FromListener, ToListener ListenerState
+	FromState, ToState       listener.State
+
+	Serial, PoolSerial int64
+	EventName          listener.EventType
+	Payload            string
+
+	OK       bool
+	Reason   string
+	Accepted int
+	PID      int
+	ExitCode int
+}
+
+// String renders r on one line, quoting bytes.
+func (r Record) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "#%d %s", r.Seq, r.Kind)
+	if r.Process != "" {
+		fmt.Fprintf(&b, " %s", r.Process)
+	}
+	if r.Pool != "" && r.Kind != RecordSent && r.Kind != RecordReceived {
+		fmt.Fprintf(&b, " pool=%s", r.Pool)
+	}
+	switch r.Kind {
+	case RecordListenerState:
+		fmt.Fprintf(&b, " %s -> %s", r.FromListener, r.ToListener)
+	case RecordProcessState:
+		fmt.Fprintf(&b, " %s -> %s", r.FromState, r.ToState)
+	case RecordSpawned:
+		fmt.Fprintf(&b, " pid=%d", r.PID)
+	case RecordExited:
+		fmt.Fprintf(&b, " pid=%d %s", r.PID, r.Reason)
+	case RecordNotified:
+		fmt.Fprintf(&b, " %s serial=%d accepted=%d", r.EventName, r.Serial, r.Accepted)
+	case RecordResult:
+		fmt.Fprintf(&b, " serial=%d body=%q ok=%t", r.Serial, r.Data, r.OK)
+	case RecordRebuffer, RecordOverflow:
+		fmt.Fprintf(&b, " %s serial=%d poolserial=%d", r.EventName, r.Serial, r.PoolSerial)
+		if r.Reason != "" {
+			fmt.Fprintf(&b, " (%s)", r.Reason)
+		}
+	case RecordSent, RecordReceived, RecordBadResultLine:
+		fmt.Fprintf(&b, " %q", r.Data)
+	default:
+		if r.Reason != "" {
+			fmt.Fprintf(&b, " %s", r.Reason)
+		}
+	}
+	return b.String()
+}
+
+// record appends r to the transcript. The caller holds s.mu.
+func (s *Supervisor) record(r Record) {
+	r.Seq = len(s.records) + 1
+	r.Time = s.clock.Now()
+	s.records = append(s.records, r)
+}
+
+// Transcript returns a snapshot of everything that happened so far.
+func (s *Supervisor) Transcript() *Transcript {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return &Transcript{records: slices.Clone(s.records)}
+}
+
+// Transcript is a snapshot of what the supervisor did and saw: every byte
+// sent to and read from each listener, every listener and process state
+// change, rebuffer, overflow, spawn and exit. Its helpers answer the usual
+// questions in one call. Process arguments are namespecs ("name", or
+// "group:name" when they differ); an empty one matches every process.
+type Transcript struct {
+	records []Record
+}
+
+// Records returns every record in order.
+func (t *Transcript) Records() []Record { return slices.Clone(t.records) }
+
+// Filter returns the records of the given kind concerning process.
+func (t *Transcript) Filter(kind RecordKind, process string) []Record {
+	var out []Record
+	for _, r := range t.records {
+		if r.Kind == kind && (process == "" || r.Process == process) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// ListenerStates returns the sequence of listener states process went
+// through: ACKNOWLEDGED at each spawn, then every state it changed to.
+func (t *Transcript) ListenerStates(process string) []ListenerState {
+	var out []ListenerState
+	for _, r := range t.records {
+		if r.Process != process {
+			continue
+		}
+		switch {
+		case r.Kind == RecordSpawned && r.ToListener != 0:
+			out = append(out, r.ToListener)
+		case r.Kind == RecordListenerState:
+			out = append(out, r.ToListener)
+		}
+	}
+	return out
+}
+
+// WentUnknown reports whether process ever entered the UNKNOWN listener
+// state (broke the protocol).
+func (t *Transcript) WentUnknown(process string) bool {
+	return slices.Contains(t.ListenerStates(process), ListenerUnknown)
+}
+
+// ProcessStates returns the process states process changed to, in order.
+func (t *Transcript) ProcessStates(process string) []listener.State {
+	var out []listener.State
+	for _, r := range t.Filter(RecordProcessState, process) {
+		out = append(out, r.ToState)
+	}
+	return out
+}
+
+// Delivery is one event written to one listener.
+type Delivery struct {
+	Process    string
+	Pool       string
+	Serial     int64
+	PoolSerial int64
+	EventName  listener.EventType
+	Payload    string
+	Envelope   []byte // the exact bytes written
+}
+
+// Deliveries returns the events written to the listeners of pool ("" for
+// all pools), in order.
+func (t *Transcript) Deliveries(pool string) []Delivery {
+	var out []Delivery
+	for _, r := range t.records {
+		if r.Kind != RecordSent || r.EventName == "" || (pool != "" && r.Pool != pool) {
+			continue
+		}
+		out = append(out, Delivery{Process: r.Process, Pool: r.Pool, Serial: r.Serial, PoolSerial: r.PoolSerial,
+			EventName: r.EventName, Payload: r.Payload, Envelope: r.Data})
+	}
+	return out
+}
+
+// Result is one complete answer from a listener.
+type Result struct {
+	Process    string
+	Pool       string
+	Serial     int64
+	PoolSerial int64
+	EventName  listener.EventType
+	Body       string
+	OK         bool // the pool accepted it as processed
+}
+
+// Results returns the results process answered ("" for all), in order.
+func (t *Transcript) Results(process string) []Result {
+	var out []Result
+	for _, r := range t.Filter(RecordResult, process) {
+		out = append(out, Result{Process: r.Process, Pool: r.Pool, Serial: r.Serial, PoolSerial: r.PoolSerial,
+			EventName: r.EventName, Body: string(r.Data), OK: r.OK})
+	}
+	return out
+}
+
+// Serials returns the global serials of the deliveries to pool ("" for
+// all), in order, duplicates and redeliveries included.
+func (t *Transcript) Serials(pool string) []int64 {
+	var out []int64
+	for _, d := range t.Deliveries(pool) {
+		out = append(out, d.Serial)
+	}
+	return out
+}
+
+// Overflows returns the global serials pool discarded on overflow, oldest
+// first ("" for all pools).
+func (t *Transcript) Overflows(pool string) []int64 {
+	var out []int64
+	for _, r := range t.records {
+		if r.Kind == RecordOverflow && (pool == "" || r.Pool == pool) {
+			out = append(out, r.Serial)
+		}
+	}
+	return out
+}
+
+// Rebuffers returns the rebuffer records of pool ("" for all pools).
+func (t *Transcript) Rebuffers(pool string) []Record {
+	var out []Record
+	for _, r := range t.records {
+		if r.Kind == RecordRebuffer && (pool == "" || r.Pool == pool) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// Received returns every byte read from process's stdout, concatenated.
+func (t *Transcript) Received(process string) []byte {
+	var out []byte
+	for _, r := range t.Filter(RecordReceived, process) {
+		out = append(out, r.Data...)
+	}
+	return out
+}
+
+// Sent returns every byte written to process's stdin, concatenated.
+func (t *Transcript) Sent(process string) []byte {
+	var out []byte
+	for _, r := range t.Filter(RecordSent, process) {
+		out = append(out, r.Data...)
+	}
+	return out
+}
+
+// String renders the whole transcript, one record per line, for test
+// failure messages.
+func (t *Transcript) String() string {
+	var b strings.Builder
+	for _, r := range t.records {
+		b.WriteString(r.String())
+		b.WriteByte('\n')
+	}
+	return b.String()
+}

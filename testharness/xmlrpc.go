@@ -1,0 +1,386 @@
+package testharness
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+)
+
+// rpcStruct is an XML-RPC struct whose members keep their order, since
+// supervisord's dicts are written in insertion order.
+type rpcStruct []rpcMember
+
+type rpcMember struct {
+	Name  string
+	Value any
+}
+
+// get returns the member named name.
+func (s rpcStruct) get(name string) (any, bool) {
+	for _, m := range s {
+		if m.Name == name {
+			return m.Value, true
+		}
+	}
+	return nil, false
+}
+
+// errBadRequest is an XML-RPC request supervisord answers with HTTP 400.
+var errBadRequest = errors.New("unmarshallable XML-RPC request")
+
+// decodeCall parses a methodCall. Like supervisord it accepts int, i4,
+// boolean, string, double, dateTime.iso8601, base64, array and struct
+// values, and a bare <value>text</value> as a string; i8 and nil are
+// accepted too. params may be missing.
+func decodeCall(r io.Reader) (method string, params []any, err error) {
+	d := xml.NewDecoder(r)
+	d.Strict = true
+	sawCall := false
+	for {
+		tok, err := d.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return "", nil, fmt.Errorf("%w: %v", errBadRequest, err)
+		}
+		se, ok := tok.(xml.StartElement)
+		if !ok {
+			continue
+		}
+		switch se.Name.Local {
+		case "methodCall":
+			sawCall = true
+		case "methodName":
+			text, err := elementText(d)
+			if err != nil {
+				return "", nil, err
+			}
+			method = strings.TrimSpace(text)
+		case "params":
+			if params, err = decodeParams(d); err != nil {
+				return "", nil, err
+			}
+		default:
+			if err := d.Skip(); err != nil {
+				return "", nil, fmt.Errorf("%w: %v", errBadRequest, err)
+			}
+		}
+	}
+	if !sawCall {
+		return "", nil, fmt.Errorf("%w: no methodCall element", errBadRequest)
+	}
+	return method, params, nil
+}
+
+// elementText returns the character data of the element just opened and
+// consumes its end.
+func elementText(d *xml.Decoder) (string, error) {
+	var b strings.Builder
+	depth := 1
+	for depth > 0 {
+		tok, err := d.Token()
+		if err != nil {
+			return "", fmt.Errorf("%w: %v", errBadRequest, err)
+		}
+		switch t := tok.(type) {
+		case xml.CharData:
+			b.Write(t)
+		case xml.StartElement:
+			depth++
+		case xml.EndElement:
+			depth--
+		}
+	}
+	return b.String(), nil
+}
+
+func decodeParams(d *xml.Decoder) ([]any, error) {
+	params := []any{}
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", errBadRequest, err)
+		}
+		switch t := tok.(type) {
+		case xml.EndElement:
+			return params, nil
+		case xml.StartElement:
+			if t.Name.Local != "param" {
+				return nil, fmt.Errorf("%w: unexpected <%s> in params", errBadRequest, t.Name.Local)
+			}
+			v, err := decodeInner(d, "value")
+			if err != nil {
+				return nil, err
+			}
+			params = append(params, v)
+		}
+	}
+}
+
+// decodeInner reads the children of the element just opened, expecting
+// one <want> child holding a value, and consumes the end.
+func decodeInner(d *xml.Decoder, want string) (any, error) {
+	var v any
+	got := false
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", errBadRequest, err)
+		}
+		switch t := tok.(type) {
+		case xml.EndElement:
+			if !got {
+				return nil, fmt.Errorf("%w: missing <%s>", errBadRequest, want)
+			}
+			return v, nil
+		case xml.StartElement:
+			if t.Name.Local != want || got {
+				return nil, fmt.Errorf("%w: unexpected <%s>", errBadRequest, t.Name.Local)
+			}
+			if v, err = decodeValue(d); err != nil {
+				return nil, err
+			}
+			got = true
+		}
+	}
+}
+
+// decodeValue reads the content of a <value> just opened.
+func decodeValue(d *xml.Decoder) (any, error) {
+	var text strings.Builder
+	var v any
+	typed := false
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", errBadRequest, err)
+		}
+		switch t := tok.(type) {
+		case xml.CharData:
+			text.Write(t)
+		case xml.EndElement:
+			if !typed {
+				return text.String(), nil
+			}
+			return v, nil
+		case xml.StartElement:
+			if typed {
+				return nil, fmt.Errorf("%w: two types in one value", errBadRequest)
+			}
+			typed = true
+			if v, err = decodeTyped(d, t.Name.Local); err != nil {
+				return nil, err
+			}
+		}
+	}
+}
+
+func decodeTyped(d *xml.Decoder, typ string) (any, error) {
+	switch typ {
+	case "array":
+		return decodeArray(d)
+	case "struct":
+		return decodeStruct(d)
+	}
+	text, err := elementText(d)
+	if err != nil {
+		return nil, err
+	}
+	switch typ {
+	case "int", "i4", "i8":
+		n, ok := parsePythonInt([]byte(text))
+		if !ok {
+			return nil, fmt.Errorf("%w: bad <%s> %q", errBadRequest, typ, text)
+		}
+		return n, nil
+	case "boolean":
+		return text == "1", nil
+	case "double":
+		f, err := strconv.ParseFloat(strings.TrimSpace(text), 64)
+		if err != nil {
+			return nil, fmt.Errorf("%w: bad <double> %q", errBadRequest, text)
+		}
+		return f, nil
+	case "base64":
+		b, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(text), ""))
+		if err != nil {
+			return nil, fmt.Errorf("%w: bad <base64>", errBadRequest)
+		}
+		return string(b), nil
+	case "nil":
+		return nil, nil
+	}
+	// string, dateTime.iso8601 and anything supervisord does not know
+	// arrive as text.
+	return text, nil
+}
+
+func decodeArray(d *xml.Decoder) (any, error) {
+	out := []any{}
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", errBadRequest, err)
+		}
+		switch t := tok.(type) {
+		case xml.EndElement:
+			if t.Name.Local == "array" {
+				return out, nil
+			}
+		case xml.StartElement:
+			switch t.Name.Local {
+			case "data":
+			case "value":
+				v, err := decodeValue(d)
+				if err != nil {
+					return nil, err
+				}
+				out = append(out, v)
+			default:
+				return nil, fmt.Errorf("%w: unexpected <%s> in array", errBadRequest, t.Name.Local)
+			}
+		}
+	}
+}
+
+func decodeStruct(d *xml.Decoder) (any, error) {
+	out := map[string]any{}
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", errBadRequest, err)
+		}
+		switch t := tok.(type) {
+		case xml.EndElement:
+			return out, nil
+		case xml.StartElement:
+			if t.Name.Local != "member" {
+				return nil, fmt.Errorf("%w: unexpected <%s> in struct", errBadRequest, t.Name.Local)
+			}
+			name, v, err := decodeMember(d)
+			if err != nil {
+				return nil, err
+			}
+			out[name] = v
+		}
+	}
+}
+
+func decodeMember(d *xml.Decoder) (string, any, error) {
+	var name string
+	var v any
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			return "", nil, fmt.Errorf("%w: %v", errBadRequest, err)
+		}
+		switch t := tok.(type) {
+		case xml.EndElement:
+			return name, v, nil
+		case xml.StartElement:
+			switch t.Name.Local {
+			case "name":
+				if name, err = elementText(d); err != nil {
+					return "", nil, err
+				}
+			case "value":
+				if v, err = decodeValue(d); err != nil {
+					return "", nil, err
+				}
+			default:
+				return "", nil, fmt.Errorf("%w: unexpected <%s> in member", errBadRequest, t.Name.Local)
+			}
+		}
+	}
+}
+
+// encodeResponse renders v as Python's xmlrpclib.dumps((v,),
+// methodresponse=True) does, byte for byte.
+func encodeResponse(v any) ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteString("<?xml version='1.0'?>\n<methodResponse>\n<params>\n<param>\n")
+	if err := encodeValue(&b, v); err != nil {
+		return nil, err
+	}
+	b.WriteString("</param>\n</params>\n</methodResponse>\n")
+	return b.Bytes(), nil
+}
+
+// encodeFault renders a fault response as xmlrpclib.dumps(Fault) does.
+func encodeFault(f *Fault) []byte {
+	var b bytes.Buffer
+	b.WriteString("<?xml version='1.0'?>\n<methodResponse>\n<fault>\n")
+	_ = encodeValue(&b, rpcStruct{{"faultCode", f.Code}, {"faultString", f.String}})
+	b.WriteString("</fault>\n</methodResponse>\n")
+	return b.Bytes()
+}
+
+var xmlEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
+
+func encodeValue(b *bytes.Buffer, v any) error {
+	switch t := v.(type) {
+	case bool:
+		if t {
+			b.WriteString("<value><boolean>1</boolean></value>\n")
+		} else {
+			b.WriteString("<value><boolean>0</boolean></value>\n")
+		}
+	case int:
+		fmt.Fprintf(b, "<value><int>%d</int></value>\n", t)
+	case int64:
+		fmt.Fprintf(b, "<value><int>%d</int></value>\n", t)
+	case float64:
+		fmt.Fprintf(b, "<value><double>%s</double></value>\n", strconv.FormatFloat(t, 'g', -1, 64))
+	case string:
+		b.WriteString("<value><string>")
+		b.WriteString(xmlEscaper.Replace(t))
+		b.WriteString("</string></value>\n")
+	case []any:
+		b.WriteString("<value><array><data>\n")
+		for _, e := range t {
+			if err := encodeValue(b, e); err != nil {
+				return err
+			}
+		}
+		b.WriteString("</data></array></value>\n")
+	case []string:
+		items := make([]any, len(t))
+		for i, s := range t {
+			items[i] = s
+		}
+		return encodeValue(b, items)
+	case []int:
+		items := make([]any, len(t))
+		for i, n := range t {
+			items[i] = n
+		}
+		return encodeValue(b, items)
+	case rpcStruct:
+		b.WriteString("<value><struct>\n")
+		for _, m := range t {
+			b.WriteString("<member>\n<name>")
+			b.WriteString(xmlEscaper.Replace(m.Name))
+			b.WriteString("</name>\n")
+			if err := encodeValue(b, m.Value); err != nil {
+				return err
+			}
+			b.WriteString("</member>\n")
+		}
+		b.WriteString("</struct></value>\n")
+	case []rpcStruct:
+		items := make([]any, len(t))
+		for i, s := range t {
+			items[i] = s
+		}
+		return encodeValue(b, items)
+	default:
+		return fmt.Errorf("testharness: cannot marshal %T to XML-RPC", v)
+	}
+	return nil
+}
