@@ -66,13 +66,13 @@ func TestRestoreControlsWalksValues(t *testing.T) {
 		s string // unexported: left alone
 	}
 	v := struct {
-		A    string
-		B    []string
-		C    map[string]any
-		D    *inner
-		E    any
-		F    [2]string
-		G    []any
+		A      string
+		B      []string
+		C      map[string]any
+		D      *inner
+		E      any
+		F      [2]string
+		G      []any
 		Hidden string `xmlrpc:"-"`
 	}{
 		A: si, B: []string{si}, C: map[string]any{"k": si, "n": []any{si}}, D: &inner{S: si, s: si},

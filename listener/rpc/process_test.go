@@ -13,15 +13,15 @@ import (
 func TestGetProcessInfo(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		fixture   string
-		name      string
-		state     listener.State
-		desc      string // prefix of Description
-		started   bool
-		stopped   bool
-		spawnErr  string
-		exit      int
-		running   bool
+		fixture  string
+		name     string
+		state    listener.State
+		desc     string // prefix of Description
+		started  bool
+		stopped  bool
+		spawnErr string
+		exit     int
+		running  bool
 	}{
 		{fixture: "getProcessInfo_running", name: "cat", state: listener.StateRunning, desc: "pid ", started: true, running: true},
 		{fixture: "getProcessInfo_notstarted", name: "sleeper", state: listener.StateStopped, desc: "Not started"},
