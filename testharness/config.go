@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"strings"
 	"syscall"
@@ -96,6 +97,14 @@ type Pool struct {
 	BufferSize int
 
 	ProcessConfig
+
+	// Handler runs each listener of the pool in-process with
+	// listener.Serve over real pipes, instead of Command or Run. Serve's
+	// logger writes to the process's stderr (see Process.Stderr) unless
+	// ServeOptions sets another.
+	Handler listener.Handler
+	// ServeOptions are passed to listener.Serve after the logger option.
+	ServeOptions []listener.Option
 
 	// ResultHandler, if set, replaces supervisord's default result handler
 	// (only the exact body "OK" means processed), like result_handler=.
@@ -338,7 +347,14 @@ func (cfg *Config) resolve() ([]groupSpec, error) {
 		if p.RedirectStderr {
 			return nil, &ConfigError{Section: section, Problem: "redirect_stderr is not allowed for event listeners: stderr output would corrupt the protocol"}
 		}
-		procs, err := expandProcesses(section, p.Name, p.Name, p.ProcessConfig, true)
+		pc := p.ProcessConfig
+		if p.Handler != nil {
+			if pc.Command != nil || pc.Run != nil {
+				return nil, &ConfigError{Section: section, Problem: "set one of Handler, Command or Run, not several"}
+			}
+			pc.Run = serveFunc(p.Handler, p.ServeOptions)
+		}
+		procs, err := expandProcesses(section, p.Name, p.Name, pc, true)
 		if err != nil {
 			return nil, err
 		}
@@ -442,4 +458,12 @@ func shellJoin(argv []string) string {
 		parts[i] = "'" + strings.ReplaceAll(a, "'", `'"'"'`) + "'"
 	}
 	return strings.Join(parts, " ")
+}
+
+// serveFunc runs h with listener.Serve as an in-process child.
+func serveFunc(h listener.Handler, opts []listener.Option) RunFunc {
+	return func(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer) error {
+		all := append([]listener.Option{listener.WithLogger(slog.New(slog.NewTextHandler(stderr, nil)))}, opts...)
+		return listener.Serve(ctx, stdin, stdout, h, all...)
+	}
 }
