@@ -16,9 +16,10 @@ type Sender interface {
 }
 
 // DefaultRetryPolicy is the retry policy plugins use unless told otherwise:
-// up to one minute in all, waiting 1s, 2s, 4s... (at most 15s) between
-// attempts. A listener handling an event is blocked meanwhile and
-// supervisord buffers further events, so the budget stays short.
+// up to one minute in all, waiting about 1s, 2s, 4s... (at most 15s, less
+// random jitter) between attempts. A listener handling an event is blocked
+// meanwhile and supervisord buffers further events, so the budget stays
+// short.
 func DefaultRetryPolicy() retry.Policy {
 	return retry.Policy{MaxElapsed: time.Minute, Initial: time.Second, Max: 15 * time.Second}
 }

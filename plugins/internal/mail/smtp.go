@@ -60,7 +60,7 @@ type SMTPConfig struct {
 //
 // Credentials are only ever sent over TLS, except to a server on the
 // loopback interface (localhost, 127.0.0.0/8, ::1), where nobody can
-// listen in; this is net/smtp's rule too.
+// listen in; net/smtp's PlainAuth has the same rule.
 type SMTP struct {
 	cfg      SMTPConfig
 	host     string // host name or IP, as in the certificate
