@@ -5,7 +5,9 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -185,9 +187,17 @@ func TestSendmailLeftoverChildDoesNotBlock(t *testing.T) {
 	t.Parallel()
 	// Like a sendmail that forks its delivery into the background while
 	// keeping our pipes open: success is exit status 0, not closed pipes.
-	prog := script(t, "cat >/dev/null; sleep 30 & exit 0")
+	pidFile := filepath.Join(t.TempDir(), "pid")
+	prog := script(t, "cat >/dev/null; sleep 30 & echo $! > "+pidFile+"; exit 0")
 	s := newSendmail(t, prog)
-	if err := s.Send(context.Background(), testMessage()); err != nil {
+	err := s.Send(context.Background(), testMessage())
+	// Do not leave the child behind once the test is over.
+	if pid, rerr := os.ReadFile(pidFile); rerr == nil {
+		if n, cerr := strconv.Atoi(strings.TrimSpace(string(pid))); cerr == nil {
+			_ = syscall.Kill(n, syscall.SIGKILL)
+		}
+	}
+	if err != nil {
 		t.Fatalf("Send: %v", err)
 	}
 }
