@@ -138,6 +138,10 @@ func (r *Reader) readBytes(n int) (string, error) {
 // sequence, only one more byte is.
 //
 // Payloads that fit the buffer are scanned in place and copied once.
+//
+// supervisord always sends valid UTF-8 (it replaces undecodable output with
+// the text "Undecodable: b'...'"). Should invalid bytes arrive anyway, each
+// counts as one code point, as utf8.DecodeRune reads them.
 func (r *Reader) readCodePoints(n int) (string, error) {
 	if n == 0 {
 		return "", nil

@@ -166,8 +166,10 @@ type session struct {
 // handle runs the handler for ev and returns the result body to send.
 func (s *session) handle(ev Event) []byte {
 	if s.seen != nil && s.seen.contains(ev.Serial) {
-		s.logger.Debug("acknowledging a repeated delivery without handling it",
-			"serial", ev.Serial, "event", string(ev.EventName), "pool", ev.Pool)
+		if s.logger.Enabled(s.hctx, slog.LevelDebug) {
+			s.logger.Debug("acknowledging a repeated delivery without handling it",
+				"serial", ev.Serial, "event", string(ev.EventName), "pool", ev.Pool)
+		}
 		return okBody
 	}
 	err := s.call(ev)
