@@ -1,0 +1,63 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/spf13/cobra"
+)
+
+func newCmd(run func(*cobra.Command, []string) error) *cobra.Command {
+	var n int
+	cmd := Setup(&cobra.Command{Use: "demo", Short: "a demo listener", RunE: run})
+	cmd.Flags().IntVarP(&n, "count", "c", 1, "how many")
+	return cmd
+}
+
+func run(t *testing.T, cmd *cobra.Command, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = Execute(context.Background(), cmd, args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestHelpGoesToStderr(t *testing.T) {
+	code, stdout, stderr := run(t, newCmd(func(*cobra.Command, []string) error { return nil }), "--help")
+	if code != ExitOK || stdout != "" || !strings.Contains(stderr, "a demo listener") || !strings.Contains(stderr, "--count") {
+		t.Fatalf("code=%d stdout=%q stderr=%q", code, stdout, stderr)
+	}
+}
+
+func TestBadFlagIsOneLineOnStderr(t *testing.T) {
+	for _, args := range [][]string{{"--nope"}, {"-c", "many"}, {"stray"}} {
+		code, stdout, stderr := run(t, newCmd(func(*cobra.Command, []string) error { return nil }), args...)
+		if code != ExitUsage || stdout != "" || strings.Count(stderr, "\n") != 1 || !strings.HasPrefix(stderr, "demo: ") ||
+			!strings.Contains(stderr, "(see demo --help)") {
+			t.Errorf("%v: code=%d stdout=%q stderr=%q", args, code, stdout, stderr)
+		}
+	}
+}
+
+func TestRuntimeErrorAndUsagef(t *testing.T) {
+	code, _, stderr := run(t, newCmd(func(*cobra.Command, []string) error { return errors.New("mail server said no\ntwice") }))
+	if code != ExitError || stderr != "demo: mail server said no twice\n" {
+		t.Fatalf("code=%d stderr=%q", code, stderr)
+	}
+	code, _, stderr = run(t, newCmd(func(*cobra.Command, []string) error { return Usagef("missing -m/--email: give a recipient") }))
+	if code != ExitUsage || stderr != "demo: missing -m/--email: give a recipient (see demo --help)\n" {
+		t.Fatalf("code=%d stderr=%q", code, stderr)
+	}
+}
+
+func TestVersion(t *testing.T) {
+	code, stdout, stderr := run(t, newCmd(func(*cobra.Command, []string) error { return nil }), "--version")
+	if code != ExitOK || stderr != "" || !strings.HasPrefix(stdout, "demo ") || strings.TrimSpace(stdout) == "demo" {
+		t.Fatalf("code=%d stdout=%q stderr=%q", code, stdout, stderr)
+	}
+	if Version() == "" {
+		t.Fatal("empty version")
+	}
+}
