@@ -185,6 +185,11 @@ type ProcessConfig struct {
 	// becomes a PROCESS_COMMUNICATION event keeping the last this many bytes.
 	StdoutCaptureMaxBytes, StderrCaptureMaxBytes int
 
+	// StdoutLogfile and StderrLogfile are stdout_logfile= and
+	// stderr_logfile=: "" (or AUTO) is a file in Config.Dir, NONE is no log
+	// (the read methods then fault with NO_FILE), anything else a path.
+	StdoutLogfile, StderrLogfile string
+
 	// ServerURL overrides SUPERVISOR_SERVER_URL for this process.
 	ServerURL string
 }

@@ -26,11 +26,18 @@ type ProcessResult struct {
 	Description string
 }
 
+// pollInterval is how often supervisord polls the deferred group calls
+// (their delay of 0.05s). Processes that finish within one interval are
+// reported in list order, as supervisord reports them.
+const pollInterval = 50 * time.Millisecond
+
 // complete waits for a deferred call to finish. It is called without s.mu.
 func (s *Supervisor) complete(ctx context.Context, v any, d deferred, err error) (any, error) {
 	if err != nil || d == nil {
 		return v, err
 	}
+	tick := time.NewTicker(pollInterval)
+	defer tick.Stop()
 	for {
 		s.mu.Lock()
 		v, done, err := d()
@@ -41,6 +48,7 @@ func (s *Supervisor) complete(ctx context.Context, v any, d deferred, err error)
 		}
 		select {
 		case <-ch:
+		case <-tick.C:
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		}
@@ -337,7 +345,12 @@ func (s *Supervisor) allFunc(procs []*proc, pred func(*proc) bool, fn func(name 
 	if len(waiting) == 0 {
 		return results, nil, nil
 	}
+	var lastPoll time.Time
 	return nil, func() (any, bool, error) {
+		if time.Since(lastPoll) < pollInterval {
+			return nil, false, nil
+		}
+		lastPoll = time.Now()
 		kept := waiting[:0]
 		for _, w := range waiting {
 			_, done, err := w.d()

@@ -624,3 +624,12 @@ func parseSignal(v string) (syscall.Signal, bool) {
 	}
 	return 0, false
 }
+
+func (p *proc) closeLogs() {
+	if p.stdoutLog != nil {
+		p.stdoutLog.close()
+	}
+	if p.stderrLog != nil {
+		p.stderrLog.close()
+	}
+}

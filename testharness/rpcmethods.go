@@ -67,20 +67,32 @@ func init() {
 	}
 	readLog := func(ch Channel) func(*Supervisor, context.Context, []any) (any, error) {
 		return simple(3, 3, func(s *Supervisor, args []any) (any, error) {
-			p, offset, length, err := s.logArgs(args)
+			p, err := s.logProcess(args[0])
 			if err != nil {
 				return nil, err
 			}
-			return readLogFile(p.logPath(ch), offset, length)
+			return readLogFile(p.logPath(ch), args[1], args[2])
 		})
 	}
 	tailLog := func(ch Channel) func(*Supervisor, context.Context, []any) (any, error) {
 		return simple(3, 3, func(s *Supervisor, args []any) (any, error) {
-			p, offset, length, err := s.logArgs(args)
+			p, err := s.logProcess(args[0])
 			if err != nil {
 				return nil, err
 			}
-			data, next, overflow := tailLogFile(p.logPath(ch), offset, length)
+			path := p.logPath(ch)
+			if path == "" || !fileExists(path) {
+				return []any{"", 0, false}, nil
+			}
+			offset, err := intArg(args[1])
+			if err != nil {
+				return nil, err
+			}
+			length, err := intArg(args[2])
+			if err != nil {
+				return nil, err
+			}
+			data, next, overflow := tailLogFile(path, offset, length)
 			return []any{data, next, overflow}, nil
 		})
 	}
@@ -97,15 +109,7 @@ func init() {
 		"supervisor.getPID": {fn: simple(0, 0, func(*Supervisor, []any) (any, error) { return os.Getpid(), nil }),
 			signature: []string{"int"}, help: "Return the pid of the process serving this API."},
 		"supervisor.readLog": {fn: simple(2, 2, func(s *Supervisor, args []any) (any, error) {
-			offset, err := intArg(args[0])
-			if err != nil {
-				return nil, err
-			}
-			length, err := intArg(args[1])
-			if err != nil {
-				return nil, err
-			}
-			return readLogFile(s.MainLogPath(), offset, length)
+			return readLogFile(s.MainLogPath(), args[0], args[1])
 		}), signature: []string{"string", "int", "int"}, help: "Read length bytes of the main log from offset."},
 		"supervisor.clearLog": {fn: simple(0, 0, func(s *Supervisor, _ []any) (any, error) {
 			if err := s.mainLog.clear(); err != nil {
@@ -157,17 +161,17 @@ func init() {
 			if err != nil {
 				return nil, nil, err
 			}
-			return s.signalProcessLocked(name, fmt.Sprint(args[1]))
+			return s.signalProcessLocked(name, pyStr(args[1]))
 		}), signature: []string{"boolean", "string", "string"}, help: "Send a signal (name or number) to a process."},
 		"supervisor.signalProcessGroup": {fn: lockedOp(2, 2, func(s *Supervisor, args []any) (any, deferred, error) {
 			name, err := strArg(args[0])
 			if err != nil {
 				return nil, nil, err
 			}
-			return s.signalGroupLocked(name, fmt.Sprint(args[1]))
+			return s.signalGroupLocked(name, pyStr(args[1]))
 		}), signature: []string{"array", "string", "string"}, help: "Send a signal to every process of a group."},
 		"supervisor.signalAllProcesses": {fn: lockedOp(1, 1, func(s *Supervisor, args []any) (any, deferred, error) {
-			return s.signalAllLocked(fmt.Sprint(args[0]))
+			return s.signalAllLocked(pyStr(args[0]))
 		}), signature: []string{"array", "string"}, help: "Send a signal to every process."},
 		"supervisor.readProcessStdoutLog": {fn: readLog(Stdout), signature: []string{"string", "string", "int", "int"},
 			help: "Read length bytes of a process's stdout log from offset."},
@@ -215,13 +219,13 @@ func init() {
 				if err := s.update(); err != nil {
 					return nil, nil, err
 				}
-				return nil, nil, newFault(FaultIncorrectParameters, fmt.Sprint(args[1]))
+				return nil, nil, newFault(FaultIncorrectParameters, pyStr(args[1]))
 			}
 			return s.sendStdinLocked(name, []byte(chars))
 		}), signature: []string{"boolean", "string", "string"}, help: "Write characters to a process's stdin."},
 		"supervisor.sendRemoteCommEvent": {fn: lockedOp(2, 2, func(s *Supervisor, args []any) (any, deferred, error) {
 			// The only method supervisord serves while shutting down.
-			s.notifyLocked(RemoteCommunicationEvent(fmt.Sprint(args[0]), fmt.Sprint(args[1])))
+			s.notifyLocked(RemoteCommunicationEvent(pyStr(args[0]), pyStr(args[1])))
 			return true, nil, nil
 		}), signature: []string{"boolean", "string", "string"}, help: "Emit a REMOTE_COMMUNICATION event."},
 		"supervisor.addProcessGroup": {fn: simple(1, 1, func(s *Supervisor, args []any) (any, error) {
@@ -238,6 +242,14 @@ func init() {
 			}
 			return s.removeProcessGroupLocked(name)
 		}), signature: []string{"boolean", "string"}, help: "Remove a stopped group from the active configuration."},
+		"supervisor.reloadConfig": {fn: simple(0, 0, func(*Supervisor, []any) (any, error) {
+			// The harness's configuration never changes under it.
+			return []any{[]any{[]any{}, []any{}, []any{}}}, nil
+		}), signature: []string{"array"}, help: "Report configuration changes: always none for the harness."},
+		"supervisor.restart": {fn: simple(0, 0, func(s *Supervisor, _ []any) (any, error) {
+			s.beginRestartLocked()
+			return true, nil
+		}), signature: []string{"boolean"}, help: "Stop every process, then start again from the configuration."},
 		"system.listMethods": {fn: func(*Supervisor, context.Context, []any) (any, error) { return methodNames(), nil },
 			signature: []string{"array"}, help: "Return the names of the methods, sorted."},
 		"system.methodHelp": {fn: func(_ *Supervisor, _ context.Context, args []any) (any, error) {
@@ -354,6 +366,7 @@ func (s *Supervisor) multicall(ctx context.Context, args []any) (any, error) {
 			results = append(results, rpcStruct{{"faultCode", f.Code}, {"faultString", f.String}})
 		case err != nil:
 			results = append(results, rpcStruct{{"faultCode", FaultFailed}, {"faultString", "FAILED: " + err.Error()}})
+		// a *pythonError renders as supervisord's "<class 'X'>:message"
 		default:
 			results = append(results, v)
 		}
@@ -373,16 +386,29 @@ func moodName(mood int) string {
 	return "SHUTDOWN"
 }
 
-// strArg requires a string parameter.
+// pythonError is an exception supervisord does not turn into a fault: a
+// plain call answers HTTP 500 and system.multicall a FAILED fault that
+// names the exception.
+type pythonError struct {
+	class, msg string
+}
+
+func (e *pythonError) Error() string { return "<class '" + e.class + "'>:" + e.msg }
+
+// strArg requires a process name; supervisord calls str methods on it, so
+// anything else raises AttributeError.
 func strArg(v any) (string, error) {
 	s, ok := v.(string)
 	if !ok {
-		return "", newFault(FaultIncorrectParameters)
+		return "", &pythonError{"AttributeError", "'" + pyTypeName(v) + "' object has no attribute 'split'"}
 	}
 	return s, nil
 }
 
-// intArg is Python's int() on a parameter: ints, numeric strings, booleans.
+// intArg is Python's int() on a parameter: ints, numeric strings and
+// booleans convert; another string raises ValueError (a *pythonError) and
+// another type TypeError, which supervisord reports as
+// INCORRECT_PARAMETERS.
 func intArg(v any) (int64, error) {
 	switch t := v.(type) {
 	case int64:
@@ -398,8 +424,52 @@ func intArg(v any) (int64, error) {
 		if n, ok := parsePythonInt([]byte(t)); ok {
 			return n, nil
 		}
+		return 0, &pythonError{"ValueError", "invalid literal for int() with base 10: " + pyRepr(t)}
 	}
 	return 0, newFault(FaultIncorrectParameters)
+}
+
+// faultsAttribute is what supervisord's readFile callers raise when int()
+// fails: they look the ValueError's text up as a fault name.
+func faultsAttribute(err error) error {
+	if pe, ok := err.(*pythonError); ok && pe.class == "ValueError" {
+		return &pythonError{"AttributeError", "type object 'Faults' has no attribute '" + pe.msg + "'"}
+	}
+	return err
+}
+
+func pyTypeName(v any) string {
+	switch v.(type) {
+	case int64:
+		return "int"
+	case bool:
+		return "bool"
+	case float64:
+		return "float"
+	case string:
+		return "str"
+	case []any:
+		return "list"
+	case map[string]any:
+		return "dict"
+	}
+	return "NoneType"
+}
+
+// pyStr is Python's str() of a decoded parameter.
+func pyStr(v any) string {
+	switch t := v.(type) {
+	case bool:
+		if t {
+			return "True"
+		}
+		return "False"
+	case nil:
+		return "None"
+	case string:
+		return t
+	}
+	return fmt.Sprint(v)
 }
 
 // truthy is Python's bool() on a parameter; supervisord tests wait flags
@@ -422,28 +492,25 @@ func truthy(v any) bool {
 	return false
 }
 
-// logArgs parses (name, offset, length) and finds the process.
-func (s *Supervisor) logArgs(args []any) (*proc, int64, int64, error) {
-	name, err := strArg(args[0])
+// logProcess finds the process a log method names.
+func (s *Supervisor) logProcess(arg any) (*proc, error) {
+	name, err := strArg(arg)
 	if err != nil {
-		return nil, 0, 0, err
-	}
-	offset, err := intArg(args[1])
-	if err != nil {
-		return nil, 0, 0, err
-	}
-	length, err := intArg(args[2])
-	if err != nil {
-		return nil, 0, 0, err
+		return nil, err
 	}
 	_, p, err := s.lookup(name)
 	if err != nil {
-		return nil, 0, 0, err
+		return nil, err
 	}
 	if p == nil {
-		return nil, 0, 0, newFault(FaultBadName, name)
+		return nil, newFault(FaultBadName, name)
 	}
-	return p, offset, length, nil
+	return p, nil
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 func (p *proc) logPath(ch Channel) string {
@@ -472,15 +539,23 @@ func (p *proc) clearLogs() error {
 // readProcess*Log: a negative offset with length 0 reads the last |offset|
 // bytes; length 0 reads to the end; other negative values are
 // BAD_ARGUMENTS.
-func readLogFile(path string, offset, length int64) (any, error) {
+func readLogFile(path string, offsetArg, lengthArg any) (any, error) {
 	if path == "" {
-		return nil, newFault(FaultNoFile, "None")
+		return nil, newFault(FaultNoFile)
+	}
+	if !fileExists(path) {
+		return nil, newFault(FaultNoFile, path)
+	}
+	offset, err := intArg(offsetArg)
+	if err != nil {
+		return nil, faultsAttribute(err)
+	}
+	length, err := intArg(lengthArg)
+	if err != nil {
+		return nil, faultsAttribute(err)
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		if os.IsNotExist(err) {
-			return nil, newFault(FaultNoFile, path)
-		}
 		return nil, newFault(FaultFailed)
 	}
 	defer f.Close()
@@ -515,7 +590,11 @@ func readLogFile(path string, offset, length int64) (any, error) {
 	if err != nil && err != io.EOF {
 		return nil, newFault(FaultFailed)
 	}
-	return validString(data), nil
+	if !utf8.Valid(data) {
+		// as_string raises, and supervisord answers 500.
+		return nil, &pythonError{"UnicodeDecodeError", "'utf-8' codec can't decode the log"}
+	}
+	return string(data), nil
 }
 
 // tailLogFile is supervisord's tailFile: it reads up to length bytes from
@@ -553,15 +632,9 @@ func tailLogFile(path string, offset, length int64) (string, int64, bool) {
 	}
 	data := make([]byte, length)
 	n, _ := f.ReadAt(data, offset)
-	return validString(data[:n]), size, overflow
-}
-
-// validString makes log bytes safe to send as an XML-RPC string.
-func validString(b []byte) string {
-	if utf8.Valid(b) {
-		return string(b)
-	}
-	return strings.ToValidUTF8(string(b), "\uFFFD")
+	// supervisord's as_string would raise on a split character; a tail
+	// often cuts one, so the harness substitutes rather than fail.
+	return strings.ToValidUTF8(string(data[:n]), "\uFFFD"), size, overflow
 }
 
 // infoStruct renders getProcessInfo's struct, fields in supervisord's
@@ -702,12 +775,7 @@ func (s *Supervisor) removeProcessGroupLocked(name string) (any, error) {
 	}
 	for _, p := range g.procs {
 		delete(s.procs, p.namespec())
-		if p.stdoutLog != nil {
-			p.stdoutLog.close()
-		}
-		if p.stderrLog != nil {
-			p.stderrLog.close()
-		}
+		p.closeLogs()
 	}
 	s.logf(levelInfo, "removed process group %s", name)
 	s.notifyLocked(ProcessGroupRemovedEvent(name))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/subtle"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -86,7 +87,7 @@ func (s *Supervisor) HTTPClient() *http.Client {
 // and a request that does not parse or names no method gets 400.
 func (rs *rpcServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !strings.HasPrefix(r.URL.Path, "/RPC2") {
-		http.Error(w, "Not Found", http.StatusNotFound)
+		httpError(w, http.StatusNotFound)
 		return
 	}
 	if cfg := rs.s.cfg; cfg.Username != "" || cfg.Password != "" {
@@ -94,22 +95,23 @@ func (rs *rpcServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if !ok || subtle.ConstantTimeCompare([]byte(user), []byte(cfg.Username)) != 1 ||
 			subtle.ConstantTimeCompare([]byte(pass), []byte(cfg.Password)) != 1 {
 			w.Header().Set("WWW-Authenticate", `Basic realm="default"`)
-			http.Error(w, "Unauthorized", http.StatusUnauthorized)
+			w.Header().Set("Connection", "close")
+			httpError(w, http.StatusUnauthorized)
 			return
 		}
 	}
 	if r.Method != http.MethodPost {
-		http.Error(w, "Bad Request", http.StatusBadRequest)
+		httpError(w, http.StatusBadRequest)
 		return
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, 64<<20))
 	if err != nil {
-		http.Error(w, "Bad Request", http.StatusBadRequest)
+		httpError(w, http.StatusBadRequest)
 		return
 	}
 	method, params, err := decodeCall(strings.NewReader(string(body)))
 	if err != nil || method == "" {
-		http.Error(w, "Bad Request", http.StatusBadRequest)
+		httpError(w, http.StatusBadRequest)
 		return
 	}
 	v, err := rs.s.callRPC(r.Context(), method, params)
@@ -119,14 +121,21 @@ func (rs *rpcServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case errors.As(err, &fault):
 		out = encodeFault(fault)
 	case err != nil:
-		http.Error(w, "Internal Server Error", http.StatusInternalServerError)
+		httpError(w, http.StatusInternalServerError)
 		return
 	default:
 		if out, err = encodeResponse(v); err != nil {
-			http.Error(w, "Internal Server Error", http.StatusInternalServerError)
+			httpError(w, http.StatusInternalServerError)
 			return
 		}
 	}
 	w.Header().Set("Content-Type", "text/xml")
 	_, _ = w.Write(out)
+}
+
+// httpError answers with medusa's error page, as supervisord does.
+func httpError(w http.ResponseWriter, code int) {
+	w.Header().Set("Content-Type", "text/html")
+	w.WriteHeader(code)
+	fmt.Fprintf(w, "<head>\r\n<title>Error response</title>\r\n</head>\r\n<body>\r\n<h1>Error response</h1>\r\n<p>Error code %d.\r\n<p>Message: %s.\r\n</body>\r\n", code, http.StatusText(code))
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -203,12 +204,12 @@ func (s *Supervisor) addGroupLocked(gs groupSpec) error {
 			p.kind = kindVirtual
 		}
 		var err error
-		if p.stdoutLog, err = openLogFile(filepath.Join(s.dir, logName(p, Stdout))); err != nil {
-			return fmt.Errorf("testharness: opening a child log: %w", err)
+		if p.stdoutLog, err = s.openChildLog(p, Stdout, spec.cfg.StdoutLogfile); err != nil {
+			return err
 		}
 		if !spec.cfg.RedirectStderr {
-			if p.stderrLog, err = openLogFile(filepath.Join(s.dir, logName(p, Stderr))); err != nil {
-				return fmt.Errorf("testharness: opening a child log: %w", err)
+			if p.stderrLog, err = s.openChildLog(p, Stderr, spec.cfg.StderrLogfile); err != nil {
+				return err
 			}
 		}
 		g.procs = append(g.procs, p)
@@ -221,6 +222,23 @@ func (s *Supervisor) addGroupLocked(gs groupSpec) error {
 	s.logf(levelInfo, "added process group %s", g.name)
 	s.notifyLocked(ProcessGroupAddedEvent(g.name))
 	return nil
+}
+
+// openChildLog opens a child's log: setting "" means a file in Dir (like
+// AUTO), "NONE" no log at all, anything else that path.
+func (s *Supervisor) openChildLog(p *proc, ch Channel, setting string) (*logFile, error) {
+	path := setting
+	switch {
+	case strings.EqualFold(setting, "NONE"):
+		return nil, nil
+	case setting == "" || strings.EqualFold(setting, "AUTO"):
+		path = filepath.Join(s.dir, logName(p, ch))
+	}
+	l, err := openLogFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("testharness: opening the %s log of %s: %w", ch, p.namespec(), err)
+	}
+	return l, nil
 }
 
 func logName(p *proc, ch Channel) string {
@@ -336,12 +354,7 @@ func (s *Supervisor) shutdownFiles() {
 			if p.run != nil {
 				p.run.closeParentEnds()
 			}
-			if p.stdoutLog != nil {
-				p.stdoutLog.close()
-			}
-			if p.stderrLog != nil {
-				p.stderrLog.close()
-			}
+			p.closeLogs()
 		}
 	}
 	s.mainLog.close()
@@ -363,6 +376,41 @@ func (s *Supervisor) beginShutdownLocked() {
 	}
 	s.mood = moodShutdown
 	s.logf(levelWarn, "received SIGTERM indicating exit request")
+}
+
+// beginRestartLocked sets the RESTARTING mood: the groups are stopped in
+// order, as for a shutdown, and then built and started again from the
+// configuration (see restartLocked).
+func (s *Supervisor) beginRestartLocked() {
+	if s.mood < moodRunning {
+		return
+	}
+	s.mood = moodRestarting
+	s.logf(levelWarn, "received SIGHUP indicating restart request")
+}
+
+// restartLocked is supervisord's second pass through Supervisor.run after
+// a restart: new groups and pools (pool serials start again at 0; the
+// global serial does not), PROCESS_GROUP_ADDED for each, then
+// SUPERVISOR_STATE_CHANGE_RUNNING. Process handles taken before the
+// restart keep describing the old, stopped processes.
+func (s *Supervisor) restartLocked() {
+	for _, g := range s.groups {
+		for _, p := range g.procs {
+			p.closeLogs()
+		}
+	}
+	s.groups, s.pools, s.procs = nil, nil, map[string]*proc{}
+	s.stopping, s.stopGroups = false, nil
+	s.mood = moodRunning
+	for _, gs := range s.groupSpecs {
+		if err := s.addGroupLocked(gs); err != nil {
+			s.logf(levelCritical, "restarting: %v", err)
+			s.mood = moodFatal
+			return
+		}
+	}
+	s.notifyLocked(SupervisorRunningEvent())
 }
 
 // unstoppedLocked lists the processes not in a stopped state.
@@ -411,14 +459,12 @@ func (s *Supervisor) settle() {
 		}
 		s.reap()
 		if s.mood < moodRunning {
-			if n := len(s.stopGroups); n > 0 {
-				g := s.stopGroups[n-1]
-				if !groupStopped(g) {
-					// not done with this group yet
-				} else {
-					s.stopGroups = s.stopGroups[:n-1]
-					s.mutated()
-				}
+			if n := len(s.stopGroups); n > 0 && groupStopped(s.stopGroups[n-1]) {
+				s.stopGroups = s.stopGroups[:n-1]
+				s.mutated()
+			}
+			if s.mood == moodRestarting && len(s.stopGroups) == 0 && len(s.unstoppedLocked()) == 0 && !s.closed {
+				s.restartLocked()
 			}
 		}
 		if s.mutations == before {
