@@ -270,6 +270,11 @@ func (s *Supervisord) Wait(ctx context.Context) error {
 	select {
 	case <-s.done:
 		return s.waitErr
+	default:
+	}
+	select {
+	case <-s.done:
+		return s.waitErr
 	case <-ctx.Done():
 		return ctx.Err()
 	}
