@@ -302,7 +302,7 @@ func TestCloseStopsInReversePriorityOrder(t *testing.T) {
 	var got []string
 	for _, r := range s.Transcript().Filter(RecordNotified, "") {
 		if r.EventName == listener.ProcessStateStopping || r.EventName == listener.SupervisorStateChangeStopping {
-			got = append(got, strings.TrimSpace(string(r.EventName)+" "+strings.Fields(r.Payload+" x")[0]))
+			got = append(got, strings.TrimSpace(string(r.EventName)+" "+strings.Fields(r.Payload + " x")[0]))
 		}
 	}
 	want := []string{
