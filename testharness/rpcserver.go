@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/golance/golance/listener/rpc"
 )
 
 // SupervisorVersion is what the fake server reports as supervisord's
@@ -68,6 +70,24 @@ func (s *Supervisor) SocketPath() string {
 		return ""
 	}
 	return s.rpc.path
+}
+
+// Client returns a listener/rpc client for the fake server (nil without
+// Config.RPC), with the configured credentials.
+func (s *Supervisor) Client() *rpc.Client {
+	if s.rpc == nil {
+		return nil
+	}
+	var opts []rpc.Option
+	if s.cfg.Username != "" || s.cfg.Password != "" {
+		opts = append(opts, rpc.WithBasicAuth(s.cfg.Username, s.cfg.Password))
+	}
+	c, err := rpc.New(s.serverURL, opts...)
+	if err != nil {
+		// The URL is the harness's own unix:// URL, which rpc.New accepts.
+		panic(err)
+	}
+	return c
 }
 
 // HTTPClient returns an http.Client that reaches the RPC server whatever
