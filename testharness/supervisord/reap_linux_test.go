@@ -1,0 +1,183 @@
+//go:build linux
+
+package supervisord
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/golance/golance/listener"
+)
+
+// Programs that leave processes behind in every way a real program can.
+const unrulyPrograms = `
+[program:forker]
+; children in the program's process group
+command=sh -c 'sleep 1001 & sleep 1002 & wait'
+startsecs=0
+
+[program:escaper]
+; a grandchild in its own session, beyond any process-group kill
+command=sh -c 'setsid sleep 1003 & exec sleep 1004'
+startsecs=0
+
+[program:daemon]
+; a double fork: the grandchild is orphaned at once and is no longer
+; supervisord's descendant
+command=sh -c '(sleep 1005 &); exec sleep 1006'
+startsecs=0
+
+[program:stubborn]
+; ignores SIGTERM, so supervisord must SIGKILL it after stopwaitsecs
+command=sh -c 'trap "" TERM; exec sleep 1007'
+startsecs=0
+stopwaitsecs=1
+
+[group:unruly]
+; one group, so that supervisord stops them all at once
+programs=forker,escaper,daemon,stubborn
+`
+
+// sleeps is how many sleep processes unrulyPrograms starts.
+const sleeps = 7
+
+func TestTeardownLeavesNoProcess(t *testing.T) {
+	if _, err := exec.LookPath("setsid"); err != nil {
+		t.Skip("setsid not installed")
+	}
+	t.Parallel()
+	for _, how := range []string{"Stop", "Kill", "Shutdown"} {
+		t.Run(how, func(t *testing.T) {
+			t.Parallel()
+			sv, err := start(Config{Binary: Require(t), Sections: unrulyPrograms}, t.TempDir())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer sv.Stop()
+			procs := waitForSleeps(t, sv)
+
+			switch how {
+			case "Stop":
+				err = sv.Stop()
+			case "Kill":
+				err = sv.Kill()
+			case "Shutdown":
+				// supervisord stops its own children and exits, but the
+				// daemonized grandchild outlives it.
+				if err := sv.Client.Shutdown(context.Background()); err != nil {
+					t.Fatal(err)
+				}
+				ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+				defer cancel()
+				if err := sv.Wait(ctx); err != nil {
+					t.Fatalf("supervisord: %v", err)
+				}
+				// The background sleeps of forker, escaper and daemon
+				// were never supervisord's to stop.
+				if left := survivors(procs); len(left) < 3 {
+					t.Errorf("%d processes outlived supervisord's own shutdown, want at least 3: %v", len(left), left)
+				}
+				err = sv.Stop()
+			}
+			if err != nil {
+				t.Fatalf("%s: %v", how, err)
+			}
+			if left := survivors(procs); len(left) > 0 {
+				t.Errorf("processes left after %s: %v", how, left)
+			}
+			if left := marked(sv.marker); len(left) > 0 {
+				t.Errorf("processes with supervisord's environment left after %s: %v", how, left)
+			}
+			if err := sv.Stop(); err != nil {
+				t.Errorf("second Stop: %v", err)
+			}
+		})
+	}
+}
+
+// waitForSleeps waits until every program is RUNNING and all their sleeps
+// exist, and returns every process that belongs to sv.
+func waitForSleeps(t *testing.T, sv *Supervisord) []proc {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		infos, err := sv.Client.GetAllProcessInfo(context.Background())
+		running := 0
+		for _, info := range infos {
+			if info.State == listener.StateRunning {
+				running++
+			}
+		}
+		procs := marked(sv.marker)
+		n := 0
+		for _, p := range procs {
+			if cmd, _ := os.ReadFile("/proc/" + strconv.Itoa(p.pid) + "/cmdline"); strings.HasPrefix(string(cmd), "sleep\x00100") {
+				n++
+			}
+		}
+		if err == nil && running == 4 && n == sleeps {
+			return procs
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of 4 programs running (%v), %d of %d sleeps found", running, err, n, sleeps)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// marked returns the live processes carrying marker in their environment.
+func marked(marker string) []proc {
+	var out []proc
+	for _, p := range processes() {
+		if !p.zombie && hasMarker(p.pid, marker) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// survivors returns those of procs that still exist, as zombies or not.
+func survivors(procs []proc) []proc {
+	now := map[int]proc{}
+	for _, p := range processes() {
+		now[p.pid] = p
+	}
+	var left []proc
+	for _, p := range procs {
+		if q, ok := now[p.pid]; ok && q.start == p.start {
+			left = append(left, q)
+		}
+	}
+	return left
+}
+
+func TestDescendants(t *testing.T) {
+	t.Parallel()
+	cmd := exec.Command("sh", "-c", "sleep 1000 & sleep 1000 & wait")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		for pid := range descendants(cmd.Process.Pid) {
+			p, _ := os.FindProcess(pid)
+			p.Kill()
+		}
+		cmd.Process.Kill()
+		cmd.Wait()
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for len(descendants(cmd.Process.Pid)) != 2 {
+		if time.Now().After(deadline) {
+			t.Fatalf("descendants = %v, want 2 sleeps", descendants(cmd.Process.Pid))
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if d := descendants(os.Getpid()); len(d) < 3 {
+		t.Errorf("the test process has %d descendants, want at least sh and 2 sleeps", len(d))
+	}
+}

@@ -1,0 +1,382 @@
+package supervisord
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/golance/golance/listener/rpc"
+)
+
+// Supervisord is a running supervisord started by Start.
+type Supervisord struct {
+	// Dir holds the configuration, the main log, the pid file and the
+	// automatic child logs; it is %(here)s in the configuration.
+	Dir string
+	// ConfigPath is the configuration file supervisord runs with.
+	ConfigPath string
+	// LogPath is the main log (logfile=).
+	LogPath string
+	// OutputPath receives supervisord's own stdout and stderr, where it
+	// reports configuration errors before the main log exists.
+	OutputPath string
+	// SocketPath is the [unix_http_server] socket. It lives in Dir
+	// unless that path would exceed the 108-byte limit on unix socket
+	// paths, in which case it lives in a short directory under /tmp.
+	SocketPath string
+	// URL is "unix://" + SocketPath, what supervisord hands its children
+	// as SUPERVISOR_SERVER_URL.
+	URL string
+	// InetURL is "http://127.0.0.1:port" with Config.InetHTTPServer,
+	// else "".
+	InetURL string
+	// Client talks to URL, with the configured credentials.
+	Client *rpc.Client
+	// PID is supervisord's process ID.
+	PID int
+
+	cfg       Config
+	cmd       *exec.Cmd
+	marker    string // env entry that tags supervisord's processes
+	socketDir string // a directory of ours to remove, or ""
+	done      chan struct{}
+	waitErr   error // valid after done is closed
+
+	mu      sync.Mutex
+	stopped bool
+	stopErr error
+	tracked map[int]uint64 // descendant pid -> start time
+}
+
+// markerVar is set in supervisord's environment, which every child
+// inherits, so that teardown can tell this supervisord's processes from
+// others even after they have been reparented.
+const markerVar = "GOLANCE_SUPERVISORD_HARNESS"
+
+// maxSocketPath keeps well inside sun_path's 108 bytes.
+const maxSocketPath = 100
+
+// Start runs supervisord with cfg in t.TempDir() and waits until it is
+// RUNNING. It fails the test if supervisord cannot start, and skips it as
+// Require does if supervisord is not installed. t.Cleanup stops
+// supervisord and every process it started, and if the test failed, logs
+// the end of the main log.
+func Start(t testing.TB, cfg Config) *Supervisord {
+	t.Helper()
+	if cfg.Binary == "" {
+		cfg.Binary = Require(t)
+	}
+	s, err := start(cfg, t.TempDir())
+	if err != nil {
+		t.Fatalf("starting supervisord: %v", err)
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("supervisord main log %s (end):\n%s", s.LogPath, lastBytes(s.Log(), 6000))
+		}
+		if err := s.Stop(); err != nil {
+			t.Errorf("stopping supervisord: %v", err)
+		}
+	})
+	return s
+}
+
+// start runs supervisord in dir. On error nothing is left running.
+func start(cfg Config, dir string) (*Supervisord, error) {
+	cfg = cfg.withDefaults()
+	enableSubreaper()
+	s := &Supervisord{
+		Dir:        dir,
+		ConfigPath: filepath.Join(dir, "supervisord.conf"),
+		LogPath:    filepath.Join(dir, "supervisord.log"),
+		OutputPath: filepath.Join(dir, "supervisord.out"),
+		SocketPath: filepath.Join(dir, "supervisor.sock"),
+		cfg:        cfg,
+		marker:     markerVar + "=" + dir,
+		tracked:    map[int]uint64{},
+	}
+	if len(s.SocketPath) > maxSocketPath {
+		short, err := os.MkdirTemp("", "sv")
+		if err != nil {
+			return nil, err
+		}
+		s.socketDir = short
+		s.SocketPath = filepath.Join(short, "s.sock")
+	}
+	s.URL = "unix://" + s.SocketPath
+	var opts []rpc.Option
+	if cfg.Username != "" {
+		opts = append(opts, rpc.WithBasicAuth(cfg.Username, cfg.Password))
+	}
+	client, err := rpc.New(s.URL, opts...)
+	if err != nil {
+		s.removeSocketDir()
+		return nil, err
+	}
+	s.Client = client
+
+	// A free port can be taken by someone else before supervisord binds
+	// it; supervisord then exits at once and another port is tried.
+	for attempt := 0; ; attempt++ {
+		port := 0
+		if cfg.InetHTTPServer {
+			if port, err = freePort(); err != nil {
+				s.removeSocketDir()
+				return nil, err
+			}
+			s.InetURL = fmt.Sprintf("http://127.0.0.1:%d", port)
+		}
+		err = s.launch(port)
+		if err == nil {
+			return s, nil
+		}
+		retry := cfg.InetHTTPServer && attempt < 2 && strings.Contains(s.Output(), "Another program is already listening")
+		if !retry {
+			return nil, errors.Join(err, s.halt(syscall.SIGTERM))
+		}
+		if err := s.shutdown(syscall.SIGTERM); err != nil {
+			return nil, err
+		}
+		s.cmd = nil
+	}
+}
+
+// launch writes the configuration, runs supervisord and waits for it.
+func (s *Supervisord) launch(inetPort int) error {
+	if err := os.WriteFile(s.ConfigPath, []byte(s.cfg.render(s.SocketPath, inetPort)), 0o644); err != nil {
+		return err
+	}
+	out, err := os.Create(s.OutputPath)
+	if err != nil {
+		return err
+	}
+	defer out.Close()
+	cmd := exec.Command(s.cfg.Binary, "-n", "-c", s.ConfigPath)
+	cmd.Dir = s.Dir
+	cmd.Env = append(environ(), s.marker)
+	cmd.Env = append(cmd.Env, s.cfg.Env...)
+	cmd.Stdout, cmd.Stderr = out, out
+	// Its own process group keeps a terminal's ^C away from supervisord
+	// (the test binary's teardown stops it); Pdeathsig stops it if the
+	// test binary dies without teardown.
+	cmd.SysProcAttr = sysProcAttr()
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("running %s: %w", s.cfg.Binary, err)
+	}
+	s.cmd, s.PID = cmd, cmd.Process.Pid
+	s.done = make(chan struct{})
+	go func() {
+		s.waitErr = cmd.Wait()
+		close(s.done)
+	}()
+	return s.waitReady()
+}
+
+// environ is the test's environment without the SUPERVISOR_* variables
+// of any supervisord the tests themselves run under, which would leak into
+// the children.
+func environ() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "SUPERVISOR_") && !strings.HasPrefix(kv, markerVar+"=") {
+			env = append(env, kv)
+		}
+	}
+	return env
+}
+
+func (s *Supervisord) waitReady() error {
+	deadline := time.Now().Add(s.cfg.StartTimeout)
+	var lastErr error
+	for {
+		select {
+		case <-s.done:
+			return fmt.Errorf("supervisord exited during startup (%v):\n%s", s.waitErr, s.startupReport())
+		default:
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		state, err := s.Client.GetState(ctx)
+		cancel()
+		if err == nil && state == rpc.SupervisorRunning {
+			return nil
+		}
+		if err == nil {
+			err = fmt.Errorf("state %v", state)
+		}
+		lastErr = err
+		if time.Now().After(deadline) {
+			return fmt.Errorf("supervisord not RUNNING after %v (last answer: %v):\n%s", s.cfg.StartTimeout, lastErr, s.startupReport())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func (s *Supervisord) startupReport() string {
+	return fmt.Sprintf("output:\n%s\nmain log:\n%s", lastBytes(s.Output(), 3000), lastBytes(s.Log(), 3000))
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// Env returns the environment a listener needs to reach this supervisord
+// when run by hand: SUPERVISOR_SERVER_URL, plus SUPERVISOR_USERNAME and
+// SUPERVISOR_PASSWORD when credentials are configured.
+func (s *Supervisord) Env() []string {
+	env := []string{"SUPERVISOR_SERVER_URL=" + s.URL}
+	if s.cfg.Username != "" {
+		env = append(env, "SUPERVISOR_USERNAME="+s.cfg.Username, "SUPERVISOR_PASSWORD="+s.cfg.Password)
+	}
+	return env
+}
+
+// Output returns what supervisord wrote to its stdout and stderr.
+func (s *Supervisord) Output() string {
+	b, _ := os.ReadFile(s.OutputPath)
+	return string(b)
+}
+
+// ChildLogs returns the paths of a process's stdout and stderr logs, ""
+// for a stream that is not logged. name is "name" or "group:name".
+func (s *Supervisord) ChildLogs(t testing.TB, name string) (stdout, stderr string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	info, err := s.Client.GetProcessInfo(ctx, name)
+	if err != nil {
+		t.Fatalf("log paths of %s: %v", name, err)
+	}
+	return info.StdoutLogfile, info.StderrLogfile
+}
+
+// Wait waits until supervisord exits by itself, after a Shutdown call or
+// a fatal error, and returns how it exited. Teardown still sweeps up any
+// process left behind.
+func (s *Supervisord) Wait(ctx context.Context) error {
+	select {
+	case <-s.done:
+		return s.waitErr
+	default:
+	}
+	select {
+	case <-s.done:
+		return s.waitErr
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Stop stops supervisord gracefully, upon which it stops its processes:
+// through its shutdown XML-RPC method, or SIGTERM if that fails, then
+// SIGKILL if it has not exited within Config.StopTimeout.
+// It then kills and reaps every process supervisord started that is
+// still alive, and reports any it could not get rid of. Stop is
+// idempotent; Start's cleanup calls it.
+func (s *Supervisord) Stop() error {
+	return s.halt(syscall.SIGTERM)
+}
+
+// Kill kills supervisord with SIGKILL, as a crash would, leaving its
+// processes orphaned, and then kills and reaps them as Stop does.
+func (s *Supervisord) Kill() error {
+	return s.halt(syscall.SIGKILL)
+}
+
+func (s *Supervisord) halt(sig syscall.Signal) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stopped {
+		return s.stopErr
+	}
+	s.stopped = true
+	s.stopErr = s.shutdown(sig)
+	s.removeSocketDir()
+	return s.stopErr
+}
+
+// shutdown stops supervisord with sig, escalating to SIGKILL after
+// Config.StopTimeout, and then sweeps up its processes.
+func (s *Supervisord) shutdown(sig syscall.Signal) error {
+	if s.cmd == nil {
+		return nil
+	}
+	s.track()
+	if !s.exited() {
+		// Over XML-RPC, supervisord starts stopping at once; a SIGTERM
+		// waits for its poll loop's 1-second timeout.
+		if sig != syscall.SIGTERM || s.shutdownRPC() != nil {
+			s.cmd.Process.Signal(sig)
+		}
+	}
+	var err error
+	deadline := time.After(s.cfg.StopTimeout)
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+wait:
+	for {
+		select {
+		case <-s.done:
+			break wait
+		case <-tick.C:
+			// supervisord spawns nothing while stopping, but its
+			// children may fork until they are stopped.
+			s.track()
+		case <-deadline:
+			s.track()
+			s.cmd.Process.Kill()
+			<-s.done
+			err = fmt.Errorf("supervisord did not exit within %v of %v; killed it", s.cfg.StopTimeout, sig)
+			break wait
+		}
+	}
+	return errors.Join(err, sweep(s.PID, s.tracked, s.marker))
+}
+
+func (s *Supervisord) exited() bool {
+	select {
+	case <-s.done:
+		return true
+	default:
+		return false
+	}
+}
+
+func (s *Supervisord) shutdownRPC() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	return s.Client.Shutdown(ctx)
+}
+
+// track records supervisord's current descendants.
+func (s *Supervisord) track() {
+	for pid, start := range descendants(s.PID) {
+		s.tracked[pid] = start
+	}
+}
+
+func (s *Supervisord) removeSocketDir() {
+	if s.socketDir != "" {
+		os.RemoveAll(s.socketDir)
+	}
+}
+
+func lastBytes(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return "..." + s[len(s)-n:]
+}
