@@ -23,6 +23,15 @@ func (s *Supervisor) logf(level logLevel, format string, args ...any) {
 		return
 	}
 	now := s.clock.Now()
-	line := fmt.Sprintf("%s,%03d %s %s\n", now.Format(time.DateTime), now.Nanosecond()/1e6, level, fmt.Sprintf(format, args...))
-	s.mainLog.write([]byte(line))
+	// Lines collect in memory and reach the file at the end of each
+	// settle (flushMainLog): one write per burst instead of one per line.
+	s.mainLogBuf = fmt.Appendf(s.mainLogBuf, "%s,%03d %s %s\n", now.Format(time.DateTime), now.Nanosecond()/1e6, level, fmt.Sprintf(format, args...))
+}
+
+// flushMainLog writes the buffered main log lines. The caller holds s.mu.
+func (s *Supervisor) flushMainLog() {
+	if len(s.mainLogBuf) > 0 && s.mainLog != nil {
+		s.mainLog.write(s.mainLogBuf)
+	}
+	s.mainLogBuf = s.mainLogBuf[:0]
 }

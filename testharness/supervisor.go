@@ -58,6 +58,7 @@ type Supervisor struct {
 	mutations    uint64
 	changed      chan struct{}
 	records      []Record
+	counts       map[countKey]int
 	timer        Timer
 	timerAt      time.Time
 	ticks        map[int64]int64
@@ -70,6 +71,7 @@ type Supervisor struct {
 	rpc          *rpcServer
 	serverURL    string
 	mainLog      *logFile
+	mainLogBuf   []byte
 	stopTickers  []func()
 
 	clockTickTimer    Timer
@@ -122,6 +124,7 @@ func New(cfg Config) (*Supervisor, error) {
 		waitTimeout:  cfg.WaitTimeout,
 		mood:         moodRunning,
 		procs:        map[string]*proc{},
+		counts:       map[countKey]int{},
 		globalSerial: -1,
 		changed:      make(chan struct{}),
 		nextPID:      firstFakePID,
@@ -357,6 +360,7 @@ func (s *Supervisor) shutdownFiles() {
 			p.closeLogs()
 		}
 	}
+	s.flushMainLog()
 	s.mainLog.close()
 	s.mu.Unlock()
 	s.cleanupDir()
@@ -472,6 +476,7 @@ func (s *Supervisor) settle() {
 		}
 	}
 	s.armTimer()
+	s.flushMainLog()
 	s.broadcast()
 }
 

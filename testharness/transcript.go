@@ -139,6 +139,23 @@ func (s *Supervisor) record(r Record) {
 	r.Seq = len(s.records) + 1
 	r.Time = s.clock.Now()
 	s.records = append(s.records, r)
+	// Counters let the Wait methods check their condition without
+	// scanning the whole transcript after every change.
+	switch {
+	case r.Kind == RecordResult:
+		s.counts[countKey{RecordResult, ""}]++
+		s.counts[countKey{RecordResult, r.Process}]++
+	case r.Kind == RecordSent && r.EventName != "":
+		s.counts[countKey{RecordSent, ""}]++
+		s.counts[countKey{RecordSent, r.Pool}]++
+	}
+}
+
+// countKey counts results per process and deliveries per pool ("" for
+// all).
+type countKey struct {
+	kind RecordKind
+	name string
 }
 
 // Transcript returns a snapshot of everything that happened so far.

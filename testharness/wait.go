@@ -87,7 +87,7 @@ func (s *Supervisor) WaitIdle(ctx context.Context) error {
 // (processed or rejected); "" counts every listener.
 func (s *Supervisor) WaitResults(ctx context.Context, process string, n int) error {
 	return s.waitUntil(ctx, fmt.Sprintf("%d results from %q", n, process), func() bool {
-		return s.countLocked(RecordResult, process) >= n
+		return s.counts[countKey{RecordResult, process}] >= n
 	})
 }
 
@@ -95,24 +95,8 @@ func (s *Supervisor) WaitResults(ctx context.Context, process string, n int) err
 // listeners of pool ("" for every pool).
 func (s *Supervisor) WaitDeliveries(ctx context.Context, pool string, n int) error {
 	return s.waitUntil(ctx, fmt.Sprintf("%d deliveries to pool %q", n, pool), func() bool {
-		c := 0
-		for _, r := range s.records {
-			if r.Kind == RecordSent && r.EventName != "" && (pool == "" || r.Pool == pool) {
-				c++
-			}
-		}
-		return c >= n
+		return s.counts[countKey{RecordSent, pool}] >= n
 	})
-}
-
-func (s *Supervisor) countLocked(kind RecordKind, process string) int {
-	c := 0
-	for _, r := range s.records {
-		if r.Kind == kind && (process == "" || r.Process == process) {
-			c++
-		}
-	}
-	return c
 }
 
 // WaitProcessState waits until the process named namespec is in state.
