@@ -5,7 +5,7 @@ PKGS    := ./...
 # Fuzz time per target for `make fuzz`.
 FUZZTIME ?= 10s
 
-.PHONY: all build test unit lint bench fuzz docs demo clean
+.PHONY: all build test lint bench fuzz docs demo clean
 
 all: build
 
@@ -34,3 +34,8 @@ fuzz:
 
 clean:
 	rm -rf $(BIN)
+
+# Regenerates the flag references, man pages and embedded examples in
+# docs/ and README.md; docs/docs_test.go fails when they are stale.
+docs:
+	$(GO) run ./internal/docgen/gendocs
