@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/golance/golance/listener"
 )
@@ -45,7 +46,7 @@ func benchmarkDispatch(b *testing.B, pool Pool) {
 	pool.Name = "bench"
 	pool.Events = []listener.EventType{listener.RemoteCommunication}
 	pool.BufferSize = b.N + 1
-	s := Start(b, Config{Pools: []Pool{pool}})
+	s := Start(b, Config{Pools: []Pool{pool}, WaitTimeout: 10 * time.Minute})
 	ctx := context.Background()
 	if err := s.WaitListenerState(ctx, "bench", ListenerReady); err != nil {
 		b.Fatal(err)

@@ -111,14 +111,15 @@ func (p *pool) transition() {
 }
 
 // dispatch sends buffered events, oldest first, until no listener is free.
+// supervisord pops the head and puts it back when nobody takes it; leaving
+// it in place is the same and keeps a long buffer from being copied.
 func (p *pool) dispatch() {
 	for len(p.buffer) > 0 {
-		e := p.buffer[0]
-		p.buffer = p.buffer[1:]
-		if !p.dispatchEvent(e) {
-			p.accept(e, true)
+		if !p.dispatchEvent(p.buffer[0]) {
 			return
 		}
+		p.buffer[0] = nil
+		p.buffer = p.buffer[1:]
 	}
 }
 

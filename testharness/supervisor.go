@@ -57,7 +57,8 @@ type Supervisor struct {
 	pendingExits []pendingExit
 	mutations    uint64
 	changed      chan struct{}
-	records      []Record
+	chunks       [][]Record // the transcript
+	nrecords     int
 	counts       map[countKey]int
 	timer        Timer
 	timerAt      time.Time

@@ -2,6 +2,7 @@ package testharness
 
 import (
 	"fmt"
+	"iter"
 	"slices"
 	"strconv"
 	"strings"
@@ -134,11 +135,21 @@ func (r Record) String() string {
 	return b.String()
 }
 
+// recordChunk is how many records a chunk of the transcript holds. Chunks
+// never move once allocated, so appending never copies earlier records
+// and a snapshot can share them.
+const recordChunk = 4096
+
 // record appends r to the transcript. The caller holds s.mu.
 func (s *Supervisor) record(r Record) {
-	r.Seq = len(s.records) + 1
+	s.nrecords++
+	r.Seq = s.nrecords
 	r.Time = s.clock.Now()
-	s.records = append(s.records, r)
+	if n := len(s.chunks); n == 0 || len(s.chunks[n-1]) == recordChunk {
+		s.chunks = append(s.chunks, make([]Record, 0, recordChunk))
+	}
+	last := &s.chunks[len(s.chunks)-1]
+	*last = append(*last, r)
 	// Counters let the Wait methods check their condition without
 	// scanning the whole transcript after every change.
 	switch {
@@ -162,7 +173,17 @@ type countKey struct {
 func (s *Supervisor) Transcript() *Transcript {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return &Transcript{records: slices.Clone(s.records)}
+	return s.snapshotLocked()
+}
+
+// snapshotLocked shares the filled part of every chunk: records below the
+// count are never written again.
+func (s *Supervisor) snapshotLocked() *Transcript {
+	chunks := make([][]Record, len(s.chunks))
+	for i, c := range s.chunks {
+		chunks[i] = c[:len(c):len(c)]
+	}
+	return &Transcript{chunks: chunks}
 }
 
 // Transcript is a snapshot of what the supervisor did and saw: every byte
@@ -171,18 +192,46 @@ func (s *Supervisor) Transcript() *Transcript {
 // questions in one call. Process arguments are namespecs ("name", or
 // "group:name" when they differ); an empty one matches every process.
 type Transcript struct {
-	records []Record
+	chunks [][]Record
+}
+
+// all yields every record in order.
+func (t *Transcript) all() iter.Seq[*Record] {
+	return func(yield func(*Record) bool) {
+		for _, c := range t.chunks {
+			for i := range c {
+				if !yield(&c[i]) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// Len returns the number of records.
+func (t *Transcript) Len() int {
+	n := 0
+	for _, c := range t.chunks {
+		n += len(c)
+	}
+	return n
 }
 
 // Records returns every record in order.
-func (t *Transcript) Records() []Record { return slices.Clone(t.records) }
+func (t *Transcript) Records() []Record {
+	out := make([]Record, 0, t.Len())
+	for _, c := range t.chunks {
+		out = append(out, c...)
+	}
+	return out
+}
 
 // Filter returns the records of the given kind concerning process.
 func (t *Transcript) Filter(kind RecordKind, process string) []Record {
 	var out []Record
-	for _, r := range t.records {
+	for r := range t.all() {
 		if r.Kind == kind && (process == "" || r.Process == process) {
-			out = append(out, r)
+			out = append(out, *r)
 		}
 	}
 	return out
@@ -192,7 +241,7 @@ func (t *Transcript) Filter(kind RecordKind, process string) []Record {
 // through: ACKNOWLEDGED at each spawn, then every state it changed to.
 func (t *Transcript) ListenerStates(process string) []ListenerState {
 	var out []ListenerState
-	for _, r := range t.records {
+	for r := range t.all() {
 		if r.Process != process {
 			continue
 		}
@@ -236,7 +285,7 @@ type Delivery struct {
 // all pools), in order.
 func (t *Transcript) Deliveries(pool string) []Delivery {
 	var out []Delivery
-	for _, r := range t.records {
+	for r := range t.all() {
 		if r.Kind != RecordSent || r.EventName == "" || (pool != "" && r.Pool != pool) {
 			continue
 		}
@@ -281,7 +330,7 @@ func (t *Transcript) Serials(pool string) []int64 {
 // first ("" for all pools).
 func (t *Transcript) Overflows(pool string) []int64 {
 	var out []int64
-	for _, r := range t.records {
+	for r := range t.all() {
 		if r.Kind == RecordOverflow && (pool == "" || r.Pool == pool) {
 			out = append(out, r.Serial)
 		}
@@ -292,9 +341,9 @@ func (t *Transcript) Overflows(pool string) []int64 {
 // Rebuffers returns the rebuffer records of pool ("" for all pools).
 func (t *Transcript) Rebuffers(pool string) []Record {
 	var out []Record
-	for _, r := range t.records {
+	for r := range t.all() {
 		if r.Kind == RecordRebuffer && (pool == "" || r.Pool == pool) {
-			out = append(out, r)
+			out = append(out, *r)
 		}
 	}
 	return out
@@ -322,7 +371,7 @@ func (t *Transcript) Sent(process string) []byte {
 // failure messages.
 func (t *Transcript) String() string {
 	var b strings.Builder
-	for _, r := range t.records {
+	for r := range t.all() {
 		b.WriteString(r.String())
 		b.WriteByte('\n')
 	}

@@ -119,6 +119,6 @@ func (s *Supervisor) WaitListenerState(ctx context.Context, namespec string, sta
 // fresh snapshot after every change, so keep it cheap.
 func (s *Supervisor) WaitFor(ctx context.Context, what string, cond func(t *Transcript) bool) error {
 	return s.waitUntil(ctx, what, func() bool {
-		return cond(&Transcript{records: s.records})
+		return cond(s.snapshotLocked())
 	})
 }
