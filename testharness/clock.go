@@ -34,9 +34,9 @@ func (RealClock) Now() time.Time { return time.Now() }
 // AfterFunc is time.AfterFunc.
 func (RealClock) AfterFunc(d time.Duration, f func()) Timer { return time.AfterFunc(d, f) }
 
-// FakeClock is a Clock that only moves when told to. Timers whose deadline
-// is reached by Advance or Set fire in deadline order, each in its own
-// goroutine, before Advance returns... their effects on the harness are
+// FakeClock is a Clock that only moves when told to. When Advance or Set
+// reaches a timer's deadline the timer fires, in deadline order, each in a
+// goroutine of its own; their effects on the supervisor are therefore
 // asynchronous, so wait for them with the Supervisor's Wait methods.
 type FakeClock struct {
 	mu     sync.Mutex

@@ -71,22 +71,22 @@ type Config struct {
 // Group is a [group:x] section: a heterogeneous process group made of the
 // processes of the named programs.
 type Group struct {
-	Name     string
-	Programs []string
+	Name     string   // the x of [group:x]
+	Programs []string // programs=: names of Config.Programs entries
 	// Priority orders groups at start and shutdown; zero means 999.
 	Priority int
 }
 
 // Program is a [program:x] section.
 type Program struct {
-	Name string
+	Name string // the x of [program:x]; also the group's name unless a Group claims it
 	ProcessConfig
 }
 
 // Pool is an [eventlistener:x] section: a pool of listener processes that
 // share one event buffer.
 type Pool struct {
-	Name string
+	Name string // the x of [eventlistener:x], the envelope's pool field
 	// Events lists the subscribed types. A base type also subscribes to its
 	// subtypes, and overlapping entries (TICK and TICK_5) make supervisord
 	// deliver the same event twice, with the same serials; the harness does
@@ -208,6 +208,7 @@ const (
 	RestartNever
 )
 
+// String returns the policy as autorestart= spells it.
 func (a Autorestart) String() string {
 	switch a {
 	case RestartAlways:
@@ -221,15 +222,17 @@ func (a Autorestart) String() string {
 // ExitCode is an error a RunFunc returns to exit with a given status.
 type ExitCode int
 
+// Error describes the exit status.
 func (e ExitCode) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
 
 // ConfigError reports a configuration supervisord would refuse, naming the
 // section and what to change.
 type ConfigError struct {
 	Section string // "program:x", "eventlistener:x", "group:x" or ""
-	Problem string
+	Problem string // what is wrong and how to fix it
 }
 
+// Error names the section and the problem on one line.
 func (e *ConfigError) Error() string {
 	if e.Section == "" {
 		return "testharness: " + e.Problem

@@ -20,10 +20,10 @@ type deferred func() (value any, done bool, err error)
 // return: Status is FaultSuccess (80) with Description "OK", or a fault
 // code with its fault string.
 type ProcessResult struct {
-	Name        string
-	Group       string
-	Status      int
-	Description string
+	Name        string // process name
+	Group       string // group name
+	Status      int    // FaultSuccess or a fault code
+	Description string // "OK" or the faultString
 }
 
 // pollInterval is how often supervisord polls the deferred group calls
@@ -419,18 +419,18 @@ func isEPIPE(err error) bool {
 
 // ProcessInfo is what getProcessInfo reports about a process.
 type ProcessInfo struct {
-	Name          string
-	Group         string
-	Start         time.Time // zero if never started
-	Stop          time.Time // zero if never stopped
-	Now           time.Time
-	State         listener.State
-	SpawnErr      string
-	ExitStatus    int
-	StdoutLogfile string
-	StderrLogfile string
-	PID           int
-	Description   string
+	Name          string         // process name
+	Group         string         // group name
+	Start         time.Time      // zero if never started
+	Stop          time.Time      // zero if never stopped
+	Now           time.Time      // the supervisor's clock
+	State         listener.State // process state
+	SpawnErr      string         // why the last start failed, "" if it did not
+	ExitStatus    int            // of the last exit (-1 for a signal), 0 if none
+	StdoutLogfile string         // "" when not logged
+	StderrLogfile string         // "" when not logged or redirected
+	PID           int            // 0 when not running
+	Description   string         // supervisorctl's status text
 }
 
 // infoLocked is getProcessInfo's struct for p.

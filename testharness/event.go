@@ -14,8 +14,8 @@ import (
 // with the constructors below (ProcessStateChange.Event, ProcessLogEvent,
 // TickEvent, ...) or, for anything else, with RawEvent.
 type Event struct {
-	Type    listener.EventType
-	Payload string
+	Type    listener.EventType // the envelope's eventname
+	Payload string             // everything after the header line
 }
 
 // RawEvent returns an event of any type with a payload used verbatim. Use it
@@ -36,12 +36,12 @@ func RawEvent(typ listener.EventType, payload string) Event {
 // STARTING and BACKOFF add tries; RUNNING, STOPPING and STOPPED add pid;
 // EXITED adds expected (0 or 1) then pid; FATAL and UNKNOWN add nothing.
 type ProcessStateChange struct {
-	Process  string
-	Group    string
-	From, To listener.State
-	Tries    int  // STARTING, BACKOFF: the backoff counter
-	Expected bool // EXITED: the exit code was in exitcodes
-	PID      int  // RUNNING, STOPPING, STOPPED, EXITED
+	Process  string         // processname
+	Group    string         // groupname
+	From, To listener.State // from_state, and the state the event is named after
+	Tries    int            // STARTING, BACKOFF: the backoff counter
+	Expected bool           // EXITED: the exit code was in exitcodes
+	PID      int            // RUNNING, STOPPING, STOPPED, EXITED
 }
 
 // Event returns the PROCESS_STATE_* event for c.

@@ -7,10 +7,11 @@ import "strconv"
 // methods (Process.Start, Process.Stop, ...) return the same faults the fake
 // XML-RPC server sends, so errors.As(err, &fault) works on both.
 type Fault struct {
-	Code   int
-	String string
+	Code   int    // supervisord's fault code, one of the Fault* constants
+	String string // faultString: "NAME" or "NAME: detail"
 }
 
+// Error returns the code and faultString.
 func (f *Fault) Error() string {
 	return "fault " + strconv.Itoa(f.Code) + ": " + f.String
 }

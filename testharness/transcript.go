@@ -65,6 +65,7 @@ var recordKindNames = map[RecordKind]string{
 	RecordAssertion: "assertion",
 }
 
+// String returns a short lower-case name for the kind ("listener-state").
 func (k RecordKind) String() string {
 	if n, ok := recordKindNames[k]; ok {
 		return n
@@ -75,26 +76,26 @@ func (k RecordKind) String() string {
 // Record is one entry of the transcript. Which fields are set depends on
 // Kind; Serial and PoolSerial are -1 when the record is not about an event.
 type Record struct {
-	Seq     int
-	Time    time.Time
-	Kind    RecordKind
-	Process string // namespec ("name" or "group:name")
-	Pool    string
+	Seq     int        // 1 for the first record
+	Time    time.Time  // by the supervisor's Clock
+	Kind    RecordKind // what happened
+	Process string     // namespec ("name" or "group:name")
+	Pool    string     // the pool concerned, or the process's pool
 
-	Data []byte
+	Data []byte // bytes sent or read, a result body, a bad result line
 
-	FromListener, ToListener ListenerState
-	FromState, ToState       listener.State
+	FromListener, ToListener ListenerState  // RecordListenerState, RecordSpawned
+	FromState, ToState       listener.State // RecordProcessState
 
-	Serial, PoolSerial int64
-	EventName          listener.EventType
-	Payload            string
+	Serial, PoolSerial int64              // the event's serials, -1 when not about an event
+	EventName          listener.EventType // the event's type
+	Payload            string             // the event's payload
 
-	OK       bool
-	Reason   string
-	Accepted int
-	PID      int
-	ExitCode int
+	OK       bool   // RecordResult: the pool accepted the result
+	Reason   string // why: rebuffers, results, exits, assertions
+	Accepted int    // RecordNotified: acceptances, duplicates included
+	PID      int    // RecordSpawned, RecordExited, RecordProcessState
+	ExitCode int    // RecordExited: exit status, -1 for a signal
 }
 
 // String renders r on one line, quoting bytes.
@@ -272,13 +273,13 @@ func (t *Transcript) ProcessStates(process string) []listener.State {
 
 // Delivery is one event written to one listener.
 type Delivery struct {
-	Process    string
-	Pool       string
-	Serial     int64
-	PoolSerial int64
-	EventName  listener.EventType
-	Payload    string
-	Envelope   []byte // the exact bytes written
+	Process    string             // the listener's namespec
+	Pool       string             // its pool
+	Serial     int64              // the envelope's serial
+	PoolSerial int64              // the envelope's poolserial
+	EventName  listener.EventType // the envelope's eventname
+	Payload    string             // the payload
+	Envelope   []byte             // the exact bytes written
 }
 
 // Deliveries returns the events written to the listeners of pool ("" for
@@ -297,13 +298,13 @@ func (t *Transcript) Deliveries(pool string) []Delivery {
 
 // Result is one complete answer from a listener.
 type Result struct {
-	Process    string
-	Pool       string
-	Serial     int64
-	PoolSerial int64
-	EventName  listener.EventType
-	Body       string
-	OK         bool // the pool accepted it as processed
+	Process    string             // the listener's namespec
+	Pool       string             // its pool
+	Serial     int64              // of the event answered
+	PoolSerial int64              // of the event answered
+	EventName  listener.EventType // of the event answered
+	Body       string             // the result body, "OK" to acknowledge
+	OK         bool               // the pool accepted it as processed
 }
 
 // Results returns the results process answered ("" for all), in order.
