@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"sync/atomic"
 	"syscall"
 )
 
@@ -22,10 +23,9 @@ import (
 // the listener in the UNKNOWN state, where supervisord sends it nothing
 // until it is restarted. WithoutStdoutGuard turns this off.
 //
-// The first SIGTERM or SIGINT lets the event in hand finish and be
-// answered, then Run returns; supervisord redelivers nothing, because
-// nothing is left unanswered. A second signal also cancels the handler's
-// context.
+// The first SIGTERM or SIGINT (or ctx ending) lets the event in hand
+// finish and be answered, then Run returns; if no event is in hand, Run
+// returns at once. A second signal also cancels the handler's context.
 //
 // Run refuses to start, with ErrNotUnderSupervisord, when standard input is
 // a terminal: someone started the listener by hand and it would otherwise
@@ -52,24 +52,40 @@ func Run(ctx context.Context, h Handler, opts ...Option) error {
 	handlerCtx, stopHandlers := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopHandlers()
 	c.handlerCtx = handlerCtx
+	c.busy = new(atomic.Bool)
 
 	signals := make(chan os.Signal, 2)
 	signal.Notify(signals, syscall.SIGTERM, syscall.SIGINT)
 	defer signal.Stop(signals)
-	go func() {
-		for n := 0; ; n++ {
-			select {
-			case <-signals:
-				if n == 0 {
-					stopServing()
-				} else {
-					stopHandlers()
-					return
-				}
-			case <-handlerCtx.Done():
-				return
+
+	done := make(chan error, 1)
+	go func() { done <- c.serve(serveCtx, in, out, h) }()
+
+	// The first stop request (a signal, or ctx ending) lets the event in
+	// hand finish; when there is none, Run returns at once and leaves the
+	// read of the next event blocked: nothing is in flight, and an event
+	// that arrives meanwhile stays unanswered until this process exits,
+	// when supervisord redelivers it. A second signal cancels the handler.
+	parentDone := ctx.Done()
+	stopping := false
+	for {
+		select {
+		case err := <-done:
+			return err
+		case <-parentDone:
+			parentDone = nil
+		case <-signals:
+			if stopping {
+				stopHandlers()
+				continue
 			}
 		}
-	}()
-	return c.serve(serveCtx, in, out, h)
+		if !stopping {
+			stopping = true
+			stopServing()
+			if !c.busy.Load() {
+				return nil
+			}
+		}
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"runtime/debug"
+	"sync/atomic"
 	"time"
 )
 
@@ -26,6 +27,9 @@ type config struct {
 	// one detached from Serve's. Run uses it so that a second signal can
 	// cancel a handler that the first one let finish.
 	handlerCtx context.Context
+	// busy, when set, is true from the moment an event has been read until
+	// its result is written: Run stops at once when it is false.
+	busy *atomic.Bool
 }
 
 // DefaultDedupWindow is how many handled serials Serve remembers by default.
@@ -93,8 +97,9 @@ func WithoutStdoutGuard() Option { return func(c *config) { c.guard = false } }
 //   - ctx is done: Serve finishes the event in hand, answers it and
 //     returns nil without writing READY again. A read blocked waiting for
 //     the next event is interrupted when r has a SetReadDeadline method
-//     (as *os.File pipes and net.Conn do); otherwise Serve returns once the
-//     read returns.
+//     (as os.Pipe's files and net.Conn do); otherwise Serve returns once
+//     the read returns, leaving an event that arrived meanwhile
+//     unanswered, for supervisord to redeliver after the listener exits.
 //   - the stream is corrupt (a malformed header, a payload longer than the
 //     limit, the stream ending inside an event) or r or w fails: Serve
 //     returns the error, so that the program exits and supervisord
@@ -137,6 +142,14 @@ func (c *config) serve(ctx context.Context, r io.Reader, w io.Writer, h Handler)
 			}
 			return err
 		}
+		if ctx.Err() != nil {
+			// Asked to stop while this event arrived: leave it unanswered.
+			// supervisord redelivers it once this listener has exited.
+			return nil
+		}
+		if c.busy != nil {
+			c.busy.Store(true)
+		}
 		body := s.handle(ev)
 		if ctx.Err() != nil {
 			if err := wr.Result(body); err != nil {
@@ -146,6 +159,9 @@ func (c *config) serve(ctx context.Context, r io.Reader, w io.Writer, h Handler)
 		}
 		if err := wr.ResultReady(body); err != nil {
 			return fmt.Errorf("listener: writing result for serial %d: %w", ev.Serial, err)
+		}
+		if c.busy != nil {
+			c.busy.Store(false)
 		}
 	}
 }
