@@ -23,7 +23,10 @@ lint:
 test: lint
 	$(GO) test -count=1 -timeout 8m $(PKGS)
 
+# bench: the serve loop in memory (ns and allocations per event), then three
+# listeners over real pipes through the harness (events/s, CPU per event).
 bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./listener
 	$(GO) run ./internal/benchcmd
 
 fuzz:
