@@ -168,7 +168,7 @@ type ProcessConfig struct {
 	// StopSignal is stopsignal=; zero means SIGTERM.
 	StopSignal syscall.Signal
 	// StopWaitSecs is how long after the stop signal SIGKILL follows; zero
-	// means 10s.
+	// means 10s and a negative value no wait at all.
 	StopWaitSecs time.Duration
 	// StopAsGroup and KillAsGroup signal the child's whole process group.
 	StopAsGroup, KillAsGroup bool
@@ -192,6 +192,10 @@ type ProcessConfig struct {
 
 	// ServerURL overrides SUPERVISOR_SERVER_URL for this process.
 	ServerURL string
+
+	// commandTemplate is command= as ParseConfig read it: it is expanded
+	// again for each process, since it may use %(process_num)d.
+	commandTemplate string
 }
 
 // Autorestart is the autorestart= setting.
@@ -431,10 +435,23 @@ func expandProcesses(section, program, group string, pc ProcessConfig, isListene
 			return nil, &ConfigError{Section: section, Problem: fmt.Sprintf("process_name expands to %q more than once; include %%(process_num)", name)}
 		}
 		seen[name] = true
-		out = append(out, processSpec{
+		spec := processSpec{
 			name: name, program: program, group: group, priority: priority, cfg: pc,
 			listener: isListener, command: shellJoin(pc.Command), exitcodes: exitcodes, retries: retries,
-		})
+		}
+		if pc.commandTemplate != "" {
+			vars := map[string]any{"program_name": program, "process_num": num, "group_name": group,
+				"numprocs": numprocs, "host_node_name": host}
+			line, err := pyFormat(expandStatic(pc.commandTemplate, program, ""), vars)
+			if err != nil {
+				return nil, &ConfigError{Section: section, Problem: "command: " + err.Error()}
+			}
+			if spec.cfg.Command, err = shellSplit(line); err != nil || len(spec.cfg.Command) == 0 {
+				return nil, &ConfigError{Section: section, Problem: fmt.Sprintf("can't parse command %q", line)}
+			}
+			spec.command = line
+		}
+		out = append(out, spec)
 	}
 	return out, nil
 }

@@ -408,8 +408,11 @@ func (p *proc) stopSignal() syscall.Signal {
 }
 
 func (p *proc) stopWait() time.Duration {
-	if p.spec.cfg.StopWaitSecs != 0 {
-		return p.spec.cfg.StopWaitSecs
+	switch w := p.spec.cfg.StopWaitSecs; {
+	case w < 0:
+		return 0
+	case w > 0:
+		return w
 	}
 	return 10 * time.Second
 }

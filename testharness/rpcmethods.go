@@ -690,8 +690,11 @@ func (s *Supervisor) configInfoLocked() []any {
 				stopsignal = 15
 			}
 			stopwait := c.StopWaitSecs
-			if stopwait == 0 {
+			switch {
+			case stopwait == 0:
 				stopwait = 10 * time.Second
+			case stopwait < 0:
+				stopwait = 0
 			}
 			entries = append(entries, entry{ps.name, rpcStruct{
 				{"autostart", !c.NoAutostart},

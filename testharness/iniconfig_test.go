@@ -1,0 +1,180 @@
+package testharness
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/golance/golance/listener"
+)
+
+func TestParseConfig(t *testing.T) {
+	t.Parallel()
+	cfg, err := ParseConfig(`
+[supervisord]
+identifier = lab ; inline comment
+[inet_http_server]
+port=127.0.0.1:9001
+username=user
+password=secret
+
+[program:web]
+command=/usr/bin/server --port=80%(process_num)02d --name "%(program_name)s %(group_name)s"
+process_name=%(program_name)s_%(process_num)02d
+numprocs=2
+numprocs_start=1
+priority=5
+autostart=false
+autorestart=true
+startretries=0
+exitcodes=0,2
+stopsignal=INT
+stopwaitsecs=0
+stopasgroup=true
+redirect_stderr=yes
+stdout_events_enabled=on
+stdout_capture_maxbytes=1KB
+environment=A="x, y",B=2
+directory=%(here)s
+# a comment line
+
+[eventlistener:mail]
+command=crashmail -a
+events=process_state_exited,
+  TICK_60
+buffer_size=50
+`, "/etc/supervisor")
+	must(t, err)
+	if cfg.Identifier != "lab" || !cfg.RPC || cfg.Username != "user" || cfg.Password != "secret" {
+		t.Errorf("server settings %+v", cfg)
+	}
+	if len(cfg.Programs) != 1 || len(cfg.Pools) != 1 {
+		t.Fatalf("sections %+v", cfg)
+	}
+	pc := cfg.Programs[0].ProcessConfig
+	if pc.NumProcs != 2 || pc.NumProcsStart != 1 || pc.Priority != 5 || !pc.NoAutostart || pc.Autorestart != RestartAlways ||
+		pc.StartRetries != -1 || !slices.Equal(pc.ExitCodes, []int{0, 2}) || pc.StopSignal != syscall.SIGINT ||
+		pc.StopWaitSecs >= 0 || !pc.StopAsGroup || !pc.KillAsGroup || !pc.RedirectStderr || !pc.StdoutEvents ||
+		pc.StdoutCaptureMaxBytes != 1024 || pc.Dir != "/etc/supervisor" || pc.StartSecs != time.Second ||
+		!slices.Equal(pc.Env, []string{"A=x, y", "B=2"}) {
+		t.Errorf("program settings %+v", pc)
+	}
+	pool := cfg.Pools[0]
+	if !slices.Equal(pool.Events, []listener.EventType{listener.ProcessStateExited, listener.Tick60}) || pool.BufferSize != 50 ||
+		!slices.Equal(pool.Command, []string{"crashmail", "-a"}) {
+		t.Errorf("pool settings %+v", pool)
+	}
+	groups, err := cfg.resolve()
+	must(t, err)
+	var argvs []string
+	for _, g := range groups {
+		for _, p := range g.procs {
+			argvs = append(argvs, p.name+" "+strings.Join(p.cfg.Command, "|"))
+		}
+	}
+	want := []string{"mail crashmail|-a", "web_01 /usr/bin/server|--port=8001|--name|web web", "web_02 /usr/bin/server|--port=8002|--name|web web"}
+	if !slices.Equal(argvs, want) {
+		t.Errorf("commands %q, want %q", argvs, want)
+	}
+}
+
+func TestParseConfigErrors(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct{ text, want string }{
+		{"[program:x]\nautostart=true", "[program:x] does not specify a command"},
+		{"[program:x]\ncommand=a\nautostart=maybe", "autostart=maybe is not a boolean"},
+		{"[program:x]\ncommand='unterminated", "can't parse command"},
+		{"[eventlistener:x]\ncommand=a\nevents=TICK_5\nbuffer_size=0", "invalid buffer_size"},
+		{"[eventlistener:x]\ncommand=a\nevents=TICK_5\nresult_handler=mymod:handler", "cannot run in the harness"},
+		{"[program:x]\ncommand=a\npriority=0", "priority=0 cannot be expressed"},
+		{"key=value", "a key outside any section"},
+	} {
+		_, err := ParseConfig(tt.text, "/")
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("ParseConfig(%q) = %v, want %q", tt.text, err, tt.want)
+		}
+	}
+}
+
+// shellSplit agrees with Python's shlex.split, which supervisord uses.
+func TestShellSplitMatchesPython(t *testing.T) {
+	t.Parallel()
+	inputs := []string{
+		`sleep 1000`,
+		`sh -c 'echo "out line"; echo "err line" >&2; exec sleep 1000'`,
+		`printf 'plain \033[31mred\033[0m bell\007 cr\r\nend\n'`,
+		`a\ b "c \" d \\ e \x" 'f \ g' h"i"j`,
+		"  spaced \t out  ",
+		`""`,
+	}
+	for _, in := range inputs {
+		got, err := shellSplit(in)
+		must(t, err)
+		if err := exec.Command(supervisorPython, "-c", "1").Run(); err != nil {
+			continue
+		}
+		out, err := exec.Command(supervisorPython, "-c", "import json,shlex,sys; print(json.dumps(shlex.split(sys.argv[1])))", in).Output()
+		must(t, err)
+		var want []string
+		must(t, json.Unmarshal(out, &want))
+		if !slices.Equal(got, want) {
+			t.Errorf("shellSplit(%q) = %q, shlex.split gives %q", in, got, want)
+		}
+	}
+}
+
+// The capture.sh configuration, read with ParseConfig, gives the same
+// getAllConfigInfo as the real supervisord did, command lines included.
+func TestParseConfigMatchesCapturedConfigInfo(t *testing.T) {
+	t.Parallel()
+	text, err := os.ReadFile("testdata/capture.conf")
+	must(t, err)
+	dir := t.TempDir()
+	cfg, err := ParseConfig(string(text), dir)
+	must(t, err)
+	cfg.Dir = dir
+	s, err := New(cfg)
+	must(t, err)
+	defer s.Close()
+	// stubborn ignores SIGTERM (stopwaitsecs=3): stop it with SIGKILL so
+	// that Close is quick.
+	defer func() {
+		stubborn := s.Process("stubborn")
+		must(t, stubborn.Stop(testCtx(t), false))
+		// NOT_RUNNING if SIGTERM arrived before the trap was set.
+		_ = stubborn.Signal(syscall.SIGKILL)
+		must(t, s.WaitProcessState(testCtx(t), "stubborn", listener.StateStopped))
+	}()
+	want := decodeResponseValue(t, readCaptured(t, "getAllConfigInfo").body).([]any)
+	got := decodeResponseValue(t, post(t, s, rpcBody("supervisor.getAllConfigInfo")).body).([]any)
+	if len(got) != len(want) {
+		t.Fatalf("%d processes, supervisord %d", len(got), len(want))
+	}
+	for i := range want {
+		w, g := want[i].(map[string]any), got[i].(map[string]any)
+		for key, wv := range w {
+			switch {
+			case key == "stdout_logfile" || key == "stderr_logfile":
+				continue // paths differ by design
+			case key == "uid" && w["name"] == "nofile":
+				continue // user=root is not emulated
+			case key == "command" && w["name"] == "noexec":
+				wv = strings.Replace(wv.(string), filepath.Dir(wv.(string)), dir, 1)
+			}
+			if gv := g[key]; fmtValue(gv) != fmtValue(wv) {
+				t.Errorf("%v.%s = %v, supervisord %v", w["name"], key, gv, wv)
+			}
+		}
+	}
+}
+
+func fmtValue(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
