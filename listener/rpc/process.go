@@ -2,6 +2,8 @@ package rpc
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"time"
 
 	"github.com/golance/golance/listener"
@@ -79,16 +81,65 @@ func (c *Client) GetAllProcessInfo(ctx context.Context) ([]ProcessInfo, error) {
 // once the process is RUNNING (it has stayed up for startsecs), or fails
 // with ErrAbnormalTermination or ErrSpawnError if it does not get there.
 // Other faults: ErrBadName, ErrNoFile, ErrNotExecutable, ErrAlreadyStarted,
-// ErrFailed.
+// ErrFailed. For "group:*", supervisord answers as StartProcessGroup does
+// and the error joins the failures of the group's processes.
 func (c *Client) StartProcess(ctx context.Context, name string, wait bool) error {
-	return c.callTrue(ctx, wait, "supervisor.startProcess", name, wait)
+	return c.callStartStop(ctx, "supervisor.startProcess", name, wait)
 }
 
 // StopProcess stops a process (supervisor.stopProcess). With wait, the call
 // returns once the process has exited, which takes up to its stopwaitsecs.
-// A process that is not running gives ErrNotRunning.
+// A process that is not running gives ErrNotRunning. "group:*" stops a
+// whole group, as for StartProcess.
 func (c *Client) StopProcess(ctx context.Context, name string, wait bool) error {
-	return c.callTrue(ctx, wait, "supervisor.stopProcess", name, wait)
+	return c.callStartStop(ctx, "supervisor.stopProcess", name, wait)
+}
+
+// callStartStop handles both answers of startProcess and stopProcess:
+// true for one process, an array of statuses for "group:*".
+func (c *Client) callStartStop(ctx context.Context, method, name string, wait bool) error {
+	var reply any
+	if err := c.call(ctx, wait, method, &reply, name, wait); err != nil {
+		return err
+	}
+	switch v := reply.(type) {
+	case bool:
+		if v {
+			return nil
+		}
+	case []any:
+		var errs []error
+		for _, e := range v {
+			m, ok := e.(map[string]any)
+			if !ok {
+				return fmt.Errorf("%s: %w: status %#v is not a struct", method, ErrBadResponse, e)
+			}
+			st, err := statusFrom(m)
+			if err != nil {
+				return fmt.Errorf("%s: %w: %v", method, ErrBadResponse, err)
+			}
+			if err := st.Err(); err != nil {
+				err.(*Fault).Method = method
+				errs = append(errs, err)
+			}
+		}
+		return errors.Join(errs...)
+	}
+	return fmt.Errorf("%s: %w: got %#v, want true or an array of statuses", method, ErrBadResponse, reply)
+}
+
+func statusFrom(m map[string]any) (ProcessStatus, error) {
+	f := fields{m: m}
+	st := ProcessStatus{
+		Name:        f.str("name"),
+		Group:       f.str("group"),
+		Status:      FaultCode(f.int("status")),
+		Description: f.str("description"),
+	}
+	if _, ok := m["status"]; !ok && f.err == nil {
+		return st, fmt.Errorf("status without a status member: %v", m)
+	}
+	return st, f.err
 }
 
 // ProcessStatus is one process's outcome in the results of the group and

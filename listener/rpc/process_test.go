@@ -195,3 +195,33 @@ func TestStatusMethods(t *testing.T) {
 		})
 	}
 }
+
+// startProcess and stopProcess answer "group:*" with the group's statuses.
+func TestStartStopGroupStar(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	c, s := replay(t, "startProcess_groupstar")
+	err := c.StartProcess(ctx, "mixed:*", true)
+	if !errors.Is(err, ErrNoFile) || errors.Is(err, Success) {
+		t.Errorf("err = %v, want the failure of mixbad only", err)
+	}
+	var f *Fault
+	if !errors.As(err, &f) || f.Method != "supervisor.startProcess" || f.String != "NO_FILE: can't find command '/nonexistent/program'" {
+		t.Errorf("fault %+v", f)
+	}
+	wantCall(t, s, "supervisor.startProcess", params(pStr("mixed:*"), pBool(true)))
+
+	c, s = replay(t, "stopProcess_groupstar")
+	if err := c.StopProcess(ctx, "mixed:*", false); err != nil {
+		t.Errorf("StopProcess(mixed:*) = %v", err)
+	}
+	wantCall(t, s, "supervisor.stopProcess", params(pStr("mixed:*"), pBool(false)))
+
+	// Anything else is malformed.
+	for _, fixture := range []string{"getPID", "getState", "listMethods"} {
+		c, _ = replay(t, fixture)
+		if err := c.StartProcess(ctx, "x", true); !errors.Is(err, ErrBadResponse) {
+			t.Errorf("%s as startProcess answer: err = %v", fixture, err)
+		}
+	}
+}

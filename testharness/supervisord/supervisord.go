@@ -280,9 +280,10 @@ func (s *Supervisord) Wait(ctx context.Context) error {
 	}
 }
 
-// Stop stops supervisord gracefully, upon which it stops its processes:
-// through its shutdown XML-RPC method, or SIGTERM if that fails, then
-// SIGKILL if it has not exited within Config.StopTimeout.
+// Stop stops supervisord gracefully: it asks supervisord over XML-RPC to
+// stop all processes (each with its stopsignal, all at once rather than
+// in priority order) and to shut down, or sends SIGTERM if that fails,
+// then SIGKILL if supervisord has not exited within Config.StopTimeout.
 // It then kills and reaps every process supervisord started that is
 // still alive, and reports any it could not get rid of. Stop is
 // idempotent; Start's cleanup calls it.
@@ -315,15 +316,20 @@ func (s *Supervisord) shutdown(sig syscall.Signal) error {
 		return nil
 	}
 	s.track()
+	var resend map[int]syscall.Signal
 	if !s.exited() {
 		// Over XML-RPC, supervisord starts stopping at once; a SIGTERM
 		// waits for its poll loop's 1-second timeout.
+		if sig == syscall.SIGTERM {
+			resend = s.stopSignals()
+		}
 		if sig != syscall.SIGTERM || s.shutdownRPC() != nil {
 			s.cmd.Process.Signal(sig)
 		}
 	}
 	var err error
 	deadline := time.After(s.cfg.StopTimeout)
+	again := time.After(time.Second)
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
 wait:
@@ -331,6 +337,18 @@ wait:
 		select {
 		case <-s.done:
 			break wait
+		case <-again:
+			// A child that was stopped between fork and exec caught
+			// the signal with the handler it inherited from supervisord
+			// and ignored it; supervisord would wait stopwaitsecs before
+			// killing it. Telling the same processes once more is
+			// harmless to the rest.
+			now := descendants(s.PID)
+			for pid, stopsig := range resend {
+				if start, ok := now[pid]; ok && start == s.tracked[pid] {
+					syscall.Kill(pid, stopsig)
+				}
+			}
 		case <-tick.C:
 			// supervisord spawns nothing while stopping, but its
 			// children may fork until they are stopped.
@@ -355,9 +373,38 @@ func (s *Supervisord) exited() bool {
 	}
 }
 
+// stopSignals maps the PID of each running process to its stopsignal=.
+func (s *Supervisord) stopSignals() map[int]syscall.Signal {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	infos, err := s.Client.GetAllProcessInfo(ctx)
+	if err != nil {
+		return nil
+	}
+	configs, err := s.Client.GetAllConfigInfo(ctx)
+	if err != nil {
+		return nil
+	}
+	stopsig := map[string]syscall.Signal{}
+	for _, c := range configs {
+		stopsig[c.Namespec()] = c.StopSignal
+	}
+	out := map[int]syscall.Signal{}
+	for _, info := range infos {
+		if sig, ok := stopsig[info.Namespec()]; ok && info.PID > 0 {
+			out[info.PID] = sig
+		}
+	}
+	return out
+}
+
+// shutdownRPC asks supervisord to stop every process at once, rather
+// than group by group in priority order as its shutdown does, where each
+// group can cost a turn of its 1-second poll loop, and then to exit.
 func (s *Supervisord) shutdownRPC() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
+	s.Client.StopAllProcesses(ctx, false)
 	return s.Client.Shutdown(ctx)
 }
 

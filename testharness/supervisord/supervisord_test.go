@@ -237,3 +237,29 @@ func TestDedent(t *testing.T) {
 		t.Errorf("dedent of unindented text = %q", got)
 	}
 }
+
+// A process that misses the first stop signal (as a child stopped
+// between fork and exec does) gets it again instead of costing its
+// stopwaitsecs.
+func TestStopResendsStopSignal(t *testing.T) {
+	t.Parallel()
+	sv := Start(t, Config{StopTimeout: 20 * time.Second, Sections: `
+		[program:deaf]
+		command=sh -c 'trap "trap - INT" INT; echo armed; while :; do sleep 0.05; done'
+		startsecs=0
+		stopsignal=INT
+		stopwaitsecs=60
+	`})
+	stdout, _ := sv.ChildLogs(t, "deaf")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := WaitFile(ctx, stdout, 0, regexp.MustCompile("armed\n")); err != nil {
+		t.Fatal(err)
+	}
+	if err := sv.Stop(); err != nil {
+		t.Fatalf("Stop: %v", err)
+	}
+	if log := sv.Log(); !strings.Contains(log, "stopped: deaf (terminated by SIGINT)") {
+		t.Errorf("deaf was not stopped by its second SIGINT:\n%s", log)
+	}
+}
