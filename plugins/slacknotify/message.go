@@ -1,0 +1,290 @@
+package slacknotify
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/golance/golance/listener"
+	"github.com/slack-go/slack"
+)
+
+// Slack's limits on Block Kit text; longer text makes Slack reject the
+// whole message.
+const (
+	maxHeader    = 150
+	maxField     = 2000
+	maxText      = 3000
+	maxLogText   = 2900
+	maxFallback  = 3000
+	defaultIdent = "supervisor" // supervisord's identifier= default
+)
+
+// A scene is what one message shows: the incident as it stands, and
+// where it happens.
+type scene struct {
+	inc  *incident
+	host string
+	now  time.Time
+}
+
+// alertMessage is the alert for the incident's latest failure: the first
+// post, and in token mode the same message updated as failures repeat or
+// the process recovers.
+func alertMessage(s scene) Message {
+	inc, f := s.inc, s.inc.last
+	var header, text string
+	if inc.recovered {
+		header = "✅ " + inc.process + " recovered"
+		text = fmt.Sprintf("%s recovered on %s after %s", inc.process, s.host, failures(inc.failures))
+	} else {
+		header = emoji(f.to) + " " + inc.process + " " + describe(f)
+		if inc.failures > 1 {
+			header += " (×" + strconv.Itoa(inc.failures) + ")"
+		}
+		text = fmt.Sprintf("%s %s on %s (%s)", inc.process, describe(f), s.host, transitionSummary(f))
+	}
+	fields := commonFields(s)
+	fields = append(fields, field("Transition", transition(f.from, f.to)))
+	fields = append(fields, failureFields(f)...)
+	if inc.failures > 1 {
+		fields = append(fields, field("Failures", fmt.Sprintf("%d since %s", inc.failures, asctime(inc.since))))
+	}
+	if inc.recovered {
+		fields = append(fields, field("Recovered", asctime(inc.recoveredAt)))
+	}
+	blocks := []slack.Block{headerBlock(header), sectionFields(fields)}
+	blocks = append(blocks, logBlocks(f.details)...)
+	blocks = append(blocks, contextBlock(f.at, f.details))
+	return Message{Text: clip(text, maxFallback), Blocks: blocks}
+}
+
+// recoveryMessage announces that the incident's process is RUNNING again.
+func recoveryMessage(s scene) Message {
+	inc := s.inc
+	down := inc.recoveredAt.Sub(inc.since)
+	header := "✅ " + inc.process + " is RUNNING again"
+	text := fmt.Sprintf("%s is RUNNING again on %s after %s in %s", inc.process, s.host, failures(inc.failures), duration(down))
+	fields := commonFields(s)
+	fields = append(fields,
+		field("Transition", transition(inc.recoveredFrom, listener.StateRunning)),
+		field("Down for", duration(down)+" (since "+asctime(inc.since)+")"),
+		field("Failures", strconv.Itoa(inc.failures)),
+	)
+	if inc.recoveredPID > 0 {
+		fields = append(fields, field("PID", strconv.Itoa(inc.recoveredPID)))
+	}
+	blocks := []slack.Block{headerBlock(header), sectionFields(fields), contextBlock(inc.recoveredAt, Details{})}
+	return Message{Text: clip(text, maxFallback), Blocks: blocks}
+}
+
+// summaryMessage reports the failures a webhook could not report by
+// editing its alert, once the window closes.
+func summaryMessage(s scene) Message {
+	inc, f := s.inc, s.inc.last
+	more := "1 more time"
+	if inc.unreported != 1 {
+		more = strconv.Itoa(inc.unreported) + " more times"
+	}
+	state := "not running (" + f.to.String() + ")"
+	if inc.recovered {
+		state = "RUNNING again since " + asctime(inc.recoveredAt)
+	}
+	header := "🔁 " + inc.process + " failed " + more
+	text := fmt.Sprintf("%s failed %s on %s since %s; latest: %s; now %s",
+		inc.process, more, s.host, asctime(inc.reportedAt), transitionSummary(f), state)
+	fields := commonFields(s)
+	fields = append(fields,
+		field("Failures", fmt.Sprintf("%d since %s (%d in all since %s)", inc.unreported, asctime(inc.reportedAt), inc.failures, asctime(inc.since))),
+		field("Latest", transition(f.from, f.to)+" at "+asctime(f.at)),
+		field("Now", state),
+	)
+	fields = append(fields, failureFields(f)...)
+	blocks := []slack.Block{headerBlock(header), sectionFields(fields)}
+	blocks = append(blocks, logBlocks(f.details)...)
+	blocks = append(blocks, contextBlock(s.now, f.details))
+	return Message{Text: clip(text, maxFallback), Blocks: blocks}
+}
+
+// describe says in words what a failure was, after the process name.
+func describe(f failure) string {
+	switch f.to {
+	case listener.StateExited:
+		if f.expected {
+			return "exited"
+		}
+		return "exited unexpectedly"
+	case listener.StateBackoff:
+		return "failed to start (BACKOFF)"
+	case listener.StateFatal:
+		return "is FATAL: supervisord gave up starting it"
+	case listener.StateStopped:
+		return "was stopped"
+	}
+	return "entered " + f.to.String()
+}
+
+func emoji(s listener.State) string {
+	switch s {
+	case listener.StateExited, listener.StateFatal, listener.StateUnknown:
+		return "🔴"
+	case listener.StateBackoff:
+		return "🟠"
+	}
+	return "⚪"
+}
+
+func transition(from, to listener.State) string { return from.String() + " → " + to.String() }
+
+// transitionSummary is the parenthesis of the plain-text fallback.
+func transitionSummary(f failure) string {
+	s := transition(f.from, f.to)
+	if f.details.Exit != "" {
+		s += ", " + f.details.Exit
+	}
+	return s
+}
+
+func failures(n int) string {
+	if n == 1 {
+		return "1 failure"
+	}
+	return strconv.Itoa(n) + " failures"
+}
+
+func commonFields(s scene) []*slack.TextBlockObject {
+	fields := []*slack.TextBlockObject{
+		field("Host", s.host),
+		field("Process", "`"+s.inc.process+"`"),
+	}
+	if s.inc.server != "" && s.inc.server != defaultIdent {
+		fields = append(fields, field("Supervisor", s.inc.server))
+	}
+	return fields
+}
+
+func failureFields(f failure) []*slack.TextBlockObject {
+	var fields []*slack.TextBlockObject
+	d := f.details
+	if d.Exit != "" {
+		fields = append(fields, field("Exit", d.Exit))
+	}
+	if d.RanFor > 0 {
+		fields = append(fields, field("Ran for", duration(d.RanFor)))
+	}
+	if f.pid > 0 {
+		fields = append(fields, field("PID", strconv.Itoa(f.pid)))
+	}
+	if d.SpawnErr != "" {
+		fields = append(fields, field("Spawn error", d.SpawnErr))
+	}
+	return fields
+}
+
+// field is a "*Label*\nvalue" section field. The value is escaped: it
+// comes from process names and supervisord, not from slack-notify.
+func field(label, value string) *slack.TextBlockObject {
+	return slack.NewTextBlockObject(slack.MarkdownType, clip("*"+label+"*\n"+escape(value), maxField), false, false)
+}
+
+func headerBlock(text string) slack.Block {
+	return slack.NewHeaderBlock(slack.NewTextBlockObject(slack.PlainTextType, clip(text, maxHeader), true, false))
+}
+
+// sectionFields lays fields out in a section; Slack allows ten per
+// section, so a longer list continues in a second one.
+func sectionFields(fields []*slack.TextBlockObject) slack.Block {
+	if len(fields) > 10 {
+		fields = fields[:10]
+	}
+	return slack.NewSectionBlock(nil, fields, nil)
+}
+
+// logBlocks shows the process's last log lines verbatim, in a
+// preformatted rich-text block: unlike mrkdwn, it needs no escaping and
+// cannot be broken by backticks in the log.
+func logBlocks(d Details) []slack.Block {
+	if d.Log == "" {
+		return nil
+	}
+	title := slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, fmt.Sprintf("*Last %s of %s*", lines(d.LogLines), d.LogChannel), false, false), nil, nil)
+	pre := &slack.RichTextPreformatted{
+		Type:     slack.RTEPreformatted,
+		Elements: []slack.RichTextSectionElement{slack.NewRichTextSectionTextElement(clipHead(d.Log, maxLogText), nil)},
+	}
+	return []slack.Block{title, slack.NewRichTextBlock("", pre)}
+}
+
+func lines(n int) string {
+	if n == 1 {
+		return "line"
+	}
+	return strconv.Itoa(n) + " lines"
+}
+
+// contextBlock is the small print: when, who, and what could not be
+// found out.
+func contextBlock(at time.Time, d Details) slack.Block {
+	text := "slack-notify · " + asctime(at)
+	if len(d.Missing) > 0 {
+		text += " · details unavailable: " + strings.Join(d.Missing, "; ")
+	}
+	return slack.NewContextBlock("", slack.NewTextBlockObject(slack.MarkdownType, clip(escape(text), maxText), false, false))
+}
+
+// escape makes text safe in mrkdwn: Slack reads &, < and > as the start
+// of entities and links.
+func escape(s string) string {
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
+}
+
+// clip shortens s to at most n characters, marking the cut.
+func clip(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
+// clipHead keeps the last n characters of s: the end of a log matters
+// most.
+func clipHead(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return "…" + string(r[len(r)-n+1:])
+}
+
+// asctime formats t as supervisord's logs and superlance's messages do:
+// "2006-01-02 15:04:05,000".
+func asctime(t time.Time) string {
+	return t.Format("2006-01-02 15:04:05") + fmt.Sprintf(",%03d", t.Nanosecond()/1e6)
+}
+
+// duration writes d for people: "0.4s", "12s", "3m 12s", "2h 5m",
+// "3d 4h".
+func duration(d time.Duration) string {
+	if d < 0 {
+		d = 0
+	}
+	if d < 10*time.Second {
+		return strconv.FormatFloat(d.Seconds(), 'f', 1, 64) + "s"
+	}
+	d = d.Round(time.Second)
+	days, d := d/(24*time.Hour), d%(24*time.Hour)
+	h, d := d/time.Hour, d%time.Hour
+	m, d := d/time.Minute, d%time.Minute
+	sec := d / time.Second
+	switch {
+	case days > 0:
+		return fmt.Sprintf("%dd %dh", days, h)
+	case h > 0:
+		return fmt.Sprintf("%dh %dm", h, m)
+	case m > 0:
+		return fmt.Sprintf("%dm %ds", m, sec)
+	}
+	return fmt.Sprintf("%ds", sec)
+}
