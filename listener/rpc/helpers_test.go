@@ -70,7 +70,7 @@ var (
 // each request the way supervisord's handler would and answers through
 // respond.
 type fakeServer struct {
-	t       *testing.T
+	t       testing.TB
 	url     string
 	respond func(w http.ResponseWriter, r request)
 	conns   atomic.Int32 // connections accepted
@@ -130,7 +130,7 @@ func socketDir(t testing.TB) string {
 }
 
 // serveUnix starts a fake server on a unix socket.
-func serveUnix(t *testing.T, respond func(http.ResponseWriter, request)) *fakeServer {
+func serveUnix(t testing.TB, respond func(http.ResponseWriter, request)) *fakeServer {
 	t.Helper()
 	path := filepath.Join(socketDir(t), "s.sock")
 	l, err := net.Listen("unix", path)
@@ -141,7 +141,7 @@ func serveUnix(t *testing.T, respond func(http.ResponseWriter, request)) *fakeSe
 }
 
 // serveTCP starts a fake server on a loopback TCP port.
-func serveTCP(t *testing.T, respond func(http.ResponseWriter, request)) *fakeServer {
+func serveTCP(t testing.TB, respond func(http.ResponseWriter, request)) *fakeServer {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -150,7 +150,7 @@ func serveTCP(t *testing.T, respond func(http.ResponseWriter, request)) *fakeSer
 	return start(t, l, "http://"+l.Addr().String(), respond)
 }
 
-func start(t *testing.T, l net.Listener, url string, respond func(http.ResponseWriter, request)) *fakeServer {
+func start(t testing.TB, l net.Listener, url string, respond func(http.ResponseWriter, request)) *fakeServer {
 	s := &fakeServer{t: t, url: url, respond: respond}
 	srv := &http.Server{
 		Handler: s,

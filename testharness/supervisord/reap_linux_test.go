@@ -4,6 +4,7 @@ package supervisord
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"strconv"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/golance/golance/listener"
+	"golang.org/x/sys/unix"
 )
 
 // Programs that leave processes behind in every way a real program can.
@@ -179,5 +181,71 @@ func TestDescendants(t *testing.T) {
 	}
 	if d := descendants(os.Getpid()); len(d) < 3 {
 		t.Errorf("the test process has %d descendants, want at least sh and 2 sleeps", len(d))
+	}
+}
+
+// TestCrashHelper starts supervisord and exits without teardown, as a
+// test binary does when go test's -timeout panics. On its own it does
+// nothing.
+func TestCrashHelper(t *testing.T) {
+	if os.Getenv("GOLANCE_CRASH_HELPER") != "1" {
+		t.Skip("helper for TestTestBinaryCrash")
+	}
+	sv := Start(t, Config{Sections: "[program:sleeper]\ncommand=sleep 1000\nstartsecs=0\n"})
+	var pid int
+	deadline := time.Now().Add(30 * time.Second)
+	for pid == 0 && time.Now().Before(deadline) {
+		for p := range descendants(sv.PID) {
+			if cmd, _ := os.ReadFile("/proc/" + strconv.Itoa(p) + "/cmdline"); strings.HasPrefix(string(cmd), "sleep\x00") {
+				pid = p
+			}
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	fmt.Printf("pids %d %d\n", sv.PID, pid)
+	os.Exit(3)
+}
+
+// When the test binary dies without teardown, supervisord gets SIGTERM
+// (Pdeathsig) and stops its children.
+func TestTestBinaryCrash(t *testing.T) {
+	t.Parallel()
+	Require(t)
+	// Orphans of the helper then come to this process, to be reaped.
+	enableSubreaper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashHelper$", "-test.v", "-test.count=1")
+	cmd.Env = append(os.Environ(), "GOLANCE_CRASH_HELPER=1")
+	out, _ := cmd.CombinedOutput()
+	var svPID, childPID int
+	if _, err := fmt.Sscanf(string(out[strings.Index(string(out), "pids "):]), "pids %d %d", &svPID, &childPID); err != nil || svPID == 0 || childPID == 0 {
+		t.Fatalf("helper output (%v):\n%s", err, out)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var left []proc
+		for _, p := range processes() {
+			if p.pid != svPID && p.pid != childPID {
+				continue
+			}
+			if p.zombie {
+				// Reparented to this process, a subreaper, and dead.
+				if p.ppid == os.Getpid() {
+					var ws unix.WaitStatus
+					unix.Wait4(p.pid, &ws, unix.WNOHANG, nil)
+				}
+				continue
+			}
+			left = append(left, p)
+		}
+		if len(left) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			for _, p := range left {
+				unix.Kill(p.pid, unix.SIGKILL)
+			}
+			t.Fatalf("still running 30s after the test binary died: %v", left)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }

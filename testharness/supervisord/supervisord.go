@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -169,15 +170,27 @@ func (s *Supervisord) launch(inetPort int) error {
 	// (the test binary's teardown stops it); Pdeathsig stops it if the
 	// test binary dies without teardown.
 	cmd.SysProcAttr = sysProcAttr()
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("running %s: %w", s.cfg.Binary, err)
-	}
-	s.cmd, s.PID = cmd, cmd.Process.Pid
+	// Pdeathsig fires when the OS thread that started the child exits,
+	// not the process, and Go ends threads whose locked goroutine exits
+	// (golang/go#27505). So supervisord is started and waited for on a
+	// thread of its own, released only once supervisord has exited.
 	s.done = make(chan struct{})
+	started := make(chan error, 1)
 	go func() {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		if err := cmd.Start(); err != nil {
+			started <- err
+			return
+		}
+		started <- nil
 		s.waitErr = cmd.Wait()
 		close(s.done)
 	}()
+	if err := <-started; err != nil {
+		return fmt.Errorf("running %s: %w", s.cfg.Binary, err)
+	}
+	s.cmd, s.PID = cmd, cmd.Process.Pid
 	return s.waitReady()
 }
 
