@@ -275,7 +275,7 @@ func validName(name string) bool {
 }
 
 // resolve validates cfg and expands it into groups, in supervisord's order:
-// [group:x] sections, then programs, then pools, stably sorted by priority.
+// by priority, then by name.
 func (cfg *Config) resolve() ([]groupSpec, error) {
 	var groups []groupSpec
 	seenGroup := map[string]bool{}
@@ -375,8 +375,14 @@ func (cfg *Config) resolve() ([]groupSpec, error) {
 			events: events, bufferSize: orDefault(p.BufferSize, 10), judge: p.ResultHandler,
 		})
 	}
-	// supervisord sorts group configs by priority; Python's sort is stable.
-	sortStable(groups, func(a, b groupSpec) bool { return a.priority < b.priority })
+	// supervisord sorts group configs, and the processes of a section, by
+	// priority and then by name (options.Config.__lt__).
+	sortStable(groups, func(a, b groupSpec) bool {
+		if a.priority != b.priority {
+			return a.priority < b.priority
+		}
+		return a.name < b.name
+	})
 	return groups, nil
 }
 
@@ -453,6 +459,9 @@ func expandProcesses(section, program, group string, pc ProcessConfig, isListene
 		}
 		out = append(out, spec)
 	}
+	// programs.sort(): by priority, which is the section's, then by name,
+	// so web_10 comes before web_2.
+	sortStable(out, func(a, b processSpec) bool { return a.name < b.name })
 	return out, nil
 }
 

@@ -211,7 +211,7 @@ func TestCrossPoolRebufferBug(t *testing.T) {
 		for _, r := range s.Transcript().Rebuffers("") {
 			pools = append(pools, r.Pool)
 		}
-		if !slices.Equal(pools, []string{"ticker", "remote"}) {
+		if !slices.Equal(pools, []string{"remote", "ticker"}) { // pools are created, and notified, by priority then name
 			t.Fatalf("rebuffered into %v", pools)
 		}
 	})

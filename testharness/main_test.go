@@ -43,7 +43,16 @@ func helperCommand(t testing.TB, mode string, env ...string) ([]string, []string
 func helperMain(mode string) int {
 	switch mode {
 	case "script":
-		return runScript(os.Stdin, os.Stdout, os.Stderr, os.Getenv("TESTHARNESS_SCRIPT"))
+		script := os.Getenv("TESTHARNESS_SCRIPT")
+		if path := os.Getenv("TESTHARNESS_SCRIPT_FILE"); path != "" {
+			b, err := os.ReadFile(path)
+			if err != nil {
+				fmt.Fprintln(os.Stderr, err)
+				return 2
+			}
+			script = string(b)
+		}
+		return runScript(os.Stdin, os.Stdout, os.Stderr, script)
 	case "recorder":
 		return runRecorder()
 	case "sleeper":
@@ -144,7 +153,7 @@ type recordedEvent struct {
 	Payload    string `json:"payload"`
 }
 
-// runRecorder is a listener built on listener.Serve that appends every
+// runRecorder is a listener built on listener.Run that appends every
 // event to TESTHARNESS_RECORD as a JSON line and acknowledges it.
 func runRecorder() int {
 	f, err := os.OpenFile(os.Getenv("TESTHARNESS_RECORD"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
@@ -157,9 +166,7 @@ func runRecorder() int {
 	h := listener.HandlerFunc(func(_ context.Context, ev listener.Event) error {
 		return enc.Encode(recordedEvent{Name: string(ev.EventName), Serial: ev.Serial, Pool: ev.Pool, PoolSerial: ev.PoolSerial, Payload: ev.Payload})
 	})
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
-	defer stop()
-	if err := listener.Serve(ctx, os.Stdin, os.Stdout, h, listener.WithoutDedup()); err != nil {
+	if err := listener.Run(context.Background(), h, listener.WithoutDedup()); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}

@@ -491,10 +491,14 @@ func (p *proc) write(data []byte, e *event, poolSerial int64) error {
 	return nil
 }
 
-// applyState records one listener state change.
+// applyState records one listener state change. supervisord logs every
+// change except READY -> BUSY, which its pool makes without
+// _change_listener_state; the transcript has them all.
 func (p *proc) applyState(a action) {
 	s := p.s
-	s.logf(levelDebug, "%s: %s -> %s", p.spec.name, a.from, a.to)
+	if a.to != ListenerBusy {
+		s.logf(levelDebug, "%s: %s -> %s", p.spec.name, a.from, a.to)
+	}
 	if a.to == ListenerUnknown {
 		s.logf(levelWarn, "%s: has entered the UNKNOWN state and will no longer receive events, this usually indicates the process violated the eventlistener protocol", p.spec.name)
 	}
