@@ -184,8 +184,11 @@ func TestHandlerServedInProcess(t *testing.T) {
 	if !slices.Equal(results, []string{"OK", "OK", "OK", "FAIL", "OK", "OK", "OK"}) {
 		t.Fatalf("results %q\n%s", results, tr)
 	}
-	if !strings.Contains(procOf(t, s, "sdk").Stderr(), "serial=3") {
-		t.Errorf("Serve's log (the process's stderr) does not mention the rejection: %q", procOf(t, s, "sdk").Stderr())
+	// stderr is a pipe of its own, read independently of stdout.
+	if err := s.waitUntil(ctx, "Serve's log of the rejection", func() bool {
+		return strings.Contains(s.procs["sdk"].stderrSeen.String(), "serial=3")
+	}); err != nil {
+		t.Errorf("%v: the process's stderr is %q", err, procOf(t, s, "sdk").Stderr())
 	}
 }
 

@@ -156,8 +156,11 @@ func TestStopEscalatesToSIGKILL(t *testing.T) {
 	if len(exits) != 1 || exits[0].Reason != "terminated by SIGKILL" {
 		t.Fatalf("exits %v", exits)
 	}
-	if got := procOf(t, s, "stubborn").Signals(); !slices.Equal(got, []syscall.Signal{syscall.SIGTERM, syscall.SIGKILL}) {
-		t.Fatalf("signals %v", got)
+	// supervisord sends SIGKILL again every stopwaitsecs until the child is
+	// reaped, so a slow machine may see more than one.
+	if got := procOf(t, s, "stubborn").Signals(); len(got) < 2 || got[0] != syscall.SIGTERM ||
+		slices.ContainsFunc(got[1:], func(sig syscall.Signal) bool { return sig != syscall.SIGKILL }) {
+		t.Fatalf("signals %v, want SIGTERM then SIGKILL", got)
 	}
 	// The SIGKILL emits no second STOPPING event.
 	if got := stateEvents(tr, "stubborn"); !slices.Equal(got[len(got)-2:], []string{"STOPPING from_state:RUNNING pid:N", "STOPPED from_state:STOPPING pid:N"}) {
