@@ -122,7 +122,9 @@ var ErrReject = errors.New("testharness: event rejected")
 // of three real pipes and runs until it returns; ctx is cancelled when the
 // process is sent a signal that would terminate it (and stdin is closed at
 // the same time). Returning nil is exit status 0, ExitCode(n) is status n,
-// any other error status 1.
+// any other error status 1. A RunFunc must return once ctx is done or its
+// pipes are closed: one that ignores both is abandoned (SIGKILL closes its
+// pipes and counts it dead) and delays Close by a few seconds.
 type RunFunc func(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer) error
 
 // ProcessConfig holds the settings [program:x] and [eventlistener:x]
