@@ -370,7 +370,8 @@ func (p *proc) nextDeadline() (time.Time, bool) {
 	case listener.StateStarting:
 		return p.laststart.Add(p.spec.cfg.StartSecs), true
 	case listener.StateBackoff:
-		if p.backoff <= p.spec.retries {
+		// No retries while shutting down or restarting.
+		if p.backoff <= p.spec.retries && p.s.mood > moodRestarting {
 			return p.delay, true
 		}
 	case listener.StateStopping:

@@ -62,6 +62,7 @@ type Supervisor struct {
 	counts       map[countKey]int
 	timer        Timer
 	timerAt      time.Time
+	firedAt      time.Time
 	ticks        map[int64]int64
 	tickClock    time.Time
 	stopGroups   []*group
@@ -543,14 +544,17 @@ func (s *Supervisor) armTimer() {
 		s.timer = nil
 	}
 	s.timerAt = next
-	if next.IsZero() || s.closedAndDone() {
+	now := s.clock.Now()
+	// A deadline that already fired and changed nothing would fire again
+	// at once, forever; the next change re-arms the timer anyway.
+	if next.IsZero() || s.closedAndDone() || (next.Equal(s.firedAt) && !next.After(now)) {
 		return
 	}
-	d := next.Sub(s.clock.Now())
-	s.timer = s.clock.AfterFunc(d, func() {
+	s.timer = s.clock.AfterFunc(next.Sub(now), func() {
 		s.mu.Lock()
 		s.timer = nil
 		s.timerAt = time.Time{}
+		s.firedAt = next
 		s.mutated()
 		s.settle()
 		s.mu.Unlock()
