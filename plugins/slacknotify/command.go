@@ -84,7 +84,7 @@ supervisord keeps the event for its next start.`,
 		Example: `  [eventlistener:slack-notify]
   command=slack-notify --any --window 10m
   events=PROCESS_STATE,TICK_60
-  environment=SLACK_WEBHOOK_URL="https://hooks.slack.com/services/T000/B000/XXXX"
+  environment=SLACK_WEBHOOK_URL="https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX"
   buffer_size=100
   priority=-20`,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -103,7 +103,7 @@ supervisord keeps the event for its next start.`,
 	f.StringVarP(&o.channel, "channel", "c", "", "`channel` a bot token posts to: #name or an ID like C0123456789")
 	f.StringSliceVar(&o.alertOn, "alert-on", []string{"EXITED", "BACKOFF", "FATAL"}, "process `states` whose entry alerts; EXITED only when unexpected unless --expected-exits")
 	f.BoolVar(&o.expectedExits, "expected-exits", false, "alert on EXITED even when the exit code is in the program's exitcodes")
-	f.BoolVar(&o.noRecovery, "no-recovery", false, "post nothing when an alerted process is RUNNING again")
+	f.BoolVar(&o.noRecovery, "no-recovery", false, "post no recovery message when an alerted process is RUNNING again (a bot's alert is still edited to say so)")
 	f.DurationVar(&o.window, "window", DefaultWindow, "fold further failures of a process within this `duration` of its alert into one incident; 0 posts every failure")
 	f.IntVar(&o.stderrLines, "stderr-lines", DefaultStderrLines, "show this many last `lines` of the process's stderr; 0 shows none")
 	f.DurationVar(&o.retryFor, "retry-for", DefaultRetryFor, "retry a failed post for at most this `duration`, then reject the event so supervisord delivers it again")

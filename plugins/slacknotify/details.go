@@ -2,7 +2,6 @@ package slacknotify
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -81,7 +80,10 @@ func fetchDetails(ctx context.Context, sv Supervisor, ps listener.ProcessStateEv
 		d.SpawnErr = info.SpawnErr
 	}
 	if logLines > 0 {
-		text, channel, err := tailLog(ctx, sv, ns, logLines)
+		// redirect_stderr=true leaves the stderr log unset and sends
+		// stderr to the stdout log.
+		redirected := infoErr == nil && info.StderrLogfile == "" && info.StdoutLogfile != ""
+		text, channel, err := tailLog(ctx, sv, ns, logLines, redirected)
 		switch {
 		case err != nil:
 			d.Missing = append(d.Missing, "log: "+oneLine(err))
@@ -94,15 +96,17 @@ func fetchDetails(ctx context.Context, sv Supervisor, ps listener.ProcessStateEv
 }
 
 // tailLog returns the last n lines of the process's stderr log, or of its
-// stdout log when stderr has none (redirect_stderr=true).
-func tailLog(ctx context.Context, sv Supervisor, ns string, n int) (text, channel string, err error) {
+// stdout log when stderr is redirected there.
+func tailLog(ctx context.Context, sv Supervisor, ns string, n int, redirected bool) (text, channel string, err error) {
 	// Enough for n ordinary lines, without asking for megabytes.
 	length := min(max(n*256, 4<<10), 64<<10)
-	channel = "stderr"
-	tail, err := sv.TailProcessStderrLog(ctx, ns, 0, length)
-	if errors.Is(err, rpc.ErrNoFile) {
+	var tail rpc.LogTail
+	if redirected {
 		channel = "stdout"
 		tail, err = sv.TailProcessStdoutLog(ctx, ns, 0, length)
+	} else {
+		channel = "stderr"
+		tail, err = sv.TailProcessStderrLog(ctx, ns, 0, length)
 	}
 	if err != nil {
 		return "", channel, err

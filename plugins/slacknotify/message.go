@@ -57,7 +57,7 @@ func alertMessage(s scene) Message {
 	blocks := []slack.Block{headerBlock(header), sectionFields(fields)}
 	blocks = append(blocks, logBlocks(f.details)...)
 	blocks = append(blocks, contextBlock(f.at, f.details))
-	return Message{Text: clip(text, maxFallback), Blocks: blocks}
+	return Message{Text: fallback(text), Blocks: blocks}
 }
 
 // recoveryMessage announces that the incident's process is RUNNING again.
@@ -76,7 +76,7 @@ func recoveryMessage(s scene) Message {
 		fields = append(fields, field("PID", strconv.Itoa(inc.recoveredPID)))
 	}
 	blocks := []slack.Block{headerBlock(header), sectionFields(fields), contextBlock(inc.recoveredAt, Details{})}
-	return Message{Text: clip(text, maxFallback), Blocks: blocks}
+	return Message{Text: fallback(text), Blocks: blocks}
 }
 
 // summaryMessage reports the failures a webhook could not report by
@@ -104,7 +104,7 @@ func summaryMessage(s scene) Message {
 	blocks := []slack.Block{headerBlock(header), sectionFields(fields)}
 	blocks = append(blocks, logBlocks(f.details)...)
 	blocks = append(blocks, contextBlock(s.now, f.details))
-	return Message{Text: clip(text, maxFallback), Blocks: blocks}
+	return Message{Text: fallback(text), Blocks: blocks}
 }
 
 // describe says in words what a failure was, after the process name.
@@ -232,6 +232,10 @@ func contextBlock(at time.Time, d Details) slack.Block {
 	}
 	return slack.NewContextBlock("", slack.NewTextBlockObject(slack.MarkdownType, clip(escape(text), maxText), false, false))
 }
+
+// fallback prepares a message's plain text: Slack reads it as mrkdwn
+// too, where a process called <!channel> would notify everyone.
+func fallback(text string) string { return clip(escape(text), maxFallback) }
 
 // escape makes text safe in mrkdwn: Slack reads &, < and > as the start
 // of entities and links.

@@ -1,0 +1,190 @@
+package slacknotify
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/golance/golance/listener"
+	"github.com/slack-go/slack"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/alert.json from the code")
+
+// sampleIncident is the failure docs/slack-notify.md shows.
+func sampleIncident() *incident {
+	f := failure{
+		at:   epoch,
+		from: listener.StateRunning,
+		to:   listener.StateExited,
+		pid:  4242,
+		details: Details{
+			Exit:   "exit status 1; not expected",
+			RanFor: 2*time.Hour + 5*time.Minute + 13*time.Second,
+			Log: `Traceback (most recent call last):
+  File "/srv/app/worker.py", line 88, in <module>
+    main()
+  File "/srv/app/worker.py", line 61, in main
+    conn = db.connect(settings.DATABASE_URL)
+  File "/srv/app/db.py", line 19, in connect
+    return psycopg.connect(url, connect_timeout=5)
+psycopg.OperationalError: connection to server at "10.0.3.7", port 5432 failed: Connection refused`,
+			LogLines:   8,
+			LogChannel: "stderr",
+		},
+	}
+	return &incident{process: "web:web_01", group: "web", name: "web_01", server: "supervisor", since: epoch, failures: 1, last: f}
+}
+
+// indent renders v as the docs show it: indented, without HTML escapes.
+func indent(t *testing.T, v any) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// TestAlertGolden pins the JSON of a real alert in testdata/alert.json,
+// which docs/slack-notify.md embeds, so that the picture in the docs is
+// the message the code sends. Run with -update after changing the layout.
+func TestAlertGolden(t *testing.T) {
+	got := indent(t, alertMessage(scene{inc: sampleIncident(), host: "prod-app-1", now: epoch}))
+	const golden = "testdata/alert.json"
+	if *update {
+		if err := os.WriteFile(golden, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatalf("the alert differs from %s (run go test -run TestAlertGolden -update):\n%s", golden, got)
+	}
+	// It must be what Slack takes: blocks that slack-go reads back as the
+	// same types, within Slack's limits.
+	var back struct {
+		Text   string       `json:"text"`
+		Blocks slack.Blocks `json:"blocks"`
+	}
+	if err := json.Unmarshal(got, &back); err != nil {
+		t.Fatal(err)
+	}
+	var types []string
+	for _, b := range back.Blocks.BlockSet {
+		types = append(types, string(b.BlockType()))
+	}
+	if strings.Join(types, " ") != "header section section rich_text context" {
+		t.Errorf("block types %v", types)
+	}
+	doc, err := os.ReadFile("../../docs/slack-notify.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(doc, []byte("<!-- embed: plugins/slacknotify/testdata/alert.json -->\n```json\n"+string(want)+"```")) {
+		t.Errorf("docs/slack-notify.md does not show testdata/alert.json under its embed marker: run make docs")
+	}
+}
+
+func TestRecoveryAndParentMessages(t *testing.T) {
+	t.Parallel()
+	inc := sampleIncident()
+	inc.failures = 3
+	inc.recovered, inc.recoveredAt, inc.recoveredFrom, inc.recoveredPID = true, epoch.Add(3*time.Minute+12*time.Second), listener.StateStarting, 5151
+	inc.server = "eu-west-7"
+	s := scene{inc: inc, host: "prod-app-1", now: inc.recoveredAt}
+
+	rec := recoveryMessage(s)
+	if want := "web:web_01 is RUNNING again on prod-app-1 after 3 failures in 3m 12s"; rec.Text != want {
+		t.Errorf("recovery text %q, want %q", rec.Text, want)
+	}
+	b, _ := json.Marshal(rec)
+	for _, want := range []string{`"✅ web:web_01 is RUNNING again"`, `"*Supervisor*\neu-west-7"`, `"*Transition*\nSTARTING → RUNNING"`, `"*PID*\n5151"`} {
+		if !bytes.Contains(b, []byte(want)) {
+			t.Errorf("recovery lacks %s:\n%s", want, b)
+		}
+	}
+
+	parent := alertMessage(s)
+	if want := "web:web_01 recovered on prod-app-1 after 3 failures"; parent.Text != want {
+		t.Errorf("recovered alert text %q, want %q", parent.Text, want)
+	}
+	b, _ = json.Marshal(parent)
+	for _, want := range []string{`"✅ web:web_01 recovered"`, `"*Recovered*\n2026-03-14 09:30:05,589"`, `"*Failures*\n3 since 2026-03-14 09:26:53,589"`} {
+		if !bytes.Contains(b, []byte(want)) {
+			t.Errorf("recovered alert lacks %s:\n%s", want, b)
+		}
+	}
+}
+
+// Text from processes and supervisord is escaped for mrkdwn, and kept
+// within Slack's limits, so that no process name or log line can break a
+// message.
+func TestHostileText(t *testing.T) {
+	t.Parallel()
+	inc := sampleIncident()
+	inc.process = "<!channel>&" + strings.Repeat("x", 300)
+	inc.last.details.SpawnErr = "can't find command '<script>'"
+	inc.last.details.Log = strings.TrimSuffix(strings.Repeat("```<@U123> & line\n", 400), "\n")
+	m := alertMessage(scene{inc: inc, host: "h<1>", now: epoch})
+	b, _ := marshal(m)
+	if strings.Contains(m.Text, "<") || !strings.HasPrefix(m.Text, "&lt;!channel&gt;&amp;xxx") {
+		t.Errorf("fallback text not escaped: %q", m.Text)
+	}
+	for _, f := range m.Blocks[1].(*slack.SectionBlock).Fields {
+		if strings.Contains(f.Text, "<") {
+			t.Errorf("unescaped mrkdwn in field %q", f.Text)
+		}
+	}
+	if !bytes.Contains(b, []byte("&lt;script&gt;")) {
+		t.Errorf("spawn error not escaped:\n%s", b)
+	}
+	var back struct {
+		Blocks slack.Blocks `json:"blocks"`
+	}
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	h := back.Blocks.BlockSet[0].(*slack.HeaderBlock)
+	if n := len([]rune(h.Text.Text)); n > maxHeader {
+		t.Errorf("header of %d characters", n)
+	}
+	log := back.Blocks.BlockSet[3].(*slack.RichTextBlock).Elements[0].(*slack.RichTextPreformatted).Elements[0].(*slack.RichTextSectionTextElement).Text
+	if n := len([]rune(log)); n > maxLogText || !strings.HasSuffix(log, "& line") || !strings.HasPrefix(log, "…") {
+		t.Errorf("log block of %d characters, not the end of the log: %q...", n, log[:40])
+	}
+}
+
+func TestDuration(t *testing.T) {
+	t.Parallel()
+	for d, want := range map[time.Duration]string{
+		-time.Second:                                 "0.0s",
+		400 * time.Millisecond:                       "0.4s",
+		9*time.Second + 960*time.Millisecond:         "10.0s",
+		12 * time.Second:                             "12s",
+		3*time.Minute + 12*time.Second:               "3m 12s",
+		2*time.Hour + 5*time.Minute + 13*time.Second: "2h 5m",
+		76 * time.Hour:                               "3d 4h",
+	} {
+		if got := duration(d); got != want {
+			t.Errorf("duration(%s) = %q, want %q", d, got, want)
+		}
+	}
+}
+
+func TestAsctime(t *testing.T) {
+	t.Parallel()
+	if got := asctime(time.Date(2023, 11, 14, 22, 13, 20, 500e6, time.UTC)); got != "2023-11-14 22:13:20,500" {
+		t.Errorf("asctime = %q", got)
+	}
+}
