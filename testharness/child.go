@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -150,7 +151,7 @@ func (r *run) startFunc() error {
 		return fmt.Errorf("unknown error making dispatchers for '%s': %w", p.spec.name, err)
 	}
 	r.fn = p.spec.cfg.Run
-	r.ctx, r.cancel = context.WithCancel(r.s.baseCtx)
+	r.ctx, r.cancel = context.WithCancel(context.WithValue(r.s.baseCtx, envKey{}, r.s.childEnv(p)))
 	r.pid = r.s.fakePID()
 	r.stdin = newStdinWriter(stdinW)
 	r.stdinChild = stdinR
@@ -290,6 +291,9 @@ func (r *run) writeStdin(data []byte) error {
 // signals and record the rest. The caller holds s.mu.
 func (r *run) signal(sig syscall.Signal, asGroup bool) error {
 	p := r.p
+	if p.signalErr != nil && r.kind != kindExec {
+		return p.signalErr
+	}
 	p.signals = append(p.signals, sig)
 	switch r.kind {
 	case kindExec:
@@ -429,4 +433,29 @@ func (w *stdinWriter) close() {
 	close(w.done)
 	w.mu.Unlock()
 	_ = w.f.Close()
+}
+
+// envKey carries an in-process child's environment in its context.
+type envKey struct{}
+
+// LookupEnv returns a function with the signature of os.LookupEnv that
+// reads the environment an in-process child (a RunFunc, or a Pool's
+// Handler) would have had as a real child: Config.Env, the SUPERVISOR_*
+// variables and ProcessConfig.Env. Pass it the ctx the RunFunc or handler
+// received; for any other context it is os.LookupEnv. For example, an
+// in-process listener reaches the fake XML-RPC server with
+// rpc.FromEnvLookup(testharness.LookupEnv(ctx)).
+func LookupEnv(ctx context.Context) func(key string) (string, bool) {
+	env, ok := ctx.Value(envKey{}).([]string)
+	if !ok {
+		return os.LookupEnv
+	}
+	return func(key string) (string, bool) {
+		for i := len(env) - 1; i >= 0; i-- {
+			if v, found := strings.CutPrefix(env[i], key+"="); found {
+				return v, true
+			}
+		}
+		return "", false
+	}
 }

@@ -108,6 +108,17 @@ func (h *Process) Signal(sig syscall.Signal) error {
 	return err
 }
 
+// FailSignals makes every later signal to a virtual or in-process child
+// fail with err, as os.kill fails when a process changed user (EPERM):
+// supervisord then puts the process in the UNKNOWN state, where stop and
+// start fail with FAILED. A nil err restores normal delivery. Real children
+// get real signals and ignore this.
+func (h *Process) FailSignals(err error) {
+	h.s.mu.Lock()
+	defer h.s.mu.Unlock()
+	h.p.signalErr = err
+}
+
 // Signals returns the signals the process was sent, across spawns.
 func (h *Process) Signals() []syscall.Signal {
 	h.s.mu.Lock()

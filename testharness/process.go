@@ -49,6 +49,7 @@ type proc struct {
 	stderrSeen           bytes.Buffer // everything the process wrote to stderr, all spawns
 	stdinSeen            bytes.Buffer // everything written to a virtual process's stdin
 	signals              []syscall.Signal
+	signalErr            error // set by Process.FailSignals
 }
 
 func (p *proc) namespec() string { return listener.Namespec(p.g.name, p.spec.name) }

@@ -318,3 +318,61 @@ func TestCloseStopsInReversePriorityOrder(t *testing.T) {
 		t.Fatalf("stop order %q, want %q", got, want)
 	}
 }
+
+// A signal that cannot be delivered (EPERM) puts the process in UNKNOWN,
+// and supervisord's FAILED faults follow.
+func TestUnknownProcessStateFaults(t *testing.T) {
+	t.Parallel()
+	s := Start(t, Config{Programs: []Program{{Name: "app"}}})
+	ctx := testCtx(t)
+	app := procOf(t, s, "app")
+	app.FailSignals(syscall.EPERM)
+	err := app.Stop(ctx, true)
+	var fault *Fault
+	if !errors.As(err, &fault) || fault.Code != FaultFailed || !strings.HasPrefix(fault.String, "FAILED: unknown problem killing app (") {
+		t.Fatalf("Stop = %v, want FAILED", err)
+	}
+	if app.State() != listener.StateUnknown {
+		t.Fatalf("state %s", app.State())
+	}
+	got := stateEvents(s.Transcript(), "app")
+	if want := []string{"STOPPING from_state:RUNNING pid:N", "UNKNOWN from_state:STOPPING"}; !slices.Equal(got[len(got)-2:], want) {
+		t.Fatalf("events %q", got)
+	}
+	if err := app.Start(ctx, true); !errors.As(err, &fault) || fault.String != "FAILED: app is in an unknown process state" {
+		t.Fatalf("Start = %v", err)
+	}
+	if err := app.Stop(ctx, true); !errors.As(err, &fault) || fault.Code != FaultNotRunning {
+		t.Fatalf("Stop in UNKNOWN = %v, want NOT_RUNNING", err)
+	}
+	if info := app.Info(); info.Description != "" || info.State != listener.StateUnknown {
+		t.Fatalf("info %+v", info)
+	}
+}
+
+// In-process children see the environment a real child would get.
+func TestLookupEnvInProcess(t *testing.T) {
+	t.Parallel()
+	type seen struct{ url, name, group, extra string }
+	got := make(chan seen, 1)
+	s := Start(t, Config{RPC: true, Programs: []Program{{Name: "inproc", ProcessConfig: ProcessConfig{
+		Env: []string{"EXTRA=1"},
+		Run: func(ctx context.Context, _ io.Reader, _, _ io.Writer) error {
+			look := LookupEnv(ctx)
+			var v seen
+			v.url, _ = look("SUPERVISOR_SERVER_URL")
+			v.name, _ = look("SUPERVISOR_PROCESS_NAME")
+			v.group, _ = look("SUPERVISOR_GROUP_NAME")
+			v.extra, _ = look("EXTRA")
+			got <- v
+			<-ctx.Done()
+			return nil
+		}}}}})
+	v := <-got
+	if v.url != s.ServerURL() || v.name != "inproc" || v.group != "inproc" || v.extra != "1" {
+		t.Fatalf("in-process child saw %+v", v)
+	}
+	if _, ok := LookupEnv(context.Background())("SUPERVISOR_PROCESS_NAME"); ok && os.Getenv("SUPERVISOR_PROCESS_NAME") == "" {
+		t.Fatal("LookupEnv on a plain context must be os.LookupEnv")
+	}
+}
