@@ -95,7 +95,11 @@ func testCtx(t *testing.T) context.Context {
 func waitState(t *testing.T, sup *testharness.Supervisor, name string, state listener.State) {
 	t.Helper()
 	if err := sup.WaitProcessState(testCtx(t), name, state); err != nil {
-		t.Fatalf("%s never got to %s: %v\nlistener stderr:\n%s", name, state, err, sup.Process("startup").Stderr())
+		stderr := ""
+		if l := sup.Process("startup"); l != nil {
+			stderr = l.Stderr()
+		}
+		t.Fatalf("%s never got to %s: %v\nlistener stderr:\n%s", name, state, err, stderr)
 	}
 }
 
@@ -272,7 +276,8 @@ func fakeSendmail(t *testing.T) (command, dir string) {
 	t.Helper()
 	dir = t.TempDir()
 	script := filepath.Join(t.TempDir(), "sendmail")
-	body := "#!/bin/sh\ncat > \"$MAILDIR/mail.$$\"\n"
+	// Written under another name and renamed, so a reader never sees half a mail.
+	body := "#!/bin/sh\ncat > \"$MAILDIR/.part.$$\" && mv \"$MAILDIR/.part.$$\" \"$MAILDIR/mail.$$\"\n"
 	if err := os.WriteFile(script, []byte(body), 0o755); err != nil {
 		t.Fatal(err)
 	}

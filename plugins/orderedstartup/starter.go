@@ -114,17 +114,21 @@ type Starter struct {
 	done    bool // startup finished: nothing more to do
 	halted  bool // supervisord is shutting down
 	rpcDown bool // the last call failed for want of supervisord
+	looked  bool // the process states were read at least once
 }
 
 // programState is the starter's record of one program.
 type programState struct {
 	// launched is when the program's processes had all been started, by
 	// the starter or found started; zero until then.
-	launched  time.Time
-	startErr  error  // a start that cannot succeed (BAD_NAME, NO_FILE...)
-	failure   string // the reported failure, until the program gets there
-	backoff   bool   // a BACKOFF was reported
-	announced bool   // "already started" was logged
+	launched time.Time
+	startErr error // a start that cannot succeed (BAD_NAME, NO_FILE...)
+	// preexisting reports that the program had been started before this
+	// listener first looked.
+	preexisting bool
+	failure     string // the reported failure, until the program gets there
+	backoff     bool   // a BACKOFF was reported
+	announced   bool   // "already started" was logged
 }
 
 // NewStarter returns a Starter for cfg. Call Start before serving events
@@ -251,23 +255,28 @@ func (s *Starter) Run(ctx context.Context) {
 }
 
 // nextWake returns how long Run may sleep: until the next timeout falls
-// due, and at most Poll.
+// due, and at most Poll. When all that is left waits for programs that
+// failed, which events will tell about if they recover, it polls slowly.
 func (s *Starter) nextWake(now time.Time) time.Duration {
-	wait := s.cfg.Poll
-	if s.cfg.Timeout <= 0 {
-		return wait
-	}
+	wait, active := s.cfg.Poll, s.rpcDown
 	for _, prog := range s.plan.Programs {
-		st := s.progs[prog]
-		if st.failure != "" || len(s.pendingGoals(prog)) == 0 {
+		if s.progs[prog].failure != "" || len(s.pendingGoals(prog)) == 0 {
 			continue
 		}
-		if since := s.timedFrom(prog); !since.IsZero() {
+		active = true
+		if since := s.timedFrom(prog); s.cfg.Timeout > 0 && !since.IsZero() {
 			wait = min(wait, max(since.Add(s.cfg.Timeout).Sub(now), time.Millisecond))
 		}
 	}
+	if !active {
+		return max(wait, idlePoll)
+	}
 	return wait
 }
+
+// idlePoll is how often Run reads the process states when startup is
+// blocked by failures.
+const idlePoll = 30 * time.Second
 
 // timedFrom returns when prog's timeout started: when it was started, or
 // for a program the listener does not start, when the listener started.
@@ -299,7 +308,7 @@ func (s *Starter) refresh(ctx context.Context) {
 		return err
 	})
 	if err != nil {
-		s.callFailed("read the process states", err)
+		s.callFailed(ctx, "read the process states", err)
 		return
 	}
 	s.rpcDown = false
@@ -308,13 +317,19 @@ func (s *Starter) refresh(ctx context.Context) {
 			p.sawInfo(info, s.cfg.AnyExit)
 		}
 	}
+	if !s.looked {
+		s.looked = true
+		for _, prog := range s.plan.Programs {
+			s.progs[prog].preexisting = s.allLaunched(prog)
+		}
+	}
 }
 
 // call runs one XML-RPC call with a short, bounded retry of transport
 // failures; supervisord's faults are final.
 func (s *Starter) call(ctx context.Context, op func(context.Context) error) error {
 	policy := retry.Policy{MaxElapsed: s.cfg.CallTimeout, MaxAttempts: 3, Initial: 200 * time.Millisecond}
-	return retry.Do(ctx, policy, func(ctx context.Context) error {
+	err := retry.Do(ctx, policy, func(ctx context.Context) error {
 		err := op(ctx)
 		var fault *rpc.Fault
 		if errors.As(err, &fault) {
@@ -322,11 +337,18 @@ func (s *Starter) call(ctx context.Context, op func(context.Context) error) erro
 		}
 		return err
 	})
+	if fault := (*rpc.Fault)(nil); errors.As(err, &fault) {
+		return fault // supervisord's answer says it all; no retry was made
+	}
+	return err
 }
 
 // callFailed reports a call that did not get through, once until calls
 // work again; the next pass retries it.
-func (s *Starter) callFailed(what string, err error) {
+func (s *Starter) callFailed(ctx context.Context, what string, err error) {
+	if ctx.Err() != nil {
+		return // the listener is stopping
+	}
 	if errors.Is(err, rpc.ErrShutdownState) {
 		s.logf("INFO", "supervisord is shutting down: nothing more to start")
 		s.halted = true
@@ -356,15 +378,43 @@ func (s *Starter) satisfied(prog *Program, states []listener.State) bool {
 	return false
 }
 
-// pendingGoals returns prog's goals not reached yet.
+// pendingGoals returns the goals of prog that still matter and are not
+// reached: those a program not started yet waits for. A program nothing
+// waits for is watched for its own sake, unless it was running before
+// this listener was.
 func (s *Starter) pendingGoals(prog *Program) [][]listener.State {
 	var out [][]listener.State
 	for _, g := range prog.Goals {
-		if !s.satisfied(prog, g) {
-			out = append(out, g)
+		if s.satisfied(prog, g) {
+			continue
+		}
+		if len(prog.Dependents) == 0 {
+			if !s.progs[prog].preexisting {
+				out = append(out, g)
+			}
+			continue
+		}
+		for _, d := range prog.Dependents {
+			if !s.progs[d].launched.IsZero() {
+				continue
+			}
+			if slices.ContainsFunc(d.After, func(w Wait) bool { return w.Program == prog && slices.Equal(w.States, g) }) {
+				out = append(out, g)
+				break
+			}
 		}
 	}
 	return out
+}
+
+// reachedAll reports whether prog reached all its goals.
+func (s *Starter) reachedAll(prog *Program) bool {
+	for _, g := range prog.Goals {
+		if !s.satisfied(prog, g) {
+			return false
+		}
+	}
+	return true
 }
 
 // waiting returns the dependents of prog still waiting for it.
@@ -386,15 +436,15 @@ func (s *Starter) waiting(prog *Program) []*Program {
 func (s *Starter) checkPrograms(now time.Time) {
 	for _, prog := range s.plan.Programs {
 		st := s.progs[prog]
-		pending := s.pendingGoals(prog)
-		if len(pending) == 0 {
-			if st.failure != "" {
+		if st.failure != "" {
+			if s.reachedAll(prog) {
 				s.logf("INFO", "%s reached %s after all, despite the failure reported earlier", prog.Name, goalText(prog.Goals))
 				st.failure = ""
 			}
 			continue
 		}
-		if st.failure != "" {
+		pending := s.pendingGoals(prog)
+		if len(pending) == 0 {
 			continue
 		}
 		if reason := s.failureOf(prog, pending, now); reason != "" {
@@ -548,7 +598,7 @@ func (s *Starter) start(ctx context.Context, prog *Program, now time.Time) {
 			s.logf("WARN", "%s did not spawn (%v): supervisord retries it", ns, err)
 			p.launched = true
 		case errors.Is(err, rpc.ErrShutdownState):
-			s.callFailed("start "+ns, err)
+			s.callFailed(ctx, "start "+ns, err)
 			return
 		default:
 			var fault *rpc.Fault
@@ -556,7 +606,7 @@ func (s *Starter) start(ctx context.Context, prog *Program, now time.Time) {
 				st.startErr = fmt.Errorf("starting %s: %w", ns, err)
 				return
 			}
-			s.callFailed("start "+ns, err)
+			s.callFailed(ctx, "start "+ns, err)
 			return
 		}
 	}
@@ -572,11 +622,10 @@ func (s *Starter) checkDone() {
 		if prog.Managed && st.launched.IsZero() && st.startErr == nil {
 			return
 		}
-		if len(s.pendingGoals(prog)) > 0 {
-			if st.failure == "" {
-				return
-			}
+		if st.failure != "" {
 			failed = append(failed, prog.Name)
+		} else if len(s.pendingGoals(prog)) > 0 {
+			return
 		}
 	}
 	s.done = true
