@@ -1,0 +1,290 @@
+package orderedstartup
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/golance/golance/testharness/supervisord"
+)
+
+// The real-supervisord tests run the ordered-startup binary (this test
+// binary, put on PATH by TestMain) as the listener of a real supervisord.
+
+// seedInclude writes ordered-startup-supervisord's README example as the
+// files of a supervisord.d directory, with quick stand-ins for its
+// commands: ping exits with pingExit, sleep is RUNNING after startsecs=2.
+func seedInclude(t *testing.T, pingExit int) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "supervisord.d")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]string{
+		"ping.conf": fmt.Sprintf(`[program:ping]
+command=sh -c 'exit %d'
+priority=100
+startsecs=0
+autorestart=false
+autostart=false
+startinorder=true
+startnextafter=exited
+`, pingExit),
+		"ping2.conf": `[program:ping2]
+command=sh -c 'exit 0'
+priority=200
+startsecs=0
+autorestart=false
+autostart=false
+startinorder=true
+startnextafter=exited
+`,
+		"ping3.conf": `[program:ping3]
+command=sh -c 'exit 0'
+priority=400
+startsecs=0
+autorestart=false
+autostart=false
+startinorder=true
+startnextafter=exited
+`,
+		"sleep.conf": `[program:sleep]
+command=sleep 60
+priority=101
+startsecs=2
+autorestart=true
+autostart=false
+startinorder=true
+`,
+	}
+	for name, text := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// startSeed runs supervisord with the seed example. The listener section
+// is the README's, with no argument: the listener finds the configuration
+// from supervisord's command line.
+func startSeed(t *testing.T, pingExit int) *supervisord.Supervisord {
+	t.Helper()
+	bin, err := exec.LookPath("ordered-startup")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return supervisord.Start(t, supervisord.Config{Sections: `
+		[eventlistener:inorder]
+		command=` + bin + `
+		autostart=true
+		events=PROCESS_STATE
+		priority=1
+
+		[include]
+		files=` + seedInclude(t, pingExit) + `/*.conf
+	`})
+}
+
+// listenerLog waits until the listener's stderr log matches pattern.
+func listenerLog(t *testing.T, sv *supervisord.Supervisord, name, pattern string) string {
+	t.Helper()
+	_, stderr := sv.ChildLogs(t, name)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	m, err := supervisord.WaitFile(ctx, stderr, 0, regexp.MustCompile(pattern))
+	if err != nil {
+		text, _ := os.ReadFile(stderr)
+		t.Fatalf("the listener never logged %q: %v\nits log:\n%s\nsupervisord's log:\n%s", pattern, err, text, sv.Log())
+	}
+	return m
+}
+
+var spawnedLine = regexp.MustCompile(`(?m)^(\S+ \S+) INFO spawned: '([^']+)'`)
+
+// spawns returns the processes supervisord spawned, in order, with when.
+func spawns(t *testing.T, log string) (names []string, at map[string]time.Time) {
+	t.Helper()
+	at = map[string]time.Time{}
+	for _, m := range spawnedLine.FindAllStringSubmatch(log, -1) {
+		when, err := time.ParseInLocation("2006-01-02 15:04:05,000", m[1], time.Local)
+		if err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, m[2])
+		if _, ok := at[m[2]]; !ok {
+			at[m[2]] = when
+		}
+	}
+	return names, at
+}
+
+func TestRealSupervisordSeedExample(t *testing.T) {
+	t.Parallel()
+	sv := startSeed(t, 0)
+	listenerLog(t, sv, "inorder", `INFO startup complete`)
+	sv.WaitLog(t, `exited: ping3 \(exit status 0; expected\)`)
+
+	log := sv.Log()
+	names, at := spawns(t, log)
+	if got, want := strings.Join(names, " "), "inorder ping sleep ping2 ping3"; got != want {
+		t.Errorf("spawned %q, want %q\n%s", got, want, log)
+	}
+	// ping2 comes after sleep's startsecs, once supervisord says RUNNING.
+	if d := at["ping2"].Sub(at["sleep"]); d < 2*time.Second {
+		t.Errorf("ping2 spawned %s after sleep, within its startsecs=2", d)
+	}
+	if strings.Index(log, "success: sleep entered RUNNING state") > strings.Index(log, "spawned: 'ping2'") {
+		t.Errorf("ping2 spawned before sleep was RUNNING:\n%s", log)
+	}
+
+	// sleep respawns (autorestart=true); the chain does not run again.
+	offset := sv.LogSize()
+	if err := sv.Client.SignalProcess(context.Background(), "sleep", "KILL"); err != nil {
+		t.Fatal(err)
+	}
+	sv.WaitLogSince(t, offset, `success: sleep entered RUNNING state`)
+	if got := strings.Count(sv.Log(), "spawned: 'ping"); got != 3 {
+		t.Errorf("%d spawns of ping, ping2, ping3; want 3:\n%s", got, sv.Log())
+	}
+	for _, bad := range []string{"-> UNKNOWN", "exited: inorder", "BAD_NAME", "ALREADY_STARTED"} {
+		if strings.Contains(sv.Log(), bad) {
+			t.Errorf("supervisord's log has %q:\n%s", bad, sv.Log())
+		}
+	}
+	_, stderr := sv.ChildLogs(t, "inorder")
+	text, _ := os.ReadFile(stderr)
+	if !strings.Contains(string(text), "INFO using "+sv.ConfigPath+" (from the command line of supervisord (pid ") {
+		t.Errorf("the listener did not find the configuration from supervisord's command line:\n%s", text)
+	}
+	t.Logf("the listener's log:\n%s", text)
+}
+
+func TestRealSupervisordInitJobFails(t *testing.T) {
+	t.Parallel()
+	sv := startSeed(t, 1)
+	listenerLog(t, sv, "inorder", `ERROR ping exited with status 1, which is not in its exitcodes \(0\): not starting sleep \(--on-failure=stop\)`)
+	sv.WaitLog(t, `exited: ping \(exit status 1; not expected\)`)
+	time.Sleep(500 * time.Millisecond) // a poll or two of the listener
+	if names, _ := spawns(t, sv.Log()); strings.Join(names, " ") != "inorder ping" {
+		t.Errorf("spawned %v after ping failed:\n%s", names, sv.Log())
+	}
+}
+
+// TestRealSupervisordGraphWithGroupsAndNumprocs uses
+// supervisord-dependent-startup's keys on a [group:x] and a numprocs
+// program, which must be started by the names supervisord gives them.
+func TestRealSupervisordGraphWithGroupsAndNumprocs(t *testing.T) {
+	t.Parallel()
+	bin, err := exec.LookPath("ordered-startup")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sv := supervisord.Start(t, supervisord.Config{Sections: `
+		[eventlistener:deps]
+		command=` + bin + ` -c %(here)s/supervisord.conf --timeout 30s
+		events=PROCESS_STATE,TICK_5
+		priority=1
+
+		[group:backend]
+		programs=db,cache
+
+		[program:db]
+		command=sleep 60
+		startsecs=1
+		autostart=false
+		dependent_startup=true
+
+		[program:cache]
+		command=sleep 60
+		startsecs=1
+		autostart=false
+		dependent_startup=true
+
+		[program:migrate]
+		command=sh -c 'sleep 0.5; exit 0'
+		startsecs=0
+		autostart=false
+		autorestart=false
+		dependent_startup=true
+		dependent_startup_wait_for=db:running
+
+		[program:web]
+		command=sleep 60
+		numprocs=2
+		process_name=%(program_name)s_%(process_num)02d
+		startsecs=0
+		autostart=false
+		dependent_startup=true
+		dependent_startup_wait_for=migrate:exited cache:running
+	`})
+	listenerLog(t, sv, "deps", `INFO startup complete`)
+	log := sv.Log()
+	for _, later := range []string{"spawned: 'web_00'", "spawned: 'web_01'"} {
+		for _, earlier := range []string{"success: cache entered RUNNING", "exited: migrate (exit status 0; expected)"} {
+			if i, j := strings.Index(log, earlier), strings.Index(log, later); i < 0 || j < 0 || i > j {
+				t.Errorf("%q should come before %q:\n%s", earlier, later, log)
+			}
+		}
+	}
+	if i, j := strings.Index(log, "success: db entered RUNNING"), strings.Index(log, "spawned: 'migrate'"); i < 0 || i > j {
+		t.Errorf("migrate spawned before db was RUNNING:\n%s", log)
+	}
+	for _, bad := range []string{"BAD_NAME", "-> UNKNOWN", "exited: deps"} {
+		if strings.Contains(log, bad) {
+			t.Errorf("supervisord's log has %q:\n%s", bad, log)
+		}
+	}
+}
+
+// TestRealSupervisordListenerRestart kills the listener while an init job
+// runs; supervisord restarts it, and the new listener carries on: the
+// next program starts once, and nothing is started twice.
+func TestRealSupervisordListenerRestart(t *testing.T) {
+	t.Parallel()
+	bin, err := exec.LookPath("ordered-startup")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sv := supervisord.Start(t, supervisord.Config{Sections: `
+		[eventlistener:inorder]
+		command=` + bin + ` %(here)s/supervisord.conf
+		events=PROCESS_STATE
+		autorestart=true
+		startsecs=0
+		priority=1
+
+		[program:init]
+		command=sh -c 'sleep 3; exit 0'
+		priority=10
+		startsecs=0
+		autostart=false
+		autorestart=false
+		startinorder=true
+		startnextafter=exited
+
+		[program:app]
+		command=sleep 60
+		priority=20
+		startsecs=0
+		autostart=false
+	`})
+	sv.WaitLog(t, `spawned: 'init'`)
+	offset := sv.LogSize()
+	if err := sv.Client.SignalProcess(context.Background(), "inorder", "KILL"); err != nil {
+		t.Fatal(err)
+	}
+	sv.WaitLogSince(t, offset, `spawned: 'inorder'`)
+	sv.WaitLog(t, `spawned: 'app'`)
+	listenerLog(t, sv, "inorder", `(?s)INFO init was already started \(RUNNING\): not starting it again.*INFO starting app: init reaches EXITED`)
+	names, _ := spawns(t, sv.Log())
+	if got := strings.Join(names, " "); got != "inorder init inorder app" {
+		t.Errorf("spawned %q:\n%s", got, sv.Log())
+	}
+}
