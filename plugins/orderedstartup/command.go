@@ -79,15 +79,12 @@ order on stdout and exits without starting anything.`,
 		Example: `  [eventlistener:ordered-startup]
   command=/usr/local/bin/ordered-startup --timeout 10m -m ops@example.com
   events=PROCESS_STATE,TICK_5
-  priority=1
-  autostart=true
+  ; a priority no other [eventlistener:x] has
+  priority=-2
+  buffer_size=50
   autorestart=true
-  buffer_size=100
-  ; stderr carries the listener's log
-  stderr_logfile=/var/log/supervisor/ordered-startup.log
-
-  # see the start order without starting anything:
-  SUPERVISOR_SERVER_URL=unix:///var/run/supervisor.sock ordered-startup --plan -c /etc/supervisor/supervisord.conf`,
+  ; the listener's log
+  stderr_logfile=/var/log/supervisor/ordered-startup.log`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 1 {
 				return cli.Usagef("unexpected argument %q: give one configuration file", args[1])
@@ -96,6 +93,9 @@ order on stdout and exits without starting anything.`,
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			explicit := confFlag
+			if cmd.Flags().Changed("config") && cmd.Flags().Changed("configuration") {
+				return cli.Usagef("--config and -c/--configuration both given: give one")
+			}
 			if len(args) == 1 {
 				if confFlag != "" {
 					return cli.Usagef("configuration given twice (%s and -c %s): give one", args[0], confFlag)
@@ -121,9 +121,6 @@ order on stdout and exits without starting anything.`,
 				return cli.Usagef("-s/--sendmail_program without -m/--email: give the address to mail")
 			}
 			stderr := &lockedWriter{w: cmd.ErrOrStderr()}
-			if !showPlan && !stdinIsPipe() {
-				return errNotListener
-			}
 
 			// A listener is started once supervisord serves XML-RPC, so a
 			// failure to connect is rarely transient: retry briefly, and
@@ -146,6 +143,11 @@ order on stdout and exits without starting anything.`,
 					}
 				}
 			}
+			if !showPlan && !stdinIsPipe() {
+				// Reading the configuration changed nothing; starting
+				// programs would.
+				return errNotListener
+			}
 			if showPlan {
 				fmt.Fprintf(cmd.OutOrStdout(), "# %s\n", where)
 				_, err := plan.WriteTo(cmd.OutOrStdout())
@@ -156,7 +158,7 @@ order on stdout and exits without starting anything.`,
 			cfg := Config{Plan: plan, Supervisor: conn, Timeout: timeout, OnFailure: policy, AnyExit: anyExit, Log: stderr, Poll: poll}
 			if sender != nil {
 				mailer = NewMailer(sender, emails, "ordered-startup on "+hostname()+": ", mail.DefaultRetryPolicy(), stderr)
-				defer mailer.Close(time.Minute)
+				defer mailer.Close(5 * time.Second) // supervisord's stopwaitsecs is 10s by default
 				cfg.Notify = mailer.Notify
 			}
 			fmt.Fprintf(stderr, "%s INFO %s\n", asctime(time.Now()), where)
@@ -175,9 +177,12 @@ order on stdout and exits without starting anything.`,
 	cli.Setup(cmd)
 	f := cmd.Flags()
 	f.StringVarP(&confFlag, "configuration", "c", "", "supervisord's configuration `file` (default: the file the supervisord that started this listener runs with, else supervisord's search paths)")
+	// supervisord-dependent-startup's spelling of -c.
+	f.StringVar(&confFlag, "config", "", "same as --configuration")
+	f.MarkHidden("config")
 	f.BoolVar(&showPlan, "plan", false, "print the resolved start order, in layers, on stdout and exit without starting anything")
 	f.DurationVar(&timeout, "timeout", DefaultTimeout, "how long a program may take, from its start, to reach the state the next programs wait for before it is reported (0: no limit)")
-	f.StringVar(&onFailure, "on-failure", "stop", "what happens to the programs waiting for one that failed (FATAL, wrong exit code, could not start, timed out): stop (they stay stopped until it gets there) or continue (they start anyway)")
+	f.StringVar(&onFailure, "on-failure", "stop", "`policy` for the programs waiting for one that failed (FATAL, exit code not in exitcodes, could not be started, timed out): stop (they stay stopped unless it gets there after all) or continue (they start anyway)")
 	f.BoolVar(&anyExit, "any-exit", false, "count every exit as EXITED whatever its code, as ordered-startup-supervisord did (default: only the program's exitcodes)")
 	f.StringArrayVarP(&emails, "email", "m", nil, "mail every problem to this `address` (repeatable)")
 	f.StringVarP(&sendmail, "sendmail_program", "s", mail.DefaultSendmailCommand, "the sendmail `command` that mails reports, run by /bin/sh")

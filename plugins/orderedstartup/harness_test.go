@@ -261,7 +261,7 @@ func TestCycleStopsTheListener(t *testing.T) {
 	}
 	sup := sc.start(t)
 	waitState(t, sup, "startup", listener.StateExited)
-	want := "ordered-startup: dependency cycle: a waits for b (dependent_startup_wait_for), which b waits for a (dependent_startup_wait_for): remove one of these waits\n"
+	want := "ordered-startup: dependency cycle: a waits for b (dependent_startup_wait_for); b waits for a (dependent_startup_wait_for): remove one of these waits\n"
 	if got := sup.Process("startup").Stderr(); got != want {
 		t.Errorf("stderr %q, want %q", got, want)
 	}

@@ -288,3 +288,38 @@ func TestRealSupervisordListenerRestart(t *testing.T) {
 		t.Errorf("spawned %q:\n%s", got, sv.Log())
 	}
 }
+
+// TestRealSupervisordDocExamples loads each example of
+// docs/ordered-startup.md into the real supervisord and checks the plan
+// the page shows (testdata/examples/*.plan).
+func TestRealSupervisordDocExamples(t *testing.T) {
+	t.Parallel()
+	bin, err := exec.LookPath("ordered-startup")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"chain", "dependencies"} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			conf, err := os.ReadFile("testdata/examples/" + name + ".conf")
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := os.ReadFile("testdata/examples/" + name + ".plan")
+			if err != nil {
+				t.Fatal(err)
+			}
+			sv := supervisord.Start(t, supervisord.Config{Sections: string(conf)})
+			cmd := exec.Command(bin, "--plan", "-c", sv.ConfigPath)
+			cmd.Env = append(os.Environ(), sv.Env()...)
+			out, err := cmd.Output()
+			if err != nil {
+				t.Fatalf("--plan: %v", err)
+			}
+			_, plan, _ := strings.Cut(string(out), "\n") // after the "# using ..." line
+			if plan != string(want) {
+				t.Errorf("plan:\n%s\nwant (testdata/examples/%s.plan):\n%s", plan, name, want)
+			}
+		})
+	}
+}

@@ -294,7 +294,7 @@ func findCycle(programs []*Program) error {
 					}
 				}
 				if i > 0 {
-					b.WriteString(", which ")
+					b.WriteString("; ")
 				}
 				fmt.Fprintf(&b, "%s waits for %s (%s)", c[i].Name, c[i+1].Name, key)
 			}
@@ -406,8 +406,10 @@ func (p *Plan) WriteTo(w io.Writer) (int64, error) {
 				fmt.Fprintf(&b, " (%s)", strings.Join(prog.Processes, ", "))
 			}
 			switch {
-			case !prog.Managed:
+			case !prog.Managed && prog.Autostart:
 				b.WriteString(": started by supervisord (autostart=true)")
+			case !prog.Managed:
+				b.WriteString(": started by nobody (autostart=false; see the warnings)")
 			case len(prog.After) == 0:
 				b.WriteString(": started first")
 			default:
