@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -222,6 +223,22 @@ func stateNames() string {
 	return strings.Join(names, ", ")
 }
 
+// parseAPIURL checks --api-url and gives it the trailing slash the Slack
+// client needs: it appends method names to it.
+func parseAPIURL(raw string) (string, error) {
+	if raw == "" {
+		return "", nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return "", cli.Usagef("bad --api-url %q: want an http(s) URL such as https://slack.com/api/", raw)
+	}
+	if !strings.HasSuffix(u.Path, "/") {
+		u.Path += "/"
+	}
+	return u.String(), nil
+}
+
 // destination works out where messages go from the flags and the
 // environment, and checks what can be checked before the first event.
 func destination(ctx context.Context, o options, stderr io.Writer, logger *slog.Logger) (Poster, error) {
@@ -256,7 +273,11 @@ func destination(ctx context.Context, o options, stderr io.Writer, logger *slog.
 	if hasWebhook {
 		return NewWebhook(webhook.Reveal(), nil)
 	}
-	bot := NewBot(token.Reveal(), o.channel, o.apiURL, nil)
+	apiURL, err := parseAPIURL(o.apiURL)
+	if err != nil {
+		return nil, err
+	}
+	bot := NewBot(token.Reveal(), o.channel, apiURL, nil)
 	cctx, cancel := context.WithTimeout(ctx, checkTimeout)
 	defer cancel()
 	if err := bot.Check(cctx); err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -19,7 +20,8 @@ type fakeSlackKey struct{}
 
 // TestScripts runs testdata/script/*.txtar. Each script has its own fake
 // Slack: $FAKE_WEBHOOK and $FAKE_API are its URLs, $FAKE_TOKEN the token
-// it accepts, and three commands drive it:
+// it accepts ($FAKE_API_NOSLASH is $FAKE_API without its final slash), and
+// these commands drive it:
 //
 //	slackfail endpoint status [retry-after [error]]  queue one failure
 //	slackdown endpoint status [retry-after [error]]  fail until slackup endpoint
@@ -34,6 +36,7 @@ func TestScripts(t *testing.T) {
 			env.Values[fakeSlackKey{}] = s
 			env.Setenv("FAKE_WEBHOOK", s.WebhookURL())
 			env.Setenv("FAKE_API", s.APIURL())
+			env.Setenv("FAKE_API_NOSLASH", strings.TrimSuffix(s.APIURL(), "/"))
 			env.Setenv("FAKE_TOKEN", fakeslack.Token)
 			return nil
 		},

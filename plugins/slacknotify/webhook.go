@@ -62,7 +62,30 @@ func NewWebhook(rawURL string, hc *http.Client) (*Webhook, error) {
 func (w *Webhook) Post(ctx context.Context, m Message, parent Ref) (Ref, error) {
 	ctx, body := captureErrorBody(ctx)
 	err := slack.PostWebhookCustomHTTPContext(ctx, w.url, w.client, webhookBody(m))
+	if err != nil && strings.Contains(err.Error(), w.url) {
+		// The URL's path is the secret, and errors end up in log files.
+		err = &redactedError{msg: strings.ReplaceAll(err.Error(), w.url, redactURL(w.url)), err: err}
+	}
 	return Ref{}, classifyWebhook(err, *body)
+}
+
+// redactedError is err with a message that no longer holds a secret.
+type redactedError struct {
+	msg string
+	err error
+}
+
+func (e *redactedError) Error() string { return e.msg }
+func (e *redactedError) Unwrap() error { return e.err }
+
+// redactURL keeps a URL's scheme and host, which say where a request
+// went, and hides the rest.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return "[redacted]"
+	}
+	return u.Scheme + "://" + u.Host + "/[redacted]"
 }
 
 // classifyWebhook marks a webhook error for the retry loop. Slack answers a
