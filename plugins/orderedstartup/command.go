@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"strings"
 	"sync"
 	"time"
 
@@ -132,7 +131,7 @@ order on stdout and exits without starting anything.`,
 			plan, conn, where, err := load(cmd.Context(), explicit, budget)
 			if err != nil {
 				if sender != nil {
-					mailNow(sender, emails, "cannot start: "+firstLine(err), err.Error(), stderr)
+					mailNow(sender, emails, "cannot start: "+problemKind(err), err.Error(), stderr)
 				}
 				return err
 			}
@@ -256,12 +255,16 @@ func mailNow(sender mail.Sender, to []string, subject, body string, log io.Write
 	}
 }
 
-func firstLine(err error) string {
-	s, _, _ := strings.Cut(err.Error(), "\n")
-	if len(s) > 120 {
-		s = s[:117] + "..."
+// problemKind names a startup error for a mail subject; the body has the
+// whole message.
+func problemKind(err error) string {
+	switch {
+	case errors.Is(err, ErrCycle):
+		return "dependency cycle"
+	case errors.Is(err, ErrConf), errors.Is(err, ErrNoConf):
+		return "configuration error"
 	}
-	return s
+	return "cannot reach supervisord"
 }
 
 func hostname() string {

@@ -9,7 +9,8 @@ import (
 	"strings"
 )
 
-// ErrNoConf is returned by FindConf when no configuration file is found.
+// ErrNoConf is wrapped by Locator.Find's error when no configuration file
+// is found.
 var ErrNoConf = errors.New("no supervisord configuration found")
 
 // A Locator finds the supervisord configuration a listener should read.

@@ -290,8 +290,9 @@ func (s *Starter) timedFrom(prog *Program) time.Time {
 // reconcile reads the process states and acts on them. The caller holds
 // s.mu.
 func (s *Starter) reconcile(ctx context.Context, now time.Time) {
-	s.refresh(ctx)
-	if s.halted {
+	// Nothing is decided on stale states: a program stopped by hand, or
+	// started meanwhile, must be seen before acting.
+	if !s.refresh(ctx) || s.halted {
 		return
 	}
 	s.checkPrograms(now)
@@ -299,8 +300,9 @@ func (s *Starter) reconcile(ctx context.Context, now time.Time) {
 	s.checkDone()
 }
 
-// refresh merges a fresh getAllProcessInfo into what the starter knows.
-func (s *Starter) refresh(ctx context.Context) {
+// refresh merges a fresh getAllProcessInfo into what the starter knows,
+// and reports whether it could.
+func (s *Starter) refresh(ctx context.Context) bool {
 	var infos []rpc.ProcessInfo
 	err := s.call(ctx, func(ctx context.Context) error {
 		var err error
@@ -309,7 +311,7 @@ func (s *Starter) refresh(ctx context.Context) {
 	})
 	if err != nil {
 		s.callFailed(ctx, "read the process states", err)
-		return
+		return false
 	}
 	s.rpcDown = false
 	for _, info := range infos {
@@ -323,6 +325,7 @@ func (s *Starter) refresh(ctx context.Context) {
 			s.progs[prog].preexisting = s.allLaunched(prog)
 		}
 	}
+	return true
 }
 
 // call runs one XML-RPC call with a short, bounded retry of transport

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -336,4 +338,69 @@ func newSendmail(command string) (*mail.Sendmail, error) { return mail.NewSendma
 
 func testRetry() retry.Policy {
 	return retry.Policy{MaxAttempts: 2, Initial: 10 * time.Millisecond, Jitter: retry.NoJitter}
+}
+
+// TestSupervisordUnreachable: while supervisord cannot be reached the
+// starter says so once and keeps trying; once it answers, startup goes on.
+func TestSupervisordUnreachable(t *testing.T) {
+	t.Parallel()
+	sup := testharness.Start(t, testharness.Config{RPC: true, Programs: []testharness.Program{prog("a", 1)}})
+	direct, err := rpc.New(sup.ServerURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := testCtx(t)
+	infos, err := direct.GetAllConfigInfo(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts, pools := confFrom(t, "[program:a]\nautostart=false\ndependent_startup=true\n")
+	plan, err := NewPlan(opts, pools, infos, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "later.sock")
+	conn, err := rpc.New("unix://" + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var log syncBuffer
+	s := NewStarter(Config{Plan: plan, Supervisor: conn, Log: &log, Poll: 20 * time.Millisecond, CallTimeout: 100 * time.Millisecond})
+	s.Start(ctx)
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go s.Run(runCtx)
+	time.Sleep(300 * time.Millisecond)
+	if n := strings.Count(log.String(), "ERROR cannot read the process states: "); n != 1 {
+		t.Fatalf("%d reports of the unreachable supervisord, want 1:\n%s", n, log.String())
+	}
+	if sup.Process("a").State() != listener.StateStopped {
+		t.Fatal("started a without knowing the process states")
+	}
+	// supervisord comes back at the address the starter uses.
+	l, err := net.Listen("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			up, err := net.Dial("unix", sup.SocketPath())
+			if err != nil {
+				c.Close()
+				return
+			}
+			go func() { io.Copy(up, c); up.Close() }()
+			go func() { io.Copy(c, up); c.Close() }()
+		}
+	}()
+	waitState(t, sup, "a", listener.StateRunning)
+	waitFor(t, "startup to end", s.Done)
+	if !strings.Contains(log.String(), "INFO starting a: it waits for nothing") {
+		t.Errorf("log:\n%s", log.String())
+	}
 }
