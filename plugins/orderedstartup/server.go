@@ -11,8 +11,8 @@ import (
 // Connect returns a client for the supervisord that runs c. The address
 // comes from SUPERVISOR_SERVER_URL, which supervisord gives its children,
 // or, when that is not set (someone runs --plan by hand), from the
-// configuration the way supervisorctl finds it: [supervisorctl] serverurl,
-// else [unix_http_server] file, else [inet_http_server] port.
+// configuration: [supervisorctl] serverurl as supervisorctl uses it, else
+// the [unix_http_server] file, else the [inet_http_server] port.
 //
 // supervisord never passes credentials to its children. When
 // SUPERVISOR_USERNAME is not set, the username and password of the
