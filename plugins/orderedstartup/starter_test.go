@@ -404,3 +404,44 @@ func TestSupervisordUnreachable(t *testing.T) {
 		t.Errorf("log:\n%s", log.String())
 	}
 }
+
+// TestSupervisordShuttingDown: once supervisord is shutting down, the
+// starter says so and stops acting.
+func TestSupervisordShuttingDown(t *testing.T) {
+	t.Parallel()
+	sup := testharness.Start(t, testharness.Config{RPC: true, Programs: []testharness.Program{prog("a", 1), prog("b", 2)}})
+	conn, err := rpc.New(sup.ServerURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := testCtx(t)
+	infos, err := conn.GetAllConfigInfo(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts, pools := confFrom(t, "[program:a]\nstartinorder=true\nstartnextafter=exited\n[program:b]\n")
+	plan, err := NewPlan(opts, pools, infos, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var log syncBuffer
+	s := NewStarter(Config{Plan: plan, Supervisor: conn, Log: &log, Poll: 20 * time.Millisecond})
+	s.Start(ctx)
+	waitState(t, sup, "a", listener.StateRunning)
+	ran := make(chan struct{})
+	go func() { s.Run(ctx); close(ran) }()
+	if err := conn.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-ran:
+	case <-ctx.Done():
+		t.Fatal("Run did not return after supervisord began shutting down")
+	}
+	if n := strings.Count(log.String(), "INFO supervisord is shutting down: nothing more to start"); n != 1 {
+		t.Errorf("log:\n%s", log.String())
+	}
+	if strings.Contains(log.String(), "ERROR") {
+		t.Errorf("shutdown reported as an error:\n%s", log.String())
+	}
+}
