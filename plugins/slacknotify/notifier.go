@@ -155,6 +155,7 @@ func (n *Notifier) Budget() time.Duration {
 func (n *Notifier) HandleEvent(ctx context.Context, ev listener.Event) error {
 	n.mu.Lock()
 	defer n.mu.Unlock()
+	// Every post the event owes shares one budget.
 	ctx, cancel := context.WithTimeout(ctx, n.Budget())
 	defer cancel()
 	switch {
