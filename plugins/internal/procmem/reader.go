@@ -107,13 +107,18 @@ func NewReader(mountPoint string) (*Reader, error) {
 }
 
 // Close closes the files the Reader keeps open. The Reader must not be used
-// afterwards.
+// afterwards; closing it again does nothing.
 func (r *Reader) Close() error {
 	for k, f := range r.files {
 		unix.Close(f.fd)
 		delete(r.files, k)
 	}
-	return unix.Close(r.dir)
+	if r.dir < 0 {
+		return nil
+	}
+	err := unix.Close(r.dir)
+	r.dir = -1
+	return err
 }
 
 // Snapshot starts a new snapshot. With tree, it reads every process's parent

@@ -21,6 +21,11 @@ const (
 	DefaultStepTimeout = 5 * time.Minute
 	// DefaultParallel is how many restarts run at once.
 	DefaultParallel = 8
+	// DefaultDrainTimeout is how long a plugin leaving (at SIGTERM or when
+	// supervisord closes its stdin) waits for restarts and mail under way:
+	// less than the 10 seconds supervisord waits by default (stopwaitsecs)
+	// before it kills the plugin.
+	DefaultDrainTimeout = 8 * time.Second
 )
 
 // Controller is what a Restarter needs from supervisord; *rpc.Client
@@ -80,8 +85,9 @@ type Request struct {
 	Prepare func(ctx context.Context)
 	// Done, if set, receives the outcome, in the background. The process is
 	// no longer in flight when it is called, and the Restarter's Shutdown
-	// waits for it to return, so it may deliver mail.
-	Done func(Outcome)
+	// waits for it to return, so it may deliver mail; ctx ends when
+	// Shutdown stops waiting.
+	Done func(ctx context.Context, out Outcome)
 }
 
 // Outcome is how a restart went.
@@ -276,7 +282,7 @@ func (r *Restarter) run(req Request) {
 	delete(r.inFlight, req.Name)
 	r.mu.Unlock()
 	if req.Done != nil {
-		req.Done(out)
+		req.Done(r.ctx, out)
 	}
 }
 

@@ -64,7 +64,7 @@ type outcomes struct {
 
 func newOutcomes() *outcomes { return &outcomes{ch: make(chan Outcome, 100)} }
 
-func (o *outcomes) done(out Outcome) {
+func (o *outcomes) done(_ context.Context, out Outcome) {
 	o.mu.Lock()
 	o.got = append(o.got, out)
 	o.mu.Unlock()

@@ -6,11 +6,11 @@
 //
 // Usage:
 //
-//	memhog [-mb N] [-children K] [-child-mb M] [-exit-if-exists FILE]
+//	memhog [-mb N] [-children K] [-child-mb M] [-exit-if-exists FILE] [-ignore-sigterm]
 //
 // It writes "ready" on standard output once every page is touched and every
-// child is ready, then waits for SIGTERM, SIGINT or the end of standard
-// input, and takes its children down with it.
+// child is ready, then waits for SIGTERM (unless -ignore-sigterm), SIGINT or
+// the end of standard input, and takes its children down with it.
 package memhog
 
 import (
@@ -42,6 +42,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	children := fs.Int("children", 0, "number of child processes to start")
 	childMB := fs.Int("child-mb", 0, "`megabytes` each child holds")
 	exitIfExists := fs.String("exit-if-exists", "", "exit at once with status 1 if `file` exists, else create it and run: a program that starts once and then fails to")
+	ignoreTerm := fs.Bool("ignore-sigterm", false, "ignore SIGTERM, so that supervisord has to wait stopwaitsecs and kill it")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -58,6 +59,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, syscall.SIGTERM, syscall.SIGINT)
+	if *ignoreTerm {
+		signal.Reset(syscall.SIGTERM)
+		signal.Ignore(syscall.SIGTERM)
+	}
 
 	hold(*mb << 20)
 

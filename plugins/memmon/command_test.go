@@ -1,0 +1,119 @@
+package memmon
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/golance/golance/plugins/internal/cli"
+	"github.com/golance/golance/plugins/internal/procmem"
+	"github.com/golance/golance/plugins/internal/procmem/memhog"
+	"github.com/golance/golance/plugins/internal/restart"
+	"github.com/rogpeppe/go-internal/testscript"
+	"github.com/spf13/cobra"
+)
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){"memmon": Main, "memhog": memhog.Main})
+}
+
+func TestScripts(t *testing.T) {
+	t.Parallel()
+	testscript.Run(t, testscript.Params{Dir: "testdata/script"})
+}
+
+// parse runs the command line through memmon's flags and returns the
+// Config it makes, or the exit status and standard error of a refusal.
+func parse(t *testing.T, args ...string) (Config, int, string) {
+	t.Helper()
+	var got Config
+	cmd := newCommand(func(_ *cobra.Command, cfg Config) error {
+		got = cfg
+		return nil
+	})
+	var stdout, stderr bytes.Buffer
+	code := cli.Execute(context.Background(), cmd, args, &stdout, &stderr)
+	if stdout.Len() > 0 {
+		t.Errorf("%q wrote to stdout: %q", args, stdout.String())
+	}
+	return got, code, stderr.String()
+}
+
+// superlance's own argument test, unchanged.
+func TestSuperlanceCommandLine(t *testing.T) {
+	t.Parallel()
+	cfg, code, stderr := parse(t, strings.Fields("-c -p foo=50MB -g bar=10kB --any 250 -s mutt -m me@you.com -u 1d -n myproject")...)
+	if code != cli.ExitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !cfg.Cumulative || cfg.Email != "me@you.com" || cfg.Name != "myproject" || cfg.Uptime != 24*time.Hour ||
+		cfg.Any == nil || *cfg.Any != 250 || cfg.Metric != procmem.RSS {
+		t.Errorf("config %+v", cfg)
+	}
+	if len(cfg.Programs) != 1 || cfg.Programs[0] != (Limit{"foo", 50 << 20}) || len(cfg.Groups) != 1 || cfg.Groups[0] != (Limit{"bar", 10 << 10}) {
+		t.Errorf("limits %+v %+v", cfg.Programs, cfg.Groups)
+	}
+	if sm, ok := cfg.Mailer.(interface{ Command() string }); !ok || sm.Command() != "mutt" {
+		t.Errorf("mailer %#v", cfg.Mailer)
+	}
+}
+
+func TestDefaults(t *testing.T) {
+	t.Parallel()
+	cfg, code, stderr := parse(t, "-p", "web=1GB")
+	if code != cli.ExitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	want := restart.Policy{Consecutive: 1, Window: time.Hour}
+	if cfg.Any != nil || cfg.Cumulative || cfg.Email != "" || cfg.Mailer != nil || cfg.Uptime != NoUptimeLimit || cfg.Restart.Policy != want {
+		t.Errorf("config %+v", cfg)
+	}
+}
+
+func TestLongFormsAndNewFlags(t *testing.T) {
+	t.Parallel()
+	cfg, code, stderr := parse(t, "--program=grp:web=1.5G", "--program", "web:web_0?=512m", "--group=workers=2GB", "--any=0",
+		"--metric", "PSS", "--consecutive", "3", "--max-restarts=4", "--restart-window=30m", "--cumulative", "--uptime=90m", "--name=x")
+	if code != cli.ExitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if len(cfg.Programs) != 2 || cfg.Programs[0] != (Limit{"grp:web", 3 << 29}) || cfg.Programs[1] != (Limit{"web:web_0?", 512 << 20}) {
+		t.Errorf("programs %+v", cfg.Programs)
+	}
+	if cfg.Any == nil || *cfg.Any != 0 || cfg.Metric != procmem.PSS || cfg.Uptime != 90*time.Minute {
+		t.Errorf("config %+v", cfg)
+	}
+	if cfg.Restart.Policy != (restart.Policy{Consecutive: 3, MaxRestarts: 4, Window: 30 * time.Minute}) {
+		t.Errorf("policy %+v", cfg.Restart.Policy)
+	}
+}
+
+// Every bad command line gets one line on stderr naming the problem, and
+// exit status 2.
+func TestBadCommandLines(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{nil, "memmon: nothing to watch: give -p/--program NAME=SIZE, -g/--group GROUP=SIZE or -a/--any SIZE (see memmon --help)"},
+		{[]string{"-p", "foo"}, `memmon: invalid argument "foo" for "-p, --program" flag: "foo" is not NAME=SIZE: write for example web=200MB or web:web_01=1.5GB (see memmon --help)`},
+		{[]string{"-p", "foo=lots"}, `memmon: invalid argument "foo=lots" for "-p, --program" flag: size "lots" is not a number of bytes: write bytes (1048576) or a number with KB, MB or GB (200MB, 1.5GB; K, M, G also work) (see memmon --help)`},
+		{[]string{"-p", "a:b:c=1MB"}, `memmon: invalid argument "a:b:c=1MB" for "-p, --program" flag: bad process name "a:b:c": more than one ':' (write name, group:name or group:*) (see memmon --help)`},
+		{[]string{"-g", "grp:web=1MB"}, `memmon: invalid argument "grp:web=1MB" for "-g, --group" flag: "grp:web" is not a group name: give -g GROUP=SIZE without ':' (use -p for group:name) (see memmon --help)`},
+		{[]string{"-a", "1TB"}, `memmon: invalid argument "1TB" for "-a, --any" flag: size "1TB" is not a number of bytes: write bytes (1048576) or a number with KB, MB or GB (200MB, 1.5GB; K, M, G also work) (see memmon --help)`},
+		{[]string{"-a", "1GB", "-u", "1w"}, `memmon: invalid argument "1w" for "-u, --uptime" flag: time "1w" is not whole seconds: write 3600, or a whole number with s, m, h or d (90m, 12h, 1d) (see memmon --help)`},
+		{[]string{"-a", "1GB", "--metric", "vsz"}, `memmon: invalid argument "vsz" for "--metric" flag: unknown memory metric "vsz": use rss, pss or uss (see memmon --help)`},
+		{[]string{"-a", "1GB", "--consecutive", "0"}, `memmon: --consecutive must be 1 or more, got 0 (see memmon --help)`},
+		{[]string{"-a", "1GB", "-m", "ops@example.com", "-s", "/nonexistent/sendmail -t"}, `memmon: sendmail program /nonexistent/sendmail not found; install it or set -s/--sendmail_program (see memmon --help)`},
+		{[]string{"-a", "1GB", "extra"}, `memmon: unexpected argument "extra": memmon takes only flags (see memmon --help)`},
+	}
+	for _, tt := range tests {
+		_, code, stderr := parse(t, tt.args...)
+		if code != cli.ExitUsage || stderr != tt.want+"\n" {
+			t.Errorf("%q: exit %d, stderr:\n%s\nwant:\n%s", tt.args, code, stderr, tt.want)
+		}
+	}
+}
