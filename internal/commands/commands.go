@@ -5,6 +5,8 @@ package commands
 
 import (
 	"github.com/golance/golance/plugins/eventdump"
+	"github.com/golance/golance/plugins/orderedstartup"
+	"github.com/golance/golance/plugins/slacknotify"
 	"github.com/spf13/cobra"
 )
 
@@ -13,5 +15,7 @@ import (
 func All() []*cobra.Command {
 	return []*cobra.Command{
 		eventdump.NewCommand(),
+		orderedstartup.NewCommand(),
+		slacknotify.NewCommand(),
 	}
 }
