@@ -1,0 +1,143 @@
+package memmon
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/golance/golance/listener"
+	"github.com/golance/golance/listener/rpc"
+	"github.com/golance/golance/plugins/internal/procmem"
+	"github.com/golance/golance/testharness"
+	"github.com/golance/golance/testharness/supervisord"
+)
+
+const benchProcesses = 200
+
+// tickEvent is a TICK_5 as supervisord sends it.
+var tickEvent = listener.Event{Header: listener.Header{Ver: "3.0", Server: "supervisor", EventName: listener.Tick5}, Payload: "when:1700000000"}
+
+// listed answers GetAllProcessInfo with a list supervisord gave earlier,
+// so that a benchmark measures memmon's own share of a tick: the /proc
+// snapshot and the rules, without supervisord's time to answer.
+type listed struct {
+	Supervisor
+	infos []rpc.ProcessInfo
+}
+
+func (l listed) GetAllProcessInfo(context.Context) ([]rpc.ProcessInfo, error) { return l.infos, nil }
+
+// benchTicks runs memmon's handler on TICK events against sup, which runs
+// benchProcesses real processes, every one covered by a limit none
+// reaches. "own" is memmon's work per tick: the /proc snapshot with the
+// process tree (-c) and the rules, on a process list supervisord gave
+// before; "with-rpc" adds asking supervisord for the list, whose cost alone
+// is "getAllProcessInfo-only".
+func benchTicks(b *testing.B, sup Supervisor) {
+	infos, err := sup.GetAllProcessInfo(context.Background())
+	if err != nil {
+		b.Fatal(err)
+	}
+	if len(infos) != benchProcesses {
+		b.Fatalf("%d processes, want %d", len(infos), benchProcesses)
+	}
+	for _, bc := range []struct {
+		name   string
+		sup    Supervisor
+		metric procmem.Metric
+	}{
+		{"own-rss", listed{sup, infos}, procmem.RSS},
+		{"own-pss", listed{sup, infos}, procmem.PSS},
+		{"with-rpc-rss", sup, procmem.RSS},
+	} {
+		b.Run(fmt.Sprintf("%s-cumulative-%d", bc.name, benchProcesses), func(b *testing.B) {
+			mon, err := New(Config{Supervisor: bc.sup, Any: limit(1 << 40), Cumulative: true, Metric: bc.metric, Log: io.Discard, Uptime: NoUptimeLimit})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer mon.Shutdown(context.Background())
+			ctx := context.Background()
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := mon.HandleEvent(ctx, tickEvent); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/tick")
+		})
+	}
+	b.Run(fmt.Sprintf("getAllProcessInfo-only-%d", benchProcesses), func(b *testing.B) {
+		for b.Loop() {
+			if _, err := sup.GetAllProcessInfo(context.Background()); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/tick")
+	})
+}
+
+// BenchmarkTick measures a memmon tick over 200 real processes supervised
+// by the emulated supervisord, whose XML-RPC server runs in the benchmark's
+// own process.
+func BenchmarkTick(b *testing.B) {
+	programs := make([]testharness.Program, benchProcesses)
+	for i := range programs {
+		programs[i] = testharness.Program{Name: fmt.Sprintf("sleeper%03d", i), ProcessConfig: testharness.ProcessConfig{Command: []string{"sleep", "3600"}}}
+	}
+	s := testharness.Start(b, testharness.Config{RPC: true, Programs: programs})
+	c, err := rpc.New(s.ServerURL())
+	if err != nil {
+		b.Fatal(err)
+	}
+	benchTicks(b, c)
+}
+
+// BenchmarkTickRealSupervisord measures a memmon tick over 200 real
+// processes supervised by the real supervisord 4.2.5. The tick includes
+// supervisord's own time to answer getAllProcessInfo, reported on its own
+// as getAllProcessInfo-only.
+func BenchmarkTickRealSupervisord(b *testing.B) {
+	var sections strings.Builder
+	for i := range benchProcesses {
+		fmt.Fprintf(&sections, "[program:sleeper%03d]\ncommand=sleep 3600\nstartsecs=0\nstdout_logfile=NONE\nstderr_logfile=NONE\n\n", i)
+	}
+	sv := supervisord.Start(b, supervisord.Config{Sections: sections.String(), LogLevel: "info"})
+	sv.WaitLog(b, `success: sleeper199 entered RUNNING state`)
+	benchTicks(b, sv.Client)
+}
+
+// BenchmarkTickScaling shows memmon's own share of a tick growing linearly
+// with the number of supervised processes.
+func BenchmarkTickScaling(b *testing.B) {
+	for _, n := range []int{100, 200, 400} {
+		b.Run(fmt.Sprintf("own-rss-cumulative-%d", n), func(b *testing.B) {
+			programs := make([]testharness.Program, n)
+			for i := range programs {
+				programs[i] = testharness.Program{Name: fmt.Sprintf("sleeper%03d", i), ProcessConfig: testharness.ProcessConfig{Command: []string{"sleep", "3600"}}}
+			}
+			s := testharness.Start(b, testharness.Config{RPC: true, Programs: programs})
+			c, err := rpc.New(s.ServerURL())
+			if err != nil {
+				b.Fatal(err)
+			}
+			infos, err := c.GetAllProcessInfo(context.Background())
+			if err != nil {
+				b.Fatal(err)
+			}
+			mon, err := New(Config{Supervisor: listed{c, infos}, Any: limit(1 << 40), Cumulative: true, Log: io.Discard, Uptime: NoUptimeLimit})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer mon.Shutdown(context.Background())
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := mon.HandleEvent(context.Background(), tickEvent); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/tick")
+		})
+	}
+}

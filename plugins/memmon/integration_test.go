@@ -1,0 +1,92 @@
+package memmon
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/golance/golance/listener"
+	"github.com/golance/golance/testharness/supervisord"
+)
+
+func lookPath(t testing.TB, name string) string {
+	t.Helper()
+	path, err := exec.LookPath(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// The issue's scenario on the real supervisord 4.2.5: a program holding 120
+// MB under memmon -p hog=50MB with TICK_5 events is restarted within two
+// ticks, while a small program is left alone.
+func TestIntegrationRestartsTheHog(t *testing.T) {
+	t.Parallel()
+	memhog := lookPath(t, "memhog")
+	sv := supervisord.Start(t, supervisord.Config{Sections: `
+		[program:hog]
+		command=` + memhog + ` -mb 120
+		startsecs=0
+
+		[program:small]
+		command=` + memhog + ` -mb 1
+		startsecs=0
+
+		[eventlistener:memmon]
+		command=` + lookPath(t, "memmon") + ` -p hog=50MB -p small=50MB
+		events=TICK_5
+		priority=-10
+	`})
+	ctx := context.Background()
+	sv.WaitLog(t, `success: memmon entered RUNNING state`)
+	small, err := sv.Client.GetProcessInfo(ctx, "small")
+	if err != nil || small.State != listener.StateRunning {
+		t.Fatalf("small: %+v, %v", small, err)
+	}
+	hog, err := sv.Client.GetProcessInfo(ctx, "hog")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	sv.WaitLog(t, `stopped: hog \(`)
+	sv.WaitLog(t, `spawned: 'hog' with pid`)
+	_, stderrLog := sv.ChildLogs(t, "memmon")
+	waitCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if _, err := supervisord.WaitFile(waitCtx, stderrLog, 0, regexp.MustCompile(`(?m)^hog:hog restarted$`)); err != nil {
+		t.Fatal(err)
+	}
+	// Within two ticks: memmon checks once per tick, and it restarted hog
+	// at its first or second check.
+	b, err := os.ReadFile(stderrLog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := string(b)
+	before, _, _ := strings.Cut(log, "Restarting hog:hog")
+	if n := strings.Count(before, "Checking programs hog=52428800, small=52428800"); n < 1 || n > 2 {
+		t.Fatalf("restarted at tick %d:\n%s", n, log)
+	}
+	if !regexp.MustCompile(`(?m)^RSS of hog:hog is 1[2-9]\d{7}$`).MatchString(log) {
+		t.Errorf("hog's RSS is not reported as about 120 MB:\n%s", log)
+	}
+
+	// One more tick: the small program is still the same process.
+	offset := sv.LogSize()
+	sv.WaitLogSince(t, offset, `memmon: ACKNOWLEDGED -> READY|event was processed`)
+	now, err := sv.Client.GetProcessInfo(ctx, "small")
+	if err != nil || now.PID != small.PID || now.State != listener.StateRunning {
+		t.Fatalf("small was touched: %+v, %v", now, err)
+	}
+	if strings.Contains(sv.Log(), "stopped: small") {
+		t.Fatalf("small was stopped:\n%s", sv.Log())
+	}
+	if again, _ := sv.Client.GetProcessInfo(ctx, "hog"); again.PID == hog.PID {
+		t.Fatalf("hog still has pid %d", hog.PID)
+	}
+}
