@@ -32,8 +32,8 @@ import (
 // wait silently for events that never come.
 func Run(ctx context.Context, h Handler, opts ...Option) error {
 	c := newConfig(opts)
-	if isTerminal(os.Stdin) {
-		return ErrNotUnderSupervisord
+	if err := CheckStdin(); err != nil {
+		return err
 	}
 	var in io.Reader = os.Stdin
 	var out io.Writer = os.Stdout
@@ -88,4 +88,15 @@ func Run(ctx context.Context, h Handler, opts ...Option) error {
 			}
 		}
 	}
+}
+
+// CheckStdin returns ErrNotUnderSupervisord when the process's standard
+// input is a terminal: a person started the listener by hand, and it would
+// otherwise wait silently for events that never come. Run checks this
+// itself; programs call it to refuse before doing anything else.
+func CheckStdin() error {
+	if isTerminal(os.Stdin) {
+		return ErrNotUnderSupervisord
+	}
+	return nil
 }

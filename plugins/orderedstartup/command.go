@@ -174,6 +174,7 @@ order on stdout and exits without starting anything.`,
 		},
 	}
 	cli.Setup(cmd)
+	cli.Query(cmd, "plan")
 	f := cmd.Flags()
 	f.StringVarP(&confFlag, "configuration", "c", "", "supervisord's configuration `file` (default: the file the supervisord that started this listener runs with, else supervisord's search paths)")
 	// supervisord-dependent-startup's spelling of -c.

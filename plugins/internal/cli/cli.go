@@ -14,6 +14,7 @@ import (
 	"runtime/debug"
 	"strings"
 
+	"github.com/golance/golance/listener"
 	"github.com/spf13/cobra"
 )
 
@@ -70,7 +71,30 @@ func Setup(cmd *cobra.Command) *cobra.Command {
 	if cmd.Args == nil {
 		cmd.Args = NoArgs
 	}
+	// Refuse a terminal on stdin before the plugin does anything (connects
+	// to supervisord, logs its settings): the one line says what to do.
+	cmd.PersistentPreRunE = func(c *cobra.Command, args []string) error {
+		for _, f := range strings.Split(c.Annotations[queryAnnotation], ",") {
+			if f != "" && c.Flags().Changed(f) {
+				return nil
+			}
+		}
+		return listener.CheckStdin()
+	}
 	return cmd
+}
+
+const queryAnnotation = "golance/query-flags"
+
+// Query names flags that make a listener's command answer a question and
+// exit instead of serving supervisord, such as ordered-startup's --plan.
+// With one of them set, the command may run with a terminal on its
+// standard input.
+func Query(cmd *cobra.Command, flags ...string) {
+	if cmd.Annotations == nil {
+		cmd.Annotations = map[string]string{}
+	}
+	cmd.Annotations[queryAnnotation] = strings.Join(flags, ",")
 }
 
 // NoArgs rejects positional arguments with a UsageError.

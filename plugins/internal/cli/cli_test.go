@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"os"
 	"strings"
 	"testing"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/sys/unix"
 )
 
 func newCmd(run func(*cobra.Command, []string) error) *cobra.Command {
@@ -60,4 +63,60 @@ func TestVersion(t *testing.T) {
 	if Version() == "" {
 		t.Fatal("empty version")
 	}
+}
+
+// withTerminalStdin points os.Stdin at a pseudo-terminal for the test.
+func withTerminalStdin(t *testing.T) {
+	t.Helper()
+	ptmx, err := os.OpenFile("/dev/ptmx", os.O_RDWR, 0)
+	if err != nil {
+		t.Skipf("no pseudo-terminals on this machine: %v", err)
+	}
+	t.Cleanup(func() { ptmx.Close() })
+	if err := unix.IoctlSetPointerInt(int(ptmx.Fd()), unix.TIOCSPTLCK, 0); err != nil {
+		t.Fatal(err)
+	}
+	n, err := unix.IoctlGetInt(int(ptmx.Fd()), unix.TIOCGPTN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tty, err := os.OpenFile(fmt.Sprintf("/dev/pts/%d", n), os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved := os.Stdin
+	os.Stdin = tty
+	t.Cleanup(func() { os.Stdin = saved; tty.Close() })
+}
+
+func TestTerminalIsRefusedBeforeThePluginRuns(t *testing.T) {
+	withTerminalStdin(t)
+	ran := false
+	cmd := newCmd(func(*cobra.Command, []string) error { ran = true; return nil })
+	code, stdout, stderr := run(t, cmd)
+	if code != ExitError || ran || stdout != "" || strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, "[eventlistener:x]") {
+		t.Fatalf("code=%d ran=%v stdout=%q stderr=%q", code, ran, stdout, stderr)
+	}
+}
+
+func TestQueryFlagsMayRunInATerminal(t *testing.T) {
+	withTerminalStdin(t)
+	ran := false
+	cmd := newCmd(func(*cobra.Command, []string) error { ran = true; return nil })
+	cmd.Flags().Bool("plan", false, "print the plan")
+	Query(cmd, "plan")
+	if code, _, stderr := run(t, cmd, "--plan"); code != ExitOK || !ran {
+		t.Fatalf("--plan in a terminal: code=%d ran=%v stderr=%q", code, ran, stderr)
+	}
+	ran = false
+	if code, _, _ := run(t, newCmdWithQuery(&ran)); code == ExitOK || ran {
+		t.Fatal("without the query flag a terminal must still be refused")
+	}
+}
+
+func newCmdWithQuery(ran *bool) *cobra.Command {
+	cmd := newCmd(func(*cobra.Command, []string) error { *ran = true; return nil })
+	cmd.Flags().Bool("plan", false, "print the plan")
+	Query(cmd, "plan")
+	return cmd
 }
