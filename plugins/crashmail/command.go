@@ -1,0 +1,118 @@
+package crashmail
+
+import (
+	"os/signal"
+	"syscall"
+
+	"github.com/golance/golance/listener"
+	"github.com/golance/golance/listener/rpc"
+	"github.com/golance/golance/plugins/internal/cli"
+	"github.com/golance/golance/plugins/internal/mailcli"
+	"github.com/spf13/cobra"
+)
+
+// NewCommand returns the crashmail command.
+func NewCommand() *cobra.Command {
+	var (
+		header    string
+		tailLines int
+	)
+	cmd := &cobra.Command{
+		Use:   "crashmail -m ADDRESS [flags]",
+		Short: "Mail when a process supervisord manages exits unexpectedly",
+		Long: `crashmail is a supervisord event listener that sends a mail each time a
+process exits unexpectedly (a PROCESS_STATE_EXITED event with expected:0, that
+is an exit code not listed in the program's exitcodes). Every other event is
+acknowledged and ignored, so it may subscribe to PROCESS_STATE or to
+PROCESS_STATE_EXITED.
+
+The subject reads "<process> crashed at <time>" (prefixed by "<header>: " with
+-o) and the body starts "Process <process> in group <group> exited unexpectedly
+(pid <pid>) from state <state>", as with superlance's crashmail, so existing mail
+filters keep working. Below that line come the host name, the exit status and
+the uptime, and the last lines of the process's stderr and stdout logs, read from
+supervisord's XML-RPC interface. If supervisord cannot be asked, the mail still
+goes out with what the event says, and says the details were unavailable.
+
+Mail goes through sendmail (-s, default "/usr/sbin/sendmail -t -i", run with
+/bin/sh -c) or, with -H, straight to an SMTP server. A crash is acknowledged
+only once its mail was accepted (the SMTP server answered 250, or sendmail exited
+0). A failed send is retried for up to a minute; if it still fails, the event is
+rejected and supervisord delivers it again.
+
+The SMTP password can come from --password, from the environment variable
+` + mailcli.PasswordEnv + `, or from --password-file; prefer the last two, since
+every local user can read a command line.`,
+		Example: `  [eventlistener:crashmail]
+  command=crashmail -m ops@example.com -o "[web1]" -p web -p worker:*
+  events=PROCESS_STATE_EXITED
+  ; its own priority: supervisord hands an event one listener rejects to
+  ; every listener pool of the same priority
+  priority=100
+  buffer_size=100
+
+  ; through SMTP, the password out of the command line
+  [eventlistener:crashmail-smtp]
+  command=crashmail -a -m ops@example.com -H smtp.example.com:587 --tls -u alerts -f supervisor@example.com
+  environment=GOLANCE_SMTP_PASSWORD="s3cret"
+  events=PROCESS_STATE_EXITED
+  priority=101`,
+	}
+	cli.Setup(cmd)
+	fs := cmd.Flags()
+	procs := mailcli.RegisterProcessFlags(fs, "p", "a")
+	fs.StringVarP(&header, "optionalheader", "o", "", "prefix the subject with this `text` and a colon")
+	mf := mailcli.Register(fs, mailcli.Options{
+		Default: mailcli.Sendmail,
+		ToFlag:  mailcli.FlagEmail,
+		Shorts:  mailcli.Shorts{SMTPHost: "H", UserName: "u", FromEmail: "f", Sendmail: "s", To: "m"},
+	})
+	fs.IntVar(&tailLines, "tail-lines", DefaultTailLines, "quote the last `n` lines of the process's stderr and stdout logs in the mail; 0 quotes none")
+	fs.SortFlags = false
+
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		log := mailcli.NewLog(cmd.ErrOrStderr())
+		if tailLines < 0 {
+			return cli.Usagef("invalid --tail-lines %d: give a number of lines, 0 or more", tailLines)
+		}
+		selector, err := procs.Selector()
+		if err != nil {
+			return err
+		}
+		d, err := mf.Build(log)
+		if err != nil {
+			return err
+		}
+		var inspector Inspector
+		if c, err := rpc.FromEnv(); err != nil {
+			log.Printf("warning: %v; mails will carry only what the event says", err)
+			inspector = Unreachable{Err: err}
+		} else {
+			inspector = c
+		}
+		// listener.Run has its own handler for these signals; this one only
+		// cuts short the pause between failed deliveries of one event.
+		stopping, stop := signal.NotifyContext(cmd.Context(), syscall.SIGTERM, syscall.SIGINT)
+		defer stop()
+		mailer, err := New(Config{
+			Stopping:       stopping.Done(),
+			Selector:       selector,
+			OptionalHeader: header,
+			From:           d.From,
+			To:             d.To,
+			Sender:         d.Sender,
+			Supervisor:     inspector,
+			TailLines:      tailLines,
+			Log:            log,
+		})
+		if err != nil {
+			return err
+		}
+		log.Printf("crashmail: mailing %s through %s about unexpected exits of %s", mf.To, d.Target, selector)
+		return listener.Run(cmd.Context(), mailer, listener.WithLogger(log.Slog()))
+	}
+	return cmd
+}
+
+// Main runs the crashmail command; it is cmd/crashmail's main.
+func Main() { cli.Main(NewCommand()) }

@@ -1,0 +1,124 @@
+package crashmail
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/golance/golance/listener"
+	"github.com/golance/golance/listener/rpc"
+)
+
+// at is 2024-05-06 07:08:09.123 in the local zone, so that AscTime prints
+// it back unchanged whatever TZ the tests run in.
+var at = time.Date(2024, 5, 6, 7, 8, 9, 123e6, time.Local)
+
+var crash = listener.ProcessStateEvent{
+	ProcessName: "web_01", GroupName: "web", State: listener.StateExited,
+	FromState: listener.StateRunning, PID: 4242,
+}
+
+func TestSubjectKeepsSuperlanceWording(t *testing.T) {
+	t.Parallel()
+	if got, want := Subject("", "web_01", at), "web_01 crashed at 2024-05-06 07:08:09,123"; got != want {
+		t.Errorf("Subject = %q, want %q", got, want)
+	}
+	// superlance's test expects "[foo]: foo crashed at" for -o "[foo]".
+	if got, want := Subject("[foo]", "foo", at), "[foo]: foo crashed at 2024-05-06 07:08:09,123"; got != want {
+		t.Errorf("Subject with -o = %q, want %q", got, want)
+	}
+}
+
+func TestFirstLineKeepsSuperlanceWording(t *testing.T) {
+	t.Parallel()
+	want := "Process web_01 in group web exited unexpectedly (pid 4242) from state RUNNING"
+	if got := FirstLine(crash); got != want {
+		t.Errorf("FirstLine = %q, want %q", got, want)
+	}
+}
+
+func TestBody(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		d     Details
+		lines int
+		want  string
+	}{
+		{"full", Details{
+			Info: &rpc.ProcessInfo{},
+			Exit: "3", Uptime: 25*time.Hour + 2*time.Minute + 3*time.Second + 456*time.Millisecond, UptimeKnown: true,
+			Stderr: LogLines{Channel: "stderr", Path: "/log/web-err.log", Lines: []string{"panic: boom", "goroutine 1"}},
+			Stdout: LogLines{Channel: "stdout", Path: "/log/web-out.log"},
+		}, 10, `Process web_01 in group web exited unexpectedly (pid 4242) from state RUNNING
+
+Host: app1
+Time: 2024-05-06 07:08:09,123
+Exit status: 3
+Uptime: 1 day, 1:02:03
+
+Last 2 line(s) of the stderr log (/log/web-err.log):
+panic: boom
+goroutine 1
+
+The stdout log (/log/web-out.log) is empty.
+`},
+		{"no tails", Details{Info: &rpc.ProcessInfo{}, Exit: "terminated by SIGSEGV (core dumped)"}, 0,
+			`Process web_01 in group web exited unexpectedly (pid 4242) from state RUNNING
+
+Host: app1
+Time: 2024-05-06 07:08:09,123
+Exit status: terminated by SIGSEGV (core dumped)
+`},
+		{"exit unknown", Details{
+			Info:    &rpc.ProcessInfo{},
+			ExitErr: errors.New("the main log cannot be read"),
+			Stderr:  LogLines{Channel: "stderr", NotKept: true},
+			Stdout:  LogLines{Channel: "stdout", Err: errors.New("HTTP 500")},
+		}, 5, `Process web_01 in group web exited unexpectedly (pid 4242) from state RUNNING
+
+Host: app1
+Time: 2024-05-06 07:08:09,123
+Exit status and uptime: unknown (the main log cannot be read)
+
+No stderr log is kept for this process.
+
+The stdout log is unavailable: HTTP 500
+`},
+		{"supervisord unreachable", Details{
+			InfoErr: errors.New("connection refused"),
+			ExitErr: errors.New("connection refused"),
+			Stderr:  LogLines{Channel: "stderr", Err: errors.New("connection refused")},
+			Stdout:  LogLines{Channel: "stdout", Err: errors.New("connection refused")},
+		}, 10, `Process web_01 in group web exited unexpectedly (pid 4242) from state RUNNING
+
+Host: app1
+Time: 2024-05-06 07:08:09,123
+Details unavailable: connection refused
+`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := body(crash, at, "app1", tt.d, tt.lines); got != tt.want {
+				t.Errorf("body:\n%s\nwant:\n%s", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestMessageIDIsValidAndUnique(t *testing.T) {
+	t.Parallel()
+	a, b := messageID(at, 7, "app1.example.com"), messageID(at, 7, "app1.example.com")
+	if a == b || !strings.HasPrefix(a, "<crashmail.") || !strings.HasSuffix(a, "@app1.example.com>") {
+		t.Errorf("message IDs %q, %q", a, b)
+	}
+	if id := messageID(at, 1, "bad host_name!"); !strings.HasSuffix(id, "@badhostname>") {
+		t.Errorf("messageID keeps characters a domain cannot hold: %q", id)
+	}
+	for _, host := range []string{"", "..", "a..b", ".a"} {
+		if id := messageID(at, 1, host); !strings.HasSuffix(id, "@localhost>") {
+			t.Errorf("messageID with host %q = %q", host, id)
+		}
+	}
+}
