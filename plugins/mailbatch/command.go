@@ -1,0 +1,159 @@
+package mailbatch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/golance/golance/listener"
+	"github.com/golance/golance/plugins/internal/cli"
+	"github.com/golance/golance/plugins/internal/mailcli"
+	"github.com/spf13/cobra"
+)
+
+// DefaultFlushTimeout bounds the sending of the pending batch when the
+// listener stops. supervisord kills a listener stopwaitsecs (10 s by
+// default) after asking it to stop, so it stays below that.
+const DefaultFlushTimeout = 8 * time.Second
+
+// examples are the ready-to-paste sections of each Kind's help.
+var examples = map[string]string{
+	"crashmailbatch": `  [eventlistener:crashmailbatch]
+  command=crashmailbatch -t ops@example.com,dev@example.com -f supervisor@example.com -H smtp.example.com:587 --tls -u alerts -i 5
+  environment=GOLANCE_SMTP_PASSWORD="s3cret"
+  events=PROCESS_STATE,TICK_60
+  ; its own priority: supervisord hands an event one listener rejects to
+  ; every listener pool of the same priority
+  priority=110
+  buffer_size=100`,
+	"fatalmailbatch": `  [eventlistener:fatalmailbatch]
+  command=fatalmailbatch -t ops@example.com -f supervisor@example.com -H smtp.example.com:587 --tls -u alerts
+  environment=GOLANCE_SMTP_PASSWORD="s3cret"
+  events=PROCESS_STATE,TICK_60
+  priority=111
+  buffer_size=100`,
+	"crashsms": `  [eventlistener:crashsms]
+  command=crashsms -t 5551234567@sms.example.net -f supervisor@example.com -H smtp.example.com -e TICK_5 -i 0.5
+  events=PROCESS_STATE,TICK_5
+  priority=112
+  buffer_size=100`,
+}
+
+// NewCommand returns the command of one batch mailer.
+func NewCommand(k Kind) *cobra.Command {
+	var (
+		interval     float64
+		subject      string
+		tickEvent    string
+		spool        string
+		flushTimeout time.Duration
+	)
+	subjectNote := fmt.Sprintf("%q", k.DefaultSubject)
+	if k.DefaultSubject == "" {
+		subjectNote = "none: the mail has no Subject header unless -s gives one"
+	}
+	cmd := &cobra.Command{
+		Use:   k.Name + " -t ADDRESSES -f ADDRESS [flags]",
+		Short: k.short,
+		Long: k.Name + ` is a supervisord event listener that adds a line to a batch for each
+` + k.long + ` of a selected process, and mails the batch
+once per interval (-i, in minutes), counted in the tick events named by -e
+(default TICK_60), which the listener must subscribe to as well. An empty batch
+sends nothing. The default subject is ` + subjectNote + `.
+
+The interval is counted in whole ticks: the batch is due once ticks x tick
+period reaches round(interval x 60) seconds, so an interval that is not a multiple
+of the tick period is rounded up to the next tick (-i 1.5 with TICK_60 sends
+every 2 minutes) and -i 2 with TICK_5 sends on every 24th tick.
+
+No line is dropped. A batch whose mail fails is kept and sent again at the next
+interval with the lines collected since. A batch pending when the listener is
+stopped (SIGTERM) or loses its input is sent before it exits, within
+--flush-timeout. A collected event is acknowledged once its line is pending in
+memory; with --spool FILE it is acknowledged only once the line is on disk, and
+lines pending when the listener was killed are sent after it starts again.
+
+Mail goes to an SMTP server (-H, default localhost:25; STARTTLS whenever the
+server offers it, --tls to require TLS, port 465 for implicit TLS) or, with
+--sendmail_program, through a local sendmail. The SMTP password can come from
+-p, from the environment variable ` + mailcli.PasswordEnv + `, or from
+--password-file; prefer the last two, since every local user can read a command
+line.`,
+		Example: examples[k.Name],
+	}
+	cli.Setup(cmd)
+	fs := cmd.Flags()
+	fs.Float64VarP(&interval, "interval", "i", 1.0, "send a batch every this many `minutes`, counted in whole ticks of -e")
+	mf := mailcli.Register(fs, mailcli.Options{
+		Default:     mailcli.SMTP,
+		ToFlag:      mailcli.FlagToEmail,
+		RequireFrom: true,
+		Shorts:      mailcli.Shorts{SMTPHost: "H", UserName: "u", Password: "p", FromEmail: "f", To: "t"},
+	})
+	fs.StringVarP(&subject, "subject", "s", k.DefaultSubject, "subject of the mail; empty for none")
+	fs.StringVarP(&tickEvent, "tickEvent", "e", string(listener.Tick60), "tick `event` that paces the batches: TICK_5, TICK_60 or TICK_3600 (subscribe to it in events=)")
+	procs := mailcli.RegisterProcessFlags(fs, "", "a")
+	fs.StringVar(&spool, "spool", "", "keep pending lines in this `file`, synced before each event is acknowledged, so that they survive the listener being killed")
+	fs.DurationVar(&flushTimeout, "flush-timeout", DefaultFlushTimeout, "how long to try to send the pending batch when stopping; keep it below the section's stopwaitsecs")
+	fs.SortFlags = false
+
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		log := mailcli.NewLog(cmd.ErrOrStderr())
+		every, err := ParseInterval(interval)
+		if err != nil {
+			return cli.Usagef("invalid -i/--interval: %v", err)
+		}
+		tick, err := ParseTickEvent(tickEvent)
+		if err != nil {
+			return cli.Usagef("invalid -e/--tickEvent: %v", err)
+		}
+		if flushTimeout <= 0 {
+			return cli.Usagef("invalid --flush-timeout %s: give a positive duration such as 8s", flushTimeout)
+		}
+		selector, err := procs.Selector()
+		if err != nil {
+			return err
+		}
+		d, err := mf.Build(log)
+		if err != nil {
+			return err
+		}
+		mon, err := New(Config{
+			Kind:      k,
+			Selector:  selector,
+			TickEvent: tick,
+			Interval:  every,
+			From:      d.From,
+			To:        d.To,
+			Subject:   subject,
+			Sender:    d.Sender,
+			Spool:     spool,
+			Log:       log,
+		})
+		if err != nil {
+			if errors.Is(err, ErrSpoolInUse) {
+				return &cli.UsageError{Err: err}
+			}
+			return fmt.Errorf("--spool: %w", err)
+		}
+		defer mon.Close()
+		cadence, _ := NewCadence(tick, every)
+		log.Printf("%s: mailing %s through %s every %d %s (%s) about %s",
+			k.Name, strings.Join(d.To, ", "), d.Target, cadence.Every(), tick, every, selector)
+
+		runErr := listener.Run(cmd.Context(), mon, listener.WithLogger(log.Slog()))
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(cmd.Context()), flushTimeout)
+		defer cancel()
+		if err := mon.Flush(ctx); err != nil {
+			return errors.Join(runErr, err)
+		}
+		return runErr
+	}
+	return cmd
+}
+
+// Main runs the command of the batch mailer k; it is the main of
+// cmd/crashmailbatch, cmd/fatalmailbatch and cmd/crashsms.
+func Main(k Kind) { cli.Main(NewCommand(k)) }

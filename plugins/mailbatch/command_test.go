@@ -1,0 +1,103 @@
+package mailbatch
+
+import (
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/golance/golance/listener"
+	"github.com/golance/golance/plugins/internal/mail/mailtest"
+	"github.com/golance/golance/testharness"
+)
+
+// waitStderr waits until what p wrote to stderr matches re.
+func waitStderr(t *testing.T, p *testharness.Process, re *regexp.Regexp) {
+	t.Helper()
+	ctx := testCtx(t)
+	for !re.MatchString(p.Stderr()) {
+		select {
+		case <-ctx.Done():
+			t.Fatalf("%s's stderr never matched %s:\n%s", p.Name(), re, p.Stderr())
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
+
+// startBinary runs the batch mailer binary name with args as the listener
+// of an emulated supervisord.
+func startBinary(t *testing.T, name string, args []string, programs ...testharness.Program) *testharness.Supervisor {
+	t.Helper()
+	sup := testharness.Start(t, testharness.Config{
+		Programs: programs,
+		Pools: []testharness.Pool{{
+			Name: "batch", Events: []listener.EventType{listener.ProcessState, listener.Tick60}, BufferSize: 100,
+			ProcessConfig: testharness.ProcessConfig{Command: append([]string{name}, args...), Priority: 100},
+		}},
+	})
+	must(t, sup.WaitListenerState(testCtx(t), "batch", testharness.ListenerReady))
+	return sup
+}
+
+// A batch still pending when supervisord stops the listener (SIGTERM) is
+// sent before it exits.
+func TestCommandSendsThePendingBatchOnSIGTERM(t *testing.T) {
+	t.Parallel()
+	srv := mailtest.NewServer(t)
+	sup := startBinary(t, "crashmailbatch",
+		[]string{"-t", "ops@example.com", "-f", "supervisor@example.com", "-H", srv.Addr(), "-i", "60"},
+		testharness.Program{Name: "web"})
+	must(t, sup.Process("web").Exit(1))
+	must(t, sup.WaitIdle(testCtx(t)))
+	if n := len(srv.Messages()); n != 0 {
+		t.Fatalf("%d mails before the interval", n)
+	}
+	batch := sup.Process("batch")
+	must(t, batch.Stop(testCtx(t), true))
+	msgs := srv.Messages()
+	if len(msgs) != 1 {
+		t.Fatalf("%d mails after SIGTERM, want 1; stderr:\n%s", len(msgs), batch.Stderr())
+	}
+	if got := lines(t, msgs[0]); len(got) != 1 || !strings.HasPrefix(got[0], "T -- Process web:web (pid ") {
+		t.Errorf("batch %q", got)
+	}
+	if sigs := batch.Signals(); !slices.Equal(sigs, []syscall.Signal{syscall.SIGTERM}) {
+		t.Errorf("signals %v", sigs)
+	}
+	exits := sup.Transcript().Filter(testharness.RecordExited, "batch")
+	if len(exits) != 1 || exits[0].ExitCode != 0 {
+		t.Errorf("exits %v", exits)
+	}
+}
+
+// With --spool, a listener killed outright (SIGKILL, no chance to flush)
+// loses nothing: its respawned self sends the lines. With -a it leaves out
+// its own death, which it receives once respawned.
+func TestCommandSpoolSurvivesSIGKILL(t *testing.T) {
+	t.Parallel()
+	srv := mailtest.NewServer(t)
+	spool := filepath.Join(t.TempDir(), "batch.spool")
+	sup := startBinary(t, "crashsms",
+		[]string{"-t", "ops@example.com", "-f", "supervisor@example.com", "-H", srv.Addr(), "-i", "0", "--spool", spool, "-a"},
+		testharness.Program{Name: "web"})
+	batch := sup.Process("batch")
+	must(t, sup.Process("web").Exit(1))
+	must(t, sup.WaitIdle(testCtx(t)))
+	must(t, batch.Signal(syscall.SIGKILL))
+	must(t, sup.WaitFor(testCtx(t), "the listener respawned and ready", func(tr *testharness.Transcript) bool {
+		states := tr.ListenerStates("batch")
+		return len(tr.Filter(testharness.RecordSpawned, "batch")) == 2 && states[len(states)-1] == testharness.ListenerReady
+	}))
+	waitStderr(t, batch, regexp.MustCompile(`1 line\(s\) left pending by an earlier run read back from spool `))
+	sup.Tick(listener.Tick60)
+	msgs, err := srv.Wait(testCtx(t), 1)
+	if err != nil {
+		t.Fatalf("%v; stderr:\n%s", err, batch.Stderr())
+	}
+	if got := lines(t, msgs[0]); len(got) != 1 || !regexp.MustCompile(`^\[web:web\]\(\d+\) exited unexpectedly T$`).MatchString(got[0]) {
+		t.Errorf("batch %q", got)
+	}
+}

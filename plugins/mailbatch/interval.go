@@ -1,0 +1,79 @@
+package mailbatch
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/golance/golance/listener"
+)
+
+// maxInterval bounds -i/--interval: anything longer is a typo.
+const maxInterval = 365 * 24 * time.Hour
+
+// ParseInterval converts -i/--interval, in minutes, to whole seconds:
+// round(minutes*60). Counting in integers is what keeps the cadence exact;
+// superlance added up tick_secs/60 in floating point and fired a tick late
+// for intervals such as 2 or 0.5 minutes.
+func ParseInterval(minutes float64) (time.Duration, error) {
+	if math.IsNaN(minutes) || minutes < 0 {
+		return 0, fmt.Errorf("interval %v is not a number of minutes, 0 or more", minutes)
+	}
+	secs := math.Round(minutes * 60)
+	if secs > maxInterval.Seconds() {
+		return 0, fmt.Errorf("interval %v minutes is longer than a year", minutes)
+	}
+	return time.Duration(secs) * time.Second, nil
+}
+
+// ParseTickEvent checks -e/--tickEvent: one of supervisord's TICK_<n>
+// events, any case. superlance accepted any name starting with TICK_ and
+// then never flushed for one supervisord does not send.
+func ParseTickEvent(name string) (listener.EventType, error) {
+	t, err := listener.ParseEventType(strings.TrimSpace(name))
+	if _, ok := t.TickPeriod(); err != nil || !ok {
+		return "", fmt.Errorf("%q is not a supervisord tick event; use TICK_5, TICK_60 or TICK_3600", name)
+	}
+	return t, nil
+}
+
+// Cadence counts tick events toward the next flush in whole seconds: the
+// batch is due when ticks × tick period ≥ interval. An interval that is not
+// a multiple of the tick period is thus rounded up to the next whole tick
+// (90 s with TICK_60 flushes every second tick, 120 s); an interval of 0
+// flushes at every tick. The count starts when the listener starts, not
+// with the first line, and restarts after every flush, sent or not.
+type Cadence struct {
+	period, interval int64 // seconds
+	ticks            int64
+}
+
+// NewCadence returns a Cadence for ticks of the given type and an interval
+// rounded to whole seconds.
+func NewCadence(tick listener.EventType, interval time.Duration) (*Cadence, error) {
+	p, ok := tick.TickPeriod()
+	if !ok {
+		return nil, fmt.Errorf("%q is not a tick event", tick)
+	}
+	return &Cadence{period: int64(p / time.Second), interval: int64(interval.Round(time.Second) / time.Second)}, nil
+}
+
+// Tick counts one tick and reports whether the batch is due; if so the
+// count starts again.
+func (c *Cadence) Tick() bool {
+	c.ticks++
+	if c.ticks*c.period >= c.interval {
+		c.ticks = 0
+		return true
+	}
+	return false
+}
+
+// Every returns how many ticks make one interval.
+func (c *Cadence) Every() int64 {
+	if c.interval <= 0 {
+		return 1
+	}
+	return (c.interval + c.period - 1) / c.period
+}
