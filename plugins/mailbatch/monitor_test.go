@@ -66,7 +66,7 @@ func TestBatchIsSentOncePerInterval(t *testing.T) {
 	}
 	// Each line went to stderr as it was collected, as in superlance.
 	log := r.log.String()
-	if !regexp.MustCompile(`(?m)^` + asctime.String() + ` -- Process web:web \(pid \d+\) died unexpectedly$`).MatchString(log) ||
+	if !regexp.MustCompile(`(?m)^`+asctime.String()+` -- Process web:web \(pid \d+\) died unexpectedly$`).MatchString(log) ||
 		!strings.Contains(log, `sent a batch of 2 line(s) to ops@example.com, dev@example.com, subject "Crash alert from supervisord"`) {
 		t.Errorf("log:\n%s", log)
 	}
