@@ -1,0 +1,490 @@
+package httpok
+
+import (
+	"context"
+	"crypto/x509"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/golance/golance/listener"
+	"github.com/golance/golance/listener/rpc"
+	"github.com/golance/golance/plugins/internal/restart"
+	"github.com/golance/golance/testharness"
+)
+
+// Healthy answers (200, or any -c status) give no output at all.
+func TestHealthyServerIsLeftAlone(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t, 200, "ok")
+	w := start(t, setup{programs: []testharness.Program{sleeper("web", testharness.ProcessConfig{})},
+		cfg: Config{URL: srv.URL, Programs: []string{"web"}, Codes: []int{200, 201}, Email: "ops@example.com"}})
+	w.tick()
+	srv.status.Store(201)
+	w.tick()
+	w.settle()
+	if w.log.String() != "" || w.stops("web") != 0 || len(w.mails()) != 0 || srv.requests.Load() != 2 {
+		t.Fatalf("stops %d, mails %d, requests %d, log:\n%s", w.stops("web"), len(w.mails()), srv.requests.Load(), w.log)
+	}
+	if ua := <-srv.agents; ua != "httpok" {
+		t.Fatalf("User-Agent %q", ua)
+	}
+}
+
+// superlance's transcript for -p with a name that exists, a group:name of
+// a numprocs program, and a name that does not exist.
+func TestBadStatusRestartsTheSelectedProcesses(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t, 500, "")
+	w := start(t, setup{
+		programs: []testharness.Program{
+			sleeper("foo", testharness.ProcessConfig{}),
+			sleeper("baz", testharness.ProcessConfig{NumProcs: 2, ProcessName: "%(program_name)s_%(process_num)02d"}),
+			sleeper("other", testharness.ProcessConfig{}),
+		},
+		cfg: Config{URL: srv.URL + "/bar", Programs: []string{"foo", "baz:baz_01", "notexisting"}, Email: "ops@example.com"},
+	})
+	w.tick()
+	w.settle()
+	if w.restarts("foo") != 1 || w.restarts("baz:baz_01") != 1 || w.stops("baz:baz_00") != 0 || w.stops("other") != 0 {
+		t.Fatalf("restarts: foo %d, baz_01 %d; stops: baz_00 %d, other %d", w.restarts("foo"), w.restarts("baz:baz_01"), w.stops("baz:baz_00"), w.stops("other"))
+	}
+	body := "status contacting " + srv.URL + "/bar: 500 Internal Server Error\n" +
+		"Restarting selected processes ['foo', 'baz:baz_01', 'notexisting']\n" +
+		"baz:baz_01 is in RUNNING state, restarting\n" +
+		"baz:baz_01 restarted\n" +
+		"foo is in RUNNING state, restarting\n" +
+		"foo restarted\n" +
+		"Programs not restarted because they did not exist: ['notexisting']"
+	mails := w.mails()
+	if len(mails) != 1 || mails[0].subject != "httpok: "+srv.URL+"/bar: bad status returned" || mails[0].body != body {
+		t.Fatalf("mails %q\nwant body:\n%s", mails, body)
+	}
+	// stderr has the same lines, as they happen, and the mail echoed.
+	for _, line := range strings.Split(body, "\n") {
+		if !strings.Contains(w.log.String(), line+"\n") {
+			t.Errorf("log lacks %q:\n%s", line, w.log)
+		}
+	}
+	if !strings.Contains(w.log.String(), "Mailed:\n\nTo: ops@example.com\nSubject: httpok: "+srv.URL+"/bar: bad status returned\n\n"+body+"\n") {
+		t.Errorf("mail not echoed:\n%s", w.log)
+	}
+}
+
+// superlance's -b crashes on Python 3 (str in bytes); here a missing text
+// restarts, a present one does not.
+func TestBody(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t, 200, "all systems go")
+	w := start(t, setup{programs: []testharness.Program{sleeper("web", testharness.ProcessConfig{})},
+		cfg: Config{URL: srv.URL, Programs: []string{"web"}, Body: "systems go", Email: "ops@example.com", Name: "thinko"}})
+	w.tick()
+	if w.log.String() != "" {
+		t.Fatalf("body present, yet:\n%s", w.log)
+	}
+	srv.body.Store("all systems down")
+	w.tick()
+	w.settle()
+	mails := w.mails()
+	if w.restarts("web") != 1 || len(mails) != 1 || mails[0].subject != "httpok [thinko]: "+srv.URL+": bad body returned" ||
+		!strings.HasPrefix(mails[0].body, "status contacting "+srv.URL+": 200 OK\nRestarting selected processes ['web']\n") {
+		t.Fatalf("restarts %d, mails %q", w.restarts("web"), mails)
+	}
+}
+
+// -a restarts every RUNNING process, reports the others, and spares httpok.
+func TestAnyRestartsEveryRunningProcess(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t, 503, "")
+	w := start(t, setup{
+		programs: []testharness.Program{sleeper("a", testharness.ProcessConfig{}), sleeper("b", testharness.ProcessConfig{}),
+			sleeper("idle", testharness.ProcessConfig{NoAutostart: true})},
+		cfg: Config{URL: srv.URL, Any: true},
+	})
+	w.tick()
+	w.settle()
+	if w.restarts("a") != 1 || w.restarts("b") != 1 || w.stops("idle") != 0 || w.stops("httpok") != 0 {
+		t.Fatalf("log:\n%s", w.log)
+	}
+	for _, line := range []string{
+		"Restarting all running processes\n",
+		"idle not in RUNNING state, NOT restarting\n",
+		"httpok is httpok itself, NOT restarting\n",
+		"a restarted\n",
+	} {
+		if !strings.Contains(w.log.String(), line) {
+			t.Errorf("log lacks %q:\n%s", line, w.log)
+		}
+	}
+}
+
+// -E checks only while a watched process is RUNNING; superlance's -E
+// compares bare names only, so with group:name (or -a) it never checks.
+func TestNotEager(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t, 500, "")
+	numprocs := testharness.ProcessConfig{NumProcs: 2, ProcessName: "%(program_name)s_%(process_num)02d", NoAutostart: true}
+	w := start(t, setup{programs: []testharness.Program{sleeper("web", numprocs)},
+		cfg: Config{URL: srv.URL, Programs: []string{"web:web_01"}, NotEager: true}})
+	w.tick()
+	if srv.requests.Load() != 0 || w.log.String() != "" {
+		t.Fatalf("checked with nothing RUNNING: %d requests, log:\n%s", srv.requests.Load(), w.log)
+	}
+	if err := w.s.Process("web:web_01").Start(w.ctx(), true); err != nil {
+		t.Fatal(err)
+	}
+	w.tick()
+	w.settle()
+	if srv.requests.Load() != 1 || w.restarts("web:web_01") != 1 {
+		t.Fatalf("%d requests, %d restarts; log:\n%s", srv.requests.Load(), w.restarts("web:web_01"), w.log)
+	}
+}
+
+// freePort returns a loopback port nothing listens on.
+func freePort(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	return addr
+}
+
+// A refused connection is tried again within the timeout: a server that
+// comes up meanwhile is healthy, with no output.
+func TestRefusedConnectionIsRetried(t *testing.T) {
+	t.Parallel()
+	addr := freePort(t)
+	w := start(t, setup{programs: []testharness.Program{sleeper("web", testharness.ProcessConfig{})},
+		cfg: Config{URL: "http://" + addr + "/", Programs: []string{"web"}, Timeout: 20 * time.Second, RetryInterval: 100 * time.Millisecond}})
+	go func() {
+		time.Sleep(150 * time.Millisecond)
+		l, err := net.Listen("tcp", addr)
+		if err != nil {
+			return // taken meanwhile: the test then fails with output
+		}
+		srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {})}
+		t.Cleanup(func() { srv.Close() })
+		srv.Serve(l)
+	}()
+	w.tick()
+	if w.log.String() != "" || w.stops("web") != 0 {
+		t.Fatalf("log:\n%s", w.log)
+	}
+}
+
+// A connection refused until the timeout runs out acts; with superlance's
+// numbers, -t 1 and retries every 10s, after one attempt (superlance #110).
+func TestRefusedUntilTheTimeout(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		timeout, interval time.Duration
+		attempts          string
+	}{
+		{time.Second, DefaultRetryInterval, ""},
+		{500 * time.Millisecond, 100 * time.Millisecond, ` \(5 attempts\)`},
+	} {
+		t.Run(tt.timeout.String(), func(t *testing.T) {
+			t.Parallel()
+			addr := freePort(t)
+			w := start(t, setup{programs: []testharness.Program{sleeper("web", testharness.ProcessConfig{})},
+				cfg: Config{URL: "http://" + addr + "/", Programs: []string{"web"}, Timeout: tt.timeout, RetryInterval: tt.interval}})
+			w.tick()
+			w.waitLog(`(?m)^error contacting http://` + regexp.QuoteMeta(addr) + `/:\n\n dial tcp ` + regexp.QuoteMeta(addr) + `: connect: connection refused` + tt.attempts + `\nRestarting selected processes \['web'\]\n`)
+			w.settle()
+			if w.restarts("web") != 1 {
+				t.Fatalf("log:\n%s", w.log)
+			}
+		})
+	}
+}
+
+// A server that does not answer within the timeout is an error.
+func TestTimeout(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-release }))
+	t.Cleanup(func() { close(release); srv.Close() })
+	w := start(t, setup{programs: []testharness.Program{sleeper("web", testharness.ProcessConfig{})},
+		cfg: Config{URL: srv.URL, Programs: []string{"web"}, Timeout: 300 * time.Millisecond}})
+	w.tick()
+	w.waitLog(`(?m)^error contacting ` + regexp.QuoteMeta(srv.URL) + `:\n\n timed out after 300ms \(-t/--timeout\)$`)
+}
+
+// A redirect is the answer, as in superlance: healthy only if listed.
+func TestRedirectIsNotFollowed(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t, 302, "")
+	w := start(t, setup{programs: []testharness.Program{sleeper("web", testharness.ProcessConfig{})},
+		cfg: Config{URL: srv.URL, Programs: []string{"web"}}})
+	w.tick()
+	w.waitLog(`(?m)^status contacting ` + regexp.QuoteMeta(srv.URL) + `: 302 Found$`)
+}
+
+// https is verified: superlance's https is broken on Python 3.12+ and
+// restarts the processes every tick; here a trusted server is healthy, an
+// untrusted one is an error unless --insecure.
+func TestHTTPS(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshakes are expected
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	roots := x509.NewCertPool()
+	roots.AddCert(srv.Certificate())
+	for _, tt := range []struct {
+		name     string
+		roots    *x509.CertPool
+		insecure bool
+		restarts int
+	}{
+		{"trusted", roots, false, 0},
+		{"untrusted", nil, false, 1},
+		{"insecure", nil, true, 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			w := start(t, setup{programs: []testharness.Program{sleeper("web", testharness.ProcessConfig{})},
+				cfg: Config{URL: srv.URL, Programs: []string{"web"}, RootCAs: tt.roots, Insecure: tt.insecure}})
+			w.tick()
+			w.settle()
+			if w.restarts("web") != tt.restarts {
+				t.Fatalf("%d restarts, want %d; log:\n%s", w.restarts("web"), tt.restarts, w.log)
+			}
+			if tt.restarts == 1 && !strings.Contains(w.log.String(), "tls: failed to verify certificate: x509: certificate signed by unknown authority") {
+				t.Fatalf("log:\n%s", w.log)
+			}
+		})
+	}
+}
+
+func TestIPv6(t *testing.T) {
+	t.Parallel()
+	l, err := net.Listen("tcp", "[::1]:0")
+	if err != nil {
+		t.Fatalf("no IPv6 loopback: %v", err)
+	}
+	srv := &httptest.Server{Listener: l, Config: &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusInternalServerError)
+	})}}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	if !strings.HasPrefix(srv.URL, "http://[::1]:") {
+		t.Fatalf("URL %s", srv.URL)
+	}
+	w := start(t, setup{programs: []testharness.Program{sleeper("web", testharness.ProcessConfig{})},
+		cfg: Config{URL: srv.URL + "/health", Programs: []string{"web"}}})
+	w.tick()
+	w.waitLog(`(?m)^status contacting ` + regexp.QuoteMeta(srv.URL) + `/health: 500 Internal Server Error$`)
+	w.settle()
+	if w.restarts("web") != 1 {
+		t.Fatalf("log:\n%s", w.log)
+	}
+}
+
+// gcore dumps the core into the core directory before the restart, and its
+// output comes first in the mail, as in superlance.
+func TestGcore(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t, 500, "")
+	dir := t.TempDir()
+	gcore := filepath.Join(dir, "gcore")
+	if err := os.WriteFile(gcore, []byte("#!/bin/sh\necho \"$@\" > \""+dir+"/args\"\necho dumped core of $3\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cores := filepath.Join(dir, "core dir")
+	w := start(t, setup{programs: []testharness.Program{sleeper("web", testharness.ProcessConfig{})},
+		cfg: Config{URL: srv.URL, Programs: []string{"web"}, Gcore: gcore + " -o", CoreDir: cores, Email: "ops@example.com"}})
+	pid := w.s.Process("web").PID()
+	w.tick()
+	w.settle()
+	args, err := os.ReadFile(filepath.Join(dir, "args"))
+	if err != nil || string(args) != fmt.Sprintf("-o %s/web %d\n", cores, pid) {
+		t.Fatalf("gcore arguments %q, %v", args, err)
+	}
+	mails := w.mails()
+	want := fmt.Sprintf("Restarting selected processes ['web']\ngcore output for web:\n\n dumped core of %d\nweb is in RUNNING state, restarting\nweb restarted", pid)
+	if len(mails) != 1 || !strings.HasSuffix(mails[0].body, want) {
+		t.Fatalf("mails %q, want a body ending\n%s", mails, want)
+	}
+}
+
+// A failed start is reported with the fault as superlance prints it, and
+// httpok keeps serving.
+func TestFailedStart(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t, 500, "")
+	marker := filepath.Join(t.TempDir(), "started")
+	once := testharness.Program{Name: "once", ProcessConfig: testharness.ProcessConfig{
+		Command:   []string{"sh", "-c", `test -e "$0" && exit 1; touch "$0"; exec sleep 3600`, marker},
+		StartSecs: 300 * time.Millisecond, StartRetries: -1}}
+	w := start(t, setup{programs: []testharness.Program{once}, cfg: Config{URL: srv.URL, Programs: []string{"once"}}})
+	if err := w.s.WaitProcessState(w.ctx(), "once", listener.StateRunning); err != nil {
+		t.Fatal(err)
+	}
+	w.tick()
+	w.waitLog(`(?m)^Failed to start process once: <Fault (40: 'ABNORMAL_TERMINATION|50: 'SPAWN_ERROR): once'>$`)
+	w.tick()
+	w.waitLog(`(?m)^once not in RUNNING state, NOT restarting$`)
+}
+
+func TestConsecutiveFailuresBeforeActing(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t, 500, "")
+	cfg := Config{URL: srv.URL, Programs: []string{"web"}}
+	cfg.Restart.Consecutive = 3
+	w := start(t, setup{programs: []testharness.Program{sleeper("web", testharness.ProcessConfig{})}, cfg: cfg})
+	w.tick()
+	w.tick()
+	srv.status.Store(200) // a healthy check ends the streak
+	w.tick()
+	srv.status.Store(500)
+	w.tick()
+	w.tick()
+	if w.stops("web") != 0 {
+		t.Fatalf("restarted before 3 failures in a row:\n%s", w.log)
+	}
+	w.tick()
+	w.settle()
+	if w.restarts("web") != 1 {
+		t.Fatalf("log:\n%s", w.log)
+	}
+	if n := strings.Count(w.log.String(), "(1 of 3 failed checks in a row before restarting)"); n != 2 {
+		t.Fatalf("streak lines:\n%s", w.log)
+	}
+}
+
+func TestRestartBudget(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t, 500, "")
+	cfg := Config{URL: srv.URL, Programs: []string{"web"}}
+	cfg.Restart.Policy = restart.Policy{Consecutive: 1, MaxRestarts: 1, Window: time.Hour}
+	w := start(t, setup{programs: []testharness.Program{sleeper("web", testharness.ProcessConfig{})}, cfg: cfg})
+	w.tick()
+	w.waitLog(`(?m)^web restarted$`)
+	w.tick()
+	w.settle()
+	if w.restarts("web") != 1 {
+		t.Fatalf("log:\n%s", w.log)
+	}
+	w.waitLog(`(?m)^web not restarted: restart budget spent: restarted 1 times in the last 1h0m0s \(--max-restarts\); next restart allowed after `)
+}
+
+// A restart does not hold up the event loop: ticks are answered while the
+// process takes its stopwaitsecs to stop, and it is restarted once.
+func TestRestartsDoNotBlockTheEventLoop(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t, 500, "")
+	stubborn := testharness.Program{Name: "stubborn", ProcessConfig: testharness.ProcessConfig{
+		Command: []string{"memhog", "-ignore-sigterm"}, StopWaitSecs: time.Second}}
+	w := start(t, setup{programs: []testharness.Program{stubborn}, cfg: Config{URL: srv.URL, Programs: []string{"stubborn"}}})
+	waitReady(t, w.s, "stubborn")
+	w.tick()
+	w.tick()
+	w.tick()
+	w.settle()
+	if w.stops("stubborn") != 1 || w.restarts("stubborn") != 1 {
+		t.Fatalf("stopped %d, restarted %d:\n%s", w.stops("stubborn"), w.restarts("stubborn"), w.log)
+	}
+	if !strings.Contains(w.log.String(), "stubborn is already being restarted, NOT restarting") {
+		t.Fatalf("log:\n%s", w.log)
+	}
+	tr := w.s.Transcript()
+	results := tr.Filter(testharness.RecordResult, "httpok")
+	var stoppedSeq int
+	for _, r := range tr.Filter(testharness.RecordProcessState, "stubborn") {
+		if r.ToState == listener.StateStopped {
+			stoppedSeq = r.Seq
+			break
+		}
+	}
+	if len(results) != 3 || stoppedSeq == 0 || results[2].Seq > stoppedSeq {
+		t.Fatalf("ticks were not answered before the stop finished:\n%s", tr)
+	}
+}
+
+// waitReady waits until memhog program name has said "ready", after which
+// it ignores SIGTERM.
+func waitReady(t *testing.T, s *testharness.Supervisor, name string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		b, _ := os.ReadFile(s.Process(name).Info().StdoutLogfile)
+		if strings.Contains(string(b), "ready") {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s not ready", name)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// supervisord answering SHUTDOWN_STATE, or gone: one line, no mail, the
+// tick acknowledged; the next tick tries again.
+func TestSupervisordUnavailable(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t, 500, "")
+	tick := listener.Event{Header: listener.Header{EventName: listener.Tick5}, Payload: "when:1700000000"}
+	gone, _ := rpc.New("unix://" + filepath.Join(t.TempDir(), "gone.sock"))
+	s := testharness.Start(t, testharness.Config{RPC: true})
+	stopping, _ := rpc.New(s.ServerURL())
+	if err := stopping.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		client   *rpc.Client
+		notEager bool
+		want     string
+	}{
+		{gone, false, `(?m)^Exception retrieving process info supervisor\.getAllProcessInfo: supervisord socket \S+ does not exist.*, not acting$`},
+		{stopping, false, `(?m)^Exception retrieving process info .*SHUTDOWN_STATE.*, not acting$`},
+		{stopping, true, `(?m)^Exception retrieving process info .*SHUTDOWN_STATE.*, not checking ` + regexp.QuoteMeta(srv.URL) + `$`},
+	} {
+		var log syncBuffer
+		c, err := New(Config{URL: srv.URL, Programs: []string{"web"}, NotEager: tt.notEager, Supervisor: tt.client, Log: &log})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 2 {
+			if err := c.HandleEvent(context.Background(), tick); err != nil {
+				t.Fatalf("tick rejected: %v", err)
+			}
+		}
+		if n := len(regexp.MustCompile(tt.want).FindAllString(log.String(), -1)); n != 2 {
+			t.Errorf("log:\n%s", log.String())
+		}
+		c.Shutdown(context.Background())
+	}
+}
+
+// Events other than TICK are acknowledged without a check.
+func TestOtherEventsAreIgnored(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t, 500, "")
+	gone, _ := rpc.New("unix:///nonexistent/supervisor.sock")
+	var log syncBuffer
+	c, err := New(Config{URL: srv.URL, Programs: []string{"web"}, Supervisor: gone, Log: &log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Shutdown(context.Background())
+	ev := testharness.ProcessGroupAddedEvent("web")
+	if err := c.HandleEvent(context.Background(), listener.Event{Header: listener.Header{EventName: ev.Type}, Payload: ev.Payload}); err != nil {
+		t.Fatal(err)
+	}
+	if log.String() != "" || srv.requests.Load() != 0 {
+		t.Fatalf("log:\n%s", log.String())
+	}
+}

@@ -1,0 +1,183 @@
+package httpok
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/golance/golance/listener"
+	"github.com/golance/golance/listener/rpc"
+	"github.com/golance/golance/plugins/internal/cli"
+	"github.com/golance/golance/plugins/internal/mail"
+	"github.com/golance/golance/plugins/internal/restart"
+	"github.com/spf13/cobra"
+)
+
+// NewCommand returns the httpok command.
+func NewCommand() *cobra.Command { return newCommand(run) }
+
+// newCommand returns the httpok command with run as what it does once the
+// command line is read, so that tests can see the Config it makes.
+func newCommand(run func(cmd *cobra.Command, cfg Config) error) *cobra.Command {
+	var (
+		cfg      = Config{Gcore: DefaultGcore}
+		sendmail = mail.DefaultSendmailCommand
+		timeout  = int(DefaultTimeout / time.Second)
+		eager    = true
+	)
+	cmd := &cobra.Command{
+		Use:   "httpok [flags] URL",
+		Short: "Restart supervisord processes when a URL does not answer as it should",
+		Long: `httpok is a supervisord event listener that checks a URL on every TICK event
+and restarts the processes it watches when the answer is not healthy: an
+error (connection refused, timeout, TLS failure), a status not listed with -c
+(200 by default), or a body without the -b text. It accepts superlance
+httpok's command lines unchanged.
+
+The check is one GET with "User-Agent: httpok", redirects not followed. A
+refused connection is tried again every 10 seconds while -t allows, as
+superlance does. https certificates are verified (--insecure skips that);
+IPv6 hosts go in brackets: http://[::1]:8080/health.
+
+On a failed check httpok optionally dumps each RUNNING watched process's core
+with gcore into -d, then restarts it with stopProcess and startProcess in the
+background: the TICK is acknowledged at once, one restart per process is
+under way at a time, and httpok never restarts itself. Processes that are not
+RUNNING are left alone and reported. Names that match no process are reported,
+not fatal.
+
+httpok writes its report lines to standard error, and mails them to -m once
+the restarts are over, through the sendmail program -s.`,
+		Example: `  [eventlistener:httpok]
+  command=httpok -p web -t 20 -c 200 -c 204 -b OK -m ops@example.com http://localhost:8080/health
+  events=TICK_60
+  priority=-20
+
+  ; flap control: act only after 3 failed checks in a row, and restart
+  ; each process at most 5 times per hour
+  [eventlistener:httpok_api]
+  command=httpok -p api:* -E --consecutive 3 --max-restarts 5 https://[::1]:8443/ready
+  events=TICK_5
+  priority=-19`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			switch len(args) {
+			case 0:
+				return cli.Usagef("missing URL: give the URL to check, e.g. httpok -p web http://localhost:8080/health")
+			case 1:
+				return nil
+			}
+			return cli.Usagef("httpok checks exactly one URL, got %d arguments: %q; run one httpok per URL", len(args), args)
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if _, err := ParseURL(args[0]); err != nil {
+				return cli.Usagef("%v", err)
+			}
+			cfg.URL = args[0]
+			switch {
+			case timeout < 0:
+				return cli.Usagef("-t/--timeout must be 0 or more seconds, got %d", timeout)
+			case timeout == 0:
+				cfg.Timeout = ZeroTimeout
+			default:
+				cfg.Timeout = time.Duration(timeout) * time.Second
+			}
+			for _, code := range cfg.Codes {
+				if code < 100 || code > 599 {
+					return cli.Usagef("-c/--code %d is not an HTTP status: give a number from 100 to 599", code)
+				}
+			}
+			if _, err := listener.NewMatcher(cfg.Programs, false); err != nil {
+				return cli.Usagef("-p/--program: %v", err)
+			}
+			cfg.NotEager = !eager
+			if err := cfg.Restart.Policy.Validate(); err != nil {
+				return cli.Usagef("%v", err)
+			}
+			if cfg.Email != "" {
+				sm, err := mail.NewSendmail(sendmail)
+				if err != nil {
+					return cli.Usagef("%v", err)
+				}
+				cfg.Mailer = sm
+			}
+			return run(cmd, cfg)
+		},
+	}
+	cli.Setup(cmd)
+	fs := cmd.Flags()
+	fs.SortFlags = false
+	fs.StringArrayVarP(&cfg.Programs, "program", "p", nil, "restart the processes `NAME` covers: name, group:name or group:* (repeatable)")
+	fs.BoolVarP(&cfg.Any, "any", "a", false, "restart every process, except httpok itself")
+	fs.IntVarP(&timeout, "timeout", "t", timeout, "give up a check after `SECS` seconds, retries of a refused connection included (0: 60)")
+	fs.IntSliceVarP(&cfg.Codes, "code", "c", nil, "a healthy HTTP `status` (repeatable; default 200)")
+	fs.StringVarP(&cfg.Body, "body", "b", "", "a healthy response body contains this `text`")
+	fs.StringVarP(&sendmail, "sendmail_program", "s", sendmail, "the sendmail `command` httpok pipes its mail to")
+	fs.StringVarP(&cfg.Email, "email", "m", "", "mail a report of each restart to this `address` (no mail without it)")
+	fs.StringVarP(&cfg.Gcore, "gcore", "g", cfg.Gcore, "the `command` that dumps a core, run as COMMAND \"COREDIR/NAME\" PID")
+	fs.StringVarP(&cfg.CoreDir, "coredir", "d", "", "dump each process's core into this `directory` before restarting it (no dump without it)")
+	fs.VarP(&eagerValue{target: &eager, value: true}, "eager", "e", "check the URL even when no watched process is RUNNING")
+	fs.VarP(&eagerValue{target: &eager, value: false}, "not-eager", "E", "check the URL only while a watched process is RUNNING; the last of -e and -E wins")
+	fs.Lookup("eager").NoOptDefVal = "true"
+	fs.Lookup("not-eager").NoOptDefVal = "true"
+	fs.StringVarP(&cfg.Name, "name", "n", "", "tag mail subjects with this `name`: \"httpok [name]: ...\"")
+	fs.BoolVar(&cfg.Insecure, "insecure", false, "do not verify the https server's certificate")
+	cfg.Restart.Policy.AddFlags(fs, "failed checks")
+	return cmd
+}
+
+// run serves events to a Checker for cfg until supervisord stops httpok,
+// then lets the restarts under way finish.
+func run(cmd *cobra.Command, cfg Config) error {
+	client, err := rpc.FromEnv()
+	if err != nil {
+		return err
+	}
+	cfg.Supervisor = client
+	cfg.SelfGroup, cfg.SelfName = os.Getenv("SUPERVISOR_GROUP_NAME"), os.Getenv("SUPERVISOR_PROCESS_NAME")
+	cfg.Log = cmd.ErrOrStderr()
+	c, err := New(cfg)
+	if err != nil {
+		return err
+	}
+	logger := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
+	err = listener.Run(cmd.Context(), c, listener.WithLogger(logger))
+	ctx, cancel := context.WithTimeout(context.Background(), restart.DefaultDrainTimeout)
+	defer cancel()
+	if serr := c.Shutdown(ctx); serr != nil {
+		logger.Warn("leaving with work unfinished", "err", serr)
+	}
+	return err
+}
+
+// Main runs the httpok command; it is cmd/httpok's main.
+func Main() { cli.Main(NewCommand()) }
+
+// eagerValue is -e or -E: both set one switch, so the last given wins, as
+// in superlance.
+type eagerValue struct {
+	target *bool
+	value  bool
+}
+
+func (v *eagerValue) Set(s string) error {
+	on, err := strconv.ParseBool(s)
+	if err != nil {
+		return err
+	}
+	*v.target = v.value == on
+	return nil
+}
+
+func (v *eagerValue) String() string {
+	if v.target == nil {
+		return "false"
+	}
+	return strconv.FormatBool(*v.target == v.value)
+}
+
+func (v *eagerValue) Type() string { return "bool" }
+
+// IsBoolFlag lets -e and -E go without a value.
+func (v *eagerValue) IsBoolFlag() bool { return true }

@@ -1,0 +1,120 @@
+package httpok
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/golance/golance/plugins/internal/cli"
+	"github.com/golance/golance/plugins/internal/procmem/memhog"
+	"github.com/golance/golance/plugins/internal/restart"
+	"github.com/rogpeppe/go-internal/testscript"
+	"github.com/spf13/cobra"
+)
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){"httpok": Main, "memhog": memhog.Main, "webserve": webserve})
+}
+
+func TestScripts(t *testing.T) {
+	t.Parallel()
+	testscript.Run(t, testscript.Params{Dir: "testdata/script"})
+}
+
+// parse runs the command line through httpok's flags and returns the
+// Config it makes, or the exit status and standard error of a refusal.
+func parse(t *testing.T, args ...string) (Config, int, string) {
+	t.Helper()
+	var got Config
+	cmd := newCommand(func(_ *cobra.Command, cfg Config) error {
+		got = cfg
+		return nil
+	})
+	var stdout, stderr bytes.Buffer
+	code := cli.Execute(context.Background(), cmd, args, &stdout, &stderr)
+	if stdout.Len() > 0 {
+		t.Errorf("%q wrote to stdout: %q", args, stdout.String())
+	}
+	return got, code, stderr.String()
+}
+
+func TestSuperlanceCommandLine(t *testing.T) {
+	t.Parallel()
+	cfg, code, stderr := parse(t, strings.Fields("-p foo -p bar:baz -t 60 -c 200 -c 201 -b ok -s mutt -m me@you.com -g /bin/gcore -d /tmp/cores -E -n thinko http://localhost:8080/health?deep=1")...)
+	if code != cli.ExitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if strings.Join(cfg.Programs, ",") != "foo,bar:baz" || cfg.Timeout != time.Minute || len(cfg.Codes) != 2 || cfg.Codes[1] != 201 ||
+		cfg.Body != "ok" || cfg.Email != "me@you.com" || cfg.Gcore != "/bin/gcore" || cfg.CoreDir != "/tmp/cores" || !cfg.NotEager ||
+		cfg.Name != "thinko" || cfg.URL != "http://localhost:8080/health?deep=1" || cfg.Any || cfg.Insecure {
+		t.Errorf("config %+v", cfg)
+	}
+	if sm, ok := cfg.Mailer.(interface{ Command() string }); !ok || sm.Command() != "mutt" {
+		t.Errorf("mailer %#v", cfg.Mailer)
+	}
+}
+
+func TestDefaults(t *testing.T) {
+	t.Parallel()
+	cfg, code, stderr := parse(t, "-a", "http://[::1]:8080/")
+	if code != cli.ExitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !cfg.Any || cfg.Timeout != DefaultTimeout || len(cfg.Codes) != 0 || cfg.NotEager || cfg.Gcore != DefaultGcore || cfg.CoreDir != "" ||
+		cfg.Mailer != nil || cfg.Restart.Policy != (restart.Policy{Consecutive: 1, Window: time.Hour}) {
+		t.Errorf("config %+v", cfg)
+	}
+	if cfg, _, _ := parse(t, "-a", "-t", "0", "http://x/"); cfg.Timeout != ZeroTimeout {
+		t.Errorf("-t 0 gives %v", cfg.Timeout)
+	}
+}
+
+// -e and -E set one switch: the last given wins, as in superlance.
+func TestEagerLastWins(t *testing.T) {
+	t.Parallel()
+	for args, notEager := range map[string]bool{
+		"":                 false,
+		"-E":               true,
+		"-e":               false,
+		"-e -E":            true,
+		"-E -e":            false,
+		"--not-eager -e":   false,
+		"-e --not-eager":   true,
+		"-E --eager=false": true,
+	} {
+		cfg, code, stderr := parse(t, append(strings.Fields(args), "-p", "web", "http://x/")...)
+		if code != cli.ExitOK || cfg.NotEager != notEager {
+			t.Errorf("%q: exit %d, NotEager %v, want %v; %s", args, code, cfg.NotEager, notEager, stderr)
+		}
+	}
+}
+
+func TestBadCommandLines(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-p", "web"}, "httpok: missing URL: give the URL to check, e.g. httpok -p web http://localhost:8080/health (see httpok --help)"},
+		{[]string{"-p", "web", "http://a/", "http://b/"}, `httpok: httpok checks exactly one URL, got 2 arguments: ["http://a/" "http://b/"]; run one httpok per URL (see httpok --help)`},
+		{[]string{"-p", "web", "localhost:8080/health"}, `httpok: bad URL "localhost:8080/health": scheme localhost is neither http nor https: write http://host[:port]/path or https://host[:port]/path (see httpok --help)`},
+		{[]string{"-p", "web", "/health"}, `httpok: bad URL "/health": no scheme: write http://host[:port]/path or https://host[:port]/path (see httpok --help)`},
+		{[]string{"-p", "web", "ftp://x/"}, `httpok: bad URL "ftp://x/": scheme ftp is neither http nor https: write http://host[:port]/path or https://host[:port]/path (see httpok --help)`},
+		{[]string{"-p", "web", "http:///x"}, `httpok: bad URL "http:///x": no host: write http://host[:port]/path or https://host[:port]/path (see httpok --help)`},
+		{[]string{"-p", "web", "http://[::1/"}, `httpok: bad URL "http://[::1/": missing ']' in host: write http://host[:port]/path or https://host[:port]/path (see httpok --help)`},
+		{[]string{"-p", "web", "-t", "ten", "http://x/"}, `httpok: invalid argument "ten" for "-t, --timeout" flag: strconv.ParseInt: parsing "ten": invalid syntax (see httpok --help)`},
+		{[]string{"-p", "web", "-t", "-1", "http://x/"}, `httpok: -t/--timeout must be 0 or more seconds, got -1 (see httpok --help)`},
+		{[]string{"-p", "web", "-c", "2000", "http://x/"}, `httpok: -c/--code 2000 is not an HTTP status: give a number from 100 to 599 (see httpok --help)`},
+		{[]string{"-p", "a:b:c", "http://x/"}, `httpok: -p/--program: bad process name "a:b:c": more than one ':' (write name, group:name or group:*) (see httpok --help)`},
+		{[]string{"-p", "web", "--max-restarts", "-2", "http://x/"}, `httpok: --max-restarts must be 0 (no limit) or more, got -2 (see httpok --help)`},
+		{[]string{"-p", "web", "-m", "ops@example.com", "-s", "/nonexistent/sendmail", "http://x/"}, `httpok: sendmail program /nonexistent/sendmail not found; install it or set -s/--sendmail_program (see httpok --help)`},
+	}
+	for _, tt := range tests {
+		_, code, stderr := parse(t, tt.args...)
+		if code != cli.ExitUsage || stderr != tt.want+"\n" {
+			t.Errorf("%q: exit %d, stderr:\n%s\nwant:\n%s", tt.args, code, stderr, tt.want)
+		}
+	}
+}

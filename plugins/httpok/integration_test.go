@@ -1,0 +1,91 @@
+package httpok
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/golance/golance/listener"
+	"github.com/golance/golance/testharness/supervisord"
+)
+
+func lookPath(t testing.TB, name string) string {
+	t.Helper()
+	path, err := exec.LookPath(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// The issue's scenario on the real supervisord 4.2.5: a program serving
+// HTTP 500 under httpok is restarted; a healthy one, under a second httpok,
+// is not.
+func TestIntegrationRestartsTheUnhealthyProgram(t *testing.T) {
+	t.Parallel()
+	bad, good := freePort(t), freePort(t)
+	webserve, httpok := lookPath(t, "webserve"), lookPath(t, "httpok")
+	sv := supervisord.Start(t, supervisord.Config{Sections: `
+		[program:bad]
+		command=` + webserve + ` ` + bad + ` 500
+		startsecs=0
+
+		[program:good]
+		command=` + webserve + ` ` + good + ` 200
+		startsecs=0
+
+		[eventlistener:httpok_bad]
+		command=` + httpok + ` -p bad -t 5 http://` + bad + `/health
+		events=TICK_5
+		priority=-20
+
+		[eventlistener:httpok_good]
+		command=` + httpok + ` -p good -t 5 http://` + good + `/health
+		events=TICK_5
+		priority=-19
+	`})
+	ctx := context.Background()
+	sv.WaitLog(t, `success: httpok_good entered RUNNING state`)
+	goodBefore, err := sv.Client.GetProcessInfo(ctx, "good")
+	if err != nil || goodBefore.State != listener.StateRunning {
+		t.Fatalf("good: %+v, %v", goodBefore, err)
+	}
+	badBefore, err := sv.Client.GetProcessInfo(ctx, "bad")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	sv.WaitLog(t, `stopped: bad \(`)
+	sv.WaitLog(t, `spawned: 'bad' with pid`)
+	_, badLog := sv.ChildLogs(t, "httpok_bad")
+	waitCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if _, err := supervisord.WaitFile(waitCtx, badLog, 0, regexp.MustCompile(`(?m)^bad restarted$`)); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(badLog)
+	want := "status contacting http://" + bad + "/health: 500 Internal Server Error\nRestarting selected processes ['bad']\nbad is in RUNNING state, restarting\nbad restarted\n"
+	if !strings.HasPrefix(string(b), want) {
+		t.Errorf("httpok_bad's stderr:\n%s\nwant it to start with:\n%s", b, want)
+	}
+
+	// httpok_good has checked too, at the same tick, and found it healthy.
+	if !strings.Contains(sv.Log(), "httpok_good: event was processed") {
+		sv.WaitLog(t, `httpok_good: event was processed`)
+	}
+	goodAfter, err := sv.Client.GetProcessInfo(ctx, "good")
+	if err != nil || goodAfter.PID != goodBefore.PID || strings.Contains(sv.Log(), "stopped: good") {
+		t.Fatalf("good was restarted: %+v, %v", goodAfter, err)
+	}
+	_, goodLog := sv.ChildLogs(t, "httpok_good")
+	if b, _ := os.ReadFile(goodLog); len(b) != 0 {
+		t.Errorf("httpok_good wrote:\n%s", b)
+	}
+	if badAfter, _ := sv.Client.GetProcessInfo(ctx, "bad"); badAfter.PID == badBefore.PID {
+		t.Fatalf("bad still has pid %d", badBefore.PID)
+	}
+}

@@ -1,0 +1,183 @@
+package httpok
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/golance/golance/plugins/internal/retry"
+)
+
+// Defaults for the zero fields of a Config.
+const (
+	// DefaultTimeout bounds one check, retries included, as superlance's
+	// -t default of 10 seconds does.
+	DefaultTimeout = 10 * time.Second
+	// ZeroTimeout is what -t 0 means. superlance took 0 as no timeout at
+	// all, which lets one hung server stop the listener for good; golance
+	// bounds every check.
+	ZeroTimeout = time.Minute
+	// DefaultRetryInterval is the wait before trying a refused connection
+	// again: superlance's hard-coded retry_time.
+	DefaultRetryInterval = 10 * time.Second
+	// MaxBody is how much of the response body a check reads and searches
+	// for -b.
+	MaxBody = 16 << 20
+	// UserAgent is the User-Agent header of every check, superlance's.
+	UserAgent = "httpok"
+)
+
+// ErrBadURL is matched (errors.Is) by the error for a URL httpok cannot
+// check.
+var ErrBadURL = errors.New("bad URL")
+
+// ParseURL checks that s is an http or https URL with a host, IPv6 literals
+// in brackets ("http://[::1]:8080/health").
+func ParseURL(s string) (*url.URL, error) {
+	bad := func(why string) error {
+		return fmt.Errorf("%w %q: %s: write http://host[:port]/path or https://host[:port]/path", ErrBadURL, s, why)
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return nil, bad(err.Error())
+	}
+	switch strings.ToLower(u.Scheme) {
+	case "http", "https":
+	case "":
+		return nil, bad("no scheme")
+	default:
+		return nil, bad("scheme " + u.Scheme + " is neither http nor https")
+	}
+	if u.Hostname() == "" {
+		return nil, bad("no host")
+	}
+	if p := u.Port(); p != "" {
+		if _, err := net.LookupPort("tcp", p); err != nil {
+			return nil, bad("port " + p + " is not a number")
+		}
+	}
+	return u, nil
+}
+
+// result is the outcome of one check.
+type result struct {
+	status string // "500 Internal Server Error", "" after an error
+	code   int
+	body   string // the part read, when -b needs it
+	err    error
+}
+
+// prober makes the GET requests.
+type prober struct {
+	client   *http.Client
+	url      string
+	timeout  time.Duration
+	interval time.Duration
+	readBody bool
+}
+
+func newProber(u *url.URL, timeout, interval time.Duration, readBody, insecure bool, roots *x509.CertPool) *prober {
+	transport := &http.Transport{
+		// A health check measures the server, not a proxy in between;
+		// superlance connects directly too.
+		Proxy:             nil,
+		DialContext:       (&net.Dialer{}).DialContext,
+		DisableKeepAlives: true, // a fresh connection per check, as superlance makes
+		// No Accept-Encoding: the -b substring is looked for in the body
+		// as the server sends it.
+		DisableCompression: true,
+		TLSClientConfig:    &tls.Config{RootCAs: roots, InsecureSkipVerify: insecure},
+		ForceAttemptHTTP2:  true,
+	}
+	return &prober{
+		client: &http.Client{
+			Transport: transport,
+			// A redirect is the answer, as in superlance: list its code
+			// with -c if it is healthy.
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		},
+		url:      u.String(),
+		timeout:  timeout,
+		interval: interval,
+		readBody: readBody,
+	}
+}
+
+// check GETs the URL. A refused connection is tried again every interval
+// while the timeout allows another attempt, as superlance does; anything
+// else ends the check at once. The whole check ends within the timeout.
+func (p *prober) check(ctx context.Context) result {
+	var res result
+	policy := retry.Policy{MaxElapsed: p.timeout, Initial: p.interval, Max: p.interval, Multiplier: 1, Jitter: retry.NoJitter}
+	err := retry.Do(ctx, policy, func(ctx context.Context) error {
+		res = result{}
+		err := p.get(ctx, &res)
+		if err != nil && !errors.Is(err, syscall.ECONNREFUSED) {
+			return retry.Permanent(err)
+		}
+		return err
+	})
+	if err != nil {
+		res.err = p.describe(err)
+	}
+	return res
+}
+
+func (p *prober) get(ctx context.Context, res *result) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, p.url, nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("User-Agent", UserAgent)
+	resp, err := p.client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	var body strings.Builder
+	w := io.Discard
+	if p.readBody {
+		w = &body
+	}
+	if _, err := io.Copy(w, io.LimitReader(resp.Body, MaxBody)); err != nil {
+		return fmt.Errorf("reading the body after %s: %w", resp.Status, err)
+	}
+	res.status, res.code, res.body = resp.Status, resp.StatusCode, body.String()
+	return nil
+}
+
+// describe turns a failed check into the text httpok reports: the error
+// itself, without Go's `Get "url":` prefix, and a timeout as such.
+func (p *prober) describe(err error) error {
+	var re *retry.Error
+	attempts := 1
+	if errors.As(err, &re) {
+		attempts = re.Attempts
+		err = re.Err
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		err = fmt.Errorf("timed out after %v (-t/--timeout)", p.timeout)
+	} else {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+	}
+	if attempts > 1 {
+		err = fmt.Errorf("%w (%d attempts)", err, attempts)
+	}
+	return err
+}
