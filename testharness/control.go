@@ -50,7 +50,7 @@ func (s *Supervisor) complete(ctx context.Context, v any, d deferred, err error)
 		case <-ch:
 		case <-tick.C:
 		case <-ctx.Done():
-			return nil, ctx.Err()
+			return nil, fmt.Errorf("testharness: gave up waiting for the call to finish: %w; %s", ctx.Err(), s.summary())
 		}
 	}
 }

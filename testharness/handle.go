@@ -84,16 +84,21 @@ func (h *Process) Info() ProcessInfo {
 }
 
 // Start starts the process as supervisor.startProcess does; with wait it
-// returns once the process is RUNNING (or failed to get there). Errors are
-// *Fault values with supervisord's codes.
+// returns once the process is RUNNING (or failed to get there), or with
+// ctx's error when ctx ends or Config.WaitTimeout passes first. Errors from
+// supervisord's logic are *Fault values with its codes.
 func (h *Process) Start(ctx context.Context, wait bool) error {
+	ctx, cancel := context.WithTimeout(ctx, h.s.waitTimeout)
+	defer cancel()
 	_, err := h.s.call(ctx, func() (any, deferred, error) { return h.s.startProcessLocked(h.p.namespec(), wait) })
 	return err
 }
 
 // Stop stops the process as supervisor.stopProcess does; with wait it
-// returns once the process is stopped.
+// returns once the process is stopped, bounded like Start.
 func (h *Process) Stop(ctx context.Context, wait bool) error {
+	ctx, cancel := context.WithTimeout(ctx, h.s.waitTimeout)
+	defer cancel()
 	_, err := h.s.call(ctx, func() (any, deferred, error) { return h.s.stopProcessLocked(h.p.namespec(), wait) })
 	return err
 }

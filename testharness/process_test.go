@@ -376,3 +376,15 @@ func TestLookupEnvInProcess(t *testing.T) {
 		t.Fatal("LookupEnv on a plain context must be os.LookupEnv")
 	}
 }
+
+// A waiting Start is bounded by WaitTimeout: with a FakeClock nobody
+// advances, startsecs never pass.
+func TestWaitingStartIsBounded(t *testing.T) {
+	t.Parallel()
+	s := Start(t, Config{Clock: NewFakeClock(time.Unix(1_800_000_000, 0)), WaitTimeout: 50 * time.Millisecond,
+		Programs: []Program{{Name: "slow", ProcessConfig: ProcessConfig{NoAutostart: true, StartSecs: time.Minute}}}})
+	err := procOf(t, s, "slow").Start(context.Background(), true)
+	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "slow is STARTING") {
+		t.Fatalf("Start = %v, want a deadline error describing the process", err)
+	}
+}

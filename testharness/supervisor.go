@@ -153,17 +153,18 @@ func New(cfg Config) (*Supervisor, error) {
 		}
 		s.dir, s.ownDir = d, true
 	}
-	s.baseCtx, s.cancelBase = context.WithCancel(context.Background())
 	if s.mainLog, err = openLogFile(filepath.Join(s.dir, "supervisord.log")); err != nil {
 		s.cleanupDir()
 		return nil, fmt.Errorf("testharness: opening the main log: %w", err)
 	}
+	s.baseCtx, s.cancelBase = context.WithCancel(context.Background())
 
 	s.groupSpecs = groups
 	s.mu.Lock()
 	for _, gs := range groups {
 		if err := s.addGroupLocked(gs); err != nil {
 			s.mu.Unlock()
+			s.cancelBase()
 			s.shutdownFiles()
 			return nil, err
 		}
@@ -172,8 +173,9 @@ func New(cfg Config) (*Supervisor, error) {
 
 	if cfg.RPC {
 		if err := s.startRPC(); err != nil {
+			s.cancelBase()
 			s.shutdownFiles()
-			return nil, err
+			return nil, fmt.Errorf("testharness: starting the XML-RPC server: %w", err)
 		}
 	}
 
