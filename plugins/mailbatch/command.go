@@ -41,8 +41,8 @@ var examples = map[string]string{
   buffer_size=100`,
 }
 
-// NewCommand returns the command of one batch mailer.
-func NewCommand(k Kind) *cobra.Command {
+// NewCommand returns the command of the batch mailer k.
+func (k Kind) NewCommand() *cobra.Command {
 	var (
 		interval     float64
 		subject      string
@@ -156,4 +156,4 @@ line.`,
 
 // Main runs the command of the batch mailer k; it is the main of
 // cmd/crashmailbatch, cmd/fatalmailbatch and cmd/crashsms.
-func Main(k Kind) { cli.Main(NewCommand(k)) }
+func (k Kind) Main() { cli.Main(k.NewCommand()) }

@@ -20,7 +20,7 @@ import (
 func TestMain(m *testing.M) {
 	cmds := map[string]func(){}
 	for _, k := range Kinds {
-		cmds[k.Name] = func() { Main(k) }
+		cmds[k.Name] = k.Main
 	}
 	testscript.Main(m, cmds)
 }
