@@ -1,6 +1,7 @@
 package crashmail
 
 import (
+	_ "embed"
 	"os/signal"
 	"syscall"
 
@@ -9,6 +10,15 @@ import (
 	"github.com/golance/golance/plugins/internal/cli"
 	"github.com/golance/golance/plugins/internal/mailcli"
 	"github.com/spf13/cobra"
+)
+
+// The sections shown in --help and docs/crashmail.md; the tests start
+// crashmail with them.
+var (
+	//go:embed examples/crashmail.conf
+	exampleSendmail string
+	//go:embed examples/crashmail-smtp.conf
+	exampleSMTP string
 )
 
 // NewCommand returns the crashmail command.
@@ -43,20 +53,7 @@ rejected and supervisord delivers it again.
 The SMTP password can come from --password, from the environment variable
 ` + mailcli.PasswordEnv + `, or from --password-file; prefer the last two, since
 every local user can read a command line.`,
-		Example: `  [eventlistener:crashmail]
-  command=crashmail -m ops@example.com -o "[web1]" -p web -p worker:*
-  events=PROCESS_STATE_EXITED
-  ; its own priority: supervisord hands an event one listener rejects to
-  ; every listener pool of the same priority
-  priority=100
-  buffer_size=100
-
-  ; through SMTP, the password out of the command line
-  [eventlistener:crashmail-smtp]
-  command=crashmail -a -m ops@example.com -H smtp.example.com:587 --tls -u alerts -f supervisor@example.com
-  environment=GOLANCE_SMTP_PASSWORD="s3cret"
-  events=PROCESS_STATE_EXITED
-  priority=101`,
+		Example: mailcli.Example(exampleSendmail, exampleSMTP),
 	}
 	cli.Setup(cmd)
 	fs := cmd.Flags()

@@ -2,8 +2,10 @@ package mailbatch
 
 import (
 	"context"
+	"embed"
 	"errors"
 	"fmt"
+	"io/fs"
 	"strings"
 	"time"
 
@@ -18,27 +20,23 @@ import (
 // default) after asking it to stop, so it stays below that.
 const DefaultFlushTimeout = 8 * time.Second
 
-// examples are the ready-to-paste sections of each Kind's help.
-var examples = map[string]string{
-	"crashmailbatch": `  [eventlistener:crashmailbatch]
-  command=crashmailbatch -t ops@example.com,dev@example.com -f supervisor@example.com -H smtp.example.com:587 --tls -u alerts -i 5
-  environment=GOLANCE_SMTP_PASSWORD="s3cret"
-  events=PROCESS_STATE,TICK_60
-  ; its own priority: supervisord hands an event one listener rejects to
-  ; every listener pool of the same priority
-  priority=110
-  buffer_size=100`,
-	"fatalmailbatch": `  [eventlistener:fatalmailbatch]
-  command=fatalmailbatch -t ops@example.com -f supervisor@example.com -H smtp.example.com:587 --tls -u alerts
-  environment=GOLANCE_SMTP_PASSWORD="s3cret"
-  events=PROCESS_STATE,TICK_60
-  priority=111
-  buffer_size=100`,
-	"crashsms": `  [eventlistener:crashsms]
-  command=crashsms -t 5551234567@sms.example.net -f supervisor@example.com -H smtp.example.com -e TICK_5 -i 0.5
-  events=PROCESS_STATE,TICK_5
-  priority=112
-  buffer_size=100`,
+// examples holds the sections shown in --help and the docs; the tests
+// start the binaries with them.
+//
+//go:embed examples/*.conf
+var examples embed.FS
+
+// examplesOf returns the example sections of the batch mailer named name:
+// examples/<name>.conf, then examples/<name>-*.conf.
+func examplesOf(name string) []string {
+	extras, _ := fs.Glob(examples, "examples/"+name+"-*.conf")
+	files := append([]string{"examples/" + name + ".conf"}, extras...)
+	var out []string
+	for _, f := range files {
+		data, _ := examples.ReadFile(f)
+		out = append(out, string(data))
+	}
+	return out
 }
 
 // NewCommand returns the command of the batch mailer k.
@@ -81,7 +79,7 @@ server offers it, --tls to require TLS, port 465 for implicit TLS) or, with
 -p, from the environment variable ` + mailcli.PasswordEnv + `, or from
 --password-file; prefer the last two, since every local user can read a command
 line.`,
-		Example: examples[k.Name],
+		Example: mailcli.Example(examplesOf(k.Name)...),
 	}
 	cli.Setup(cmd)
 	fs := cmd.Flags()

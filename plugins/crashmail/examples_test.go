@@ -1,0 +1,94 @@
+package crashmail
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// exampleCommand returns the argv of a section's command= line, split the
+// way supervisord splits it (shlex), with the paths the example names
+// replaced by paths of this test.
+func exampleCommand(t *testing.T, section string, paths map[string]string) []string {
+	t.Helper()
+	for l := range strings.SplitSeq(section, "\n") {
+		if cmd, ok := strings.CutPrefix(l, "command="); ok {
+			for from, to := range paths {
+				cmd = strings.ReplaceAll(cmd, from, to)
+			}
+			return shlexSplit(t, cmd)
+		}
+	}
+	t.Fatalf("no command= in\n%s", section)
+	return nil
+}
+
+// shlexSplit splits s into words as Python's shlex.split does for the
+// quoting supervisord.conf command lines use.
+func shlexSplit(t *testing.T, s string) []string {
+	t.Helper()
+	var words []string
+	var w strings.Builder
+	inWord := false
+	var quote rune
+	for _, r := range s {
+		switch {
+		case quote != 0 && r == quote:
+			quote = 0
+		case quote != 0:
+			w.WriteRune(r)
+		case r == '"' || r == '\'':
+			quote, inWord = r, true
+		case r == ' ' || r == '\t':
+			if inWord {
+				words, inWord = append(words, w.String()), false
+				w.Reset()
+			}
+		default:
+			w.WriteRune(r)
+			inWord = true
+		}
+	}
+	if quote != 0 {
+		t.Fatalf("unbalanced quote in %q", s)
+	}
+	if inWord {
+		words = append(words, w.String())
+	}
+	return words
+}
+
+// The sections in --help and docs/crashmail.md start crashmail as written
+// (its paths moved into the test's directory): every flag in them exists
+// and is valid.
+func TestExamplesStart(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	password := filepath.Join(dir, "smtp-password")
+	sendmail := filepath.Join(dir, "sendmail")
+	must(t, os.WriteFile(password, []byte("s3cret\n"), 0o600))
+	must(t, os.WriteFile(sendmail, []byte("#!/bin/sh\ncat >/dev/null\n"), 0o755))
+	for _, section := range []string{exampleSendmail, exampleSMTP} {
+		args := exampleCommand(t, section, map[string]string{"/etc/golance/smtp-password": password})
+		if args[0] != "crashmail" {
+			t.Fatalf("example runs %q", args[0])
+		}
+		if !slices.Contains(args, "-s") && !slices.Contains(args, "-H") {
+			if _, err := os.Stat("/usr/sbin/sendmail"); err != nil {
+				// The default sendmail is not installed here: use ours.
+				args = append(args, "-s", sendmail)
+			}
+		}
+		cmd := exec.Command(args[0], args[1:]...)
+		cmd.Env = append(os.Environ(), "SUPERVISOR_SERVER_URL=")
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		if err := cmd.Run(); err != nil || stdout.String() != "READY\n" || !strings.Contains(stderr.String(), "crashmail: mailing ") {
+			t.Errorf("%q: %v\nstdout %q\nstderr:\n%s", args, err, stdout.String(), stderr.String())
+		}
+	}
+}
