@@ -192,6 +192,8 @@ func TestRPCMatchesCapturedSupervisord(t *testing.T) {
 	check("startProcessGroup_mixed", rpcBody("supervisor.startProcessGroup", ps("mixed"), pb(1)))
 	check("signalProcessGroup_badsignal", rpcBody("supervisor.signalProcessGroup", ps("mixed"), ps("NOPE")))
 	check("stopProcessGroup_mixed", rpcBody("supervisor.stopProcessGroup", ps("mixed"), pb(1)))
+	check("startProcess_groupstar", rpcBody("supervisor.startProcess", ps("mixed:*"), pb(1)))
+	check("stopProcess_groupstar", rpcBody("supervisor.stopProcess", ps("mixed:*"), pb(1)))
 	check("signalProcess", rpcBody("supervisor.signalProcess", ps("cat"), ps("CONT")))
 	check("fault_BAD_SIGNAL", rpcBody("supervisor.signalProcess", ps("cat"), ps("NOPE")))
 	check("fault_NOT_RUNNING_signal", rpcBody("supervisor.signalProcess", ps("sleeper"), ps("HUP")))
