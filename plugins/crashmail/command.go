@@ -3,6 +3,7 @@ package crashmail
 import (
 	_ "embed"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/golance/golance/listener"
@@ -105,7 +106,7 @@ every local user can read a command line.`,
 		if err != nil {
 			return err
 		}
-		log.Printf("crashmail: mailing %s through %s about unexpected exits of %s", mf.To, d.Target, selector)
+		log.Printf("crashmail: mailing %s through %s about unexpected exits of %s", strings.Join(d.To, ", "), d.Target, selector)
 		return listener.Run(cmd.Context(), mailer, listener.WithLogger(log.Slog()))
 	}
 	return cmd
