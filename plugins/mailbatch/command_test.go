@@ -27,15 +27,20 @@ func waitStderr(t *testing.T, p *testharness.Process, re *regexp.Regexp) {
 	}
 }
 
-// startBinary runs the batch mailer binary name with args as the listener
-// of an emulated supervisord.
+// startBinary runs the batch mailer binary name with args (and env) as
+// the listener of an emulated supervisord.
 func startBinary(t *testing.T, name string, args []string, programs ...testharness.Program) *testharness.Supervisor {
+	t.Helper()
+	return startBinaryEnv(t, name, args, nil, programs...)
+}
+
+func startBinaryEnv(t *testing.T, name string, args, env []string, programs ...testharness.Program) *testharness.Supervisor {
 	t.Helper()
 	sup := testharness.Start(t, testharness.Config{
 		Programs: programs,
 		Pools: []testharness.Pool{{
 			Name: "batch", Events: []listener.EventType{listener.ProcessState, listener.Tick60}, BufferSize: 100,
-			ProcessConfig: testharness.ProcessConfig{Command: append([]string{name}, args...), Priority: 100},
+			ProcessConfig: testharness.ProcessConfig{Command: append([]string{name}, args...), Env: env, Priority: 100},
 		}},
 	})
 	must(t, sup.WaitListenerState(testCtx(t), "batch", testharness.ListenerReady))
@@ -99,5 +104,33 @@ func TestCommandSpoolSurvivesSIGKILL(t *testing.T) {
 	}
 	if got := lines(t, msgs[0]); len(got) != 1 || !regexp.MustCompile(`^\[web:web\]\(\d+\) exited unexpectedly T$`).MatchString(got[0]) {
 		t.Errorf("batch %q", got)
+	}
+}
+
+// The binary end to end against a server that insists on STARTTLS and a
+// login: -u, -p and --tls as superlance users write them, with -s and
+// --program.
+func TestCommandSMTPWithTLSAndLogin(t *testing.T) {
+	t.Parallel()
+	srv := mailtest.NewServer(t, mailtest.WithRequireTLS(), mailtest.WithAuth("bob", "s3cret"))
+	sup := startBinaryEnv(t, "crashmailbatch",
+		[]string{"-t", "ops@example.com", "-f", "supervisor@example.com", "-H", srv.Addr(), "--tls", "-u", "bob", "-p", "s3cret",
+			"-s", "web1 crashes", "-i", "0", "--program", "web"},
+		[]string{"SSL_CERT_FILE=" + srv.CAFile()},
+		testharness.Program{Name: "web"}, testharness.Program{Name: "worker"})
+	must(t, sup.Process("worker").Exit(1))
+	must(t, sup.Process("web").Exit(1))
+	must(t, sup.WaitIdle(testCtx(t)))
+	sup.Tick(listener.Tick60)
+	msgs, err := srv.Wait(testCtx(t), 1)
+	if err != nil {
+		t.Fatalf("%v; stderr:\n%s", err, sup.Process("batch").Stderr())
+	}
+	m := msgs[0]
+	if s, _ := m.Subject(); !m.TLS || m.User != "bob" || s != "web1 crashes" {
+		t.Errorf("mail with TLS=%v as %q, subject %q", m.TLS, m.User, s)
+	}
+	if got := lines(t, m); len(got) != 1 || !strings.HasPrefix(got[0], "T -- Process web:web (pid ") {
+		t.Errorf("batch %q, want web only", got)
 	}
 }
