@@ -59,6 +59,7 @@ const (
 	Sendmail
 )
 
+// String returns "SMTP" or "sendmail".
 func (t Transport) String() string {
 	if t == Sendmail {
 		return "sendmail"
