@@ -70,7 +70,6 @@ type Monitor struct {
 	cfg     Config
 	cadence *Cadence
 	period  time.Duration
-	started time.Time
 
 	mu       sync.Mutex
 	lines    []string // pending, oldest first
@@ -109,8 +108,7 @@ func New(cfg Config) (*Monitor, error) {
 		cfg.Now = time.Now
 	}
 	period, _ := cfg.TickEvent.TickPeriod()
-	m := &Monitor{cfg: cfg, cadence: cadence, period: period, started: cfg.Now()}
-	m.lastTick = m.started
+	m := &Monitor{cfg: cfg, cadence: cadence, period: period, lastTick: cfg.Now()}
 	if cfg.Spool != "" {
 		s, lines, err := OpenSpool(cfg.Spool)
 		if err != nil {
