@@ -342,3 +342,108 @@ func quirkyLines(t *testing.T, log string) []string {
 	}
 	return out
 }
+
+// TestFidelityRebufferAndDuplicates checks two of supervisord's surprises
+// against the real thing: a rejection is rebuffered into every pool whose
+// listeners share the rejecter's priority (here "other", subscribed to
+// something else entirely), and overlapping subscriptions (here
+// REMOTE_COMMUNICATION and EVENT) deliver each event twice.
+func TestFidelityRebufferAndDuplicates(t *testing.T) {
+	t.Parallel()
+	exe, err := os.Executable()
+	must(t, err)
+	sections := func(dir string) string {
+		return strings.NewReplacer("%(exe)s", exe, "%(dir)s", dir).Replace(`
+[eventlistener:rej]
+command=%(exe)s
+environment=TESTHARNESS_HELPER="rejectonce"
+events=REMOTE_COMMUNICATION
+startsecs=0
+
+[eventlistener:other]
+command=%(exe)s
+environment=TESTHARNESS_HELPER="recorder",TESTHARNESS_RECORD="%(dir)s/other.jsonl"
+events=PROCESS_GROUP_REMOVED
+startsecs=0
+
+[eventlistener:dup]
+command=%(exe)s
+environment=TESTHARNESS_HELPER="recorder",TESTHARNESS_RECORD="%(dir)s/dup.jsonl"
+events=REMOTE_COMMUNICATION,EVENT
+buffer_size=100
+priority=5
+startsecs=0
+`)
+	}
+	type outcome struct{ other, dup []string }
+	// scenario sends two events once every listener is READY: with one
+	// still starting, the two rejected events would pile up at the head of
+	// its buffer in reverse order, on either side.
+	scenario := func(c *rpc.Client, dir string, ready func(name string)) outcome {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		for _, name := range []string{"rej", "other", "dup"} {
+			ready(name)
+		}
+		for _, data := range []string{"first", "second"} {
+			must(t, c.SendRemoteCommEvent(ctx, "t", data))
+		}
+		remote := func(path string) []string {
+			var out []string
+			for _, e := range readRecord(t, path) {
+				if e.Name == string(listener.RemoteCommunication) {
+					out = append(out, fmt.Sprintf("poolserial:%d %s", e.PoolSerial, e.Payload))
+				}
+			}
+			return out
+		}
+		for {
+			o := outcome{remote(filepath.Join(dir, "other.jsonl")), remote(filepath.Join(dir, "dup.jsonl"))}
+			if len(o.other) >= 2 && len(o.dup) >= 4 {
+				return o
+			}
+			if ctx.Err() != nil {
+				t.Fatalf("incomplete: %+v", o)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+
+	realDir := t.TempDir()
+	sv := supervisord.Start(t, supervisord.Config{Sections: sections(realDir)})
+	real := scenario(sv.Client, realDir, func(name string) { sv.WaitLog(t, name+`: ACKNOWLEDGED -> READY`) })
+
+	harnessDir := t.TempDir()
+	cfg, err := ParseConfig(sections(harnessDir), harnessDir)
+	must(t, err)
+	cfg.RPC = true
+	s := Start(t, cfg)
+	fake := scenario(s.Client(), harnessDir, func(name string) {
+		must(t, s.WaitListenerState(testCtx(t), name, ListenerReady))
+	})
+
+	wantOther := []string{"poolserial:0 type:t\nfirst", "poolserial:1 type:t\nsecond"}
+	if !slices.Equal(real.other, wantOther) {
+		t.Errorf("supervisord itself gave pool other %q, expected %q: has its behaviour changed?", real.other, wantOther)
+	}
+	if !slices.Equal(fake.other, real.other) {
+		t.Errorf("pool other: harness %q, supervisord %q", fake.other, real.other)
+	}
+	if len(real.dup) != 4 || real.dup[0] != real.dup[1] || real.dup[2] != real.dup[3] {
+		t.Errorf("supervisord itself did not duplicate: %q", real.dup)
+	}
+	// Poolserials in dup depend on how many state events came first, which
+	// is timing; the payloads and the pairing do not.
+	payloads := func(list []string) []string {
+		var out []string
+		for _, l := range list {
+			_, p, _ := strings.Cut(l, " ")
+			out = append(out, p)
+		}
+		return out
+	}
+	if !slices.Equal(payloads(fake.dup), payloads(real.dup)) || len(fake.dup) != 4 || fake.dup[0] != fake.dup[1] || fake.dup[2] != fake.dup[3] {
+		t.Errorf("pool dup: harness %q, supervisord %q", fake.dup, real.dup)
+	}
+}

@@ -55,6 +55,8 @@ func helperMain(mode string) int {
 		return runScript(os.Stdin, os.Stdout, os.Stderr, script)
 	case "recorder":
 		return runRecorder()
+	case "rejectonce":
+		return runRejectOnce()
 	case "sleeper":
 		return runSleeper()
 	}
@@ -192,4 +194,22 @@ func runSleeper() int {
 	for {
 		time.Sleep(time.Hour)
 	}
+}
+
+// runRejectOnce is a listener that rejects each serial the first time it
+// sees it, and acknowledges the redelivery.
+func runRejectOnce() int {
+	seen := map[uint64]bool{}
+	h := listener.HandlerFunc(func(_ context.Context, ev listener.Event) error {
+		if !seen[ev.Serial] {
+			seen[ev.Serial] = true
+			return errors.New("rejected once on purpose")
+		}
+		return nil
+	})
+	if err := listener.Run(context.Background(), h); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	return 0
 }
