@@ -447,3 +447,77 @@ startsecs=0
 		t.Errorf("pool dup: harness %q, supervisord %q", fake.dup, real.dup)
 	}
 }
+
+// TestFidelityOverflow fills a pool's buffer while its listener is not yet
+// READY and compares what both sides logged: the oldest events discarded,
+// the rest delivered in order.
+func TestFidelityOverflow(t *testing.T) {
+	t.Parallel()
+	script, err := json.Marshal([]string{"@sleep 700", "READY\n",
+		"@event", "RESULT 2\nOKREADY\n", "@event", "RESULT 2\nOKREADY\n", "@event", "RESULT 2\nOKREADY\n"})
+	must(t, err)
+	scriptFile := filepath.Join(t.TempDir(), "script.json")
+	must(t, os.WriteFile(scriptFile, script, 0o644))
+	exe, err := os.Executable()
+	must(t, err)
+	sections := `
+[eventlistener:slow]
+command=` + exe + `
+environment=TESTHARNESS_HELPER="script",TESTHARNESS_SCRIPT_FILE="` + scriptFile + `"
+events=REMOTE_COMMUNICATION
+buffer_size=3
+startsecs=0
+`
+	send := func(c *rpc.Client) {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		for i := range 6 {
+			must(t, c.SendRemoteCommEvent(ctx, "n", fmt.Sprint(i)))
+		}
+	}
+	lines := func(log string) []string {
+		var out []string
+		for _, line := range strings.Split(log, "\n") {
+			fields := strings.SplitN(line, " ", 4)
+			if len(fields) == 4 && (strings.Contains(fields[3], "pool slow event buffer overflowed") ||
+				strings.HasSuffix(fields[3], "sent to listener slow") || strings.HasPrefix(fields[3], "slow: event was")) {
+				out = append(out, fields[2]+" "+fields[3])
+			}
+		}
+		return out
+	}
+
+	sv := supervisord.Start(t, supervisord.Config{Sections: sections})
+	send(sv.Client)
+	sv.WaitLog(t, `(?s)(slow: event was processed.*){3}`)
+	real := lines(sv.Log())
+
+	cfg, err := ParseConfig(sections, t.TempDir())
+	must(t, err)
+	cfg.RPC = true
+	s := Start(t, cfg)
+	send(s.Client())
+	must(t, s.WaitResults(testCtx(t), "slow", 3))
+	log, err := os.ReadFile(s.MainLogPath())
+	must(t, err)
+	fake := lines(string(log))
+
+	want := []string{
+		"ERRO pool slow event buffer overflowed, discarding event 0",
+		"ERRO pool slow event buffer overflowed, discarding event 1",
+		"ERRO pool slow event buffer overflowed, discarding event 2",
+		"DEBG event 3 sent to listener slow",
+		"DEBG slow: event was processed",
+		"DEBG event 4 sent to listener slow",
+		"DEBG slow: event was processed",
+		"DEBG event 5 sent to listener slow",
+		"DEBG slow: event was processed",
+	}
+	if !slices.Equal(real, want) {
+		t.Errorf("supervisord logged %q\nexpected %q", real, want)
+	}
+	if !slices.Equal(fake, real) {
+		t.Errorf("harness logged %q\nsupervisord %q", fake, real)
+	}
+}
