@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -87,5 +88,38 @@ func TestIntegrationRestartsTheUnhealthyProgram(t *testing.T) {
 	}
 	if badAfter, _ := sv.Client.GetProcessInfo(ctx, "bad"); badAfter.PID == badBefore.PID {
 		t.Fatalf("bad still has pid %d", badBefore.PID)
+	}
+}
+
+// The configurations docs/httpok.md shows load into the real supervisord,
+// and httpok starts and serves with them. The mail goes to a recorder
+// instead of /usr/sbin/sendmail, which test machines need not have.
+func TestIntegrationDocExamples(t *testing.T) {
+	t.Parallel()
+	sendmail := filepath.Join(t.TempDir(), "sendmail")
+	if err := os.WriteFile(sendmail, []byte("#!/bin/sh\ncat > /dev/null\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"httpok", "httpok-https"} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			conf, err := os.ReadFile("testdata/examples/" + name + ".conf")
+			if err != nil {
+				t.Fatal(err)
+			}
+			sections := strings.ReplaceAll(string(conf), "-m ops@example.com", "-m ops@example.com -s "+sendmail)
+			pool := regexp.MustCompile(`\[eventlistener:(\w+)\]`).FindStringSubmatch(sections)[1]
+			sv := supervisord.Start(t, supervisord.Config{Sections: sections})
+			sv.WaitLog(t, `success: `+pool+` entered RUNNING state`)
+			info, err := sv.Client.GetProcessInfo(context.Background(), pool)
+			if err != nil || info.State != listener.StateRunning {
+				t.Fatalf("%s: %+v, %v\n%s", pool, info, err, sv.Log())
+			}
+			if _, stderr := sv.ChildLogs(t, pool); stderr != "" {
+				if b, _ := os.ReadFile(stderr); regexp.MustCompile(`(?m)^(httpok:|level=)`).Match(b) {
+					t.Fatalf("%s wrote:\n%s", pool, b)
+				}
+			}
+		})
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -88,5 +89,40 @@ func TestIntegrationRestartsTheHog(t *testing.T) {
 	}
 	if again, _ := sv.Client.GetProcessInfo(ctx, "hog"); again.PID == hog.PID {
 		t.Fatalf("hog still has pid %d", hog.PID)
+	}
+}
+
+// The configurations docs/memmon.md shows load into the real supervisord,
+// and memmon starts and serves with them. The mail goes to a recorder
+// instead of /usr/sbin/sendmail, which test machines need not have.
+func TestIntegrationDocExamples(t *testing.T) {
+	t.Parallel()
+	sendmail := filepath.Join(t.TempDir(), "sendmail")
+	if err := os.WriteFile(sendmail, []byte("#!/bin/sh\ncat > /dev/null\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"memmon", "memmon-flap"} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			conf, err := os.ReadFile("testdata/examples/" + name + ".conf")
+			if err != nil {
+				t.Fatal(err)
+			}
+			sections := strings.ReplaceAll(string(conf), "-m ops@example.com", "-m ops@example.com -s "+sendmail)
+			pool := regexp.MustCompile(`\[eventlistener:(\w+)\]`).FindStringSubmatch(sections)[1]
+			sv := supervisord.Start(t, supervisord.Config{Sections: sections})
+			sv.WaitLog(t, `success: `+pool+` entered RUNNING state`)
+			info, err := sv.Client.GetProcessInfo(context.Background(), pool)
+			if err != nil || info.State != listener.StateRunning {
+				t.Fatalf("%s: %+v, %v\n%s", pool, info, err, sv.Log())
+			}
+			// Nothing but its check lines: no error.
+			if _, stderr := sv.ChildLogs(t, pool); stderr != "" {
+				b, _ := os.ReadFile(stderr)
+				if regexp.MustCompile(`(?m)^(memmon:|Cannot|No process|level=)`).Match(b) {
+					t.Fatalf("%s wrote:\n%s", pool, b)
+				}
+			}
+		})
 	}
 }
