@@ -6,9 +6,13 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strings"
 	"testing"
 
+	"github.com/golance/golance/internal/commands"
 	"github.com/golance/golance/internal/docgen"
+	"github.com/spf13/pflag"
 )
 
 // TestGeneratedDocsAreCurrent fails when a flag reference, man page or
@@ -27,5 +31,28 @@ func TestGeneratedDocsAreCurrent(t *testing.T) {
 		if !bytes.Equal(got, want) {
 			t.Errorf("%s is stale: run `make docs` and commit the result", rel)
 		}
+	}
+}
+
+// TestEveryFlagIsExplained fails when a binary's page does not mention one
+// of its flags outside the generated list: a new flag needs a sentence or a
+// table row, not only its usage string.
+func TestEveryFlagIsExplained(t *testing.T) {
+	generated := regexp.MustCompile("(?s)<!-- flags: [\\w-]+ -->.*?<!-- /flags -->")
+	for _, b := range commands.Binaries() {
+		page, err := os.ReadFile(b.Name + ".md")
+		if err != nil {
+			t.Errorf("docs/%s.md is missing: every binary has a page", b.Name)
+			continue
+		}
+		prose := generated.ReplaceAllString(string(page), "")
+		if !strings.Contains(string(page), "<!-- flags: "+b.Name+" -->") {
+			t.Errorf("docs/%s.md has no generated flag list (<!-- flags: %s --> <!-- /flags -->)", b.Name, b.Name)
+		}
+		b.Command().Flags().VisitAll(func(f *pflag.Flag) {
+			if !strings.Contains(prose, "--"+f.Name) {
+				t.Errorf("docs/%s.md does not explain --%s", b.Name, f.Name)
+			}
+		})
 	}
 }

@@ -1,21 +1,49 @@
-// Package commands lists the cobra command of every golance binary, for the
-// tools that need all of them at once: the documentation generator and the
-// tests that check the docs against the code.
+// Package commands lists every golance binary, for the tools that need all
+// of them at once: the documentation generator and the tests that hold
+// every binary to the same command-line contract.
 package commands
 
 import (
+	"github.com/golance/golance/plugins/crashmail"
 	"github.com/golance/golance/plugins/eventdump"
+	"github.com/golance/golance/plugins/httpok"
+	"github.com/golance/golance/plugins/mailbatch"
+	"github.com/golance/golance/plugins/memmon"
 	"github.com/golance/golance/plugins/orderedstartup"
 	"github.com/golance/golance/plugins/slacknotify"
 	"github.com/spf13/cobra"
 )
 
-// All returns a fresh root command for each binary under cmd/, in
-// alphabetical order of the binary's name.
-func All() []*cobra.Command {
-	return []*cobra.Command{
-		eventdump.NewCommand(),
-		orderedstartup.NewCommand(),
-		slacknotify.NewCommand(),
+// A Binary is one program under cmd/.
+type Binary struct {
+	// Name is the program's name, which is also its command's name.
+	Name string
+	// Command returns a fresh root command.
+	Command func() *cobra.Command
+	// Main is the program's main function; it exits.
+	Main func()
+}
+
+// Binaries returns every binary under cmd/, in alphabetical order.
+func Binaries() []Binary {
+	return []Binary{
+		{"crashmail", crashmail.NewCommand, crashmail.Main},
+		{"crashmailbatch", mailbatch.CrashMailBatch.NewCommand, mailbatch.CrashMailBatch.Main},
+		{"crashsms", mailbatch.CrashSMS.NewCommand, mailbatch.CrashSMS.Main},
+		{"eventdump", eventdump.NewCommand, eventdump.Main},
+		{"fatalmailbatch", mailbatch.FatalMailBatch.NewCommand, mailbatch.FatalMailBatch.Main},
+		{"httpok", httpok.NewCommand, httpok.Main},
+		{"memmon", memmon.NewCommand, memmon.Main},
+		{"ordered-startup", orderedstartup.NewCommand, orderedstartup.Main},
+		{"slack-notify", slacknotify.NewCommand, slacknotify.Main},
 	}
+}
+
+// All returns a fresh root command for each binary.
+func All() []*cobra.Command {
+	var cmds []*cobra.Command
+	for _, b := range Binaries() {
+		cmds = append(cmds, b.Command())
+	}
+	return cmds
 }

@@ -1,0 +1,191 @@
+package commands
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+	"golang.org/x/sys/unix"
+)
+
+// TestMain makes this test binary every golance binary: testscript copies
+// it onto PATH under each command's name, and running it under that name
+// runs the command.
+func TestMain(m *testing.M) {
+	mains := map[string]func(){}
+	for _, b := range Binaries() {
+		mains[b.Name] = b.Main
+	}
+	testscript.Main(m, mains)
+}
+
+// contract holds, per binary, the least it needs to start as a listener:
+// its arguments, and whether it must reach supervisord over XML-RPC.
+var contract = map[string]struct {
+	args     []string
+	needsRPC bool
+}{
+	"crashmail":       {[]string{"-m", "ops@example.com", "-s", "cat"}, false},
+	"crashmailbatch":  {[]string{"-t", "ops@example.com", "-f", "supervisor@example.com"}, false},
+	"crashsms":        {[]string{"-t", "ops@example.com", "-f", "supervisor@example.com"}, false},
+	"eventdump":       {nil, false},
+	"fatalmailbatch":  {[]string{"-t", "ops@example.com", "-f", "supervisor@example.com"}, false},
+	"httpok":          {[]string{"-p", "web", "http://127.0.0.1:9/"}, true},
+	"memmon":          {[]string{"-a", "100MB"}, true},
+	"ordered-startup": {[]string{"-c", "testdata/supervisord.conf"}, true},
+	"slack-notify":    {[]string{"--dry-run"}, false},
+}
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+func run(t *testing.T, env []string, stdin *os.File, name string, args ...string) result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Env = env
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if stdin != nil {
+		cmd.Stdin = stdin
+	}
+	err := cmd.Run()
+	if ctx.Err() != nil {
+		t.Fatalf("%s %v did not finish: it hangs (stderr: %s)", name, args, stderr.String())
+	}
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return result{code, stdout.String(), stderr.String()}
+}
+
+// baseEnv is the environment without anything supervisord would set.
+func baseEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "SUPERVISOR_") && !strings.HasPrefix(kv, "SLACK_") {
+			env = append(env, kv)
+		}
+	}
+	return env
+}
+
+func TestEveryBinaryHasAContract(t *testing.T) {
+	entries, err := os.ReadDir("../../cmd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	registered := map[string]bool{}
+	for _, b := range Binaries() {
+		registered[b.Name] = true
+		if c := b.Command(); c.Name() != b.Name {
+			t.Errorf("binary %s's command is named %s", b.Name, c.Name())
+		}
+	}
+	for _, e := range entries {
+		if !registered[e.Name()] {
+			t.Errorf("cmd/%s is not listed in Binaries", e.Name())
+		}
+		if _, ok := contract[e.Name()]; !ok {
+			t.Errorf("cmd/%s has no entry in the contract table of this test", e.Name())
+		}
+	}
+}
+
+func TestVersion(t *testing.T) {
+	for _, c := range All() {
+		name := c.Name()
+		r := run(t, baseEnv(), nil, name, "--version")
+		if r.code != 0 || r.stderr != "" || !strings.HasPrefix(r.stdout, name+" ") || strings.Count(r.stdout, "\n") != 1 {
+			t.Errorf("%s --version: exit %d, stdout %q, stderr %q", name, r.code, r.stdout, r.stderr)
+		}
+	}
+}
+
+func TestHelpGoesToStderr(t *testing.T) {
+	for _, c := range All() {
+		name := c.Name()
+		r := run(t, baseEnv(), nil, name, "--help")
+		if r.code != 0 || r.stdout != "" || !strings.Contains(r.stderr, "Usage:") {
+			t.Errorf("%s --help: exit %d, stdout %q, stderr %q", name, r.code, r.stdout, r.stderr)
+		}
+	}
+}
+
+func TestBadFlagIsOneLine(t *testing.T) {
+	for _, c := range All() {
+		name := c.Name()
+		r := run(t, baseEnv(), nil, name, "--no-such-flag")
+		if r.code == 0 || r.stdout != "" || strings.Count(r.stderr, "\n") != 1 || !strings.Contains(r.stderr, "--no-such-flag") {
+			t.Errorf("%s --no-such-flag: exit %d, stdout %q, stderr %q", name, r.code, r.stdout, r.stderr)
+		}
+	}
+}
+
+// pty opens a pseudo-terminal and returns its terminal side.
+func pty(t *testing.T) *os.File {
+	t.Helper()
+	ptmx, err := os.OpenFile("/dev/ptmx", os.O_RDWR, 0)
+	if err != nil {
+		t.Skipf("no pseudo-terminals on this machine: %v", err)
+	}
+	t.Cleanup(func() { ptmx.Close() })
+	if err := unix.IoctlSetPointerInt(int(ptmx.Fd()), unix.TIOCSPTLCK, 0); err != nil {
+		t.Fatal(err)
+	}
+	n, err := unix.IoctlGetInt(int(ptmx.Fd()), unix.TIOCGPTN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tty, err := os.OpenFile(fmt.Sprintf("/dev/pts/%d", n), os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tty.Close() })
+	return tty
+}
+
+// TestStartedByHand: a listener started in a terminal says in one line
+// that supervisord runs it, instead of waiting silently for events.
+func TestStartedByHand(t *testing.T) {
+	for _, c := range All() {
+		name := c.Name()
+		env := append(baseEnv(), "SUPERVISOR_SERVER_URL=unix:///nonexistent/supervisor.sock")
+		r := run(t, env, pty(t), name, contract[name].args...)
+		if r.code == 0 || r.stdout != "" || strings.Count(r.stderr, "\n") != 1 || !strings.Contains(r.stderr, "[eventlistener:") {
+			t.Errorf("%s in a terminal: exit %d, stdout %q, stderr %q", name, r.code, r.stdout, r.stderr)
+		}
+	}
+}
+
+// TestWithoutSupervisorURL: a binary that calls supervisord back says in
+// one line that SUPERVISOR_SERVER_URL is missing and how to get it.
+func TestWithoutSupervisorURL(t *testing.T) {
+	for _, c := range All() {
+		name := c.Name()
+		if !contract[name].needsRPC {
+			continue
+		}
+		stdin, err := os.Open(os.DevNull)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := run(t, baseEnv(), stdin, name, contract[name].args...)
+		stdin.Close()
+		if r.code == 0 || r.stdout != "" || strings.Count(r.stderr, "\n") != 1 || !strings.Contains(r.stderr, "SUPERVISOR_SERVER_URL") {
+			t.Errorf("%s without SUPERVISOR_SERVER_URL: exit %d, stdout %q, stderr %q", name, r.code, r.stdout, r.stderr)
+		}
+	}
+}
