@@ -192,49 +192,6 @@ func TestRealChildExitCodesAndEnvironment(t *testing.T) {
 	}
 }
 
-// Output becomes PROCESS_LOG events when enabled, and capture mode cuts
-// PROCESS_COMMUNICATION events out of it (and, as in supervisord, the
-// captured text is also sent as PROCESS_LOG).
-func TestOutputEventsAndCaptureMode(t *testing.T) {
-	t.Parallel()
-	s := Start(t, Config{
-		Pools: []Pool{{Name: "rec", Events: []listener.EventType{listener.ProcessLog, listener.ProcessCommunication}, BufferSize: 100}},
-		Programs: []Program{{Name: "talker", ProcessConfig: ProcessConfig{
-			StdoutEvents: true, StderrEvents: true, StdoutCaptureMaxBytes: 1024}}},
-	})
-	talker := procOf(t, s, "talker")
-	must(t, talker.Write(Stdout, []byte("before <!--XSUPERVISOR:BEG")))
-	must(t, talker.Write(Stdout, []byte("IN-->comm é<!--XSUPERVISOR:END-->after\n")))
-	// "after\n" is shorter than the begin token: supervisord holds it until
-	// more output arrives.
-	must(t, talker.Write(Stderr, []byte("err\xff\n")))
-	must(t, talker.Write(Stdout, []byte("and a line long enough to flush\n")))
-	var got []string
-	for _, r := range s.Transcript().Filter(RecordNotified, "") {
-		if r.EventName.Is(listener.ProcessLog) || r.EventName.Is(listener.ProcessCommunication) {
-			got = append(got, string(r.EventName)+" "+stripPID(r.Payload))
-		}
-	}
-	want := []string{
-		"PROCESS_LOG_STDOUT processname:talker groupname:talker pid:N channel:stdout\nbefore ",
-		"PROCESS_LOG_STDOUT processname:talker groupname:talker pid:N channel:stdout\ncomm é",
-		"PROCESS_COMMUNICATION_STDOUT processname:talker groupname:talker pid:N\ncomm é",
-		"PROCESS_LOG_STDERR processname:talker groupname:talker pid:N channel:stderr\nUndecodable: b'err\\xff\\n'",
-		"PROCESS_LOG_STDOUT processname:talker groupname:talker pid:N channel:stdout\nafter\nand a line long enough to flush\n",
-	}
-	if !slices.Equal(got, want) {
-		t.Fatalf("events\n%q\nwant\n%q", got, want)
-	}
-	log, err := os.ReadFile(s.procs["talker"].logPath(Stdout))
-	must(t, err)
-	if string(log) != "before after\nand a line long enough to flush\n" {
-		t.Fatalf("stdout log %q: captured text goes to the capture buffer, not the log", log)
-	}
-	if talker.Stderr() != "err\xff\n" {
-		t.Fatalf("stderr %q", talker.Stderr())
-	}
-}
-
 func TestNumprocsAndGroupNames(t *testing.T) {
 	t.Parallel()
 	s := Start(t, Config{
@@ -262,30 +219,6 @@ func TestNumprocsAndGroupNames(t *testing.T) {
 	must(t, err)
 	if procOf(t, s, "web:web_02").State() != stStopped {
 		t.Fatal("web:* did not stop web_02")
-	}
-}
-
-func TestConfigErrors(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		cfg  Config
-		want string
-	}{
-		{Config{Pools: []Pool{{Name: "p"}}}, `[eventlistener:p] requires an "events" line`},
-		{Config{Pools: []Pool{{Name: "p", Events: []listener.EventType{"NOPE"}}}}, `unknown event type "NOPE"`},
-		{Config{Pools: []Pool{{Name: "p", Events: []listener.EventType{listener.Tick5}, ProcessConfig: ProcessConfig{RedirectStderr: true}}}}, "redirect_stderr is not allowed"},
-		{Config{Programs: []Program{{Name: "a b"}}}, "invalid name"},
-		{Config{Programs: []Program{{Name: "w", ProcessConfig: ProcessConfig{NumProcs: 2}}}}, "%(process_num) must be present"},
-		{Config{Groups: []Group{{Name: "g", Programs: []string{"missing"}}}}, "names unknown program missing"},
-		{Config{Programs: []Program{{Name: "x", ProcessConfig: ProcessConfig{Command: []string{"a"}, Run: func(context.Context, io.Reader, io.Writer, io.Writer) error { return nil }}}}}, "not both"},
-		{Config{Programs: []Program{{Name: "x", ProcessConfig: ProcessConfig{ProcessName: "%(nope)s"}}}}, "unknown field"},
-	}
-	for _, tt := range tests {
-		_, err := New(tt.cfg)
-		var ce *ConfigError
-		if !errors.As(err, &ce) || !strings.Contains(err.Error(), tt.want) {
-			t.Errorf("New(%+v) = %v, want a ConfigError containing %q", tt.cfg, err, tt.want)
-		}
 	}
 }
 

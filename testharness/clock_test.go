@@ -1,0 +1,63 @@
+package testharness
+
+import (
+	"sync"
+	"testing"
+	"time"
+)
+
+func TestFakeClock(t *testing.T) {
+	t.Parallel()
+	start := time.Unix(1_800_000_000, 0)
+	c := NewFakeClock(start)
+	var mu sync.Mutex
+	var fired []string
+	var wg sync.WaitGroup
+	at := func(name string, d time.Duration) Timer {
+		wg.Add(1)
+		return c.AfterFunc(d, func() {
+			defer wg.Done()
+			mu.Lock()
+			fired = append(fired, name)
+			mu.Unlock()
+		})
+	}
+	at("2s", 2*time.Second)
+	stopped := at("3s", 3*time.Second)
+	at("10s", 10*time.Second)
+	if !stopped.Stop() {
+		t.Fatal("Stop on a pending timer reported false")
+	}
+	wg.Done() // the stopped timer never runs
+	if stopped.Stop() {
+		t.Fatal("Stop twice reported true")
+	}
+	c.Advance(5 * time.Second)
+	if got := c.Now(); !got.Equal(start.Add(5 * time.Second)) {
+		t.Fatalf("Now = %v", got)
+	}
+	waitFired := func(n int) []string {
+		t.Helper()
+		deadline := time.Now().Add(5 * time.Second)
+		for time.Now().Before(deadline) {
+			mu.Lock()
+			got := append([]string(nil), fired...)
+			mu.Unlock()
+			if len(got) >= n {
+				return got
+			}
+			time.Sleep(time.Millisecond)
+		}
+		t.Fatalf("timers did not fire")
+		return nil
+	}
+	if got := waitFired(1); len(got) != 1 || got[0] != "2s" {
+		t.Fatalf("fired %v after 5s, want [2s]", got)
+	}
+	c.Set(start.Add(time.Hour))
+	if got := waitFired(2); got[1] != "10s" {
+		t.Fatalf("fired %v", got)
+	}
+	at("now", 0)
+	wg.Wait()
+}
