@@ -94,12 +94,32 @@
 // Config.TickEvery. StartSecs defaults to zero and BackoffUnit can be
 // shortened so tests need no long sleeps.
 //
+// # Configuration
+//
+// Config mirrors supervisord.conf: Programs, Groups and Pools are its
+// [program:x], [group:x] and [eventlistener:x] sections, with Go zero
+// values meaning supervisord's defaults (see ProcessConfig for the few
+// exceptions). ParseConfig reads the sections of a real supervisord.conf
+// instead, defaults and %(...)s expansions included, so the configuration
+// a project deploys can run unchanged in its tests.
+//
+// # Fidelity
+//
+// The package's own tests run the same scenarios through the harness and
+// through a real supervisord 4.2.5 and compare the results: the events a
+// recording listener receives (per process, pids normalised), what both
+// log about a listener writing supervisord's protocol quirks, the
+// cross-pool rebuffer bug, duplicate deliveries and buffer overflow, and
+// the XML-RPC responses byte for byte.
+//
 // # Differences from supervisord
 //
 // Orders of events that supervisord leaves to timing (two processes
-// exiting at once) may differ. Elapsed-time comparisons use "at least"
-// where supervisord uses "more than", which only matters with a FakeClock.
-// Not emulated: user=, umask=, log rotation and syslog, [fcgi-program:x],
-// reloadConfig (the configuration never changes, so it reports no
-// changes), and custom result handlers other than Pool.ResultHandler.
+// exiting at once, a child's first output and its move to RUNNING) may
+// differ. Elapsed-time comparisons use "at least" where supervisord uses
+// "more than", which only matters with a FakeClock. restart rebuilds the
+// groups from the configuration as supervisord does, and reloadConfig
+// reports no changes, since the configuration cannot change. Not
+// emulated: user=, umask=, log rotation and syslog, [fcgi-program:x],
+// [include], and result handlers other than Pool.ResultHandler.
 package testharness
