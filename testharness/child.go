@@ -143,12 +143,15 @@ func (r *run) startFunc() error {
 		_ = stdinW.Close()
 		return fmt.Errorf("unknown error making dispatchers for '%s': %w", p.spec.name, err)
 	}
-	stderrR, stderrW, err := os.Pipe()
-	if err != nil {
-		for _, f := range []*os.File{stdinR, stdinW, stdoutR, stdoutW} {
-			_ = f.Close()
+	if !p.spec.cfg.RedirectStderr {
+		stderrR, stderrW, err := os.Pipe()
+		if err != nil {
+			for _, f := range []*os.File{stdinR, stdinW, stdoutR, stdoutW} {
+				_ = f.Close()
+			}
+			return fmt.Errorf("unknown error making dispatchers for '%s': %w", p.spec.name, err)
 		}
-		return fmt.Errorf("unknown error making dispatchers for '%s': %w", p.spec.name, err)
+		r.stderrR, r.stderrW = stderrR, stderrW
 	}
 	r.fn = p.spec.cfg.Run
 	r.ctx, r.cancel = context.WithCancel(context.WithValue(r.s.baseCtx, envKey{}, r.s.childEnv(p)))
@@ -156,7 +159,6 @@ func (r *run) startFunc() error {
 	r.stdin = newStdinWriter(stdinW)
 	r.stdinChild = stdinR
 	r.stdoutR, r.stdoutW = stdoutR, stdoutW
-	r.stderrR, r.stderrW = stderrR, stderrW
 	return nil
 }
 
@@ -189,8 +191,12 @@ func (r *run) begin() {
 			s.queueExit(r, st)
 		})
 	case kindFunc:
+		stderr := r.stderrW
+		if stderr == nil {
+			stderr = r.stdoutW // redirect_stderr
+		}
 		s.goroutine(func() {
-			err := callRunFunc(r.fn, r.ctx, r.stdinChild, r.stdoutW, r.stderrW)
+			err := callRunFunc(r.fn, r.ctx, r.stdinChild, r.stdoutW, stderr)
 			r.closeChildEnds()
 			r.waitReaders()
 			st := exitStatus{}

@@ -150,15 +150,15 @@ func (h *Process) Exit(code int) error {
 	})
 }
 
-// Write makes a virtual process write data to channel. For a program that
-// is output: it is logged, and becomes PROCESS_LOG or
-// PROCESS_COMMUNICATION events when configured. For a listener, stdout is
+// Write makes a virtual process write data to channel (stderr goes to
+// stdout with RedirectStderr). For a program that is output: it is logged,
+// and becomes PROCESS_LOG or PROCESS_COMMUNICATION events when configured. For a listener, stdout is
 // the protocol: Write(Stdout, []byte("READY\n")) drives its state machine
 // byte for byte, which is how the protocol tests script a listener.
 func (h *Process) Write(channel Channel, data []byte) error {
 	return h.virtual(func(r *run) {
 		p := h.p
-		if channel == Stderr {
+		if channel == Stderr && !p.spec.cfg.RedirectStderr {
 			p.stderrSeen.Write(data)
 			r.errOut.feed(data)
 			return

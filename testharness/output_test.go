@@ -1,6 +1,8 @@
 package testharness
 
 import (
+	"context"
+	"io"
 	"os"
 	"slices"
 	"strings"
@@ -105,5 +107,36 @@ func TestCaptureWaitsForMoreThanATokenLength(t *testing.T) {
 	last := s.Transcript().Filter(RecordNotified, "")
 	if r := last[len(last)-1]; r.EventName != listener.ProcessCommunicationStdout || !strings.HasSuffix(r.Payload, "\ndata that is long enough") {
 		t.Fatalf("last event %v", r)
+	}
+}
+
+// With redirect_stderr, stderr lands in the stdout log and there is no
+// stderr log, whatever backs the process.
+func TestRedirectStderr(t *testing.T) {
+	t.Parallel()
+	s := Start(t, Config{Programs: []Program{
+		{Name: "virtual", ProcessConfig: ProcessConfig{RedirectStderr: true}},
+		{Name: "inproc", ProcessConfig: ProcessConfig{RedirectStderr: true, Autorestart: RestartNever,
+			Run: func(_ context.Context, _ io.Reader, stdout, stderr io.Writer) error {
+				if _, err := io.WriteString(stdout, "out\n"); err != nil {
+					return err
+				}
+				_, err := io.WriteString(stderr, "err\n")
+				return err
+			}}},
+		{Name: "real", ProcessConfig: ProcessConfig{RedirectStderr: true, Autorestart: RestartNever,
+			Command: []string{"sh", "-c", "echo out; echo err >&2"}}},
+	}})
+	ctx := testCtx(t)
+	must(t, procOf(t, s, "virtual").Write(Stderr, []byte("out\nerr\n")))
+	must(t, s.WaitProcessState(ctx, "inproc", listener.StateExited))
+	must(t, s.WaitProcessState(ctx, "real", listener.StateExited))
+	for _, name := range []string{"virtual", "inproc", "real"} {
+		info := procOf(t, s, name).Info()
+		b, err := os.ReadFile(info.StdoutLogfile)
+		must(t, err)
+		if string(b) != "out\nerr\n" || info.StderrLogfile != "" {
+			t.Errorf("%s: stdout log %q, stderr log %q", name, b, info.StderrLogfile)
+		}
 	}
 }
