@@ -1,0 +1,96 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/golance/golance/testharness/supervisord"
+)
+
+// TestDemo runs `make demo` as a newcomer would, with the real supervisord
+// and the real binaries, until every plugin has acted, and checks that it
+// stops cleanly with nothing left behind.
+func TestDemo(t *testing.T) {
+	supervisord.Require(t)
+	bin := t.TempDir()
+	build := exec.Command("go", "build", "-o", bin+"/", "../../cmd/...")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("building the binaries: %v\n%s", err, out)
+	}
+	demo := filepath.Join(bin, "demo")
+	if out, err := exec.Command("go", "build", "-o", demo, ".").CombinedOutput(); err != nil {
+		t.Fatalf("building the demo: %v\n%s", err, out)
+	}
+	dir := t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, demo, "-bin", bin, "-dir", dir, "-until-all-acted", "-timeout", "150s")
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("demo: %v\n%s", err, out.String())
+	}
+	text := out.String()
+	for _, want := range []string{
+		"ordered-startup  starting cache: db-migrate reaches EXITED",
+		"crashmail        mailed ops@example.com: [demo]: payment-worker crashed at",
+		"memmon           report-builder:report-builder restarted",
+		"httpok           web restarted",
+		"slack-notify     would post (webhook): payment-worker exited unexpectedly",
+		"eventdump        ",
+		"No process was left behind.",
+		"Logs are in " + dir,
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the demo's output lacks %q:\n%s", want, text)
+		}
+	}
+	mailbox, err := os.ReadFile(filepath.Join(dir, "mailbox"))
+	if err != nil || !strings.Contains(string(mailbox), "Subject: [demo]: payment-worker crashed at") {
+		t.Errorf("the mailbox lacks crashmail's mail (%v):\n%s", err, mailbox)
+	}
+	// Nothing the demo started may outlive it.
+	for _, pid := range processesMentioning(dir, bin) {
+		t.Errorf("process %d outlived the demo", pid)
+	}
+}
+
+// processesMentioning lists processes whose command line names one of the
+// demo's directories.
+func processesMentioning(dirs ...string) []int {
+	entries, _ := os.ReadDir("/proc")
+	var pids []int
+	for _, e := range entries {
+		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		if err != nil {
+			continue
+		}
+		for _, d := range dirs {
+			if bytes.Contains(b, []byte(d)) {
+				var pid int
+				if _, err := fmtSscan(e.Name(), &pid); err == nil && pid != os.Getpid() {
+					pids = append(pids, pid)
+				}
+			}
+		}
+	}
+	return pids
+}
+
+func fmtSscan(s string, pid *int) (int, error) {
+	n := 0
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return 0, os.ErrInvalid
+		}
+		n = n*10 + int(c-'0')
+	}
+	*pid = n
+	return 1, nil
+}

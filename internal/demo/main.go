@@ -1,0 +1,665 @@
+// Command demo is `make demo`: it starts a real supervisord with every
+// golance listener at work on this machine, with no accounts and no network,
+// and prints a live summary of what each one does.
+//
+//	ordered-startup  starts db-migrate, then cache (after its startsecs), then api
+//	crashmail        mails each crash of payment-worker into a local mailbox file
+//	memmon           restarts report-builder when it grows past 60 MB
+//	httpok           restarts web when its health check starts failing
+//	slack-notify     prints the Slack messages it would post (--dry-run)
+//	eventdump        records every event in events.jsonl
+//
+// Ctrl-C stops supervisord and every process it started, and prints where
+// the logs are. The same binary plays the demo's programs (demo role ...).
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"text/template"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+func main() {
+	if len(os.Args) > 2 && os.Args[1] == "role" {
+		os.Exit(role(os.Args[2], os.Args[3:]))
+	}
+	bin := flag.String("bin", "bin", "directory holding the golance binaries (make build)")
+	dir := flag.String("dir", "", "directory for the configuration and logs (default: a new one under /tmp)")
+	until := flag.Bool("until-all-acted", false, "stop by itself once every plugin has acted (for tests)")
+	timeout := flag.Duration("timeout", 0, "stop by itself after this long (0: run until Ctrl-C)")
+	flag.Parse()
+	if err := run(*bin, *dir, *until, *timeout); err != nil {
+		fmt.Fprintln(os.Stderr, "demo:", err)
+		os.Exit(1)
+	}
+}
+
+// plugins are the listeners the demo shows, in the order the summary's
+// closing report lists them.
+var plugins = []string{"ordered-startup", "crashmail", "memmon", "httpok", "slack-notify", "eventdump"}
+
+func run(bin, dir string, untilAllActed bool, timeout time.Duration) error {
+	supervisord, err := findSupervisord()
+	if err != nil {
+		return err
+	}
+	bin, err = filepath.Abs(bin)
+	if err != nil {
+		return err
+	}
+	for _, p := range plugins {
+		if _, err := os.Stat(filepath.Join(bin, p)); err != nil {
+			return fmt.Errorf("%s is missing from %s: run `make build` first (make demo does)", p, bin)
+		}
+	}
+	if dir == "" {
+		if dir, err = os.MkdirTemp("", "golance-demo-"); err != nil {
+			return err
+		}
+	}
+	if dir, err = filepath.Abs(dir); err != nil {
+		return err
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	conf, err := writeConfig(dir, bin, self)
+	if err != nil {
+		return err
+	}
+
+	// Orphans of supervisord's children are reparented to this process
+	// instead of init, so that nothing outlives the demo.
+	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+		return fmt.Errorf("becoming a child subreaper: %w", err)
+	}
+	out, err := os.Create(filepath.Join(dir, "supervisord.out"))
+	if err != nil {
+		return err
+	}
+	defer out.Close()
+	sv := exec.Command(supervisord, "-n", "-c", conf)
+	sv.Stdout, sv.Stderr = out, out
+	// Its own process group: Ctrl-C in the terminal reaches the demo only,
+	// which then stops supervisord in order.
+	sv.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
+	if err := sv.Start(); err != nil {
+		return fmt.Errorf("starting %s: %w", supervisord, err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- sv.Wait() }()
+
+	fmt.Printf("golance demo: supervisord %s (pid %d) with configuration %s\n", version(supervisord), sv.Process.Pid, conf)
+	fmt.Printf("Everything happens on this machine. Watch for a minute; Ctrl-C stops it all.\n\n")
+
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
+	var deadline <-chan time.Time
+	if timeout > 0 {
+		deadline = time.After(timeout)
+	}
+	w := newWatcher(dir)
+	ticker := time.NewTicker(250 * time.Millisecond)
+	defer ticker.Stop()
+	reason := ""
+loop:
+	for {
+		select {
+		case <-ticker.C:
+			w.poll()
+			if untilAllActed && w.allActed() {
+				reason = "every plugin has acted"
+				break loop
+			}
+		case <-stop:
+			fmt.Println()
+			reason = "interrupted"
+			break loop
+		case <-deadline:
+			reason = "time is up"
+			break loop
+		case err := <-exited:
+			w.poll()
+			return fmt.Errorf("supervisord exited on its own (%v); see %s", err, filepath.Join(dir, "supervisord.out"))
+		}
+	}
+	w.poll()
+	fmt.Printf("\nStopping (%s): supervisord stops every program and listener...\n", reason)
+	left := shutdown(sv, exited)
+	w.poll()
+	fmt.Println()
+	w.report()
+	if left == 0 {
+		fmt.Println("No process was left behind.")
+	} else {
+		fmt.Printf("%d leftover process(es) had to be killed.\n", left)
+	}
+	fmt.Printf("Logs are in %s:\n", dir)
+	fmt.Printf("  supervisord.log     supervisord's main log\n")
+	fmt.Printf("  logs/<name>.log     each program's and listener's output\n")
+	fmt.Printf("  mailbox             the mail crashmail sent (through the sendmail stand-in deliver-mail)\n")
+	fmt.Printf("  events.jsonl        every event, as eventdump wrote it\n")
+	if untilAllActed && !w.allActed() {
+		return fmt.Errorf("not every plugin acted: %s", strings.Join(w.missing(), ", "))
+	}
+	return nil
+}
+
+// findSupervisord returns supervisord from PATH, installing Debian's
+// package first when it is missing and this user may.
+func findSupervisord() (string, error) {
+	if p, err := exec.LookPath("supervisord"); err == nil {
+		return p, nil
+	}
+	const install = "apt-get update && apt-get install -y supervisor"
+	var prefix []string
+	switch {
+	case os.Geteuid() == 0:
+	case exec.Command("sudo", "-n", "true").Run() == nil:
+		prefix = []string{"sudo"}
+	default:
+		return "", fmt.Errorf("supervisord is not installed; install it with:\n\n    sudo sh -c '%s'\n\nthen run make demo again", install)
+	}
+	if _, err := exec.LookPath("apt-get"); err != nil {
+		return "", errors.New("supervisord is not installed and this is not a Debian-like system: install supervisor with your package manager (or pip install supervisor), then run make demo again")
+	}
+	fmt.Printf("supervisord is not installed: running %s%s\n", strings.Join(append(prefix, ""), " "), install)
+	for _, args := range [][]string{{"apt-get", "update"}, {"apt-get", "install", "-y", "supervisor"}} {
+		cmd := exec.Command(append(prefix, args...)[0], append(prefix, args...)[1:]...)
+		cmd.Env = append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
+		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+		if err := cmd.Run(); err != nil {
+			return "", fmt.Errorf("installing supervisor failed (%v); install it yourself with: sudo sh -c '%s'", err, install)
+		}
+	}
+	return exec.LookPath("supervisord")
+}
+
+func version(supervisord string) string {
+	b, err := exec.Command(supervisord, "--version").Output()
+	if err != nil {
+		return "(version unknown)"
+	}
+	return strings.TrimSpace(string(b))
+}
+
+// shutdown stops supervisord gracefully, waits for it, then kills whatever
+// it left behind. It returns how many processes had to be killed.
+func shutdown(sv *exec.Cmd, exited <-chan error) int {
+	sv.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-exited:
+	case <-time.After(30 * time.Second):
+		sv.Process.Kill()
+		<-exited
+	}
+	// Anything still running is now a child of this process (we are a
+	// subreaper): kill and reap it.
+	killed := 0
+	for _, pid := range children() {
+		syscall.Kill(pid, syscall.SIGKILL)
+		killed++
+	}
+	for {
+		var ws syscall.WaitStatus
+		pid, err := syscall.Wait4(-1, &ws, syscall.WNOHANG, nil)
+		if pid <= 0 || err != nil {
+			break
+		}
+	}
+	return killed
+}
+
+// children lists the processes whose parent is this process.
+func children() []int {
+	self := strconv.Itoa(os.Getpid())
+	entries, _ := os.ReadDir("/proc")
+	var pids []int
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid ...; comm may hold spaces and parentheses.
+		f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+		if len(f) > 1 && f[1] == self && f[0] != "Z" {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
+}
+
+// freePort returns a TCP port on the loopback interface nobody listens on.
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+var configTemplate = template.Must(template.New("conf").Parse(`; Generated by golance's make demo. Every program and listener below runs on
+; this machine; nothing needs an account or the network.
+[supervisord]
+nodaemon=true
+logfile=%(here)s/supervisord.log
+pidfile=%(here)s/supervisord.pid
+childlogdir=%(here)s/logs
+identifier=golance-demo
+
+[unix_http_server]
+file=%(here)s/supervisor.sock
+
+[rpcinterface:supervisor]
+supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
+
+[supervisorctl]
+serverurl=unix://%(here)s/supervisor.sock
+
+; --- the listeners (each with its own priority: supervisord puts an event
+; one listener rejects back into every pool of the same priority) ---
+
+[eventlistener:ordered-startup]
+command={{.Bin}}/ordered-startup --configuration %(here)s/supervisord.conf --timeout 1m
+events=PROCESS_STATE,TICK_5
+priority=-60
+stderr_logfile=%(here)s/logs/ordered-startup.log
+
+[eventlistener:crashmail]
+command={{.Bin}}/crashmail -p payment-worker -m ops@example.com -o "[demo]" -s %(here)s/deliver-mail --tail-lines 3
+events=PROCESS_STATE_EXITED
+priority=-50
+stderr_logfile=%(here)s/logs/crashmail.log
+
+[eventlistener:memmon]
+command={{.Bin}}/memmon -p report-builder=60MB
+events=TICK_5
+priority=-40
+stderr_logfile=%(here)s/logs/memmon.log
+
+[eventlistener:httpok]
+command={{.Bin}}/httpok -p web -t 2 --max-restarts 3 --restart-window 10m http://127.0.0.1:{{.WebPort}}/health
+events=TICK_5
+priority=-30
+stderr_logfile=%(here)s/logs/httpok.log
+
+[eventlistener:slack-notify]
+command={{.Bin}}/slack-notify --dry-run -p payment-worker -p web --stderr-lines 3
+events=PROCESS_STATE,TICK_60
+priority=-20
+stderr_logfile=%(here)s/logs/slack-notify.log
+
+[eventlistener:eventdump]
+command={{.Bin}}/eventdump --output %(here)s/events.jsonl
+events=EVENT
+buffer_size=200
+priority=-10
+stderr_logfile=%(here)s/logs/eventdump.log
+
+; --- an ordered start: db-migrate must exit 0, then cache must be RUNNING
+; (after its startsecs), then api starts ---
+
+[program:db-migrate]
+command={{.Self}} role db-migrate
+autostart=false
+autorestart=false
+startsecs=0
+startinorder=true
+startnextafter=exited
+priority=100
+stdout_logfile=%(here)s/logs/db-migrate.log
+redirect_stderr=true
+
+[program:cache]
+command={{.Self}} role idle cache
+autostart=false
+startsecs=3
+startinorder=true
+priority=200
+stdout_logfile=%(here)s/logs/cache.log
+redirect_stderr=true
+
+[program:api]
+command={{.Self}} role idle api
+autostart=false
+startinorder=true
+priority=300
+stdout_logfile=%(here)s/logs/api.log
+redirect_stderr=true
+
+; --- a worker that crashes every few seconds ---
+
+[program:payment-worker]
+command={{.Self}} role crasher
+startsecs=1
+stdout_logfile=%(here)s/logs/payment-worker.log
+stderr_logfile=%(here)s/logs/payment-worker.err.log
+
+; --- a process whose memory keeps growing ---
+
+[program:report-builder]
+command={{.Self}} role hog
+stdout_logfile=%(here)s/logs/report-builder.log
+redirect_stderr=true
+
+; --- a web service that turns unhealthy after a while ---
+
+[program:web]
+command={{.Self}} role flaky-web {{.WebPort}}
+stdout_logfile=%(here)s/logs/web.log
+redirect_stderr=true
+`))
+
+// writeConfig writes supervisord.conf and the sendmail stand-in into dir
+// and returns the configuration's path.
+func writeConfig(dir, bin, self string) (string, error) {
+	if err := os.MkdirAll(filepath.Join(dir, "logs"), 0o755); err != nil {
+		return "", err
+	}
+	port, err := freePort()
+	if err != nil {
+		return "", err
+	}
+	conf := filepath.Join(dir, "supervisord.conf")
+	f, err := os.Create(conf)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	if err := configTemplate.Execute(f, map[string]any{"Bin": bin, "Self": self, "WebPort": port}); err != nil {
+		return "", err
+	}
+	// crashmail pipes each mail into its -s program, as into sendmail.
+	deliver := "#!/bin/sh\n# A sendmail stand-in: append the mail on stdin to the mailbox file.\n" +
+		"{ cat; printf '\\n\\n'; } >> \"$(dirname \"$0\")/mailbox\"\n"
+	if err := os.WriteFile(filepath.Join(dir, "deliver-mail"), []byte(deliver), 0o755); err != nil {
+		return "", err
+	}
+	return conf, f.Close()
+}
+
+// watcher turns the files the demo's processes write into summary lines.
+type watcher struct {
+	dir     string
+	start   time.Time
+	offsets map[string]int64
+	partial map[string]string
+	acted   map[string]string // plugin -> first thing it did
+	events  int
+	lastEv  time.Time
+	// httpokError holds httpok's "error contacting URL:" until the line
+	// with the error itself arrives.
+	httpokError string
+}
+
+func newWatcher(dir string) *watcher {
+	return &watcher{dir: dir, start: time.Now(), offsets: map[string]int64{}, partial: map[string]string{}, acted: map[string]string{}}
+}
+
+// rule turns a line of one file into a summary line; ok is false for lines
+// not worth showing.
+type rule func(line string) (summary string, acted bool, ok bool)
+
+var (
+	spawnedRe = regexp.MustCompile(`INFO spawned: '([^']+)' with pid (\d+)`)
+	successRe = regexp.MustCompile(`INFO success: (\S+) entered RUNNING`)
+	exitedRe  = regexp.MustCompile(`(?:INFO|WARN) exited: (\S+) \(exit status (\d+); (not expected|expected)\)`)
+	stoppedRe = regexp.MustCompile(`(?:INFO|WARN) stopped: (\S+) \(([^)]*)\)`)
+	levelRe   = regexp.MustCompile(`^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} (?:INFO|WARN|ERROR|DEBUG) `)
+	rssRe     = regexp.MustCompile(`^RSS of (\S+) is (\d+)$`)
+)
+
+func isListener(name string) bool {
+	for _, p := range plugins {
+		if p == name {
+			return true
+		}
+	}
+	return false
+}
+
+func (w *watcher) rules() map[string]rule {
+	return map[string]rule{
+		"supervisord.log": func(l string) (string, bool, bool) {
+			if m := spawnedRe.FindStringSubmatch(l); m != nil && !isListener(m[1]) {
+				return fmt.Sprintf("started %s (pid %s)", m[1], m[2]), false, true
+			}
+			if m := successRe.FindStringSubmatch(l); m != nil && !isListener(m[1]) {
+				return m[1] + " is RUNNING", false, true
+			}
+			if m := exitedRe.FindStringSubmatch(l); m != nil {
+				return fmt.Sprintf("%s exited with status %s (%s)", m[1], m[2], m[3]), false, true
+			}
+			if m := stoppedRe.FindStringSubmatch(l); m != nil && !isListener(m[1]) {
+				return fmt.Sprintf("%s stopped (%s)", m[1], m[2]), false, true
+			}
+			return "", false, false
+		},
+		"logs/ordered-startup.log": func(l string) (string, bool, bool) {
+			l = levelRe.ReplaceAllString(l, "")
+			switch {
+			case strings.HasPrefix(l, "starting "), strings.HasPrefix(l, "startup complete"):
+				return l, true, true
+			case strings.HasPrefix(l, "layer "), strings.Contains(l, "not in its exitcodes"), strings.Contains(l, "did not reach"):
+				return l, false, true
+			}
+			return "", false, false
+		},
+		"logs/crashmail.log": func(l string) (string, bool, bool) {
+			switch {
+			case strings.HasPrefix(l, "mailed "):
+				return l + " (see mailbox)", true, true
+			case strings.HasPrefix(l, "unexpected exit of "), strings.HasPrefix(l, "could not mail"):
+				return l, false, true
+			}
+			return "", false, false
+		},
+		"logs/memmon.log": func(l string) (string, bool, bool) {
+			if m := rssRe.FindStringSubmatch(l); m != nil {
+				return "", false, false // every tick; too chatty for a summary
+			}
+			switch {
+			case strings.HasPrefix(l, "Restarting "), strings.HasSuffix(l, " restarted"), strings.HasPrefix(l, "Not restarting"), strings.HasPrefix(l, "Failed to"):
+				return l, strings.HasSuffix(l, " restarted"), true
+			}
+			return "", false, false
+		},
+		"logs/httpok.log": func(l string) (string, bool, bool) {
+			// "error contacting URL:" is followed by a blank line and the
+			// error, indented: show them as one line.
+			if w.httpokError != "" {
+				if strings.TrimSpace(l) == "" {
+					return "", false, false
+				}
+				summary := w.httpokError + " " + strings.TrimSpace(l)
+				w.httpokError = ""
+				return summary, false, true
+			}
+			switch {
+			case strings.HasPrefix(l, "error contacting"):
+				w.httpokError = "health check failed: " + l
+				return "", false, false
+			case strings.HasPrefix(l, "status contacting"):
+				return "health check failed: " + l, false, true
+			case strings.HasSuffix(l, " restarted"):
+				return l, true, true
+			case strings.Contains(l, "restart budget spent"), strings.HasPrefix(l, "Failed to"):
+				return l, false, true
+			}
+			return "", false, false
+		},
+		"logs/slack-notify.log": func(l string) (string, bool, bool) {
+			var post struct {
+				Method  string `json:"method"`
+				Message struct {
+					Text string `json:"text"`
+				} `json:"message"`
+			}
+			if strings.HasPrefix(l, "{") && json.Unmarshal([]byte(l), &post) == nil {
+				text := post.Message.Text
+				if i := strings.IndexByte(text, '\n'); i >= 0 {
+					text = text[:i]
+				}
+				return fmt.Sprintf("would post (%s): %s", post.Method, text), true, true
+			}
+			return "", false, false
+		},
+	}
+}
+
+// poll reads what each file gained since the last call and prints it.
+func (w *watcher) poll() {
+	rules := w.rules()
+	names := make([]string, 0, len(rules))
+	for n := range rules {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		for _, line := range w.newLines(name) {
+			summary, acted, ok := rules[name](line)
+			if !ok {
+				continue
+			}
+			who := strings.TrimSuffix(strings.TrimPrefix(name, "logs/"), ".log")
+			w.say(who, summary)
+			if acted {
+				if _, seen := w.acted[who]; !seen {
+					w.acted[who] = summary
+				}
+			}
+		}
+	}
+	// eventdump: report the count now and then rather than every event.
+	n := len(w.newLines("events.jsonl"))
+	w.events += n
+	if n > 0 && time.Since(w.lastEv) > 10*time.Second {
+		w.say("eventdump", fmt.Sprintf("%d events recorded so far in events.jsonl", w.events))
+		w.lastEv = time.Now()
+		if _, seen := w.acted["eventdump"]; !seen {
+			w.acted["eventdump"] = "recorded events"
+		}
+	}
+}
+
+func (w *watcher) say(who, what string) {
+	elapsed := time.Since(w.start).Truncate(time.Second)
+	fmt.Printf("%6s  %-15s  %s\n", elapsed, who, what)
+}
+
+// newLines returns the complete lines appended to a file since last time.
+func (w *watcher) newLines(name string) []string {
+	f, err := os.Open(filepath.Join(w.dir, name))
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	if _, err := f.Seek(w.offsets[name], io.SeekStart); err != nil {
+		return nil
+	}
+	b, err := io.ReadAll(f)
+	if err != nil || len(b) == 0 {
+		return nil
+	}
+	w.offsets[name] += int64(len(b))
+	text := w.partial[name] + string(b)
+	lines := strings.Split(text, "\n")
+	w.partial[name] = lines[len(lines)-1]
+	return lines[:len(lines)-1]
+}
+
+func (w *watcher) allActed() bool { return len(w.missing()) == 0 }
+
+func (w *watcher) missing() []string {
+	var out []string
+	for _, p := range plugins {
+		if _, ok := w.acted[p]; !ok {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func (w *watcher) report() {
+	fmt.Println("What each plugin did first:")
+	for _, p := range plugins {
+		if what, ok := w.acted[p]; ok {
+			fmt.Printf("  %-15s  %s\n", p, what)
+		} else {
+			fmt.Printf("  %-15s  (nothing yet: give the demo a minute)\n", p)
+		}
+	}
+	fmt.Println()
+}
+
+// role runs one of the demo's programs.
+func role(name string, args []string) int {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	switch name {
+	case "db-migrate":
+		fmt.Println("applying migrations 001..003")
+		time.Sleep(time.Second)
+		fmt.Println("migrations applied")
+		return 0
+	case "idle":
+		fmt.Println(args[0], "ready")
+		<-ctx.Done()
+		return 0
+	case "crasher":
+		fmt.Println("payment-worker: processing payments")
+		select {
+		case <-time.After(5 * time.Second):
+		case <-ctx.Done():
+			return 0
+		}
+		fmt.Fprintln(os.Stderr, "payment-worker: lost the connection to the payment gateway")
+		fmt.Fprintln(os.Stderr, "payment-worker: giving up")
+		return 3
+	case "hog":
+		// Grow by 8 MB a second, touching every page so that it is resident.
+		var held [][]byte
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-t.C:
+				b := make([]byte, 8<<20)
+				for i := range b {
+					b[i] = byte(i)
+				}
+				held = append(held, b)
+				fmt.Printf("report-builder: holding %d MB\n", 8*len(held))
+			case <-ctx.Done():
+				return 0
+			}
+		}
+	case "flaky-web":
+		return flakyWeb(ctx, args[0])
+	}
+	fmt.Fprintln(os.Stderr, "unknown role", name)
+	return 2
+}
