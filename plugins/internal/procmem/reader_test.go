@@ -97,8 +97,8 @@ func TestUsageOfOneProcess(t *testing.T) {
 		// The 64 MiB are private anonymous pages: every metric counts
 		// them, and sharing can only make RSS larger than PSS, and PSS
 		// than USS.
-		if uss < 64*mib || pss < uss || rss < pss || rss > 128*mib {
-			t.Errorf("tree=%v: rss %d, pss %d, uss %d; want 64MiB <= uss <= pss <= rss < 128MiB", tree, rss, pss, uss)
+		if uss < 64*mib || pss < uss || rss < pss {
+			t.Errorf("tree=%v: rss %d, pss %d, uss %d; want 64MiB <= uss <= pss <= rss", tree, rss, pss, uss)
 		}
 	}
 }
