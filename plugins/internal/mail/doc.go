@@ -24,5 +24,14 @@
 // ErrSendmailNotFound, and retry.IsPermanent reports whether retrying could
 // help.
 //
+// The SMTP sender is built on the standard library's net/smtp rather than
+// gopkg.in/gomail.v2. gomail.v2's Dialer cannot be bounded by a context:
+// its only limit is a 10-second connect timeout, so a server that accepts
+// the connection and then stops answering would hold a listener, and with
+// it supervisord's event queue, forever. It also cannot make STARTTLS
+// mandatory (--tls) and writes headers in random order without a
+// Message-ID. net/smtp is what gomail.v2 wraps; here it runs under the
+// context's deadline, on every read and write.
+//
 // Package mailtest provides a real SMTP server for tests.
 package mail
