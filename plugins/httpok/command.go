@@ -1,8 +1,6 @@
 package httpok
 
 import (
-	"context"
-	"log/slog"
 	"os"
 	"strconv"
 	"time"
@@ -11,7 +9,6 @@ import (
 	"github.com/golance/golance/listener/rpc"
 	"github.com/golance/golance/plugins/internal/cli"
 	"github.com/golance/golance/plugins/internal/mail"
-	"github.com/golance/golance/plugins/internal/restart"
 	"github.com/spf13/cobra"
 )
 
@@ -141,14 +138,7 @@ func run(cmd *cobra.Command, cfg Config) error {
 	if err != nil {
 		return err
 	}
-	logger := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
-	err = listener.Run(cmd.Context(), c, listener.WithLogger(logger))
-	ctx, cancel := context.WithTimeout(context.Background(), restart.DefaultDrainTimeout)
-	defer cancel()
-	if serr := c.Shutdown(ctx); serr != nil {
-		logger.Warn("leaving with work unfinished", "err", serr)
-	}
-	return err
+	return cli.RunListener(cmd, c, cli.Logger(cmd), cli.DrainTimeout)
 }
 
 // Main runs the httpok command; it is cmd/httpok's main.

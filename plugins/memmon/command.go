@@ -1,18 +1,14 @@
 package memmon
 
 import (
-	"context"
-	"log/slog"
 	"os"
 	"strings"
 	"time"
 
-	"github.com/golance/golance/listener"
 	"github.com/golance/golance/listener/rpc"
 	"github.com/golance/golance/plugins/internal/cli"
 	"github.com/golance/golance/plugins/internal/mail"
 	"github.com/golance/golance/plugins/internal/procmem"
-	"github.com/golance/golance/plugins/internal/restart"
 	"github.com/spf13/cobra"
 )
 
@@ -117,14 +113,7 @@ func run(cmd *cobra.Command, cfg Config) error {
 	if err != nil {
 		return err
 	}
-	logger := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
-	err = listener.Run(cmd.Context(), mon, listener.WithLogger(logger))
-	ctx, cancel := context.WithTimeout(context.Background(), restart.DefaultDrainTimeout)
-	defer cancel()
-	if serr := mon.Shutdown(ctx); serr != nil {
-		logger.Warn("leaving with work unfinished", "err", serr)
-	}
-	return err
+	return cli.RunListener(cmd, mon, cli.Logger(cmd), cli.DrainTimeout)
 }
 
 // Main runs the memmon command; it is cmd/memmon's main.

@@ -21,11 +21,6 @@ const (
 	DefaultStepTimeout = 5 * time.Minute
 	// DefaultParallel is how many restarts run at once.
 	DefaultParallel = 8
-	// DefaultDrainTimeout is how long a plugin leaving (at SIGTERM or when
-	// supervisord closes its stdin) waits for restarts and mail under way:
-	// less than the 10 seconds supervisord waits by default (stopwaitsecs)
-	// before it kills the plugin.
-	DefaultDrainTimeout = 8 * time.Second
 )
 
 // Controller is what a Restarter needs from supervisord; *rpc.Client

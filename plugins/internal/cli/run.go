@@ -1,0 +1,46 @@
+package cli
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/golance/golance/listener"
+	"github.com/spf13/cobra"
+)
+
+// DrainTimeout is how long a plugin may finish the work still under way
+// once it stops serving (restarts in flight, a batch to send, mail in a
+// queue): less than the 10 seconds supervisord waits by default
+// (stopwaitsecs) before it kills a listener it asked to stop.
+const DrainTimeout = 8 * time.Second
+
+// A Shutdowner is a handler with work that may still be under way when
+// the listener stops serving. Shutdown finishes it, or gives up when ctx
+// ends.
+type Shutdowner interface {
+	Shutdown(ctx context.Context) error
+}
+
+// Logger returns the logger a plugin's command logs to: text on the
+// command's standard error, which supervisord keeps as the listener's
+// stderr log.
+func Logger(cmd *cobra.Command) *slog.Logger {
+	return slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
+}
+
+// RunListener serves h as a supervisord event listener with listener.Run,
+// logging to logger. When Run returns (supervisord closed the stream, or
+// asked the listener to stop) and h is a Shutdowner, it gives h up to
+// drain to finish its work under way.
+func RunListener(cmd *cobra.Command, h listener.Handler, logger *slog.Logger, drain time.Duration, opts ...listener.Option) error {
+	err := listener.Run(cmd.Context(), h, append([]listener.Option{listener.WithLogger(logger)}, opts...)...)
+	if s, ok := h.(Shutdowner); ok {
+		ctx, cancel := context.WithTimeout(context.Background(), drain)
+		defer cancel()
+		if serr := s.Shutdown(ctx); serr != nil {
+			logger.Warn("leaving with work unfinished", "err", serr)
+		}
+	}
+	return err
+}
