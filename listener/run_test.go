@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/sys/unix"
+	"github.com/golance/golance/internal/ptytest"
 )
 
 // TestMain lets the test binary act as a listener program: the Run tests
@@ -215,29 +215,13 @@ func TestRunExitsNonZeroOnACorruptStream(t *testing.T) {
 }
 
 func TestRunRefusesATerminal(t *testing.T) {
-	ptmx, err := os.OpenFile("/dev/ptmx", os.O_RDWR, 0)
-	if err != nil {
-		t.Skipf("no pseudo-terminals on this machine: %v", err)
-	}
-	defer ptmx.Close()
-	if err := unix.IoctlSetPointerInt(int(ptmx.Fd()), unix.TIOCSPTLCK, 0); err != nil {
-		t.Fatal(err)
-	}
-	n, err := unix.IoctlGetInt(int(ptmx.Fd()), unix.TIOCGPTN)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pts, err := os.OpenFile(fmt.Sprintf("/dev/pts/%d", n), os.O_RDWR, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pts.Close()
+	pts := ptytest.Open(t)
 	cmd := exec.CommandContext(context.Background(), os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), "GOLANCE_RUN_MODE=ok")
 	cmd.Stdin = pts
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err = cmd.Run()
+	err := cmd.Run()
 	if err == nil || stdout.Len() != 0 || !strings.Contains(stderr.String(), "[eventlistener:x]") {
 		t.Fatalf("err=%v stdout=%q stderr=%q", err, stdout.String(), stderr.String())
 	}

@@ -3,15 +3,14 @@ package commands
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"os"
 	"os/exec"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/golance/golance/internal/ptytest"
 	"github.com/rogpeppe/go-internal/testscript"
-	"golang.org/x/sys/unix"
 )
 
 // TestMain makes this test binary every golance binary: testscript copies
@@ -134,36 +133,13 @@ func TestBadFlagIsOneLine(t *testing.T) {
 	}
 }
 
-// pty opens a pseudo-terminal and returns its terminal side.
-func pty(t *testing.T) *os.File {
-	t.Helper()
-	ptmx, err := os.OpenFile("/dev/ptmx", os.O_RDWR, 0)
-	if err != nil {
-		t.Skipf("no pseudo-terminals on this machine: %v", err)
-	}
-	t.Cleanup(func() { ptmx.Close() })
-	if err := unix.IoctlSetPointerInt(int(ptmx.Fd()), unix.TIOCSPTLCK, 0); err != nil {
-		t.Fatal(err)
-	}
-	n, err := unix.IoctlGetInt(int(ptmx.Fd()), unix.TIOCGPTN)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tty, err := os.OpenFile(fmt.Sprintf("/dev/pts/%d", n), os.O_RDWR, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { tty.Close() })
-	return tty
-}
-
 // TestStartedByHand: a listener started in a terminal says in one line
 // that supervisord runs it, instead of waiting silently for events.
 func TestStartedByHand(t *testing.T) {
 	for _, c := range All() {
 		name := c.Name()
 		env := append(baseEnv(), "SUPERVISOR_SERVER_URL=unix:///nonexistent/supervisor.sock")
-		r := run(t, env, pty(t), name, contract[name].args...)
+		r := run(t, env, ptytest.Open(t), name, contract[name].args...)
 		if r.code == 0 || r.stdout != "" || strings.Count(r.stderr, "\n") != 1 || !strings.Contains(r.stderr, "[eventlistener:") {
 			t.Errorf("%s in a terminal: exit %d, stdout %q, stderr %q", name, r.code, r.stdout, r.stderr)
 		}

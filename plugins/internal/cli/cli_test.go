@@ -4,13 +4,12 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"os"
 	"strings"
 	"testing"
 
+	"github.com/golance/golance/internal/ptytest"
 	"github.com/spf13/cobra"
-	"golang.org/x/sys/unix"
 )
 
 func newCmd(run func(*cobra.Command, []string) error) *cobra.Command {
@@ -68,25 +67,10 @@ func TestVersion(t *testing.T) {
 // withTerminalStdin points os.Stdin at a pseudo-terminal for the test.
 func withTerminalStdin(t *testing.T) {
 	t.Helper()
-	ptmx, err := os.OpenFile("/dev/ptmx", os.O_RDWR, 0)
-	if err != nil {
-		t.Skipf("no pseudo-terminals on this machine: %v", err)
-	}
-	t.Cleanup(func() { ptmx.Close() })
-	if err := unix.IoctlSetPointerInt(int(ptmx.Fd()), unix.TIOCSPTLCK, 0); err != nil {
-		t.Fatal(err)
-	}
-	n, err := unix.IoctlGetInt(int(ptmx.Fd()), unix.TIOCGPTN)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tty, err := os.OpenFile(fmt.Sprintf("/dev/pts/%d", n), os.O_RDWR, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tty := ptytest.Open(t)
 	saved := os.Stdin
 	os.Stdin = tty
-	t.Cleanup(func() { os.Stdin = saved; tty.Close() })
+	t.Cleanup(func() { os.Stdin = saved })
 }
 
 func TestTerminalIsRefusedBeforeThePluginRuns(t *testing.T) {
