@@ -12,6 +12,7 @@ import (
 
 	"github.com/golance/golance/internal/commands"
 	"github.com/golance/golance/internal/docgen"
+	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
 
@@ -54,5 +55,18 @@ func TestEveryFlagIsExplained(t *testing.T) {
 				t.Errorf("docs/%s.md does not explain --%s", b.Name, f.Name)
 			}
 		})
+	}
+}
+
+// TestSuperlanceCommandLinesKeepWorking fails when a golance binary lacks
+// an option of the superlance plugin it replaces, or spells it with
+// another short letter.
+func TestSuperlanceCommandLinesKeepWorking(t *testing.T) {
+	cmds := map[string]*cobra.Command{}
+	for _, b := range commands.Binaries() {
+		cmds[b.Name] = b.Command()
+	}
+	for _, p := range docgen.SuperlanceFlagProblems(cmds) {
+		t.Error(p)
 	}
 }

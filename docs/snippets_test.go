@@ -155,6 +155,9 @@ func runSnippet(t *testing.T, sn snippet, bin string, binaries []string) {
 		return line + " -s " + sendmail
 	})
 
+	if !regexp.MustCompile(`(?m)^\[[a-z_]+(:[^\]]+)?\]`).MatchString(text) {
+		t.Fatalf("%s: an ini block without a section is not a configuration to paste:\n%s", sn.page, sn.text)
+	}
 	listeners := listenerSection.FindAllStringSubmatch(text, -1)
 	sv := supervisord.Start(t, supervisord.Config{Sections: text})
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

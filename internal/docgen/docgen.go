@@ -5,6 +5,10 @@
 //     binary's cobra command with cobra's doc generator;
 //   - the flag list between <!-- flags: <binary> --> and <!-- /flags --> in
 //     the hand-written docs/<binary>.md;
+//   - the table of superlance's and golance's options between
+//     <!-- superlance-flags: <plugin> --> and <!-- /superlance-flags -->;
+//   - the body of another page's "## Title" section between
+//     <!-- section: docs/page.md "Title" --> and <!-- /section -->;
 //   - every fenced code block that follows an <!-- embed: path --> or
 //     <!-- embed: path#Func --> marker in README.md and docs/*.md, copied
 //     from that file (or that top-level function of a Go file), so a
@@ -80,6 +84,13 @@ func Files(root string) (map[string][]byte, error) {
 		rel, _ := filepath.Rel(root, page)
 		text, err := fillFlags(string(src), byName, rel)
 		if err != nil {
+			return nil, err
+		}
+		if text, err = fillSuperlanceFlags(text, byName, rel); err != nil {
+			return nil, err
+		}
+		read := func(path string) ([]byte, error) { return os.ReadFile(filepath.Join(root, path)) }
+		if text, err = fillSections(text, root, rel, read); err != nil {
 			return nil, err
 		}
 		text, err = fillEmbeds(text, root, rel)
