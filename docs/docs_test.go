@@ -70,3 +70,28 @@ func TestSuperlanceCommandLinesKeepWorking(t *testing.T) {
 		t.Error(p)
 	}
 }
+
+// TestLinksResolve fails when a relative link in README.md or docs/ points
+// at a file that does not exist.
+func TestLinksResolve(t *testing.T) {
+	pages, _ := filepath.Glob("*.md")
+	pages = append(pages, "../README.md")
+	link := regexp.MustCompile(`\]\(([^)#\s]+)(#[^)]*)?\)`)
+	code := regexp.MustCompile("(?s)```.*?```")
+	for _, p := range pages {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := code.ReplaceAllString(string(b), "")
+		for _, m := range link.FindAllStringSubmatch(text, -1) {
+			target := m[1]
+			if strings.Contains(target, "://") || strings.HasPrefix(target, "mailto:") {
+				continue
+			}
+			if _, err := os.Stat(filepath.Join(filepath.Dir(p), target)); err != nil {
+				t.Errorf("%s links to %s, which does not exist", p, target)
+			}
+		}
+	}
+}
