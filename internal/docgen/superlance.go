@@ -21,7 +21,7 @@ var batchFlags = []superlanceFlag{
 
 // superlanceFlags lists the options of each superlance 2.0 plugin.
 var superlanceFlags = map[string][]superlanceFlag{
-	"crashmail": {{"p", "program"}, {"a", "any"}, {"o", "optionalheader"}, {"s", "sendmail_program"}, {"m", "email"}, {"h", "help"}},
+	"crashmail":      {{"p", "program"}, {"a", "any"}, {"o", "optionalheader"}, {"s", "sendmail_program"}, {"m", "email"}, {"h", "help"}},
 	"crashmailbatch": batchFlags,
 	"fatalmailbatch": batchFlags,
 	"crashsms":       batchFlags,
