@@ -9,6 +9,7 @@ import (
 	"github.com/golance/golance/listener"
 	"github.com/golance/golance/listener/rpc"
 	"github.com/golance/golance/plugins/internal/cli"
+	"github.com/golance/golance/plugins/internal/crashinfo"
 	"github.com/golance/golance/plugins/internal/mailcli"
 	"github.com/spf13/cobra"
 )
@@ -81,12 +82,12 @@ every local user can read a command line.`,
 		if err != nil {
 			return err
 		}
-		var inspector Inspector
+		var supervisor crashinfo.Source
 		if c, err := rpc.FromEnv(); err != nil {
 			log.Printf("warning: %v; mails will carry only what the event says", err)
-			inspector = Unreachable{Err: err}
+			supervisor = crashinfo.Unreachable{Err: err}
 		} else {
-			inspector = c
+			supervisor = c
 		}
 		// listener.Run has its own handler for these signals; this one only
 		// cuts short the pause between failed deliveries of one event.
@@ -99,7 +100,7 @@ every local user can read a command line.`,
 			From:           d.From,
 			To:             d.To,
 			Sender:         d.Sender,
-			Supervisor:     inspector,
+			Supervisor:     supervisor,
 			TailLines:      tailLines,
 			Log:            log,
 		})

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/golance/golance/listener"
+	"github.com/golance/golance/plugins/internal/crashinfo"
 	"github.com/golance/golance/plugins/internal/mail"
 	"github.com/golance/golance/plugins/internal/mailcli"
 	"github.com/golance/golance/plugins/internal/retry"
@@ -56,9 +57,10 @@ type Config struct {
 	// DefaultFailDelay; negative means none.
 	FailDelay time.Duration
 
-	// Supervisor is asked for the process's exit status, uptime and logs;
+	// Supervisor is asked for the process's exit status, uptime and logs
+	// (*rpc.Client, or crashinfo.Unreachable to say why it cannot be);
 	// nil leaves those out of the mail.
-	Supervisor Inspector
+	Supervisor crashinfo.Source
 	// TailLines is how many lines of the end of each log (stderr, then
 	// stdout) the mail quotes; zero means none.
 	TailLines int
@@ -212,10 +214,10 @@ func (m *Mailer) message(ctx context.Context, ev listener.Event, ps listener.Pro
 	m.mu.Unlock()
 
 	at := m.cfg.Now()
-	var d Details
+	var d crashinfo.Details
 	if m.cfg.Supervisor != nil {
 		dctx, cancel := context.WithTimeout(ctx, m.cfg.DetailsTimeout)
-		d = fetchDetails(dctx, m.cfg.Supervisor, ps, m.cfg.TailLines)
+		d = crashinfo.Fetch(dctx, m.cfg.Supervisor, ps, crashinfo.Options{TailLines: m.cfg.TailLines})
 		cancel()
 	} else {
 		d.InfoErr = errors.New("crashmail has no connection to supervisord")
@@ -224,7 +226,7 @@ func (m *Mailer) message(ctx context.Context, ev listener.Event, ps listener.Pro
 		From:      m.cfg.From,
 		To:        m.cfg.To,
 		Subject:   Subject(m.cfg.OptionalHeader, ps.ProcessName, at),
-		Body:      body(ps, at, m.cfg.Hostname, d, m.cfg.TailLines),
+		Body:      body(ps, at, m.cfg.Hostname, d),
 		Date:      at,
 		MessageID: messageID(at, ev.Serial, m.cfg.Hostname),
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/golance/golance/listener"
 	"github.com/golance/golance/listener/rpc"
+	"github.com/golance/golance/plugins/internal/crashinfo"
 	"github.com/golance/golance/plugins/internal/mail"
 	"github.com/golance/golance/plugins/internal/mailcli"
 	"github.com/golance/golance/testharness"
@@ -152,7 +153,7 @@ func TestProgramSelection(t *testing.T) {
 func TestMailsWithoutDetailsWhenSupervisordCannotBeAsked(t *testing.T) {
 	t.Parallel()
 	r := newRig(t, rigConfig{
-		cfg:      Config{Supervisor: Unreachable{Err: rpc.ErrNoServerURL}, TailLines: 5},
+		cfg:      Config{Supervisor: crashinfo.Unreachable{Err: rpc.ErrNoServerURL}, TailLines: 5},
 		programs: []testharness.Program{{Name: "web"}},
 	})
 	r.exit(t, "web", 1)

@@ -2,11 +2,13 @@ package crashmail
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/golance/golance/listener"
-	"github.com/golance/golance/plugins/internal/mailcli"
+	"github.com/golance/golance/plugins/internal/asctime"
+	"github.com/golance/golance/plugins/internal/crashinfo"
 )
 
 // Subject returns the mail's subject, worded as superlance's crashmail
@@ -14,7 +16,7 @@ import (
 // "<process> crashed at <asctime>", prefixed with "<header>: " when -o
 // gives a header.
 func Subject(header, process string, at time.Time) string {
-	s := process + " crashed at " + mailcli.AscTime(at)
+	s := process + " crashed at " + asctime.Format(at)
 	if header != "" {
 		s = header + ": " + s
 	}
@@ -31,37 +33,49 @@ func FirstLine(ps listener.ProcessStateEvent) string {
 
 // body renders the whole body: superlance's line, then what crashmail
 // found out about the process.
-func body(ps listener.ProcessStateEvent, at time.Time, host string, d Details, tailLines int) string {
+func body(ps listener.ProcessStateEvent, at time.Time, host string, d crashinfo.Details) string {
 	var b strings.Builder
 	line := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
 
 	line("%s", FirstLine(ps))
 	line("")
 	line("Host: %s", host)
-	line("Time: %s", mailcli.AscTime(at))
+	line("Time: %s", asctime.Format(at))
 	if d.Info == nil {
 		// Everything else comes from supervisord too: say why once.
 		line("Details unavailable: %v", d.InfoErr)
 		return b.String()
 	}
-	if d.Exit == "" {
+	switch {
+	case d.Exit.IsZero() && d.ExitErr != nil:
 		line("Exit status and uptime: unknown (%v)", d.ExitErr)
-	} else {
-		line("Exit status: %s", d.Exit)
-		if d.UptimeKnown {
-			line("Uptime: %s", formatUptime(d.Uptime))
+	case d.Exit.IsZero():
+		line("Exit status and uptime: unknown")
+	default:
+		line("Exit status: %s", exitStatus(d.Exit))
+		if d.RanForKnown {
+			line("Uptime: %s", formatUptime(d.RanFor))
 		}
 	}
-	if tailLines > 0 {
-		for _, l := range []LogLines{d.Stderr, d.Stdout} {
-			line("")
-			writeLog(&b, l)
-		}
+	for _, l := range d.Logs {
+		line("")
+		writeLog(&b, l)
 	}
 	return b.String()
 }
 
-func writeLog(b *strings.Builder, l LogLines) {
+// exitStatus is the code a process exited with, or how it died
+// ("terminated by SIGSEGV (core dumped)"). Every exit crashmail mails
+// about is unexpected, so supervisord's "; not expected" would add
+// nothing.
+func exitStatus(e crashinfo.Exit) string {
+	if n, ok := e.Status(); ok {
+		return strconv.Itoa(n)
+	}
+	return e.Cause
+}
+
+func writeLog(b *strings.Builder, l crashinfo.Log) {
 	where := ""
 	if l.Path != "" {
 		where = " (" + l.Path + ")"
@@ -80,4 +94,19 @@ func writeLog(b *strings.Builder, l LogLines) {
 			b.WriteByte('\n')
 		}
 	}
+}
+
+// formatUptime writes d the way supervisorctl shows uptimes (Python's
+// timedelta): "0:01:05", "1 day, 2:03:04".
+func formatUptime(d time.Duration) string {
+	s := int64(d / time.Second)
+	days, s := s/86400, s%86400
+	hms := fmt.Sprintf("%d:%02d:%02d", s/3600, s/60%60, s%60)
+	switch days {
+	case 0:
+		return hms
+	case 1:
+		return "1 day, " + hms
+	}
+	return fmt.Sprintf("%d days, %s", days, hms)
 }

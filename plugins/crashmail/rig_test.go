@@ -62,24 +62,24 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-// lateInspector forwards to an rpc.Client made once the emulated
+// lateSource forwards to an rpc.Client made once the emulated
 // supervisord, and so its socket, exists: the pool's handler has to be
 // built before that.
-type lateInspector struct{ c atomic.Pointer[rpc.Client] }
+type lateSource struct{ c atomic.Pointer[rpc.Client] }
 
-func (l *lateInspector) GetProcessInfo(ctx context.Context, name string) (rpc.ProcessInfo, error) {
+func (l *lateSource) GetProcessInfo(ctx context.Context, name string) (rpc.ProcessInfo, error) {
 	return l.c.Load().GetProcessInfo(ctx, name)
 }
 
-func (l *lateInspector) TailProcessStderrLog(ctx context.Context, name string, offset, length int) (rpc.LogTail, error) {
+func (l *lateSource) TailProcessStderrLog(ctx context.Context, name string, offset, length int) (rpc.LogTail, error) {
 	return l.c.Load().TailProcessStderrLog(ctx, name, offset, length)
 }
 
-func (l *lateInspector) TailProcessStdoutLog(ctx context.Context, name string, offset, length int) (rpc.LogTail, error) {
+func (l *lateSource) TailProcessStdoutLog(ctx context.Context, name string, offset, length int) (rpc.LogTail, error) {
 	return l.c.Load().TailProcessStdoutLog(ctx, name, offset, length)
 }
 
-func (l *lateInspector) ReadLog(ctx context.Context, offset, length int) (string, error) {
+func (l *lateSource) ReadLog(ctx context.Context, offset, length int) (string, error) {
 	return l.c.Load().ReadLog(ctx, offset, length)
 }
 
@@ -161,7 +161,7 @@ func newRig(t *testing.T, rc rigConfig) *rig {
 	if cfg.Hostname == "" {
 		cfg.Hostname = "app1.example.com"
 	}
-	late := &lateInspector{}
+	late := &lateSource{}
 	if rc.rpc {
 		cfg.Supervisor = late
 	}
