@@ -3,8 +3,6 @@ package slacknotify
 import (
 	"context"
 	"io"
-	"os"
-	"strings"
 	"testing"
 
 	"github.com/golance/golance/listener"
@@ -36,23 +34,6 @@ func BenchmarkAlertMessage(b *testing.B) {
 	for b.Loop() {
 		if _, err := marshal(alertMessage(s)); err != nil {
 			b.Fatal(err)
-		}
-	}
-}
-
-// BenchmarkFindExit searches a main-log tail as large as the one
-// slack-notify reads.
-func BenchmarkFindExit(b *testing.B) {
-	one, err := os.ReadFile("testdata/supervisord-4.2.5.log")
-	if err != nil {
-		b.Fatal(err)
-	}
-	log := strings.Repeat(string(one), mainLogTail/len(one))
-	b.SetBytes(int64(len(log)))
-	b.ReportAllocs()
-	for b.Loop() {
-		if exit, _ := findExit(log, "web", 4571); exit == "" {
-			b.Fatal("not found")
 		}
 	}
 }

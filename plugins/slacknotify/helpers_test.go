@@ -15,9 +15,10 @@ import (
 	"github.com/golance/golance/testharness"
 )
 
-// epoch is when every test's clock starts: a fixed instant, in UTC so that
-// rendered times do not depend on the machine's zone.
-var epoch = time.Date(2026, 3, 14, 9, 26, 53, 589e6, time.UTC)
+// epoch is when every test's clock starts: a fixed wall-clock time in the
+// local zone, the zone messages show times in, so that rendered times do
+// not depend on the machine's zone.
+var epoch = time.Date(2026, 3, 14, 9, 26, 53, 589e6, time.Local)
 
 // manualClock is Config.Now for tests: it moves only when told.
 type manualClock struct {

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/golance/golance/listener"
+	"github.com/golance/golance/plugins/internal/crashinfo"
 )
 
 // A failure is one alerting transition of a process.
@@ -12,7 +13,7 @@ type failure struct {
 	from, to listener.State
 	expected bool // EXITED with an exit code listed in exitcodes=
 	pid      int
-	details  Details
+	details  crashinfo.Details
 }
 
 // An incident is what slack-notify remembers about one failing process,

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/golance/golance/listener"
+	"github.com/golance/golance/plugins/internal/asctime"
+	"github.com/golance/golance/plugins/internal/crashinfo"
 	"github.com/slack-go/slack"
 )
 
@@ -49,10 +51,10 @@ func alertMessage(s scene) Message {
 	fields = append(fields, field("Transition", transition(f.from, f.to)))
 	fields = append(fields, failureFields(f)...)
 	if inc.failures > 1 {
-		fields = append(fields, field("Failures", fmt.Sprintf("%d since %s", inc.failures, asctime(inc.since))))
+		fields = append(fields, field("Failures", fmt.Sprintf("%d since %s", inc.failures, asctime.Format(inc.since))))
 	}
 	if inc.recovered {
-		fields = append(fields, field("Recovered", asctime(inc.recoveredAt)))
+		fields = append(fields, field("Recovered", asctime.Format(inc.recoveredAt)))
 	}
 	blocks := []slack.Block{headerBlock(header), sectionFields(fields)}
 	blocks = append(blocks, logBlocks(f.details)...)
@@ -69,13 +71,13 @@ func recoveryMessage(s scene) Message {
 	fields := commonFields(s)
 	fields = append(fields,
 		field("Transition", transition(inc.recoveredFrom, listener.StateRunning)),
-		field("Down for", duration(down)+" (since "+asctime(inc.since)+")"),
+		field("Down for", duration(down)+" (since "+asctime.Format(inc.since)+")"),
 		field("Failures", strconv.Itoa(inc.failures)),
 	)
 	if inc.recoveredPID > 0 {
 		fields = append(fields, field("PID", strconv.Itoa(inc.recoveredPID)))
 	}
-	blocks := []slack.Block{headerBlock(header), sectionFields(fields), contextBlock(inc.recoveredAt, Details{})}
+	blocks := []slack.Block{headerBlock(header), sectionFields(fields), contextBlock(inc.recoveredAt, crashinfo.Details{})}
 	return Message{Text: fallback(text), Blocks: blocks}
 }
 
@@ -89,15 +91,15 @@ func summaryMessage(s scene) Message {
 	}
 	state := "not running (" + f.to.String() + ")"
 	if inc.recovered {
-		state = "RUNNING again since " + asctime(inc.recoveredAt)
+		state = "RUNNING again since " + asctime.Format(inc.recoveredAt)
 	}
 	header := "🔁 " + inc.process + " failed " + more
 	text := fmt.Sprintf("%s failed %s on %s since %s; latest: %s; now %s",
-		inc.process, more, s.host, asctime(inc.reportedAt), transitionSummary(f), state)
+		inc.process, more, s.host, asctime.Format(inc.reportedAt), transitionSummary(f), state)
 	fields := commonFields(s)
 	fields = append(fields,
-		field("Failures", fmt.Sprintf("%d since %s (%d in all since %s)", inc.unreported, asctime(inc.reportedAt), inc.failures, asctime(inc.since))),
-		field("Latest", transition(f.from, f.to)+" at "+asctime(f.at)),
+		field("Failures", fmt.Sprintf("%d since %s (%d in all since %s)", inc.unreported, asctime.Format(inc.reportedAt), inc.failures, asctime.Format(inc.since))),
+		field("Latest", transition(f.from, f.to)+" at "+asctime.Format(f.at)),
 		field("Now", state),
 	)
 	fields = append(fields, failureFields(f)...)
@@ -140,8 +142,8 @@ func transition(from, to listener.State) string { return from.String() + " → "
 // transitionSummary is the parenthesis of the plain-text fallback.
 func transitionSummary(f failure) string {
 	s := transition(f.from, f.to)
-	if f.details.Exit != "" {
-		s += ", " + f.details.Exit
+	if !f.details.Exit.IsZero() {
+		s += ", " + f.details.Exit.String()
 	}
 	return s
 }
@@ -167,10 +169,10 @@ func commonFields(s scene) []*slack.TextBlockObject {
 func failureFields(f failure) []*slack.TextBlockObject {
 	var fields []*slack.TextBlockObject
 	d := f.details
-	if d.Exit != "" {
-		fields = append(fields, field("Exit", d.Exit))
+	if !d.Exit.IsZero() {
+		fields = append(fields, field("Exit", d.Exit.String()))
 	}
-	if d.RanFor > 0 {
+	if d.RanForKnown {
 		fields = append(fields, field("Ran for", duration(d.RanFor)))
 	}
 	if f.pid > 0 {
@@ -204,16 +206,19 @@ func sectionFields(fields []*slack.TextBlockObject) slack.Block {
 // logBlocks shows the process's last log lines verbatim, in a
 // preformatted rich-text block: unlike mrkdwn, it needs no escaping and
 // cannot be broken by backticks in the log.
-func logBlocks(d Details) []slack.Block {
-	if d.Log == "" {
-		return nil
+func logBlocks(d crashinfo.Details) []slack.Block {
+	for _, l := range d.Logs {
+		if len(l.Lines) == 0 {
+			continue
+		}
+		title := slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, fmt.Sprintf("*Last %s of %s*", lines(len(l.Lines)), l.Channel), false, false), nil, nil)
+		pre := &slack.RichTextPreformatted{
+			Type:     slack.RTEPreformatted,
+			Elements: []slack.RichTextSectionElement{slack.NewRichTextSectionTextElement(clipHead(strings.Join(l.Lines, "\n"), maxLogText), nil)},
+		}
+		return []slack.Block{title, slack.NewRichTextBlock("", pre)}
 	}
-	title := slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, fmt.Sprintf("*Last %s of %s*", lines(d.LogLines), d.LogChannel), false, false), nil, nil)
-	pre := &slack.RichTextPreformatted{
-		Type:     slack.RTEPreformatted,
-		Elements: []slack.RichTextSectionElement{slack.NewRichTextSectionTextElement(clipHead(d.Log, maxLogText), nil)},
-	}
-	return []slack.Block{title, slack.NewRichTextBlock("", pre)}
+	return nil
 }
 
 func lines(n int) string {
@@ -225,12 +230,34 @@ func lines(n int) string {
 
 // contextBlock is the small print: when, who, and what could not be
 // found out.
-func contextBlock(at time.Time, d Details) slack.Block {
-	text := "slack-notify · " + asctime(at)
-	if len(d.Missing) > 0 {
-		text += " · details unavailable: " + strings.Join(d.Missing, "; ")
+func contextBlock(at time.Time, d crashinfo.Details) slack.Block {
+	text := "slack-notify · " + asctime.Format(at)
+	if m := missing(d); len(m) > 0 {
+		text += " · details unavailable: " + strings.Join(m, "; ")
 	}
 	return slack.NewContextBlock("", slack.NewTextBlockObject(slack.MarkdownType, clip(escape(text), maxText), false, false))
+}
+
+// missing lists the details supervisord could not give, and why.
+func missing(d crashinfo.Details) []string {
+	var m []string
+	if d.InfoErr != nil {
+		m = append(m, "process info: "+oneLine(d.InfoErr))
+	}
+	if d.ExitErr != nil {
+		m = append(m, "exit status: "+oneLine(d.ExitErr))
+	}
+	for _, l := range d.Logs {
+		if l.Err != nil {
+			m = append(m, "log: "+oneLine(l.Err))
+		}
+	}
+	return m
+}
+
+// oneLine keeps an error message on one line, for the context block.
+func oneLine(err error) string {
+	return strings.Join(strings.Fields(err.Error()), " ")
 }
 
 // fallback prepares a message's plain text: Slack reads it as mrkdwn
@@ -260,12 +287,6 @@ func clipHead(s string, n int) string {
 		return s
 	}
 	return "…" + string(r[len(r)-n+1:])
-}
-
-// asctime formats t as supervisord's logs and superlance's messages do:
-// "2006-01-02 15:04:05,000".
-func asctime(t time.Time) string {
-	return t.Format("2006-01-02 15:04:05") + fmt.Sprintf(",%03d", t.Nanosecond()/1e6)
 }
 
 // duration writes d for people: "0.4s", "12s", "3m 12s", "2h 5m",

@@ -3,13 +3,17 @@ package slacknotify
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/golance/golance/listener"
+	"github.com/golance/golance/listener/rpc"
+	"github.com/golance/golance/plugins/internal/crashinfo"
 	"github.com/slack-go/slack"
 )
 
@@ -22,19 +26,20 @@ func sampleIncident() *incident {
 		from: listener.StateRunning,
 		to:   listener.StateExited,
 		pid:  4242,
-		details: Details{
-			Exit:   "exit status 1; not expected",
-			RanFor: 2*time.Hour + 5*time.Minute + 13*time.Second,
-			Log: `Traceback (most recent call last):
-  File "/srv/app/worker.py", line 88, in <module>
-    main()
-  File "/srv/app/worker.py", line 61, in main
-    conn = db.connect(settings.DATABASE_URL)
-  File "/srv/app/db.py", line 19, in connect
-    return psycopg.connect(url, connect_timeout=5)
-psycopg.OperationalError: connection to server at "10.0.3.7", port 5432 failed: Connection refused`,
-			LogLines:   8,
-			LogChannel: "stderr",
+		details: crashinfo.Details{
+			Exit:        crashinfo.Exit{Cause: "exit status 1"},
+			RanFor:      2*time.Hour + 5*time.Minute + 13*time.Second,
+			RanForKnown: true,
+			Logs: []crashinfo.Log{{Channel: "stderr", Lines: []string{
+				`Traceback (most recent call last):`,
+				`  File "/srv/app/worker.py", line 88, in <module>`,
+				`    main()`,
+				`  File "/srv/app/worker.py", line 61, in main`,
+				`    conn = db.connect(settings.DATABASE_URL)`,
+				`  File "/srv/app/db.py", line 19, in connect`,
+				`    return psycopg.connect(url, connect_timeout=5)`,
+				`psycopg.OperationalError: connection to server at "10.0.3.7", port 5432 failed: Connection refused`,
+			}}},
 		},
 	}
 	return &incident{process: "web:web_01", group: "web", name: "web_01", server: "supervisor", since: epoch, failures: 1, last: f}
@@ -135,7 +140,7 @@ func TestHostileText(t *testing.T) {
 	inc := sampleIncident()
 	inc.process = "<!channel>&" + strings.Repeat("x", 300)
 	inc.last.details.SpawnErr = "can't find command '<script>'"
-	inc.last.details.Log = strings.TrimSuffix(strings.Repeat("```<@U123> & line\n", 400), "\n")
+	inc.last.details.Logs = []crashinfo.Log{{Channel: "stderr", Lines: strings.Split(strings.TrimSuffix(strings.Repeat("```<@U123> & line\n", 400), "\n"), "\n")}}
 	m := alertMessage(scene{inc: inc, host: "h<1>", now: epoch})
 	b, _ := marshal(m)
 	if strings.Contains(m.Text, "<") || !strings.HasPrefix(m.Text, "&lt;!channel&gt;&amp;xxx") {
@@ -182,9 +187,35 @@ func TestDuration(t *testing.T) {
 	}
 }
 
-func TestAsctime(t *testing.T) {
+// The small print names each detail supervisord could not give, on one
+// line, and nothing when all is there.
+func TestSmallPrintSaysWhatIsMissing(t *testing.T) {
 	t.Parallel()
-	if got := asctime(time.Date(2023, 11, 14, 22, 13, 20, 500e6, time.UTC)); got != "2023-11-14 22:13:20,500" {
-		t.Errorf("asctime = %q", got)
+	tests := []struct {
+		d    crashinfo.Details
+		want string
+	}{
+		{crashinfo.Details{InfoErr: errors.New("dial unix /run/supervisor.sock:\n  connection refused")},
+			"slack-notify · 2026-03-14 09:26:53,589 · details unavailable: process info: dial unix /run/supervisor.sock: connection refused"},
+		{crashinfo.Details{
+			Info:    &rpc.ProcessInfo{},
+			ExitErr: fmt.Errorf("the process was started again before the listener asked, and %w", crashinfo.ErrRunNotLogged),
+			Logs:    []crashinfo.Log{{Channel: "stderr", Err: errors.New("HTTP 500")}},
+		}, "slack-notify · 2026-03-14 09:26:53,589 · details unavailable: exit status: the process was started again before the listener asked, and supervisord's main log does not show the run (is its loglevel info or debug?); log: HTTP 500"},
+		{crashinfo.Details{Info: &rpc.ProcessInfo{}, Logs: []crashinfo.Log{{Channel: "stderr", NotKept: true}}},
+			"slack-notify · 2026-03-14 09:26:53,589"},
+	}
+	for _, tt := range tests {
+		inc := sampleIncident()
+		inc.last.details = tt.d
+		m := alertMessage(scene{inc: inc, host: "prod-app-1", now: epoch})
+		b, err := json.Marshal(m.Blocks[len(m.Blocks)-1:])
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := texts(t, b)
+		if len(got) != 1 || got[0] != escape(tt.want) {
+			t.Errorf("small print %q, want %q", got, tt.want)
+		}
 	}
 }

@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/golance/golance/listener"
+	"github.com/golance/golance/plugins/internal/crashinfo"
 	"github.com/golance/golance/plugins/internal/retry"
 )
 
@@ -72,8 +73,8 @@ type Config struct {
 	// Host names the machine in messages.
 	Host string
 	// Supervisor is where details (exit status, run time, log lines) come
-	// from; nil leaves them out.
-	Supervisor Supervisor
+	// from, *rpc.Client in production; nil leaves them out.
+	Supervisor crashinfo.Source
 	// LogLines is how many of the process's last stderr lines a failure
 	// message shows; 0 shows none.
 	LogLines int
@@ -202,7 +203,7 @@ func (n *Notifier) processState(ctx context.Context, server string, ps listener.
 		f := failure{at: now, from: ps.FromState, to: ps.State, expected: ps.Expected, pid: ps.PID}
 		if n.cfg.Supervisor != nil {
 			dctx, cancel := context.WithTimeout(ctx, n.cfg.DetailsTimeout)
-			f.details = fetchDetails(dctx, n.cfg.Supervisor, ps, n.cfg.LogLines)
+			f.details = crashinfo.Fetch(dctx, n.cfg.Supervisor, ps, crashinfo.Options{TailLines: n.cfg.LogLines, Logs: crashinfo.StderrOnly})
 			cancel()
 		}
 		return n.failure(ctx, server, ps, f)
