@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/golance/golance/listener"
-	"github.com/golance/golance/plugins/internal/mailcli"
+	"github.com/golance/golance/plugins/internal/asctime"
 )
 
 // Kind is one of the batch mailers: the process state event it collects,
@@ -34,7 +34,7 @@ var CrashMailBatch = Kind{
 	SkipExpected:   true,
 	DefaultSubject: "Crash alert from supervisord",
 	Word: func(ps listener.ProcessStateEvent, at time.Time) string {
-		return fmt.Sprintf("%s -- Process %s:%s (pid %d) died unexpectedly", mailcli.AscTime(at), ps.GroupName, ps.ProcessName, ps.PID)
+		return fmt.Sprintf("%s -- Process %s:%s (pid %d) died unexpectedly", asctime.Format(at), ps.GroupName, ps.ProcessName, ps.PID)
 	},
 	short: "Mail a batch of the unexpected process exits every interval",
 	long:  "an unexpected exit (PROCESS_STATE_EXITED with expected:0)",
@@ -47,7 +47,7 @@ var FatalMailBatch = Kind{
 	Event:          listener.ProcessStateFatal,
 	DefaultSubject: "Fatal start alert from supervisord",
 	Word: func(ps listener.ProcessStateEvent, at time.Time) string {
-		return fmt.Sprintf("%s -- Process %s:%s failed to start too many times", mailcli.AscTime(at), ps.GroupName, ps.ProcessName)
+		return fmt.Sprintf("%s -- Process %s:%s failed to start too many times", asctime.Format(at), ps.GroupName, ps.ProcessName)
 	},
 	short: "Mail a batch of the processes that failed to start every interval",
 	long:  "a process that failed to start too many times (PROCESS_STATE_FATAL)",
@@ -60,7 +60,7 @@ var CrashSMS = Kind{
 	Event:        listener.ProcessStateExited,
 	SkipExpected: true,
 	Word: func(ps listener.ProcessStateEvent, at time.Time) string {
-		return fmt.Sprintf("[%s:%s](%d) exited unexpectedly %s", ps.GroupName, ps.ProcessName, ps.PID, mailcli.AscTime(at))
+		return fmt.Sprintf("[%s:%s](%d) exited unexpectedly %s", ps.GroupName, ps.ProcessName, ps.PID, asctime.Format(at))
 	},
 	short: "Send a short batch of the unexpected process exits to a mail-to-SMS gateway every interval",
 	long:  "an unexpected exit (PROCESS_STATE_EXITED with expected:0), worded briefly for SMS",

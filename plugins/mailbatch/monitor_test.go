@@ -17,7 +17,7 @@ import (
 	"github.com/golance/golance/testharness"
 )
 
-var asctime = regexp.MustCompile(`\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}`)
+var asctimeRE = regexp.MustCompile(`\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}`)
 
 func TestBatchIsSentOncePerInterval(t *testing.T) {
 	t.Parallel()
@@ -66,7 +66,7 @@ func TestBatchIsSentOncePerInterval(t *testing.T) {
 	}
 	// Each line went to stderr as it was collected, as in superlance.
 	log := r.log.String()
-	if !regexp.MustCompile(`(?m)^`+asctime.String()+` -- Process web:web \(pid \d+\) died unexpectedly$`).MatchString(log) ||
+	if !regexp.MustCompile(`(?m)^`+asctimeRE.String()+` -- Process web:web \(pid \d+\) died unexpectedly$`).MatchString(log) ||
 		!strings.Contains(log, `sent a batch of 2 line(s) to ops@example.com, dev@example.com, subject "Crash alert from supervisord"`) {
 		t.Errorf("log:\n%s", log)
 	}
@@ -270,7 +270,7 @@ func TestSpoolSurvivesAKilledListener(t *testing.T) {
 	r.idle(t)
 	data, err := os.ReadFile(spool)
 	must(t, err)
-	if !regexp.MustCompile(`^` + asctime.String() + ` -- Process web:web \(pid \d+\) died unexpectedly\n$`).Match(data) {
+	if !regexp.MustCompile(`^` + asctimeRE.String() + ` -- Process web:web \(pid \d+\) died unexpectedly\n$`).Match(data) {
 		t.Fatalf("spool holds %q", data)
 	}
 	// The listener dies without flushing: only Close, as the kernel would.

@@ -183,7 +183,7 @@ func lines(t *testing.T, m mailtest.Message) []string {
 	t.Helper()
 	var out []string
 	for l := range strings.SplitSeq(strings.TrimSuffix(bodyOf(t, m), "\n"), "\n") {
-		out = append(out, asctime.ReplaceAllString(l, "T"))
+		out = append(out, asctimeRE.ReplaceAllString(l, "T"))
 	}
 	return out
 }
