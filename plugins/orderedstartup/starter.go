@@ -12,6 +12,7 @@ import (
 
 	"github.com/golance/golance/listener"
 	"github.com/golance/golance/listener/rpc"
+	timestamp "github.com/golance/golance/plugins/internal/asctime"
 	"github.com/golance/golance/plugins/internal/retry"
 )
 
@@ -674,10 +675,9 @@ func (s *Starter) notify(subject, msg string) {
 	s.cfg.Notify(subject, b.String())
 }
 
-// asctime formats t as supervisord's logs do: "2006-01-02 15:04:05,000".
-func asctime(t time.Time) string {
-	return t.Format("2006-01-02 15:04:05") + fmt.Sprintf(",%03d", t.Nanosecond()/int(time.Millisecond))
-}
+// asctime stamps this package's log lines and reports as supervisord
+// stamps its own (plugins/internal/asctime).
+func asctime(t time.Time) string { return timestamp.Format(t) }
 
 // describe returns supervisord's account of a process in trouble.
 func describe(info rpc.ProcessInfo) string {
