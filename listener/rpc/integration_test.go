@@ -647,3 +647,37 @@ func TestIntegrationSlowStopAndShutdown(t *testing.T) {
 		t.Errorf("GetState after exit: %v", err)
 	}
 }
+
+// TestTailCutInsideACharacter: the end of a log of two-byte characters,
+// read with a length that cuts one in two, makes supervisord fail with HTTP
+// 500; the client moves the cut and reads it.
+func TestTailCutInsideACharacter(t *testing.T) {
+	sv := startPrograms(t, supervisord.Config{Sections: `
+[program:accents]
+command=/bin/sh -c "printf 'éééééééééé\n'; exec sleep 1000"
+startsecs=0
+`})
+	c := sv.Client
+	ctx := ctxT(t)
+	eventually(t, "accents' log", func() error {
+		tail, err := c.TailProcessStdoutLog(ctx, "accents", 0, 1000)
+		if err == nil && tail.Data != "éééééééééé\n" {
+			err = fmt.Errorf("log %q", tail.Data)
+		}
+		return err
+	})
+	// 21 bytes in all: the last 6 start with the second byte of an é.
+	for _, length := range []int{6, 8} {
+		tail, err := c.TailProcessStdoutLog(ctx, "accents", 0, length)
+		if err != nil {
+			t.Fatalf("tail of %d bytes: %v", length, err)
+		}
+		if tail.Data == "" || !strings.HasSuffix(tail.Data, "é\n") || len(tail.Data) >= length+1 {
+			t.Errorf("tail of %d bytes = %q", length, tail.Data)
+		}
+	}
+	text, err := c.ReadProcessStdoutLog(ctx, "accents", -6, 0)
+	if err != nil || !strings.HasSuffix(text, "é\n") {
+		t.Fatalf("last 6 bytes: %q, %v", text, err)
+	}
+}

@@ -22,8 +22,10 @@ type LogTail struct {
 // TailProcessStdoutLog reads up to length bytes of a process's stdout log
 // from offset on (supervisor.tailProcessStdoutLog), the way "supervisorctl
 // tail -f" follows a log. A log file that does not exist yet reads as
-// empty. Offsets count bytes; a log holding bytes that are not UTF-8 makes
-// supervisord fail with HTTP 500.
+// empty. Offsets count bytes. When the end of a long log starts inside a
+// UTF-8 character, supervisord fails with HTTP 500; the client then reads a
+// byte or up to three less (see cutRetries). A log holding bytes that are
+// not UTF-8 at all still fails.
 func (c *Client) TailProcessStdoutLog(ctx context.Context, name string, offset, length int) (LogTail, error) {
 	return c.tail(ctx, "supervisor.tailProcessStdoutLog", name, offset, length)
 }
@@ -35,6 +37,12 @@ func (c *Client) TailProcessStderrLog(ctx context.Context, name string, offset, 
 }
 
 func (c *Client) tail(ctx context.Context, method, name string, offset, length int) (LogTail, error) {
+	return readCut(offset, length, func(offset, length int) (LogTail, error) {
+		return c.tailOnce(ctx, method, name, offset, length)
+	})
+}
+
+func (c *Client) tailOnce(ctx context.Context, method, name string, offset, length int) (LogTail, error) {
 	var reply []any // [string bytes, int offset, boolean overflow]
 	if err := c.call(ctx, false, method, &reply, name, offset, length); err != nil {
 		return LogTail{}, err
@@ -54,13 +62,21 @@ func (c *Client) tail(ctx context.Context, method, name string, offset, length i
 // (supervisor.readProcessStdoutLog), with ReadLog's offset rules. A process
 // without a stdout log gives ErrNoFile.
 func (c *Client) ReadProcessStdoutLog(ctx context.Context, name string, offset, length int) (string, error) {
-	return c.callString(ctx, "supervisor.readProcessStdoutLog", name, offset, length)
+	return c.readLog(ctx, "supervisor.readProcessStdoutLog", name, offset, length)
 }
 
 // ReadProcessStderrLog reads a process's stderr log
 // (supervisor.readProcessStderrLog).
 func (c *Client) ReadProcessStderrLog(ctx context.Context, name string, offset, length int) (string, error) {
-	return c.callString(ctx, "supervisor.readProcessStderrLog", name, offset, length)
+	return c.readLog(ctx, "supervisor.readProcessStderrLog", name, offset, length)
+}
+
+// readLog reads a process log, moving a cut that falls inside a UTF-8
+// character (see cutRetries).
+func (c *Client) readLog(ctx context.Context, method, name string, offset, length int) (string, error) {
+	return readCut(offset, length, func(offset, length int) (string, error) {
+		return c.callString(ctx, method, name, offset, length)
+	})
 }
 
 // ClearProcessLogs truncates a process's stdout and stderr logs

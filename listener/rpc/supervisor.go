@@ -74,11 +74,12 @@ func (c *Client) GetPID(ctx context.Context) (int, error) {
 
 // ReadLog reads the main log (supervisor.readLog). A negative offset with
 // length 0 reads the last -offset bytes; length 0 reads to the end; other
-// negative combinations fail with ErrBadArguments. The offsets count bytes.
+// negative combinations fail with ErrBadArguments. The offsets count bytes;
+// a cut that falls inside a UTF-8 character is moved (see cutRetries).
 func (c *Client) ReadLog(ctx context.Context, offset, length int) (string, error) {
-	var s string
-	err := c.call(ctx, false, "supervisor.readLog", &s, offset, length)
-	return s, err
+	return readCut(offset, length, func(offset, length int) (string, error) {
+		return c.callString(ctx, "supervisor.readLog", offset, length)
+	})
 }
 
 // ClearLog truncates the main log and reopens it (supervisor.clearLog).

@@ -147,9 +147,7 @@ func splitLine(line string) (stamp, msg string, ok bool) {
 
 // readMainLog returns the end of supervisord's main log.
 func readMainLog(ctx context.Context, src Source) (string, error) {
-	text, err := utf8Aligned(mainLogBytes, func(n int) (string, error) {
-		return src.ReadLog(ctx, -n, 0)
-	})
+	text, err := src.ReadLog(ctx, -mainLogBytes, 0)
 	if err != nil {
 		return "", fmt.Errorf("supervisord's main log cannot be read: %w", err)
 	}

@@ -2,8 +2,6 @@ package crashinfo
 
 import (
 	"context"
-	"errors"
-	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -14,7 +12,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/golance/golance/listener"
-	"github.com/golance/golance/listener/rpc"
 	"github.com/golance/golance/testharness/supervisord"
 )
 
@@ -113,10 +110,9 @@ func TestFetchRealSupervisord(t *testing.T) {
 	if _, err := supervisord.WaitFile(ctx, stderr, 0, regexp.MustCompile(`last line\n`)); err != nil {
 		t.Fatal(err)
 	}
-	var status *rpc.StatusError
-	if _, err := c.TailProcessStderrLog(ctx, "utf8", 0, tailBytes); !errors.As(err, &status) || status.StatusCode != http.StatusInternalServerError {
-		t.Errorf("supervisord read a tail cut inside a character: %v", err)
-	}
+	// The end of this log, cut at tailBytes, starts inside a character,
+	// which supervisord cannot answer; listener/rpc moves the cut
+	// (TestTailCutInsideACharacter there shows supervisord failing).
 	if d := Fetch(ctx, c, running("utf8"), Options{TailLines: 1, Logs: StderrOnly}); len(d.Logs) != 1 || d.Logs[0].Err != nil || lines(d.Logs[0]) != "last line" {
 		t.Errorf("utf8: %+v", d.Logs)
 	}

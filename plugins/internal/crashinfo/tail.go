@@ -2,8 +2,6 @@ package crashinfo
 
 import (
 	"context"
-	"errors"
-	"net/http"
 	"strings"
 
 	"github.com/golance/golance/listener/rpc"
@@ -63,10 +61,9 @@ func tails(ctx context.Context, src Source, ns string, info *rpc.ProcessInfo, op
 		}
 		// Offset 0 with a length shorter than the file returns the
 		// file's last length bytes, flagged as overflow (supervisor's
-		// tailFile).
-		t, err := utf8Aligned(tailBytes, func(n int) (rpc.LogTail, error) {
-			return read(ctx, ns, 0, n)
-		})
+		// tailFile). The rpc client moves a cut that splits a UTF-8
+		// character, which supervisord cannot answer.
+		t, err := read(ctx, ns, 0, tailBytes)
 		if err != nil {
 			l.Err = err
 			continue
@@ -99,24 +96,4 @@ func lastLines(text string, cut bool, n int) []string {
 		lines[i] = l
 	}
 	return lines
-}
-
-// utf8Aligned calls read with length, and again with up to three bytes
-// less while supervisord fails with HTTP 500. supervisord decodes what it
-// read from a log file as UTF-8 and fails on a character cut in two, so a
-// read of the end of a log fails whenever the cut it makes falls inside a
-// character; one of four consecutive cuts falls between characters.
-func utf8Aligned[T any](length int, read func(length int) (T, error)) (T, error) {
-	var (
-		v   T
-		err error
-	)
-	for i := 0; i < 4 && length-i > 0; i++ {
-		v, err = read(length - i)
-		var status *rpc.StatusError
-		if err == nil || !errors.As(err, &status) || status.StatusCode != http.StatusInternalServerError {
-			break
-		}
-	}
-	return v, err
 }
