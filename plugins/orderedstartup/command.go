@@ -12,6 +12,7 @@ import (
 
 	"github.com/golance/golance/listener"
 	"github.com/golance/golance/listener/rpc"
+	"github.com/golance/golance/plugins/internal/asctime"
 	"github.com/golance/golance/plugins/internal/cli"
 	"github.com/golance/golance/plugins/internal/mail"
 	"github.com/golance/golance/plugins/internal/retry"
@@ -160,7 +161,7 @@ order on stdout and exits without starting anything.`,
 				defer mailer.Close(5 * time.Second) // supervisord's stopwaitsecs is 10s by default
 				cfg.Notify = mailer.Notify
 			}
-			fmt.Fprintf(stderr, "%s INFO %s\n", asctime(time.Now()), where)
+			fmt.Fprintf(stderr, "%s INFO %s\n", asctime.Format(time.Now()), where)
 			starter := NewStarter(cfg)
 			ctx := cmd.Context()
 			starter.Start(ctx)
@@ -252,7 +253,7 @@ func mailNow(sender mail.Sender, to []string, subject, body string, log io.Write
 	policy := retry.Policy{MaxElapsed: 20 * time.Second, Initial: time.Second}
 	m := mail.Message{To: to, Subject: "ordered-startup on " + hostname() + ": " + subject, Body: body}
 	if err := mail.Deliver(context.Background(), sender, m, policy); err != nil {
-		fmt.Fprintf(log, "%s ERROR could not mail %q to %v: %v\n", asctime(time.Now()), m.Subject, to, err)
+		fmt.Fprintf(log, "%s ERROR could not mail %q to %v: %v\n", asctime.Format(time.Now()), m.Subject, to, err)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/golance/golance/plugins/internal/asctime"
 	"github.com/golance/golance/plugins/internal/mail"
 	"github.com/golance/golance/plugins/internal/retry"
 )
@@ -54,7 +55,7 @@ func (m *Mailer) Notify(subject, body string) {
 	select {
 	case m.queue <- msg:
 	default:
-		fmt.Fprintf(m.log, "%s WARN too many reports waiting for the mail server: not mailing %q\n", asctime(time.Now()), msg.Subject)
+		fmt.Fprintf(m.log, "%s WARN too many reports waiting for the mail server: not mailing %q\n", asctime.Format(time.Now()), msg.Subject)
 	}
 }
 
@@ -62,7 +63,7 @@ func (m *Mailer) loop() {
 	defer close(m.stopped)
 	for msg := range m.queue {
 		if err := mail.Deliver(context.Background(), m.sender, msg, m.policy); err != nil {
-			fmt.Fprintf(m.log, "%s ERROR could not mail %q to %v: %v\n", asctime(time.Now()), msg.Subject, m.to, err)
+			fmt.Fprintf(m.log, "%s ERROR could not mail %q to %v: %v\n", asctime.Format(time.Now()), msg.Subject, m.to, err)
 		}
 	}
 }
@@ -78,7 +79,7 @@ func (m *Mailer) Close(wait time.Duration) {
 	select {
 	case <-m.stopped:
 	case <-time.After(wait):
-		fmt.Fprintf(m.log, "%s WARN gave up waiting for the mail server after %s: reports may not have been mailed\n", asctime(time.Now()), wait)
+		fmt.Fprintf(m.log, "%s WARN gave up waiting for the mail server after %s: reports may not have been mailed\n", asctime.Format(time.Now()), wait)
 	}
 }
 

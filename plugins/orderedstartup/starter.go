@@ -12,7 +12,7 @@ import (
 
 	"github.com/golance/golance/listener"
 	"github.com/golance/golance/listener/rpc"
-	timestamp "github.com/golance/golance/plugins/internal/asctime"
+	"github.com/golance/golance/plugins/internal/asctime"
 	"github.com/golance/golance/plugins/internal/retry"
 )
 
@@ -653,7 +653,7 @@ func (s *Starter) statesText(prog *Program) string {
 }
 
 func (s *Starter) logf(level, format string, args ...any) {
-	fmt.Fprintf(s.cfg.Log, "%s %s %s\n", asctime(s.cfg.Now()), level, fmt.Sprintf(format, args...))
+	fmt.Fprintf(s.cfg.Log, "%s %s %s\n", asctime.Format(s.cfg.Now()), level, fmt.Sprintf(format, args...))
 }
 
 // notify mails a report with the state of every program of the plan.
@@ -662,7 +662,7 @@ func (s *Starter) notify(subject, msg string) {
 		return
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s\n\n%s\n\nStart order and current states:\n", asctime(s.cfg.Now()), msg)
+	fmt.Fprintf(&b, "%s\n\n%s\n\nStart order and current states:\n", asctime.Format(s.cfg.Now()), msg)
 	for i, layer := range s.plan.Layers {
 		for _, prog := range layer {
 			fmt.Fprintf(&b, "  %d. %s: %s", i+1, prog.Name, s.statesText(prog))
@@ -674,10 +674,6 @@ func (s *Starter) notify(subject, msg string) {
 	}
 	s.cfg.Notify(subject, b.String())
 }
-
-// asctime stamps this package's log lines and reports as supervisord
-// stamps its own (plugins/internal/asctime).
-func asctime(t time.Time) string { return timestamp.Format(t) }
 
 // describe returns supervisord's account of a process in trouble.
 func describe(info rpc.ProcessInfo) string {
