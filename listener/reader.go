@@ -176,21 +176,8 @@ func (r *Reader) readCodePoints(n int) (string, error) {
 			}
 		}
 		p, _ := r.r.Peek(r.r.Buffered())
-		i := scanned
-		for i < len(p) && counted < n {
-			c := p[i]
-			if c < utf8.RuneSelf {
-				i++
-				counted++
-				continue
-			}
-			if !utf8.FullRune(p[i:]) {
-				break
-			}
-			_, w := utf8.DecodeRune(p[i:])
-			i += w
-			counted++
-		}
+		i, c := scanCodePoints(p, scanned, n-counted)
+		counted += c
 		scanned = i
 		pending = 0
 		if counted < n {
@@ -215,4 +202,42 @@ func truncated(err error, reason string) error {
 		return &ProtocolError{Err: ErrTruncated, Reason: reason}
 	}
 	return fmt.Errorf("listener: reading payload: %w", err)
+}
+
+// scanCodePoints counts up to max code points in p from i on and returns
+// the offset after the last one counted and how many it counted. It stops
+// early at a multi-byte sequence that the end of p cuts short.
+//
+// It counts exactly as utf8.DecodeRune reads: well-formed two-, three- and
+// four-byte sequences are recognised inline, and anything irregular is
+// left to utf8.DecodeRune, which takes an invalid byte as one code point.
+func scanCodePoints(p []byte, i, max int) (end, counted int) {
+	for i < len(p) && counted < max {
+		b := p[i]
+		switch {
+		case b < utf8.RuneSelf:
+			i++
+			counted++
+			continue
+		case b >= 0xC2 && b <= 0xDF && i+1 < len(p) && p[i+1]&0xC0 == 0x80:
+			i += 2
+			counted++
+			continue
+		case b >= 0xE1 && b <= 0xEF && b != 0xED && i+2 < len(p) && p[i+1]&0xC0 == 0x80 && p[i+2]&0xC0 == 0x80:
+			i += 3
+			counted++
+			continue
+		case b >= 0xF1 && b <= 0xF3 && i+3 < len(p) && p[i+1]&0xC0 == 0x80 && p[i+2]&0xC0 == 0x80 && p[i+3]&0xC0 == 0x80:
+			i += 4
+			counted++
+			continue
+		}
+		if !utf8.FullRune(p[i:]) {
+			break
+		}
+		_, w := utf8.DecodeRune(p[i:])
+		i += w
+		counted++
+	}
+	return i, counted
 }

@@ -275,3 +275,31 @@ func TestReadEventAllocations(t *testing.T) {
 		t.Fatalf("ReadEvent allocates %v times per TICK, want at most 1 (the payload string)", allocs)
 	}
 }
+
+// TestScanCodePointsCountsAsDecodeRune compares the inline scanner with
+// utf8.DecodeRune over every kind of sequence, valid and not.
+func TestScanCodePointsCountsAsDecodeRune(t *testing.T) {
+	inputs := []string{
+		"", "ascii", "héllo wörld", "5€ 🙂 日本語", "\xc3", "\xe2\x82", "\xf0\x9f\x99",
+		"\xc0\x80", "\xed\xa0\x80", "\xe0\x80\x80", "\xf4\x90\x80\x80", "\xf5", "\xff\xfe", "a\x80b",
+		"\xe0\xa4\xb9", "\xed\x9f\xbf", "\xf0\x90\x80\x80", "\xf4\x8f\xbf\xbf", strings.Repeat("é€a🙂", 50),
+	}
+	for _, in := range inputs {
+		for max := 0; max <= utf8.RuneCountInString(in)+1; max++ {
+			end, counted := scanCodePoints([]byte(in), 0, max)
+			// The reference: DecodeRune, stopping at a sequence the end cuts.
+			i, n := 0, 0
+			for i < len(in) && n < max {
+				if !utf8.FullRuneInString(in[i:]) {
+					break
+				}
+				_, w := utf8.DecodeRuneInString(in[i:])
+				i += w
+				n++
+			}
+			if end != i || counted != n {
+				t.Fatalf("%q max %d: scan gives (%d, %d), DecodeRune (%d, %d)", in, max, end, counted, i, n)
+			}
+		}
+	}
+}
