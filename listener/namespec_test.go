@@ -95,3 +95,15 @@ func TestMatcherRejectsBadSpecs(t *testing.T) {
 		}
 	}
 }
+
+func TestSelf(t *testing.T) {
+	t.Setenv("SUPERVISOR_GROUP_NAME", "monitors")
+	t.Setenv("SUPERVISOR_PROCESS_NAME", "memmon_01")
+	if g, n, ok := Self(); g != "monitors" || n != "memmon_01" || !ok {
+		t.Fatalf("Self() = %q, %q, %v", g, n, ok)
+	}
+	t.Setenv("SUPERVISOR_PROCESS_NAME", "")
+	if _, _, ok := Self(); ok {
+		t.Fatal("Self() reports a name supervisord did not set")
+	}
+}

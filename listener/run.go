@@ -100,3 +100,12 @@ func CheckStdin() error {
 	}
 	return nil
 }
+
+// Self returns the group and process name supervisord gave this process
+// (the SUPERVISOR_GROUP_NAME and SUPERVISOR_PROCESS_NAME variables it sets
+// for every child), and whether they are set. Plugins use it to leave
+// their own process out of "every process".
+func Self() (group, name string, ok bool) {
+	group, name = os.Getenv("SUPERVISOR_GROUP_NAME"), os.Getenv("SUPERVISOR_PROCESS_NAME")
+	return group, name, name != ""
+}

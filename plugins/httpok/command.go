@@ -1,7 +1,6 @@
 package httpok
 
 import (
-	"os"
 	"strconv"
 	"time"
 
@@ -132,7 +131,7 @@ func run(cmd *cobra.Command, cfg Config) error {
 		return err
 	}
 	cfg.Supervisor = client
-	cfg.SelfGroup, cfg.SelfName = os.Getenv("SUPERVISOR_GROUP_NAME"), os.Getenv("SUPERVISOR_PROCESS_NAME")
+	cfg.SelfGroup, cfg.SelfName, _ = listener.Self()
 	cfg.Log = cmd.ErrOrStderr()
 	c, err := New(cfg)
 	if err != nil {

@@ -1,10 +1,10 @@
 package memmon
 
 import (
-	"os"
 	"strings"
 	"time"
 
+	"github.com/golance/golance/listener"
 	"github.com/golance/golance/listener/rpc"
 	"github.com/golance/golance/plugins/internal/cli"
 	"github.com/golance/golance/plugins/internal/mail"
@@ -107,7 +107,7 @@ func run(cmd *cobra.Command, cfg Config) error {
 		return err
 	}
 	cfg.Supervisor = client
-	cfg.SelfGroup, cfg.SelfName = os.Getenv("SUPERVISOR_GROUP_NAME"), os.Getenv("SUPERVISOR_PROCESS_NAME")
+	cfg.SelfGroup, cfg.SelfName, _ = listener.Self()
 	cfg.Log = cmd.ErrOrStderr()
 	mon, err := New(cfg)
 	if err != nil {

@@ -229,7 +229,8 @@ func load(ctx context.Context, explicit string, budget time.Duration) (plan *Pla
 	if err != nil {
 		return nil, nil, "", fmt.Errorf("cannot read the program list from supervisord at %s: %w", conn.URL(), err)
 	}
-	plan, err = NewPlan(options, pools, infos, os.Getenv("SUPERVISOR_GROUP_NAME"))
+	selfGroup, _, _ := listener.Self()
+	plan, err = NewPlan(options, pools, infos, selfGroup)
 	if err != nil {
 		return nil, nil, "", err
 	}

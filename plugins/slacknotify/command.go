@@ -152,12 +152,13 @@ func run(cmd *cobra.Command, o options) error {
 		return err
 	}
 
+	selfGroup, selfName, _ := listener.Self()
 	cfg := Config{
 		Poster:        poster,
 		Select:        sel,
 		Exclude:       excl,
-		SelfGroup:     os.Getenv("SUPERVISOR_GROUP_NAME"),
-		SelfName:      os.Getenv("SUPERVISOR_PROCESS_NAME"),
+		SelfGroup:     selfGroup,
+		SelfName:      selfName,
 		AlertOn:       alertOn,
 		ExpectedExits: o.expectedExits,
 		NoRecovery:    o.noRecovery,

@@ -2,7 +2,6 @@ package mailcli
 
 import (
 	"fmt"
-	"os"
 
 	"github.com/golance/golance/listener"
 	"github.com/golance/golance/plugins/internal/cli"
@@ -51,8 +50,8 @@ type Selector struct {
 // golance plugin does. An invalid name is a *cli.UsageError.
 func (p *ProcessFlags) Selector() (*Selector, error) {
 	self := ""
-	if name := os.Getenv("SUPERVISOR_PROCESS_NAME"); name != "" {
-		self = os.Getenv("SUPERVISOR_GROUP_NAME") + ":" + name
+	if group, name, ok := listener.Self(); ok {
+		self = group + ":" + name
 	}
 	s, err := NewSelector(p.Programs, p.Any, self)
 	if err != nil {
