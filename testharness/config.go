@@ -454,7 +454,7 @@ func expandProcesses(section, program, group string, pc ProcessConfig, isListene
 			if err != nil {
 				return nil, &ConfigError{Section: section, Problem: "command: " + err.Error()}
 			}
-			if spec.cfg.Command, err = shellSplit(line); err != nil || len(spec.cfg.Command) == 0 {
+			if spec.cfg.Command, err = SplitCommand(line); err != nil || len(spec.cfg.Command) == 0 {
 				return nil, &ConfigError{Section: section, Problem: fmt.Sprintf("can't parse command %q", line)}
 			}
 			spec.command = line

@@ -242,7 +242,7 @@ func (s *iniSection) processConfig(name, here string) (ProcessConfig, error) {
 		return pc, s.errorf("does not specify a command")
 	}
 	pc.commandTemplate = strings.ReplaceAll(command, "%(here)s", here)
-	if pc.Command, err = shellSplit(expandStatic(pc.commandTemplate, name, here)); err != nil {
+	if pc.Command, err = SplitCommand(expandStatic(pc.commandTemplate, name, here)); err != nil {
 		return pc, s.errorf("can't parse command %q: %v", command, err)
 	}
 	if len(pc.Command) == 0 {
@@ -360,9 +360,10 @@ func expandStatic(v, program, here string) string {
 	return v
 }
 
-// shellSplit is Python's shlex.split in POSIX mode, which supervisord
-// applies to command=.
-func shellSplit(s string) ([]string, error) {
+// SplitCommand splits a command= value into arguments as supervisord does,
+// with Python's shlex.split in POSIX mode: words separated by white space,
+// single and double quotes, backslash escapes.
+func SplitCommand(s string) ([]string, error) {
 	var args []string
 	var cur strings.Builder
 	inWord := false

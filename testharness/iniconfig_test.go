@@ -102,7 +102,7 @@ func TestParseConfigErrors(t *testing.T) {
 	}
 }
 
-// shellSplit agrees with Python's shlex.split, which supervisord uses.
+// SplitCommand agrees with Python's shlex.split, which supervisord uses.
 func TestShellSplitMatchesPython(t *testing.T) {
 	t.Parallel()
 	inputs := []string{
@@ -114,7 +114,7 @@ func TestShellSplitMatchesPython(t *testing.T) {
 		`""`,
 	}
 	for _, in := range inputs {
-		got, err := shellSplit(in)
+		got, err := SplitCommand(in)
 		must(t, err)
 		if err := exec.Command(supervisorPython, "-c", "1").Run(); err != nil {
 			continue
@@ -124,7 +124,7 @@ func TestShellSplitMatchesPython(t *testing.T) {
 		var want []string
 		must(t, json.Unmarshal(out, &want))
 		if !slices.Equal(got, want) {
-			t.Errorf("shellSplit(%q) = %q, shlex.split gives %q", in, got, want)
+			t.Errorf("SplitCommand(%q) = %q, shlex.split gives %q", in, got, want)
 		}
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/golance/golance/testharness"
 )
 
 // exampleCommand returns the argv of a section's command= line, split the
@@ -32,37 +34,12 @@ func exampleCommand(t *testing.T, section string, paths map[string]string) (args
 	return args, env
 }
 
-// shlexSplit splits s into words as Python's shlex.split does for the
-// quoting supervisord.conf command lines use.
+// shlexSplit splits a command= value as supervisord does.
 func shlexSplit(t *testing.T, s string) []string {
 	t.Helper()
-	var words []string
-	var w strings.Builder
-	inWord := false
-	var quote rune
-	for _, r := range s {
-		switch {
-		case quote != 0 && r == quote:
-			quote = 0
-		case quote != 0:
-			w.WriteRune(r)
-		case r == '"' || r == '\'':
-			quote, inWord = r, true
-		case r == ' ' || r == '\t':
-			if inWord {
-				words, inWord = append(words, w.String()), false
-				w.Reset()
-			}
-		default:
-			w.WriteRune(r)
-			inWord = true
-		}
-	}
-	if quote != 0 {
-		t.Fatalf("unbalanced quote in %q", s)
-	}
-	if inWord {
-		words = append(words, w.String())
+	words, err := testharness.SplitCommand(s)
+	if err != nil {
+		t.Fatalf("%q: %v", s, err)
 	}
 	return words
 }
