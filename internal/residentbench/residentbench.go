@@ -1,0 +1,45 @@
+// Package residentbench measures a golance binary's own resident memory,
+// for the benchmarks that report it (memmon's and httpok's).
+package residentbench
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"testing"
+
+	"github.com/prometheus/procfs"
+)
+
+// Build builds cmd/<name> as `make build` does, not the test binary, whose
+// testing code would inflate the figures; env adds to the build's
+// environment (CGO_ENABLED=0 for a static binary).
+func Build(b *testing.B, name string, env ...string) string {
+	b.Helper()
+	out := filepath.Join(b.TempDir(), name)
+	cmd := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-trimpath", "-o", out, "github.com/golance/golance/cmd/"+name)
+	cmd.Env = append(os.Environ(), env...)
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		b.Fatalf("go build: %v\n%s", err, msg)
+	}
+	return out
+}
+
+// Report reports the resident memory of pid, now and at its peak, as the
+// metrics MiB-rss and MiB-peak-rss.
+func Report(b *testing.B, pid int) {
+	b.Helper()
+	p, err := procfs.NewProc(pid)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var st procfs.ProcStatus
+	for b.Loop() {
+		if st, err = p.NewStatus(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(st.VmRSS)/(1<<20), "MiB-rss")
+	b.ReportMetric(float64(st.VmHWM)/(1<<20), "MiB-peak-rss")
+}
