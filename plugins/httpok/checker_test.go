@@ -488,3 +488,58 @@ func TestOtherEventsAreIgnored(t *testing.T) {
 		t.Fatalf("log:\n%s", log.String())
 	}
 }
+
+// A process that exits between the check and the restart is not a failure.
+// If it is gone when httpok looks at it again, httpok says it is not
+// RUNNING and leaves it; if it goes after that, stopProcess answers
+// NOT_RUNNING, and httpok starts it as if it had stopped it. Either way one
+// clear line, no "Failed to", and the listener keeps serving.
+func TestProcessExitsBetweenCheckAndRestart(t *testing.T) {
+	t.Parallel()
+	t.Run("during the check", func(t *testing.T) {
+		t.Parallel()
+		var w *world
+		srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+			if p := w.s.Process("web"); p.State() == listener.StateRunning {
+				p.Exit(1)
+			}
+			http.Error(rw, "dying", http.StatusInternalServerError)
+		}))
+		t.Cleanup(srv.Close)
+		web := testharness.Program{Name: "web", ProcessConfig: testharness.ProcessConfig{Autorestart: testharness.RestartNever}}
+		w = start(t, setup{programs: []testharness.Program{web}, cfg: Config{URL: srv.URL, Programs: []string{"web"}}})
+		w.tick()
+		w.waitLog(`(?m)^web not in RUNNING state, NOT restarting$`)
+		w.tick() // still serving
+		w.settle()
+		if strings.Contains(w.log.String(), "Failed to") {
+			t.Fatalf("an exit was reported as a failure:\n%s", w.log)
+		}
+	})
+	t.Run("just before the stop", func(t *testing.T) {
+		t.Parallel()
+		srv := newServer(t, 500, "")
+		// httpok runs the core dumper between its last look at the process
+		// and stopProcess; this one kills the process and waits until it
+		// is gone, so that stopProcess finds it EXITED.
+		killer := `/bin/sh -c 'kill -9 "$2"; while kill -0 "$2" 2>/dev/null; do sleep 0.01; done; sleep 0.2' gcore`
+		web := testharness.Program{Name: "web", ProcessConfig: testharness.ProcessConfig{
+			Command: []string{"sleep", "3600"}, Autorestart: testharness.RestartNever}}
+		w := start(t, setup{programs: []testharness.Program{web}, cfg: Config{URL: srv.URL, Programs: []string{"web"},
+			CoreDir: t.TempDir(), Gcore: killer}})
+		if err := w.s.WaitProcessState(w.ctx(), "web", listener.StateRunning); err != nil {
+			t.Fatal(err)
+		}
+		w.tick()
+		w.waitLog(`(?ms)^web is in RUNNING state, restarting$.*^web restarted$`)
+		w.tick() // still serving
+		w.settle()
+		if strings.Contains(w.log.String(), "Failed to") {
+			t.Fatalf("NOT_RUNNING was reported as a failure:\n%s", w.log)
+		}
+		states := fmt.Sprint(w.s.Transcript().ProcessStates("web"))
+		if !strings.Contains(states, "RUNNING EXITED STARTING RUNNING") {
+			t.Fatalf("web went through %s: want killed (EXITED, no stop) then started", states)
+		}
+	})
+}
