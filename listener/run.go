@@ -53,6 +53,7 @@ func Run(ctx context.Context, h Handler, opts ...Option) error {
 	defer stopHandlers()
 	c.handlerCtx = handlerCtx
 	c.busy = new(atomic.Bool)
+	c.idle = make(chan struct{}, 1)
 
 	signals := make(chan os.Signal, 2)
 	signal.Notify(signals, syscall.SIGTERM, syscall.SIGINT)
@@ -62,10 +63,12 @@ func Run(ctx context.Context, h Handler, opts ...Option) error {
 	go func() { done <- c.serve(serveCtx, in, out, h) }()
 
 	// The first stop request (a signal, or ctx ending) lets the event in
-	// hand finish; when there is none, Run returns at once and leaves the
+	// hand finish; as soon as none is in hand, Run returns and leaves the
 	// read of the next event blocked: nothing is in flight, and an event
 	// that arrives meanwhile stays unanswered until this process exits,
-	// when supervisord redelivers it. A second signal cancels the handler.
+	// when supervisord redelivers it. Serve does not return by itself
+	// after answering, since its next read blocks, so Run watches for the
+	// answer (idle). A second signal cancels the handler.
 	parentDone := ctx.Done()
 	stopping := false
 	for {
@@ -74,14 +77,15 @@ func Run(ctx context.Context, h Handler, opts ...Option) error {
 			return err
 		case <-parentDone:
 			parentDone = nil
+			stopping = true
 		case <-signals:
 			if stopping {
 				stopHandlers()
-				continue
 			}
-		}
-		if !stopping {
 			stopping = true
+		case <-c.idle:
+		}
+		if stopping {
 			stopServing()
 			if !c.busy.Load() {
 				return nil

@@ -30,7 +30,18 @@ func TestMain(m *testing.M) {
 
 func runMode(mode string) int {
 	var h Handler
+	var opts []Option
 	switch mode {
+	case "slow-answer":
+		// Hold open the moment between answering an event and waiting for
+		// the next, where a stop request must still end Run at once.
+		h = HandlerFunc(func(context.Context, Event) error { return nil })
+		opts = append(opts, func(c *config) {
+			c.afterResult = func() {
+				fmt.Fprintln(os.Stderr, "answered")
+				time.Sleep(500 * time.Millisecond)
+			}
+		})
 	case "stray-output":
 		h = HandlerFunc(func(ctx context.Context, ev Event) error {
 			fmt.Println("stray fmt.Println")
@@ -58,7 +69,7 @@ func runMode(mode string) int {
 	default:
 		h = HandlerFunc(func(context.Context, Event) error { return nil })
 	}
-	if err := Run(context.Background(), h); err != nil {
+	if err := Run(context.Background(), h, opts...); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
@@ -173,6 +184,28 @@ func TestRunFinishesTheEventOnSIGTERM(t *testing.T) {
 	rest, code := c.exit(t)
 	if rest != "RESULT 2\nOK" || code != 0 {
 		t.Fatalf("after SIGTERM mid-event: stdout %q, exit %d; want the result, no READY, exit 0", rest, code)
+	}
+}
+
+// TestRunStopsRightAfterAnswering: a stop request that arrives just after
+// an event was answered, before Serve notices it has nothing in hand, must
+// still end Run; Serve's next read would otherwise hold it until SIGKILL.
+func TestRunStopsRightAfterAnswering(t *testing.T) {
+	c := startListener(t, "slow-answer")
+	c.expect(t, "READY\n")
+	c.stdin.Write([]byte(envelopeSerial(1, Tick5, "when:1")))
+	c.expect(t, "RESULT 2\nOKREADY\n")
+	c.waitStderr(t, "answered")
+	c.cmd.Process.Signal(syscall.SIGTERM)
+	exited := make(chan int, 1)
+	go func() { _, code := c.exit(t); exited <- code }()
+	select {
+	case code := <-exited:
+		if code != 0 {
+			t.Fatalf("exit %d", code)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Run did not return after a stop request that came just after an answer")
 	}
 }
 

@@ -28,8 +28,14 @@ type config struct {
 	// cancel a handler that the first one let finish.
 	handlerCtx context.Context
 	// busy, when set, is true from the moment an event has been read until
-	// its result is written: Run stops at once when it is false.
+	// its result is written: Run stops at once when it is false. idle is
+	// signalled each time busy turns false, so that a Run waiting for the
+	// event in hand to be answered sees it.
 	busy *atomic.Bool
+	idle chan struct{}
+	// afterResult, when set, runs between writing a result and clearing
+	// busy: tests hold that window open with it.
+	afterResult func()
 }
 
 // DefaultDedupWindow is how many handled serials Serve remembers by default.
@@ -160,8 +166,15 @@ func (c *config) serve(ctx context.Context, r io.Reader, w io.Writer, h Handler)
 		if err := wr.ResultReady(body); err != nil {
 			return fmt.Errorf("listener: writing result for serial %d: %w", ev.Serial, err)
 		}
+		if c.afterResult != nil {
+			c.afterResult()
+		}
 		if c.busy != nil {
 			c.busy.Store(false)
+			select {
+			case c.idle <- struct{}{}:
+			default:
+			}
 		}
 	}
 }
