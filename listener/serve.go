@@ -148,13 +148,16 @@ func (c *config) serve(ctx context.Context, r io.Reader, w io.Writer, h Handler)
 			}
 			return err
 		}
-		if ctx.Err() != nil {
-			// Asked to stop while this event arrived: leave it unanswered.
-			// supervisord redelivers it once this listener has exited.
-			return nil
-		}
+		// Mark the event in hand before looking at ctx: Run cancels ctx and
+		// then looks at busy, so either Run sees this event and waits for
+		// its answer, or this sees the stop and leaves the event
+		// unanswered, for supervisord to redeliver once this listener has
+		// exited. Never both missed.
 		if c.busy != nil {
 			c.busy.Store(true)
+		}
+		if ctx.Err() != nil {
+			return nil
 		}
 		body := s.handle(ev)
 		if ctx.Err() != nil {
