@@ -3,6 +3,7 @@ package testharness
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 
@@ -121,4 +122,29 @@ func (s *Supervisor) WaitFor(ctx context.Context, what string, cond func(t *Tran
 	return s.waitUntil(ctx, what, func() bool {
 		return cond(s.snapshotLocked())
 	})
+}
+
+// WaitStderr waits until what the process named namespec wrote to stderr,
+// across its spawns, matches re, and returns the first match. A listener's
+// log line and its answer travel on different pipes, so a test that has
+// seen the answer waits here for the line.
+func (s *Supervisor) WaitStderr(ctx context.Context, namespec string, re *regexp.Regexp) (string, error) {
+	var match, seen string
+	err := s.waitUntil(ctx, fmt.Sprintf("%s's stderr to match %s", namespec, re), func() bool {
+		_, p, err := s.lookup(namespec)
+		if err != nil || p == nil {
+			return false
+		}
+		seen = p.stderrSeen.String()
+		loc := re.FindStringIndex(seen)
+		if loc == nil {
+			return false
+		}
+		match = seen[loc[0]:loc[1]]
+		return true
+	})
+	if err != nil {
+		return "", fmt.Errorf("%w\n%s's stderr:\n%s", err, namespec, seen)
+	}
+	return match, nil
 }

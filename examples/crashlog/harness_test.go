@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"os/exec"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -53,9 +54,13 @@ func TestCrashlogUnderTheHarness(t *testing.T) {
 	if n := len(s.Transcript().Results("crashlog")); n != 2 {
 		t.Errorf("%d events answered, want 2", n)
 	}
-	stderr := s.Process("crashlog").Stderr()
-	if !strings.Contains(stderr, "web crashed") || strings.Contains(stderr, "batch crashed") {
-		t.Errorf("crashlog's stderr:\n%s", stderr)
+	// The log line and the answer travel on different pipes: wait for the
+	// line, then check there is no other.
+	if _, err := s.WaitStderr(ctx, "crashlog", regexp.MustCompile(`web crashed`)); err != nil {
+		t.Fatal(err)
+	}
+	if stderr := s.Process("crashlog").Stderr(); strings.Contains(stderr, "batch crashed") {
+		t.Errorf("crashlog logged an expected exit:\n%s", stderr)
 	}
 	if s.Transcript().WentUnknown("crashlog") {
 		t.Error("crashlog broke the protocol")

@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -85,6 +86,9 @@ func TestBinaryHTTPSAndAny(t *testing.T) {
 		t.Fatalf("%v\nstderr:\n%s", err, s.Process("httpok").Stderr())
 	}
 	if err := s.WaitResults(ctx, "httpok", 2); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.WaitStderr(ctx, "httpok", regexp.MustCompile(`httpok is httpok itself, NOT restarting\n`)); err != nil {
 		t.Fatal(err)
 	}
 	stderr := s.Process("httpok").Stderr()

@@ -7,25 +7,11 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/golance/golance/listener"
 	"github.com/golance/golance/plugins/internal/mail/mailtest"
 	"github.com/golance/golance/testharness"
 )
-
-// waitStderr waits until what p wrote to stderr matches re.
-func waitStderr(t *testing.T, p *testharness.Process, re *regexp.Regexp) {
-	t.Helper()
-	ctx := testCtx(t)
-	for !re.MatchString(p.Stderr()) {
-		select {
-		case <-ctx.Done():
-			t.Fatalf("%s's stderr never matched %s:\n%s", p.Name(), re, p.Stderr())
-		case <-time.After(10 * time.Millisecond):
-		}
-	}
-}
 
 // startBinary runs the batch mailer binary name with args (and env) as
 // the listener of an emulated supervisord.
@@ -96,7 +82,8 @@ func TestCommandSpoolSurvivesSIGKILL(t *testing.T) {
 		states := tr.ListenerStates("batch")
 		return len(tr.Filter(testharness.RecordSpawned, "batch")) == 2 && states[len(states)-1] == testharness.ListenerReady
 	}))
-	waitStderr(t, batch, regexp.MustCompile(`1 line\(s\) left pending by an earlier run read back from spool `))
+	_, err := sup.WaitStderr(testCtx(t), "batch", regexp.MustCompile(`1 line\(s\) left pending by an earlier run read back from spool `))
+	must(t, err)
 	sup.Tick(listener.Tick60)
 	msgs, err := srv.Wait(testCtx(t), 1)
 	if err != nil {

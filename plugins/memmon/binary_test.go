@@ -2,6 +2,7 @@ package memmon
 
 import (
 	"context"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -54,8 +55,10 @@ func TestBinaryAnyLeavesItselfAlone(t *testing.T) {
 	if n := w.stops("memmon"); n != 0 {
 		t.Fatalf("memmon stopped itself %d times", n)
 	}
-	if stderr := s.Process("memmon").Stderr(); !strings.Contains(stderr, "Not watching memmon:memmon: it is memmon itself") {
-		t.Fatalf("stderr:\n%s", stderr)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if _, err := s.WaitStderr(ctx, "memmon", regexp.MustCompile(`Not watching memmon:memmon: it is memmon itself`)); err != nil {
+		t.Fatal(err)
 	}
 }
 

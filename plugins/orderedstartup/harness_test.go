@@ -107,17 +107,13 @@ func waitState(t *testing.T, sup *testharness.Supervisor, name string, state lis
 // the match.
 func waitLog(t *testing.T, sup *testharness.Supervisor, pattern string) string {
 	t.Helper()
-	re := regexp.MustCompile(pattern)
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		if m := re.FindString(sup.Process("startup").Stderr()); m != "" {
-			return m
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the listener never logged %q; stderr:\n%s", pattern, sup.Process("startup").Stderr())
-		}
-		time.Sleep(10 * time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	m, err := sup.WaitStderr(ctx, "startup", regexp.MustCompile(pattern))
+	if err != nil {
+		t.Fatal(err)
 	}
+	return m
 }
 
 func exit(t *testing.T, sup *testharness.Supervisor, name string, code int) {
