@@ -51,7 +51,7 @@ func benchmarkDispatch(b *testing.B, pool Pool) {
 	if err := s.WaitListenerState(ctx, "bench", ListenerReady); err != nil {
 		b.Fatal(err)
 	}
-	ev := RemoteCommunicationEvent("bench", "payload")
+	ev := NewRemoteCommunicationEvent("bench", "payload")
 	b.ReportAllocs()
 	b.ResetTimer()
 	for range b.N {

@@ -73,7 +73,7 @@ func TestRejectedEventIsRedeliveredWithSameSerials(t *testing.T) {
 	s := Start(t, Config{Pools: []Pool{{Name: "rec", Events: []listener.EventType{listener.RemoteCommunication}}}})
 	rec := procOf(t, s, "rec")
 	say(t, rec, "READY\n")
-	serial, ok := s.Notify(RemoteCommunicationEvent("t", "data"))
+	serial, ok := s.Notify(NewRemoteCommunicationEvent("t", "data"))
 	if !ok {
 		t.Fatal("nobody accepted the event")
 	}
@@ -99,7 +99,7 @@ func TestExitMidEventRedeliversToTheRespawnedListener(t *testing.T) {
 	s := Start(t, Config{Pools: []Pool{{Name: "rec", Events: []listener.EventType{listener.RemoteCommunication}}}})
 	rec := procOf(t, s, "rec")
 	say(t, rec, "READY\n")
-	serial, _ := s.Notify(RemoteCommunicationEvent("t", "data"))
+	serial, _ := s.Notify(NewRemoteCommunicationEvent("t", "data"))
 	firstPID := rec.PID()
 	must(t, rec.Exit(1)) // unexpected: autorestart=unexpected respawns it
 	if rec.PID() == firstPID || rec.State() != listener.StateRunning {
@@ -126,7 +126,7 @@ func TestFinalResultBeforeExitIsDrained(t *testing.T) {
 		ProcessConfig: ProcessConfig{Autorestart: RestartNever}}}})
 	rec := procOf(t, s, "rec")
 	say(t, rec, "READY\n")
-	s.Notify(RemoteCommunicationEvent("t", "data"))
+	s.Notify(NewRemoteCommunicationEvent("t", "data"))
 	say(t, rec, "RESULT 2\nOK")
 	must(t, rec.Exit(0))
 	tr := s.Transcript()
@@ -143,7 +143,7 @@ func TestOverflowDiscardsTheOldestAndLeavesPoolserialGaps(t *testing.T) {
 	s := Start(t, Config{Pools: []Pool{{Name: "slow", BufferSize: 3, Events: []listener.EventType{listener.RemoteCommunication}}}})
 	var serials []int64
 	for i := range 5 {
-		serial, _ := s.Notify(RemoteCommunicationEvent("n", strconv.Itoa(i)))
+		serial, _ := s.Notify(NewRemoteCommunicationEvent("n", strconv.Itoa(i)))
 		serials = append(serials, serial)
 	}
 	tr := s.Transcript()
@@ -229,7 +229,7 @@ func TestUnknownIsTerminalUntilRespawn(t *testing.T) {
 	rec := procOf(t, s, "rec")
 	say(t, rec, "READY\n")
 	say(t, rec, "stray output\n")
-	s.Notify(RemoteCommunicationEvent("t", "lost until restart"))
+	s.Notify(NewRemoteCommunicationEvent("t", "lost until restart"))
 	say(t, rec, "READY\n")
 	if n := len(s.Transcript().Deliveries("rec")); n != 0 {
 		t.Fatalf("an UNKNOWN listener received %d events", n)
@@ -253,7 +253,7 @@ func TestBadResultLineRebuffersAndGoesUnknown(t *testing.T) {
 	s := Start(t, Config{Pools: []Pool{{Name: "rec", Events: []listener.EventType{listener.RemoteCommunication}}}})
 	rec := procOf(t, s, "rec")
 	say(t, rec, "READY\n")
-	s.Notify(RemoteCommunicationEvent("t", "x"))
+	s.Notify(NewRemoteCommunicationEvent("t", "x"))
 	say(t, rec, "{\"json\": 1}\n")
 	tr := s.Transcript()
 	if bl := tr.Filter(RecordBadResultLine, "rec"); len(bl) != 1 || string(bl[0].Data) != `{"json": 1}` {
@@ -276,7 +276,7 @@ func TestDispatchWaitsForRunningAfterStartsecs(t *testing.T) {
 		ProcessConfig: ProcessConfig{StartSecs: 3 * time.Second}}}})
 	rec := procOf(t, s, "rec")
 	say(t, rec, "READY\n")
-	s.Notify(RemoteCommunicationEvent("t", "early"))
+	s.Notify(NewRemoteCommunicationEvent("t", "early"))
 	if rec.State() != listener.StateStarting || len(s.Transcript().Deliveries("rec")) != 0 {
 		t.Fatalf("a STARTING listener got an event; state %s", rec.State())
 	}
@@ -294,9 +294,9 @@ func TestFirstReadyListenerInConfigOrderGetsTheEvent(t *testing.T) {
 	a, b := procOf(t, s, "rec:rec_00"), procOf(t, s, "rec:rec_01")
 	say(t, b, "READY\n")
 	say(t, a, "READY\n")
-	s.Notify(RemoteCommunicationEvent("t", "1"))
-	s.Notify(RemoteCommunicationEvent("t", "2"))
-	s.Notify(RemoteCommunicationEvent("t", "3"))
+	s.Notify(NewRemoteCommunicationEvent("t", "1"))
+	s.Notify(NewRemoteCommunicationEvent("t", "2"))
+	s.Notify(NewRemoteCommunicationEvent("t", "3"))
 	d := s.Transcript().Deliveries("rec")
 	if len(d) != 2 || d[0].Process != "rec:rec_00" || d[1].Process != "rec:rec_01" {
 		t.Fatalf("deliveries %+v", d)
@@ -310,11 +310,11 @@ func TestFirstReadyListenerInConfigOrderGetsTheEvent(t *testing.T) {
 func TestSerialsAreConsumedOnlyWhenAPoolAccepts(t *testing.T) {
 	t.Parallel()
 	s := Start(t, Config{Pools: []Pool{{Name: "rec", Events: []listener.EventType{listener.RemoteCommunication}}}})
-	first, _ := s.Notify(RemoteCommunicationEvent("t", "1"))
-	if _, ok := s.Notify(TickEvent(listener.Tick5, time.Now())); ok {
+	first, _ := s.Notify(NewRemoteCommunicationEvent("t", "1"))
+	if _, ok := s.Notify(NewTickEvent(listener.Tick5, time.Now())); ok {
 		t.Fatal("an unsubscribed event was accepted")
 	}
-	second, _ := s.Notify(RemoteCommunicationEvent("t", "2"))
+	second, _ := s.Notify(NewRemoteCommunicationEvent("t", "2"))
 	if second != first+1 {
 		t.Fatalf("serials %d then %d: the unsubscribed tick consumed one", first, second)
 	}
@@ -333,7 +333,7 @@ func TestCustomResultHandler(t *testing.T) {
 		}}}})
 	rec := procOf(t, s, "rec")
 	say(t, rec, "READY\n")
-	s.Notify(RemoteCommunicationEvent("t", "x"))
+	s.Notify(NewRemoteCommunicationEvent("t", "x"))
 	say(t, rec, "RESULT 5\nagainREADY\n")
 	say(t, rec, "RESULT 4\ndoneREADY\n")
 	if !slices.Equal(seen, []string{"type:t\nx=again", "type:t\nx=done"}) {

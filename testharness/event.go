@@ -11,19 +11,19 @@ import (
 
 // Event is an event ready to be notified to the harness's pools: its type
 // and its payload, byte for byte as supervisord would render it. Build one
-// with the constructors below (ProcessStateChange.Event, ProcessLogEvent,
-// TickEvent, ...) or, for anything else, with RawEvent.
+// with the constructors below (ProcessStateChange.Event, NewProcessLogEvent,
+// NewTickEvent, ...) or, for anything else, with NewRawEvent.
 type Event struct {
 	Type    listener.EventType // the envelope's eventname
 	Payload string             // everything after the header line
 }
 
-// RawEvent returns an event of any type with a payload used verbatim. Use it
-// to send what supervisord never would (a malformed payload, a custom event
-// type registered by a plugin): the envelope is still built the way
-// supervisord builds it, with len counting code points (each invalid UTF-8
-// byte counts as one).
-func RawEvent(typ listener.EventType, payload string) Event {
+// NewRawEvent returns an event of any type with a payload used verbatim.
+// Use it to send what supervisord never would (a malformed payload, a
+// custom event type registered by a plugin): the envelope is still built
+// the way supervisord builds it, with len counting code points (each
+// invalid UTF-8 byte counts as one).
+func NewRawEvent(typ listener.EventType, payload string) Event {
 	return Event{Type: typ, Payload: payload}
 }
 
@@ -82,15 +82,15 @@ const (
 	Stderr Channel = "stderr"
 )
 
-// ProcessLogEvent returns the PROCESS_LOG_STDOUT or PROCESS_LOG_STDERR event
-// supervisord emits for one chunk a process wrote (it does not split chunks
-// into lines):
+// NewProcessLogEvent returns the PROCESS_LOG_STDOUT or PROCESS_LOG_STDERR
+// event supervisord emits for one chunk a process wrote (it does not split
+// chunks into lines):
 //
 //	processname:<name> groupname:<group> pid:<pid> channel:<channel>\n<data>
 //
 // Data that is not valid UTF-8 is rendered as supervisord renders it:
 // "Undecodable: b'...'" with Python's bytes escapes.
-func ProcessLogEvent(channel Channel, process, group string, pid int, data []byte) Event {
+func NewProcessLogEvent(channel Channel, process, group string, pid int, data []byte) Event {
 	typ := listener.ProcessLogStdout
 	if channel == Stderr {
 		typ = listener.ProcessLogStderr
@@ -99,12 +99,12 @@ func ProcessLogEvent(channel Channel, process, group string, pid int, data []byt
 		" pid:" + strconv.Itoa(pid) + " channel:" + string(channel) + "\n" + decodeOutput(data)}
 }
 
-// ProcessCommunicationEvent returns the PROCESS_COMMUNICATION_STDOUT or
+// NewProcessCommunicationEvent returns the PROCESS_COMMUNICATION_STDOUT or
 // _STDERR event for data a process wrote between <!--XSUPERVISOR:BEGIN-->
 // and <!--XSUPERVISOR:END-->. Unlike PROCESS_LOG it has no channel token:
 //
 //	processname:<name> groupname:<group> pid:<pid>\n<data>
-func ProcessCommunicationEvent(channel Channel, process, group string, pid int, data []byte) Event {
+func NewProcessCommunicationEvent(channel Channel, process, group string, pid int, data []byte) Event {
 	typ := listener.ProcessCommunicationStdout
 	if channel == Stderr {
 		typ = listener.ProcessCommunicationStderr
@@ -113,20 +113,20 @@ func ProcessCommunicationEvent(channel Channel, process, group string, pid int, 
 		" pid:" + strconv.Itoa(pid) + "\n" + decodeOutput(data)}
 }
 
-// RemoteCommunicationEvent returns the REMOTE_COMMUNICATION event that the
-// XML-RPC call supervisor.sendRemoteCommEvent(typ, data) emits:
+// NewRemoteCommunicationEvent returns the REMOTE_COMMUNICATION event that
+// the XML-RPC call supervisor.sendRemoteCommEvent(typ, data) emits:
 //
 //	type:<typ>\n<data>
-func RemoteCommunicationEvent(typ, data string) Event {
+func NewRemoteCommunicationEvent(typ, data string) Event {
 	return Event{Type: listener.RemoteCommunication, Payload: "type:" + typ + "\n" + data}
 }
 
-// TickEvent returns the TICK_<period> event supervisord emits when the
+// NewTickEvent returns the TICK_<period> event supervisord emits when the
 // clock enters a new time slice: "when:<unix seconds>" (no newline), where
 // when is the start of the slice containing now, not now itself. typ must be
 // a TICK_<n> type (TICK_5, TICK_60, TICK_3600); other types give an event
 // with when equal to now's Unix second.
-func TickEvent(typ listener.EventType, now time.Time) Event {
+func NewTickEvent(typ listener.EventType, now time.Time) Event {
 	when := now.Unix()
 	if period, ok := typ.TickPeriod(); ok {
 		when = timeslice(period, now)
@@ -149,28 +149,28 @@ func timeslice(period time.Duration, now time.Time) int64 {
 	return secs - m
 }
 
-// ProcessGroupAddedEvent returns the PROCESS_GROUP_ADDED event for group.
-// Its payload, unlike the other token lists, ends with a newline:
+// NewProcessGroupAddedEvent returns the PROCESS_GROUP_ADDED event for
+// group. Its payload, unlike the other token lists, ends with a newline:
 // "groupname:<group>\n".
-func ProcessGroupAddedEvent(group string) Event {
+func NewProcessGroupAddedEvent(group string) Event {
 	return Event{Type: listener.ProcessGroupAdded, Payload: "groupname:" + group + "\n"}
 }
 
-// ProcessGroupRemovedEvent returns the PROCESS_GROUP_REMOVED event for
+// NewProcessGroupRemovedEvent returns the PROCESS_GROUP_REMOVED event for
 // group: "groupname:<group>\n".
-func ProcessGroupRemovedEvent(group string) Event {
+func NewProcessGroupRemovedEvent(group string) Event {
 	return Event{Type: listener.ProcessGroupRemoved, Payload: "groupname:" + group + "\n"}
 }
 
-// SupervisorRunningEvent returns SUPERVISOR_STATE_CHANGE_RUNNING, which has
-// an empty payload (the envelope ends "len:0\n").
-func SupervisorRunningEvent() Event {
+// NewSupervisorRunningEvent returns SUPERVISOR_STATE_CHANGE_RUNNING, which
+// has an empty payload (the envelope ends "len:0\n").
+func NewSupervisorRunningEvent() Event {
 	return Event{Type: listener.SupervisorStateChangeRunning}
 }
 
-// SupervisorStoppingEvent returns SUPERVISOR_STATE_CHANGE_STOPPING, which
-// has an empty payload.
-func SupervisorStoppingEvent() Event {
+// NewSupervisorStoppingEvent returns SUPERVISOR_STATE_CHANGE_STOPPING,
+// which has an empty payload.
+func NewSupervisorStoppingEvent() Event {
 	return Event{Type: listener.SupervisorStateChangeStopping}
 }
 

@@ -47,17 +47,17 @@ func TestEventPayloads(t *testing.T) {
 			"processname:t groupname:t from_state:BACKOFF pid:0"},
 		{"fatal", ProcessStateChange{Process: "failer", Group: "failer", From: listener.StateBackoff, To: listener.StateFatal}.Event(),
 			"processname:failer groupname:failer from_state:BACKOFF"},
-		{"log", ProcessLogEvent(Stdout, "talker", "talker", 6191, []byte("héllo wörld\n")),
+		{"log", NewProcessLogEvent(Stdout, "talker", "talker", 6191, []byte("héllo wörld\n")),
 			"processname:talker groupname:talker pid:6191 channel:stdout\nhéllo wörld\n"},
-		{"undecodable log", ProcessLogEvent(Stderr, "t", "g", 1, []byte("a\xc3")),
+		{"undecodable log", NewProcessLogEvent(Stderr, "t", "g", 1, []byte("a\xc3")),
 			"processname:t groupname:g pid:1 channel:stderr\nUndecodable: b'a\\xc3'"},
-		{"comm", ProcessCommunicationEvent(Stdout, "talker", "talker", 6191, []byte("comm dataé")),
+		{"comm", NewProcessCommunicationEvent(Stdout, "talker", "talker", 6191, []byte("comm dataé")),
 			"processname:talker groupname:talker pid:6191\ncomm dataé"},
-		{"remote", RemoteCommunicationEvent("mytype", "payload data ü"), "type:mytype\npayload data ü"},
-		{"tick 5 is the start of the slice", TickEvent(listener.Tick5, when), "when:1795237280"},
-		{"tick 3600", TickEvent(listener.Tick3600, when), "when:1795237200"},
-		{"group added ends with a newline", ProcessGroupAddedEvent("sleeper"), "groupname:sleeper\n"},
-		{"supervisor running is empty", SupervisorRunningEvent(), ""},
+		{"remote", NewRemoteCommunicationEvent("mytype", "payload data ü"), "type:mytype\npayload data ü"},
+		{"tick 5 is the start of the slice", NewTickEvent(listener.Tick5, when), "when:1795237280"},
+		{"tick 3600", NewTickEvent(listener.Tick3600, when), "when:1795237200"},
+		{"group added ends with a newline", NewProcessGroupAddedEvent("sleeper"), "groupname:sleeper\n"},
+		{"supervisor running is empty", NewSupervisorRunningEvent(), ""},
 	}
 	for _, tt := range tests {
 		if tt.ev.Payload != tt.want {
@@ -68,7 +68,7 @@ func TestEventPayloads(t *testing.T) {
 
 func TestEnvelopeCountsCodePoints(t *testing.T) {
 	t.Parallel()
-	ev := ProcessLogEvent(Stdout, "talker", "talker", 6191, []byte("héllo wörld\n"))
+	ev := NewProcessLogEvent(Stdout, "talker", "talker", 6191, []byte("héllo wörld\n"))
 	got := envelope("labsup", 31, "rec", 31, ev)
 	header, payload, _ := bytes.Cut(got, []byte("\n"))
 	if want := "ver:3.0 server:labsup serial:31 pool:rec poolserial:31 eventname:PROCESS_LOG_STDOUT len:72"; string(header) != want {
@@ -77,7 +77,7 @@ func TestEnvelopeCountsCodePoints(t *testing.T) {
 	if len(payload) != 74 {
 		t.Errorf("payload is %d bytes, want 74", len(payload))
 	}
-	empty := envelope("supervisor", 0, "p", 0, SupervisorRunningEvent())
+	empty := envelope("supervisor", 0, "p", 0, NewSupervisorRunningEvent())
 	if want := "ver:3.0 server:supervisor serial:0 pool:p poolserial:0 eventname:SUPERVISOR_STATE_CHANGE_RUNNING len:0\n"; string(empty) != want {
 		t.Errorf("empty envelope %q, want %q", empty, want)
 	}
@@ -118,21 +118,21 @@ func TestEventsMatchSupervisord(t *testing.T) {
 	for _, ch := range []Channel{Stdout, Stderr} {
 		for _, data := range []string{"héllo wörld\n", "line1\nline2\n", "bad \xff\xfe 'q' \"d\" \\ \t\x01", ""} {
 			add(pycase{"kind": "log", "channel": string(ch), "process": "talker", "group": "g", "pid": 6191, "data": hexOf(data)},
-				ProcessLogEvent(ch, "talker", "g", 6191, []byte(data)))
+				NewProcessLogEvent(ch, "talker", "g", 6191, []byte(data)))
 			add(pycase{"kind": "comm", "channel": string(ch), "process": "talker", "group": "g", "pid": 6191, "data": hexOf(data)},
-				ProcessCommunicationEvent(ch, "talker", "g", 6191, []byte(data)))
+				NewProcessCommunicationEvent(ch, "talker", "g", 6191, []byte(data)))
 		}
 	}
-	add(pycase{"kind": "remote", "type": "mytype", "data": "payload data ü"}, RemoteCommunicationEvent("mytype", "payload data ü"))
+	add(pycase{"kind": "remote", "type": "mytype", "data": "payload data ü"}, NewRemoteCommunicationEvent("mytype", "payload data ü"))
 	for _, period := range []int{5, 60, 3600} {
 		when := time.Unix(1795237283, 0)
 		typ := listener.EventType("TICK_" + map[int]string{5: "5", 60: "60", 3600: "3600"}[period])
-		add(pycase{"kind": "tick", "period": period, "when": timeslice(time.Duration(period)*time.Second, when)}, TickEvent(typ, when))
+		add(pycase{"kind": "tick", "period": period, "when": timeslice(time.Duration(period)*time.Second, when)}, NewTickEvent(typ, when))
 	}
-	add(pycase{"kind": "group_added", "group": "sleeper"}, ProcessGroupAddedEvent("sleeper"))
-	add(pycase{"kind": "group_removed", "group": "sleeper"}, ProcessGroupRemovedEvent("sleeper"))
-	add(pycase{"kind": "running"}, SupervisorRunningEvent())
-	add(pycase{"kind": "stopping"}, SupervisorStoppingEvent())
+	add(pycase{"kind": "group_added", "group": "sleeper"}, NewProcessGroupAddedEvent("sleeper"))
+	add(pycase{"kind": "group_removed", "group": "sleeper"}, NewProcessGroupRemovedEvent("sleeper"))
+	add(pycase{"kind": "running"}, NewSupervisorRunningEvent())
+	add(pycase{"kind": "stopping"}, NewSupervisorStoppingEvent())
 
 	in, err := json.Marshal(cases)
 	if err != nil {

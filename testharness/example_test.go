@@ -63,7 +63,7 @@ func Example_scriptedListener() {
 	sh := s.Process("sh")
 
 	sh.Write(testharness.Stdout, []byte("READY\n"))
-	s.Notify(testharness.RemoteCommunicationEvent("note", "hello"))
+	s.Notify(testharness.NewRemoteCommunicationEvent("note", "hello"))
 	fmt.Printf("%q\n", sh.Stdin())
 	sh.Write(testharness.Stdout, []byte("RESULT 2\nOK\n"))
 	sh.Write(testharness.Stdout, []byte("READY\n"))
@@ -141,7 +141,7 @@ func ExampleFakeClock() {
 	defer s.Close()
 	p := s.Process("p")
 	p.Write(testharness.Stdout, []byte("READY\n"))
-	s.Notify(testharness.RemoteCommunicationEvent("t", "waiting"))
+	s.Notify(testharness.NewRemoteCommunicationEvent("t", "waiting"))
 	fmt.Println(p.State(), len(p.Stdin()))
 
 	clock.Advance(3 * time.Second)

@@ -115,7 +115,7 @@ func (d *outputDispatcher) emit(data []byte) {
 	}
 	if d.eventsEnabled {
 		p := d.p
-		p.s.notifyLocked(ProcessLogEvent(d.channel, p.spec.name, p.g.name, p.pid, data))
+		p.s.notifyLocked(NewProcessLogEvent(d.channel, p.spec.name, p.g.name, p.pid, data))
 	}
 }
 
@@ -130,7 +130,7 @@ func (d *outputDispatcher) toggle() {
 	d.capture = nil
 	p := d.p
 	p.s.logf(levelDebug, "'%s' %s emitted a comm event", p.spec.name, d.channel)
-	p.s.notifyLocked(ProcessCommunicationEvent(d.channel, p.spec.name, p.g.name, p.pid, data))
+	p.s.notifyLocked(NewProcessCommunicationEvent(d.channel, p.spec.name, p.g.name, p.pid, data))
 }
 
 // logFile is a child log file (stdout_logfile, stderr_logfile), kept open

@@ -40,9 +40,9 @@ func TestSubprocessListenerQuirks(t *testing.T) {
 	s := Start(t, Config{Pools: []Pool{{Name: "quirky", Events: []listener.EventType{listener.RemoteCommunication},
 		ProcessConfig: ProcessConfig{Command: argv, Env: env}}}})
 	ctx := testCtx(t)
-	first, _ := s.Notify(RemoteCommunicationEvent("t", "one"))
-	second, _ := s.Notify(RemoteCommunicationEvent("t", "two"))
-	third, _ := s.Notify(RemoteCommunicationEvent("t", "three"))
+	first, _ := s.Notify(NewRemoteCommunicationEvent("t", "one"))
+	second, _ := s.Notify(NewRemoteCommunicationEvent("t", "two"))
+	third, _ := s.Notify(NewRemoteCommunicationEvent("t", "three"))
 	must(t, s.WaitResults(ctx, "quirky", 5))
 	must(t, s.WaitListenerState(ctx, "quirky", ListenerUnknown))
 	tr := s.Transcript()
@@ -88,7 +88,7 @@ func TestSubprocessExitMidEvent(t *testing.T) {
 	s := Start(t, Config{Pools: []Pool{{Name: "mortal", Events: []listener.EventType{listener.RemoteCommunication},
 		ProcessConfig: ProcessConfig{Command: argv, Env: env}}}})
 	ctx := testCtx(t)
-	serial, _ := s.Notify(RemoteCommunicationEvent("t", "hold me"))
+	serial, _ := s.Notify(NewRemoteCommunicationEvent("t", "hold me"))
 	must(t, s.WaitResults(ctx, "mortal", 1))
 	tr := s.Transcript()
 	d := tr.Deliveries("mortal")
@@ -124,8 +124,8 @@ func TestRunFuncOverRealPipes(t *testing.T) {
 			return nil
 		}}}}})
 	ctx := testCtx(t)
-	s.Notify(RemoteCommunicationEvent("t", "a"))
-	s.Notify(RemoteCommunicationEvent("t", "b"))
+	s.Notify(NewRemoteCommunicationEvent("t", "a"))
+	s.Notify(NewRemoteCommunicationEvent("t", "b"))
 	must(t, s.WaitIdle(ctx))
 	var bodies []string
 	for _, r := range s.Transcript().Results("fn") {
@@ -156,8 +156,8 @@ func TestHandlerServedInProcess(t *testing.T) {
 		}),
 	}}})
 	ctx := testCtx(t)
-	s.Notify(RemoteCommunicationEvent("unicode", "héllo wörld ü"))
-	s.Notify(RemoteCommunicationEvent("x", "fail-once"))
+	s.Notify(NewRemoteCommunicationEvent("unicode", "héllo wörld ü"))
+	s.Notify(NewRemoteCommunicationEvent("x", "fail-once"))
 	s.Tick(listener.Tick5) // delivered twice (TICK and TICK_5); Serve acknowledges the repeat itself
 	must(t, s.WaitIdle(ctx))
 	tr := s.Transcript()

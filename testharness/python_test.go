@@ -29,8 +29,8 @@ func TestPythonChildutilsListener(t *testing.T) {
 	})
 	ctx := testCtx(t)
 	must(t, procOf(t, s, "app").Start(ctx, true))
-	s.Notify(RemoteCommunicationEvent("greeting", "héllo wörld ü — multi-byte"))
-	s.Notify(RemoteCommunicationEvent("flaky", "fail-once"))
+	s.Notify(NewRemoteCommunicationEvent("greeting", "héllo wörld ü — multi-byte"))
+	s.Notify(NewRemoteCommunicationEvent("flaky", "fail-once"))
 	must(t, s.WaitIdle(ctx))
 
 	tr := s.Transcript()

@@ -225,7 +225,7 @@ func init() {
 		}), signature: []string{"boolean", "string", "string"}, help: "Write characters to a process's stdin."},
 		"supervisor.sendRemoteCommEvent": {fn: lockedOp(2, 2, func(s *Supervisor, args []any) (any, deferred, error) {
 			// The only method supervisord serves while shutting down.
-			s.notifyLocked(RemoteCommunicationEvent(pyStr(args[0]), pyStr(args[1])))
+			s.notifyLocked(NewRemoteCommunicationEvent(pyStr(args[0]), pyStr(args[1])))
 			return true, nil, nil
 		}), signature: []string{"boolean", "string", "string"}, help: "Emit a REMOTE_COMMUNICATION event."},
 		"supervisor.addProcessGroup": {fn: simple(1, 1, func(s *Supervisor, args []any) (any, error) {
@@ -781,7 +781,7 @@ func (s *Supervisor) removeProcessGroupLocked(name string) (any, error) {
 		p.closeLogs()
 	}
 	s.logf(levelInfo, "removed process group %s", name)
-	s.notifyLocked(ProcessGroupRemovedEvent(name))
+	s.notifyLocked(NewProcessGroupRemovedEvent(name))
 	return true, nil
 }
 

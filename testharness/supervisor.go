@@ -186,7 +186,7 @@ func New(cfg Config) (*Supervisor, error) {
 		s.ticks[period] = timeslice(time.Duration(period)*time.Second, now)
 	}
 	s.tickClock = now
-	s.notifyLocked(SupervisorRunningEvent())
+	s.notifyLocked(NewSupervisorRunningEvent())
 	s.settle()
 	s.mu.Unlock()
 	s.startTickers()
@@ -227,7 +227,7 @@ func (s *Supervisor) addGroupLocked(gs groupSpec) error {
 		s.pools = append(s.pools, g.pool)
 	}
 	s.logf(levelInfo, "added process group %s", g.name)
-	s.notifyLocked(ProcessGroupAddedEvent(g.name))
+	s.notifyLocked(NewProcessGroupAddedEvent(g.name))
 	return nil
 }
 
@@ -418,7 +418,7 @@ func (s *Supervisor) restartLocked() {
 			return
 		}
 	}
-	s.notifyLocked(SupervisorRunningEvent())
+	s.notifyLocked(NewSupervisorRunningEvent())
 }
 
 // unstoppedLocked lists the processes not in a stopped state.
@@ -450,7 +450,7 @@ func (s *Supervisor) settle() {
 			if !s.stopping {
 				s.stopping = true
 				s.stopGroups = s.sortedGroups()
-				s.notifyLocked(SupervisorStoppingEvent())
+				s.notifyLocked(NewSupervisorStoppingEvent())
 			}
 			if n := len(s.stopGroups); n > 0 {
 				s.stopAll(s.stopGroups[n-1])

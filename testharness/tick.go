@@ -24,7 +24,7 @@ func tickType(period int64) listener.EventType {
 // for the slice containing the clock's current time, whether or not a
 // slice boundary was crossed.
 func (s *Supervisor) Tick(typ listener.EventType) (serial int64, accepted bool) {
-	return s.Notify(TickEvent(typ, s.clock.Now()))
+	return s.Notify(NewTickEvent(typ, s.clock.Now()))
 }
 
 // TickAt runs supervisord's tick(now): for each period whose slice differs
@@ -44,7 +44,7 @@ func (s *Supervisor) tickLocked(now time.Time) {
 		this := timeslice(time.Duration(period)*time.Second, now)
 		if this != s.ticks[period] {
 			s.ticks[period] = this
-			s.notifyLocked(TickEvent(tickType(period), now))
+			s.notifyLocked(NewTickEvent(tickType(period), now))
 		}
 	}
 }

@@ -137,7 +137,7 @@ func TestLargeEnvelopeOverPipes(t *testing.T) {
 			return nil
 		})}}})
 	data := strings.Repeat("é0123456789", 30_000) // 360,000 bytes, 330,000 code points
-	s.Notify(RemoteCommunicationEvent("big", data))
+	s.Notify(NewRemoteCommunicationEvent("big", data))
 	must(t, s.WaitIdle(testCtx(t)))
 	if p := <-got; p != "type:big\n"+data {
 		t.Fatalf("payload of %d bytes arrived as %d bytes", len(data)+9, len(p))
@@ -152,7 +152,7 @@ func TestRemovedPoolUnsubscribes(t *testing.T) {
 	c := s.Client()
 	must(t, c.StopProcess(ctx, "p", true))
 	must(t, c.RemoveProcessGroup(ctx, "p"))
-	if _, ok := s.Notify(RemoteCommunicationEvent("t", "x")); ok {
+	if _, ok := s.Notify(NewRemoteCommunicationEvent("t", "x")); ok {
 		t.Fatal("a removed pool accepted an event")
 	}
 }

@@ -115,8 +115,8 @@ func run(n, pyN, rounds int) error {
 	}
 	log200 := []byte(strings.Repeat("é€a", 66) + "bc\n") // 200 characters and a newline
 	workloads := []workload{
-		{"TICK_5", testharness.TickEvent(listener.Tick5, time.Unix(1795239755, 0))},
-		{"log 200 chars UTF-8", testharness.ProcessLogEvent(testharness.Stdout, "web", "web", 4242, log200)},
+		{"TICK_5", testharness.NewTickEvent(listener.Tick5, time.Unix(1795239755, 0))},
+		{"log 200 chars UTF-8", testharness.NewProcessLogEvent(testharness.Stdout, "web", "web", 4242, log200)},
 	}
 	listeners := []struct {
 		name    string
@@ -283,7 +283,7 @@ func measureHarness(n int) (float64, error) {
 	if err := s.WaitListenerState(ctx, "bench", testharness.ListenerReady); err != nil {
 		return 0, err
 	}
-	ev := testharness.TickEvent(listener.Tick5, time.Unix(1795239755, 0))
+	ev := testharness.NewTickEvent(listener.Tick5, time.Unix(1795239755, 0))
 	start := time.Now()
 	for range n {
 		s.Notify(ev)

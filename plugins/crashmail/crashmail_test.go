@@ -89,8 +89,8 @@ func TestIgnoresExpectedExitsAndOtherEvents(t *testing.T) {
 	})
 	r.exit(t, "job", 2)
 	r.sup.Tick(listener.Tick5)
-	r.sup.Notify(testharness.RemoteCommunicationEvent("x", "y"))
-	r.sup.Notify(testharness.RawEvent(listener.ProcessStateExited, "garbage"))
+	r.sup.Notify(testharness.NewRemoteCommunicationEvent("x", "y"))
+	r.sup.Notify(testharness.NewRawEvent(listener.ProcessStateExited, "garbage"))
 	if msgs := r.idle(t); len(msgs) != 0 {
 		t.Fatalf("mailed %q", subjects(t, msgs))
 	}

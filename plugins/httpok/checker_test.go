@@ -480,7 +480,7 @@ func TestOtherEventsAreIgnored(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Shutdown(context.Background())
-	ev := testharness.ProcessGroupAddedEvent("web")
+	ev := testharness.NewProcessGroupAddedEvent("web")
 	if err := c.HandleEvent(context.Background(), listener.Event{Header: listener.Header{EventName: ev.Type}, Payload: ev.Payload}); err != nil {
 		t.Fatal(err)
 	}

@@ -399,7 +399,7 @@ func TestOtherEventsAreIgnored(t *testing.T) {
 	defer m.Shutdown(context.Background())
 	for _, ev := range []testharness.Event{
 		testharness.ProcessStateChange{Process: "web", Group: "web", From: listener.StateRunning, To: listener.StateExited, PID: 12}.Event(),
-		testharness.ProcessGroupAddedEvent("web"),
+		testharness.NewProcessGroupAddedEvent("web"),
 	} {
 		if err := m.HandleEvent(context.Background(), listener.Event{Header: listener.Header{EventName: ev.Type}, Payload: ev.Payload}); err != nil {
 			t.Fatal(err)

@@ -144,7 +144,7 @@ func (r *rig) must(c testharness.ProcessStateChange) {
 // tick delivers a TICK_60 at the rig's current time.
 func (r *rig) tick() error {
 	r.serial++
-	ev := testharness.TickEvent(listener.Tick60, r.clock.Now())
+	ev := testharness.NewTickEvent(listener.Tick60, r.clock.Now())
 	return r.n.HandleEvent(context.Background(), listener.Event{
 		Header:  listener.Header{Ver: "3.0", Server: "supervisor", Serial: r.serial, Pool: "slack", EventName: ev.Type},
 		Payload: ev.Payload,
