@@ -3,28 +3,19 @@ package testharness
 import (
 	"context"
 	"fmt"
+	"math"
 	"sort"
-	"strings"
 	"syscall"
 	"time"
 
 	"github.com/golance/golance/listener"
+	"github.com/golance/golance/listener/rpc"
 )
 
 // deferred finishes a call that supervisord answers later (its
 // NOT_DONE_YET callbacks). It runs with s.mu held and reports done=false
 // until it has an answer.
 type deferred func() (value any, done bool, err error)
-
-// ProcessResult is one entry of the arrays the group and "all" calls
-// return: Status is FaultSuccess (80) with Description "OK", or a fault
-// code with its fault string.
-type ProcessResult struct {
-	Name        string // process name
-	Group       string // group name
-	Status      int    // FaultSuccess or a fault code
-	Description string // "OK" or the faultString
-}
 
 // pollInterval is how often supervisord polls the deferred group calls
 // (their delay of 0.05s). Processes that finish within one interval are
@@ -67,26 +58,17 @@ func (s *Supervisor) call(ctx context.Context, op func() (any, deferred, error))
 // update is supervisord's _update: no calls while shutting down.
 func (s *Supervisor) update() error {
 	if s.mood < moodRunning {
-		return newFault(FaultShutdownState)
+		return newFault(rpc.ErrShutdownState)
 	}
 	return nil
 }
 
-// splitNamespec is supervisord's split_namespec: "group:name", "group:*"
-// and "group:" (no process), or "name" meaning group and process "name".
-func splitNamespec(spec string) (groupName, processName string, whole bool) {
-	if g, p, ok := strings.Cut(spec, ":"); ok {
-		if p == "" || p == "*" {
-			return g, "", true
-		}
-		return g, p, false
-	}
-	return spec, spec, false
-}
-
-// lookup is _getGroupAndProcess.
+// lookup is _getGroupAndProcess. A namespec "group:*" or "group:" names
+// the whole group (split_namespec's process name None): the group is
+// returned with a nil process.
 func (s *Supervisor) lookup(name string) (*group, *proc, error) {
-	gname, pname, whole := splitNamespec(name)
+	gname, pname := listener.SplitNamespec(name)
+	whole := pname == "" || pname == "*"
 	var g *group
 	for _, cand := range s.groups {
 		if cand.name == gname {
@@ -95,7 +77,7 @@ func (s *Supervisor) lookup(name string) (*group, *proc, error) {
 		}
 	}
 	if g == nil {
-		return nil, nil, newFault(FaultBadName, name)
+		return nil, nil, newFault(rpc.ErrBadName, name)
 	}
 	if whole {
 		return g, nil, nil
@@ -105,7 +87,7 @@ func (s *Supervisor) lookup(name string) (*group, *proc, error) {
 			return g, p, nil
 		}
 	}
-	return nil, nil, newFault(FaultBadName, name)
+	return nil, nil, newFault(rpc.ErrBadName, name)
 }
 
 func (s *Supervisor) groupByName(name string) *group {
@@ -158,27 +140,27 @@ func (s *Supervisor) startProcessLocked(name string, wait bool) (any, deferred, 
 	if p.kind == kindExec {
 		if _, err := p.execPath(); err != nil {
 			if se, ok := err.(*spawnError); ok && se.kind == errNotFound {
-				return nil, nil, newFault(FaultNoFile, se.msg)
+				return nil, nil, newFault(rpc.ErrNoFile, se.msg)
 			}
-			return nil, nil, newFault(FaultNotExecutable, err.Error())
+			return nil, nil, newFault(rpc.ErrNotExecutable, err.Error())
 		}
 	}
 	if p.state.IsRunning() {
-		return nil, nil, newFault(FaultAlreadyStarted, name)
+		return nil, nil, newFault(rpc.ErrAlreadyStarted, name)
 	}
 	if p.state == listener.StateUnknown {
-		return nil, nil, newFault(FaultFailed, name+" is in an unknown process state")
+		return nil, nil, newFault(rpc.ErrFailed, name+" is in an unknown process state")
 	}
 	p.spawn()
 	s.reap()
 	if p.spawnerr != "" {
-		return nil, nil, newFault(FaultSpawnError, name)
+		return nil, nil, newFault(rpc.ErrSpawnError, name)
 	}
 	p.transition()
 	if wait && p.state != listener.StateRunning {
 		return nil, func() (any, bool, error) {
 			if p.spawnerr != "" {
-				return nil, true, newFault(FaultSpawnError, name)
+				return nil, true, newFault(rpc.ErrSpawnError, name)
 			}
 			switch p.state {
 			case listener.StateRunning:
@@ -186,7 +168,7 @@ func (s *Supervisor) startProcessLocked(name string, wait bool) (any, deferred, 
 			case listener.StateStarting:
 				return nil, false, nil
 			}
-			return nil, true, newFault(FaultAbnormalTermination, name)
+			return nil, true, newFault(rpc.ErrAbnormalTermination, name)
 		}, nil
 	}
 	return true, nil, nil
@@ -199,7 +181,7 @@ func (s *Supervisor) startGroupLocked(name string, wait bool) (any, deferred, er
 	}
 	g := s.groupByName(name)
 	if g == nil {
-		return nil, nil, newFault(FaultBadName, name)
+		return nil, nil, newFault(rpc.ErrBadName, name)
 	}
 	return s.allFunc(byPriority(g.procs), func(p *proc) bool { return !p.state.IsRunning() },
 		func(n string) (any, deferred, error) { return s.startProcessLocked(n, wait) })
@@ -227,10 +209,10 @@ func (s *Supervisor) stopProcessLocked(name string, wait bool) (any, deferred, e
 		return s.stopGroupLocked(g.name, wait)
 	}
 	if !p.state.IsRunning() {
-		return nil, nil, newFault(FaultNotRunning, name)
+		return nil, nil, newFault(rpc.ErrNotRunning, name)
 	}
 	if msg := p.stop(); msg != "" {
-		return nil, nil, newFault(FaultFailed, msg)
+		return nil, nil, newFault(rpc.ErrFailed, msg)
 	}
 	s.reap()
 	if wait && !p.state.IsStopped() {
@@ -251,7 +233,7 @@ func (s *Supervisor) stopGroupLocked(name string, wait bool) (any, deferred, err
 	}
 	g := s.groupByName(name)
 	if g == nil {
-		return nil, nil, newFault(FaultBadName, name)
+		return nil, nil, newFault(rpc.ErrBadName, name)
 	}
 	return s.allFunc(byPriority(g.procs), func(p *proc) bool { return p.state.IsRunning() },
 		func(n string) (any, deferred, error) { return s.stopProcessLocked(n, wait) })
@@ -284,13 +266,13 @@ func (s *Supervisor) signalProcessLocked(name, signal string) (any, deferred, er
 	}
 	sig, ok := parseSignal(signal)
 	if !ok {
-		return nil, nil, newFault(FaultBadSignal, signal)
+		return nil, nil, newFault(rpc.ErrBadSignal, signal)
 	}
 	if !signallable(p) {
-		return nil, nil, newFault(FaultNotRunning, name)
+		return nil, nil, newFault(rpc.ErrNotRunning, name)
 	}
 	if msg := p.signal(sig); msg != "" {
-		return nil, nil, newFault(FaultFailed, msg)
+		return nil, nil, newFault(rpc.ErrFailed, msg)
 	}
 	return true, nil, nil
 }
@@ -302,7 +284,7 @@ func (s *Supervisor) signalGroupLocked(name, signal string) (any, deferred, erro
 		return nil, nil, err
 	}
 	if g == nil {
-		return nil, nil, newFault(FaultBadName, name)
+		return nil, nil, newFault(rpc.ErrBadName, name)
 	}
 	return s.allFunc(byPriority(g.procs), signallable,
 		func(n string) (any, deferred, error) { return s.signalProcessLocked(n, signal) })
@@ -326,7 +308,7 @@ func (s *Supervisor) allFunc(procs []*proc, pred func(*proc) bool, fn func(name 
 		p *proc
 		d deferred
 	}
-	results := []ProcessResult{}
+	results := []rpc.ProcessStatus{}
 	var waiting []pending
 	for _, p := range procs {
 		if !pred(p) {
@@ -339,7 +321,7 @@ func (s *Supervisor) allFunc(procs []*proc, pred func(*proc) bool, fn func(name 
 		case d != nil:
 			waiting = append(waiting, pending{p, d})
 		default:
-			results = append(results, ProcessResult{Name: p.spec.name, Group: p.g.name, Status: FaultSuccess, Description: "OK"})
+			results = append(results, okStatus(p))
 		}
 	}
 	if len(waiting) == 0 {
@@ -358,7 +340,7 @@ func (s *Supervisor) allFunc(procs []*proc, pred func(*proc) bool, fn func(name 
 			case err != nil:
 				results = append(results, faultResult(w.p, err))
 			case done:
-				results = append(results, ProcessResult{Name: w.p.spec.name, Group: w.p.g.name, Status: FaultSuccess, Description: "OK"})
+				results = append(results, okStatus(w.p))
 			default:
 				kept = append(kept, w)
 			}
@@ -371,9 +353,16 @@ func (s *Supervisor) allFunc(procs []*proc, pred func(*proc) bool, fn func(name 
 	}, nil
 }
 
-func faultResult(p *proc, err error) ProcessResult {
-	r := ProcessResult{Name: p.spec.name, Group: p.g.name, Status: FaultFailed, Description: err.Error()}
-	if f, ok := err.(*Fault); ok {
+// okStatus is a successful entry of a group or "all" call's results.
+func okStatus(p *proc) rpc.ProcessStatus {
+	return rpc.ProcessStatus{Name: p.spec.name, Group: p.g.name, Status: rpc.Success, Description: "OK"}
+}
+
+// faultResult is a failed entry: the fault's code and string, or FAILED
+// with the error's text for anything else.
+func faultResult(p *proc, err error) rpc.ProcessStatus {
+	r := rpc.ProcessStatus{Name: p.spec.name, Group: p.g.name, Status: rpc.ErrFailed, Description: err.Error()}
+	if f, ok := err.(*rpc.Fault); ok {
 		r.Status, r.Description = f.Code, f.String
 	}
 	return r
@@ -389,14 +378,14 @@ func (s *Supervisor) sendStdinLocked(name string, chars []byte) (any, deferred, 
 		return nil, nil, err
 	}
 	if p == nil {
-		return nil, nil, newFault(FaultBadName, name)
+		return nil, nil, newFault(rpc.ErrBadName, name)
 	}
 	if p.pid == 0 || p.killing {
-		return nil, nil, newFault(FaultNotRunning, name)
+		return nil, nil, newFault(rpc.ErrNotRunning, name)
 	}
 	if err := p.write(chars, nil, -1); err != nil {
 		if isEPIPE(err) {
-			return nil, nil, newFault(FaultNoFile, name)
+			return nil, nil, newFault(rpc.ErrNoFile, name)
 		}
 		return nil, nil, err
 	}
@@ -417,27 +406,13 @@ func isEPIPE(err error) bool {
 	return false
 }
 
-// ProcessInfo is what getProcessInfo reports about a process.
-type ProcessInfo struct {
-	Name          string         // process name
-	Group         string         // group name
-	Start         time.Time      // zero if never started
-	Stop          time.Time      // zero if never stopped
-	Now           time.Time      // the supervisor's clock
-	State         listener.State // process state
-	SpawnErr      string         // why the last start failed, "" if it did not
-	ExitStatus    int            // of the last exit (-1 for a signal), 0 if none
-	StdoutLogfile string         // "" when not logged
-	StderrLogfile string         // "" when not logged or redirected
-	PID           int            // 0 when not running
-	Description   string         // supervisorctl's status text
-}
-
-// infoLocked is getProcessInfo's struct for p.
-func (s *Supervisor) infoLocked(p *proc) ProcessInfo {
-	info := ProcessInfo{
-		Name: p.spec.name, Group: p.g.name, Start: p.laststart, Stop: p.laststop, Now: s.clock.Now(),
-		State: p.state, SpawnErr: p.spawnerr, PID: p.pid,
+// infoLocked is what getProcessInfo reports about p, timestamps capped to
+// the 32-bit range as supervisord caps them.
+func (s *Supervisor) infoLocked(p *proc) rpc.ProcessInfo {
+	info := rpc.ProcessInfo{
+		Name: p.spec.name, Group: p.g.name,
+		Start: cappedUnix(p.laststart), Stop: cappedUnix(p.laststop), Now: cappedUnix(s.clock.Now()),
+		State: p.state, StateName: p.state.String(), SpawnErr: p.spawnerr, PID: p.pid,
 	}
 	if p.exitstatus != nil {
 		info.ExitStatus = *p.exitstatus
@@ -448,18 +423,24 @@ func (s *Supervisor) infoLocked(p *proc) ProcessInfo {
 	if p.stderrLog != nil {
 		info.StderrLogfile = p.stderrLog.path
 	}
+	info.Logfile = info.StdoutLogfile
 	info.Description = describe(info)
 	return info
 }
 
+// cappedUnix is supervisord's capped_int of a timestamp, 0 for never.
+func cappedUnix(t time.Time) rpc.UnixTime {
+	if t.IsZero() {
+		return 0
+	}
+	return rpc.UnixTime(max(min(t.Unix(), math.MaxInt32), math.MinInt32))
+}
+
 // describe is _interpretProcessInfo.
-func describe(info ProcessInfo) string {
+func describe(info rpc.ProcessInfo) string {
 	switch info.State {
 	case listener.StateRunning:
-		up := info.Now.Unix() - unixOrZero(info.Start)
-		if up < 0 {
-			up = 0
-		}
+		up := max(int64(info.Now-info.Start), 0)
 		return fmt.Sprintf("pid %d, uptime %s", info.PID, pyTimedelta(up))
 	case listener.StateFatal, listener.StateBackoff:
 		if info.SpawnErr != "" {
@@ -467,19 +448,12 @@ func describe(info ProcessInfo) string {
 		}
 		return fmt.Sprintf(`unknown error (try "tail %s")`, info.Name)
 	case listener.StateStopped, listener.StateExited:
-		if !info.Start.IsZero() {
-			return info.Stop.Local().Format("Jan 02 03:04 PM")
+		if info.Start != 0 {
+			return info.Stop.Time().Local().Format("Jan 02 03:04 PM")
 		}
 		return "Not started"
 	}
 	return ""
-}
-
-func unixOrZero(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return t.Unix()
 }
 
 // pyTimedelta renders seconds as Python's str(timedelta): "0:00:01",

@@ -8,6 +8,7 @@ import (
 	"syscall"
 
 	"github.com/golance/golance/listener"
+	"github.com/golance/golance/listener/rpc"
 )
 
 // Process is a handle on one process of the supervisor (a program's or a
@@ -76,8 +77,8 @@ func (h *Process) ListenerState() ListenerState {
 	return h.p.proto.state
 }
 
-// Info returns what getProcessInfo would report.
-func (h *Process) Info() ProcessInfo {
+// Info returns what getProcessInfo would report, field for field.
+func (h *Process) Info() rpc.ProcessInfo {
 	h.s.mu.Lock()
 	defer h.s.mu.Unlock()
 	return h.s.infoLocked(h.p)
@@ -85,31 +86,45 @@ func (h *Process) Info() ProcessInfo {
 
 // Start starts the process as supervisor.startProcess does; with wait it
 // returns once the process is RUNNING (or failed to get there), or with
-// ctx's error when ctx ends or Config.WaitTimeout passes first. Errors from
-// supervisord's logic are *Fault values with its codes.
+// ctx's error when ctx ends or Config.WaitTimeout passes first. A failure
+// supervisord reports as a fault is the *rpc.Fault rpc.Client.StartProcess
+// would return, so errors.Is(err, rpc.ErrAlreadyStarted) and the like
+// work.
 func (h *Process) Start(ctx context.Context, wait bool) error {
 	ctx, cancel := context.WithTimeout(ctx, h.s.waitTimeout)
 	defer cancel()
 	_, err := h.s.call(ctx, func() (any, deferred, error) { return h.s.startProcessLocked(h.p.namespec(), wait) })
-	return err
+	return withMethod(err, "supervisor.startProcess")
 }
 
 // Stop stops the process as supervisor.stopProcess does; with wait it
-// returns once the process is stopped, bounded like Start.
+// returns once the process is stopped, bounded like Start. Its faults are
+// those of rpc.Client.StopProcess (rpc.ErrNotRunning, rpc.ErrFailed, ...).
 func (h *Process) Stop(ctx context.Context, wait bool) error {
 	ctx, cancel := context.WithTimeout(ctx, h.s.waitTimeout)
 	defer cancel()
 	_, err := h.s.call(ctx, func() (any, deferred, error) { return h.s.stopProcessLocked(h.p.namespec(), wait) })
-	return err
+	return withMethod(err, "supervisor.stopProcess")
 }
 
 // Signal sends sig as supervisor.signalProcess does. A real child gets a
 // real signal; virtual and in-process children die of SIGKILL, SIGTERM,
-// SIGINT, SIGQUIT and SIGHUP and only record the others (see Signals).
+// SIGINT, SIGQUIT and SIGHUP and only record the others (see Signals). Its
+// faults are those of rpc.Client.SignalProcess.
 func (h *Process) Signal(sig syscall.Signal) error {
 	_, err := h.s.call(context.Background(), func() (any, deferred, error) {
 		return h.s.signalProcessLocked(h.p.namespec(), fmt.Sprint(int(sig)))
 	})
+	return withMethod(err, "supervisor.signalProcess")
+}
+
+// withMethod names the XML-RPC method a fault came from, as rpc.Client
+// does for the faults it receives.
+func withMethod(err error, method string) error {
+	var f *rpc.Fault
+	if errors.As(err, &f) {
+		f.Method = method
+	}
 	return err
 }
 
@@ -134,13 +149,11 @@ func (h *Process) Signals() []syscall.Signal {
 // ErrNotVirtual is returned by the methods only virtual processes support.
 var ErrNotVirtual = errors.New("testharness: only a virtual process (no Command, no Run) can be driven this way")
 
-// ErrNotRunning is returned when driving a virtual process that has no
-// current spawn.
-var ErrNotRunning = errors.New("testharness: the process is not running")
-
 // Exit makes a virtual process exit with code, as if it had been reaped:
 // RUNNING goes to EXITED (expected or not by ExitCodes), STARTING within
-// StartSecs to BACKOFF, and the autorestart policy applies.
+// StartSecs to BACKOFF, and the autorestart policy applies. A process with
+// no current spawn gives the NOT_RUNNING fault (rpc.ErrNotRunning), and a
+// process that is not virtual ErrNotVirtual.
 func (h *Process) Exit(code int) error {
 	return h.virtual(func(r *run) {
 		if !r.exitQueued {
@@ -152,9 +165,10 @@ func (h *Process) Exit(code int) error {
 
 // Write makes a virtual process write data to channel (stderr goes to
 // stdout with RedirectStderr). For a program that is output: it is logged,
-// and becomes PROCESS_LOG or PROCESS_COMMUNICATION events when configured. For a listener, stdout is
-// the protocol: Write(Stdout, []byte("READY\n")) drives its state machine
-// byte for byte, which is how the protocol tests script a listener.
+// and becomes PROCESS_LOG or PROCESS_COMMUNICATION events when configured.
+// For a listener, stdout is the protocol: Write(Stdout, []byte("READY\n"))
+// drives its state machine byte for byte, which is how the protocol tests
+// script a listener. It fails as Exit does.
 func (h *Process) Write(channel Channel, data []byte) error {
 	return h.virtual(func(r *run) {
 		p := h.p
@@ -194,7 +208,7 @@ func (h *Process) virtual(f func(r *run)) error {
 	}
 	r := h.p.run
 	if r == nil || r.exitQueued {
-		return ErrNotRunning
+		return newFault(rpc.ErrNotRunning, h.p.namespec())
 	}
 	f(r)
 	h.s.mutated()

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/golance/golance/listener"
+	"github.com/golance/golance/listener/rpc"
 )
 
 const (
@@ -117,8 +118,8 @@ func TestBackoffThenFatal(t *testing.T) {
 	}
 	// startProcess on a FATAL process starts it again (and fails again).
 	err := procOf(t, s, "failer").Start(ctx, true)
-	var fault *Fault
-	if !errors.As(err, &fault) || fault.Code != FaultSpawnError || fault.String != "SPAWN_ERROR: failer" {
+	var fault *rpc.Fault
+	if !errors.As(err, &fault) || !errors.Is(err, rpc.ErrSpawnError) || fault.String != "SPAWN_ERROR: failer" {
 		t.Fatalf("Start = %v, want SPAWN_ERROR", err)
 	}
 }
@@ -261,8 +262,8 @@ func TestUnknownProcessStateFaults(t *testing.T) {
 	app := procOf(t, s, "app")
 	app.FailSignals(syscall.EPERM)
 	err := app.Stop(ctx, true)
-	var fault *Fault
-	if !errors.As(err, &fault) || fault.Code != FaultFailed || !strings.HasPrefix(fault.String, "FAILED: unknown problem killing app (") {
+	var fault *rpc.Fault
+	if !errors.As(err, &fault) || !errors.Is(err, rpc.ErrFailed) || !strings.HasPrefix(fault.String, "FAILED: unknown problem killing app (") {
 		t.Fatalf("Stop = %v, want FAILED", err)
 	}
 	if app.State() != listener.StateUnknown {
@@ -275,7 +276,7 @@ func TestUnknownProcessStateFaults(t *testing.T) {
 	if err := app.Start(ctx, true); !errors.As(err, &fault) || fault.String != "FAILED: app is in an unknown process state" {
 		t.Fatalf("Start = %v", err)
 	}
-	if err := app.Stop(ctx, true); !errors.As(err, &fault) || fault.Code != FaultNotRunning {
+	if err := app.Stop(ctx, true); !errors.Is(err, rpc.ErrNotRunning) {
 		t.Fatalf("Stop in UNKNOWN = %v, want NOT_RUNNING", err)
 	}
 	if info := app.Info(); info.Description != "" || info.State != listener.StateUnknown {

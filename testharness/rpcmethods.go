@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"sort"
 	"strings"
@@ -13,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/golance/golance/listener"
+	"github.com/golance/golance/listener/rpc"
 )
 
 // rpcMethod is one XML-RPC method: it gets the decoded parameters.
@@ -29,7 +29,7 @@ func init() {
 	lockedOp := func(min, max int, op func(s *Supervisor, args []any) (any, deferred, error)) func(*Supervisor, context.Context, []any) (any, error) {
 		return func(s *Supervisor, ctx context.Context, args []any) (any, error) {
 			if len(args) < min || len(args) > max {
-				return nil, newFault(FaultIncorrectParameters)
+				return nil, newFault(rpc.ErrIncorrectParameters)
 			}
 			return s.call(ctx, func() (any, deferred, error) { return op(s, args) })
 		}
@@ -113,7 +113,7 @@ func init() {
 		}), signature: []string{"string", "int", "int"}, help: "Read length bytes of the main log from offset."},
 		"supervisor.clearLog": {fn: simple(0, 0, func(s *Supervisor, _ []any) (any, error) {
 			if err := s.mainLog.clear(); err != nil {
-				return nil, newFault(FaultFailed)
+				return nil, newFault(rpc.ErrFailed)
 			}
 			return true, nil
 		}), signature: []string{"boolean"}, help: "Clear the main log."},
@@ -133,7 +133,7 @@ func init() {
 				return nil, err
 			}
 			if p == nil {
-				return nil, newFault(FaultBadName, name)
+				return nil, newFault(rpc.ErrBadName, name)
 			}
 			return infoStruct(s.infoLocked(p)), nil
 		}), signature: []string{"struct", "string"}, help: "Return the state of one process."},
@@ -191,19 +191,19 @@ func init() {
 				return nil, err
 			}
 			if p == nil {
-				return nil, newFault(FaultBadName, name)
+				return nil, newFault(rpc.ErrBadName, name)
 			}
 			if err := p.clearLogs(); err != nil {
-				return nil, newFault(FaultFailed, name)
+				return nil, newFault(rpc.ErrFailed, name)
 			}
 			return true, nil
 		}), signature: []string{"boolean", "string"}, help: "Clear a process's logs."},
 		"supervisor.clearAllProcessLogs": {fn: simple(0, 0, func(s *Supervisor, _ []any) (any, error) {
-			out := []ProcessResult{}
+			out := []rpc.ProcessStatus{}
 			for _, p := range s.allProcesses(false) {
-				r := ProcessResult{Name: p.spec.name, Group: p.g.name, Status: FaultSuccess, Description: "OK"}
+				r := okStatus(p)
 				if err := p.clearLogs(); err != nil {
-					r.Status, r.Description = FaultFailed, newFault(FaultFailed, p.namespec()).String
+					r = faultResult(p, newFault(rpc.ErrFailed, p.namespec()))
 				}
 				out = append(out, r)
 			}
@@ -219,7 +219,7 @@ func init() {
 				if err := s.update(); err != nil {
 					return nil, nil, err
 				}
-				return nil, nil, newFault(FaultIncorrectParameters, pyStr(args[1]))
+				return nil, nil, newFault(rpc.ErrIncorrectParameters, pyStr(args[1]))
 			}
 			return s.sendStdinLocked(name, []byte(chars))
 		}), signature: []string{"boolean", "string", "string"}, help: "Write characters to a process's stdin."},
@@ -292,12 +292,12 @@ func methodNames() []string {
 
 func methodArg(args []any) (rpcMethod, error) {
 	if len(args) != 1 {
-		return rpcMethod{}, newFault(FaultIncorrectParameters)
+		return rpcMethod{}, newFault(rpc.ErrIncorrectParameters)
 	}
 	name, _ := args[0].(string)
 	m, ok := rpcMethods[name]
 	if !ok {
-		return rpcMethod{}, newFault(FaultSignatureUnsupported)
+		return rpcMethod{}, newFault(rpc.ErrSignatureUnsupported)
 	}
 	return m, nil
 }
@@ -307,11 +307,11 @@ func methodArg(args []any) (rpcMethod, error) {
 func (s *Supervisor) callRPC(ctx context.Context, method string, params []any) (any, error) {
 	parts := strings.Split(method, ".")
 	if len(parts) != 2 || strings.HasPrefix(parts[1], "_") {
-		return nil, newFault(FaultUnknownMethod)
+		return nil, newFault(rpc.ErrUnknownMethod)
 	}
 	m, ok := rpcMethods[method]
 	if !ok {
-		return nil, newFault(FaultUnknownMethod)
+		return nil, newFault(rpc.ErrUnknownMethod)
 	}
 	v, err := m.fn(s, ctx, params)
 	if err != nil {
@@ -323,10 +323,10 @@ func (s *Supervisor) callRPC(ctx context.Context, method string, params []any) (
 // toRPC converts the Go results of the operations to XML-RPC values.
 func toRPC(v any) any {
 	switch t := v.(type) {
-	case []ProcessResult:
+	case []rpc.ProcessStatus:
 		out := make([]any, len(t))
 		for i, r := range t {
-			out[i] = rpcStruct{{"name", r.Name}, {"group", r.Group}, {"status", r.Status}, {"description", r.Description}}
+			out[i] = rpcStruct{{"name", r.Name}, {"group", r.Group}, {"status", int(r.Status)}, {"description", r.Description}}
 		}
 		return out
 	}
@@ -339,11 +339,11 @@ func toRPC(v any) any {
 // struct.
 func (s *Supervisor) multicall(ctx context.Context, args []any) (any, error) {
 	if len(args) != 1 {
-		return nil, newFault(FaultIncorrectParameters)
+		return nil, newFault(rpc.ErrIncorrectParameters)
 	}
 	calls, ok := args[0].([]any)
 	if !ok {
-		return nil, newFault(FaultIncorrectParameters)
+		return nil, newFault(rpc.ErrIncorrectParameters)
 	}
 	results := []any{}
 	for _, c := range calls {
@@ -353,19 +353,19 @@ func (s *Supervisor) multicall(ctx context.Context, args []any) (any, error) {
 		name, hasName := call["methodName"].(string)
 		switch {
 		case !hasName:
-			err = newFault(FaultIncorrectParameters, "No methodName")
+			err = newFault(rpc.ErrIncorrectParameters, "No methodName")
 		case name == "system.multicall":
-			err = newFault(FaultIncorrectParameters, "Recursive system.multicall forbidden")
+			err = newFault(rpc.ErrIncorrectParameters, "Recursive system.multicall forbidden")
 		default:
 			params, _ := call["params"].([]any)
 			v, err = s.callRPC(ctx, name, params)
 		}
-		var f *Fault
+		var f *rpc.Fault
 		switch {
 		case errors.As(err, &f):
-			results = append(results, rpcStruct{{"faultCode", f.Code}, {"faultString", f.String}})
+			results = append(results, rpcStruct{{"faultCode", int(f.Code)}, {"faultString", f.String}})
 		case err != nil:
-			results = append(results, rpcStruct{{"faultCode", FaultFailed}, {"faultString", "FAILED: " + err.Error()}})
+			results = append(results, rpcStruct{{"faultCode", int(rpc.ErrFailed)}, {"faultString", "FAILED: " + err.Error()}})
 		// a *pythonError renders as supervisord's "<class 'X'>:message"
 		default:
 			results = append(results, v)
@@ -426,7 +426,7 @@ func intArg(v any) (int64, error) {
 		}
 		return 0, &pythonError{"ValueError", "invalid literal for int() with base 10: " + pyRepr(t)}
 	}
-	return 0, newFault(FaultIncorrectParameters)
+	return 0, newFault(rpc.ErrIncorrectParameters)
 }
 
 // faultsAttribute is what supervisord's readFile callers raise when int()
@@ -503,7 +503,7 @@ func (s *Supervisor) logProcess(arg any) (*proc, error) {
 		return nil, err
 	}
 	if p == nil {
-		return nil, newFault(FaultBadName, name)
+		return nil, newFault(rpc.ErrBadName, name)
 	}
 	return p, nil
 }
@@ -541,10 +541,10 @@ func (p *proc) clearLogs() error {
 // BAD_ARGUMENTS.
 func readLogFile(path string, offsetArg, lengthArg any) (any, error) {
 	if path == "" {
-		return nil, newFault(FaultNoFile)
+		return nil, newFault(rpc.ErrNoFile)
 	}
 	if !fileExists(path) {
-		return nil, newFault(FaultNoFile, path)
+		return nil, newFault(rpc.ErrNoFile, path)
 	}
 	offset, err := intArg(offsetArg)
 	if err != nil {
@@ -556,26 +556,26 @@ func readLogFile(path string, offsetArg, lengthArg any) (any, error) {
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, newFault(FaultFailed)
+		return nil, newFault(rpc.ErrFailed)
 	}
 	defer f.Close()
 	st, err := f.Stat()
 	if err != nil {
-		return nil, newFault(FaultFailed)
+		return nil, newFault(rpc.ErrFailed)
 	}
 	size := st.Size()
 	var data []byte
 	switch {
 	case offset < 0:
 		if length != 0 {
-			return nil, newFault(FaultBadArguments)
+			return nil, newFault(rpc.ErrBadArguments)
 		}
 		pos := max(size+offset, 0)
 		n := min(-offset, size-pos)
 		data = make([]byte, n)
 		_, err = f.ReadAt(data, pos)
 	case length < 0:
-		return nil, newFault(FaultBadArguments)
+		return nil, newFault(rpc.ErrBadArguments)
 	default:
 		end := size
 		if length > 0 {
@@ -588,7 +588,7 @@ func readLogFile(path string, offsetArg, lengthArg any) (any, error) {
 		_, err = f.ReadAt(data, offset)
 	}
 	if err != nil && err != io.EOF {
-		return nil, newFault(FaultFailed)
+		return nil, newFault(rpc.ErrFailed)
 	}
 	if !utf8.Valid(data) {
 		// as_string raises, and supervisord answers 500.
@@ -638,31 +638,24 @@ func tailLogFile(path string, offset, length int64) (string, int64, bool) {
 }
 
 // infoStruct renders getProcessInfo's struct, fields in supervisord's
-// order, timestamps capped to the 32-bit range.
-func infoStruct(info ProcessInfo) rpcStruct {
+// order.
+func infoStruct(info rpc.ProcessInfo) rpcStruct {
 	return rpcStruct{
 		{"name", info.Name},
 		{"group", info.Group},
-		{"start", cappedUnix(info.Start)},
-		{"stop", cappedUnix(info.Stop)},
-		{"now", cappedUnix(info.Now)},
+		{"start", int64(info.Start)},
+		{"stop", int64(info.Stop)},
+		{"now", int64(info.Now)},
 		{"state", int(info.State)},
-		{"statename", info.State.String()},
+		{"statename", info.StateName},
 		{"spawnerr", info.SpawnErr},
 		{"exitstatus", info.ExitStatus},
-		{"logfile", info.StdoutLogfile},
+		{"logfile", info.Logfile},
 		{"stdout_logfile", info.StdoutLogfile},
 		{"stderr_logfile", info.StderrLogfile},
 		{"pid", info.PID},
 		{"description", info.Description},
 	}
-}
-
-func cappedUnix(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return max(min(t.Unix(), math.MaxInt32), math.MinInt32)
 }
 
 // configInfoLocked is getAllConfigInfo: every configured process, active
@@ -751,14 +744,14 @@ func (s *Supervisor) addProcessGroupLocked(name string) (any, error) {
 			continue
 		}
 		if s.groupByName(name) != nil {
-			return nil, newFault(FaultAlreadyAdded, name)
+			return nil, newFault(rpc.ErrAlreadyAdded, name)
 		}
 		if err := s.addGroupLocked(gs); err != nil {
-			return nil, newFault(FaultFailed, err.Error())
+			return nil, newFault(rpc.ErrFailed, err.Error())
 		}
 		return true, nil
 	}
-	return nil, newFault(FaultBadName, name)
+	return nil, newFault(rpc.ErrBadName, name)
 }
 
 // removeProcessGroupLocked is supervisor.removeProcessGroup: only a group
@@ -767,10 +760,10 @@ func (s *Supervisor) addProcessGroupLocked(name string) (any, error) {
 func (s *Supervisor) removeProcessGroupLocked(name string) (any, error) {
 	g := s.groupByName(name)
 	if g == nil {
-		return nil, newFault(FaultBadName, name)
+		return nil, newFault(rpc.ErrBadName, name)
 	}
 	if !groupStopped(g) {
-		return nil, newFault(FaultStillRunning, name)
+		return nil, newFault(rpc.ErrStillRunning, name)
 	}
 	s.groups = deleteItem(s.groups, g)
 	if g.pool != nil {

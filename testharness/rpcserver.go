@@ -136,7 +136,7 @@ func (rs *rpcServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	v, err := rs.s.callRPC(r.Context(), method, params)
 	var out []byte
-	var fault *Fault
+	var fault *rpc.Fault
 	switch {
 	case errors.As(err, &fault):
 		out = encodeFault(fault)

@@ -9,6 +9,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/golance/golance/listener/rpc"
 )
 
 // rpcStruct is an XML-RPC struct whose members keep their order, since
@@ -313,10 +315,10 @@ func encodeResponse(v any) ([]byte, error) {
 }
 
 // encodeFault renders a fault response as xmlrpclib.dumps(Fault) does.
-func encodeFault(f *Fault) []byte {
+func encodeFault(f *rpc.Fault) []byte {
 	var b bytes.Buffer
 	b.WriteString("<?xml version='1.0'?>\n<methodResponse>\n<fault>\n")
-	_ = encodeValue(&b, rpcStruct{{"faultCode", f.Code}, {"faultString", f.String}})
+	_ = encodeValue(&b, rpcStruct{{"faultCode", int(f.Code)}, {"faultString", f.String}})
 	b.WriteString("</fault>\n</methodResponse>\n")
 	return b.Bytes()
 }
