@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/golance/golance/internal/clock"
 	"github.com/golance/golance/listener"
 	"github.com/golance/golance/listener/rpc"
 	"github.com/golance/golance/plugins/internal/crashinfo"
@@ -176,17 +177,17 @@ func TestMailsWithoutDetailsWhenSupervisordCannotBeAsked(t *testing.T) {
 // the first attempts, then comes up; the crash mail arrives, once.
 func TestMTADownThenUpMailsOnce(t *testing.T) {
 	t.Parallel()
-	clock := &instantClock{now: t0}
+	c := clock.NewInstant(t0)
 	r := newRig(t, rigConfig{
-		cfg:      Config{Retry: fastRetry(clock)},
+		cfg:      Config{Retry: fastRetry(c)},
 		programs: []testharness.Program{{Name: "web"}, {Name: "marker"}},
 	})
 	r.srv.Stop()
-	clock.onSleep = func(n int) {
+	c.OnWait(func(n int) {
 		if n == 3 {
 			r.srv.Start()
 		}
-	}
+	})
 	r.exit(t, "web", 1)
 	// A later crash, mailed after the first: once it is in, any duplicate
 	// of the first would be too.

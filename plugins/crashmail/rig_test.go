@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/golance/golance/internal/clock"
 	"github.com/golance/golance/listener"
 	"github.com/golance/golance/listener/rpc"
 	"github.com/golance/golance/plugins/internal/mail"
@@ -83,39 +84,13 @@ func (l *lateSource) ReadLog(ctx context.Context, offset, length int) (string, e
 	return l.c.Load().ReadLog(ctx, offset, length)
 }
 
-// instantClock makes retries instant and lets a test act between attempts.
-type instantClock struct {
-	mu      sync.Mutex
-	now     time.Time
-	sleeps  int
-	onSleep func(n int)
-}
-
-func (c *instantClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *instantClock) Sleep(ctx context.Context, d time.Duration) error {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.sleeps++
-	n, hook := c.sleeps, c.onSleep
-	c.mu.Unlock()
-	if hook != nil {
-		hook(n)
-	}
-	return ctx.Err()
-}
-
 // fastRetry is mail's default policy on an instant clock.
-func fastRetry(clock *instantClock) retry.Policy {
-	if clock == nil {
-		clock = &instantClock{now: time.Unix(1e9, 0)}
+func fastRetry(c *clock.Fake) retry.Policy {
+	if c == nil {
+		c = clock.NewInstant(time.Unix(1e9, 0))
 	}
 	p := mail.DefaultRetryPolicy()
-	p.Clock, p.Jitter = clock, retry.NoJitter
+	p.Clock, p.Jitter = c, retry.NoJitter
 	return p
 }
 

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/golance/golance/internal/clock"
 	"github.com/golance/golance/listener"
 	"github.com/golance/golance/plugins/internal/mail"
 	"github.com/golance/golance/plugins/internal/mail/mailtest"
@@ -61,25 +62,6 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-// instantClock makes retries instant.
-type instantClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *instantClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *instantClock) Sleep(ctx context.Context, d time.Duration) error {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-	return ctx.Err()
-}
-
 // rig is a batch mailer served in-process by the emulated supervisord,
 // mailing to a real SMTP server. Ticks are notified by the test.
 type rig struct {
@@ -119,7 +101,7 @@ func newRig(t *testing.T, rc rigConfig) *rig {
 	}
 	if cfg.Retry.MaxElapsed == 0 {
 		p := mail.DefaultRetryPolicy()
-		p.Clock, p.Jitter = &instantClock{now: time.Unix(1e9, 0)}, retry.NoJitter
+		p.Clock, p.Jitter = clock.NewInstant(time.Unix(1e9, 0)), retry.NoJitter
 		cfg.Retry = p
 	}
 	cfg.Log = mailcli.NewLog(r.log)

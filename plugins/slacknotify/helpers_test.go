@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/golance/golance/internal/clock"
 	"github.com/golance/golance/listener"
 	"github.com/golance/golance/plugins/internal/retry"
 	"github.com/golance/golance/plugins/slacknotify/internal/fakeslack"
@@ -38,41 +39,13 @@ func (c *manualClock) Advance(d time.Duration) {
 	c.now = c.now.Add(d)
 }
 
-// instantClock is a retry.Clock whose sleeps return at once, advancing its
-// own time and recording each wait.
-type instantClock struct {
-	mu    sync.Mutex
-	now   time.Time
-	waits []time.Duration
-}
-
-func (c *instantClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *instantClock) Sleep(ctx context.Context, d time.Duration) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-	c.waits = append(c.waits, d)
-	return ctx.Err()
-}
-
-func (c *instantClock) Waits() []time.Duration {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return append([]time.Duration(nil), c.waits...)
-}
-
 // rig is a Notifier wired to a fake Slack, with clocks the test drives.
 type rig struct {
 	t      *testing.T
 	n      *Notifier
 	slack  *fakeslack.Server
 	clock  *manualClock
-	retry  *instantClock
+	retry  *clock.Fake
 	log    *bytes.Buffer
 	serial uint64
 	config []*ConfigError
@@ -86,7 +59,7 @@ func newRig(t *testing.T, bot bool, cfg func(*Config)) *rig {
 		t:     t,
 		slack: fakeslack.Start(t),
 		clock: &manualClock{now: epoch},
-		retry: &instantClock{now: epoch},
+		retry: clock.NewInstant(epoch),
 		log:   &bytes.Buffer{},
 	}
 	var poster Poster

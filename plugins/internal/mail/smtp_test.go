@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/golance/golance/internal/clock"
 	"github.com/golance/golance/plugins/internal/mail/mailtest"
 	"github.com/golance/golance/plugins/internal/retry"
 )
@@ -434,38 +435,13 @@ func TestNewSMTPHost(t *testing.T) {
 
 func quote(s string) string { return `"` + s + `"` }
 
-// fakeClock makes retries instant and lets a test act between attempts.
-type fakeClock struct {
-	mu      sync.Mutex
-	now     time.Time
-	sleeps  int
-	onSleep func(n int)
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.sleeps++
-	n, hook := c.sleeps, c.onSleep
-	c.mu.Unlock()
-	if hook != nil {
-		hook(n)
-	}
-	return ctx.Err()
-}
-
-func fastPolicy(clock *fakeClock) retry.Policy {
+// fastPolicy is the default policy on an instant clock.
+func fastPolicy(c *clock.Fake) retry.Policy {
 	p := DefaultRetryPolicy()
-	if clock == nil {
-		clock = &fakeClock{now: time.Unix(1e9, 0)}
+	if c == nil {
+		c = clock.NewInstant(time.Unix(1e9, 0))
 	}
-	p.Clock = clock
+	p.Clock = c
 	p.Jitter = retry.NoJitter
 	return p
 }
@@ -513,14 +489,14 @@ func TestDeliverServerDownThenUp(t *testing.T) {
 	srv := mailtest.NewServer(t)
 	s := newSender(t, srv, SMTPConfig{})
 	srv.Stop()
-	clock := &fakeClock{now: time.Unix(1e9, 0)}
-	clock.onSleep = func(n int) {
+	c := clock.NewInstant(time.Unix(1e9, 0))
+	c.OnWait(func(n int) {
 		if n == 3 {
 			srv.Start()
 		}
-	}
+	})
 	var failures []string
-	p := fastPolicy(clock)
+	p := fastPolicy(c)
 	p.OnRetry = func(attempt int, err error, wait time.Duration) { failures = append(failures, err.Error()) }
 	if err := Deliver(context.Background(), s, testMessage(), p); err != nil {
 		t.Fatalf("Deliver: %v", err)

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/golance/golance/internal/clock"
 	"github.com/golance/golance/listener/rpc"
 )
 
@@ -39,8 +40,9 @@ type Config struct {
 	// Parallel is how many restarts run at once; DefaultParallel if zero.
 	// Further requests wait their turn (and count as in flight).
 	Parallel int
-	// Now is the clock the budget window is measured on; time.Now if nil.
-	Now func() time.Time
+	// Clock measures the budget window and the outcomes' times; the real
+	// clock if nil.
+	Clock clock.Clock
 }
 
 // Refusals from Restart and Go.
@@ -137,9 +139,7 @@ func New(ctl Controller, cfg Config) *Restarter {
 	if cfg.Parallel <= 0 {
 		cfg.Parallel = DefaultParallel
 	}
-	if cfg.Now == nil {
-		cfg.Now = time.Now
-	}
+	cfg.Clock = clock.Or(cfg.Clock)
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Restarter{
 		ctl:      ctl,
@@ -164,7 +164,7 @@ func (r *Restarter) Restart(req Request) error {
 	if r.inFlight[req.Name] {
 		return ErrInFlight
 	}
-	now := r.cfg.Now()
+	now := r.cfg.Clock.Now()
 	if err := r.checkBudgetLocked(req.Name, now); err != nil {
 		return err
 	}
@@ -285,8 +285,8 @@ func (r *Restarter) restart(req Request, out *Outcome) {
 	if req.Prepare != nil {
 		req.Prepare(r.ctx)
 	}
-	out.Began = r.cfg.Now()
-	defer func() { out.Ended = r.cfg.Now() }()
+	out.Began = r.cfg.Clock.Now()
+	defer func() { out.Ended = r.cfg.Clock.Now() }()
 
 	err := r.step(r.ctl.StopProcess, req.Name)
 	switch {

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/golance/golance/internal/clock"
 	"github.com/golance/golance/listener"
 	"github.com/golance/golance/listener/rpc"
 	"github.com/golance/golance/testharness"
@@ -266,8 +267,8 @@ func TestShuttingDownSupervisordIsReported(t *testing.T) {
 func TestBudget(t *testing.T) {
 	t.Parallel()
 	_, c := start(t, program("app", sleeper, testharness.ProcessConfig{}))
-	clock := &fakeClock{now: time.Date(2025, 1, 1, 12, 0, 0, 0, time.UTC)}
-	r := New(c, Config{Policy: Policy{MaxRestarts: 2, Window: time.Hour}, Now: clock.Now})
+	fake := clock.NewFake(time.Date(2025, 1, 1, 12, 0, 0, 0, time.UTC))
+	r := New(c, Config{Policy: Policy{MaxRestarts: 2, Window: time.Hour}, Clock: fake})
 	o := newOutcomes()
 	restart := func() error {
 		err := r.Restart(Request{Name: "app", Done: o.done})
@@ -282,10 +283,10 @@ func TestBudget(t *testing.T) {
 		if err := restart(); err != nil {
 			t.Fatalf("restart %d: %v", i+1, err)
 		}
-		clock.Advance(10 * time.Minute)
+		fake.Advance(10 * time.Minute)
 	}
 	var be *BudgetError
-	if err := restart(); !errors.As(err, &be) || !be.First || be.Restarts != 2 || !be.Next.Equal(clock.Now().Add(40*time.Minute)) {
+	if err := restart(); !errors.As(err, &be) || !be.First || be.Restarts != 2 || !be.Next.Equal(fake.Now().Add(40*time.Minute)) {
 		t.Fatalf("third restart: %v (%+v)", err, be)
 	}
 	if want := "restart budget spent: restarted 2 times in the last 1h0m0s (--max-restarts); next restart allowed after 2025-01-01 13:00:00"; be.Error() != want {
@@ -295,30 +296,13 @@ func TestBudget(t *testing.T) {
 		t.Fatalf("fourth restart: %v, want a repeated refusal", err)
 	}
 	// The first restart leaves the window at 13:00.
-	clock.Advance(40 * time.Minute)
+	fake.Advance(40 * time.Minute)
 	if err := restart(); err != nil {
 		t.Fatalf("after the window moved: %v", err)
 	}
 	if err := restart(); !errors.As(err, &be) || !be.First {
 		t.Fatalf("budget spent again: %v, want a new first refusal", err)
 	}
-}
-
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
 }
 
 func TestShutdownWaitsForRestarts(t *testing.T) {

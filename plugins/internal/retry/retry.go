@@ -5,6 +5,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"time"
+
+	"github.com/golance/golance/internal/clock"
 )
 
 // Defaults for the zero fields of a Policy.
@@ -49,7 +51,7 @@ type Policy struct {
 	// before the next attempt. Plugins log the failure here.
 	OnRetry func(attempt int, err error, wait time.Duration)
 	// Clock measures the budget and sleeps; nil means the real clock.
-	Clock Clock
+	Clock clock.Clock
 }
 
 // Do calls op until it returns nil, and returns nil then. Otherwise it
@@ -61,14 +63,14 @@ type Policy struct {
 // with the time budget, whichever is first.
 func Do(ctx context.Context, p Policy, op func(ctx context.Context) error) error {
 	p = p.withDefaults()
-	clock := p.Clock
-	start := clock.Now()
+	c := p.Clock
+	start := c.Now()
 	var deadline time.Time
 	if p.MaxElapsed > 0 {
 		deadline = start.Add(p.MaxElapsed)
 	}
 	fail := func(attempts int, last error, stopped error, reason string) error {
-		return &Error{Attempts: attempts, Elapsed: clock.Now().Sub(start), Err: last, Stopped: stopped, reason: reason}
+		return &Error{Attempts: attempts, Elapsed: c.Now().Sub(start), Err: last, Stopped: stopped, reason: reason}
 	}
 
 	var last error
@@ -76,7 +78,7 @@ func Do(ctx context.Context, p Policy, op func(ctx context.Context) error) error
 		if err := ctx.Err(); err != nil {
 			return fail(attempt-1, last, err, "")
 		}
-		last = runAttempt(ctx, clock, deadline, op)
+		last = runAttempt(ctx, c, deadline, op)
 		if last == nil {
 			return nil
 		}
@@ -93,7 +95,7 @@ func Do(ctx context.Context, p Policy, op func(ctx context.Context) error) error
 		if !asked {
 			wait = p.backoff(attempt)
 		}
-		if !deadline.IsZero() && !clock.Now().Add(wait).Before(deadline) {
+		if !deadline.IsZero() && !c.Now().Add(wait).Before(deadline) {
 			reason := "time budget " + p.MaxElapsed.String() + " spent"
 			if asked {
 				reason = "asked to retry after " + wait.String() + ", past the time budget " + p.MaxElapsed.String()
@@ -103,20 +105,20 @@ func Do(ctx context.Context, p Policy, op func(ctx context.Context) error) error
 		if p.OnRetry != nil {
 			p.OnRetry(attempt, last, wait)
 		}
-		if err := clock.Sleep(ctx, wait); err != nil {
+		if err := clock.Sleep(ctx, c, wait); err != nil {
 			return fail(attempt, last, err, "")
 		}
 	}
 }
 
 // runAttempt runs op under a context that also ends at the budget deadline.
-func runAttempt(ctx context.Context, clock Clock, deadline time.Time, op func(context.Context) error) error {
+func runAttempt(ctx context.Context, c clock.Clock, deadline time.Time, op func(context.Context) error) error {
 	if deadline.IsZero() {
 		return op(ctx)
 	}
 	// The deadline is measured on clock, which may not be the real one, so
 	// hand the context the remaining duration rather than the instant.
-	actx, cancel := context.WithTimeout(ctx, deadline.Sub(clock.Now()))
+	actx, cancel := context.WithTimeout(ctx, deadline.Sub(c.Now()))
 	defer cancel()
 	return op(actx)
 }
@@ -142,9 +144,7 @@ func (p Policy) withDefaults() Policy {
 	case p.Jitter > 1:
 		p.Jitter = 1
 	}
-	if p.Clock == nil {
-		p.Clock = systemClock{}
-	}
+	p.Clock = clock.Or(p.Clock)
 	return p
 }
 

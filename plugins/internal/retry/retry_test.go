@@ -5,50 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/golance/golance/internal/clock"
 )
 
-// fakeClock advances only when Do sleeps, and records every wait.
-type fakeClock struct {
-	mu    sync.Mutex
-	now   time.Time
-	waits []time.Duration
-	// onSleep, if set, runs inside Sleep after the time has advanced.
-	onSleep func(d time.Duration)
-}
-
-func newFakeClock() *fakeClock {
-	return &fakeClock{now: time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.waits = append(c.waits, d)
-	hook := c.onSleep
-	c.mu.Unlock()
-	if hook != nil {
-		hook(d)
-	}
-	return ctx.Err()
-}
-
-// advance moves the clock as if an attempt took d.
-func (c *fakeClock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
+// newFakeClock returns an instant clock: Do's waits take no real time,
+// and its Waits record them.
+func newFakeClock() *clock.Fake {
+	return clock.NewInstant(time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC))
 }
 
 var errFlaky = errors.New("flaky")
@@ -72,8 +38,8 @@ func TestDoSucceedsFirstTime(t *testing.T) {
 	if err := Do(context.Background(), Policy{Clock: clock, MaxAttempts: 5}, failTimes(0, &calls)); err != nil {
 		t.Fatalf("Do: %v", err)
 	}
-	if calls != 1 || len(clock.waits) != 0 {
-		t.Errorf("calls = %d, waits = %v; want 1 call and no wait", calls, clock.waits)
+	if calls != 1 || len(clock.Waits()) != 0 {
+		t.Errorf("calls = %d, waits = %v; want 1 call and no wait", calls, clock.Waits())
 	}
 }
 
@@ -92,8 +58,8 @@ func TestDoBacksOffExponentiallyUpToMax(t *testing.T) {
 		t.Fatalf("Do: %v", err)
 	}
 	want := []time.Duration{100 * time.Millisecond, 300 * time.Millisecond, 900 * time.Millisecond, time.Second, time.Second}
-	if fmt.Sprint(clock.waits) != fmt.Sprint(want) {
-		t.Errorf("waits = %v, want %v", clock.waits, want)
+	if fmt.Sprint(clock.Waits()) != fmt.Sprint(want) {
+		t.Errorf("waits = %v, want %v", clock.Waits(), want)
 	}
 	if calls != 6 {
 		t.Errorf("calls = %d, want 6", calls)
@@ -109,8 +75,8 @@ func TestDoDefaultsBackoff(t *testing.T) {
 	}
 	want := []time.Duration{500 * time.Millisecond, time.Second, 2 * time.Second, 4 * time.Second,
 		8 * time.Second, 16 * time.Second, 30 * time.Second, 30 * time.Second}
-	if fmt.Sprint(clock.waits) != fmt.Sprint(want) {
-		t.Errorf("waits = %v, want %v", clock.waits, want)
+	if fmt.Sprint(clock.Waits()) != fmt.Sprint(want) {
+		t.Errorf("waits = %v, want %v", clock.Waits(), want)
 	}
 }
 
@@ -123,7 +89,7 @@ func TestDoJitterShortensWithinBounds(t *testing.T) {
 		t.Fatalf("Do: %v", err)
 	}
 	distinct := map[time.Duration]bool{}
-	for _, w := range clock.waits {
+	for _, w := range clock.Waits() {
 		if w < 750*time.Millisecond || w > time.Second {
 			t.Fatalf("wait %v outside [750ms, 1s]", w)
 		}
@@ -167,7 +133,7 @@ func TestDoStopsWhenBudgetWouldBeExceeded(t *testing.T) {
 	p := Policy{MaxElapsed: 10 * time.Second, Initial: time.Second, Jitter: NoJitter, Clock: clock}
 	op := func(ctx context.Context) error {
 		calls++
-		clock.advance(500 * time.Millisecond) // each attempt takes a while
+		clock.Advance(500 * time.Millisecond) // each attempt takes a while
 		return errFlaky
 	}
 	err := Do(context.Background(), p, op)
@@ -175,8 +141,8 @@ func TestDoStopsWhenBudgetWouldBeExceeded(t *testing.T) {
 	if calls != 4 {
 		t.Errorf("calls = %d, want 4", calls)
 	}
-	if want := []time.Duration{time.Second, 2 * time.Second, 4 * time.Second}; fmt.Sprint(clock.waits) != fmt.Sprint(want) {
-		t.Errorf("waits = %v, want %v", clock.waits, want)
+	if want := []time.Duration{time.Second, 2 * time.Second, 4 * time.Second}; fmt.Sprint(clock.Waits()) != fmt.Sprint(want) {
+		t.Errorf("waits = %v, want %v", clock.Waits(), want)
 	}
 	want := "gave up after 4 attempts over 9s (time budget 10s spent): flaky"
 	if err == nil || err.Error() != want {
@@ -232,8 +198,8 @@ func TestDoPermanentStopsAtOnce(t *testing.T) {
 		calls++
 		return fmt.Errorf("sending: %w", Permanent(errBad))
 	})
-	if calls != 1 || len(clock.waits) != 0 {
-		t.Fatalf("calls = %d, waits = %v; want 1 call, no wait", calls, clock.waits)
+	if calls != 1 || len(clock.Waits()) != 0 {
+		t.Fatalf("calls = %d, waits = %v; want 1 call, no wait", calls, clock.Waits())
 	}
 	if !errors.Is(err, errBad) || !IsPermanent(err) {
 		t.Errorf("err = %v: Is(errBad) = %v, IsPermanent = %v; want both", err, errors.Is(err, errBad), IsPermanent(err))
@@ -278,8 +244,8 @@ func TestDoRetryAfterOverridesBackoff(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Do: %v", err)
 	}
-	if want := []time.Duration{7 * time.Second, 2 * time.Second}; fmt.Sprint(clock.waits) != fmt.Sprint(want) {
-		t.Errorf("waits = %v, want %v", clock.waits, want)
+	if want := []time.Duration{7 * time.Second, 2 * time.Second}; fmt.Sprint(clock.Waits()) != fmt.Sprint(want) {
+		t.Errorf("waits = %v, want %v", clock.Waits(), want)
 	}
 }
 
@@ -292,8 +258,8 @@ func TestDoRetryAfterPastBudgetGivesUp(t *testing.T) {
 		calls++
 		return RetryAfter(errors.New("429 slow down"), time.Minute)
 	})
-	if calls != 1 || len(clock.waits) != 0 {
-		t.Fatalf("calls = %d, waits = %v; want 1 call and no wait", calls, clock.waits)
+	if calls != 1 || len(clock.Waits()) != 0 {
+		t.Fatalf("calls = %d, waits = %v; want 1 call and no wait", calls, clock.Waits())
 	}
 	want := "gave up after 1 attempt over 0s (asked to retry after 1m0s, past the time budget 30s): 429 slow down"
 	if err == nil || err.Error() != want {
@@ -305,14 +271,13 @@ func TestDoContextCanceledWhileWaiting(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	clock := newFakeClock()
-	clock.onSleep = func(time.Duration) {
-		if len(clock.waits) == 2 {
-			cancel()
-		}
-	}
 	calls := 0
-	err := Do(ctx, Policy{Clock: clock}, failTimes(100, &calls))
+	p := Policy{Clock: newFakeClock(), OnRetry: func(attempt int, _ error, _ time.Duration) {
+		if attempt == 2 {
+			cancel() // during the second wait
+		}
+	}}
+	err := Do(ctx, p, failTimes(100, &calls))
 	if calls != 2 {
 		t.Errorf("calls = %d, want 2", calls)
 	}
@@ -376,19 +341,6 @@ func TestDoOnRetryReportsEachRetry(t *testing.T) {
 	want := []report{{1, "attempt 1: flaky", time.Second}, {2, "attempt 2: flaky", 2 * time.Second}}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("OnRetry reports = %v, want %v", got, want)
-	}
-}
-
-func TestSystemClockSleepHonoursContext(t *testing.T) {
-	t.Parallel()
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	// An hour-long sleep must return at once on a done context.
-	if err := (systemClock{}).Sleep(ctx, time.Hour); !errors.Is(err, context.Canceled) {
-		t.Errorf("Sleep = %v, want context.Canceled", err)
-	}
-	if err := (systemClock{}).Sleep(context.Background(), time.Millisecond); err != nil {
-		t.Errorf("Sleep = %v, want nil", err)
 	}
 }
 

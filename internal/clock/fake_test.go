@@ -1,15 +1,17 @@
-package testharness
+package clock
 
 import (
+	"context"
+	"slices"
 	"sync"
 	"testing"
 	"time"
 )
 
-func TestFakeClock(t *testing.T) {
+func TestFake(t *testing.T) {
 	t.Parallel()
 	start := time.Unix(1_800_000_000, 0)
-	c := NewFakeClock(start)
+	c := NewFake(start)
 	var mu sync.Mutex
 	var fired []string
 	var wg sync.WaitGroup
@@ -41,7 +43,7 @@ func TestFakeClock(t *testing.T) {
 		deadline := time.Now().Add(5 * time.Second)
 		for time.Now().Before(deadline) {
 			mu.Lock()
-			got := append([]string(nil), fired...)
+			got := slices.Clone(fired)
 			mu.Unlock()
 			if len(got) >= n {
 				return got
@@ -60,4 +62,35 @@ func TestFakeClock(t *testing.T) {
 	}
 	at("now", 0)
 	wg.Wait()
+	if got := c.Waits(); !slices.Equal(got, []time.Duration{2 * time.Second, 3 * time.Second, 10 * time.Second}) {
+		t.Fatalf("Waits = %v", got)
+	}
+}
+
+// On an instant clock a wait takes no real time but shows on Now.
+func TestInstant(t *testing.T) {
+	t.Parallel()
+	start := time.Unix(1_800_000_000, 0)
+	c := NewInstant(start)
+	var seen []time.Time
+	c.OnWait(func(n int) { seen = append(seen, c.Now()) })
+	began := time.Now()
+	for _, d := range []time.Duration{time.Hour, 30 * time.Minute} {
+		if err := Sleep(context.Background(), c, d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if real := time.Since(began); real > 5*time.Second {
+		t.Fatalf("an instant sleep took %v", real)
+	}
+	if got := c.Now(); !got.Equal(start.Add(90 * time.Minute)) {
+		t.Fatalf("Now = %v, want start+90m", got)
+	}
+	if got := c.Waits(); !slices.Equal(got, []time.Duration{time.Hour, 30 * time.Minute}) {
+		t.Fatalf("Waits = %v", got)
+	}
+	// OnWait saw each wait's end before it fired.
+	if want := []time.Time{start.Add(time.Hour), start.Add(90 * time.Minute)}; !slices.EqualFunc(seen, want, time.Time.Equal) {
+		t.Fatalf("OnWait saw %v, want %v", seen, want)
+	}
 }
