@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/golance/golance/listener"
+	"github.com/golance/golance/plugins/internal/log"
 	"github.com/spf13/cobra"
 )
 
@@ -22,11 +23,11 @@ type Shutdowner interface {
 	Shutdown(ctx context.Context) error
 }
 
-// Logger returns the logger a plugin's command logs to: text on the
-// command's standard error, which supervisord keeps as the listener's
-// stderr log.
+// Logger returns the logger a plugin's command logs to: lines in
+// supervisord's main-log format (package log) on the command's standard
+// error, which supervisord keeps as the listener's stderr log.
 func Logger(cmd *cobra.Command) *slog.Logger {
-	return slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
+	return log.New(cmd.ErrOrStderr())
 }
 
 // RunListener serves h as a supervisord event listener with listener.Run,

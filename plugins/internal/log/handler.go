@@ -1,0 +1,155 @@
+package log
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/golance/golance/plugins/internal/asctime"
+)
+
+// Handler is a slog.Handler writing one line per record in supervisord's
+// main-log format (see the package doc). It is safe for concurrent use,
+// and so are the handlers WithAttrs and WithGroup derive from it: they
+// share its writer and its lock.
+type Handler struct {
+	out    *output
+	level  slog.Leveler
+	attrs  []byte // preformatted " key=value" pairs from WithAttrs
+	prefix string // the open groups, "a.b."
+}
+
+// output is the writer shared by a Handler and those derived from it.
+type output struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+// NewHandler returns a Handler writing records at level and above to w.
+func NewHandler(w io.Writer, level slog.Leveler) *Handler {
+	if level == nil {
+		level = slog.LevelInfo
+	}
+	return &Handler{out: &output{w: w}, level: level}
+}
+
+// Enabled reports whether level is at or above the handler's.
+func (h *Handler) Enabled(_ context.Context, level slog.Level) bool {
+	return level >= h.level.Level()
+}
+
+// Handle writes r as one line, in one Write.
+func (h *Handler) Handle(_ context.Context, r slog.Record) error {
+	t := r.Time
+	if t.IsZero() {
+		t = time.Now()
+	}
+	b := make([]byte, 0, 128+len(r.Message))
+	b = append(b, asctime.Format(t)...)
+	b = append(b, ' ')
+	b = append(b, levelName(r.Level)...)
+	b = append(b, ' ')
+	b = appendText(b, r.Message)
+	b = append(b, h.attrs...)
+	r.Attrs(func(a slog.Attr) bool {
+		b = appendAttr(b, h.prefix, a)
+		return true
+	})
+	b = append(b, '\n')
+	h.out.mu.Lock()
+	defer h.out.mu.Unlock()
+	_, err := h.out.w.Write(b)
+	return err
+}
+
+// WithAttrs returns a handler that adds attrs to every line.
+func (h *Handler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	h2 := *h
+	h2.attrs = append([]byte(nil), h.attrs...)
+	for _, a := range attrs {
+		h2.attrs = appendAttr(h2.attrs, h.prefix, a)
+	}
+	return &h2
+}
+
+// WithGroup returns a handler that qualifies the keys of later attributes
+// with name: "name.key".
+func (h *Handler) WithGroup(name string) slog.Handler {
+	if name == "" {
+		return h
+	}
+	h2 := *h
+	h2.prefix = h.prefix + name + "."
+	return &h2
+}
+
+// appendText appends s with every control character made a space.
+func appendText(b []byte, s string) []byte {
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			r = ' '
+		}
+		b = utf8.AppendRune(b, r)
+	}
+	return b
+}
+
+// appendAttr appends " key=value", groups flattened into dotted keys and
+// empty attributes left out, as slog's handlers do.
+func appendAttr(b []byte, prefix string, a slog.Attr) []byte {
+	a.Value = a.Value.Resolve()
+	if a.Equal(slog.Attr{}) {
+		return b
+	}
+	if a.Value.Kind() == slog.KindGroup {
+		if a.Key != "" {
+			prefix += a.Key + "."
+		}
+		for _, g := range a.Value.Group() {
+			b = appendAttr(b, prefix, g)
+		}
+		return b
+	}
+	b = append(b, ' ')
+	b = appendValue(b, prefix+a.Key)
+	b = append(b, '=')
+	return appendValue(b, valueText(a.Value))
+}
+
+// valueText renders a value; times in supervisord's format.
+func valueText(v slog.Value) string {
+	switch v.Kind() {
+	case slog.KindTime:
+		return asctime.Format(v.Time())
+	case slog.KindAny:
+		if err, ok := v.Any().(error); ok {
+			return err.Error()
+		}
+		return fmt.Sprint(v.Any())
+	}
+	return v.String()
+}
+
+// appendValue appends s, quoted when it would not read back as one word.
+func appendValue(b []byte, s string) []byte {
+	if needsQuoting(s) {
+		return strconv.AppendQuote(b, s)
+	}
+	return append(b, s...)
+}
+
+func needsQuoting(s string) bool {
+	if s == "" {
+		return true
+	}
+	return strings.ContainsFunc(s, func(r rune) bool {
+		return r == '=' || r == '"' || r == utf8.RuneError || unicode.IsSpace(r) || !unicode.IsPrint(r)
+	})
+}

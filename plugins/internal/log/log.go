@@ -1,0 +1,62 @@
+// Package log writes golance's own log lines, in every binary, in the
+// format of supervisord's main log, so that a listener's stderr log
+// (which supervisord keeps as a file next to its own) reads like
+// supervisord's:
+//
+//	2026-12-02 07:12:22,123 INFO mailed ops@example.com: web crashed at ...
+//	2026-12-02 07:12:22,124 WARN smtp server localhost:25 refused: ... attempt=2
+//
+// The time is local, in package asctime's format; the level is spelled as
+// supervisord spells it (DEBG, INFO, WARN, ERRO, CRIT); control characters
+// in the message become spaces, so that one entry is one line, written in
+// one Write; attributes follow as key=value, quoted when needed. Message
+// texts that superlance's plugins print (memmon's "RSS of web:web is
+// 1234", httpok's "bad restarted") are the message part, unchanged.
+//
+// A failure that repeats at every tick is logged once, again when its text
+// changes, and one line when it is over: see Recurring.
+//
+//	log.go        New, the levels
+//	handler.go    Handler, the slog.Handler
+//	recurring.go  Recurring, the repeated-failure helper
+package log
+
+import (
+	"io"
+	"log/slog"
+)
+
+// Levels beyond slog's four, as supervisord has them: CRIT above ERRO,
+// TRAC below DEBG.
+const (
+	LevelTrace    = slog.Level(-8)
+	LevelCritical = slog.Level(12)
+)
+
+// New returns a logger writing golance's lines to w (a plugin's standard
+// error) at level Info and above.
+func New(w io.Writer) *slog.Logger {
+	return slog.New(NewHandler(w, slog.LevelInfo))
+}
+
+// Discard returns a logger that writes nothing, for a zero Config.
+func Discard() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+// levelName spells a level as supervisord's loggers do.
+func levelName(l slog.Level) string {
+	switch {
+	case l >= LevelCritical:
+		return "CRIT"
+	case l >= slog.LevelError:
+		return "ERRO"
+	case l >= slog.LevelWarn:
+		return "WARN"
+	case l >= slog.LevelInfo:
+		return "INFO"
+	case l >= slog.LevelDebug:
+		return "DEBG"
+	case l >= LevelTrace:
+		return "TRAC"
+	}
+	return "BLAT"
+}
