@@ -1,0 +1,121 @@
+package pyfmt
+
+import (
+	"math"
+	"strconv"
+	"unicode/utf8"
+)
+
+// Atoi parses s as CPython's int(s) does for a str in base 10, which is
+// how supervisord reads every number in its configuration: white space
+// around it (Unicode's, as str.isspace has it, except U+001C to U+001F),
+// one sign, digits of any script (Unicode category Nd), and single
+// underscores between digits. The error is Python's ValueError, which
+// unwraps to strconv.ErrSyntax. Python's int has no limit; a value beyond
+// int64 returns the nearest int64 and an OverflowError unwrapping to
+// strconv.ErrRange.
+func Atoi(s string) (int64, error) {
+	ascii := make([]byte, 0, len(s))
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		i += n
+		switch d, isDigit := decimal(r); {
+		case r < utf8.RuneSelf:
+			ascii = append(ascii, byte(r))
+		case isDigit:
+			ascii = append(ascii, byte('0'+d))
+		case IsSpace(r):
+			ascii = append(ascii, ' ')
+		default:
+			ascii = append(ascii, 0) // never valid
+		}
+	}
+	n, ok, overflow := parseInt(ascii)
+	if !ok {
+		return 0, &Error{Type: "ValueError", Msg: "invalid literal for int() with base 10: " + truncate(Repr(s), 200), Err: strconv.ErrSyntax}
+	}
+	if overflow {
+		return n, overflowError()
+	}
+	return n, nil
+}
+
+// AtoiBytes parses b as CPython's int(b) does for bytes in base 10, which
+// is how supervisord reads the length on a listener's RESULT line: as Atoi,
+// but only ASCII digits, and only ASCII white space (space, \t, \n, \v,
+// \f and \r).
+func AtoiBytes(b []byte) (int64, error) {
+	n, ok, overflow := parseInt(b)
+	if !ok {
+		return 0, &Error{Type: "ValueError", Msg: "invalid literal for int() with base 10: " + truncate(ReprBytes(b), 200), Err: strconv.ErrSyntax}
+	}
+	if overflow {
+		return n, overflowError()
+	}
+	return n, nil
+}
+
+func overflowError() error {
+	return &Error{Type: "OverflowError", Msg: "Python int too large to convert to C long", Err: strconv.ErrRange}
+}
+
+// parseInt reads an optional sign and digits with single underscores
+// between them, surrounded by ASCII white space. Beyond the int64 range it
+// saturates and reports the overflow.
+func parseInt(b []byte) (n int64, ok, overflow bool) {
+	isSpace := func(c byte) bool { return c == ' ' || c >= '\t' && c <= '\r' }
+	for len(b) > 0 && isSpace(b[0]) {
+		b = b[1:]
+	}
+	for len(b) > 0 && isSpace(b[len(b)-1]) {
+		b = b[:len(b)-1]
+	}
+	neg := false
+	if len(b) > 0 && (b[0] == '+' || b[0] == '-') {
+		neg = b[0] == '-'
+		b = b[1:]
+	}
+	if len(b) == 0 {
+		return 0, false, false
+	}
+	var v uint64
+	limit := uint64(math.MaxInt64)
+	if neg {
+		limit++
+	}
+	for i, c := range b {
+		switch {
+		case c >= '0' && c <= '9':
+			if d := uint64(c - '0'); !overflow && v <= (limit-d)/10 {
+				v = v*10 + d
+			} else {
+				overflow = true
+			}
+		case c == '_' && i > 0 && b[i-1] != '_' && i+1 < len(b):
+			// Between two digits: the one before was checked, the one
+			// after is checked next.
+		default:
+			return 0, false, false
+		}
+	}
+	switch {
+	case overflow && neg:
+		return math.MinInt64, true, true
+	case overflow:
+		return math.MaxInt64, true, true
+	case neg:
+		return -int64(v), true, false
+	}
+	return int64(v), true, false
+}
+
+// truncate cuts s to n code points, as Python's %.200R does in messages.
+func truncate(s string, n int) string {
+	for i := range s {
+		if n == 0 {
+			return s[:i]
+		}
+		n--
+	}
+	return s
+}
