@@ -6,6 +6,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/golance/golance/internal/pyfmt"
 	"github.com/golance/golance/listener"
 )
 
@@ -202,38 +203,5 @@ func decodeOutput(data []byte) string {
 	if utf8.Valid(data) {
 		return string(data)
 	}
-	return "Undecodable: " + pythonBytesRepr(data)
-}
-
-// pythonBytesRepr returns Python 3's repr() of a bytes object.
-func pythonBytesRepr(data []byte) string {
-	quote := byte('\'')
-	if s := string(data); strings.IndexByte(s, '\'') >= 0 && strings.IndexByte(s, '"') < 0 {
-		quote = '"'
-	}
-	var b strings.Builder
-	b.WriteString("b")
-	b.WriteByte(quote)
-	const hex = "0123456789abcdef"
-	for _, c := range data {
-		switch {
-		case c == quote || c == '\\':
-			b.WriteByte('\\')
-			b.WriteByte(c)
-		case c == '\t':
-			b.WriteString(`\t`)
-		case c == '\n':
-			b.WriteString(`\n`)
-		case c == '\r':
-			b.WriteString(`\r`)
-		case c < 0x20 || c >= 0x7f:
-			b.WriteString(`\x`)
-			b.WriteByte(hex[c>>4])
-			b.WriteByte(hex[c&15])
-		default:
-			b.WriteByte(c)
-		}
-	}
-	b.WriteByte(quote)
-	return b.String()
+	return "Undecodable: " + pyfmt.ReprBytes(data)
 }

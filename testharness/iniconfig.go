@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/golance/golance/internal/pyfmt"
 	"github.com/golance/golance/listener"
 )
 
@@ -183,8 +184,8 @@ func (s *iniSection) integer(key string) (int, bool, error) {
 	if !ok {
 		return 0, false, nil
 	}
-	n, ok2 := parsePythonInt([]byte(v))
-	if !ok2 {
+	n, err := pyfmt.Atoi(v)
+	if err != nil {
 		return 0, false, s.errorf("%s=%s is not an integer", key, v)
 	}
 	return int(n), true, nil

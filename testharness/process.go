@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/golance/golance/internal/pyfmt"
 	"github.com/golance/golance/listener"
 )
 
@@ -185,16 +186,16 @@ func (p *proc) execPath() (string, error) {
 		}
 	}
 	if st == nil {
-		return "", &spawnError{kind: errNotFound, msg: fmt.Sprintf("can't find command %s", pyRepr(filename))}
+		return "", &spawnError{kind: errNotFound, msg: fmt.Sprintf("can't find command %s", pyfmt.Repr(filename))}
 	}
 	if st.IsDir() {
-		return "", &spawnError{kind: errNotExecutable, msg: fmt.Sprintf("command at %s is a directory", pyRepr(filename))}
+		return "", &spawnError{kind: errNotExecutable, msg: fmt.Sprintf("command at %s is a directory", pyfmt.Repr(filename))}
 	}
 	if st.Mode()&0o111 == 0 {
-		return "", &spawnError{kind: errNotExecutable, msg: fmt.Sprintf("command at %s is not executable", pyRepr(filename))}
+		return "", &spawnError{kind: errNotExecutable, msg: fmt.Sprintf("command at %s is not executable", pyfmt.Repr(filename))}
 	}
 	if err := syscall.Access(filename, 1); err != nil {
-		return "", &spawnError{kind: errNoPermission, msg: fmt.Sprintf("no permission to run command %s", pyRepr(filename))}
+		return "", &spawnError{kind: errNoPermission, msg: fmt.Sprintf("no permission to run command %s", pyfmt.Repr(filename))}
 	}
 	return filename, nil
 }
@@ -213,14 +214,6 @@ func (p *proc) pathEnv() string {
 		}
 	}
 	return os.Getenv("PATH")
-}
-
-// pyRepr quotes s the way Python's repr() quotes a simple str.
-func pyRepr(s string) string {
-	if strings.Contains(s, "'") && !strings.Contains(s, `"`) {
-		return `"` + s + `"`
-	}
-	return "'" + strings.ReplaceAll(strings.ReplaceAll(s, `\`, `\\`), "'", `\'`) + "'"
 }
 
 type spawnErrorKind int
@@ -608,7 +601,7 @@ var signalNames = map[syscall.Signal]string{
 // parseSignal is supervisord's signal_number: a number or a name, with or
 // without the SIG prefix, case-insensitive.
 func parseSignal(v string) (syscall.Signal, bool) {
-	if n, ok := parsePythonInt([]byte(v)); ok {
+	if n, err := pyfmt.Atoi(v); err == nil {
 		sig := syscall.Signal(n)
 		_, known := signalNames[sig]
 		return sig, known

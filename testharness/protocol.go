@@ -1,6 +1,12 @@
 package testharness
 
-import "bytes"
+import (
+	"bytes"
+	"errors"
+	"strconv"
+
+	"github.com/golance/golance/internal/pyfmt"
+)
 
 // The two tokens supervisord looks for on a listener's stdout.
 var (
@@ -121,8 +127,10 @@ func (p *protocol) feed(data []byte, judge func(body []byte) verdict) []action {
 				if len(line) > resultTokenStart {
 					digits = line[resultTokenStart:]
 				}
-				n, ok := parsePythonInt(digits)
-				if !ok {
+				// Beyond int64 the length saturates: supervisord would
+				// wait for a body that long, and so does the harness.
+				n, err := pyfmt.AtoiBytes(digits)
+				if err != nil && !errors.Is(err, strconv.ErrRange) {
 					acts = append(acts, action{kind: actBadLine, body: bytes.Clone(line)})
 					change(ListenerUnknown)
 					p.buf = nil

@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/golance/golance/internal/pyfmt"
 	"github.com/golance/golance/listener"
 	"github.com/golance/golance/listener/rpc"
 )
@@ -421,10 +422,11 @@ func intArg(v any) (int64, error) {
 	case float64:
 		return int64(t), nil
 	case string:
-		if n, ok := parsePythonInt([]byte(t)); ok {
-			return n, nil
+		n, err := pyfmt.Atoi(t)
+		if err != nil {
+			return 0, &pythonError{"ValueError", err.Error()}
 		}
-		return 0, &pythonError{"ValueError", "invalid literal for int() with base 10: " + pyRepr(t)}
+		return n, nil
 	}
 	return 0, newFault(rpc.ErrIncorrectParameters)
 }

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/golance/golance/internal/pyfmt"
 	"github.com/golance/golance/listener/rpc"
 )
 
@@ -196,8 +197,8 @@ func decodeTyped(d *xml.Decoder, typ string) (any, error) {
 	}
 	switch typ {
 	case "int", "i4", "i8":
-		n, ok := parsePythonInt([]byte(text))
-		if !ok {
+		n, err := pyfmt.Atoi(text)
+		if err != nil {
 			return nil, fmt.Errorf("%w: bad <%s> %q", errBadRequest, typ, text)
 		}
 		return n, nil
