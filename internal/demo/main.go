@@ -27,13 +27,12 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
-	"strconv"
 	"strings"
 	"syscall"
 	"text/template"
 	"time"
 
-	"golang.org/x/sys/unix"
+	"github.com/golance/golance/testharness/supervisord"
 )
 
 func main() {
@@ -56,7 +55,7 @@ func main() {
 var plugins = []string{"ordered-startup", "crashmail", "memmon", "httpok", "slack-notify", "eventdump"}
 
 func run(bin, dir string, untilAllActed bool, timeout time.Duration) error {
-	supervisord, err := findSupervisord()
+	path, err := findSupervisord()
 	if err != nil {
 		return err
 	}
@@ -81,33 +80,31 @@ func run(bin, dir string, untilAllActed bool, timeout time.Duration) error {
 	if err != nil {
 		return err
 	}
-	conf, err := writeConfig(dir, bin, self)
+	sections, err := writeFiles(dir, bin, self)
 	if err != nil {
 		return err
 	}
 
-	// Orphans of supervisord's children are reparented to this process
-	// instead of init, so that nothing outlives the demo.
-	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
-		return fmt.Errorf("becoming a child subreaper: %w", err)
-	}
-	out, err := os.Create(filepath.Join(dir, "supervisord.out"))
+	// The launcher makes this process the reaper of supervisord's orphans
+	// and kills whatever outlives supervisord, so nothing outlives the
+	// demo. supervisord gets a process group of its own: Ctrl-C in the
+	// terminal reaches the demo only, which then stops supervisord.
+	sv, err := supervisord.New(context.Background(), dir, supervisord.Config{
+		Binary:      path,
+		Identifier:  "golance-demo",
+		LogLevel:    "info",
+		ChildLogDir: filepath.Join(dir, "logs"),
+		Sections:    sections,
+		StopTimeout: 30 * time.Second,
+	})
 	if err != nil {
 		return err
 	}
-	defer out.Close()
-	sv := exec.Command(supervisord, "-n", "-c", conf)
-	sv.Stdout, sv.Stderr = out, out
-	// Its own process group: Ctrl-C in the terminal reaches the demo only,
-	// which then stops supervisord in order.
-	sv.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
-	if err := sv.Start(); err != nil {
-		return fmt.Errorf("starting %s: %w", supervisord, err)
-	}
+	defer sv.Stop()
 	exited := make(chan error, 1)
-	go func() { exited <- sv.Wait() }()
+	go func() { exited <- sv.Wait(context.Background()) }()
 
-	fmt.Printf("golance demo: supervisord %s (pid %d) with configuration %s\n", version(supervisord), sv.Process.Pid, conf)
+	fmt.Printf("golance demo: supervisord %s (pid %d) with configuration %s\n", version(path), sv.PID, sv.ConfigPath)
 	fmt.Printf("Everything happens on this machine. Watch for a minute; Ctrl-C stops it all.\n\n")
 
 	stop := make(chan os.Signal, 1)
@@ -138,16 +135,16 @@ loop:
 			break loop
 		case err := <-exited:
 			w.poll()
-			return fmt.Errorf("supervisord exited on its own (%v); see %s", err, filepath.Join(dir, "supervisord.out"))
+			return fmt.Errorf("supervisord exited on its own (%v); see %s", err, sv.OutputPath)
 		}
 	}
 	w.poll()
 	fmt.Printf("\nStopping (%s): supervisord stops every program and listener...\n", reason)
-	left := shutdown(sv, exited)
+	stopErr := sv.Stop()
 	w.poll()
 	fmt.Println()
 	w.report()
-	if left == 0 {
+	if left := sv.Swept(); left == 0 {
 		fmt.Println("No process was left behind.")
 	} else {
 		fmt.Printf("%d leftover process(es) had to be killed.\n", left)
@@ -157,6 +154,9 @@ loop:
 	fmt.Printf("  logs/<name>.log     each program's and listener's output\n")
 	fmt.Printf("  mailbox             the mail crashmail sent (through the sendmail stand-in deliver-mail)\n")
 	fmt.Printf("  events.jsonl        every event, as eventdump wrote it\n")
+	if stopErr != nil {
+		return fmt.Errorf("stopping supervisord: %w", stopErr)
+	}
 	if untilAllActed && !w.allActed() {
 		return fmt.Errorf("not every plugin acted: %s", strings.Join(w.missing(), ", "))
 	}
@@ -166,7 +166,7 @@ loop:
 // findSupervisord returns supervisord from PATH, installing Debian's
 // package first when it is missing and this user may.
 func findSupervisord() (string, error) {
-	if p, err := exec.LookPath("supervisord"); err == nil {
+	if p, err := supervisord.Lookup(); err == nil {
 		return p, nil
 	}
 	const install = "apt-get update && apt-get install -y supervisor"
@@ -190,6 +190,7 @@ func findSupervisord() (string, error) {
 			return "", fmt.Errorf("installing supervisor failed (%v); install it yourself with: sudo sh -c '%s'", err, install)
 		}
 	}
+	// Lookup remembers its first answer; the new package is in PATH now.
 	return exec.LookPath("supervisord")
 }
 
@@ -199,56 +200,6 @@ func version(supervisord string) string {
 		return "(version unknown)"
 	}
 	return strings.TrimSpace(string(b))
-}
-
-// shutdown stops supervisord gracefully, waits for it, then kills whatever
-// it left behind. It returns how many processes had to be killed.
-func shutdown(sv *exec.Cmd, exited <-chan error) int {
-	sv.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-exited:
-	case <-time.After(30 * time.Second):
-		sv.Process.Kill()
-		<-exited
-	}
-	// Anything still running is now a child of this process (we are a
-	// subreaper): kill and reap it.
-	killed := 0
-	for _, pid := range children() {
-		syscall.Kill(pid, syscall.SIGKILL)
-		killed++
-	}
-	for {
-		var ws syscall.WaitStatus
-		pid, err := syscall.Wait4(-1, &ws, syscall.WNOHANG, nil)
-		if pid <= 0 || err != nil {
-			break
-		}
-	}
-	return killed
-}
-
-// children lists the processes whose parent is this process.
-func children() []int {
-	self := strconv.Itoa(os.Getpid())
-	entries, _ := os.ReadDir("/proc")
-	var pids []int
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
-		if err != nil {
-			continue
-		}
-		// pid (comm) state ppid ...; comm may hold spaces and parentheses.
-		f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
-		if len(f) > 1 && f[1] == self && f[0] != "Z" {
-			pids = append(pids, pid)
-		}
-	}
-	return pids
 }
 
 // freePort returns a TCP port on the loopback interface nobody listens on.
@@ -261,23 +212,10 @@ func freePort() (int, error) {
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
-var configTemplate = template.Must(template.New("conf").Parse(`; Generated by golance's make demo. Every program and listener below runs on
-; this machine; nothing needs an account or the network.
-[supervisord]
-nodaemon=true
-logfile=%(here)s/supervisord.log
-pidfile=%(here)s/supervisord.pid
-childlogdir=%(here)s/logs
-identifier=golance-demo
-
-[unix_http_server]
-file=%(here)s/supervisor.sock
-
-[rpcinterface:supervisor]
-supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
-
-[supervisorctl]
-serverurl=unix://%(here)s/supervisor.sock
+// sectionsTemplate is the demo's part of supervisord.conf; the launcher
+// writes the [supervisord], server and [rpcinterface] sections around it.
+var sectionsTemplate = template.Must(template.New("conf").Parse(`; Every program and listener below runs on this machine; nothing needs an
+; account or the network.
 
 ; --- the listeners (each with its own priority: supervisord puts an event
 ; one listener rejects back into every pool of the same priority) ---
@@ -373,32 +311,27 @@ stdout_logfile=%(here)s/logs/web.log
 redirect_stderr=true
 `))
 
-// writeConfig writes supervisord.conf and the sendmail stand-in into dir
-// and returns the configuration's path.
-func writeConfig(dir, bin, self string) (string, error) {
-	if err := os.MkdirAll(filepath.Join(dir, "logs"), 0o755); err != nil {
-		return "", err
-	}
+// writeFiles writes the sendmail stand-in into dir and returns the
+// demo's sections of supervisord.conf.
+func writeFiles(dir, bin, self string) (string, error) {
 	port, err := freePort()
 	if err != nil {
 		return "", err
 	}
-	conf := filepath.Join(dir, "supervisord.conf")
-	f, err := os.Create(conf)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	if err := configTemplate.Execute(f, map[string]any{"Bin": bin, "Self": self, "WebPort": port}); err != nil {
+	var sections strings.Builder
+	if err := sectionsTemplate.Execute(&sections, map[string]any{"Bin": bin, "Self": self, "WebPort": port}); err != nil {
 		return "", err
 	}
 	// crashmail pipes each mail into its -s program, as into sendmail.
 	deliver := "#!/bin/sh\n# A sendmail stand-in: append the mail on stdin to the mailbox file.\n" +
 		"{ cat; printf '\\n\\n'; } >> \"$(dirname \"$0\")/mailbox\"\n"
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
 	if err := os.WriteFile(filepath.Join(dir, "deliver-mail"), []byte(deliver), 0o755); err != nil {
 		return "", err
 	}
-	return conf, f.Close()
+	return sections.String(), nil
 }
 
 // watcher turns the files the demo's processes write into summary lines.

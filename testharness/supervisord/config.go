@@ -32,6 +32,9 @@ type Config struct {
 	// InetHTTPServer adds an [inet_http_server] on a free loopback port,
 	// reported by Supervisord.InetURL.
 	InetHTTPServer bool
+	// ChildLogDir is [supervisord] childlogdir=, where the AUTO child logs
+	// go; the directory New is given if empty. New creates it.
+	ChildLogDir string
 	// Env holds extra KEY=value pairs for supervisord's environment,
 	// which its children inherit.
 	Env []string
@@ -65,6 +68,9 @@ func (c Config) withDefaults() Config {
 	if c.WaitTimeout == 0 {
 		c.WaitTimeout = 30 * time.Second
 	}
+	if c.ChildLogDir == "" {
+		c.ChildLogDir = "%(here)s"
+	}
 	return c
 }
 
@@ -86,12 +92,12 @@ nodaemon=true
 logfile=%%(here)s/supervisord.log
 logfile_maxbytes=0
 pidfile=%%(here)s/supervisord.pid
-childlogdir=%%(here)s
+childlogdir=%s
 loglevel=%s
 identifier=%s
 minfds=64
 minprocs=32
-`, c.LogLevel, c.Identifier)
+`, c.ChildLogDir, c.LogLevel, c.Identifier)
 	if c.SupervisordOptions != "" {
 		b.WriteString(strings.TrimSpace(c.SupervisordOptions) + "\n")
 	}

@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"regexp"
-	"testing"
 	"time"
 )
 
@@ -24,32 +23,6 @@ func (s *Supervisord) LogSize() int64 {
 		return 0
 	}
 	return fi.Size()
-}
-
-// WaitLog waits until the main log matches the regular expression pattern
-// and returns the first match. It fails the test after
-// Config.WaitTimeout, showing the log. Call it from the test's goroutine.
-func (s *Supervisord) WaitLog(t testing.TB, pattern string) string {
-	t.Helper()
-	return s.WaitLogSince(t, 0, pattern)
-}
-
-// WaitLogSince is WaitLog for the part of the main log after offset (see
-// LogSize).
-func (s *Supervisord) WaitLogSince(t testing.TB, offset int64, pattern string) string {
-	t.Helper()
-	re, err := regexp.Compile(pattern)
-	if err != nil {
-		t.Fatalf("WaitLog: %v", err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.WaitTimeout)
-	defer cancel()
-	m, err := WaitFile(ctx, s.LogPath, offset, re)
-	if err != nil {
-		t.Fatalf("waiting for %q in the main log: %v\nmain log since offset %d:\n%s", pattern, err, offset,
-			lastBytes(since(s.Log(), offset), 6000))
-	}
-	return m
 }
 
 func since(text string, offset int64) string {

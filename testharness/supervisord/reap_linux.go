@@ -91,10 +91,11 @@ func hasMarker(pid int, marker string) bool {
 // PID and start time) or carries the marker in its environment, which
 // catches processes forked after the last look and daemons that left the
 // tree. It returns when none is left, alive or waiting to be reaped by
-// this process.
-func sweep(root int, tracked map[int]uint64, marker string) error {
+// this process, with how many it killed.
+func sweep(root int, tracked map[int]uint64, marker string) (int, error) {
 	self := os.Getpid()
 	deadline := time.Now().Add(10 * time.Second)
+	killed := map[int]bool{}
 	for {
 		procs := processes()
 		ours := func(p proc) bool {
@@ -121,6 +122,7 @@ func sweep(root int, tracked map[int]uint64, marker string) error {
 			switch {
 			case !p.zombie:
 				unix.Kill(p.pid, unix.SIGKILL)
+				killed[p.pid] = true
 				alive = append(alive, p.pid)
 			case p.ppid == self:
 				var ws unix.WaitStatus
@@ -132,10 +134,10 @@ func sweep(root int, tracked map[int]uint64, marker string) error {
 			}
 		}
 		if len(alive) == 0 && !pending {
-			return nil
+			return len(killed), nil
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("processes %v of supervisord %d survived SIGKILL", alive, root)
+			return len(killed), fmt.Errorf("processes %v of supervisord %d survived SIGKILL", alive, root)
 		}
 		time.Sleep(5 * time.Millisecond)
 	}

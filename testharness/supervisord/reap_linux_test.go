@@ -4,6 +4,7 @@ package supervisord
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -56,7 +57,7 @@ func TestTeardownLeavesNoProcess(t *testing.T) {
 	for _, how := range []string{"Stop", "Kill", "Shutdown"} {
 		t.Run(how, func(t *testing.T) {
 			t.Parallel()
-			sv, err := start(Config{Binary: Require(t), Sections: unrulyPrograms}, t.TempDir())
+			sv, err := New(context.Background(), t.TempDir(), Config{Binary: Require(t), Sections: unrulyPrograms})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -91,6 +92,11 @@ func TestTeardownLeavesNoProcess(t *testing.T) {
 			}
 			if left := survivors(procs); len(left) > 0 {
 				t.Errorf("processes left after %s: %v", how, left)
+			}
+			// At least the daemon's, the escaper's and the forker's
+			// background sleeps outlive supervisord, however it ends.
+			if n := sv.Swept(); n < 3 {
+				t.Errorf("Swept() = %d after %s, want at least the 3 sleeps supervisord leaves behind", n, how)
 			}
 			if left := marked(sv.marker); len(left) > 0 {
 				t.Errorf("processes with supervisord's environment left after %s: %v", how, left)
@@ -156,6 +162,48 @@ func survivors(procs []proc) []proc {
 		}
 	}
 	return left
+}
+
+// A supervisord whose programs leave nothing behind has nothing swept.
+func TestSweptNothing(t *testing.T) {
+	t.Parallel()
+	sv, err := New(context.Background(), t.TempDir(), Config{Binary: Require(t), Sections: `
+		[program:sleeper]
+		command=sleep 1000
+		startsecs=0
+	`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sv.Stop()
+	sv.WaitLog(t, `success: sleeper entered RUNNING state`)
+	if err := sv.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if n := sv.Swept(); n != 0 {
+		t.Errorf("Swept() = %d, want 0: supervisord stopped its only program itself", n)
+	}
+}
+
+// A start abandoned through its context leaves nothing running.
+func TestNewCancelled(t *testing.T) {
+	t.Parallel()
+	bin := Require(t)
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	// supervisord takes far longer than a millisecond to answer RUNNING.
+	time.AfterFunc(time.Millisecond, cancel)
+	sv, err := New(ctx, dir, Config{Binary: bin, Sections: "[program:sleeper]\ncommand=sleep 1000\nstartsecs=0\n"})
+	if err == nil {
+		sv.Stop()
+		t.Skip("supervisord answered RUNNING within a millisecond")
+	}
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("New = %v, want context.Canceled", err)
+	}
+	if left := marked(markerVar + "=" + dir); len(left) > 0 {
+		t.Errorf("processes left after a cancelled start: %v", left)
+	}
 }
 
 func TestDescendants(t *testing.T) {

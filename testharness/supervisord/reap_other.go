@@ -13,4 +13,4 @@ func sysProcAttr() *syscall.SysProcAttr { return &syscall.SysProcAttr{Setpgid: t
 
 func descendants(root int) map[int]uint64 { return nil }
 
-func sweep(root int, tracked map[int]uint64, marker string) error { return nil }
+func sweep(root int, tracked map[int]uint64, marker string) (int, error) { return 0, nil }

@@ -12,13 +12,12 @@ import (
 	"strings"
 	"sync"
 	"syscall"
-	"testing"
 	"time"
 
 	"github.com/golance/golance/listener/rpc"
 )
 
-// Supervisord is a running supervisord started by Start.
+// Supervisord is a running supervisord, started by New or Start.
 type Supervisord struct {
 	// Dir holds the configuration, the main log, the pid file and the
 	// automatic child logs; it is %(here)s in the configuration.
@@ -55,6 +54,7 @@ type Supervisord struct {
 	mu      sync.Mutex
 	stopped bool
 	stopErr error
+	swept   int            // processes killed after supervisord exited
 	tracked map[int]uint64 // descendant pid -> start time
 }
 
@@ -66,33 +66,34 @@ const markerVar = "GOLANCE_SUPERVISORD_HARNESS"
 // maxSocketPath keeps well inside sun_path's 108 bytes.
 const maxSocketPath = 100
 
-// Start runs supervisord with cfg in t.TempDir() and waits until it is
-// RUNNING. It fails the test if supervisord cannot start, and skips it as
-// Require does if supervisord is not installed. t.Cleanup stops
-// supervisord and every process it started, and if the test failed, logs
-// the end of the main log.
-func Start(t testing.TB, cfg Config) *Supervisord {
-	t.Helper()
+// New runs supervisord with cfg in dir (created if missing) and waits
+// until it answers RUNNING over XML-RPC, for at most Config.StartTimeout
+// or until ctx ends. ctx bounds the start only: supervisord runs until Stop
+// or Kill, which the caller must call whatever happens next. On error
+// nothing New started is left running, and the error carries
+// supervisord's own output and main log.
+//
+// With Config.Binary empty, New runs the supervisord Lookup finds.
+func New(ctx context.Context, dir string, cfg Config) (*Supervisord, error) {
 	if cfg.Binary == "" {
-		cfg.Binary = Require(t)
+		bin, err := Lookup()
+		if err != nil {
+			return nil, fmt.Errorf("%w; install it with: %s", err, InstallHint)
+		}
+		cfg.Binary = bin
 	}
-	s, err := start(cfg, t.TempDir())
+	dir, err := filepath.Abs(dir)
 	if err != nil {
-		t.Fatalf("starting supervisord: %v", err)
+		return nil, err
 	}
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("supervisord main log %s (end):\n%s", s.LogPath, lastBytes(s.Log(), 6000))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	if cfg.ChildLogDir != "" {
+		if err := os.MkdirAll(cfg.ChildLogDir, 0o755); err != nil {
+			return nil, err
 		}
-		if err := s.Stop(); err != nil {
-			t.Errorf("stopping supervisord: %v", err)
-		}
-	})
-	return s
-}
-
-// start runs supervisord in dir. On error nothing is left running.
-func start(cfg Config, dir string) (*Supervisord, error) {
+	}
 	cfg = cfg.withDefaults()
 	enableSubreaper()
 	s := &Supervisord{
@@ -136,15 +137,16 @@ func start(cfg Config, dir string) (*Supervisord, error) {
 			}
 			s.InetURL = fmt.Sprintf("http://127.0.0.1:%d", port)
 		}
-		err = s.launch(port)
+		err = s.launch(ctx, port)
 		if err == nil {
 			return s, nil
 		}
-		retry := cfg.InetHTTPServer && attempt < 2 && strings.Contains(s.Output(), "Another program is already listening")
+		retry := cfg.InetHTTPServer && attempt < 2 && ctx.Err() == nil &&
+			strings.Contains(s.Output(), "Another program is already listening")
 		if !retry {
 			return nil, errors.Join(err, s.halt(syscall.SIGTERM))
 		}
-		if err := s.shutdown(syscall.SIGTERM); err != nil {
+		if _, err := s.shutdown(syscall.SIGTERM); err != nil {
 			return nil, err
 		}
 		s.cmd = nil
@@ -152,7 +154,7 @@ func start(cfg Config, dir string) (*Supervisord, error) {
 }
 
 // launch writes the configuration, runs supervisord and waits for it.
-func (s *Supervisord) launch(inetPort int) error {
+func (s *Supervisord) launch(ctx context.Context, inetPort int) error {
 	if err := os.WriteFile(s.ConfigPath, []byte(s.cfg.render(s.SocketPath, inetPort)), 0o644); err != nil {
 		return err
 	}
@@ -191,7 +193,7 @@ func (s *Supervisord) launch(inetPort int) error {
 		return fmt.Errorf("running %s: %w", s.cfg.Binary, err)
 	}
 	s.cmd, s.PID = cmd, cmd.Process.Pid
-	return s.waitReady()
+	return s.waitReady(ctx)
 }
 
 // environ is the test's environment without the SUPERVISOR_* variables
@@ -207,17 +209,19 @@ func environ() []string {
 	return env
 }
 
-func (s *Supervisord) waitReady() error {
+func (s *Supervisord) waitReady(ctx context.Context) error {
 	deadline := time.Now().Add(s.cfg.StartTimeout)
 	var lastErr error
 	for {
 		select {
 		case <-s.done:
 			return fmt.Errorf("supervisord exited during startup (%v):\n%s", s.waitErr, s.startupReport())
+		case <-ctx.Done():
+			return fmt.Errorf("supervisord not RUNNING yet (last answer: %v): %w", lastErr, ctx.Err())
 		default:
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		state, err := s.Client.GetState(ctx)
+		callCtx, cancel := context.WithTimeout(ctx, time.Second)
+		state, err := s.Client.GetState(callCtx)
 		cancel()
 		if err == nil && state == rpc.SupervisorRunning {
 			return nil
@@ -229,7 +233,10 @@ func (s *Supervisord) waitReady() error {
 		if time.Now().After(deadline) {
 			return fmt.Errorf("supervisord not RUNNING after %v (last answer: %v):\n%s", s.cfg.StartTimeout, lastErr, s.startupReport())
 		}
-		time.Sleep(10 * time.Millisecond)
+		select {
+		case <-ctx.Done():
+		case <-time.After(10 * time.Millisecond):
+		}
 	}
 }
 
@@ -263,19 +270,6 @@ func (s *Supervisord) Output() string {
 	return string(b)
 }
 
-// ChildLogs returns the paths of a process's stdout and stderr logs, ""
-// for a stream that is not logged. name is "name" or "group:name".
-func (s *Supervisord) ChildLogs(t testing.TB, name string) (stdout, stderr string) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	info, err := s.Client.GetProcessInfo(ctx, name)
-	if err != nil {
-		t.Fatalf("log paths of %s: %v", name, err)
-	}
-	return info.StdoutLogfile, info.StderrLogfile
-}
-
 // Wait waits until supervisord exits by itself, after a Shutdown call or
 // a fatal error, and returns how it exited. Teardown still sweeps up any
 // process left behind.
@@ -298,8 +292,8 @@ func (s *Supervisord) Wait(ctx context.Context) error {
 // in priority order) and to shut down, or sends SIGTERM if that fails,
 // then SIGKILL if supervisord has not exited within Config.StopTimeout.
 // It then kills and reaps every process supervisord started that is
-// still alive, and reports any it could not get rid of. Stop is
-// idempotent; Start's cleanup calls it.
+// still alive (see Swept), and reports any it could not get rid of. Stop
+// is idempotent; Start's cleanup calls it.
 func (s *Supervisord) Stop() error {
 	return s.halt(syscall.SIGTERM)
 }
@@ -310,6 +304,15 @@ func (s *Supervisord) Kill() error {
 	return s.halt(syscall.SIGKILL)
 }
 
+// Swept returns how many processes Stop or Kill had to kill after
+// supervisord had exited: those it left behind, such as a program's own
+// children that outlived it. It is 0 before Stop or Kill.
+func (s *Supervisord) Swept() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.swept
+}
+
 func (s *Supervisord) halt(sig syscall.Signal) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -317,16 +320,19 @@ func (s *Supervisord) halt(sig syscall.Signal) error {
 		return s.stopErr
 	}
 	s.stopped = true
-	s.stopErr = s.shutdown(sig)
+	var swept int
+	swept, s.stopErr = s.shutdown(sig)
+	s.swept += swept
 	s.removeSocketDir()
 	return s.stopErr
 }
 
 // shutdown stops supervisord with sig, escalating to SIGKILL after
-// Config.StopTimeout, and then sweeps up its processes.
-func (s *Supervisord) shutdown(sig syscall.Signal) error {
+// Config.StopTimeout, and then sweeps up its processes. It returns how
+// many it had to kill.
+func (s *Supervisord) shutdown(sig syscall.Signal) (int, error) {
 	if s.cmd == nil {
-		return nil
+		return 0, nil
 	}
 	s.track()
 	var resend map[int]syscall.Signal
@@ -374,7 +380,8 @@ wait:
 			break wait
 		}
 	}
-	return errors.Join(err, sweep(s.PID, s.tracked, s.marker))
+	killed, sweepErr := sweep(s.PID, s.tracked, s.marker)
+	return killed, errors.Join(err, sweepErr)
 }
 
 func (s *Supervisord) exited() bool {

@@ -96,6 +96,21 @@ func TestChildEnvironment(t *testing.T) {
 	}
 }
 
+// ChildLogDir moves the AUTO child logs, and New creates it.
+func TestChildLogDir(t *testing.T) {
+	t.Parallel()
+	logs := filepath.Join(t.TempDir(), "logs", "children")
+	sv := Start(t, Config{ChildLogDir: logs, Sections: `
+		[program:sleeper]
+		command=sleep 1000
+		startsecs=0
+	`})
+	stdout, stderr := sv.ChildLogs(t, "sleeper")
+	if filepath.Dir(stdout) != logs || filepath.Dir(stderr) != logs {
+		t.Errorf("child logs %q %q, want them in %s", stdout, stderr, logs)
+	}
+}
+
 func TestParallelInstances(t *testing.T) {
 	t.Parallel()
 	for _, name := range []string{"a", "b", "c"} {
@@ -118,7 +133,7 @@ func TestLongDirectorySocketFallback(t *testing.T) {
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	sv, err := start(Config{Binary: Require(t)}, dir)
+	sv, err := New(context.Background(), dir, Config{Binary: Require(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,7 +193,7 @@ func TestAuthAndInetServer(t *testing.T) {
 func TestStartBadConfig(t *testing.T) {
 	t.Parallel()
 	bin := Require(t)
-	_, err := start(Config{Binary: bin, Sections: "[program:broken]\nautostart=true\n"}, t.TempDir())
+	_, err := New(context.Background(), t.TempDir(), Config{Binary: bin, Sections: "[program:broken]\nautostart=true\n"})
 	if err == nil {
 		t.Fatal("start succeeded with a program without command=")
 	}
@@ -189,7 +204,7 @@ func TestStartBadConfig(t *testing.T) {
 
 func TestStartMissingBinary(t *testing.T) {
 	t.Parallel()
-	_, err := start(Config{Binary: filepath.Join(t.TempDir(), "nope")}, t.TempDir())
+	_, err := New(context.Background(), t.TempDir(), Config{Binary: filepath.Join(t.TempDir(), "nope")})
 	if err == nil || !strings.Contains(err.Error(), "nope") {
 		t.Errorf("err = %v, want one naming the binary", err)
 	}
