@@ -148,6 +148,11 @@ func (p Policy) withDefaults() Policy {
 	return p
 }
 
+// Wait returns the wait after the given failed attempt (counted from 1)
+// under p's backoff and jitter, for callers that pace attempts
+// themselves (the outbox's background delivery).
+func (p Policy) Wait(attempt int) time.Duration { return p.withDefaults().backoff(attempt) }
+
 // backoff returns the wait after the given failed attempt (counted from 1).
 func (p Policy) backoff(attempt int) time.Duration {
 	// Float arithmetic saturates instead of overflowing for large attempts.

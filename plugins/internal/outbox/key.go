@@ -1,0 +1,109 @@
+package outbox
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/golance/golance/listener"
+)
+
+// EventKey returns the idempotency key of a notification caused by ev: the
+// same for every delivery of that event to this listener's pool, and
+// different for every other event, of this or any other supervisord run.
+//
+// supervisord numbers events with a serial that starts again at 0 when
+// supervisord starts again (though not on a reload, which keeps the
+// process), so the key names the supervisord run as well: its
+// identification, and its pid and start time on this boot of this host.
+// A container that restarts supervisord as pid 1 on a persistent volume
+// therefore still gets fresh keys.
+func EventKey(ev listener.Event) string {
+	return fmt.Sprintf("%s/%s/%s/%d", ev.Server, supervisordRun(), ev.Pool, ev.Serial)
+}
+
+var (
+	runOnce sync.Once
+	runID   string
+)
+
+// supervisordRun identifies the supervisord process this listener runs
+// under: boot id, pid and start time. Without /proc it falls back to a
+// random value per listener process, which can only ever cause a
+// duplicate (after a restart of the listener), never a lost notification.
+func supervisordRun() string {
+	runOnce.Do(func() { runID = findRun("/proc", os.Getppid()) })
+	return runID
+}
+
+// findRun looks for supervisord among the first few ancestors of pid
+// (a command= may wrap the listener in a shell), falling back to pid
+// itself.
+func findRun(proc string, ppid int) string {
+	boot, err := os.ReadFile(proc + "/sys/kernel/random/boot_id")
+	if err != nil {
+		return randomRun()
+	}
+	bootID := strings.ReplaceAll(strings.TrimSpace(string(boot)), "-", "")
+	if len(bootID) > 12 {
+		bootID = bootID[:12]
+	}
+	chosen, chosenStart := 0, ""
+	for pid, depth := ppid, 0; pid > 0 && depth < 4; depth++ {
+		start, parent, comm, ok := readStat(proc, pid)
+		if !ok {
+			break
+		}
+		if chosen == 0 {
+			chosen, chosenStart = pid, start
+		}
+		if strings.Contains(comm, "supervisord") || cmdlineHas(proc, pid, "supervisord") {
+			chosen, chosenStart = pid, start
+			break
+		}
+		pid = parent
+	}
+	if chosen == 0 {
+		return randomRun()
+	}
+	return fmt.Sprintf("%s-%d-%s", bootID, chosen, chosenStart)
+}
+
+// readStat returns the start time (clock ticks since boot), parent pid and
+// command name of pid from /proc/<pid>/stat.
+func readStat(proc string, pid int) (start string, ppid int, comm string, ok bool) {
+	b, err := os.ReadFile(fmt.Sprintf("%s/%d/stat", proc, pid))
+	if err != nil {
+		return "", 0, "", false
+	}
+	// The command name is in parentheses and may itself hold spaces and
+	// parentheses: the fields resume after the last ')'.
+	open, close := bytes.IndexByte(b, '('), bytes.LastIndexByte(b, ')')
+	if open < 0 || close < open {
+		return "", 0, "", false
+	}
+	comm = string(b[open+1 : close])
+	fields := strings.Fields(string(b[close+1:]))
+	// fields[0] is the state (field 3 of stat), so field n is fields[n-3].
+	if len(fields) < 20 {
+		return "", 0, "", false
+	}
+	ppid, _ = strconv.Atoi(fields[1])
+	return fields[19], ppid, comm, true
+}
+
+func cmdlineHas(proc string, pid int, word string) bool {
+	b, err := os.ReadFile(fmt.Sprintf("%s/%d/cmdline", proc, pid))
+	return err == nil && bytes.Contains(b, []byte(word))
+}
+
+func randomRun() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return "r" + hex.EncodeToString(b[:])
+}
