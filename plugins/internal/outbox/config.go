@@ -1,11 +1,12 @@
 package outbox
 
 import (
-	"context"
 	"log/slog"
 	"os"
 	"time"
 
+	"github.com/golance/golance/internal/clock"
+	"github.com/golance/golance/plugins/internal/log"
 	"github.com/golance/golance/plugins/internal/retry"
 )
 
@@ -66,8 +67,8 @@ type Config struct {
 	// DefaultCloseGrace.
 	LockWait   time.Duration
 	CloseGrace time.Duration
-	// Clock is the time source; nil means the real clock.
-	Clock retry.Clock
+	// Clock is the time source; nil means clock.Real.
+	Clock clock.Clock
 	// Log receives the outbox's lines; nil discards them.
 	Log *slog.Logger
 	// Getenv reads the environment for DefaultDir; nil means os.Getenv.
@@ -102,9 +103,7 @@ func (c Config) withDefaults() Config {
 	if c.CloseGrace <= 0 {
 		c.CloseGrace = DefaultCloseGrace
 	}
-	if c.Clock == nil {
-		c.Clock = realClock{}
-	}
+	c.Clock = clock.Or(c.Clock)
 	if c.Retry.Clock == nil {
 		c.Retry.Clock = c.Clock
 	}
@@ -112,27 +111,10 @@ func (c Config) withDefaults() Config {
 		c.SyncRetry.Clock = c.Clock
 	}
 	if c.Log == nil {
-		c.Log = slog.New(slog.DiscardHandler)
+		c.Log = log.Discard()
 	}
 	if c.Getenv == nil {
 		c.Getenv = os.Getenv
 	}
 	return c
-}
-
-// realClock is the system clock.
-// TODO(lead): use the shared clock package once it lands.
-type realClock struct{}
-
-func (realClock) Now() time.Time { return time.Now() }
-
-func (realClock) Sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }

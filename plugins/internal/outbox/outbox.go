@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sort"
 	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/golance/golance/plugins/internal/log"
 	"github.com/golance/golance/plugins/internal/retry"
 )
 
@@ -49,7 +51,7 @@ type Outbox struct {
 	sent     map[string]time.Time // keys delivered without st
 
 	queues map[string]*queue
-	writes failureLog // the store's write failures
+	writes *log.Recurring // the store's write failures
 
 	stopOnce sync.Once
 	stopped  chan struct{} // closed by Stop
@@ -80,7 +82,7 @@ func Open(cfg Config) (*Outbox, error) {
 		stopped: make(chan struct{}),
 	}
 	ob.runCtx, ob.cancel = context.WithCancel(context.Background())
-	ob.writes = failureLog{log: cfg.Log}
+	ob.writes = log.NewRecurring(cfg.Log, slog.LevelWarn, cfg.Clock)
 	for name, s := range cfg.Sinks {
 		ob.queues[name] = newQueue(ob, name, s)
 	}
@@ -246,13 +248,13 @@ func (ob *Outbox) Update(ctx context.Context, fn func(tx *Tx) error) error {
 	if ob.st != nil {
 		err := ob.commit(tx, items, now)
 		if err == nil {
-			ob.writes.ok("the outbox can be written again")
+			ob.writes.Recover("the outbox can be written again")
 			for _, it := range items {
 				ob.queues[it.Sink].wake()
 			}
 			return nil
 		}
-		ob.writes.fail(fmt.Sprintf("cannot write the outbox in %s: %v; delivering each notification before answering its event until it can be written", ob.dir, err))
+		ob.writes.Fail(fmt.Sprintf("cannot write the outbox in %s: %v; delivering each notification before answering its event until it can be written", ob.dir, err))
 	}
 	for _, it := range items {
 		if err := ob.deliverNow(ctx, it); err != nil {
@@ -369,7 +371,7 @@ func (ob *Outbox) deliverNow(ctx context.Context, it Item) error {
 	p := ob.cfg.SyncRetry
 	if p.OnRetry == nil {
 		p.OnRetry = func(attempt int, err error, wait time.Duration) {
-			q.failures.fail(fmt.Sprintf("%s: not delivered (%v); trying again for up to %s", it.Subject, err, p.MaxElapsed))
+			q.failures.Fail(fmt.Sprintf("%s: not delivered to %s (%v); trying again for up to %s", it.Subject, q.sink, err, p.MaxElapsed))
 		}
 	}
 	err := retry.Do(ctx, p, func(ctx context.Context) error { return q.sink.Deliver(ctx, it) })
@@ -379,10 +381,10 @@ func (ob *Outbox) deliverNow(ctx context.Context, it Item) error {
 			return fmt.Errorf("%s: not delivered to %s, stopping: %w", it.Subject, q.sink, err)
 		default:
 		}
-		q.failures.fail(fmt.Sprintf("%s: not delivered to %s: %v", it.Subject, q.sink, err))
+		q.failures.Fail(fmt.Sprintf("%s: not delivered to %s: %v", it.Subject, q.sink, err))
 		return fmt.Errorf("%s: not delivered to %s: %w", it.Subject, q.sink, err)
 	}
-	q.failures.ok(fmt.Sprintf("%s accepts notifications again", q.sink))
+	q.failures.Recover(fmt.Sprintf("%s accepts notifications again", q.sink))
 	ob.stateMu.Lock()
 	ob.sent[it.Sink+"\x00"+it.Key] = ob.cfg.Clock.Now()
 	ob.stateMu.Unlock()
@@ -420,7 +422,7 @@ func (ob *Outbox) SaveState(name string, v any) error {
 		ob.stateMu.Lock()
 		ob.dirty[name] = true
 		ob.stateMu.Unlock()
-		ob.writes.fail(fmt.Sprintf("cannot write the outbox in %s: %v; keeping its state in memory until it can be written", ob.dir, err))
+		ob.writes.Fail(fmt.Sprintf("cannot write the outbox in %s: %v; keeping its state in memory until it can be written", ob.dir, err))
 	}
 	return nil
 }

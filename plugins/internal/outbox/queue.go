@@ -5,11 +5,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/golance/golance/internal/clock"
+	"github.com/golance/golance/plugins/internal/log"
 	"github.com/golance/golance/plugins/internal/retry"
 )
 
@@ -22,7 +25,7 @@ type queue struct {
 	name     string
 	sink     Sink
 	wakeCh   chan struct{}
-	failures failureLog
+	failures *log.Recurring
 
 	mu       sync.Mutex
 	inflight string // key of the item being delivered
@@ -35,7 +38,7 @@ type queue struct {
 
 func newQueue(ob *Outbox, name string, s Sink) *queue {
 	return &queue{ob: ob, name: name, sink: s, wakeCh: make(chan struct{}, 1),
-		failures: failureLog{log: ob.cfg.Log}}
+		failures: log.NewRecurring(ob.cfg.Log, slog.LevelWarn, ob.cfg.Clock)}
 }
 
 func (q *queue) wake() {
@@ -72,7 +75,7 @@ func (q *queue) run(ctx context.Context) {
 	failures := 0
 	for {
 		if err := q.enforceAge(); err != nil {
-			ob.writes.fail(fmt.Sprintf("cannot write the outbox in %s: %v", ob.dir, err))
+			ob.writes.Fail(fmt.Sprintf("cannot write the outbox in %s: %v", ob.dir, err))
 		}
 		var (
 			seq []byte
@@ -112,7 +115,7 @@ func (q *queue) run(ctx context.Context) {
 			}
 			q.mu.Unlock()
 			if err := q.finish(seq, it, "delivered", nil); err != nil {
-				ob.writes.fail(fmt.Sprintf("cannot write the outbox in %s: %v; %s may be delivered again", ob.dir, err, it.Subject))
+				ob.writes.Fail(fmt.Sprintf("cannot write the outbox in %s: %v; %s may be delivered again", ob.dir, err, it.Subject))
 			}
 			continue
 		case ctx.Err() != nil:
@@ -120,13 +123,13 @@ func (q *queue) run(ctx context.Context) {
 		case retry.IsPermanent(derr):
 			ob.cfg.Log.Error(fmt.Sprintf("%s: refused by %s for good: %v; set aside in %s, not retried", it.Subject, q.sink, derr, ob.st.path))
 			if err := q.finish(seq, it, "rejected", derr); err != nil {
-				ob.writes.fail(fmt.Sprintf("cannot write the outbox in %s: %v", ob.dir, err))
+				ob.writes.Fail(fmt.Sprintf("cannot write the outbox in %s: %v", ob.dir, err))
 			}
 			continue
 		}
 		failures++
 		q.failed(derr)
-		if ob.cfg.Clock.Sleep(waitCtx, ob.cfg.Retry.Wait(failures)) != nil {
+		if clock.Sleep(waitCtx, ob.cfg.Clock, ob.cfg.Retry.Wait(failures)) != nil {
 			return
 		}
 	}
@@ -142,8 +145,8 @@ func (q *queue) failed(err error) {
 	q.lastErr = err.Error()
 	q.mu.Unlock()
 	n, oldest := q.stats()
-	q.failures.failKey(err.Error(), fmt.Sprintf("%d notification(s) for %s undelivered, the oldest queued %s ago: %v; retrying in the background",
-		n, q.sink, now.Sub(oldest).Round(time.Second), err))
+	q.failures.Fail(fmt.Sprintf("notifications for %s undelivered: %v; retrying in the background", q.sink, err),
+		"pending", n, "oldest", now.Sub(oldest).Round(time.Second))
 }
 
 // drained reports the end of an outage once the queue is empty again.
@@ -155,7 +158,7 @@ func (q *queue) drained() {
 	if since.IsZero() {
 		return
 	}
-	q.failures.ok(fmt.Sprintf("%s is back: delivered %d notification(s) held for up to %s",
+	q.failures.Recover(fmt.Sprintf("%s is back: delivered %d notification(s) held for up to %s",
 		q.sink, n, q.ob.cfg.Clock.Now().Sub(since).Round(time.Second)))
 }
 
