@@ -3,6 +3,7 @@ package mail
 import (
 	"bytes"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"io"
@@ -377,6 +378,25 @@ func messageID(id, from string) (string, error) {
 func newMessageID(from string) string {
 	var b [16]byte
 	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
+	return "<" + hex.EncodeToString(b[:]) + "@" + idDomain(from) + ">"
+}
+
+// KeyedMessageID returns the Message-ID of the mail about the notification
+// with the given idempotency key (outbox.Item.Key): the same key always
+// gives the same id, so a mail sent again after the listener was killed in
+// the middle of sending it is recognisable as the same mail. from gives
+// the domain, as for a random id.
+func KeyedMessageID(key, from string) string {
+	if a, err := netmail.ParseAddress(from); err == nil {
+		from = a.Address
+	}
+	sum := sha256.Sum256([]byte(key))
+	return "<" + hex.EncodeToString(sum[:16]) + "@" + idDomain(from) + ">"
+}
+
+// idDomain is the domain part of a Message-ID: the sender's, else this
+// host's name.
+func idDomain(from string) string {
 	domain := ""
 	if i := strings.LastIndexByte(from, '@'); i >= 0 {
 		domain = from[i+1:]
@@ -387,7 +407,7 @@ func newMessageID(from string) string {
 	if !validDomain(domain) {
 		domain = "localhost.localdomain"
 	}
-	return "<" + hex.EncodeToString(b[:]) + "@" + domain + ">"
+	return domain
 }
 
 // validDomain reports whether s is a plain host name usable in an id.
