@@ -74,7 +74,7 @@ func (h *Process) ListenerState() ListenerState {
 	if h.p.proto == nil {
 		return 0
 	}
-	return h.p.proto.state
+	return h.p.proto.State()
 }
 
 // Info returns what getProcessInfo would report, field for field.

@@ -39,3 +39,11 @@ func say(t *testing.T, p *Process, data string) {
 		t.Fatalf("%s writing %q: %v", p.Namespec(), data, err)
 	}
 }
+
+// Listener states, short, for tables of state sequences.
+const (
+	A = ListenerAcknowledged
+	R = ListenerReady
+	B = ListenerBusy
+	U = ListenerUnknown
+)

@@ -101,7 +101,7 @@ func (p *pool) transition() {
 	capable := false
 	for _, pr := range p.g.procs {
 		pr.transition()
-		if pr.state == listener.StateRunning && pr.proto != nil && pr.proto.state == ListenerReady {
+		if pr.state == listener.StateRunning && pr.proto != nil && pr.proto.State() == ListenerReady {
 			capable = true
 		}
 	}
@@ -129,7 +129,7 @@ func (p *pool) dispatchEvent(e *event) bool {
 	s := p.g.procs[0].s
 	poolSerial := e.poolSerials[p]
 	for _, pr := range p.g.procs {
-		if pr.state != listener.StateRunning || pr.proto == nil || pr.proto.state != ListenerReady {
+		if pr.state != listener.StateRunning || pr.proto == nil || pr.proto.State() != ListenerReady {
 			continue
 		}
 		env := envelope(s.identifier, e.serial, p.g.name, poolSerial, e.Event)
@@ -142,7 +142,7 @@ func (p *pool) dispatchEvent(e *event) bool {
 			continue
 		}
 		pr.event = e
-		pr.applyState(pr.proto.sent())
+		pr.applyState(pr.proto.Sent())
 		s.logf(levelDebug, "event %d sent to listener %s", e.serial, pr.spec.name)
 		return true
 	}

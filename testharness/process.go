@@ -13,6 +13,7 @@ import (
 
 	"github.com/golance/golance/internal/pyfmt"
 	"github.com/golance/golance/listener"
+	"github.com/golance/golance/testharness/internal/protocol"
 )
 
 // procKind is how a process is backed.
@@ -43,8 +44,8 @@ type proc struct {
 	spawnerr   string
 	run        *run
 
-	proto *protocol // listener dispatcher of the current spawn
-	event *event    // the event in flight
+	proto *protocol.Machine // listener dispatcher of the current spawn
+	event *event            // the event in flight
 
 	stdoutLog, stderrLog *logFile
 	stderrSeen           bytes.Buffer // everything the process wrote to stderr, all spawns
@@ -139,7 +140,7 @@ func (p *proc) spawn() {
 	if p.isListener() {
 		// A new dispatcher per spawn: a respawned listener always
 		// starts ACKNOWLEDGED, with no event.
-		p.proto = newProtocol()
+		p.proto = protocol.New()
 		p.event = nil
 	}
 	s.logf(levelInfo, "spawned: '%s' with pid %d", p.spec.name, p.pid)
@@ -489,15 +490,15 @@ func (p *proc) write(data []byte, e *event, poolSerial int64) error {
 // applyState records one listener state change. supervisord logs every
 // change except READY -> BUSY, which its pool makes without
 // _change_listener_state; the transcript has them all.
-func (p *proc) applyState(a action) {
+func (p *proc) applyState(a protocol.Action) {
 	s := p.s
-	if a.to != ListenerBusy {
-		s.logf(levelDebug, "%s: %s -> %s", p.spec.name, a.from, a.to)
+	if a.To != ListenerBusy {
+		s.logf(levelDebug, "%s: %s -> %s", p.spec.name, a.From, a.To)
 	}
-	if a.to == ListenerUnknown {
+	if a.To == ListenerUnknown {
 		s.logf(levelWarn, "%s: has entered the UNKNOWN state and will no longer receive events, this usually indicates the process violated the eventlistener protocol", p.spec.name)
 	}
-	s.record(Record{Kind: RecordListenerState, Process: p.namespec(), Pool: p.poolName(), FromListener: a.from, ToListener: a.to, Serial: -1, PoolSerial: -1})
+	s.record(Record{Kind: RecordListenerState, Process: p.namespec(), Pool: p.poolName(), FromListener: a.From, ToListener: a.To, Serial: -1, PoolSerial: -1})
 	s.mutated()
 }
 
@@ -512,20 +513,20 @@ func (p *proc) onListenerOutput(data []byte) {
 	if p.proto == nil {
 		return
 	}
-	acts := p.proto.feed(data, p.judge)
+	acts := p.proto.Feed(data, p.judge)
 	for _, a := range acts {
-		switch a.kind {
-		case actState:
+		switch a.Kind {
+		case protocol.Changed:
 			p.applyState(a)
-		case actResult:
-			rec := Record{Kind: RecordResult, Process: p.namespec(), Pool: p.poolName(), Data: bytes.Clone(a.body), OK: a.verdict == verdictOK, Serial: -1, PoolSerial: -1}
+		case protocol.Judged:
+			rec := Record{Kind: RecordResult, Process: p.namespec(), Pool: p.poolName(), Data: bytes.Clone(a.Body), OK: a.Verdict == protocol.OK, Serial: -1, PoolSerial: -1}
 			if e := p.event; e != nil {
 				rec.Serial, rec.PoolSerial, rec.EventName, rec.Payload = e.serial, e.poolSerials[p.g.pool], e.Type, e.Payload
 			}
-			switch a.verdict {
-			case verdictOK:
+			switch a.Verdict {
+			case protocol.OK:
 				s.logf(levelDebug, "%s: event was processed", p.spec.name)
-			case verdictRejected:
+			case protocol.Rejected:
 				s.logf(levelWarn, "%s: event was rejected", p.spec.name)
 				rec.Reason = "rejected"
 			default:
@@ -533,25 +534,25 @@ func (p *proc) onListenerOutput(data []byte) {
 				rec.Reason = "error"
 			}
 			s.record(rec)
-		case actBadLine:
-			s.logf(levelWarn, "%s: bad result line: '%s'", p.spec.name, decodeOutput(a.body))
-			rec := Record{Kind: RecordBadResultLine, Process: p.namespec(), Pool: p.poolName(), Data: a.body, Serial: -1, PoolSerial: -1}
+		case protocol.BadLine:
+			s.logf(levelWarn, "%s: bad result line: '%s'", p.spec.name, decodeOutput(a.Body))
+			rec := Record{Kind: RecordBadResultLine, Process: p.namespec(), Pool: p.poolName(), Data: a.Body, Serial: -1, PoolSerial: -1}
 			if e := p.event; e != nil {
 				rec.Serial, rec.PoolSerial, rec.EventName = e.serial, e.poolSerials[p.g.pool], e.Type
 			}
 			s.record(rec)
-		case actReject:
+		case protocol.Reject:
 			if e := p.event; e != nil {
 				p.event = nil
 				reason := "rejected"
-				if p.proto.state == ListenerUnknown {
+				if p.proto.State() == ListenerUnknown {
 					reason = "unknown"
 				}
 				s.handleRejected(p, e, reason)
 			}
-		case actDone:
+		case protocol.Done:
 			p.event = nil
-		case actCrash:
+		case protocol.Crash:
 			s.logf(levelCritical, "uncaptured python exception, closing channel for %s (stdout): negative result length", p.spec.name)
 			s.record(Record{Kind: RecordDispatcherClosed, Process: p.namespec(), Pool: p.poolName(), Reason: "negative result length", Serial: -1, PoolSerial: -1})
 		}
@@ -560,10 +561,10 @@ func (p *proc) onListenerOutput(data []byte) {
 }
 
 // judge applies the pool's result handler to a complete body.
-func (p *proc) judge(body []byte) verdict {
+func (p *proc) judge(body []byte) protocol.Verdict {
 	pl := p.g.pool
 	if pl == nil || pl.judge == nil {
-		return defaultJudge(body)
+		return protocol.DefaultJudge(body)
 	}
 	var ev Event
 	if p.event != nil {
@@ -572,11 +573,11 @@ func (p *proc) judge(body []byte) verdict {
 	err := pl.judge(ev, body)
 	switch {
 	case err == nil:
-		return verdictOK
+		return protocol.OK
 	case errors.Is(err, ErrReject):
-		return verdictRejected
+		return protocol.Rejected
 	}
-	return verdictError
+	return protocol.Error
 }
 
 // signalName is supervisord's signame: "SIGTERM".

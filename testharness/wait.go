@@ -46,7 +46,7 @@ func (s *Supervisor) summary() string {
 		for _, p := range g.procs {
 			desc := fmt.Sprintf("%s is %s", p.namespec(), p.state)
 			if p.proto != nil {
-				desc += "/" + p.proto.state.String()
+				desc += "/" + p.proto.State().String()
 			}
 			if p.event != nil {
 				desc += fmt.Sprintf(" with event %d in flight", p.event.serial)
@@ -112,7 +112,7 @@ func (s *Supervisor) WaitProcessState(ctx context.Context, namespec string, stat
 func (s *Supervisor) WaitListenerState(ctx context.Context, namespec string, state ListenerState) error {
 	return s.waitUntil(ctx, fmt.Sprintf("listener %s to be %s", namespec, state), func() bool {
 		_, p, err := s.lookup(namespec)
-		return err == nil && p != nil && p.proto != nil && p.proto.state == state
+		return err == nil && p != nil && p.proto != nil && p.proto.State() == state
 	})
 }
 

@@ -1,4 +1,4 @@
-package testharness
+package protocol
 
 import (
 	"slices"
@@ -11,224 +11,224 @@ import (
 const sendMark = "<send>"
 
 type protoOutcome struct {
-	states  []ListenerState // every state changed to, in order
-	results []string        // every judged body
-	rejects int             // events handed back for rebuffering
-	done    int             // events processed
+	states  []State  // every state changed to, in order
+	results []string // every judged body
+	rejects int      // events handed back for rebuffering
+	done    int      // events processed
 	badLine []string
 	crashed bool
 }
 
-func runProtocol(t *testing.T, script []string) (protoOutcome, *protocol) {
+func runProtocol(t *testing.T, script []string) (protoOutcome, *Machine) {
 	t.Helper()
-	p := newProtocol()
+	m := New()
 	var out protoOutcome
-	apply := func(acts []action) {
+	apply := func(acts []Action) {
 		for _, a := range acts {
-			switch a.kind {
-			case actState:
-				out.states = append(out.states, a.to)
-			case actResult:
-				out.results = append(out.results, string(a.body))
-			case actReject:
+			switch a.Kind {
+			case Changed:
+				out.states = append(out.states, a.To)
+			case Judged:
+				out.results = append(out.results, string(a.Body))
+			case Reject:
 				out.rejects++
-			case actDone:
+			case Done:
 				out.done++
-			case actBadLine:
-				out.badLine = append(out.badLine, string(a.body))
-			case actCrash:
+			case BadLine:
+				out.badLine = append(out.badLine, string(a.Body))
+			case Crash:
 				out.crashed = true
 			}
 		}
 	}
 	for _, step := range script {
 		if step == sendMark {
-			if p.state != ListenerReady {
-				t.Fatalf("script sends an event while the listener is %s", p.state)
+			if m.State() != Ready {
+				t.Fatalf("script sends an event while the listener is %s", m.State())
 			}
-			apply([]action{p.sent()})
+			apply([]Action{m.Sent()})
 			continue
 		}
-		apply(p.feed([]byte(step), defaultJudge))
+		apply(m.Feed([]byte(step), DefaultJudge))
 	}
-	return out, p
+	return out, m
 }
 
 const (
-	A = ListenerAcknowledged
-	R = ListenerReady
-	B = ListenerBusy
-	U = ListenerUnknown
+	A = Acknowledged
+	R = Ready
+	B = Busy
+	U = Unknown
 )
 
-func TestProtocol(t *testing.T) {
+func TestMachine(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name   string
 		script []string
 		want   protoOutcome
-		final  ListenerState
+		final  State
 	}{
 		{
 			name:   "ready then ok",
 			script: []string{"READY\n", sendMark, "RESULT 2\nOK"},
-			want:   protoOutcome{states: []ListenerState{R, B, A}, results: []string{"OK"}, done: 1},
+			want:   protoOutcome{states: []State{R, B, A}, results: []string{"OK"}, done: 1},
 			final:  A,
 		},
 		{
 			name:   "READY split across writes waits for six bytes",
 			script: []string{"REA", "DY", "\n"},
-			want:   protoOutcome{states: []ListenerState{R}},
+			want:   protoOutcome{states: []State{R}},
 			final:  R,
 		},
 		{
 			name:   "one byte at a time through a whole exchange",
 			script: append(append(strings.Split("READY\n", ""), sendMark), strings.Split("RESULT 2\nOKREADY\n", "")...),
-			want:   protoOutcome{states: []ListenerState{R, B, A, R}, results: []string{"OK"}, done: 1},
+			want:   protoOutcome{states: []State{R, B, A, R}, results: []string{"OK"}, done: 1},
 			final:  R,
 		},
 		{
 			name:   "RESULT with CRLF parses because int() strips \\r",
 			script: []string{"READY\n", sendMark, "RESULT 2\r\nOK"},
-			want:   protoOutcome{states: []ListenerState{R, B, A}, results: []string{"OK"}, done: 1},
+			want:   protoOutcome{states: []State{R, B, A}, results: []string{"OK"}, done: 1},
 			final:  A,
 		},
 		{
 			name:   "the RESULT prefix is never checked",
 			script: []string{"READY\n", sendMark, "XXXXXXX2\nOK"},
-			want:   protoOutcome{states: []ListenerState{R, B, A}, results: []string{"OK"}, done: 1},
+			want:   protoOutcome{states: []State{R, B, A}, results: []string{"OK"}, done: 1},
 			final:  A,
 		},
 		{
 			name:   "underscores and signs follow Python int()",
 			script: []string{"READY\n", sendMark, "RESULT +0_2 \nOK"},
-			want:   protoOutcome{states: []ListenerState{R, B, A}, results: []string{"OK"}, done: 1},
+			want:   protoOutcome{states: []State{R, B, A}, results: []string{"OK"}, done: 1},
 			final:  A,
 		},
 		{
 			name:   "a double underscore is a bad result line",
 			script: []string{"READY\n", sendMark, "RESULT 0__2\nOK"},
-			want:   protoOutcome{states: []ListenerState{R, B, U}, badLine: []string{"RESULT 0__2"}, rejects: 1},
+			want:   protoOutcome{states: []State{R, B, U}, badLine: []string{"RESULT 0__2"}, rejects: 1},
 			final:  U,
 		},
 		{
 			name:   "hello is a bad result line: UNKNOWN and the event rejected",
 			script: []string{"READY\n", sendMark, "hello\n"},
-			want:   protoOutcome{states: []ListenerState{R, B, U}, badLine: []string{"hello"}, rejects: 1},
+			want:   protoOutcome{states: []State{R, B, U}, badLine: []string{"hello"}, rejects: 1},
 			final:  U,
 		},
 		{
 			name:   "a line shorter than the prefix is a bad result line",
 			script: []string{"READY\n", sendMark, "OK\n"},
-			want:   protoOutcome{states: []ListenerState{R, B, U}, badLine: []string{"OK"}, rejects: 1},
+			want:   protoOutcome{states: []State{R, B, U}, badLine: []string{"OK"}, rejects: 1},
 			final:  U,
 		},
 		{
 			name:   "RESULT 0 alone stalls in BUSY",
 			script: []string{"READY\n", sendMark, "RESULT 0\n"},
-			want:   protoOutcome{states: []ListenerState{R, B}},
+			want:   protoOutcome{states: []State{R, B}},
 			final:  B,
 		},
 		{
 			name:   "RESULT 0 is judged when more output arrives: empty body rejected, then READY",
 			script: []string{"READY\n", sendMark, "RESULT 0\n", "READY\n"},
-			want:   protoOutcome{states: []ListenerState{R, B, A, R}, results: []string{""}, rejects: 1},
+			want:   protoOutcome{states: []State{R, B, A, R}, results: []string{""}, rejects: 1},
 			final:  R,
 		},
 		{
 			name:   "OKREADY in one write is legal",
 			script: []string{"READY\n", sendMark, "RESULT 2\nOKREADY\n"},
-			want:   protoOutcome{states: []ListenerState{R, B, A, R}, results: []string{"OK"}, done: 1},
+			want:   protoOutcome{states: []State{R, B, A, R}, results: []string{"OK"}, done: 1},
 			final:  R,
 		},
 		{
 			name:   "the echo newline bug: OK\\n then READY\\n goes UNKNOWN",
 			script: []string{"READY\n", sendMark, "RESULT 2\nOK\n", "READY\n"},
-			want:   protoOutcome{states: []ListenerState{R, B, A, U}, results: []string{"OK"}, done: 1},
+			want:   protoOutcome{states: []State{R, B, A, U}, results: []string{"OK"}, done: 1},
 			final:  U,
 		},
 		{
 			name:   "the body counts bytes: two bytes of é is a complete body, then it is not OK",
 			script: []string{"READY\n", sendMark, "RESULT 2\né"},
-			want:   protoOutcome{states: []ListenerState{R, B, A}, results: []string{"é"}, rejects: 1},
+			want:   protoOutcome{states: []State{R, B, A}, results: []string{"é"}, rejects: 1},
 			final:  A,
 		},
 		{
 			name:   "FAIL is a rejection that leaves the listener usable",
 			script: []string{"READY\n", sendMark, "RESULT 4\nFAIL", "READY\n"},
-			want:   protoOutcome{states: []ListenerState{R, B, A, R}, results: []string{"FAIL"}, rejects: 1},
+			want:   protoOutcome{states: []State{R, B, A, R}, results: []string{"FAIL"}, rejects: 1},
 			final:  R,
 		},
 		{
 			name:   "lower-case ok is a rejection",
 			script: []string{"READY\n", sendMark, "RESULT 2\nok"},
-			want:   protoOutcome{states: []ListenerState{R, B, A}, results: []string{"ok"}, rejects: 1},
+			want:   protoOutcome{states: []State{R, B, A}, results: []string{"ok"}, rejects: 1},
 			final:  A,
 		},
 		{
 			name:   "any byte while READY is spurious: UNKNOWN",
 			script: []string{"READY\n", "x"},
-			want:   protoOutcome{states: []ListenerState{R, U}},
+			want:   protoOutcome{states: []State{R, U}},
 			final:  U,
 		},
 		{
 			name:   "READY twice in one write: READY then UNKNOWN",
 			script: []string{"READY\nREADY\n"},
-			want:   protoOutcome{states: []ListenerState{R, U}},
+			want:   protoOutcome{states: []State{R, U}},
 			final:  U,
 		},
 		{
 			name:   "debug output before READY: UNKNOWN",
 			script: []string{"hello world\nREADY\n"},
-			want:   protoOutcome{states: []ListenerState{U}},
+			want:   protoOutcome{states: []State{U}},
 			final:  U,
 		},
 		{
 			name:   "READY with CRLF is garbage",
 			script: []string{"READY\r\n"},
-			want:   protoOutcome{states: []ListenerState{U}},
+			want:   protoOutcome{states: []State{U}},
 			final:  U,
 		},
 		{
 			name:   "UNKNOWN is terminal: READY afterwards is ignored",
 			script: []string{"READY\nX", "READY\n", "READY\n"},
-			want:   protoOutcome{states: []ListenerState{R, U}},
+			want:   protoOutcome{states: []State{R, U}},
 			final:  U,
 		},
 		{
 			name:   "a partial body waits",
 			script: []string{"READY\n", sendMark, "RESULT 4\nFA"},
-			want:   protoOutcome{states: []ListenerState{R, B}},
+			want:   protoOutcome{states: []State{R, B}},
 			final:  B,
 		},
 		{
 			name:   "a negative length closes the dispatcher and the listener stays BUSY",
 			script: []string{"READY\n", sendMark, "RESULT -1\nOK", "READY\n"},
-			want:   protoOutcome{states: []ListenerState{R, B}, crashed: true},
+			want:   protoOutcome{states: []State{R, B}, crashed: true},
 			final:  B,
 		},
 		{
 			name:   "a negative length alone waits until more bytes arrive",
 			script: []string{"READY\n", sendMark, "RESULT -1\n"},
-			want:   protoOutcome{states: []ListenerState{R, B}},
+			want:   protoOutcome{states: []State{R, B}},
 			final:  B,
 		},
 		{
 			name:   "a huge length waits forever",
 			script: []string{"READY\n", sendMark, "RESULT 99999999999999999999999\nOK"},
-			want:   protoOutcome{states: []ListenerState{R, B}},
+			want:   protoOutcome{states: []State{R, B}},
 			final:  B,
 		},
 		{
 			name:   "several exchanges",
 			script: []string{"READY\n", sendMark, "RESULT 2\nOKREADY\n", sendMark, "RESULT 4\nFAILREADY\n", sendMark, "RESULT 2\nOK"},
-			want:   protoOutcome{states: []ListenerState{R, B, A, R, B, A, R, B, A}, results: []string{"OK", "FAIL", "OK"}, done: 2, rejects: 1},
+			want:   protoOutcome{states: []State{R, B, A, R, B, A, R, B, A}, results: []string{"OK", "FAIL", "OK"}, done: 2, rejects: 1},
 			final:  A,
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, p := runProtocol(t, tt.script)
+			got, m := runProtocol(t, tt.script)
 			if !slices.Equal(got.states, tt.want.states) {
 				t.Errorf("states = %v, want %v", got.states, tt.want.states)
 			}
@@ -242,28 +242,37 @@ func TestProtocol(t *testing.T) {
 				t.Errorf("rejects, done, crashed = %d, %d, %t; want %d, %d, %t",
 					got.rejects, got.done, got.crashed, tt.want.rejects, tt.want.done, tt.want.crashed)
 			}
-			if p.state != tt.final {
-				t.Errorf("final state %s, want %s", p.state, tt.final)
+			if m.State() != tt.final {
+				t.Errorf("final state %s, want %s", m.State(), tt.final)
 			}
 		})
 	}
 }
 
-func TestProtocolCustomJudgeError(t *testing.T) {
+func TestMachineCustomJudgeError(t *testing.T) {
 	t.Parallel()
-	p := newProtocol()
-	p.feed([]byte("READY\n"), defaultJudge)
-	p.sent()
-	acts := p.feed([]byte("RESULT 2\nOKREADY\n"), func([]byte) verdict { return verdictError })
-	var kinds []actionKind
+	m := New()
+	m.Feed([]byte("READY\n"), DefaultJudge)
+	m.Sent()
+	acts := m.Feed([]byte("RESULT 2\nOKREADY\n"), func([]byte) Verdict { return Error })
+	var kinds []Kind
 	for _, a := range acts {
-		kinds = append(kinds, a.kind)
+		kinds = append(kinds, a.Kind)
 	}
-	want := []actionKind{actResult, actState, actReject}
+	want := []Kind{Judged, Changed, Reject}
 	if !slices.Equal(kinds, want) {
 		t.Fatalf("actions %v, want %v", kinds, want)
 	}
-	if p.state != ListenerUnknown {
-		t.Fatalf("a result handler error leaves the listener %s, want UNKNOWN", p.state)
+	if m.State() != Unknown {
+		t.Fatalf("a result handler error leaves the listener %s, want UNKNOWN", m.State())
+	}
+}
+
+func TestStateString(t *testing.T) {
+	t.Parallel()
+	for st, want := range map[State]string{Ready: "READY", Busy: "BUSY", Acknowledged: "ACKNOWLEDGED", Unknown: "UNKNOWN", 7: "ListenerState(7)"} {
+		if got := st.String(); got != want {
+			t.Errorf("State(%d).String() = %q, want %q", int(st), got, want)
+		}
 	}
 }
