@@ -3,7 +3,6 @@ package testharness
 import (
 	"bufio"
 	"bytes"
-	"encoding/xml"
 	"fmt"
 	"io"
 	"net/http"
@@ -14,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	kolo "github.com/kolo/xmlrpc"
 
 	"github.com/golance/golance/listener"
 )
@@ -300,20 +301,11 @@ func TestRPCBasicAuthMatchesCapturedSupervisord(t *testing.T) {
 // decodeResponseValue decodes the value of a methodResponse.
 func decodeResponseValue(t *testing.T, body string) any {
 	t.Helper()
-	d := xml.NewDecoder(strings.NewReader(body))
-	for {
-		tok, err := d.Token()
-		if err != nil {
-			t.Fatalf("no value in %q: %v", body, err)
-		}
-		if se, ok := tok.(xml.StartElement); ok && se.Name.Local == "value" {
-			v, err := decodeValue(d)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return v
-		}
+	var v any
+	if err := kolo.Response(body).Unmarshal(&v); err != nil {
+		t.Fatalf("decoding %q: %v", body, err)
 	}
+	return v
 }
 
 // getAllConfigInfo reports each process with the same fields, of the same

@@ -14,6 +14,7 @@ import (
 	"github.com/golance/golance/internal/pyfmt"
 	"github.com/golance/golance/listener"
 	"github.com/golance/golance/listener/rpc"
+	"github.com/golance/golance/testharness/internal/xmlrpc"
 )
 
 // rpcMethod is one XML-RPC method: it gets the decoded parameters.
@@ -105,7 +106,7 @@ func init() {
 		"supervisor.getIdentification": {fn: simple(0, 0, func(s *Supervisor, _ []any) (any, error) { return s.identifier, nil }),
 			signature: []string{"string"}, help: "Return the identifier of this supervisord."},
 		"supervisor.getState": {fn: simple(0, 0, func(s *Supervisor, _ []any) (any, error) {
-			return rpcStruct{{"statecode", s.mood}, {"statename", moodName(s.mood)}}, nil
+			return xmlrpc.Struct{{"statecode", s.mood}, {"statename", moodName(s.mood)}}, nil
 		}), signature: []string{"struct"}, help: "Return the supervisord state as statecode and statename."},
 		"supervisor.getPID": {fn: simple(0, 0, func(*Supervisor, []any) (any, error) { return os.Getpid(), nil }),
 			signature: []string{"int"}, help: "Return the pid of the process serving this API."},
@@ -327,7 +328,7 @@ func toRPC(v any) any {
 	case []rpc.ProcessStatus:
 		out := make([]any, len(t))
 		for i, r := range t {
-			out[i] = rpcStruct{{"name", r.Name}, {"group", r.Group}, {"status", int(r.Status)}, {"description", r.Description}}
+			out[i] = xmlrpc.Struct{{"name", r.Name}, {"group", r.Group}, {"status", int(r.Status)}, {"description", r.Description}}
 		}
 		return out
 	}
@@ -364,9 +365,9 @@ func (s *Supervisor) multicall(ctx context.Context, args []any) (any, error) {
 		var f *rpc.Fault
 		switch {
 		case errors.As(err, &f):
-			results = append(results, rpcStruct{{"faultCode", int(f.Code)}, {"faultString", f.String}})
+			results = append(results, xmlrpc.Struct{{"faultCode", int(f.Code)}, {"faultString", f.String}})
 		case err != nil:
-			results = append(results, rpcStruct{{"faultCode", int(rpc.ErrFailed)}, {"faultString", "FAILED: " + err.Error()}})
+			results = append(results, xmlrpc.Struct{{"faultCode", int(rpc.ErrFailed)}, {"faultString", "FAILED: " + err.Error()}})
 		// a *pythonError renders as supervisord's "<class 'X'>:message"
 		default:
 			results = append(results, v)
@@ -641,8 +642,8 @@ func tailLogFile(path string, offset, length int64) (string, int64, bool) {
 
 // infoStruct renders getProcessInfo's struct, fields in supervisord's
 // order.
-func infoStruct(info rpc.ProcessInfo) rpcStruct {
-	return rpcStruct{
+func infoStruct(info rpc.ProcessInfo) xmlrpc.Struct {
+	return xmlrpc.Struct{
 		{"name", info.Name},
 		{"group", info.Group},
 		{"start", int64(info.Start)},
@@ -665,7 +666,7 @@ func infoStruct(info rpc.ProcessInfo) rpcStruct {
 func (s *Supervisor) configInfoLocked() []any {
 	type entry struct {
 		name string
-		st   rpcStruct
+		st   xmlrpc.Struct
 	}
 	var entries []entry
 	for _, gs := range s.groupSpecs {
@@ -691,7 +692,7 @@ func (s *Supervisor) configInfoLocked() []any {
 			case stopwait < 0:
 				stopwait = 0
 			}
-			entries = append(entries, entry{ps.name, rpcStruct{
+			entries = append(entries, entry{ps.name, xmlrpc.Struct{
 				{"autostart", !c.NoAutostart},
 				{"directory", noneIfEmpty(c.Dir)},
 				{"uid", "none"},

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/golance/golance/listener/rpc"
+	"github.com/golance/golance/testharness/internal/xmlrpc"
 )
 
 // SupervisorVersion is what the fake server reports as supervisord's
@@ -129,7 +130,7 @@ func (rs *rpcServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		httpError(w, http.StatusBadRequest)
 		return
 	}
-	method, params, err := decodeCall(strings.NewReader(string(body)))
+	method, params, err := xmlrpc.DecodeCall(strings.NewReader(string(body)))
 	if err != nil || method == "" {
 		httpError(w, http.StatusBadRequest)
 		return
@@ -139,12 +140,12 @@ func (rs *rpcServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var fault *rpc.Fault
 	switch {
 	case errors.As(err, &fault):
-		out = encodeFault(fault)
+		out = xmlrpc.EncodeFault(int(fault.Code), fault.String)
 	case err != nil:
 		httpError(w, http.StatusInternalServerError)
 		return
 	default:
-		if out, err = encodeResponse(v); err != nil {
+		if out, err = xmlrpc.EncodeResponse(v); err != nil {
 			httpError(w, http.StatusInternalServerError)
 			return
 		}

@@ -1,7 +1,6 @@
-package testharness
+package xmlrpc
 
 import (
-	"bytes"
 	"encoding/base64"
 	"encoding/xml"
 	"errors"
@@ -11,36 +10,17 @@ import (
 	"strings"
 
 	"github.com/golance/golance/internal/pyfmt"
-	"github.com/golance/golance/listener/rpc"
 )
 
-// rpcStruct is an XML-RPC struct whose members keep their order, since
-// supervisord's dicts are written in insertion order.
-type rpcStruct []rpcMember
+// ErrBadRequest is wrapped by DecodeCall's errors: a request supervisord
+// answers with HTTP 400.
+var ErrBadRequest = errors.New("unmarshallable XML-RPC request")
 
-type rpcMember struct {
-	Name  string
-	Value any
-}
-
-// get returns the member named name.
-func (s rpcStruct) get(name string) (any, bool) {
-	for _, m := range s {
-		if m.Name == name {
-			return m.Value, true
-		}
-	}
-	return nil, false
-}
-
-// errBadRequest is an XML-RPC request supervisord answers with HTTP 400.
-var errBadRequest = errors.New("unmarshallable XML-RPC request")
-
-// decodeCall parses a methodCall. Like supervisord it accepts int, i4,
+// DecodeCall parses a methodCall. Like supervisord it accepts int, i4,
 // boolean, string, double, dateTime.iso8601, base64, array and struct
 // values, and a bare <value>text</value> as a string; i8 and nil are
 // accepted too. params may be missing.
-func decodeCall(r io.Reader) (method string, params []any, err error) {
+func DecodeCall(r io.Reader) (method string, params []any, err error) {
 	d := xml.NewDecoder(r)
 	d.Strict = true
 	sawCall := false
@@ -50,7 +30,7 @@ func decodeCall(r io.Reader) (method string, params []any, err error) {
 			break
 		}
 		if err != nil {
-			return "", nil, fmt.Errorf("%w: %v", errBadRequest, err)
+			return "", nil, fmt.Errorf("%w: %v", ErrBadRequest, err)
 		}
 		se, ok := tok.(xml.StartElement)
 		if !ok {
@@ -71,12 +51,12 @@ func decodeCall(r io.Reader) (method string, params []any, err error) {
 			}
 		default:
 			if err := d.Skip(); err != nil {
-				return "", nil, fmt.Errorf("%w: %v", errBadRequest, err)
+				return "", nil, fmt.Errorf("%w: %v", ErrBadRequest, err)
 			}
 		}
 	}
 	if !sawCall {
-		return "", nil, fmt.Errorf("%w: no methodCall element", errBadRequest)
+		return "", nil, fmt.Errorf("%w: no methodCall element", ErrBadRequest)
 	}
 	return method, params, nil
 }
@@ -89,7 +69,7 @@ func elementText(d *xml.Decoder) (string, error) {
 	for depth > 0 {
 		tok, err := d.Token()
 		if err != nil {
-			return "", fmt.Errorf("%w: %v", errBadRequest, err)
+			return "", fmt.Errorf("%w: %v", ErrBadRequest, err)
 		}
 		switch t := tok.(type) {
 		case xml.CharData:
@@ -108,14 +88,14 @@ func decodeParams(d *xml.Decoder) ([]any, error) {
 	for {
 		tok, err := d.Token()
 		if err != nil {
-			return nil, fmt.Errorf("%w: %v", errBadRequest, err)
+			return nil, fmt.Errorf("%w: %v", ErrBadRequest, err)
 		}
 		switch t := tok.(type) {
 		case xml.EndElement:
 			return params, nil
 		case xml.StartElement:
 			if t.Name.Local != "param" {
-				return nil, fmt.Errorf("%w: unexpected <%s> in params", errBadRequest, t.Name.Local)
+				return nil, fmt.Errorf("%w: unexpected <%s> in params", ErrBadRequest, t.Name.Local)
 			}
 			v, err := decodeInner(d, "value")
 			if err != nil {
@@ -134,17 +114,17 @@ func decodeInner(d *xml.Decoder, want string) (any, error) {
 	for {
 		tok, err := d.Token()
 		if err != nil {
-			return nil, fmt.Errorf("%w: %v", errBadRequest, err)
+			return nil, fmt.Errorf("%w: %v", ErrBadRequest, err)
 		}
 		switch t := tok.(type) {
 		case xml.EndElement:
 			if !got {
-				return nil, fmt.Errorf("%w: missing <%s>", errBadRequest, want)
+				return nil, fmt.Errorf("%w: missing <%s>", ErrBadRequest, want)
 			}
 			return v, nil
 		case xml.StartElement:
 			if t.Name.Local != want || got {
-				return nil, fmt.Errorf("%w: unexpected <%s>", errBadRequest, t.Name.Local)
+				return nil, fmt.Errorf("%w: unexpected <%s>", ErrBadRequest, t.Name.Local)
 			}
 			if v, err = decodeValue(d); err != nil {
 				return nil, err
@@ -162,7 +142,7 @@ func decodeValue(d *xml.Decoder) (any, error) {
 	for {
 		tok, err := d.Token()
 		if err != nil {
-			return nil, fmt.Errorf("%w: %v", errBadRequest, err)
+			return nil, fmt.Errorf("%w: %v", ErrBadRequest, err)
 		}
 		switch t := tok.(type) {
 		case xml.CharData:
@@ -174,7 +154,7 @@ func decodeValue(d *xml.Decoder) (any, error) {
 			return v, nil
 		case xml.StartElement:
 			if typed {
-				return nil, fmt.Errorf("%w: two types in one value", errBadRequest)
+				return nil, fmt.Errorf("%w: two types in one value", ErrBadRequest)
 			}
 			typed = true
 			if v, err = decodeTyped(d, t.Name.Local); err != nil {
@@ -199,7 +179,7 @@ func decodeTyped(d *xml.Decoder, typ string) (any, error) {
 	case "int", "i4", "i8":
 		n, err := pyfmt.Atoi(text)
 		if err != nil {
-			return nil, fmt.Errorf("%w: bad <%s> %q", errBadRequest, typ, text)
+			return nil, fmt.Errorf("%w: bad <%s> %q", ErrBadRequest, typ, text)
 		}
 		return n, nil
 	case "boolean":
@@ -207,13 +187,13 @@ func decodeTyped(d *xml.Decoder, typ string) (any, error) {
 	case "double":
 		f, err := strconv.ParseFloat(strings.TrimSpace(text), 64)
 		if err != nil {
-			return nil, fmt.Errorf("%w: bad <double> %q", errBadRequest, text)
+			return nil, fmt.Errorf("%w: bad <double> %q", ErrBadRequest, text)
 		}
 		return f, nil
 	case "base64":
 		b, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(text), ""))
 		if err != nil {
-			return nil, fmt.Errorf("%w: bad <base64>", errBadRequest)
+			return nil, fmt.Errorf("%w: bad <base64>", ErrBadRequest)
 		}
 		return string(b), nil
 	case "nil":
@@ -229,7 +209,7 @@ func decodeArray(d *xml.Decoder) (any, error) {
 	for {
 		tok, err := d.Token()
 		if err != nil {
-			return nil, fmt.Errorf("%w: %v", errBadRequest, err)
+			return nil, fmt.Errorf("%w: %v", ErrBadRequest, err)
 		}
 		switch t := tok.(type) {
 		case xml.EndElement:
@@ -246,7 +226,7 @@ func decodeArray(d *xml.Decoder) (any, error) {
 				}
 				out = append(out, v)
 			default:
-				return nil, fmt.Errorf("%w: unexpected <%s> in array", errBadRequest, t.Name.Local)
+				return nil, fmt.Errorf("%w: unexpected <%s> in array", ErrBadRequest, t.Name.Local)
 			}
 		}
 	}
@@ -257,14 +237,14 @@ func decodeStruct(d *xml.Decoder) (any, error) {
 	for {
 		tok, err := d.Token()
 		if err != nil {
-			return nil, fmt.Errorf("%w: %v", errBadRequest, err)
+			return nil, fmt.Errorf("%w: %v", ErrBadRequest, err)
 		}
 		switch t := tok.(type) {
 		case xml.EndElement:
 			return out, nil
 		case xml.StartElement:
 			if t.Name.Local != "member" {
-				return nil, fmt.Errorf("%w: unexpected <%s> in struct", errBadRequest, t.Name.Local)
+				return nil, fmt.Errorf("%w: unexpected <%s> in struct", ErrBadRequest, t.Name.Local)
 			}
 			name, v, err := decodeMember(d)
 			if err != nil {
@@ -281,7 +261,7 @@ func decodeMember(d *xml.Decoder) (string, any, error) {
 	for {
 		tok, err := d.Token()
 		if err != nil {
-			return "", nil, fmt.Errorf("%w: %v", errBadRequest, err)
+			return "", nil, fmt.Errorf("%w: %v", ErrBadRequest, err)
 		}
 		switch t := tok.(type) {
 		case xml.EndElement:
@@ -297,93 +277,8 @@ func decodeMember(d *xml.Decoder) (string, any, error) {
 					return "", nil, err
 				}
 			default:
-				return "", nil, fmt.Errorf("%w: unexpected <%s> in member", errBadRequest, t.Name.Local)
+				return "", nil, fmt.Errorf("%w: unexpected <%s> in member", ErrBadRequest, t.Name.Local)
 			}
 		}
 	}
-}
-
-// encodeResponse renders v as Python's xmlrpclib.dumps((v,),
-// methodresponse=True) does, byte for byte.
-func encodeResponse(v any) ([]byte, error) {
-	var b bytes.Buffer
-	b.WriteString("<?xml version='1.0'?>\n<methodResponse>\n<params>\n<param>\n")
-	if err := encodeValue(&b, v); err != nil {
-		return nil, err
-	}
-	b.WriteString("</param>\n</params>\n</methodResponse>\n")
-	return b.Bytes(), nil
-}
-
-// encodeFault renders a fault response as xmlrpclib.dumps(Fault) does.
-func encodeFault(f *rpc.Fault) []byte {
-	var b bytes.Buffer
-	b.WriteString("<?xml version='1.0'?>\n<methodResponse>\n<fault>\n")
-	_ = encodeValue(&b, rpcStruct{{"faultCode", int(f.Code)}, {"faultString", f.String}})
-	b.WriteString("</fault>\n</methodResponse>\n")
-	return b.Bytes()
-}
-
-var xmlEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
-
-func encodeValue(b *bytes.Buffer, v any) error {
-	switch t := v.(type) {
-	case bool:
-		if t {
-			b.WriteString("<value><boolean>1</boolean></value>\n")
-		} else {
-			b.WriteString("<value><boolean>0</boolean></value>\n")
-		}
-	case int:
-		fmt.Fprintf(b, "<value><int>%d</int></value>\n", t)
-	case int64:
-		fmt.Fprintf(b, "<value><int>%d</int></value>\n", t)
-	case float64:
-		fmt.Fprintf(b, "<value><double>%s</double></value>\n", strconv.FormatFloat(t, 'g', -1, 64))
-	case string:
-		b.WriteString("<value><string>")
-		b.WriteString(xmlEscaper.Replace(t))
-		b.WriteString("</string></value>\n")
-	case []any:
-		b.WriteString("<value><array><data>\n")
-		for _, e := range t {
-			if err := encodeValue(b, e); err != nil {
-				return err
-			}
-		}
-		b.WriteString("</data></array></value>\n")
-	case []string:
-		items := make([]any, len(t))
-		for i, s := range t {
-			items[i] = s
-		}
-		return encodeValue(b, items)
-	case []int:
-		items := make([]any, len(t))
-		for i, n := range t {
-			items[i] = n
-		}
-		return encodeValue(b, items)
-	case rpcStruct:
-		b.WriteString("<value><struct>\n")
-		for _, m := range t {
-			b.WriteString("<member>\n<name>")
-			b.WriteString(xmlEscaper.Replace(m.Name))
-			b.WriteString("</name>\n")
-			if err := encodeValue(b, m.Value); err != nil {
-				return err
-			}
-			b.WriteString("</member>\n")
-		}
-		b.WriteString("</struct></value>\n")
-	case []rpcStruct:
-		items := make([]any, len(t))
-		for i, s := range t {
-			items[i] = s
-		}
-		return encodeValue(b, items)
-	default:
-		return fmt.Errorf("testharness: cannot marshal %T to XML-RPC", v)
-	}
-	return nil
 }

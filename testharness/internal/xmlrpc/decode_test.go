@@ -1,4 +1,4 @@
-package testharness
+package xmlrpc
 
 import (
 	"errors"
@@ -24,7 +24,7 @@ func TestDecodeCall(t *testing.T) {
 <member><name>params</name><value><array><data/></array></value></member></struct></value></param>
 <param><value><string></string></value></param>
 </params></methodCall>`
-	method, params, err := decodeCall(strings.NewReader(body))
+	method, params, err := DecodeCall(strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,35 +34,13 @@ func TestDecodeCall(t *testing.T) {
 		t.Fatalf("decoded %q %#v\nwant %#v", method, params, want)
 	}
 	// params may be left out.
-	if m, p, err := decodeCall(strings.NewReader("<methodCall><methodName>a.b</methodName></methodCall>")); err != nil || m != "a.b" || p != nil {
+	if m, p, err := DecodeCall(strings.NewReader("<methodCall><methodName>a.b</methodName></methodCall>")); err != nil || m != "a.b" || p != nil {
 		t.Fatalf("no params: %q %v %v", m, p, err)
 	}
 	for _, bad := range []string{"this is not xml", "<methodCall><methodName>a.b</methodName><params><param><value><int>x</int></value></param></params></methodCall>",
 		"<other/>", "<methodCall><params><param><value><int>1</int><string>2</string></value></param></params></methodCall>"} {
-		if _, _, err := decodeCall(strings.NewReader(bad)); !errors.Is(err, errBadRequest) {
-			t.Errorf("decodeCall(%q) = %v, want errBadRequest", bad, err)
+		if _, _, err := DecodeCall(strings.NewReader(bad)); !errors.Is(err, ErrBadRequest) {
+			t.Errorf("DecodeCall(%q) = %v, want ErrBadRequest", bad, err)
 		}
-	}
-}
-
-// The encoder writes exactly what Python's xmlrpclib.dumps writes.
-func TestEncodeResponse(t *testing.T) {
-	t.Parallel()
-	got, err := encodeResponse(rpcStruct{{"name", "a<&>b"}, {"pid", 1}, {"ok", true}, {"list", []any{int64(1), "x"}}, {"empty", ""}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := "<?xml version='1.0'?>\n<methodResponse>\n<params>\n<param>\n<value><struct>\n" +
-		"<member>\n<name>name</name>\n<value><string>a&lt;&amp;&gt;b</string></value>\n</member>\n" +
-		"<member>\n<name>pid</name>\n<value><int>1</int></value>\n</member>\n" +
-		"<member>\n<name>ok</name>\n<value><boolean>1</boolean></value>\n</member>\n" +
-		"<member>\n<name>list</name>\n<value><array><data>\n<value><int>1</int></value>\n<value><string>x</string></value>\n</data></array></value>\n</member>\n" +
-		"<member>\n<name>empty</name>\n<value><string></string></value>\n</member>\n" +
-		"</struct></value>\n</param>\n</params>\n</methodResponse>\n"
-	if string(got) != want {
-		t.Fatalf("encoded\n%s\nwant\n%s", got, want)
-	}
-	if _, err := encodeResponse(struct{}{}); err == nil {
-		t.Fatal("encoding an unsupported type succeeded")
 	}
 }
