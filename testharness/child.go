@@ -8,18 +8,18 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
 )
 
-// run is one spawn of a process: its pid, pipes and goroutines. A new run
+// child is one spawn of a process: its pid, pipes and goroutines, whether
+// it is a real child process, an in-process RunFunc or virtual. A new child
 // per spawn means output or an exit from an earlier spawn can never be
 // mistaken for the current one.
-type run struct {
+type child struct {
 	s    *Supervisor
-	p    *proc
+	p    *subprocess
 	kind procKind
 	pid  int
 
@@ -43,34 +43,27 @@ type run struct {
 // the process is gone: a grandchild may hold them open forever.
 const drainTimeout = 2 * time.Second
 
-// deadlySignals terminate virtual and in-process children; other signals
-// are only recorded.
-var deadlySignals = map[syscall.Signal]bool{
-	syscall.SIGKILL: true, syscall.SIGTERM: true, syscall.SIGINT: true,
-	syscall.SIGQUIT: true, syscall.SIGHUP: true,
-}
-
-// startRun creates the process behind p: pipes and a child, a goroutine,
-// or nothing at all for a virtual process. The caller holds s.mu and calls
-// begin once p.run is set.
-func (s *Supervisor) startRun(p *proc) (*run, error) {
-	r := &run{s: s, p: p, kind: p.kind}
+// startChild creates the process behind p: pipes and a real child, a
+// goroutine, or nothing at all for a virtual process. The caller holds s.mu
+// and calls begin once p.child is set.
+func (s *Supervisor) startChild(p *subprocess) (*child, error) {
+	c := &child{s: s, p: p, kind: p.kind}
 	if !p.isListener() {
-		r.out = newOutputDispatcher(p, Stdout)
+		c.out = newOutputDispatcher(p, Stdout)
 	}
-	r.errOut = newOutputDispatcher(p, Stderr)
+	c.errOut = newOutputDispatcher(p, Stderr)
 	switch p.kind {
 	case kindVirtual:
-		r.pid = s.fakePID()
-		return r, nil
+		c.pid = s.fakePID()
+		return c, nil
 	case kindFunc:
-		return r, r.startFunc()
+		return c, c.startFunc()
 	}
-	return r, r.startExec()
+	return c, c.startExec()
 }
 
-func (r *run) startExec() error {
-	p := r.p
+func (c *child) startExec() error {
+	p := c.p
 	path, err := p.execPath()
 	if err != nil {
 		return err
@@ -106,7 +99,7 @@ func (r *run) startExec() error {
 	cmd := &exec.Cmd{
 		Path:   path,
 		Args:   p.spec.cfg.Command,
-		Env:    r.s.childEnv(p),
+		Env:    c.s.childEnv(p),
 		Dir:    p.spec.cfg.Dir,
 		Stdin:  stdinR,
 		Stdout: stdoutW,
@@ -124,15 +117,15 @@ func (r *run) startExec() error {
 	if childStderr != stdoutW {
 		_ = childStderr.Close()
 	}
-	r.cmd = cmd
-	r.pid = cmd.Process.Pid
-	r.stdin = newStdinWriter(stdinW)
-	r.stdoutR, r.stderrR = stdoutR, stderrR
+	c.cmd = cmd
+	c.pid = cmd.Process.Pid
+	c.stdin = newStdinWriter(stdinW)
+	c.stdoutR, c.stderrR = stdoutR, stderrR
 	return nil
 }
 
-func (r *run) startFunc() error {
-	p := r.p
+func (c *child) startFunc() error {
+	p := c.p
 	stdinR, stdinW, err := os.Pipe()
 	if err != nil {
 		return fmt.Errorf("unknown error making dispatchers for '%s': %w", p.spec.name, err)
@@ -151,35 +144,35 @@ func (r *run) startFunc() error {
 			}
 			return fmt.Errorf("unknown error making dispatchers for '%s': %w", p.spec.name, err)
 		}
-		r.stderrR, r.stderrW = stderrR, stderrW
+		c.stderrR, c.stderrW = stderrR, stderrW
 	}
-	r.fn = p.spec.cfg.Run
-	r.ctx, r.cancel = context.WithCancel(context.WithValue(r.s.baseCtx, envKey{}, r.s.childEnv(p)))
-	r.pid = r.s.fakePID()
-	r.stdin = newStdinWriter(stdinW)
-	r.stdinChild = stdinR
-	r.stdoutR, r.stdoutW = stdoutR, stdoutW
+	c.fn = p.spec.cfg.Run
+	c.ctx, c.cancel = context.WithCancel(context.WithValue(c.s.baseCtx, envKey{}, c.s.childEnv(p)))
+	c.pid = c.s.fakePID()
+	c.stdin = newStdinWriter(stdinW)
+	c.stdinChild = stdinR
+	c.stdoutR, c.stdoutW = stdoutR, stdoutW
 	return nil
 }
 
-// begin starts the goroutines that watch the run. The caller holds s.mu;
+// begin starts the goroutines that watch the child. The caller holds s.mu;
 // they block on it until the caller is done.
-func (r *run) begin() {
-	s := r.s
-	if r.stdoutR != nil {
-		r.readers.Add(1)
-		s.goroutine(func() { r.readLoop(r.stdoutR, Stdout) })
+func (c *child) begin() {
+	s := c.s
+	if c.stdoutR != nil {
+		c.readers.Add(1)
+		s.goroutine(func() { c.readLoop(c.stdoutR, Stdout) })
 	}
-	if r.stderrR != nil {
-		r.readers.Add(1)
-		s.goroutine(func() { r.readLoop(r.stderrR, Stderr) })
+	if c.stderrR != nil {
+		c.readers.Add(1)
+		s.goroutine(func() { c.readLoop(c.stderrR, Stderr) })
 	}
-	switch r.kind {
+	switch c.kind {
 	case kindExec:
 		s.goroutine(func() {
-			_ = r.cmd.Wait()
+			_ = c.cmd.Wait()
 			st := exitStatus{code: -1}
-			if ws, ok := r.cmd.ProcessState.Sys().(syscall.WaitStatus); ok {
+			if ws, ok := c.cmd.ProcessState.Sys().(syscall.WaitStatus); ok {
 				switch {
 				case ws.Exited():
 					st.code = ws.ExitStatus()
@@ -187,18 +180,18 @@ func (r *run) begin() {
 					st.signal = ws.Signal()
 				}
 			}
-			r.waitReaders()
-			s.queueExit(r, st)
+			c.waitReaders()
+			s.queueExit(c, st)
 		})
 	case kindFunc:
-		stderr := r.stderrW
+		stderr := c.stderrW
 		if stderr == nil {
-			stderr = r.stdoutW // redirect_stderr
+			stderr = c.stdoutW // redirect_stderr
 		}
 		s.goroutine(func() {
-			err := callRunFunc(r.fn, r.ctx, r.stdinChild, r.stdoutW, stderr)
-			r.closeChildEnds()
-			r.waitReaders()
+			err := callRunFunc(c.fn, c.ctx, c.stdinChild, c.stdoutW, stderr)
+			c.closeChildEnds()
+			c.waitReaders()
 			st := exitStatus{}
 			var code ExitCode
 			switch {
@@ -208,10 +201,10 @@ func (r *run) begin() {
 			default:
 				st.code = 1
 				s.mu.Lock()
-				s.logf(levelWarn, "%s: in-process child returned: %v", r.p.spec.name, err)
+				s.logf(levelWarn, "%s: in-process child returned: %v", c.p.spec.name, err)
 				s.mu.Unlock()
 			}
-			s.queueExit(r, st)
+			s.queueExit(c, st)
 		})
 	}
 }
@@ -227,14 +220,14 @@ func callRunFunc(fn RunFunc, ctx context.Context, stdin io.Reader, stdout, stder
 	return fn(ctx, stdin, stdout, stderr)
 }
 
-func (r *run) readLoop(f *os.File, ch Channel) {
-	defer r.readers.Done()
+func (c *child) readLoop(f *os.File, ch Channel) {
+	defer c.readers.Done()
 	// supervisord reads at most 128 KiB at a time (options.readfd).
 	buf := make([]byte, 131072)
 	for {
 		n, err := f.Read(buf)
 		if n > 0 {
-			r.s.onOutput(r, ch, bytes.Clone(buf[:n]))
+			c.s.onOutput(c, ch, bytes.Clone(buf[:n]))
 		}
 		if err != nil {
 			return
@@ -244,10 +237,10 @@ func (r *run) readLoop(f *os.File, ch Channel) {
 
 // waitReaders waits until both output pipes reached end of file, so the
 // exit is handled after the last output, as Subprocess.finish drains first.
-func (r *run) waitReaders() {
+func (c *child) waitReaders() {
 	done := make(chan struct{})
 	go func() {
-		r.readers.Wait()
+		c.readers.Wait()
 		close(done)
 	}()
 	select {
@@ -258,8 +251,8 @@ func (r *run) waitReaders() {
 
 // closeChildEnds closes the pipe ends an in-process child holds, which is
 // what the kernel does when a process dies.
-func (r *run) closeChildEnds() {
-	for _, f := range []*os.File{r.stdinChild, r.stdoutW, r.stderrW} {
+func (c *child) closeChildEnds() {
+	for _, f := range []*os.File{c.stdinChild, c.stdoutW, c.stderrW} {
 		if f != nil {
 			_ = f.Close()
 		}
@@ -267,201 +260,73 @@ func (r *run) closeChildEnds() {
 }
 
 // closeParentEnds is close_parent_pipes: the harness's ends of the pipes.
-func (r *run) closeParentEnds() {
-	r.closeOnce.Do(func() {
-		if r.stdin != nil {
-			r.stdin.close()
+func (c *child) closeParentEnds() {
+	c.closeOnce.Do(func() {
+		if c.stdin != nil {
+			c.stdin.close()
 		}
-		for _, f := range []*os.File{r.stdoutR, r.stderrR} {
+		for _, f := range []*os.File{c.stdoutR, c.stderrR} {
 			if f != nil {
 				_ = f.Close()
 			}
 		}
-		if r.cancel != nil {
-			r.cancel()
+		if c.cancel != nil {
+			c.cancel()
 		}
 	})
 }
 
 // writeStdin queues data for the child's stdin.
-func (r *run) writeStdin(data []byte) error {
-	if r.kind == kindVirtual {
-		r.p.stdinSeen.Write(data)
+func (c *child) writeStdin(data []byte) error {
+	if c.kind == kindVirtual {
+		c.p.stdinSeen.Write(data)
 		return nil
 	}
-	return r.stdin.write(data)
+	return c.stdin.write(data)
 }
 
 // signal delivers sig. Real children get a real signal (to the process
 // group when asGroup); virtual and in-process children die of the deadly
 // signals and record the rest. The caller holds s.mu.
-func (r *run) signal(sig syscall.Signal, asGroup bool) error {
-	p := r.p
-	if p.signalErr != nil && r.kind != kindExec {
+func (c *child) signal(sig syscall.Signal, asGroup bool) error {
+	p := c.p
+	if p.signalErr != nil && c.kind != kindExec {
 		return p.signalErr
 	}
 	p.signals = append(p.signals, sig)
-	switch r.kind {
+	switch c.kind {
 	case kindExec:
-		pid := r.pid
+		pid := c.pid
 		if asGroup {
 			pid = -pid
 		}
 		return syscall.Kill(pid, sig)
 	case kindVirtual:
-		if deadlySignals[sig] && !r.exitQueued {
-			r.exitQueued = true
-			r.s.pendingExits = append(r.s.pendingExits, pendingExit{r: r, st: exitStatus{signal: sig}})
-			r.s.mutated()
+		if deadlySignals[sig] && !c.exitQueued {
+			c.exitQueued = true
+			c.s.pendingExits = append(c.s.pendingExits, pendingExit{c: c, st: exitStatus{signal: sig}})
+			c.s.mutated()
 		}
 	case kindFunc:
 		if !deadlySignals[sig] {
 			return nil
 		}
-		r.cancel()
-		r.stdin.close()
-		if sig == syscall.SIGKILL && !r.exitQueued {
+		c.cancel()
+		c.stdin.close()
+		if sig == syscall.SIGKILL && !c.exitQueued {
 			// The goroutine cannot be killed; its pipes can, and the
 			// process is dead as far as anyone can observe.
-			r.closeChildEnds()
-			r.exitQueued = true
-			r.s.goroutine(func() {
-				r.waitReaders()
-				r.s.mu.Lock()
-				r.s.pendingExits = append(r.s.pendingExits, pendingExit{r: r, st: exitStatus{signal: sig}})
-				r.s.mutated()
-				r.s.settle()
-				r.s.mu.Unlock()
+			c.closeChildEnds()
+			c.exitQueued = true
+			c.s.goroutine(func() {
+				c.waitReaders()
+				c.s.mu.Lock()
+				c.s.pendingExits = append(c.s.pendingExits, pendingExit{c: c, st: exitStatus{signal: sig}})
+				c.s.mutated()
+				c.s.settle()
+				c.s.mu.Unlock()
 			})
 		}
 	}
 	return nil
-}
-
-// stdinWriter feeds a child's stdin without ever blocking the harness,
-// like supervisord's PInputDispatcher buffer: a write that does not fit in
-// the pipe is finished by a goroutine. A write to a pipe whose reader is
-// gone fails with EPIPE at once.
-type stdinWriter struct {
-	f       *os.File
-	raw     syscall.RawConn
-	mu      sync.Mutex
-	queue   []byte
-	writing bool
-	broken  error
-	closed  bool
-	wake    chan struct{}
-	done    chan struct{}
-}
-
-func newStdinWriter(f *os.File) *stdinWriter {
-	w := &stdinWriter{f: f, wake: make(chan struct{}, 1), done: make(chan struct{})}
-	w.raw, _ = f.SyscallConn()
-	go w.loop()
-	return w
-}
-
-func (w *stdinWriter) write(data []byte) error {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.closed {
-		return fmt.Errorf("stdin is closed: %w", syscall.EPIPE)
-	}
-	if w.broken != nil {
-		return w.broken
-	}
-	if len(w.queue) == 0 && !w.writing && w.raw != nil {
-		var n int
-		var werr error
-		err := w.raw.Write(func(fd uintptr) bool {
-			n, werr = syscall.Write(int(fd), data)
-			return true
-		})
-		if err == nil {
-			err = werr
-		}
-		if n > 0 {
-			data = data[n:]
-		}
-		if err != nil && !errors.Is(err, syscall.EAGAIN) {
-			w.broken = fmt.Errorf("writing to stdin: %w", err)
-			return w.broken
-		}
-		if len(data) == 0 {
-			return nil
-		}
-	}
-	w.queue = append(w.queue, data...)
-	select {
-	case w.wake <- struct{}{}:
-	default:
-	}
-	return nil
-}
-
-func (w *stdinWriter) loop() {
-	for {
-		select {
-		case <-w.wake:
-		case <-w.done:
-			return
-		}
-		for {
-			w.mu.Lock()
-			if len(w.queue) == 0 || w.broken != nil || w.closed {
-				w.writing = false
-				w.mu.Unlock()
-				break
-			}
-			data := w.queue
-			w.queue = nil
-			w.writing = true
-			w.mu.Unlock()
-			if _, err := w.f.Write(data); err != nil {
-				w.mu.Lock()
-				w.broken = fmt.Errorf("writing to stdin: %w", err)
-				w.queue = nil
-				w.writing = false
-				w.mu.Unlock()
-				break
-			}
-		}
-	}
-}
-
-func (w *stdinWriter) close() {
-	w.mu.Lock()
-	if w.closed {
-		w.mu.Unlock()
-		return
-	}
-	w.closed = true
-	close(w.done)
-	w.mu.Unlock()
-	_ = w.f.Close()
-}
-
-// envKey carries an in-process child's environment in its context.
-type envKey struct{}
-
-// LookupEnv returns a function with the signature of os.LookupEnv that
-// reads the environment an in-process child (a RunFunc, or a Pool's
-// Handler) would have had as a real child: Config.Env, the SUPERVISOR_*
-// variables and ProcessConfig.Env. Pass it the ctx the RunFunc or handler
-// received; for any other context it is os.LookupEnv. For example, an
-// in-process listener reaches the fake XML-RPC server with
-// rpc.FromEnvLookup(testharness.LookupEnv(ctx)).
-func LookupEnv(ctx context.Context) func(key string) (string, bool) {
-	env, ok := ctx.Value(envKey{}).([]string)
-	if !ok {
-		return os.LookupEnv
-	}
-	return func(key string) (string, bool) {
-		for i := len(env) - 1; i >= 0; i-- {
-			if v, found := strings.CutPrefix(env[i], key+"="); found {
-				return v, true
-			}
-		}
-		return "", false
-	}
 }

@@ -8,15 +8,6 @@ import (
 	"github.com/golance/golance/listener"
 )
 
-// group is a process group: a [program:x], a [group:x] or an
-// [eventlistener:x] pool (then pool is set).
-type group struct {
-	name     string
-	priority int
-	procs    []*proc // in configuration order
-	pool     *pool
-}
-
 // pool is supervisord's EventListenerPool: an event buffer and the
 // subscriptions of one [eventlistener:x] section.
 type pool struct {
@@ -154,7 +145,7 @@ func (p *pool) dispatchEvent(e *event) bool {
 // pool.processes", and Subprocess.__eq__ compares priorities: so the event
 // is rebuffered into every pool holding a process of the same priority,
 // subscribed to its type or not.
-func (s *Supervisor) handleRejected(rejecter *proc, e *event, reason string) {
+func (s *Supervisor) handleRejected(rejecter *subprocess, e *event, reason string) {
 	for _, p := range s.pools {
 		member := false
 		for _, pr := range p.g.procs {

@@ -1,638 +1,217 @@
 package testharness
 
 import (
-	"bytes"
+	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
-	"strings"
 	"syscall"
-	"time"
 
-	"github.com/golance/golance/internal/pyfmt"
 	"github.com/golance/golance/listener"
-	"github.com/golance/golance/testharness/internal/protocol"
+	"github.com/golance/golance/listener/rpc"
 )
 
-// procKind is how a process is backed.
-type procKind int
-
-const (
-	kindVirtual procKind = iota // driven by the test
-	kindExec                    // a real child process
-	kindFunc                    // an in-process RunFunc over real pipes
-)
-
-// proc is supervisord's Subprocess: the process state machine of
-// supervisor/process.py, plus the listener state when it is in a pool.
-type proc struct {
-	s    *Supervisor
-	g    *group
-	spec processSpec
-	kind procKind
-
-	state      listener.State
-	pid        int
-	laststart  time.Time // zero: never started
-	laststop   time.Time
-	delay      time.Time // BACKOFF retry or SIGKILL deadline
-	backoff    int
-	killing    bool
-	exitstatus *int
-	spawnerr   string
-	run        *run
-
-	proto *protocol.Machine // listener dispatcher of the current spawn
-	event *event            // the event in flight
-
-	stdoutLog, stderrLog *logFile
-	stderrSeen           bytes.Buffer // everything the process wrote to stderr, all spawns
-	stdinSeen            bytes.Buffer // everything written to a virtual process's stdin
-	signals              []syscall.Signal
-	signalErr            error // set by Process.FailSignals
+// Process is a handle on one process of the supervisor (a program's or a
+// listener's), for inspecting and driving it from a test.
+type Process struct {
+	s *Supervisor
+	p *subprocess
 }
 
-func (p *proc) namespec() string { return listener.Namespec(p.g.name, p.spec.name) }
+// ErrNotVirtual is returned by the methods only virtual processes support.
+var ErrNotVirtual = errors.New("testharness: only a virtual process (no Command, no Run) can be driven this way")
 
-func (p *proc) isListener() bool { return p.g.pool != nil }
-
-// changeState is Subprocess.change_state: set the state, bump the backoff
-// counter for BACKOFF, then notify PROCESS_STATE_<new> with the extra values
-// as they are at this moment.
-func (p *proc) changeState(to listener.State, expected bool) {
-	from := p.state
-	if to == from {
-		return
+// Process returns the process named namespec ("name", or "group:name" when
+// the group's name differs), or nil if there is none.
+func (s *Supervisor) Process(namespec string) *Process {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, p, err := s.lookup(namespec)
+	if err != nil || p == nil {
+		return nil
 	}
-	p.state = to
-	if to == listener.StateBackoff {
-		p.backoff++
-		p.delay = p.s.clock.Now().Add(time.Duration(p.backoff) * p.s.backoffUnit)
-	}
-	s := p.s
-	s.record(Record{Kind: RecordProcessState, Process: p.namespec(), Pool: p.poolName(), FromState: from, ToState: to, PID: p.pid, Serial: -1, PoolSerial: -1})
-	s.mutated()
-	s.notifyLocked(ProcessStateChange{
-		Process: p.spec.name, Group: p.g.name, From: from, To: to,
-		Tries: p.backoff, Expected: expected, PID: p.pid,
-	}.Event())
+	return &Process{s: s, p: p}
 }
 
-func (p *proc) poolName() string {
-	if p.g.pool != nil {
-		return p.g.name
+// Processes returns every process, sorted by group then name, as
+// getAllProcessInfo lists them.
+func (s *Supervisor) Processes() []*Process {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []*Process
+	for _, p := range s.allProcesses(true) {
+		out = append(out, &Process{s: s, p: p})
 	}
-	return ""
+	return out
 }
 
-// assertState mirrors Subprocess._assertInState. supervisord would crash
-// with an AssertionError; the harness records the violation instead so the
-// test can see it.
-func (p *proc) assertState(states ...listener.State) bool {
-	if slices.Contains(states, p.state) {
-		return true
-	}
-	names := make([]string, len(states))
-	for i, st := range states {
-		names[i] = st.String()
-	}
-	p.s.logf(levelCritical, "Assertion failed for %s: %s not in %s", p.spec.name, p.state, strings.Join(names, " "))
-	p.s.record(Record{Kind: RecordAssertion, Process: p.namespec(), FromState: p.state,
-		Reason: fmt.Sprintf("%s not in %s", p.state, strings.Join(names, " ")), Serial: -1, PoolSerial: -1})
-	return false
+// Name returns the process name.
+func (h *Process) Name() string { return h.p.spec.name }
+
+// Group returns the name of the process's group (or pool).
+func (h *Process) Group() string { return h.p.g.name }
+
+// Namespec returns "name" or "group:name", supervisord's short form.
+func (h *Process) Namespec() string { return h.p.namespec() }
+
+// State returns the process state.
+func (h *Process) State() listener.State {
+	h.s.mu.Lock()
+	defer h.s.mu.Unlock()
+	return h.p.state
 }
 
-// spawn is Subprocess.spawn.
-func (p *proc) spawn() {
-	s := p.s
-	if p.pid != 0 {
-		s.logf(levelWarn, "process '%s' already running", p.spec.name)
-		return
-	}
-	p.killing = false
-	p.spawnerr = ""
-	p.exitstatus = nil
-	p.laststart = s.clock.Now()
-	if !p.assertState(listener.StateExited, listener.StateFatal, listener.StateBackoff, listener.StateStopped) {
-		return
-	}
-	p.changeState(listener.StateStarting, true)
+// PID returns the pid of the current spawn, or 0. Virtual and in-process
+// children have made-up pids above any real one.
+func (h *Process) PID() int {
+	h.s.mu.Lock()
+	defer h.s.mu.Unlock()
+	return h.p.pid
+}
 
-	if p.kind == kindExec {
-		if _, err := p.execPath(); err != nil {
-			p.recordSpawnErr(err.Error())
-			p.changeState(listener.StateBackoff, true)
+// ListenerState returns the listener state of a pool's process, or 0 for
+// a program or a listener never spawned.
+func (h *Process) ListenerState() ListenerState {
+	h.s.mu.Lock()
+	defer h.s.mu.Unlock()
+	if h.p.proto == nil {
+		return 0
+	}
+	return h.p.proto.State()
+}
+
+// Info returns what getProcessInfo would report, field for field.
+func (h *Process) Info() rpc.ProcessInfo {
+	h.s.mu.Lock()
+	defer h.s.mu.Unlock()
+	return h.s.infoLocked(h.p)
+}
+
+// Start starts the process as supervisor.startProcess does; with wait it
+// returns once the process is RUNNING (or failed to get there), or with
+// ctx's error when ctx ends or Config.WaitTimeout passes first. A failure
+// supervisord reports as a fault is the *rpc.Fault rpc.Client.StartProcess
+// would return, so errors.Is(err, rpc.ErrAlreadyStarted) and the like
+// work.
+func (h *Process) Start(ctx context.Context, wait bool) error {
+	ctx, cancel := context.WithTimeout(ctx, h.s.waitTimeout)
+	defer cancel()
+	_, err := h.s.call(ctx, func() (any, deferred, error) { return h.s.startProcessLocked(h.p.namespec(), wait) })
+	return withMethod(err, "supervisor.startProcess")
+}
+
+// Stop stops the process as supervisor.stopProcess does; with wait it
+// returns once the process is stopped, bounded like Start. Its faults are
+// those of rpc.Client.StopProcess (rpc.ErrNotRunning, rpc.ErrFailed, ...).
+func (h *Process) Stop(ctx context.Context, wait bool) error {
+	ctx, cancel := context.WithTimeout(ctx, h.s.waitTimeout)
+	defer cancel()
+	_, err := h.s.call(ctx, func() (any, deferred, error) { return h.s.stopProcessLocked(h.p.namespec(), wait) })
+	return withMethod(err, "supervisor.stopProcess")
+}
+
+// Signal sends sig as supervisor.signalProcess does. A real child gets a
+// real signal; virtual and in-process children die of SIGKILL, SIGTERM,
+// SIGINT, SIGQUIT and SIGHUP and only record the others (see Signals). Its
+// faults are those of rpc.Client.SignalProcess.
+func (h *Process) Signal(sig syscall.Signal) error {
+	_, err := h.s.call(context.Background(), func() (any, deferred, error) {
+		return h.s.signalProcessLocked(h.p.namespec(), fmt.Sprint(int(sig)))
+	})
+	return withMethod(err, "supervisor.signalProcess")
+}
+
+// withMethod names the XML-RPC method a fault came from, as rpc.Client
+// does for the faults it receives.
+func withMethod(err error, method string) error {
+	var f *rpc.Fault
+	if errors.As(err, &f) {
+		f.Method = method
+	}
+	return err
+}
+
+// FailSignals makes every later signal to a virtual or in-process child
+// fail with err, as os.kill fails when a process changed user (EPERM):
+// supervisord then puts the process in the UNKNOWN state, where stop and
+// start fail with FAILED. A nil err restores normal delivery. Real children
+// get real signals and ignore this.
+func (h *Process) FailSignals(err error) {
+	h.s.mu.Lock()
+	defer h.s.mu.Unlock()
+	h.p.signalErr = err
+}
+
+// Signals returns the signals the process was sent, across spawns.
+func (h *Process) Signals() []syscall.Signal {
+	h.s.mu.Lock()
+	defer h.s.mu.Unlock()
+	return slices.Clone(h.p.signals)
+}
+
+// Exit makes a virtual process exit with code, as if it had been reaped:
+// RUNNING goes to EXITED (expected or not by ExitCodes), STARTING within
+// StartSecs to BACKOFF, and the autorestart policy applies. A process with
+// no current spawn gives the NOT_RUNNING fault (rpc.ErrNotRunning), and a
+// process that is not virtual ErrNotVirtual.
+func (h *Process) Exit(code int) error {
+	return h.virtual(func(c *child) {
+		if !c.exitQueued {
+			c.exitQueued = true
+			h.s.pendingExits = append(h.s.pendingExits, pendingExit{c: c, st: exitStatus{code: code}})
+		}
+	})
+}
+
+// Write makes a virtual process write data to channel (stderr goes to
+// stdout with RedirectStderr). For a program that is output: it is logged,
+// and becomes PROCESS_LOG or PROCESS_COMMUNICATION events when configured.
+// For a listener, stdout is the protocol: Write(Stdout, []byte("READY\n"))
+// drives its state machine byte for byte, which is how the protocol tests
+// script a listener. It fails as Exit does.
+func (h *Process) Write(channel Channel, data []byte) error {
+	return h.virtual(func(c *child) {
+		p := h.p
+		if channel == Stderr && !p.spec.cfg.RedirectStderr {
+			p.stderrSeen.Write(data)
+			c.errOut.feed(data)
 			return
 		}
-	}
-	r, err := s.startRun(p)
-	if err != nil {
-		p.recordSpawnErr(err.Error())
-		p.changeState(listener.StateBackoff, true)
-		return
-	}
-	p.run = r
-	p.pid = r.pid
-	p.spawnerr = ""
-	p.delay = p.laststart.Add(p.spec.cfg.StartSecs)
-	if p.isListener() {
-		// A new dispatcher per spawn: a respawned listener always
-		// starts ACKNOWLEDGED, with no event.
-		p.proto = protocol.New()
-		p.event = nil
-	}
-	s.logf(levelInfo, "spawned: '%s' with pid %d", p.spec.name, p.pid)
-	s.record(Record{Kind: RecordSpawned, Process: p.namespec(), Pool: p.poolName(), PID: p.pid,
-		ToListener: listenerStateIf(p.isListener()), Serial: -1, PoolSerial: -1})
-	r.begin()
-}
-
-func listenerStateIf(isListener bool) ListenerState {
-	if isListener {
-		return ListenerAcknowledged
-	}
-	return 0
-}
-
-func (p *proc) recordSpawnErr(msg string) {
-	p.spawnerr = msg
-	p.s.logf(levelInfo, "spawnerr: %s", msg)
-}
-
-// execPath resolves Command[0] the way supervisord's get_execv_args does,
-// with the same messages (they become SPAWN_ERROR, NO_FILE and
-// NOT_EXECUTABLE texts).
-func (p *proc) execPath() (string, error) {
-	prog := p.spec.cfg.Command[0]
-	var filename string
-	var st os.FileInfo
-	if strings.Contains(prog, "/") {
-		filename = prog
-		if p.spec.cfg.Dir != "" && !filepath.IsAbs(prog) {
-			filename = filepath.Join(p.spec.cfg.Dir, prog)
+		if p.isListener() {
+			p.onListenerOutput(data)
+			return
 		}
-		st, _ = os.Stat(filename)
-	} else {
-		for _, dir := range filepath.SplitList(p.pathEnv()) {
-			cand := filepath.Join(dir, prog)
-			if fi, err := os.Stat(cand); err == nil {
-				filename, st = cand, fi
-				break
-			}
-		}
-		if st == nil {
-			filename = prog
-		}
-	}
-	if st == nil {
-		return "", &spawnError{kind: errNotFound, msg: fmt.Sprintf("can't find command %s", pyfmt.Repr(filename))}
-	}
-	if st.IsDir() {
-		return "", &spawnError{kind: errNotExecutable, msg: fmt.Sprintf("command at %s is a directory", pyfmt.Repr(filename))}
-	}
-	if st.Mode()&0o111 == 0 {
-		return "", &spawnError{kind: errNotExecutable, msg: fmt.Sprintf("command at %s is not executable", pyfmt.Repr(filename))}
-	}
-	if err := syscall.Access(filename, 1); err != nil {
-		return "", &spawnError{kind: errNoPermission, msg: fmt.Sprintf("no permission to run command %s", pyfmt.Repr(filename))}
-	}
-	return filename, nil
+		c.out.feed(data)
+	})
 }
 
-// pathEnv is the PATH a child is resolved on: its own environment's, else
-// the harness's.
-func (p *proc) pathEnv() string {
-	for _, kv := range slices.Backward(p.spec.cfg.Env) {
-		if v, ok := strings.CutPrefix(kv, "PATH="); ok {
-			return v
-		}
-	}
-	for _, kv := range slices.Backward(p.s.env) {
-		if v, ok := strings.CutPrefix(kv, "PATH="); ok {
-			return v
-		}
-	}
-	return os.Getenv("PATH")
+// Stdin returns what was written to a virtual process's stdin: the
+// envelopes of a listener, or sendProcessStdin data.
+func (h *Process) Stdin() []byte {
+	h.s.mu.Lock()
+	defer h.s.mu.Unlock()
+	return slices.Clone(h.p.stdinSeen.Bytes())
 }
 
-type spawnErrorKind int
-
-const (
-	errNotFound spawnErrorKind = iota
-	errNotExecutable
-	errNoPermission
-)
-
-type spawnError struct {
-	kind spawnErrorKind
-	msg  string
+// Stderr returns everything the process wrote to stderr, across spawns.
+func (h *Process) Stderr() string {
+	h.s.mu.Lock()
+	defer h.s.mu.Unlock()
+	return h.p.stderrSeen.String()
 }
 
-func (e *spawnError) Error() string { return e.msg }
-
-// exitStatus is how a process ended.
-type exitStatus struct {
-	code   int            // exit code when signal == 0
-	signal syscall.Signal // terminating signal, 0 if it exited
-}
-
-// decode is supervisord's decode_wait_status: the exit status (-1 for a
-// signal) and the message it logs.
-func (st exitStatus) decode() (int, string) {
-	if st.signal != 0 {
-		return -1, "terminated by " + signalName(st.signal)
+func (h *Process) virtual(f func(c *child)) error {
+	h.s.mu.Lock()
+	defer h.s.mu.Unlock()
+	if h.p.kind != kindVirtual {
+		return ErrNotVirtual
 	}
-	return st.code, fmt.Sprintf("exit status %d", st.code)
-}
-
-// finish is Subprocess.finish: the process was reaped. Its final output
-// has already been read (the harness waits for the pipes to close first,
-// as drain() does).
-func (p *proc) finish(st exitStatus) {
-	s := p.s
-	es, msg := st.decode()
-	now := s.clock.Now()
-	p.laststop = now
-	tooQuickly := false
-	if !now.Before(p.laststart) {
-		tooQuickly = now.Sub(p.laststart) < p.spec.cfg.StartSecs
+	c := h.p.child
+	if c == nil || c.exitQueued {
+		return newFault(rpc.ErrNotRunning, h.p.namespec())
 	}
-	expected := slices.Contains(p.spec.exitcodes, es)
-	s.record(Record{Kind: RecordExited, Process: p.namespec(), Pool: p.poolName(), PID: p.pid, ExitCode: es, Reason: msg, Serial: -1, PoolSerial: -1})
-
-	switch {
-	case p.killing:
-		p.killing = false
-		p.delay = time.Time{}
-		p.exitstatus = &es
-		p.assertState(listener.StateStopping)
-		p.changeState(listener.StateStopped, true)
-		s.logf(levelInfo, "stopped: %s (%s)", p.spec.name, msg)
-	case tooQuickly:
-		p.exitstatus = nil
-		p.spawnerr = "Exited too quickly (process log may have details)"
-		p.assertState(listener.StateStarting)
-		p.changeState(listener.StateBackoff, true)
-		s.logf(levelWarn, "exited: %s (%s; not expected)", p.spec.name, msg)
-	default:
-		p.delay = time.Time{}
-		p.backoff = 0
-		p.exitstatus = &es
-		if p.state == listener.StateStarting {
-			p.changeState(listener.StateRunning, true)
-		}
-		p.assertState(listener.StateRunning)
-		if expected {
-			p.changeState(listener.StateExited, true)
-			s.logf(levelInfo, "exited: %s (%s; expected)", p.spec.name, msg)
-		} else {
-			p.spawnerr = fmt.Sprintf("Bad exit code %d", es)
-			p.changeState(listener.StateExited, false)
-			s.logf(levelWarn, "exited: %s (%s; not expected)", p.spec.name, msg)
-		}
-	}
-	p.pid = 0
-	if p.run != nil {
-		p.run.closeParentEnds()
-		p.run = nil
-	}
-	if p.event != nil {
-		e := p.event
-		p.event = nil
-		s.handleRejected(p, e, "exited")
-	}
-	s.mutated()
-}
-
-// transition is Subprocess.transition: the time- and policy-driven moves.
-func (p *proc) transition() {
-	s := p.s
-	now := s.clock.Now()
-	state := p.state
-	if s.mood > moodRestarting {
-		switch {
-		case state == listener.StateExited:
-			switch p.spec.cfg.Autorestart {
-			case RestartAlways:
-				p.spawn()
-			case RestartUnexpected:
-				if p.exitstatus == nil || !slices.Contains(p.spec.exitcodes, *p.exitstatus) {
-					p.spawn()
-				}
-			}
-		case state == listener.StateStopped && p.laststart.IsZero():
-			if !p.spec.cfg.NoAutostart {
-				p.spawn()
-			}
-		case state == listener.StateBackoff:
-			if p.backoff <= p.spec.retries && !now.Before(p.delay) {
-				p.spawn()
-			}
-		}
-	}
-	if state == listener.StateStarting {
-		// supervisord requires now - laststart > startsecs; time moves
-		// continuously there, so "reached" is the same test here and keeps
-		// a frozen FakeClock with StartSecs 0 from stalling.
-		if now.Sub(p.laststart) >= p.spec.cfg.StartSecs {
-			p.delay = time.Time{}
-			p.backoff = 0
-			if p.assertState(listener.StateStarting) {
-				p.changeState(listener.StateRunning, true)
-				s.logf(levelInfo, "success: %s entered RUNNING state, process has stayed up for > than %s seconds (startsecs)", p.spec.name, formatSecs(p.spec.cfg.StartSecs))
-			}
-		}
-	}
-	if state == listener.StateBackoff {
-		if p.backoff > p.spec.retries {
-			p.giveUp()
-			s.logf(levelInfo, "gave up: %s entered FATAL state, too many start retries too quickly", p.spec.name)
-		}
-	} else if state == listener.StateStopping {
-		if !now.Before(p.delay) {
-			s.logf(levelWarn, "killing '%s' (%d) with SIGKILL", p.spec.name, p.pid)
-			p.kill(syscall.SIGKILL)
-		}
-	}
-}
-
-// nextDeadline is when transition next has something to do for this
-// process by the clock alone.
-func (p *proc) nextDeadline() (time.Time, bool) {
-	switch p.state {
-	case listener.StateStarting:
-		return p.laststart.Add(p.spec.cfg.StartSecs), true
-	case listener.StateBackoff:
-		// No retries while shutting down or restarting.
-		if p.backoff <= p.spec.retries && p.s.mood > moodRestarting {
-			return p.delay, true
-		}
-	case listener.StateStopping:
-		return p.delay, true
-	}
-	return time.Time{}, false
-}
-
-func formatSecs(d time.Duration) string {
-	if d%time.Second == 0 {
-		return fmt.Sprint(int64(d / time.Second))
-	}
-	return fmt.Sprint(d.Seconds())
-}
-
-// giveUp is Subprocess.give_up: BACKOFF to FATAL.
-func (p *proc) giveUp() {
-	p.delay = time.Time{}
-	p.backoff = 0
-	if p.assertState(listener.StateBackoff) {
-		p.changeState(listener.StateFatal, true)
-	}
-}
-
-// stop is the administrative stop: kill with the stop signal.
-func (p *proc) stop() string {
-	return p.kill(p.stopSignal())
-}
-
-func (p *proc) stopSignal() syscall.Signal {
-	if p.spec.cfg.StopSignal != 0 {
-		return p.spec.cfg.StopSignal
-	}
-	return syscall.SIGTERM
-}
-
-func (p *proc) stopWait() time.Duration {
-	switch w := p.spec.cfg.StopWaitSecs; {
-	case w < 0:
-		return 0
-	case w > 0:
-		return w
-	}
-	return 10 * time.Second
-}
-
-// kill is Subprocess.kill: signal the process intending it to exit. It
-// returns "" on success or supervisord's error text.
-func (p *proc) kill(sig syscall.Signal) string {
-	s := p.s
-	if p.state == listener.StateBackoff {
-		s.logf(levelDebug, "Attempted to kill %s, which is in BACKOFF state.", p.spec.name)
-		p.changeState(listener.StateStopped, true)
-		return ""
-	}
-	if p.pid == 0 {
-		msg := fmt.Sprintf("attempted to kill %s with sig %s but it wasn't running", p.spec.name, signalName(sig))
-		s.logf(levelDebug, "%s", msg)
-		return msg
-	}
-	asGroup := p.spec.cfg.StopAsGroup
-	if p.state == listener.StateStopping {
-		asGroup = p.spec.cfg.KillAsGroup
-	}
-	p.killing = true
-	p.delay = s.clock.Now().Add(p.stopWait())
-	p.assertState(listener.StateRunning, listener.StateStarting, listener.StateStopping)
-	p.changeState(listener.StateStopping, true)
-	if err := p.run.signal(sig, asGroup); err != nil {
-		if errors.Is(err, syscall.ESRCH) {
-			return ""
-		}
-		msg := fmt.Sprintf("unknown problem killing %s (%d):%v", p.spec.name, p.pid, err)
-		s.logf(levelCritical, "%s", msg)
-		p.changeState(listener.StateUnknown, true)
-		p.killing = false
-		p.delay = time.Time{}
-		return msg
-	}
-	return ""
-}
-
-// signal is Subprocess.signal: send sig without intending to kill.
-func (p *proc) signal(sig syscall.Signal) string {
-	s := p.s
-	if p.pid == 0 {
-		msg := fmt.Sprintf("attempted to send %s sig %s but it wasn't running", p.spec.name, signalName(sig))
-		s.logf(levelDebug, "%s", msg)
-		return msg
-	}
-	p.assertState(listener.StateRunning, listener.StateStarting, listener.StateStopping)
-	if err := p.run.signal(sig, false); err != nil {
-		if errors.Is(err, syscall.ESRCH) {
-			return ""
-		}
-		msg := fmt.Sprintf("unknown problem sending sig %s (%d):%v", p.spec.name, p.pid, err)
-		s.logf(levelCritical, "%s", msg)
-		p.changeState(listener.StateUnknown, true)
-		return msg
-	}
-	return ""
-}
-
-// write is Subprocess.write: queue data for the process's stdin, failing
-// with EPIPE when it has no open stdin.
-func (p *proc) write(data []byte, e *event, poolSerial int64) error {
-	if p.pid == 0 || p.killing || p.run == nil {
-		return fmt.Errorf("process %s already closed: %w", p.spec.name, syscall.EPIPE)
-	}
-	if err := p.run.writeStdin(data); err != nil {
-		return err
-	}
-	rec := Record{Kind: RecordSent, Process: p.namespec(), Pool: p.poolName(), Data: data, Serial: -1, PoolSerial: -1}
-	if e != nil {
-		rec.Serial, rec.PoolSerial, rec.EventName, rec.Payload = e.serial, poolSerial, e.Type, e.Payload
-	}
-	p.s.record(rec)
+	f(c)
+	h.s.mutated()
+	h.s.settle()
 	return nil
-}
-
-// applyState records one listener state change. supervisord logs every
-// change except READY -> BUSY, which its pool makes without
-// _change_listener_state; the transcript has them all.
-func (p *proc) applyState(a protocol.Action) {
-	s := p.s
-	if a.To != ListenerBusy {
-		s.logf(levelDebug, "%s: %s -> %s", p.spec.name, a.From, a.To)
-	}
-	if a.To == ListenerUnknown {
-		s.logf(levelWarn, "%s: has entered the UNKNOWN state and will no longer receive events, this usually indicates the process violated the eventlistener protocol", p.spec.name)
-	}
-	s.record(Record{Kind: RecordListenerState, Process: p.namespec(), Pool: p.poolName(), FromListener: a.From, ToListener: a.To, Serial: -1, PoolSerial: -1})
-	s.mutated()
-}
-
-// onListenerOutput feeds bytes from a listener's stdout to its dispatcher
-// and applies what happened.
-func (p *proc) onListenerOutput(data []byte) {
-	s := p.s
-	s.record(Record{Kind: RecordReceived, Process: p.namespec(), Pool: p.poolName(), Data: bytes.Clone(data), Serial: -1, PoolSerial: -1})
-	if p.stdoutLog != nil {
-		p.stdoutLog.write(data)
-	}
-	if p.proto == nil {
-		return
-	}
-	acts := p.proto.Feed(data, p.judge)
-	for _, a := range acts {
-		switch a.Kind {
-		case protocol.Changed:
-			p.applyState(a)
-		case protocol.Judged:
-			rec := Record{Kind: RecordResult, Process: p.namespec(), Pool: p.poolName(), Data: bytes.Clone(a.Body), OK: a.Verdict == protocol.OK, Serial: -1, PoolSerial: -1}
-			if e := p.event; e != nil {
-				rec.Serial, rec.PoolSerial, rec.EventName, rec.Payload = e.serial, e.poolSerials[p.g.pool], e.Type, e.Payload
-			}
-			switch a.Verdict {
-			case protocol.OK:
-				s.logf(levelDebug, "%s: event was processed", p.spec.name)
-			case protocol.Rejected:
-				s.logf(levelWarn, "%s: event was rejected", p.spec.name)
-				rec.Reason = "rejected"
-			default:
-				s.logf(levelWarn, "%s: event caused an error", p.spec.name)
-				rec.Reason = "error"
-			}
-			s.record(rec)
-		case protocol.BadLine:
-			s.logf(levelWarn, "%s: bad result line: '%s'", p.spec.name, decodeOutput(a.Body))
-			rec := Record{Kind: RecordBadResultLine, Process: p.namespec(), Pool: p.poolName(), Data: a.Body, Serial: -1, PoolSerial: -1}
-			if e := p.event; e != nil {
-				rec.Serial, rec.PoolSerial, rec.EventName = e.serial, e.poolSerials[p.g.pool], e.Type
-			}
-			s.record(rec)
-		case protocol.Reject:
-			if e := p.event; e != nil {
-				p.event = nil
-				reason := "rejected"
-				if p.proto.State() == ListenerUnknown {
-					reason = "unknown"
-				}
-				s.handleRejected(p, e, reason)
-			}
-		case protocol.Done:
-			p.event = nil
-		case protocol.Crash:
-			s.logf(levelCritical, "uncaptured python exception, closing channel for %s (stdout): negative result length", p.spec.name)
-			s.record(Record{Kind: RecordDispatcherClosed, Process: p.namespec(), Pool: p.poolName(), Reason: "negative result length", Serial: -1, PoolSerial: -1})
-		}
-	}
-	s.mutated()
-}
-
-// judge applies the pool's result handler to a complete body.
-func (p *proc) judge(body []byte) protocol.Verdict {
-	pl := p.g.pool
-	if pl == nil || pl.judge == nil {
-		return protocol.DefaultJudge(body)
-	}
-	var ev Event
-	if p.event != nil {
-		ev = p.event.Event
-	}
-	err := pl.judge(ev, body)
-	switch {
-	case err == nil:
-		return protocol.OK
-	case errors.Is(err, ErrReject):
-		return protocol.Rejected
-	}
-	return protocol.Error
-}
-
-// signalName is supervisord's signame: "SIGTERM".
-func signalName(sig syscall.Signal) string {
-	if n, ok := signalNames[sig]; ok {
-		return n
-	}
-	return fmt.Sprintf("signal %d", int(sig))
-}
-
-var signalNames = map[syscall.Signal]string{
-	syscall.SIGHUP: "SIGHUP", syscall.SIGINT: "SIGINT", syscall.SIGQUIT: "SIGQUIT", syscall.SIGILL: "SIGILL",
-	syscall.SIGTRAP: "SIGTRAP", syscall.SIGABRT: "SIGABRT", syscall.SIGBUS: "SIGBUS", syscall.SIGFPE: "SIGFPE",
-	syscall.SIGKILL: "SIGKILL", syscall.SIGUSR1: "SIGUSR1", syscall.SIGSEGV: "SIGSEGV", syscall.SIGUSR2: "SIGUSR2",
-	syscall.SIGPIPE: "SIGPIPE", syscall.SIGALRM: "SIGALRM", syscall.SIGTERM: "SIGTERM", syscall.SIGCHLD: "SIGCHLD",
-	syscall.SIGCONT: "SIGCONT", syscall.SIGSTOP: "SIGSTOP", syscall.SIGTSTP: "SIGTSTP", syscall.SIGTTIN: "SIGTTIN",
-	syscall.SIGTTOU: "SIGTTOU", syscall.SIGURG: "SIGURG", syscall.SIGXCPU: "SIGXCPU", syscall.SIGXFSZ: "SIGXFSZ",
-	syscall.SIGVTALRM: "SIGVTALRM", syscall.SIGPROF: "SIGPROF", syscall.SIGWINCH: "SIGWINCH", syscall.SIGIO: "SIGIO",
-	syscall.SIGSYS: "SIGSYS",
-}
-
-// parseSignal is supervisord's signal_number: a number or a name, with or
-// without the SIG prefix, case-insensitive.
-func parseSignal(v string) (syscall.Signal, bool) {
-	if n, err := pyfmt.Atoi(v); err == nil {
-		sig := syscall.Signal(n)
-		_, known := signalNames[sig]
-		return sig, known
-	}
-	name := strings.ToUpper(strings.TrimSpace(v))
-	if !strings.HasPrefix(name, "SIG") {
-		name = "SIG" + name
-	}
-	for sig, n := range signalNames {
-		if n == name {
-			return sig, true
-		}
-	}
-	if name == "SIGIOT" {
-		return syscall.SIGABRT, true
-	}
-	if name == "SIGPOLL" {
-		return syscall.SIGIO, true
-	}
-	if name == "SIGCLD" {
-		return syscall.SIGCHLD, true
-	}
-	return 0, false
-}
-
-func (p *proc) closeLogs() {
-	if p.stdoutLog != nil {
-		p.stdoutLog.close()
-	}
-	if p.stderrLog != nil {
-		p.stderrLog.close()
-	}
 }

@@ -6,13 +6,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
+	"sort"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/golance/golance/listener"
+	"github.com/golance/golance/listener/rpc"
 )
 
 // supervisord's own states (SupervisorStates), the "mood" of the daemon.
@@ -52,7 +53,7 @@ type Supervisor struct {
 	groupSpecs   []groupSpec // the configuration, in priority order
 	groups       []*group    // active groups, creation order
 	pools        []*pool     // creation order, which is subscription order
-	procs        map[string]*proc
+	procs        map[string]*subprocess
 	globalSerial int64
 	pendingExits []pendingExit
 	mutations    uint64
@@ -82,7 +83,7 @@ type Supervisor struct {
 
 // pendingExit is a reaped child waiting for finish().
 type pendingExit struct {
-	r  *run
+	c  *child
 	st exitStatus
 }
 
@@ -125,7 +126,7 @@ func New(cfg Config) (*Supervisor, error) {
 		backoffUnit:  cfg.BackoffUnit,
 		waitTimeout:  cfg.WaitTimeout,
 		mood:         moodRunning,
-		procs:        map[string]*proc{},
+		procs:        map[string]*subprocess{},
 		counts:       map[countKey]int{},
 		globalSerial: -1,
 		changed:      make(chan struct{}),
@@ -191,69 +192,6 @@ func New(cfg Config) (*Supervisor, error) {
 	s.mu.Unlock()
 	s.startTickers()
 	return s, nil
-}
-
-// addGroupLocked is Supervisor.add_process_group: build the group (a pool
-// subscribes as it is built) and notify PROCESS_GROUP_ADDED.
-func (s *Supervisor) addGroupLocked(gs groupSpec) error {
-	g := &group{name: gs.name, priority: gs.priority}
-	if gs.pool {
-		g.pool = &pool{g: g, events: gs.events, bufferSize: gs.bufferSize, serial: -1, judge: gs.judge}
-	}
-	for _, spec := range gs.procs {
-		p := &proc{s: s, g: g, spec: spec, state: listener.StateStopped}
-		switch {
-		case spec.cfg.Command != nil:
-			p.kind = kindExec
-		case spec.cfg.Run != nil:
-			p.kind = kindFunc
-		default:
-			p.kind = kindVirtual
-		}
-		var err error
-		if p.stdoutLog, err = s.openChildLog(p, Stdout, spec.cfg.StdoutLogfile); err != nil {
-			return err
-		}
-		if !spec.cfg.RedirectStderr {
-			if p.stderrLog, err = s.openChildLog(p, Stderr, spec.cfg.StderrLogfile); err != nil {
-				return err
-			}
-		}
-		g.procs = append(g.procs, p)
-		s.procs[p.namespec()] = p
-	}
-	s.groups = append(s.groups, g)
-	if g.pool != nil {
-		s.pools = append(s.pools, g.pool)
-	}
-	s.logf(levelInfo, "added process group %s", g.name)
-	s.notifyLocked(NewProcessGroupAddedEvent(g.name))
-	return nil
-}
-
-// openChildLog opens a child's log: setting "" means a file in Dir (like
-// AUTO), "NONE" no log at all, anything else that path.
-func (s *Supervisor) openChildLog(p *proc, ch Channel, setting string) (*logFile, error) {
-	path := setting
-	switch {
-	case strings.EqualFold(setting, "NONE"):
-		return nil, nil
-	case setting == "" || strings.EqualFold(setting, "AUTO"):
-		path = filepath.Join(s.dir, logName(p, ch))
-	}
-	l, err := openLogFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("testharness: opening the %s log of %s: %w", ch, p.namespec(), err)
-	}
-	return l, nil
-}
-
-func logName(p *proc, ch Channel) string {
-	name := p.spec.name
-	if p.g.name != p.spec.name {
-		name = p.g.name + "_" + p.spec.name
-	}
-	return name + "-" + string(ch) + ".log"
 }
 
 // Close shuts the supervisor down as supervisord does on SIGTERM: it
@@ -342,13 +280,13 @@ func (s *Supervisor) killAll() {
 	defer s.mu.Unlock()
 	for _, g := range s.groups {
 		for _, p := range g.procs {
-			if r := p.run; r != nil && r.kind == kindExec && !r.exitQueued {
-				_ = syscall.Kill(-r.pid, syscall.SIGKILL)
-				_ = syscall.Kill(r.pid, syscall.SIGKILL)
+			if c := p.child; c != nil && c.kind == kindExec && !c.exitQueued {
+				_ = syscall.Kill(-c.pid, syscall.SIGKILL)
+				_ = syscall.Kill(c.pid, syscall.SIGKILL)
 			}
-			if r := p.run; r != nil && r.kind == kindFunc {
-				r.cancel()
-				r.closeChildEnds()
+			if c := p.child; c != nil && c.kind == kindFunc {
+				c.cancel()
+				c.closeChildEnds()
 			}
 		}
 	}
@@ -358,8 +296,8 @@ func (s *Supervisor) shutdownFiles() {
 	s.mu.Lock()
 	for _, g := range s.groups {
 		for _, p := range g.procs {
-			if p.run != nil {
-				p.run.closeParentEnds()
+			if p.child != nil {
+				p.child.closeParentEnds()
 			}
 			p.closeLogs()
 		}
@@ -374,273 +312,6 @@ func (s *Supervisor) cleanupDir() {
 	if s.ownDir {
 		_ = os.RemoveAll(s.dir)
 	}
-}
-
-// beginShutdownLocked sets the SHUTDOWN mood: from now on XML-RPC calls
-// fault with SHUTDOWN_STATE and settle stops the groups in order.
-func (s *Supervisor) beginShutdownLocked() {
-	if s.mood < moodRunning {
-		return
-	}
-	s.mood = moodShutdown
-	s.logf(levelWarn, "received SIGTERM indicating exit request")
-}
-
-// beginRestartLocked sets the RESTARTING mood: the groups are stopped in
-// order, as for a shutdown, and then built and started again from the
-// configuration (see restartLocked).
-func (s *Supervisor) beginRestartLocked() {
-	if s.mood < moodRunning {
-		return
-	}
-	s.mood = moodRestarting
-	s.logf(levelWarn, "received SIGHUP indicating restart request")
-}
-
-// restartLocked is supervisord's second pass through Supervisor.run after
-// a restart: new groups and pools (pool serials start again at 0; the
-// global serial does not), PROCESS_GROUP_ADDED for each, then
-// SUPERVISOR_STATE_CHANGE_RUNNING. Process handles taken before the
-// restart keep describing the old, stopped processes.
-func (s *Supervisor) restartLocked() {
-	for _, g := range s.groups {
-		for _, p := range g.procs {
-			p.closeLogs()
-		}
-	}
-	s.groups, s.pools, s.procs = nil, nil, map[string]*proc{}
-	s.stopping, s.stopGroups = false, nil
-	s.mood = moodRunning
-	for _, gs := range s.groupSpecs {
-		if err := s.addGroupLocked(gs); err != nil {
-			s.logf(levelCritical, "restarting: %v", err)
-			s.mood = moodFatal
-			return
-		}
-	}
-	s.notifyLocked(NewSupervisorRunningEvent())
-}
-
-// unstoppedLocked lists the processes not in a stopped state.
-func (s *Supervisor) unstoppedLocked() []*proc {
-	var out []*proc
-	for _, g := range s.groups {
-		for _, p := range g.procs {
-			if !p.state.IsStopped() {
-				out = append(out, p)
-			}
-		}
-	}
-	return out
-}
-
-// settle runs supervisord's main loop body until nothing changes: the
-// shutdown phases, every group's transition (where pools dispatch), and
-// reaping. supervisord gets there over several one-second iterations; the
-// order of what happens is the same. The caller holds s.mu.
-func (s *Supervisor) settle() {
-	if s.settling {
-		return
-	}
-	s.settling = true
-	defer func() { s.settling = false }()
-	for range 1000 {
-		before := s.mutations
-		if s.mood < moodRunning {
-			if !s.stopping {
-				s.stopping = true
-				s.stopGroups = s.sortedGroups()
-				s.notifyLocked(NewSupervisorStoppingEvent())
-			}
-			if n := len(s.stopGroups); n > 0 {
-				s.stopAll(s.stopGroups[n-1])
-			}
-		}
-		for _, g := range s.sortedGroups() {
-			if g.pool != nil {
-				g.pool.transition()
-			} else {
-				for _, p := range g.procs {
-					p.transition()
-				}
-			}
-		}
-		s.reap()
-		if s.mood < moodRunning {
-			if n := len(s.stopGroups); n > 0 && groupStopped(s.stopGroups[n-1]) {
-				s.stopGroups = s.stopGroups[:n-1]
-				s.mutated()
-			}
-			if s.mood == moodRestarting && len(s.stopGroups) == 0 && len(s.unstoppedLocked()) == 0 && !s.closed {
-				s.restartLocked()
-			}
-		}
-		if s.mutations == before {
-			break
-		}
-	}
-	s.armTimer()
-	s.flushMainLog()
-	s.broadcast()
-}
-
-// sortedGroups is the groups by priority, stably.
-func (s *Supervisor) sortedGroups() []*group {
-	gs := append([]*group(nil), s.groups...)
-	sortStable(gs, func(a, b *group) bool { return a.priority < b.priority })
-	return gs
-}
-
-func groupStopped(g *group) bool {
-	for _, p := range g.procs {
-		if !p.state.IsStopped() {
-			return false
-		}
-	}
-	return true
-}
-
-// stopAll is ProcessGroupBase.stop_all: in descending priority order, stop
-// what runs and give up on what is backing off.
-func (s *Supervisor) stopAll(g *group) {
-	procs := append([]*proc(nil), g.procs...)
-	sortStable(procs, func(a, b *proc) bool { return a.spec.priority < b.spec.priority })
-	for i := len(procs) - 1; i >= 0; i-- {
-		p := procs[i]
-		switch p.state {
-		case listener.StateRunning, listener.StateStarting:
-			p.stop()
-		case listener.StateBackoff:
-			p.giveUp()
-		}
-	}
-}
-
-// reap finishes the processes that exited.
-func (s *Supervisor) reap() {
-	for len(s.pendingExits) > 0 {
-		pe := s.pendingExits[0]
-		s.pendingExits = s.pendingExits[1:]
-		if pe.r.p.run == pe.r {
-			pe.r.p.finish(pe.st)
-		}
-	}
-}
-
-// armTimer schedules the next clock-driven transition (startsecs, backoff
-// retry, SIGKILL after stopwaitsecs).
-func (s *Supervisor) armTimer() {
-	var next time.Time
-	for _, g := range s.groups {
-		for _, p := range g.procs {
-			if at, ok := p.nextDeadline(); ok && (next.IsZero() || at.Before(next)) {
-				next = at
-			}
-		}
-	}
-	if next.Equal(s.timerAt) && s.timer != nil {
-		return
-	}
-	if s.timer != nil {
-		s.timer.Stop()
-		s.timer = nil
-	}
-	s.timerAt = next
-	now := s.clock.Now()
-	// A deadline that already fired and changed nothing would fire again
-	// at once, forever; the next change re-arms the timer anyway.
-	if next.IsZero() || s.closedAndDone() || (next.Equal(s.firedAt) && !next.After(now)) {
-		return
-	}
-	s.timer = s.clock.AfterFunc(next.Sub(now), func() {
-		s.mu.Lock()
-		s.timer = nil
-		s.timerAt = time.Time{}
-		s.firedAt = next
-		s.mutated()
-		s.settle()
-		s.mu.Unlock()
-	})
-}
-
-func (s *Supervisor) closedAndDone() bool {
-	return s.closed && len(s.unstoppedLocked()) == 0
-}
-
-// mutated notes that state changed, so settle goes round again and waiters
-// look again.
-func (s *Supervisor) mutated() { s.mutations++ }
-
-// broadcast wakes every waiter.
-func (s *Supervisor) broadcast() {
-	close(s.changed)
-	s.changed = make(chan struct{})
-}
-
-// queueExit hands a reaped child to the next settle.
-func (s *Supervisor) queueExit(r *run, st exitStatus) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if r.exitQueued {
-		return
-	}
-	r.exitQueued = true
-	s.pendingExits = append(s.pendingExits, pendingExit{r: r, st: st})
-	s.mutated()
-	s.settle()
-}
-
-// onOutput handles output read from a child.
-func (s *Supervisor) onOutput(r *run, ch Channel, data []byte) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	p := r.p
-	if p.run != r {
-		return // the dispatchers of a finished spawn are gone
-	}
-	if ch == Stderr {
-		p.stderrSeen.Write(data)
-	}
-	switch {
-	case ch == Stdout && p.isListener():
-		p.onListenerOutput(data)
-	case ch == Stdout:
-		r.out.feed(data)
-	default:
-		r.errOut.feed(data)
-	}
-	s.mutated()
-	s.settle()
-}
-
-// goroutine runs f in a goroutine Close waits for.
-func (s *Supervisor) goroutine(f func()) {
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		f()
-	}()
-}
-
-func (s *Supervisor) fakePID() int {
-	s.nextPID++
-	return s.nextPID
-}
-
-// childEnv is the environment of a child: the harness's, the SUPERVISOR_*
-// variables, then the process's own (which win, as environment= does).
-func (s *Supervisor) childEnv(p *proc) []string {
-	env := append([]string(nil), s.env...)
-	env = append(env, "SUPERVISOR_ENABLED=1")
-	url := p.spec.cfg.ServerURL
-	if url == "" {
-		url = s.serverURL
-	}
-	if url != "" {
-		env = append(env, "SUPERVISOR_SERVER_URL="+url)
-	}
-	env = append(env, "SUPERVISOR_PROCESS_NAME="+p.spec.name, "SUPERVISOR_GROUP_NAME="+p.g.name)
-	return append(env, p.spec.cfg.Env...)
 }
 
 // Notify raises ev as supervisord's events.notify does: every pool
@@ -669,3 +340,86 @@ func (s *Supervisor) MainLogPath() string { return filepath.Join(s.dir, "supervi
 
 // Clock returns the clock the supervisor runs on.
 func (s *Supervisor) Clock() Clock { return s.clock }
+
+// goroutine runs f in a goroutine Close waits for.
+func (s *Supervisor) goroutine(f func()) {
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		f()
+	}()
+}
+
+func (s *Supervisor) fakePID() int {
+	s.nextPID++
+	return s.nextPID
+}
+
+// lookup is _getGroupAndProcess. A namespec "group:*" or "group:" names
+// the whole group (split_namespec's process name None): the group is
+// returned with a nil process.
+func (s *Supervisor) lookup(name string) (*group, *subprocess, error) {
+	gname, pname := listener.SplitNamespec(name)
+	whole := pname == "" || pname == "*"
+	var g *group
+	for _, cand := range s.groups {
+		if cand.name == gname {
+			g = cand
+			break
+		}
+	}
+	if g == nil {
+		return nil, nil, newFault(rpc.ErrBadName, name)
+	}
+	if whole {
+		return g, nil, nil
+	}
+	for _, p := range g.procs {
+		if p.spec.name == pname {
+			return g, p, nil
+		}
+	}
+	return nil, nil, newFault(rpc.ErrBadName, name)
+}
+
+func (s *Supervisor) groupByName(name string) *group {
+	for _, g := range s.groups {
+		if g.name == name {
+			return g
+		}
+	}
+	return nil
+}
+
+// allProcesses is _getAllProcesses: by priority (lexical=false) or by
+// group then process name (lexical=true).
+func (s *Supervisor) allProcesses(lexical bool) []*subprocess {
+	var out []*subprocess
+	if lexical {
+		gs := append([]*group(nil), s.groups...)
+		sort.SliceStable(gs, func(i, j int) bool { return gs[i].name < gs[j].name })
+		for _, g := range gs {
+			ps := append([]*subprocess(nil), g.procs...)
+			sort.SliceStable(ps, func(i, j int) bool { return ps[i].spec.name < ps[j].spec.name })
+			out = append(out, ps...)
+		}
+		return out
+	}
+	for _, g := range s.sortedGroups() {
+		out = append(out, byPriority(g.procs)...)
+	}
+	return out
+}
+
+func byPriority(procs []*subprocess) []*subprocess {
+	ps := append([]*subprocess(nil), procs...)
+	sortStable(ps, func(a, b *subprocess) bool { return a.spec.priority < b.spec.priority })
+	return ps
+}
+
+// sortedGroups is the groups by priority, stably.
+func (s *Supervisor) sortedGroups() []*group {
+	gs := append([]*group(nil), s.groups...)
+	sortStable(gs, func(a, b *group) bool { return a.priority < b.priority })
+	return gs
+}

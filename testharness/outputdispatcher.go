@@ -1,10 +1,6 @@
 package testharness
 
-import (
-	"bytes"
-	"os"
-	"sync"
-)
+import "bytes"
 
 // Capture-mode tokens (ProcessCommunicationEvent.BEGIN_TOKEN, END_TOKEN).
 var (
@@ -16,7 +12,7 @@ var (
 // one spawn: it logs output, turns it into PROCESS_LOG events when enabled,
 // and cuts PROCESS_COMMUNICATION events out of it in capture mode.
 type outputDispatcher struct {
-	p             *proc
+	p             *subprocess
 	channel       Channel
 	buf           []byte
 	capturemode   bool
@@ -26,7 +22,7 @@ type outputDispatcher struct {
 	log           *logFile
 }
 
-func newOutputDispatcher(p *proc, ch Channel) *outputDispatcher {
+func newOutputDispatcher(p *subprocess, ch Channel) *outputDispatcher {
 	d := &outputDispatcher{p: p, channel: ch}
 	cfg := p.spec.cfg
 	if ch == Stdout {
@@ -131,47 +127,4 @@ func (d *outputDispatcher) toggle() {
 	p := d.p
 	p.s.logf(levelDebug, "'%s' %s emitted a comm event", p.spec.name, d.channel)
 	p.s.notifyLocked(NewProcessCommunicationEvent(d.channel, p.spec.name, p.g.name, p.pid, data))
-}
-
-// logFile is a child log file (stdout_logfile, stderr_logfile), kept open
-// across spawns and read back by the tail and read XML-RPC methods.
-type logFile struct {
-	mu   sync.Mutex
-	path string
-	f    *os.File
-}
-
-func openLogFile(path string) (*logFile, error) {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-	if err != nil {
-		return nil, err
-	}
-	return &logFile{path: path, f: f}, nil
-}
-
-func (l *logFile) write(data []byte) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.f != nil {
-		_, _ = l.f.Write(data)
-	}
-}
-
-// clear truncates the log (clearProcessLogs).
-func (l *logFile) clear() error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.f == nil {
-		return os.ErrClosed
-	}
-	return l.f.Truncate(0)
-}
-
-func (l *logFile) close() {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.f != nil {
-		_ = l.f.Close()
-		l.f = nil
-	}
 }

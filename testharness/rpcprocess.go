@@ -1,0 +1,443 @@
+package testharness
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"syscall"
+	"time"
+
+	"github.com/golance/golance/listener"
+	"github.com/golance/golance/listener/rpc"
+	"github.com/golance/golance/testharness/internal/xmlrpc"
+)
+
+// infoLocked is what getProcessInfo reports about p, timestamps capped to
+// the 32-bit range as supervisord caps them.
+func (s *Supervisor) infoLocked(p *subprocess) rpc.ProcessInfo {
+	info := rpc.ProcessInfo{
+		Name: p.spec.name, Group: p.g.name,
+		Start: cappedUnix(p.laststart), Stop: cappedUnix(p.laststop), Now: cappedUnix(s.clock.Now()),
+		State: p.state, StateName: p.state.String(), SpawnErr: p.spawnerr, PID: p.pid,
+	}
+	if p.exitstatus != nil {
+		info.ExitStatus = *p.exitstatus
+	}
+	if p.stdoutLog != nil {
+		info.StdoutLogfile = p.stdoutLog.path
+	}
+	if p.stderrLog != nil {
+		info.StderrLogfile = p.stderrLog.path
+	}
+	info.Logfile = info.StdoutLogfile
+	info.Description = describe(info)
+	return info
+}
+
+// cappedUnix is supervisord's capped_int of a timestamp, 0 for never.
+func cappedUnix(t time.Time) rpc.UnixTime {
+	if t.IsZero() {
+		return 0
+	}
+	return rpc.UnixTime(max(min(t.Unix(), math.MaxInt32), math.MinInt32))
+}
+
+// describe is _interpretProcessInfo.
+func describe(info rpc.ProcessInfo) string {
+	switch info.State {
+	case listener.StateRunning:
+		up := max(int64(info.Now-info.Start), 0)
+		return fmt.Sprintf("pid %d, uptime %s", info.PID, pyTimedelta(up))
+	case listener.StateFatal, listener.StateBackoff:
+		if info.SpawnErr != "" {
+			return info.SpawnErr
+		}
+		return fmt.Sprintf(`unknown error (try "tail %s")`, info.Name)
+	case listener.StateStopped, listener.StateExited:
+		if info.Start != 0 {
+			return info.Stop.Time().Local().Format("Jan 02 03:04 PM")
+		}
+		return "Not started"
+	}
+	return ""
+}
+
+// pyTimedelta renders seconds as Python's str(timedelta): "0:00:01",
+// "1 day, 2:03:04", "3 days, 0:00:00".
+func pyTimedelta(secs int64) string {
+	days := secs / 86400
+	rest := secs % 86400
+	hms := fmt.Sprintf("%d:%02d:%02d", rest/3600, rest%3600/60, rest%60)
+	switch {
+	case days == 1:
+		return "1 day, " + hms
+	case days > 1:
+		return fmt.Sprintf("%d days, %s", days, hms)
+	}
+	return hms
+}
+
+// infoStruct renders getProcessInfo's struct, fields in supervisord's
+// order.
+func infoStruct(info rpc.ProcessInfo) xmlrpc.Struct {
+	return xmlrpc.Struct{
+		{"name", info.Name},
+		{"group", info.Group},
+		{"start", int64(info.Start)},
+		{"stop", int64(info.Stop)},
+		{"now", int64(info.Now)},
+		{"state", int(info.State)},
+		{"statename", info.StateName},
+		{"spawnerr", info.SpawnErr},
+		{"exitstatus", info.ExitStatus},
+		{"logfile", info.Logfile},
+		{"stdout_logfile", info.StdoutLogfile},
+		{"stderr_logfile", info.StderrLogfile},
+		{"pid", info.PID},
+		{"description", info.Description},
+	}
+}
+
+// startProcessLocked is supervisor.startProcess.
+func (s *Supervisor) startProcessLocked(name string, wait bool) (any, deferred, error) {
+	if err := s.update(); err != nil {
+		return nil, nil, err
+	}
+	g, p, err := s.lookup(name)
+	if err != nil {
+		return nil, nil, err
+	}
+	if p == nil {
+		return s.startGroupLocked(g.name, wait)
+	}
+	if p.kind == kindExec {
+		if _, err := p.execPath(); err != nil {
+			if se, ok := err.(*spawnError); ok && se.kind == errNotFound {
+				return nil, nil, newFault(rpc.ErrNoFile, se.msg)
+			}
+			return nil, nil, newFault(rpc.ErrNotExecutable, err.Error())
+		}
+	}
+	if p.state.IsRunning() {
+		return nil, nil, newFault(rpc.ErrAlreadyStarted, name)
+	}
+	if p.state == listener.StateUnknown {
+		return nil, nil, newFault(rpc.ErrFailed, name+" is in an unknown process state")
+	}
+	p.spawn()
+	s.reap()
+	if p.spawnerr != "" {
+		return nil, nil, newFault(rpc.ErrSpawnError, name)
+	}
+	p.transition()
+	if wait && p.state != listener.StateRunning {
+		return nil, func() (any, bool, error) {
+			if p.spawnerr != "" {
+				return nil, true, newFault(rpc.ErrSpawnError, name)
+			}
+			switch p.state {
+			case listener.StateRunning:
+				return true, true, nil
+			case listener.StateStarting:
+				return nil, false, nil
+			}
+			return nil, true, newFault(rpc.ErrAbnormalTermination, name)
+		}, nil
+	}
+	return true, nil, nil
+}
+
+// startGroupLocked is supervisor.startProcessGroup.
+func (s *Supervisor) startGroupLocked(name string, wait bool) (any, deferred, error) {
+	if err := s.update(); err != nil {
+		return nil, nil, err
+	}
+	g := s.groupByName(name)
+	if g == nil {
+		return nil, nil, newFault(rpc.ErrBadName, name)
+	}
+	return s.allFunc(byPriority(g.procs), func(p *subprocess) bool { return !p.state.IsRunning() },
+		func(n string) (any, deferred, error) { return s.startProcessLocked(n, wait) })
+}
+
+// startAllLocked is supervisor.startAllProcesses.
+func (s *Supervisor) startAllLocked(wait bool) (any, deferred, error) {
+	if err := s.update(); err != nil {
+		return nil, nil, err
+	}
+	return s.allFunc(s.allProcesses(false), func(p *subprocess) bool { return !p.state.IsRunning() },
+		func(n string) (any, deferred, error) { return s.startProcessLocked(n, wait) })
+}
+
+// stopProcessLocked is supervisor.stopProcess.
+func (s *Supervisor) stopProcessLocked(name string, wait bool) (any, deferred, error) {
+	if err := s.update(); err != nil {
+		return nil, nil, err
+	}
+	g, p, err := s.lookup(name)
+	if err != nil {
+		return nil, nil, err
+	}
+	if p == nil {
+		return s.stopGroupLocked(g.name, wait)
+	}
+	if !p.state.IsRunning() {
+		return nil, nil, newFault(rpc.ErrNotRunning, name)
+	}
+	if msg := p.stop(); msg != "" {
+		return nil, nil, newFault(rpc.ErrFailed, msg)
+	}
+	s.reap()
+	if wait && !p.state.IsStopped() {
+		return nil, func() (any, bool, error) {
+			if !p.state.IsStopped() {
+				return nil, false, nil
+			}
+			return true, true, nil
+		}, nil
+	}
+	return true, nil, nil
+}
+
+// stopGroupLocked is supervisor.stopProcessGroup.
+func (s *Supervisor) stopGroupLocked(name string, wait bool) (any, deferred, error) {
+	if err := s.update(); err != nil {
+		return nil, nil, err
+	}
+	g := s.groupByName(name)
+	if g == nil {
+		return nil, nil, newFault(rpc.ErrBadName, name)
+	}
+	return s.allFunc(byPriority(g.procs), func(p *subprocess) bool { return p.state.IsRunning() },
+		func(n string) (any, deferred, error) { return s.stopProcessLocked(n, wait) })
+}
+
+// stopAllLocked is supervisor.stopAllProcesses.
+func (s *Supervisor) stopAllLocked(wait bool) (any, deferred, error) {
+	if err := s.update(); err != nil {
+		return nil, nil, err
+	}
+	return s.allFunc(s.allProcesses(false), func(p *subprocess) bool { return p.state.IsRunning() },
+		func(n string) (any, deferred, error) { return s.stopProcessLocked(n, wait) })
+}
+
+func signallable(p *subprocess) bool {
+	return p.state == listener.StateRunning || p.state == listener.StateStarting || p.state == listener.StateStopping
+}
+
+// signalProcessLocked is supervisor.signalProcess.
+func (s *Supervisor) signalProcessLocked(name, signal string) (any, deferred, error) {
+	if err := s.update(); err != nil {
+		return nil, nil, err
+	}
+	g, p, err := s.lookup(name)
+	if err != nil {
+		return nil, nil, err
+	}
+	if p == nil {
+		return s.signalGroupLocked(g.name, signal)
+	}
+	sig, ok := parseSignal(signal)
+	if !ok {
+		return nil, nil, newFault(rpc.ErrBadSignal, signal)
+	}
+	if !signallable(p) {
+		return nil, nil, newFault(rpc.ErrNotRunning, name)
+	}
+	if msg := p.signal(sig); msg != "" {
+		return nil, nil, newFault(rpc.ErrFailed, msg)
+	}
+	return true, nil, nil
+}
+
+// signalGroupLocked is supervisor.signalProcessGroup.
+func (s *Supervisor) signalGroupLocked(name, signal string) (any, deferred, error) {
+	g := s.groupByName(name)
+	if err := s.update(); err != nil {
+		return nil, nil, err
+	}
+	if g == nil {
+		return nil, nil, newFault(rpc.ErrBadName, name)
+	}
+	return s.allFunc(byPriority(g.procs), signallable,
+		func(n string) (any, deferred, error) { return s.signalProcessLocked(n, signal) })
+}
+
+// signalAllLocked is supervisor.signalAllProcesses, which checks the
+// shutdown state only after signalling.
+func (s *Supervisor) signalAllLocked(signal string) (any, deferred, error) {
+	v, d, err := s.allFunc(s.allProcesses(false), signallable,
+		func(n string) (any, deferred, error) { return s.signalProcessLocked(n, signal) })
+	if err := s.update(); err != nil {
+		return nil, nil, err
+	}
+	return v, d, err
+}
+
+// sendStdinLocked is supervisor.sendProcessStdin.
+func (s *Supervisor) sendStdinLocked(name string, chars []byte) (any, deferred, error) {
+	if err := s.update(); err != nil {
+		return nil, nil, err
+	}
+	_, p, err := s.lookup(name)
+	if err != nil {
+		return nil, nil, err
+	}
+	if p == nil {
+		return nil, nil, newFault(rpc.ErrBadName, name)
+	}
+	if p.pid == 0 || p.killing {
+		return nil, nil, newFault(rpc.ErrNotRunning, name)
+	}
+	if err := p.write(chars, nil, -1); err != nil {
+		if isEPIPE(err) {
+			return nil, nil, newFault(rpc.ErrNoFile, name)
+		}
+		return nil, nil, err
+	}
+	return true, nil, nil
+}
+
+func isEPIPE(err error) bool {
+	for e := err; e != nil; {
+		if e == syscall.EPIPE {
+			return true
+		}
+		u, ok := e.(interface{ Unwrap() error })
+		if !ok {
+			return false
+		}
+		e = u.Unwrap()
+	}
+	return false
+}
+
+// configInfoLocked is getAllConfigInfo: every configured process, active
+// or not, sorted by process name (stably, from group priority order).
+func (s *Supervisor) configInfoLocked() []any {
+	type entry struct {
+		name string
+		st   xmlrpc.Struct
+	}
+	var entries []entry
+	for _, gs := range s.groupSpecs {
+		inuse := s.groupByName(gs.name) != nil
+		for _, ps := range gs.procs {
+			c := ps.cfg
+			stderrLog := any("none")
+			if p := s.procs[listener.Namespec(gs.name, ps.name)]; p != nil && p.stderrLog != nil {
+				stderrLog = p.stderrLog.path
+			}
+			stdoutLog := any("none")
+			if p := s.procs[listener.Namespec(gs.name, ps.name)]; p != nil && p.stdoutLog != nil {
+				stdoutLog = p.stdoutLog.path
+			}
+			stopsignal := c.StopSignal
+			if stopsignal == 0 {
+				stopsignal = 15
+			}
+			stopwait := c.StopWaitSecs
+			switch {
+			case stopwait == 0:
+				stopwait = 10 * time.Second
+			case stopwait < 0:
+				stopwait = 0
+			}
+			entries = append(entries, entry{ps.name, xmlrpc.Struct{
+				{"autostart", !c.NoAutostart},
+				{"directory", noneIfEmpty(c.Dir)},
+				{"uid", "none"},
+				{"command", ps.command},
+				{"exitcodes", ps.exitcodes},
+				{"group", gs.name},
+				{"group_prio", gs.priority},
+				{"inuse", inuse},
+				{"killasgroup", c.KillAsGroup},
+				{"name", ps.name},
+				{"process_prio", ps.priority},
+				{"redirect_stderr", c.RedirectStderr},
+				{"startretries", ps.retries},
+				{"startsecs", int(c.StartSecs / time.Second)},
+				{"stdout_capture_maxbytes", c.StdoutCaptureMaxBytes},
+				{"stdout_events_enabled", c.StdoutEvents},
+				{"stdout_logfile", stdoutLog},
+				{"stdout_logfile_backups", 10},
+				{"stdout_logfile_maxbytes", 50 * 1024 * 1024},
+				{"stdout_syslog", false},
+				{"stopsignal", int(stopsignal)},
+				{"stopwaitsecs", int(stopwait / time.Second)},
+				{"stderr_capture_maxbytes", c.StderrCaptureMaxBytes},
+				{"stderr_events_enabled", c.StderrEvents},
+				{"stderr_logfile", stderrLog},
+				{"stderr_logfile_backups", 10},
+				{"stderr_logfile_maxbytes", 50 * 1024 * 1024},
+				{"stderr_syslog", false},
+				{"serverurl", noneIfEmpty(c.ServerURL)},
+			}})
+		}
+	}
+	sort.SliceStable(entries, func(i, j int) bool { return entries[i].name < entries[j].name })
+	out := make([]any, len(entries))
+	for i, e := range entries {
+		out[i] = e.st
+	}
+	return out
+}
+
+func noneIfEmpty(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}
+
+// addProcessGroupLocked is supervisor.addProcessGroup.
+func (s *Supervisor) addProcessGroupLocked(name string) (any, error) {
+	for _, gs := range s.groupSpecs {
+		if gs.name != name {
+			continue
+		}
+		if s.groupByName(name) != nil {
+			return nil, newFault(rpc.ErrAlreadyAdded, name)
+		}
+		if err := s.addGroupLocked(gs); err != nil {
+			return nil, newFault(rpc.ErrFailed, err.Error())
+		}
+		return true, nil
+	}
+	return nil, newFault(rpc.ErrBadName, name)
+}
+
+// removeProcessGroupLocked is supervisor.removeProcessGroup: only a group
+// whose processes are all stopped can go; its pool stops subscribing and
+// PROCESS_GROUP_REMOVED is notified.
+func (s *Supervisor) removeProcessGroupLocked(name string) (any, error) {
+	g := s.groupByName(name)
+	if g == nil {
+		return nil, newFault(rpc.ErrBadName, name)
+	}
+	if !groupStopped(g) {
+		return nil, newFault(rpc.ErrStillRunning, name)
+	}
+	s.groups = deleteItem(s.groups, g)
+	if g.pool != nil {
+		s.pools = deleteItem(s.pools, g.pool)
+	}
+	for _, p := range g.procs {
+		delete(s.procs, p.namespec())
+		p.closeLogs()
+	}
+	s.logf(levelInfo, "removed process group %s", name)
+	s.notifyLocked(NewProcessGroupRemovedEvent(name))
+	return true, nil
+}
+
+func deleteItem[T comparable](s []T, v T) []T {
+	out := s[:0]
+	for _, x := range s {
+		if x != v {
+			out = append(out, x)
+		}
+	}
+	return out
+}

@@ -1,0 +1,13 @@
+package testharness
+
+func moodName(mood int) string {
+	switch mood {
+	case moodFatal:
+		return "FATAL"
+	case moodRunning:
+		return "RUNNING"
+	case moodRestarting:
+		return "RESTARTING"
+	}
+	return "SHUTDOWN"
+}
