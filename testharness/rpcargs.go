@@ -113,3 +113,37 @@ func truthy(v any) bool {
 	}
 	return false
 }
+
+// processArg is the process a name parameter names, and the name: a
+// process, not a group, or BAD_NAME.
+func (s *Supervisor) processArg(arg any) (*subprocess, string, error) {
+	name, err := strArg(arg)
+	if err != nil {
+		return nil, "", err
+	}
+	_, p, err := s.lookup(name)
+	if err != nil {
+		return nil, "", err
+	}
+	if p == nil {
+		return nil, "", newFault(rpc.ErrBadName, name)
+	}
+	return p, name, nil
+}
+
+// nameWaitArgs are the (name, wait=True) parameters of the start and stop
+// methods.
+func nameWaitArgs(args []any) (name string, wait bool, err error) {
+	if name, err = strArg(args[0]); err != nil {
+		return "", false, err
+	}
+	return name, waitArg(args[1:]), nil
+}
+
+// waitArg is an optional wait=True parameter.
+func waitArg(args []any) bool {
+	if len(args) == 0 {
+		return true
+	}
+	return truthy(args[0])
+}

@@ -9,22 +9,107 @@ import (
 	"github.com/golance/golance/listener/rpc"
 )
 
-// logProcess finds the process a log method names.
-func (s *Supervisor) logProcess(arg any) (*subprocess, error) {
-	name, err := strArg(arg)
-	if err != nil {
-		return nil, err
-	}
-	_, p, err := s.lookup(name)
-	if err != nil {
-		return nil, err
-	}
-	if p == nil {
-		return nil, newFault(rpc.ErrBadName, name)
-	}
-	return p, nil
+// The supervisor namespace's process logging methods.
+
+// readProcessStdoutLog is supervisor.readProcessStdoutLog(name, offset,
+// length) (and readProcessLog).
+func (r supervisorRPC) readProcessStdoutLog(args []any) (any, deferred, error) {
+	v, err := r.readProcessLog(Stdout, args)
+	return v, nil, err
 }
 
+// readProcessStderrLog is supervisor.readProcessStderrLog(name, offset,
+// length).
+func (r supervisorRPC) readProcessStderrLog(args []any) (any, deferred, error) {
+	v, err := r.readProcessLog(Stderr, args)
+	return v, nil, err
+}
+
+func (r supervisorRPC) readProcessLog(ch Channel, args []any) (any, error) {
+	if err := r.update(); err != nil {
+		return nil, err
+	}
+	p, _, err := r.processArg(args[0])
+	if err != nil {
+		return nil, err
+	}
+	return readLogFile(p.logPath(ch), args[1], args[2])
+}
+
+// tailProcessStdoutLog is supervisor.tailProcessStdoutLog(name, offset,
+// length) (and tailProcessLog).
+func (r supervisorRPC) tailProcessStdoutLog(args []any) (any, deferred, error) {
+	v, err := r.tailProcessLog(Stdout, args)
+	return v, nil, err
+}
+
+// tailProcessStderrLog is supervisor.tailProcessStderrLog(name, offset,
+// length).
+func (r supervisorRPC) tailProcessStderrLog(args []any) (any, deferred, error) {
+	v, err := r.tailProcessLog(Stderr, args)
+	return v, nil, err
+}
+
+// tailProcessLog answers [bytes, next offset, overflow]. A process with no
+// log, or whose log is gone, answers an empty tail before the offsets are
+// even read, as supervisord does.
+func (r supervisorRPC) tailProcessLog(ch Channel, args []any) (any, error) {
+	if err := r.update(); err != nil {
+		return nil, err
+	}
+	p, _, err := r.processArg(args[0])
+	if err != nil {
+		return nil, err
+	}
+	path := p.logPath(ch)
+	if path == "" || !fileExists(path) {
+		return []any{"", 0, false}, nil
+	}
+	offset, err := intArg(args[1])
+	if err != nil {
+		return nil, err
+	}
+	length, err := intArg(args[2])
+	if err != nil {
+		return nil, err
+	}
+	data, next, overflow := tailLogFile(path, offset, length)
+	return []any{data, next, overflow}, nil
+}
+
+// clearProcessLogs is supervisor.clearProcessLogs(name) (and
+// clearProcessLog).
+func (r supervisorRPC) clearProcessLogs(args []any) (any, deferred, error) {
+	if err := r.update(); err != nil {
+		return nil, nil, err
+	}
+	p, name, err := r.processArg(args[0])
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := p.clearLogs(); err != nil {
+		return nil, nil, newFault(rpc.ErrFailed, name)
+	}
+	return true, nil, nil
+}
+
+// clearAllProcessLogs is supervisor.clearAllProcessLogs.
+func (r supervisorRPC) clearAllProcessLogs([]any) (any, deferred, error) {
+	if err := r.update(); err != nil {
+		return nil, nil, err
+	}
+	out := []rpc.ProcessStatus{}
+	for _, p := range r.allProcesses(false) {
+		st := okStatus(p)
+		if err := p.clearLogs(); err != nil {
+			st = faultResult(p, newFault(rpc.ErrFailed, p.namespec()))
+		}
+		out = append(out, st)
+	}
+	return out, nil, nil
+}
+
+// logPath is the path of p's log of channel ch, "" when it has none.
 func (p *subprocess) logPath(ch Channel) string {
 	l := p.stdoutLog
 	if ch == Stderr {
@@ -36,6 +121,7 @@ func (p *subprocess) logPath(ch Channel) string {
 	return l.path
 }
 
+// clearLogs truncates p's logs.
 func (p *subprocess) clearLogs() error {
 	for _, l := range []*logFile{p.stdoutLog, p.stderrLog} {
 		if l != nil {

@@ -2,275 +2,115 @@ package testharness
 
 import (
 	"context"
-	"os"
 	"strings"
 
 	"github.com/golance/golance/listener/rpc"
 	"github.com/golance/golance/testharness/internal/xmlrpc"
 )
 
-// rpcMethod is one XML-RPC method: it gets the decoded parameters.
+// rpcMethod is one method of the fake XML-RPC server, as system.listMethods,
+// system.methodHelp and system.methodSignature describe it.
 type rpcMethod struct {
-	fn        func(s *Supervisor, ctx context.Context, args []any) (any, error)
+	serve     rpcFunc
+	help      string   // methodHelp
 	signature []string // methodSignature: return type, then parameter types
-	help      string
 }
 
-// rpcMethods is the method table, built once.
+// rpcFunc answers one call, given its decoded parameters.
+type rpcFunc func(s *Supervisor, ctx context.Context, args []any) (any, error)
+
+// supervisorRPC is the supervisor namespace (supervisord's
+// SupervisorNamespaceRPCInterface). Each of its methods is the XML-RPC
+// method of the same name and runs with the supervisor's lock held.
+type supervisorRPC struct{ *Supervisor }
+
+// systemRPC is the system namespace (SystemNamespaceRPCInterface). Its
+// methods run without the lock, since multicall calls the others.
+type systemRPC struct{ *Supervisor }
+
+// locked serves a supervisor-namespace method that takes between min and
+// max parameters; another count is INCORRECT_PARAMETERS, as the TypeError
+// Python raises for it is. The method may answer later, as supervisord's
+// NOT_DONE_YET callbacks do (see deferred).
+func locked(min, max int, m func(r supervisorRPC, args []any) (any, deferred, error)) rpcFunc {
+	return func(s *Supervisor, ctx context.Context, args []any) (any, error) {
+		if len(args) < min || len(args) > max {
+			return nil, newFault(rpc.ErrIncorrectParameters)
+		}
+		return s.call(ctx, func() (any, deferred, error) { return m(supervisorRPC{s}, args) })
+	}
+}
+
+// unlocked serves a system-namespace method.
+func unlocked(m func(r systemRPC, ctx context.Context, args []any) (any, error)) rpcFunc {
+	return func(s *Supervisor, ctx context.Context, args []any) (any, error) {
+		return m(systemRPC{s}, ctx, args)
+	}
+}
+
+// method is one entry of the table.
+func method(serve rpcFunc, help string, signature ...string) rpcMethod {
+	return rpcMethod{serve: serve, help: help, signature: signature}
+}
+
+// rpcMethods is the method table, in the order of supervisord's API
+// documentation. init fills it, because system.listMethods reads it.
 var rpcMethods map[string]rpcMethod
 
 func init() {
-	lockedOp := func(min, max int, op func(s *Supervisor, args []any) (any, deferred, error)) func(*Supervisor, context.Context, []any) (any, error) {
-		return func(s *Supervisor, ctx context.Context, args []any) (any, error) {
-			if len(args) < min || len(args) > max {
-				return nil, newFault(rpc.ErrIncorrectParameters)
-			}
-			return s.call(ctx, func() (any, deferred, error) { return op(s, args) })
-		}
-	}
-	simple := func(min, max int, f func(s *Supervisor, args []any) (any, error)) func(*Supervisor, context.Context, []any) (any, error) {
-		return lockedOp(min, max, func(s *Supervisor, args []any) (any, deferred, error) {
-			if err := s.update(); err != nil {
-				return nil, nil, err
-			}
-			v, err := f(s, args)
-			return v, nil, err
-		})
-	}
-	nameWait := func(op func(s *Supervisor, name string, wait bool) (any, deferred, error)) func(*Supervisor, context.Context, []any) (any, error) {
-		return lockedOp(1, 2, func(s *Supervisor, args []any) (any, deferred, error) {
-			name, err := strArg(args[0])
-			if err != nil {
-				return nil, nil, err
-			}
-			wait := true
-			if len(args) == 2 {
-				wait = truthy(args[1])
-			}
-			return op(s, name, wait)
-		})
-	}
-	waitOnly := func(op func(s *Supervisor, wait bool) (any, deferred, error)) func(*Supervisor, context.Context, []any) (any, error) {
-		return lockedOp(0, 1, func(s *Supervisor, args []any) (any, deferred, error) {
-			wait := true
-			if len(args) == 1 {
-				wait = truthy(args[0])
-			}
-			return op(s, wait)
-		})
-	}
-	readLog := func(ch Channel) func(*Supervisor, context.Context, []any) (any, error) {
-		return simple(3, 3, func(s *Supervisor, args []any) (any, error) {
-			p, err := s.logProcess(args[0])
-			if err != nil {
-				return nil, err
-			}
-			return readLogFile(p.logPath(ch), args[1], args[2])
-		})
-	}
-	tailLog := func(ch Channel) func(*Supervisor, context.Context, []any) (any, error) {
-		return simple(3, 3, func(s *Supervisor, args []any) (any, error) {
-			p, err := s.logProcess(args[0])
-			if err != nil {
-				return nil, err
-			}
-			path := p.logPath(ch)
-			if path == "" || !fileExists(path) {
-				return []any{"", 0, false}, nil
-			}
-			offset, err := intArg(args[1])
-			if err != nil {
-				return nil, err
-			}
-			length, err := intArg(args[2])
-			if err != nil {
-				return nil, err
-			}
-			data, next, overflow := tailLogFile(path, offset, length)
-			return []any{data, next, overflow}, nil
-		})
-	}
 	rpcMethods = map[string]rpcMethod{
-		"supervisor.getAPIVersion": {fn: simple(0, 0, func(*Supervisor, []any) (any, error) { return "3.0", nil }),
-			signature: []string{"string"}, help: "Return the version of the RPC API."},
-		"supervisor.getSupervisorVersion": {fn: simple(0, 0, func(*Supervisor, []any) (any, error) { return SupervisorVersion, nil }),
-			signature: []string{"string"}, help: "Return the supervisord version emulated."},
-		"supervisor.getIdentification": {fn: simple(0, 0, func(s *Supervisor, _ []any) (any, error) { return s.identifier, nil }),
-			signature: []string{"string"}, help: "Return the identifier of this supervisord."},
-		"supervisor.getState": {fn: simple(0, 0, func(s *Supervisor, _ []any) (any, error) {
-			return xmlrpc.Struct{{"statecode", s.mood}, {"statename", moodName(s.mood)}}, nil
-		}), signature: []string{"struct"}, help: "Return the supervisord state as statecode and statename."},
-		"supervisor.getPID": {fn: simple(0, 0, func(*Supervisor, []any) (any, error) { return os.Getpid(), nil }),
-			signature: []string{"int"}, help: "Return the pid of the process serving this API."},
-		"supervisor.readLog": {fn: simple(2, 2, func(s *Supervisor, args []any) (any, error) {
-			return readLogFile(s.MainLogPath(), args[0], args[1])
-		}), signature: []string{"string", "int", "int"}, help: "Read length bytes of the main log from offset."},
-		"supervisor.clearLog": {fn: simple(0, 0, func(s *Supervisor, _ []any) (any, error) {
-			if err := s.mainLog.clear(); err != nil {
-				return nil, newFault(rpc.ErrFailed)
-			}
-			return true, nil
-		}), signature: []string{"boolean"}, help: "Clear the main log."},
-		"supervisor.shutdown": {fn: simple(0, 0, func(s *Supervisor, _ []any) (any, error) {
-			s.beginShutdownLocked()
-			return true, nil
-		}), signature: []string{"boolean"}, help: "Stop every process in order, as supervisord does before exiting."},
-		"supervisor.getAllConfigInfo": {fn: simple(0, 0, func(s *Supervisor, _ []any) (any, error) { return s.configInfoLocked(), nil }),
-			signature: []string{"array"}, help: "Return the configuration of every process, sorted by name."},
-		"supervisor.getProcessInfo": {fn: simple(1, 1, func(s *Supervisor, args []any) (any, error) {
-			name, err := strArg(args[0])
-			if err != nil {
-				return nil, err
-			}
-			_, p, err := s.lookup(name)
-			if err != nil {
-				return nil, err
-			}
-			if p == nil {
-				return nil, newFault(rpc.ErrBadName, name)
-			}
-			return infoStruct(s.infoLocked(p)), nil
-		}), signature: []string{"struct", "string"}, help: "Return the state of one process."},
-		"supervisor.getAllProcessInfo": {fn: simple(0, 0, func(s *Supervisor, _ []any) (any, error) {
-			out := []any{}
-			for _, p := range s.allProcesses(true) {
-				out = append(out, infoStruct(s.infoLocked(p)))
-			}
-			return out, nil
-		}), signature: []string{"array"}, help: "Return the state of every process, sorted by group and name."},
-		"supervisor.startProcess": {fn: nameWait((*Supervisor).startProcessLocked),
-			signature: []string{"boolean", "string", "boolean"}, help: "Start a process (name, group:name or group:*)."},
-		"supervisor.startProcessGroup": {fn: nameWait((*Supervisor).startGroupLocked),
-			signature: []string{"array", "string", "boolean"}, help: "Start every process of a group."},
-		"supervisor.startAllProcesses": {fn: waitOnly((*Supervisor).startAllLocked),
-			signature: []string{"array", "boolean"}, help: "Start every process."},
-		"supervisor.stopProcess": {fn: nameWait((*Supervisor).stopProcessLocked),
-			signature: []string{"boolean", "string", "boolean"}, help: "Stop a process (name, group:name or group:*)."},
-		"supervisor.stopProcessGroup": {fn: nameWait((*Supervisor).stopGroupLocked),
-			signature: []string{"array", "string", "boolean"}, help: "Stop every process of a group."},
-		"supervisor.stopAllProcesses": {fn: waitOnly((*Supervisor).stopAllLocked),
-			signature: []string{"array", "boolean"}, help: "Stop every process."},
-		"supervisor.signalProcess": {fn: lockedOp(2, 2, func(s *Supervisor, args []any) (any, deferred, error) {
-			name, err := strArg(args[0])
-			if err != nil {
-				return nil, nil, err
-			}
-			return s.signalProcessLocked(name, pyStr(args[1]))
-		}), signature: []string{"boolean", "string", "string"}, help: "Send a signal (name or number) to a process."},
-		"supervisor.signalProcessGroup": {fn: lockedOp(2, 2, func(s *Supervisor, args []any) (any, deferred, error) {
-			name, err := strArg(args[0])
-			if err != nil {
-				return nil, nil, err
-			}
-			return s.signalGroupLocked(name, pyStr(args[1]))
-		}), signature: []string{"array", "string", "string"}, help: "Send a signal to every process of a group."},
-		"supervisor.signalAllProcesses": {fn: lockedOp(1, 1, func(s *Supervisor, args []any) (any, deferred, error) {
-			return s.signalAllLocked(pyStr(args[0]))
-		}), signature: []string{"array", "string"}, help: "Send a signal to every process."},
-		"supervisor.readProcessStdoutLog": {fn: readLog(Stdout), signature: []string{"string", "string", "int", "int"},
-			help: "Read length bytes of a process's stdout log from offset."},
-		"supervisor.readProcessStderrLog": {fn: readLog(Stderr), signature: []string{"string", "string", "int", "int"},
-			help: "Read length bytes of a process's stderr log from offset."},
-		"supervisor.tailProcessStdoutLog": {fn: tailLog(Stdout), signature: []string{"array", "string", "int", "int"},
-			help: "Tail a process's stdout log: [bytes, next offset, overflow]."},
-		"supervisor.tailProcessStderrLog": {fn: tailLog(Stderr), signature: []string{"array", "string", "int", "int"},
-			help: "Tail a process's stderr log: [bytes, next offset, overflow]."},
-		"supervisor.clearProcessLogs": {fn: simple(1, 1, func(s *Supervisor, args []any) (any, error) {
-			name, err := strArg(args[0])
-			if err != nil {
-				return nil, err
-			}
-			_, p, err := s.lookup(name)
-			if err != nil {
-				return nil, err
-			}
-			if p == nil {
-				return nil, newFault(rpc.ErrBadName, name)
-			}
-			if err := p.clearLogs(); err != nil {
-				return nil, newFault(rpc.ErrFailed, name)
-			}
-			return true, nil
-		}), signature: []string{"boolean", "string"}, help: "Clear a process's logs."},
-		"supervisor.clearAllProcessLogs": {fn: simple(0, 0, func(s *Supervisor, _ []any) (any, error) {
-			out := []rpc.ProcessStatus{}
-			for _, p := range s.allProcesses(false) {
-				r := okStatus(p)
-				if err := p.clearLogs(); err != nil {
-					r = faultResult(p, newFault(rpc.ErrFailed, p.namespec()))
-				}
-				out = append(out, r)
-			}
-			return out, nil
-		}), signature: []string{"array"}, help: "Clear every process's logs."},
-		"supervisor.sendProcessStdin": {fn: lockedOp(2, 2, func(s *Supervisor, args []any) (any, deferred, error) {
-			name, err := strArg(args[0])
-			if err != nil {
-				return nil, nil, err
-			}
-			chars, ok := args[1].(string)
-			if !ok {
-				if err := s.update(); err != nil {
-					return nil, nil, err
-				}
-				return nil, nil, newFault(rpc.ErrIncorrectParameters, pyStr(args[1]))
-			}
-			return s.sendStdinLocked(name, []byte(chars))
-		}), signature: []string{"boolean", "string", "string"}, help: "Write characters to a process's stdin."},
-		"supervisor.sendRemoteCommEvent": {fn: lockedOp(2, 2, func(s *Supervisor, args []any) (any, deferred, error) {
-			// The only method supervisord serves while shutting down.
-			s.notifyLocked(NewRemoteCommunicationEvent(pyStr(args[0]), pyStr(args[1])))
-			return true, nil, nil
-		}), signature: []string{"boolean", "string", "string"}, help: "Emit a REMOTE_COMMUNICATION event."},
-		"supervisor.addProcessGroup": {fn: simple(1, 1, func(s *Supervisor, args []any) (any, error) {
-			name, err := strArg(args[0])
-			if err != nil {
-				return nil, err
-			}
-			return s.addProcessGroupLocked(name)
-		}), signature: []string{"boolean", "string"}, help: "Activate a configured group that was removed."},
-		"supervisor.removeProcessGroup": {fn: simple(1, 1, func(s *Supervisor, args []any) (any, error) {
-			name, err := strArg(args[0])
-			if err != nil {
-				return nil, err
-			}
-			return s.removeProcessGroupLocked(name)
-		}), signature: []string{"boolean", "string"}, help: "Remove a stopped group from the active configuration."},
-		"supervisor.reloadConfig": {fn: simple(0, 0, func(*Supervisor, []any) (any, error) {
-			// The harness's configuration never changes under it.
-			return []any{[]any{[]any{}, []any{}, []any{}}}, nil
-		}), signature: []string{"array"}, help: "Report configuration changes: always none for the harness."},
-		"supervisor.restart": {fn: simple(0, 0, func(s *Supervisor, _ []any) (any, error) {
-			s.beginRestartLocked()
-			return true, nil
-		}), signature: []string{"boolean"}, help: "Stop every process, then start again from the configuration."},
-		"system.listMethods": {fn: func(*Supervisor, context.Context, []any) (any, error) { return methodNames(), nil },
-			signature: []string{"array"}, help: "Return the names of the methods, sorted."},
-		"system.methodHelp": {fn: func(_ *Supervisor, _ context.Context, args []any) (any, error) {
-			m, err := methodArg(args)
-			if err != nil {
-				return nil, err
-			}
-			return m.help, nil
-		}, signature: []string{"string", "string"}, help: "Return a method's documentation."},
-		"system.methodSignature": {fn: func(_ *Supervisor, _ context.Context, args []any) (any, error) {
-			m, err := methodArg(args)
-			if err != nil {
-				return nil, err
-			}
-			return m.signature, nil
-		}, signature: []string{"array", "string"}, help: "Return a method's signature: return type, then parameter types."},
-		"system.multicall": {fn: (*Supervisor).multicall, signature: []string{"array", "array"},
-			help: "Call several methods in order; results are the values themselves or fault structs."},
+		// Status and control: rpcstatus.go.
+		"supervisor.getAPIVersion":        method(locked(0, 0, supervisorRPC.getAPIVersion), "Return the version of the RPC API.", "string"),
+		"supervisor.getSupervisorVersion": method(locked(0, 0, supervisorRPC.getSupervisorVersion), "Return the supervisord version emulated.", "string"),
+		"supervisor.getIdentification":    method(locked(0, 0, supervisorRPC.getIdentification), "Return the identifier of this supervisord.", "string"),
+		"supervisor.getState":             method(locked(0, 0, supervisorRPC.getState), "Return the supervisord state as statecode and statename.", "struct"),
+		"supervisor.getPID":               method(locked(0, 0, supervisorRPC.getPID), "Return the pid of the process serving this API.", "int"),
+		"supervisor.readLog":              method(locked(2, 2, supervisorRPC.readLog), "Read length bytes of the main log from offset.", "string", "int", "int"),
+		"supervisor.clearLog":             method(locked(0, 0, supervisorRPC.clearLog), "Clear the main log.", "boolean"),
+		"supervisor.shutdown":             method(locked(0, 0, supervisorRPC.shutdown), "Stop every process in order, as supervisord does before exiting.", "boolean"),
+		"supervisor.restart":              method(locked(0, 0, supervisorRPC.restart), "Stop every process, then start again from the configuration.", "boolean"),
+
+		// Process control: rpcprocess.go.
+		"supervisor.getProcessInfo":      method(locked(1, 1, supervisorRPC.getProcessInfo), "Return the state of one process.", "struct", "string"),
+		"supervisor.getAllProcessInfo":   method(locked(0, 0, supervisorRPC.getAllProcessInfo), "Return the state of every process, sorted by group and name.", "array"),
+		"supervisor.getAllConfigInfo":    method(locked(0, 0, supervisorRPC.getAllConfigInfo), "Return the configuration of every process, sorted by name.", "array"),
+		"supervisor.startProcess":        method(locked(1, 2, supervisorRPC.startProcess), "Start a process (name, group:name or group:*).", "boolean", "string", "boolean"),
+		"supervisor.startProcessGroup":   method(locked(1, 2, supervisorRPC.startProcessGroup), "Start every process of a group.", "array", "string", "boolean"),
+		"supervisor.startAllProcesses":   method(locked(0, 1, supervisorRPC.startAllProcesses), "Start every process.", "array", "boolean"),
+		"supervisor.stopProcess":         method(locked(1, 2, supervisorRPC.stopProcess), "Stop a process (name, group:name or group:*).", "boolean", "string", "boolean"),
+		"supervisor.stopProcessGroup":    method(locked(1, 2, supervisorRPC.stopProcessGroup), "Stop every process of a group.", "array", "string", "boolean"),
+		"supervisor.stopAllProcesses":    method(locked(0, 1, supervisorRPC.stopAllProcesses), "Stop every process.", "array", "boolean"),
+		"supervisor.signalProcess":       method(locked(2, 2, supervisorRPC.signalProcess), "Send a signal (name or number) to a process.", "boolean", "string", "string"),
+		"supervisor.signalProcessGroup":  method(locked(2, 2, supervisorRPC.signalProcessGroup), "Send a signal to every process of a group.", "array", "string", "string"),
+		"supervisor.signalAllProcesses":  method(locked(1, 1, supervisorRPC.signalAllProcesses), "Send a signal to every process.", "array", "string"),
+		"supervisor.sendProcessStdin":    method(locked(2, 2, supervisorRPC.sendProcessStdin), "Write characters to a process's stdin.", "boolean", "string", "string"),
+		"supervisor.sendRemoteCommEvent": method(locked(2, 2, supervisorRPC.sendRemoteCommEvent), "Emit a REMOTE_COMMUNICATION event.", "boolean", "string", "string"),
+		"supervisor.reloadConfig":        method(locked(0, 0, supervisorRPC.reloadConfig), "Report configuration changes: always none for the harness.", "array"),
+		"supervisor.addProcessGroup":     method(locked(1, 1, supervisorRPC.addProcessGroup), "Activate a configured group that was removed.", "boolean", "string"),
+		"supervisor.removeProcessGroup":  method(locked(1, 1, supervisorRPC.removeProcessGroup), "Remove a stopped group from the active configuration.", "boolean", "string"),
+
+		// Process logging: rpclog.go.
+		"supervisor.readProcessStdoutLog": method(locked(3, 3, supervisorRPC.readProcessStdoutLog), "Read length bytes of a process's stdout log from offset.", "string", "string", "int", "int"),
+		"supervisor.readProcessStderrLog": method(locked(3, 3, supervisorRPC.readProcessStderrLog), "Read length bytes of a process's stderr log from offset.", "string", "string", "int", "int"),
+		"supervisor.tailProcessStdoutLog": method(locked(3, 3, supervisorRPC.tailProcessStdoutLog), "Tail a process's stdout log: [bytes, next offset, overflow].", "array", "string", "int", "int"),
+		"supervisor.tailProcessStderrLog": method(locked(3, 3, supervisorRPC.tailProcessStderrLog), "Tail a process's stderr log: [bytes, next offset, overflow].", "array", "string", "int", "int"),
+		"supervisor.clearProcessLogs":     method(locked(1, 1, supervisorRPC.clearProcessLogs), "Clear a process's logs.", "boolean", "string"),
+		"supervisor.clearAllProcessLogs":  method(locked(0, 0, supervisorRPC.clearAllProcessLogs), "Clear every process's logs.", "array"),
+
+		// System: rpcsystem.go.
+		"system.listMethods":     method(unlocked(systemRPC.listMethods), "Return the names of the methods, sorted.", "array"),
+		"system.methodHelp":      method(unlocked(systemRPC.methodHelp), "Return a method's documentation.", "string", "string"),
+		"system.methodSignature": method(unlocked(systemRPC.methodSignature), "Return a method's signature: return type, then parameter types.", "array", "string"),
+		"system.multicall":       method(unlocked(systemRPC.multicall), "Call several methods in order; results are the values themselves or fault structs.", "array", "array"),
 	}
-	aliases := map[string]string{
+	// supervisord keeps the names of its 2.x API.
+	for alias, target := range map[string]string{
 		"supervisor.getVersion":      "supervisor.getAPIVersion",
 		"supervisor.readMainLog":     "supervisor.readLog",
 		"supervisor.readProcessLog":  "supervisor.readProcessStdoutLog",
 		"supervisor.tailProcessLog":  "supervisor.tailProcessStdoutLog",
 		"supervisor.clearProcessLog": "supervisor.clearProcessLogs",
-	}
-	for alias, target := range aliases {
+	} {
 		rpcMethods[alias] = rpcMethods[target]
 	}
 }
@@ -286,7 +126,7 @@ func (s *Supervisor) callRPC(ctx context.Context, method string, params []any) (
 	if !ok {
 		return nil, newFault(rpc.ErrUnknownMethod)
 	}
-	v, err := m.fn(s, ctx, params)
+	v, err := m.serve(s, ctx, params)
 	if err != nil {
 		return nil, err
 	}

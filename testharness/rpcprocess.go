@@ -1,8 +1,10 @@
 package testharness
 
 import (
+	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"syscall"
 	"time"
@@ -11,6 +13,33 @@ import (
 	"github.com/golance/golance/listener/rpc"
 	"github.com/golance/golance/testharness/internal/xmlrpc"
 )
+
+// The supervisor namespace's process control methods, and the operations
+// behind them, which Process's methods share.
+
+// getProcessInfo is supervisor.getProcessInfo(name).
+func (r supervisorRPC) getProcessInfo(args []any) (any, deferred, error) {
+	if err := r.update(); err != nil {
+		return nil, nil, err
+	}
+	p, _, err := r.processArg(args[0])
+	if err != nil {
+		return nil, nil, err
+	}
+	return infoStruct(r.infoLocked(p)), nil, nil
+}
+
+// getAllProcessInfo is supervisor.getAllProcessInfo: by group, then name.
+func (r supervisorRPC) getAllProcessInfo([]any) (any, deferred, error) {
+	if err := r.update(); err != nil {
+		return nil, nil, err
+	}
+	out := []any{}
+	for _, p := range r.allProcesses(true) {
+		out = append(out, infoStruct(r.infoLocked(p)))
+	}
+	return out, nil, nil
+}
 
 // infoLocked is what getProcessInfo reports about p, timestamps capped to
 // the 32-bit range as supervisord caps them.
@@ -96,6 +125,76 @@ func infoStruct(info rpc.ProcessInfo) xmlrpc.Struct {
 		{"pid", info.PID},
 		{"description", info.Description},
 	}
+}
+
+// startProcess is supervisor.startProcess(name, wait=True).
+func (r supervisorRPC) startProcess(args []any) (any, deferred, error) {
+	name, wait, err := nameWaitArgs(args)
+	if err != nil {
+		return nil, nil, err
+	}
+	return r.startProcessLocked(name, wait)
+}
+
+// startProcessGroup is supervisor.startProcessGroup(name, wait=True).
+func (r supervisorRPC) startProcessGroup(args []any) (any, deferred, error) {
+	name, wait, err := nameWaitArgs(args)
+	if err != nil {
+		return nil, nil, err
+	}
+	return r.startGroupLocked(name, wait)
+}
+
+// startAllProcesses is supervisor.startAllProcesses(wait=True).
+func (r supervisorRPC) startAllProcesses(args []any) (any, deferred, error) {
+	return r.startAllLocked(waitArg(args))
+}
+
+// stopProcess is supervisor.stopProcess(name, wait=True).
+func (r supervisorRPC) stopProcess(args []any) (any, deferred, error) {
+	name, wait, err := nameWaitArgs(args)
+	if err != nil {
+		return nil, nil, err
+	}
+	return r.stopProcessLocked(name, wait)
+}
+
+// stopProcessGroup is supervisor.stopProcessGroup(name, wait=True).
+func (r supervisorRPC) stopProcessGroup(args []any) (any, deferred, error) {
+	name, wait, err := nameWaitArgs(args)
+	if err != nil {
+		return nil, nil, err
+	}
+	return r.stopGroupLocked(name, wait)
+}
+
+// stopAllProcesses is supervisor.stopAllProcesses(wait=True).
+func (r supervisorRPC) stopAllProcesses(args []any) (any, deferred, error) {
+	return r.stopAllLocked(waitArg(args))
+}
+
+// signalProcess is supervisor.signalProcess(name, signal): a name or a
+// number, as str() of whatever was sent.
+func (r supervisorRPC) signalProcess(args []any) (any, deferred, error) {
+	name, err := strArg(args[0])
+	if err != nil {
+		return nil, nil, err
+	}
+	return r.signalProcessLocked(name, pyStr(args[1]))
+}
+
+// signalProcessGroup is supervisor.signalProcessGroup(name, signal).
+func (r supervisorRPC) signalProcessGroup(args []any) (any, deferred, error) {
+	name, err := strArg(args[0])
+	if err != nil {
+		return nil, nil, err
+	}
+	return r.signalGroupLocked(name, pyStr(args[1]))
+}
+
+// signalAllProcesses is supervisor.signalAllProcesses(signal).
+func (r supervisorRPC) signalAllProcesses(args []any) (any, deferred, error) {
+	return r.signalAllLocked(pyStr(args[0]))
 }
 
 // startProcessLocked is supervisor.startProcess.
@@ -274,12 +373,20 @@ func (s *Supervisor) signalAllLocked(signal string) (any, deferred, error) {
 	return v, d, err
 }
 
-// sendStdinLocked is supervisor.sendProcessStdin.
-func (s *Supervisor) sendStdinLocked(name string, chars []byte) (any, deferred, error) {
-	if err := s.update(); err != nil {
+// sendProcessStdin is supervisor.sendProcessStdin(name, chars).
+func (r supervisorRPC) sendProcessStdin(args []any) (any, deferred, error) {
+	name, err := strArg(args[0])
+	if err != nil {
 		return nil, nil, err
 	}
-	_, p, err := s.lookup(name)
+	if err := r.update(); err != nil {
+		return nil, nil, err
+	}
+	chars, ok := args[1].(string)
+	if !ok {
+		return nil, nil, newFault(rpc.ErrIncorrectParameters, pyStr(args[1]))
+	}
+	_, p, err := r.lookup(name)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -289,8 +396,8 @@ func (s *Supervisor) sendStdinLocked(name string, chars []byte) (any, deferred, 
 	if p.pid == 0 || p.killing {
 		return nil, nil, newFault(rpc.ErrNotRunning, name)
 	}
-	if err := p.write(chars, nil, -1); err != nil {
-		if isEPIPE(err) {
+	if err := p.write([]byte(chars), nil, -1); err != nil {
+		if errors.Is(err, syscall.EPIPE) {
 			return nil, nil, newFault(rpc.ErrNoFile, name)
 		}
 		return nil, nil, err
@@ -298,38 +405,44 @@ func (s *Supervisor) sendStdinLocked(name string, chars []byte) (any, deferred, 
 	return true, nil, nil
 }
 
-func isEPIPE(err error) bool {
-	for e := err; e != nil; {
-		if e == syscall.EPIPE {
-			return true
-		}
-		u, ok := e.(interface{ Unwrap() error })
-		if !ok {
-			return false
-		}
-		e = u.Unwrap()
-	}
-	return false
+// sendRemoteCommEvent is supervisor.sendRemoteCommEvent(type, data), the
+// only method supervisord serves while shutting down.
+func (r supervisorRPC) sendRemoteCommEvent(args []any) (any, deferred, error) {
+	r.notifyLocked(NewRemoteCommunicationEvent(pyStr(args[0]), pyStr(args[1])))
+	return true, nil, nil
 }
 
-// configInfoLocked is getAllConfigInfo: every configured process, active
-// or not, sorted by process name (stably, from group priority order).
-func (s *Supervisor) configInfoLocked() []any {
+// reloadConfig is supervisor.reloadConfig: the harness's configuration
+// never changes under it, so nothing is added, changed or removed.
+func (r supervisorRPC) reloadConfig([]any) (any, deferred, error) {
+	if err := r.update(); err != nil {
+		return nil, nil, err
+	}
+	return []any{[]any{[]any{}, []any{}, []any{}}}, nil, nil
+}
+
+// getAllConfigInfo is supervisor.getAllConfigInfo: every configured
+// process, active or not, sorted by process name (stably, from group
+// priority order).
+func (r supervisorRPC) getAllConfigInfo([]any) (any, deferred, error) {
+	if err := r.update(); err != nil {
+		return nil, nil, err
+	}
 	type entry struct {
 		name string
 		st   xmlrpc.Struct
 	}
 	var entries []entry
-	for _, gs := range s.groupSpecs {
-		inuse := s.groupByName(gs.name) != nil
+	for _, gs := range r.groupSpecs {
+		inuse := r.groupByName(gs.name) != nil
 		for _, ps := range gs.procs {
 			c := ps.cfg
 			stderrLog := any("none")
-			if p := s.procs[listener.Namespec(gs.name, ps.name)]; p != nil && p.stderrLog != nil {
+			if p := r.procs[listener.Namespec(gs.name, ps.name)]; p != nil && p.stderrLog != nil {
 				stderrLog = p.stderrLog.path
 			}
 			stdoutLog := any("none")
-			if p := s.procs[listener.Namespec(gs.name, ps.name)]; p != nil && p.stdoutLog != nil {
+			if p := r.procs[listener.Namespec(gs.name, ps.name)]; p != nil && p.stdoutLog != nil {
 				stdoutLog = p.stdoutLog.path
 			}
 			stopsignal := c.StopSignal
@@ -381,7 +494,7 @@ func (s *Supervisor) configInfoLocked() []any {
 	for i, e := range entries {
 		out[i] = e.st
 	}
-	return out
+	return out, nil, nil
 }
 
 func noneIfEmpty(s string) string {
@@ -391,53 +504,58 @@ func noneIfEmpty(s string) string {
 	return s
 }
 
-// addProcessGroupLocked is supervisor.addProcessGroup.
-func (s *Supervisor) addProcessGroupLocked(name string) (any, error) {
-	for _, gs := range s.groupSpecs {
+// addProcessGroup is supervisor.addProcessGroup(name): a configured group
+// that was removed becomes active again.
+func (r supervisorRPC) addProcessGroup(args []any) (any, deferred, error) {
+	if err := r.update(); err != nil {
+		return nil, nil, err
+	}
+	name, err := strArg(args[0])
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, gs := range r.groupSpecs {
 		if gs.name != name {
 			continue
 		}
-		if s.groupByName(name) != nil {
-			return nil, newFault(rpc.ErrAlreadyAdded, name)
+		if r.groupByName(name) != nil {
+			return nil, nil, newFault(rpc.ErrAlreadyAdded, name)
 		}
-		if err := s.addGroupLocked(gs); err != nil {
-			return nil, newFault(rpc.ErrFailed, err.Error())
+		if err := r.addGroupLocked(gs); err != nil {
+			return nil, nil, newFault(rpc.ErrFailed, err.Error())
 		}
-		return true, nil
+		return true, nil, nil
 	}
-	return nil, newFault(rpc.ErrBadName, name)
+	return nil, nil, newFault(rpc.ErrBadName, name)
 }
 
-// removeProcessGroupLocked is supervisor.removeProcessGroup: only a group
+// removeProcessGroup is supervisor.removeProcessGroup(name): only a group
 // whose processes are all stopped can go; its pool stops subscribing and
 // PROCESS_GROUP_REMOVED is notified.
-func (s *Supervisor) removeProcessGroupLocked(name string) (any, error) {
-	g := s.groupByName(name)
+func (r supervisorRPC) removeProcessGroup(args []any) (any, deferred, error) {
+	if err := r.update(); err != nil {
+		return nil, nil, err
+	}
+	name, err := strArg(args[0])
+	if err != nil {
+		return nil, nil, err
+	}
+	g := r.groupByName(name)
 	if g == nil {
-		return nil, newFault(rpc.ErrBadName, name)
+		return nil, nil, newFault(rpc.ErrBadName, name)
 	}
 	if !groupStopped(g) {
-		return nil, newFault(rpc.ErrStillRunning, name)
+		return nil, nil, newFault(rpc.ErrStillRunning, name)
 	}
-	s.groups = deleteItem(s.groups, g)
+	r.groups = slices.DeleteFunc(r.groups, func(x *group) bool { return x == g })
 	if g.pool != nil {
-		s.pools = deleteItem(s.pools, g.pool)
+		r.pools = slices.DeleteFunc(r.pools, func(x *pool) bool { return x == g.pool })
 	}
 	for _, p := range g.procs {
-		delete(s.procs, p.namespec())
+		delete(r.procs, p.namespec())
 		p.closeLogs()
 	}
-	s.logf(levelInfo, "removed process group %s", name)
-	s.notifyLocked(NewProcessGroupRemovedEvent(name))
-	return true, nil
-}
-
-func deleteItem[T comparable](s []T, v T) []T {
-	out := s[:0]
-	for _, x := range s {
-		if x != v {
-			out = append(out, x)
-		}
-	}
-	return out
+	r.logf(levelInfo, "removed process group %s", name)
+	r.notifyLocked(NewProcessGroupRemovedEvent(name))
+	return true, nil, nil
 }
