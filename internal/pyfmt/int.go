@@ -14,7 +14,12 @@ import (
 // unwraps to strconv.ErrSyntax. Python's int has no limit; a value beyond
 // int64 returns the nearest int64 and an OverflowError unwrapping to
 // strconv.ErrRange.
-func Atoi(s string) (int64, error) {
+func Atoi(s string) (int64, error) { return ParseInt(s, 10) }
+
+// ParseInt is int(s, base) for a base from 2 to 36: as Atoi, with the
+// letters a to z (either case) as the digits from 10, and for bases 2, 8
+// and 16 an optional 0b, 0o or 0x after the sign, as Python allows.
+func ParseInt(s string, base int) (int64, error) {
 	ascii := make([]byte, 0, len(s))
 	for i := 0; i < len(s); {
 		r, n := utf8.DecodeRuneInString(s[i:])
@@ -30,9 +35,9 @@ func Atoi(s string) (int64, error) {
 			ascii = append(ascii, 0) // never valid
 		}
 	}
-	n, ok, overflow := parseInt(ascii)
+	n, ok, overflow := parseInt(ascii, base)
 	if !ok {
-		return 0, &Error{Type: "ValueError", Msg: "invalid literal for int() with base 10: " + truncate(Repr(s), 200), Err: strconv.ErrSyntax}
+		return 0, &Error{Type: "ValueError", Msg: "invalid literal for int() with base " + strconv.Itoa(base) + ": " + truncate(Repr(s), 200), Err: strconv.ErrSyntax}
 	}
 	if overflow {
 		return n, overflowError()
@@ -45,7 +50,7 @@ func Atoi(s string) (int64, error) {
 // but only ASCII digits, and only ASCII white space (space, \t, \n, \v,
 // \f and \r).
 func AtoiBytes(b []byte) (int64, error) {
-	n, ok, overflow := parseInt(b)
+	n, ok, overflow := parseInt(b, 10)
 	if !ok {
 		return 0, &Error{Type: "ValueError", Msg: "invalid literal for int() with base 10: " + truncate(ReprBytes(b), 200), Err: strconv.ErrSyntax}
 	}
@@ -59,10 +64,11 @@ func overflowError() error {
 	return &Error{Type: "OverflowError", Msg: "Python int too large to convert to C long", Err: strconv.ErrRange}
 }
 
-// parseInt reads an optional sign and digits with single underscores
-// between them, surrounded by ASCII white space. Beyond the int64 range it
-// saturates and reports the overflow.
-func parseInt(b []byte) (n int64, ok, overflow bool) {
+// parseInt reads an optional sign, a base prefix where Python allows one,
+// and digits with single underscores between them (and after a prefix),
+// surrounded by ASCII white space. Beyond the int64 range it saturates
+// and reports the overflow.
+func parseInt(b []byte, base int) (n int64, ok, overflow bool) {
 	isSpace := func(c byte) bool { return c == ' ' || c >= '\t' && c <= '\r' }
 	for len(b) > 0 && isSpace(b[0]) {
 		b = b[1:]
@@ -75,6 +81,13 @@ func parseInt(b []byte) (n int64, ok, overflow bool) {
 		neg = b[0] == '-'
 		b = b[1:]
 	}
+	prefixed := false
+	if len(b) >= 2 && b[0] == '0' {
+		switch p := b[1] | 0x20; {
+		case p == 'b' && base == 2, p == 'o' && base == 8, p == 'x' && base == 16:
+			b, prefixed = b[2:], true
+		}
+	}
 	if len(b) == 0 {
 		return 0, false, false
 	}
@@ -84,16 +97,17 @@ func parseInt(b []byte) (n int64, ok, overflow bool) {
 		limit++
 	}
 	for i, c := range b {
+		d := digitValue(c)
 		switch {
-		case c >= '0' && c <= '9':
-			if d := uint64(c - '0'); !overflow && v <= (limit-d)/10 {
-				v = v*10 + d
+		case d < base:
+			if !overflow && v <= (limit-uint64(d))/uint64(base) {
+				v = v*uint64(base) + uint64(d)
 			} else {
 				overflow = true
 			}
-		case c == '_' && i > 0 && b[i-1] != '_' && i+1 < len(b):
-			// Between two digits: the one before was checked, the one
-			// after is checked next.
+		case c == '_' && (i > 0 || prefixed) && (i == 0 || b[i-1] != '_') && i+1 < len(b):
+			// Between two digits, or after a prefix: the one before was
+			// checked, the one after is checked next.
 		default:
 			return 0, false, false
 		}
@@ -107,6 +121,18 @@ func parseInt(b []byte) (n int64, ok, overflow bool) {
 		return -int64(v), true, false
 	}
 	return int64(v), true, false
+}
+
+// digitValue is the value of an ASCII digit or letter, 99 for anything
+// else.
+func digitValue(c byte) int {
+	switch {
+	case c >= '0' && c <= '9':
+		return int(c - '0')
+	case c|0x20 >= 'a' && c|0x20 <= 'z':
+		return int(c|0x20-'a') + 10
+	}
+	return 99
 }
 
 // truncate cuts s to n code points, as Python's %.200R does in messages.

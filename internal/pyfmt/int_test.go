@@ -65,3 +65,22 @@ func check(t *testing.T, fn, in string, n int64, err error, w pyAnswer) {
 		t.Errorf("%s(%q) = %d, %v; Python %s", fn, in, n, err, *w.OK)
 	}
 }
+
+func TestParseIntMatchesPython(t *testing.T) {
+	t.Parallel()
+	inputs := []string{"022", "0o22", "0O22", "0o_7", "0o", "0_o7", "_0o7", "0o__7", "8", "-0o17", " +017 ", "0x1F", "0X_f", "0x",
+		"0b101", "0b", "1_0", "zz", "Zz", "٧", "0o٧", "0xé", "777777777777777777777777"}
+	var cases [][2]any
+	for _, in := range inputs {
+		for _, base := range []int{2, 8, 10, 16, 36} {
+			cases = append(cases, [2]any{asBytes([]string{in})[0], base})
+		}
+	}
+	var want struct{ IntBase []pyAnswer }
+	askPython(t, map[string]any{"intbase": cases}, &want)
+	for i, c := range cases {
+		in, base := inputs[i/5], c[1].(int)
+		n, err := ParseInt(in, base)
+		check(t, "ParseInt(base "+strconv.Itoa(base)+")", in, n, err, want.IntBase[i])
+	}
+}

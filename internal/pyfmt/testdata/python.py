@@ -41,6 +41,8 @@ if "format" in req:
 if "int" in req:
     out["int"] = [attempt(lambda: str(int(bytes(b).decode("utf-8", "surrogateescape")))) for b in req["int"]]
     out["intbytes"] = [attempt(lambda: str(int(bytes(b)))) for b in req["int"]]
+if "intbase" in req:
+    out["intbase"] = [attempt(lambda: str(int(bytes(b).decode("utf-8", "surrogateescape"), base))) for b, base in req["intbase"]]
 if "unicode" in req:
     # One character per code point: 1 printable + 2 space + 4 decimal.
     flags = []
