@@ -25,11 +25,13 @@ lint:
 test: lint
 	$(GO) test -count=1 -timeout 8m $(PKGS)
 
-# bench: the serve loop in memory (ns and allocations per event), then three
-# listeners over real pipes through the harness (events/s, CPU per event).
+# bench: the serve loop in memory (ns and allocations per event), then the
+# SDK against a C listener (built with cc when there is one) and Python's
+# childutils over real pipes, driven by a lean dispatcher on one CPU
+# (events/s, CPU per event, ratios). `go run ./internal/bench -h` for options.
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./listener
-	$(GO) run ./internal/benchcmd
+	$(GO) run ./internal/bench
 
 fuzz:
 	@for target in $$($(GO) test -list '^Fuzz' ./listener | grep ^Fuzz); do \
