@@ -53,7 +53,6 @@ func Run(ctx context.Context, h Handler, opts ...Option) error {
 	defer stopHandlers()
 	c.handlerCtx = handlerCtx
 	c.busy = new(atomic.Bool)
-	c.idle = make(chan struct{}, 1)
 
 	signals := make(chan os.Signal, 2)
 	signal.Notify(signals, syscall.SIGTERM, syscall.SIGINT)
@@ -63,33 +62,26 @@ func Run(ctx context.Context, h Handler, opts ...Option) error {
 	go func() { done <- c.serve(serveCtx, in, out, h) }()
 
 	// The first stop request (a signal, or ctx ending) lets the event in
-	// hand finish; as soon as none is in hand, Run returns and leaves the
+	// hand finish; if none is in hand, Run returns at once and leaves the
 	// read of the next event blocked: nothing is in flight, and an event
 	// that arrives meanwhile stays unanswered until this process exits,
-	// when supervisord redelivers it. Serve does not return by itself
-	// after answering, since its next read blocks, so Run watches for the
-	// answer (idle). A second signal cancels the handler.
+	// when supervisord redelivers it. With an event in hand, Serve answers
+	// it, sees the stop and returns. A second signal cancels the handler.
 	parentDone := ctx.Done()
-	stopping := false
 	for {
 		select {
 		case err := <-done:
 			return err
 		case <-parentDone:
 			parentDone = nil
-			stopping = true
 		case <-signals:
-			if stopping {
+			if serveCtx.Err() != nil {
 				stopHandlers()
 			}
-			stopping = true
-		case <-c.idle:
 		}
-		if stopping {
-			stopServing()
-			if !c.busy.Load() {
-				return nil
-			}
+		stopServing()
+		if !c.busy.Load() {
+			return nil
 		}
 	}
 }

@@ -28,11 +28,10 @@ type config struct {
 	// cancel a handler that the first one let finish.
 	handlerCtx context.Context
 	// busy, when set, is true from the moment an event has been read until
-	// its result is written: Run stops at once when it is false. idle is
-	// signalled each time busy turns false, so that a Run waiting for the
-	// event in hand to be answered sees it.
+	// its result is written: Run, asked to stop, cancels Serve's context
+	// and returns at once if busy is false; if it is true, Serve returns
+	// once it has answered.
 	busy *atomic.Bool
-	idle chan struct{}
 	// afterResult, when set, runs between writing a result and clearing
 	// busy: tests hold that window open with it.
 	afterResult func()
@@ -174,10 +173,12 @@ func (c *config) serve(ctx context.Context, r io.Reader, w io.Writer, h Handler)
 		}
 		if c.busy != nil {
 			c.busy.Store(false)
-			select {
-			case c.idle <- struct{}{}:
-			default:
-			}
+		}
+		// Clear busy before looking at ctx, for the same reason as above:
+		// either Run sees no event in hand and returns, or this sees the
+		// stop and returns. Run needs no signal per answer.
+		if ctx.Err() != nil {
+			return nil
 		}
 	}
 }
