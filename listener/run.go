@@ -44,7 +44,7 @@ func Run(ctx context.Context, h Handler, opts ...Option) error {
 		}
 		defer gin.Close()
 		defer gout.Close()
-		in, out = gin, gout
+		in, out = gin, newRawPipe(gout)
 	}
 
 	serveCtx, stopServing := context.WithCancel(ctx)
