@@ -76,7 +76,7 @@ func ExampleDeliver() {
 func ExampleNewSendmail() {
 	sender, err := mail.NewSendmail("") // mail.DefaultSendmailCommand
 	if err != nil {
-		// sendmail program /usr/sbin/sendmail not found; install it or set -s/--sendmail_program
+		// sendmail program /usr/sbin/sendmail not found; install it or set --sendmail_program
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}

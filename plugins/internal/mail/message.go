@@ -24,7 +24,10 @@ type Message struct {
 	// SMTP needs it; Sendmail may go without, and sendmail then fills in
 	// the local user.
 	From string
-	// To lists the recipients, one address per entry, in either form.
+	// To lists the recipients, one address per entry, in either form,
+	// or a local mailbox name such as "root", which only Sendmail can
+	// deliver (sendmail -t delivers it on this host, as superlance's
+	// plugins relied on); SMTP refuses it.
 	To []string
 	// Subject is free text; control characters become spaces and non-ASCII
 	// text is RFC 2047 encoded. An empty Subject leaves the header out, as
@@ -64,9 +67,10 @@ const (
 
 // rendered is a Message ready for the wire.
 type rendered struct {
-	from string   // envelope sender, "" if the Message has no From
-	to   []string // envelope recipients
-	data []byte   // the whole message, CRLF line endings
+	from  string   // envelope sender, "" if the Message has no From
+	to    []string // envelope recipients
+	local []string // the recipients that are local mailbox names
+	data  []byte   // the whole message, CRLF line endings
 }
 
 // WriteTo writes the message as it goes on the wire: headers, a blank line
@@ -100,6 +104,11 @@ func (m Message) render() (*rendered, error) {
 	}
 	list := make([]string, 0, len(m.To))
 	for _, s := range m.To {
+		if IsLocalName(s) {
+			r.to, r.local = append(r.to, s), append(r.local, s)
+			list = append(list, s)
+			continue
+		}
 		a, err := parseAddress("To", s)
 		if err != nil {
 			return nil, err
@@ -210,6 +219,23 @@ func parseAddress(field, s string) (*netmail.Address, error) {
 		}
 	}
 	return a, nil
+}
+
+// IsLocalName reports whether s is a local mailbox name ("root",
+// "ops-team"): the local part of an address without its domain, as a
+// local sendmail delivers it. Only the characters RFC 5322 allows in an
+// unquoted local part are accepted, so that nothing in it can be read as
+// more than one recipient or as a header.
+func IsLocalName(s string) bool {
+	if s == "" || s[0] == '.' || s[len(s)-1] == '.' || strings.Contains(s, "..") {
+		return false
+	}
+	for _, c := range []byte(s) {
+		if !isAlnum(c) && !strings.ContainsRune("!#$%&'*+-/=?^_`{|}~.", rune(c)) {
+			return false
+		}
+	}
+	return true
 }
 
 // formatAddress renders an address, encoding a non-ASCII display name and

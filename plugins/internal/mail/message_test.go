@@ -329,6 +329,20 @@ func TestWriteToGeneratesDateAndMessageID(t *testing.T) {
 	}
 }
 
+func TestIsLocalName(t *testing.T) {
+	t.Parallel()
+	for _, s := range []string{"root", "ops-team", "a.b", "x+tag", "None"} {
+		if !IsLocalName(s) {
+			t.Errorf("IsLocalName(%q) = false", s)
+		}
+	}
+	for _, s := range []string{"", "root@example.com", "a,b", "a b", ".a", "a.", "a..b", "r\noot", "Root <root>", "jürgen"} {
+		if IsLocalName(s) {
+			t.Errorf("IsLocalName(%q) = true", s)
+		}
+	}
+}
+
 func TestWriteToInvalidMessages(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -339,7 +353,8 @@ func TestWriteToInvalidMessages(t *testing.T) {
 		{"no recipient", func(m *Message) { m.To = nil }, "mail has no recipient; give at least one To address"},
 		{"injected To", func(m *Message) { m.To = []string{"ops@example.com\r\nBcc: victim@example.net"} }, `invalid To address "ops@example.com Bcc: victim@example.net": mail: expected single address, got "\r\nBcc: victim@example.net"`},
 		{"two addresses in one", func(m *Message) { m.To = []string{"a@example.com, b@example.com"} }, `invalid To address "a@example.com, b@example.com": mail: expected single address, got ", b@example.com"`},
-		{"not an address", func(m *Message) { m.To = []string{"None"} }, `invalid To address "None": mail: missing '@' or angle-addr`},
+		{"not an address", func(m *Message) { m.To = []string{"ops team"} }, `invalid To address "ops team": mail: no angle-addr`},
+		{"a local name with a comma", func(m *Message) { m.To = []string{"root,ops"} }, `invalid To address "root,ops": mail: missing '@' or angle-addr`},
 		{"injected From", func(m *Message) { m.From = "sup@example.com\nBcc: victim@example.net" }, `invalid From address "sup@example.com Bcc: victim@example.net": mail: expected single address, got "\nBcc: victim@example.net"`},
 		{"non-ASCII address", func(m *Message) { m.To = []string{"jürgen@example.com"} }, `To address "jürgen@example.com" has non-ASCII characters, which golance cannot send; use its ASCII (punycode) form`},
 		{"reserved extra header", func(m *Message) { m.Header = map[string]string{"bcc": "victim@example.net"} }, `extra mail header "bcc" is set by the mail package itself and cannot be given`},

@@ -43,7 +43,7 @@ type Sendmail struct {
 // the command may carry arguments, quotes and variables; empty means
 // DefaultSendmailCommand. When the command starts with a path (it contains
 // a "/"), NewSendmail checks that the program exists and is executable, so
-// that a wrong -s/--sendmail_program is reported at startup rather than at
+// that a wrong --sendmail_program is reported at startup rather than at
 // the first mail.
 func NewSendmail(command string) (*Sendmail, error) {
 	if strings.TrimSpace(command) == "" {
@@ -54,11 +54,11 @@ func NewSendmail(command string) (*Sendmail, error) {
 		info, err := os.Stat(prog)
 		switch {
 		case errors.Is(err, os.ErrNotExist):
-			return nil, newFailure(ErrSendmailNotFound, err, "sendmail program %s not found; install it or set -s/--sendmail_program", prog)
+			return nil, newFailure(ErrSendmailNotFound, err, "sendmail program %s not found; install it or set --sendmail_program", prog)
 		case err != nil:
-			return nil, newFailure(nil, err, "cannot check sendmail program %s: %v; set -s/--sendmail_program", prog, err)
+			return nil, newFailure(nil, err, "cannot check sendmail program %s: %v; set --sendmail_program", prog, err)
 		case info.IsDir() || info.Mode().Perm()&0o111 == 0:
-			return nil, fmt.Errorf("sendmail program %s is not an executable file; set -s/--sendmail_program", prog)
+			return nil, fmt.Errorf("sendmail program %s is not an executable file; set --sendmail_program", prog)
 		}
 	}
 	return &Sendmail{command: command}, nil
@@ -112,9 +112,9 @@ func (s *Sendmail) exitFailure(exitErr *exec.ExitError, output string) error {
 	}
 	switch code {
 	case 127:
-		return permanent(ErrSendmailNotFound, exitErr, "sendmail program %q not found; set -s/--sendmail_program%s", s.command, withOutput(output))
+		return permanent(ErrSendmailNotFound, exitErr, "sendmail program %q not found; set --sendmail_program%s", s.command, withOutput(output))
 	case 126:
-		return permanent(nil, exitErr, "sendmail program %q is not executable; set -s/--sendmail_program%s", s.command, withOutput(output))
+		return permanent(nil, exitErr, "sendmail program %q is not executable; set --sendmail_program%s", s.command, withOutput(output))
 	}
 	format := "sendmail program %q failed with exit status %d%s"
 	if slices.Contains(permanentExits, code) {

@@ -34,6 +34,26 @@ func newSendmail(t *testing.T, command string) *Sendmail {
 	return s
 }
 
+// superlance's plugins mail through sendmail -t, which delivers a local
+// mailbox name such as root on this host: so does golance.
+func TestSendmailTakesLocalNames(t *testing.T) {
+	t.Parallel()
+	out := filepath.Join(t.TempDir(), "received")
+	s := newSendmail(t, "OUT="+out+" "+script(t, `cat > "$OUT"`)+" -t -i")
+	m := testMessage()
+	m.From, m.To = "", []string{"root", "ops-team", "dev@example.org"}
+	if err := s.Send(context.Background(), m); err != nil {
+		t.Fatalf("Send: %v", err)
+	}
+	got, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(got), "To: root, ops-team, dev@example.org\n") {
+		t.Errorf("sendmail got:\n%s", got)
+	}
+}
+
 func TestSendmailPipesMessage(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
@@ -102,7 +122,7 @@ func TestSendmailNotFound(t *testing.T) {
 	t.Run("at startup", func(t *testing.T) {
 		t.Parallel()
 		_, err := NewSendmail("/nonexistent/sbin/sendmail -t -i")
-		wantError(t, err, ErrSendmailNotFound, false, "sendmail program /nonexistent/sbin/sendmail not found; install it or set -s/--sendmail_program")
+		wantError(t, err, ErrSendmailNotFound, false, "sendmail program /nonexistent/sbin/sendmail not found; install it or set --sendmail_program")
 	})
 	t.Run("not executable", func(t *testing.T) {
 		t.Parallel()
@@ -111,7 +131,7 @@ func TestSendmailNotFound(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err := NewSendmail(path + " -t")
-		wantError(t, err, nil, false, "sendmail program "+path+" is not an executable file; set -s/--sendmail_program")
+		wantError(t, err, nil, false, "sendmail program "+path+" is not an executable file; set --sendmail_program")
 	})
 	t.Run("when sending", func(t *testing.T) {
 		t.Parallel()
@@ -124,7 +144,7 @@ func TestSendmailNotFound(t *testing.T) {
 		if !errors.Is(err, ErrSendmailNotFound) || !retry.IsPermanent(err) {
 			t.Errorf("err = %v; want a permanent ErrSendmailNotFound", err)
 		}
-		want := `sendmail program "golance-no-such-sendmail -t -i" not found; set -s/--sendmail_program: `
+		want := `sendmail program "golance-no-such-sendmail -t -i" not found; set --sendmail_program: `
 		if !strings.HasPrefix(err.Error(), want) || !strings.Contains(err.Error(), "golance-no-such-sendmail: not found") {
 			t.Errorf("err = %q\nwant %q followed by the shell's message", err, want)
 		}

@@ -146,6 +146,9 @@ func (s *SMTP) Send(ctx context.Context, m Message) error {
 	if r.from == "" {
 		return invalid(nil, "mail has no From address, which SMTP needs; give a sender address")
 	}
+	if len(r.local) > 0 {
+		return invalid(nil, "%q is a local mailbox name, which SMTP cannot deliver; give a full address such as %s@example.com, or send through sendmail", r.local[0], r.local[0])
+	}
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
 	defer cancel()
 

@@ -317,6 +317,20 @@ func TestSMTPUnknownHost(t *testing.T) {
 	}
 }
 
+// A local mailbox name is for sendmail: SMTP refuses it before it
+// connects, saying what to write instead.
+func TestSMTPRefusesLocalNames(t *testing.T) {
+	t.Parallel()
+	srv := mailtest.NewServer(t)
+	m := testMessage()
+	m.To = []string{"ops@example.com", "root"}
+	err := newSender(t, srv, SMTPConfig{}).Send(context.Background(), m)
+	wantError(t, err, ErrInvalidMessage, true, `"root" is a local mailbox name, which SMTP cannot deliver; give a full address such as root@example.com, or send through sendmail`)
+	if srv.Connections() != 0 {
+		t.Error("connected for a message that cannot be sent")
+	}
+}
+
 func TestSMTPNoFrom(t *testing.T) {
 	t.Parallel()
 	srv := mailtest.NewServer(t)
