@@ -361,8 +361,10 @@ var (
 	successRe = regexp.MustCompile(`INFO success: (\S+) entered RUNNING`)
 	exitedRe  = regexp.MustCompile(`(?:INFO|WARN) exited: (\S+) \(exit status (\d+); (not expected|expected)\)`)
 	stoppedRe = regexp.MustCompile(`(?:INFO|WARN) stopped: (\S+) \(([^)]*)\)`)
-	levelRe   = regexp.MustCompile(`^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} (?:INFO|WARN|ERROR|DEBUG) `)
-	rssRe     = regexp.MustCompile(`^RSS of (\S+) is (\d+)$`)
+	// levelRe is the stamp golance's binaries start their lines with, as
+	// supervisord starts its own.
+	levelRe = regexp.MustCompile(`^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} (?:BLAT|TRAC|DEBG|INFO|WARN|ERRO|CRIT) `)
+	rssRe   = regexp.MustCompile(`^RSS of (\S+) is (\d+)$`)
 )
 
 func isListener(name string) bool {
@@ -392,7 +394,6 @@ func (w *watcher) rules() map[string]rule {
 			return "", false, false
 		},
 		"logs/ordered-startup.log": func(l string) (string, bool, bool) {
-			l = levelRe.ReplaceAllString(l, "")
 			switch {
 			case strings.HasPrefix(l, "starting "), strings.HasPrefix(l, "startup complete"):
 				return l, true, true
@@ -473,6 +474,9 @@ func (w *watcher) poll() {
 	sort.Strings(names)
 	for _, name := range names {
 		for _, line := range w.newLines(name) {
+			if strings.HasPrefix(name, "logs/") {
+				line = levelRe.ReplaceAllString(line, "")
+			}
 			summary, acted, ok := rules[name](line)
 			if !ok {
 				continue

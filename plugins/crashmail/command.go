@@ -2,8 +2,8 @@ package crashmail
 
 import (
 	_ "embed"
+	"fmt"
 	"os/signal"
-	"strings"
 	"syscall"
 
 	"github.com/golance/golance/listener"
@@ -11,6 +11,7 @@ import (
 	"github.com/golance/golance/plugins/internal/cli"
 	"github.com/golance/golance/plugins/internal/crashinfo"
 	"github.com/golance/golance/plugins/internal/mailcli"
+	"github.com/golance/golance/plugins/internal/selection"
 	"github.com/spf13/cobra"
 )
 
@@ -55,22 +56,23 @@ rejected and supervisord delivers it again.
 The SMTP password can come from --password, from the environment variable
 ` + mailcli.PasswordEnv + `, or from --password-file; prefer the last two, since
 every local user can read a command line.`,
-		Example: mailcli.Example(exampleSendmail, exampleSMTP),
+		Example: cli.Example(exampleSendmail, exampleSMTP),
 	}
 	cli.Setup(cmd)
 	fs := cmd.Flags()
-	procs := mailcli.RegisterProcessFlags(fs, "p", "a")
+	procs := selection.Register(fs, selection.Options{ProgramShort: "p", AnyShort: "a", Verb: "mail about"})
 	fs.StringVarP(&header, "optionalheader", "o", "", "prefix the subject with this `text` and a colon")
 	mf := mailcli.Register(fs, mailcli.Options{
 		Default: mailcli.Sendmail,
 		ToFlag:  mailcli.FlagEmail,
+		About:   "each unexpected exit",
 		Shorts:  mailcli.Shorts{SMTPHost: "H", UserName: "u", FromEmail: "f", Sendmail: "s", To: "m"},
 	})
 	fs.IntVar(&tailLines, "tail-lines", DefaultTailLines, "quote the last `n` lines of the process's stderr and stdout logs in the mail; 0 quotes none")
 	fs.SortFlags = false
 
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
-		log := mailcli.NewLog(cmd.ErrOrStderr())
+		log := cli.Logger(cmd)
 		if tailLines < 0 {
 			return cli.Usagef("invalid --tail-lines %d: give a number of lines, 0 or more", tailLines)
 		}
@@ -84,7 +86,7 @@ every local user can read a command line.`,
 		}
 		var supervisor crashinfo.Source
 		if c, err := rpc.FromEnv(); err != nil {
-			log.Printf("warning: %v; mails will carry only what the event says", err)
+			log.Warn(fmt.Sprintf("%v; mails will carry only what the event says", err))
 			supervisor = crashinfo.Unreachable{Err: err}
 		} else {
 			supervisor = c
@@ -107,8 +109,8 @@ every local user can read a command line.`,
 		if err != nil {
 			return err
 		}
-		log.Printf("crashmail: mailing %s through %s about unexpected exits of %s", strings.Join(d.To, ", "), d.Target, selector)
-		return listener.Run(cmd.Context(), mailer, listener.WithLogger(log.Slog()))
+		log.Info(fmt.Sprintf("crashmail: mailing %s about unexpected exits of %s", d, selector))
+		return listener.Run(cmd.Context(), mailer, listener.WithLogger(log))
 	}
 	return cmd
 }

@@ -12,6 +12,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"strings"
 	"sync"
@@ -19,9 +20,10 @@ import (
 
 	"github.com/golance/golance/listener"
 	"github.com/golance/golance/plugins/internal/crashinfo"
+	"github.com/golance/golance/plugins/internal/log"
 	"github.com/golance/golance/plugins/internal/mail"
-	"github.com/golance/golance/plugins/internal/mailcli"
 	"github.com/golance/golance/plugins/internal/retry"
+	"github.com/golance/golance/plugins/internal/selection"
 )
 
 // Defaults for the zero fields of a Config.
@@ -34,7 +36,7 @@ const (
 // Config configures a Mailer.
 type Config struct {
 	// Selector picks the processes to mail about; nil means every process.
-	Selector *mailcli.Selector
+	Selector *selection.Selector
 	// OptionalHeader, when set, prefixes the subject as "<header>: ".
 	OptionalHeader string
 
@@ -79,7 +81,7 @@ type Config struct {
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// Log receives one line per mail sent, retried or failed; nil discards.
-	Log *mailcli.Log
+	Log *slog.Logger
 }
 
 // Mailer is the crashmail handler: it mails each unexpected exit of a
@@ -127,6 +129,9 @@ func New(cfg Config) (*Mailer, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.Log == nil {
+		cfg.Log = log.Discard()
+	}
 	return &Mailer{cfg: cfg}, nil
 }
 
@@ -144,7 +149,7 @@ func (m *Mailer) HandleEvent(ctx context.Context, ev listener.Event) error {
 	ps, err := ev.ProcessState()
 	if err != nil {
 		// Redelivering a payload that cannot be parsed cannot help.
-		m.cfg.Log.Printf("ignoring event %d: %v", ev.Serial, err)
+		m.cfg.Log.Warn(fmt.Sprintf("ignoring event %d: %v", ev.Serial, err))
 		return nil
 	}
 	if ps.Expected || !m.cfg.Selector.Selects(ps.GroupName, ps.ProcessName) {
@@ -153,23 +158,23 @@ func (m *Mailer) HandleEvent(ctx context.Context, ev listener.Event) error {
 
 	msg := m.message(ctx, ev, ps)
 	to := strings.Join(m.cfg.To, ", ")
-	m.cfg.Log.Printf("unexpected exit of %s (pid %d), mailing %s", ps.Namespec(), ps.PID, to)
+	m.cfg.Log.Info(fmt.Sprintf("unexpected exit of %s (pid %d), mailing %s", ps.Namespec(), ps.PID, to))
 
 	policy := m.cfg.Retry
 	if policy.OnRetry == nil {
 		policy.OnRetry = func(attempt int, err error, wait time.Duration) {
-			m.cfg.Log.Printf("mail about %s not sent (attempt %d): %v; trying again in %s",
-				ps.Namespec(), attempt, err, wait.Round(100*time.Millisecond))
+			m.cfg.Log.Warn(fmt.Sprintf("mail about %s not sent (attempt %d): %v; trying again in %s",
+				ps.Namespec(), attempt, err, wait.Round(100*time.Millisecond)))
 		}
 	}
 	err = mail.Deliver(ctx, m.cfg.Sender, msg, policy)
 	if err == nil {
 		m.forget(ev)
-		m.cfg.Log.Printf("mailed %s: %s", to, msg.Subject)
+		m.cfg.Log.Info(fmt.Sprintf("mailed %s: %s", to, msg.Subject))
 		return nil
 	}
-	m.cfg.Log.Printf("could not mail %s about %s: %v; rejecting the event so that supervisord delivers it again",
-		to, ps.Namespec(), err)
+	m.cfg.Log.Error(fmt.Sprintf("could not mail %s about %s: %v; rejecting the event so that supervisord delivers it again",
+		to, ps.Namespec(), err))
 	if m.failed(ev) > 1 {
 		m.pace(ctx, received)
 	}

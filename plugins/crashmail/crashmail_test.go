@@ -11,11 +11,12 @@ import (
 	"time"
 
 	"github.com/golance/golance/internal/clock"
+	"github.com/golance/golance/internal/testkit"
 	"github.com/golance/golance/listener"
 	"github.com/golance/golance/listener/rpc"
 	"github.com/golance/golance/plugins/internal/crashinfo"
 	"github.com/golance/golance/plugins/internal/mail"
-	"github.com/golance/golance/plugins/internal/mailcli"
+	"github.com/golance/golance/plugins/internal/selection"
 	"github.com/golance/golance/testharness"
 )
 
@@ -77,7 +78,7 @@ $`)
 			t.Fatalf("results %q", r.results())
 		}
 	}
-	if !strings.Contains(r.log.String(), "unexpected exit of web (pid "+strconv.Itoa(pid)+"), mailing ops@example.com\nmailed ops@example.com: web crashed at") {
+	if !strings.Contains(testkit.Messages(r.log.String()), "unexpected exit of web (pid "+strconv.Itoa(pid)+"), mailing ops@example.com\nmailed ops@example.com: web crashed at") {
 		t.Errorf("log:\n%s", r.log)
 	}
 }
@@ -99,7 +100,7 @@ func TestIgnoresExpectedExitsAndOtherEvents(t *testing.T) {
 	if len(results) < 5 || slices.ContainsFunc(results, func(s string) bool { return s != "OK" }) {
 		t.Errorf("results %q", results)
 	}
-	if !strings.Contains(r.log.String(), "ignoring event") {
+	if !strings.Contains(testkit.Messages(r.log.String()), "ignoring event") {
 		t.Errorf("malformed event not logged:\n%s", r.log)
 	}
 }
@@ -132,7 +133,7 @@ func TestProgramSelection(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.specs, ",")+"/any="+strconv.FormatBool(tt.any), func(t *testing.T) {
 			t.Parallel()
-			sel, err := mailcli.NewSelector(tt.specs, tt.any, "")
+			sel, err := selection.New(selection.Spec{Programs: tt.specs, Any: tt.any})
 			must(t, err)
 			r := newRig(t, rigConfig{cfg: Config{Selector: sel}, programs: programs, groups: groups,
 				events: []listener.EventType{listener.ProcessStateExited}})
@@ -199,7 +200,7 @@ func TestMTADownThenUpMailsOnce(t *testing.T) {
 	if slices.Contains(r.results(), "FAIL") {
 		t.Errorf("an event was rejected: %q", r.results())
 	}
-	if n := strings.Count(r.log.String(), "not sent (attempt"); n != 3 {
+	if n := strings.Count(testkit.Messages(r.log.String()), "not sent (attempt"); n != 3 {
 		t.Errorf("%d failed attempts logged, want 3:\n%s", n, r.log)
 	}
 }
@@ -231,7 +232,7 @@ func TestFailedMailRejectsTheEventAndTheRedeliveryMailsIt(t *testing.T) {
 	if !slices.Equal(exited, []string{"FAIL", "OK"}) {
 		t.Errorf("results for the exit %q, want FAIL then OK", exited)
 	}
-	if !strings.Contains(r.log.String(), "554 5.0.0 Rejected for now; rejecting the event so that supervisord delivers it again") {
+	if !strings.Contains(testkit.Messages(r.log.String()), "554 5.0.0 Rejected for now; rejecting the event so that supervisord delivers it again") {
 		t.Errorf("log:\n%s", r.log)
 	}
 }

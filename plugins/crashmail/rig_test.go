@@ -12,9 +12,9 @@ import (
 	"github.com/golance/golance/internal/clock"
 	"github.com/golance/golance/listener"
 	"github.com/golance/golance/listener/rpc"
+	"github.com/golance/golance/plugins/internal/log"
 	"github.com/golance/golance/plugins/internal/mail"
 	"github.com/golance/golance/plugins/internal/mail/mailtest"
-	"github.com/golance/golance/plugins/internal/mailcli"
 	"github.com/golance/golance/plugins/internal/retry"
 	"github.com/golance/golance/testharness"
 	"github.com/rogpeppe/go-internal/testscript"
@@ -132,7 +132,7 @@ func newRig(t *testing.T, rc rigConfig) *rig {
 	if cfg.FailDelay == 0 {
 		cfg.FailDelay = -1
 	}
-	cfg.Log = mailcli.NewLog(r.log)
+	cfg.Log = log.New(r.log)
 	if cfg.Hostname == "" {
 		cfg.Hostname = "app1.example.com"
 	}

@@ -109,7 +109,7 @@ func TestBadCommandLines(t *testing.T) {
 		{[]string{"-p", "web", "-c", "2000", "http://x/"}, `httpok: -c/--code 2000 is not an HTTP status: give a number from 100 to 599 (see httpok --help)`},
 		{[]string{"-p", "a:b:c", "http://x/"}, `httpok: -p/--program: bad process name "a:b:c": more than one ':' (write name, group:name or group:*) (see httpok --help)`},
 		{[]string{"-p", "web", "--max-restarts", "-2", "http://x/"}, `httpok: --max-restarts must be 0 (no limit) or more, got -2 (see httpok --help)`},
-		{[]string{"-p", "web", "-m", "ops@example.com", "-s", "/nonexistent/sendmail", "http://x/"}, `httpok: sendmail program /nonexistent/sendmail not found; install it or set -s/--sendmail_program (see httpok --help)`},
+		{[]string{"-p", "web", "-m", "ops@example.com", "-s", "/nonexistent/sendmail", "http://x/"}, `httpok: sendmail program /nonexistent/sendmail not found; install it or set --sendmail_program (see httpok --help)`},
 	}
 	for _, tt := range tests {
 		_, code, stderr := parse(t, tt.args...)

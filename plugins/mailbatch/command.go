@@ -6,12 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"strings"
 	"time"
 
 	"github.com/golance/golance/listener"
 	"github.com/golance/golance/plugins/internal/cli"
 	"github.com/golance/golance/plugins/internal/mailcli"
+	"github.com/golance/golance/plugins/internal/selection"
 	"github.com/spf13/cobra"
 )
 
@@ -79,7 +79,7 @@ server offers it, --tls to require TLS, port 465 for implicit TLS) or, with
 -p, from the environment variable ` + mailcli.PasswordEnv + `, or from
 --password-file; prefer the last two, since every local user can read a command
 line.`,
-		Example: mailcli.Example(examplesOf(k.Name)...),
+		Example: cli.Example(examplesOf(k.Name)...),
 	}
 	cli.Setup(cmd)
 	fs := cmd.Flags()
@@ -88,17 +88,18 @@ line.`,
 		Default:     mailcli.SMTP,
 		ToFlag:      mailcli.FlagToEmail,
 		RequireFrom: true,
+		About:       "the batch",
 		Shorts:      mailcli.Shorts{SMTPHost: "H", UserName: "u", Password: "p", FromEmail: "f", To: "t"},
 	})
 	fs.StringVarP(&subject, "subject", "s", k.DefaultSubject, "subject of the mail; empty for none")
 	fs.StringVarP(&tickEvent, "tickEvent", "e", string(listener.Tick60), "tick `event` that paces the batches: TICK_5, TICK_60 or TICK_3600 (subscribe to it in events=)")
-	procs := mailcli.RegisterProcessFlags(fs, "", "a")
+	procs := selection.Register(fs, selection.Options{AnyShort: "a", Verb: "collect the events of"})
 	fs.StringVar(&spool, "spool", "", "keep pending lines in this `file`, synced before each event is acknowledged, so that they survive the listener being killed")
 	fs.DurationVar(&flushTimeout, "flush-timeout", DefaultFlushTimeout, "how long to try to send the pending batch when stopping; keep it below the section's stopwaitsecs")
 	fs.SortFlags = false
 
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
-		log := mailcli.NewLog(cmd.ErrOrStderr())
+		log := cli.Logger(cmd)
 		every, err := ParseInterval(interval)
 		if err != nil {
 			return cli.Usagef("invalid -i/--interval: %v", err)
@@ -138,10 +139,10 @@ line.`,
 		}
 		defer mon.Close()
 		cadence, _ := NewCadence(tick, every)
-		log.Printf("%s: mailing %s through %s every %d %s (%s) about %s",
-			k.Name, strings.Join(d.To, ", "), d.Target, cadence.Every(), tick, every, selector)
+		log.Info(fmt.Sprintf("%s: mailing %s every %d %s (%s) about %s",
+			k.Name, d, cadence.Every(), tick, every, selector))
 
-		runErr := listener.Run(cmd.Context(), mon, listener.WithLogger(log.Slog()))
+		runErr := listener.Run(cmd.Context(), mon, listener.WithLogger(log))
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(cmd.Context()), flushTimeout)
 		defer cancel()
 		if err := mon.Flush(ctx); err != nil {

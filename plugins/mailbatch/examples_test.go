@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/golance/golance/internal/testkit"
 	"github.com/golance/golance/testharness"
 )
 
@@ -68,7 +69,7 @@ func TestExamplesStart(t *testing.T) {
 			cmd.Env = append(os.Environ(), env...)
 			var stdout, stderr bytes.Buffer
 			cmd.Stdout, cmd.Stderr = &stdout, &stderr
-			if err := cmd.Run(); err != nil || stdout.String() != "READY\n" || !strings.HasPrefix(stderr.String(), k.Name+": mailing ") {
+			if err := cmd.Run(); err != nil || stdout.String() != "READY\n" || !strings.HasPrefix(testkit.Messages(stderr.String()), k.Name+": mailing ") {
 				t.Errorf("%q: %v\nstdout %q\nstderr:\n%s", args, err, stdout.String(), stderr.String())
 			}
 		}

@@ -15,14 +15,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/golance/golance/listener"
+	"github.com/golance/golance/plugins/internal/log"
 	"github.com/golance/golance/plugins/internal/mail"
-	"github.com/golance/golance/plugins/internal/mailcli"
 	"github.com/golance/golance/plugins/internal/retry"
+	"github.com/golance/golance/plugins/internal/selection"
 )
 
 // Config configures a Monitor.
@@ -30,7 +32,7 @@ type Config struct {
 	// Kind says which events are collected and how they are worded.
 	Kind Kind
 	// Selector picks the processes reported on; nil means every process.
-	Selector *mailcli.Selector
+	Selector *selection.Selector
 	// TickEvent is the tick that paces the batches; "" means TICK_60.
 	TickEvent listener.EventType
 	// Interval is the time between batches, counted in TickEvent ticks
@@ -58,7 +60,7 @@ type Config struct {
 	Now func() time.Time
 	// Log receives each collected line and one line per batch sent or
 	// failed; nil discards.
-	Log *mailcli.Log
+	Log *slog.Logger
 }
 
 // Monitor is the batch mailers' handler. It collects lines on process
@@ -107,6 +109,9 @@ func New(cfg Config) (*Monitor, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.Log == nil {
+		cfg.Log = log.Discard()
+	}
 	period, _ := cfg.TickEvent.TickPeriod()
 	m := &Monitor{cfg: cfg, cadence: cadence, period: period, lastTick: cfg.Now()}
 	if cfg.Spool != "" {
@@ -116,7 +121,7 @@ func New(cfg Config) (*Monitor, error) {
 		}
 		m.spool, m.lines = s, lines
 		if len(lines) > 0 {
-			cfg.Log.Printf("%d line(s) left pending by an earlier run read back from spool %s", len(lines), s.Path())
+			cfg.Log.Info(fmt.Sprintf("%d line(s) left pending by an earlier run read back from spool %s", len(lines), s.Path()))
 		}
 	}
 	return m, nil
@@ -153,7 +158,7 @@ const spoolFailDelay = time.Second
 
 func (m *Monitor) add(ctx context.Context, line string, now time.Time) error {
 	if err := m.keep(line, now); err != nil {
-		m.cfg.Log.Printf("could not keep %q: %v; rejecting the event so that supervisord delivers it again", line, err)
+		m.cfg.Log.Error(fmt.Sprintf("could not keep %q: %v; rejecting the event so that supervisord delivers it again", line, err))
 		t := time.NewTimer(spoolFailDelay)
 		defer t.Stop()
 		select {
@@ -175,13 +180,13 @@ func (m *Monitor) keep(line string, now time.Time) error {
 		}
 	}
 	m.lines = append(m.lines, line)
-	m.cfg.Log.Printf("%s", line)
+	m.cfg.Log.Info(line)
 	// superlance users who subscribed to another tick than -e names
 	// waited for mail forever (superlance issue #97): say so.
 	if !m.warned && now.Sub(m.lastTick) > 2*m.period+time.Minute {
 		m.warned = true
-		m.cfg.Log.Printf("warning: no %s event received for %s; batches are only sent on %s: subscribe to it (events=PROCESS_STATE,%s) or change -e/--tickEvent",
-			m.cfg.TickEvent, now.Sub(m.lastTick).Round(time.Second), m.cfg.TickEvent, m.cfg.TickEvent)
+		m.cfg.Log.Warn(fmt.Sprintf("no %s event received for %s; batches are only sent on %s: subscribe to it (events=PROCESS_STATE,%s) or change -e/--tickEvent",
+			m.cfg.TickEvent, now.Sub(m.lastTick).Round(time.Second), m.cfg.TickEvent, m.cfg.TickEvent))
 	}
 	return nil
 }
@@ -202,7 +207,7 @@ func (m *Monitor) startSend() {
 		return
 	}
 	if m.sending != nil {
-		m.cfg.Log.Printf("the previous batch is still being sent; %d line(s) wait for the next interval", len(m.lines))
+		m.cfg.Log.Info(fmt.Sprintf("the previous batch is still being sent; %d line(s) wait for the next interval", len(m.lines)))
 		return
 	}
 	lines := append([]string(nil), m.lines...)
@@ -232,16 +237,16 @@ func (m *Monitor) send(ctx context.Context, lines []string) error {
 	policy := m.cfg.Retry
 	if policy.OnRetry == nil {
 		policy.OnRetry = func(attempt int, err error, wait time.Duration) {
-			m.cfg.Log.Printf("batch of %d line(s) not sent (attempt %d): %v; trying again in %s",
-				len(lines), attempt, err, wait.Round(100*time.Millisecond))
+			m.cfg.Log.Warn(fmt.Sprintf("batch of %d line(s) not sent (attempt %d): %v; trying again in %s",
+				len(lines), attempt, err, wait.Round(100*time.Millisecond)))
 		}
 	}
 	if err := mail.Deliver(ctx, m.cfg.Sender, msg, policy); err != nil {
-		m.cfg.Log.Printf("could not send the batch of %d line(s) to %s: %v; keeping the lines for the next interval",
-			len(lines), to, err)
+		m.cfg.Log.Error(fmt.Sprintf("could not send the batch of %d line(s) to %s: %v; keeping the lines for the next interval",
+			len(lines), to, err))
 		return err
 	}
-	m.cfg.Log.Printf("sent a batch of %d line(s) to %s, subject %q", len(lines), to, m.cfg.Subject)
+	m.cfg.Log.Info(fmt.Sprintf("sent a batch of %d line(s) to %s, subject %q", len(lines), to, m.cfg.Subject))
 
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -250,7 +255,7 @@ func (m *Monitor) send(ctx context.Context, lines []string) error {
 	if m.spool != nil {
 		if err := m.spool.Rewrite(m.lines); err != nil {
 			// The mail went; at worst the next run sends these lines again.
-			m.cfg.Log.Printf("warning: %v; lines already sent may be sent again after a restart", err)
+			m.cfg.Log.Warn(fmt.Sprintf("%v; lines already sent may be sent again after a restart", err))
 		}
 	}
 	return nil

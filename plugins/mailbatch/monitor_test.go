@@ -11,9 +11,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/golance/golance/internal/testkit"
 	"github.com/golance/golance/listener"
+	"github.com/golance/golance/plugins/internal/log"
 	"github.com/golance/golance/plugins/internal/mail"
-	"github.com/golance/golance/plugins/internal/mailcli"
+	"github.com/golance/golance/plugins/internal/selection"
 	"github.com/golance/golance/testharness"
 )
 
@@ -65,8 +67,8 @@ func TestBatchIsSentOncePerInterval(t *testing.T) {
 		t.Errorf("pending after the send: %q", p)
 	}
 	// Each line went to stderr as it was collected, as in superlance.
-	log := r.log.String()
-	if !regexp.MustCompile(`(?m)^`+asctimeRE.String()+` -- Process web:web \(pid \d+\) died unexpectedly$`).MatchString(log) ||
+	log := testkit.Levels(r.log.String())
+	if !regexp.MustCompile(`(?m)^INFO `+asctimeRE.String()+` -- Process web:web \(pid \d+\) died unexpectedly$`).MatchString(log) ||
 		!strings.Contains(log, `sent a batch of 2 line(s) to ops@example.com, dev@example.com, subject "Crash alert from supervisord"`) {
 		t.Errorf("log:\n%s", log)
 	}
@@ -129,7 +131,7 @@ func TestFailedBatchIsKeptAndMerged(t *testing.T) {
 		"could not send the batch of 2 line(s)",
 		"connection refused",
 	} {
-		if !strings.Contains(r.log.String(), want) {
+		if !strings.Contains(testkit.Messages(r.log.String()), want) {
 			t.Errorf("log lacks %q:\n%s", want, r.log)
 		}
 	}
@@ -164,7 +166,7 @@ func TestOnlyTheConfiguredTickCounts(t *testing.T) {
 
 func TestProgramSelection(t *testing.T) {
 	t.Parallel()
-	sel, err := mailcli.NewSelector([]string{"web"}, false, "")
+	sel, err := selection.New(selection.Spec{Programs: []string{"web"}})
 	must(t, err)
 	r := newRig(t, rigConfig{
 		cfg: Config{Selector: sel, Interval: 0},
@@ -288,7 +290,7 @@ func TestSpoolSurvivesAKilledListener(t *testing.T) {
 	if data, _ := os.ReadFile(spool); len(data) != 0 {
 		t.Errorf("spool still holds %q after the send", data)
 	}
-	if !strings.Contains(r2.log.String(), "1 line(s) left pending by an earlier run read back from spool "+spool) {
+	if !strings.Contains(testkit.Messages(r2.log.String()), "1 line(s) left pending by an earlier run read back from spool "+spool) {
 		t.Errorf("log:\n%s", r2.log)
 	}
 }
@@ -314,7 +316,7 @@ func TestSpoolWriteFailureRejectsTheEvent(t *testing.T) {
 	if p := r.mon.Pending(); len(p) != 0 {
 		t.Errorf("a line that is not on disk is pending: %q", p)
 	}
-	if !strings.Contains(r.log.String(), "no space left on device; rejecting the event so that supervisord delivers it again") {
+	if !strings.Contains(testkit.Messages(r.log.String()), "no space left on device; rejecting the event so that supervisord delivers it again") {
 		t.Errorf("log:\n%s", r.log)
 	}
 }
@@ -324,19 +326,18 @@ func TestSpoolWriteFailureRejectsTheEvent(t *testing.T) {
 func TestWarnsWhenTheTickNeverComes(t *testing.T) {
 	t.Parallel()
 	now := time.Date(2024, 5, 6, 7, 0, 0, 0, time.UTC)
-	var log syncBuffer
-	r := &rig{log: &log}
+	var buf syncBuffer
 	mon, err := New(Config{Kind: CrashMailBatch, To: []string{"ops@example.com"}, Sender: nopSender{},
-		Now: func() time.Time { return now }, Log: mailcli.NewLog(r.log)})
+		Now: func() time.Time { return now }, Log: log.New(&buf)})
 	must(t, err)
 	crash := stateEvent(testharness.ProcessStateChange{Process: "web", Group: "web", From: listener.StateRunning, To: listener.StateExited, PID: 1})
 	must(t, mon.HandleEvent(testCtx(t), crash))
 	now = now.Add(3*time.Minute + time.Second)
 	must(t, mon.HandleEvent(testCtx(t), crash))
 	must(t, mon.HandleEvent(testCtx(t), crash))
-	want := "warning: no TICK_60 event received for 3m1s; batches are only sent on TICK_60: subscribe to it (events=PROCESS_STATE,TICK_60) or change -e/--tickEvent"
-	if n := strings.Count(log.String(), want); n != 1 {
-		t.Errorf("warning logged %d times, want once:\n%s", n, log.String())
+	want := "WARN no TICK_60 event received for 3m1s; batches are only sent on TICK_60: subscribe to it (events=PROCESS_STATE,TICK_60) or change -e/--tickEvent"
+	if n := strings.Count(testkit.Levels(buf.String()), want); n != 1 {
+		t.Errorf("warning logged %d times, want once:\n%s", n, buf.String())
 	}
 }
 

@@ -10,9 +10,9 @@ import (
 
 	"github.com/golance/golance/internal/clock"
 	"github.com/golance/golance/listener"
+	"github.com/golance/golance/plugins/internal/log"
 	"github.com/golance/golance/plugins/internal/mail"
 	"github.com/golance/golance/plugins/internal/mail/mailtest"
-	"github.com/golance/golance/plugins/internal/mailcli"
 	"github.com/golance/golance/plugins/internal/retry"
 	"github.com/golance/golance/testharness"
 	"github.com/rogpeppe/go-internal/testscript"
@@ -104,7 +104,7 @@ func newRig(t *testing.T, rc rigConfig) *rig {
 		p.Clock, p.Jitter = clock.NewInstant(time.Unix(1e9, 0)), retry.NoJitter
 		cfg.Retry = p
 	}
-	cfg.Log = mailcli.NewLog(r.log)
+	cfg.Log = log.New(r.log)
 	mon, err := New(cfg)
 	must(t, err)
 	t.Cleanup(func() { mon.Close() })

@@ -107,7 +107,7 @@ func TestBadCommandLines(t *testing.T) {
 		{[]string{"-a", "1GB", "-u", "1w"}, `memmon: invalid argument "1w" for "-u, --uptime" flag: time "1w" is not whole seconds: write 3600, or a whole number with s, m, h or d (90m, 12h, 1d) (see memmon --help)`},
 		{[]string{"-a", "1GB", "--metric", "vsz"}, `memmon: invalid argument "vsz" for "--metric" flag: unknown memory metric "vsz": use rss, pss or uss (see memmon --help)`},
 		{[]string{"-a", "1GB", "--consecutive", "0"}, `memmon: --consecutive must be 1 or more, got 0 (see memmon --help)`},
-		{[]string{"-a", "1GB", "-m", "ops@example.com", "-s", "/nonexistent/sendmail -t"}, `memmon: sendmail program /nonexistent/sendmail not found; install it or set -s/--sendmail_program (see memmon --help)`},
+		{[]string{"-a", "1GB", "-m", "ops@example.com", "-s", "/nonexistent/sendmail -t"}, `memmon: sendmail program /nonexistent/sendmail not found; install it or set --sendmail_program (see memmon --help)`},
 		{[]string{"-a", "1GB", "extra"}, `memmon: unexpected argument "extra": memmon takes only flags (see memmon --help)`},
 	}
 	for _, tt := range tests {

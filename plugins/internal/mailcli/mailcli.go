@@ -1,27 +1,31 @@
-// Package mailcli is the command-line side of mail delivery, shared by the
-// plugins that send mail (crashmail, crashmailbatch, fatalmailbatch,
-// crashsms): it registers the delivery flags under superlance's long names
-// (--smtpHost, --userName, --password, --tls, --fromEmail, --toEmail or
-// --email, --sendmail_program) with the short letters each plugin chooses,
-// checks them, resolves the SMTP password without requiring it on the
-// command line, and builds the mail.Sender they describe.
+// Package mailcli is the command-line side of mail, one registration for
+// every plugin that mails (crashmail, crashmailbatch, fatalmailbatch,
+// crashsms, memmon, httpok, ordered-startup): it registers the delivery
+// flags under superlance's long names (--smtpHost, --userName,
+// --password, --tls, --fromEmail, --toEmail or --email,
+// --sendmail_program, plus --password-file) with the short letters and
+// defaults each binary has in superlance, checks them, resolves the SMTP
+// password without requiring it on the command line, and builds the
+// mail.Sender they describe.
 //
 // The short letters differ between plugins because superlance gave the
 // same letters different meanings: -p and -s are --program and
 // --sendmail_program in crashmail but --password and --subject in the batch
-// mailers.
+// mailers; -u is memmon's --uptime. A flag superlance has no letter for is
+// registered with its long name only.
+//
+// Recipients are given as superlance's plugins take them, through
+// sendmail -t: addresses and local mailbox names ("root"), comma-separated
+// and, in golance, also repeatable. SMTP needs full addresses; a local
+// name with SMTP is refused at start-up with one line saying so.
+//
+//	mailcli.go     Options, Register, Flags
+//	delivery.go    Delivery, Flags.Build
+//	recipients.go  the recipient list flag
 package mailcli
 
 import (
-	"errors"
-	"fmt"
-	"log/slog"
-	netmail "net/mail"
-	"strings"
-
-	"github.com/golance/golance/plugins/internal/cli"
 	"github.com/golance/golance/plugins/internal/mail"
-	"github.com/golance/golance/plugins/internal/secret"
 	"github.com/spf13/pflag"
 )
 
@@ -76,15 +80,22 @@ type Shorts struct {
 // Options describe the mail flags of one command.
 type Options struct {
 	// Default is the transport used when neither --smtpHost nor
-	// --sendmail_program is given: Sendmail for crashmail, SMTP for the
-	// batch mailers, as in superlance.
+	// --sendmail_program is given: Sendmail for crashmail, memmon, httpok
+	// and ordered-startup, SMTP for the batch mailers, as in superlance.
 	Default Transport
-	// ToFlag is the long name of the recipients flag: FlagEmail
-	// (crashmail's -m) or FlagToEmail (the batch mailers' -t).
+	// ToFlag is the long name of the recipients flag: FlagEmail (-m) or
+	// FlagToEmail (the batch mailers' -t).
 	ToFlag string
+	// Optional makes the recipients optional: without them the plugin
+	// sends no mail (memmon, httpok, ordered-startup). Otherwise they are
+	// required.
+	Optional bool
 	// RequireFrom makes --fromEmail mandatory whatever the transport, as
 	// the batch mailers have always required it. SMTP always needs it.
 	RequireFrom bool
+	// About says what the mail reports, for the recipients flag's help:
+	// "each unexpected exit", "each restart".
+	About string
 	// Shorts are the short letters.
 	Shorts Shorts
 }
@@ -92,14 +103,14 @@ type Options struct {
 // Flags holds the values of one command's mail flags. Register creates it;
 // Build turns it into a Delivery once the command line is parsed.
 type Flags struct {
-	SMTPHost     string
-	UserName     string
-	Password     string
-	PasswordFile string
-	TLS          bool
-	Sendmail     string
-	From         string
-	To           string
+	smtpHost     string
+	userName     string
+	password     string
+	passwordFile string
+	tls          bool
+	sendmail     string
+	from         string
+	to           recipients
 
 	opts Options
 	fs   *pflag.FlagSet
@@ -123,123 +134,28 @@ func Register(fs *pflag.FlagSet, opts Options) *Flags {
 		hostUsage += ", instead of the sendmail command"
 		sendmailUsage = "pipe mail into this sendmail-compatible `command`, run with /bin/sh -c"
 	}
-	fs.StringVarP(&f.SMTPHost, FlagSMTPHost, s.SMTPHost, hostDefault, hostUsage)
-	fs.StringVarP(&f.Sendmail, FlagSendmail, s.Sendmail, sendmailDefault, sendmailUsage)
-	fs.StringVarP(&f.UserName, FlagUserName, s.UserName, "", "log in to the SMTP server as this `user` (AUTH)")
-	fs.StringVarP(&f.Password, FlagPassword, s.Password, "",
+	about := opts.About
+	if about == "" {
+		about = "each notification"
+	}
+	toUsage := "mail " + about + " to these `addresses`: comma-separated, repeatable; local names such as root work through sendmail"
+	if opts.Optional {
+		toUsage += " (no mail without it)"
+	}
+	fs.VarP(&f.to, opts.ToFlag, s.To, toUsage)
+	fs.StringVarP(&f.smtpHost, FlagSMTPHost, s.SMTPHost, hostDefault, hostUsage)
+	fs.StringVarP(&f.sendmail, FlagSendmail, s.Sendmail, sendmailDefault, sendmailUsage)
+	fs.StringVarP(&f.userName, FlagUserName, s.UserName, "", "log in to the SMTP server as this `user` (AUTH)")
+	fs.StringVarP(&f.password, FlagPassword, s.Password, "",
 		"SMTP `password`; visible to every local user in ps, so prefer the environment variable "+PasswordEnv+" or --"+FlagPasswordFile)
-	fs.StringVar(&f.PasswordFile, FlagPasswordFile, "", "read the SMTP password from this `file` (its whole content, less a trailing newline)")
-	fs.BoolVar(&f.TLS, FlagTLS, false, "require TLS with the SMTP server (STARTTLS, or implicit TLS on port 465); without it STARTTLS is still used whenever offered")
+	fs.StringVar(&f.passwordFile, FlagPasswordFile, "", "read the SMTP password from this `file` (its whole content, less a trailing newline)")
+	fs.BoolVar(&f.tls, FlagTLS, false, "require TLS with the SMTP server (STARTTLS, or implicit TLS on port 465); without it STARTTLS is still used whenever offered")
 	fromUsage := "sender `address` of the mail"
 	if !opts.RequireFrom {
 		fromUsage += " (required for SMTP; without it sendmail uses the local user)"
 	}
-	fs.StringVarP(&f.From, FlagFromEmail, s.FromEmail, "", fromUsage)
-	toUsage := "recipient `addresses`, comma-separated"
-	fs.StringVarP(&f.To, opts.ToFlag, s.To, "", toUsage)
+	fs.StringVarP(&f.from, FlagFromEmail, s.FromEmail, "", fromUsage)
 	return f
-}
-
-// Delivery is a checked, ready-to-use mail configuration.
-type Delivery struct {
-	// Sender delivers messages.
-	Sender mail.Sender
-	// Transport is the transport Sender uses.
-	Transport Transport
-	// From is the sender address, "" when sendmail is to fill it in.
-	From string
-	// To lists the recipients.
-	To []string
-	// Target describes where mail goes, for log lines: "SMTP server
-	// localhost:25" or `sendmail command "/usr/sbin/sendmail -t -i"`.
-	Target string
-}
-
-// Build checks the flags and builds the Delivery they describe. Every
-// error is a *cli.UsageError whose text is one line naming the flag at
-// fault and the fix. Settings that superlance accepted but that have no
-// effect (a user name without a password, SMTP options with sendmail) are
-// not errors, so that superlance command lines keep working; Build reports
-// them as warnings on log.
-func (f *Flags) Build(log *Log) (*Delivery, error) {
-	warn := func(format string, args ...any) { log.Printf("warning: "+format, args...) }
-
-	to, err := ParseAddressList(f.To)
-	if err != nil {
-		return nil, cli.Usagef("invalid %s: %v", f.name(f.opts.ToFlag), err)
-	}
-	if len(to) == 0 {
-		return nil, cli.Usagef("missing %s: give the address(es) to send mail to, comma-separated, e.g. %s ops@example.com",
-			f.name(f.opts.ToFlag), f.example(f.opts.ToFlag))
-	}
-	if f.From != "" {
-		if _, err := netmail.ParseAddress(f.From); err != nil {
-			return nil, cli.Usagef("invalid %s %q: %v; give one address such as supervisor@example.com", f.name(FlagFromEmail), f.From, err)
-		}
-	}
-
-	transport := f.opts.Default
-	hostSet, sendmailSet := f.changed(FlagSMTPHost), f.changed(FlagSendmail)
-	switch {
-	case hostSet && sendmailSet:
-		return nil, cli.Usagef("both %s and %s given: choose one way to send mail (SMTP or sendmail)",
-			f.name(FlagSMTPHost), f.name(FlagSendmail))
-	case hostSet:
-		transport = SMTP
-	case sendmailSet:
-		transport = Sendmail
-	}
-
-	if f.From == "" && (transport == SMTP || f.opts.RequireFrom) {
-		why := "SMTP needs a sender address"
-		if transport == Sendmail {
-			why = "the mail needs a sender address"
-		}
-		return nil, cli.Usagef("missing %s: %s, e.g. %s supervisor@example.com", f.name(FlagFromEmail), why, f.example(FlagFromEmail))
-	}
-
-	d := &Delivery{Transport: transport, From: f.From, To: to}
-	if transport == Sendmail {
-		for _, name := range []string{FlagUserName, FlagPassword, FlagPasswordFile, FlagTLS} {
-			if f.changed(name) {
-				warn("%s has no effect when mail goes through sendmail; it applies to SMTP (%s)", f.name(name), f.name(FlagSMTPHost))
-			}
-		}
-		s, err := mail.NewSendmail(f.Sendmail)
-		if err != nil {
-			return nil, &cli.UsageError{Err: err}
-		}
-		d.Sender, d.Target = s, fmt.Sprintf("sendmail command %q", s.Command())
-		return d, nil
-	}
-
-	cfg := mail.SMTPConfig{Host: f.SMTPHost, RequireTLS: f.TLS}
-	pw, err := secret.Source{
-		Name:   "SMTP password",
-		Value:  f.Password,
-		Env:    PasswordEnv,
-		File:   f.PasswordFile,
-		Logger: log.Slog(),
-	}.Resolve()
-	switch {
-	case errors.Is(err, secret.ErrNotSet):
-		if f.UserName != "" {
-			warn("%s %q given without a password (%s, environment variable %s or %s): sending without logging in",
-				f.name(FlagUserName), f.UserName, f.name(FlagPassword), PasswordEnv, f.name(FlagPasswordFile))
-		}
-	case err != nil:
-		return nil, &cli.UsageError{Err: err}
-	case f.UserName == "":
-		warn("an SMTP password was given (from %s) but no %s: sending without logging in", pw.Origin(), f.name(FlagUserName))
-	default:
-		cfg.Username, cfg.Password, cfg.PasswordOrigin = f.UserName, pw.Reveal(), pw.Origin()
-	}
-	s, err := mail.NewSMTP(cfg)
-	if err != nil {
-		return nil, &cli.UsageError{Err: err}
-	}
-	d.Sender, d.Target = s, "SMTP server "+s.Addr()
-	return d, nil
 }
 
 // changed reports whether the flag was given on the command line.
@@ -262,32 +178,4 @@ func (f *Flags) example(long string) string {
 		return "-" + fl.Shorthand
 	}
 	return "--" + long
-}
-
-// ParseAddressList splits a comma-separated list of addresses, trimming
-// spaces around each and skipping empty items, as superlance's -t does,
-// and checks that each is one valid address.
-func ParseAddressList(s string) ([]string, error) {
-	var out []string
-	for item := range strings.SplitSeq(s, ",") {
-		item = strings.TrimSpace(item)
-		if item == "" {
-			continue
-		}
-		if _, err := netmail.ParseAddress(item); err != nil {
-			return nil, fmt.Errorf("%q is not a mail address (%v); give addresses such as ops@example.com, separated by commas", item, err)
-		}
-		out = append(out, item)
-	}
-	return out, nil
-}
-
-// dropTime removes slog's time attribute: supervisord's log of a
-// listener's stderr is a file the operator reads next to others, and the
-// warning is printed once, at startup.
-func dropTime(groups []string, a slog.Attr) slog.Attr {
-	if len(groups) == 0 && a.Key == slog.TimeKey {
-		return slog.Attr{}
-	}
-	return a
 }

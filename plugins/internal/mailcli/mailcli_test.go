@@ -6,10 +6,13 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/golance/golance/plugins/internal/cli"
+	"github.com/golance/golance/plugins/internal/log"
 	"github.com/golance/golance/plugins/internal/mail"
 	"github.com/golance/golance/plugins/internal/mail/mailtest"
 	"github.com/spf13/pflag"
@@ -22,6 +25,8 @@ var (
 		Shorts: Shorts{SMTPHost: "H", UserName: "u", FromEmail: "f", Sendmail: "s", To: "m"}}
 	batchOptions = Options{Default: SMTP, ToFlag: FlagToEmail, RequireFrom: true,
 		Shorts: Shorts{SMTPHost: "H", UserName: "u", Password: "p", FromEmail: "f", To: "t"}}
+	memmonOptions = Options{Default: Sendmail, ToFlag: FlagEmail, Optional: true,
+		Shorts: Shorts{Sendmail: "s", To: "m"}}
 )
 
 // build parses args as a command with opts would and builds the Delivery.
@@ -32,9 +37,14 @@ func build(t *testing.T, opts Options, args ...string) (*Delivery, string, error
 	if err := fs.Parse(args); err != nil {
 		t.Fatalf("parse %q: %v", args, err)
 	}
-	var log bytes.Buffer
-	d, err := f.Build(NewLog(&log))
-	return d, log.String(), err
+	var buf bytes.Buffer
+	d, err := f.Build(log.New(&buf))
+	return d, messages(buf.String()), err
+}
+
+// messages returns the log's lines without their time stamps.
+func messages(s string) string {
+	return regexp.MustCompile(`(?m)^[-\d]+ [:,\d]+ `).ReplaceAllString(s, "")
 }
 
 // sendmailScript writes an executable that stores its input in a file
@@ -125,8 +135,12 @@ func TestBadInputIsOneUsageLine(t *testing.T) {
 			"missing -f/--fromEmail: the mail needs a sender address, e.g. -f supervisor@example.com"},
 		{crashmailOptions, []string{"-m", "ops@example.com", "-H", "mail.example.com"},
 			"missing -f/--fromEmail: SMTP needs a sender address, e.g. -f supervisor@example.com"},
-		{crashmailOptions, []string{"-m", "ops@example.com,None"},
-			`invalid -m/--email: "None" is not a mail address (mail: missing '@' or angle-addr); give addresses such as ops@example.com, separated by commas`},
+		{crashmailOptions, []string{"-m", "ops@example.com,ops team"},
+			`invalid -m/--email: "ops team" is not a mail address (mail: no angle-addr); give addresses such as ops@example.com, separated by commas`},
+		{batchOptions, []string{"-t", "ops@example.com, root", "-f", "me@example.com"},
+			`invalid -t/--toEmail: "root" is a local mailbox name, and SMTP needs full addresses such as root@example.com (local names work through sendmail, --sendmail_program)`},
+		{crashmailOptions, []string{"-m", "root", "-H", "mail.example.com", "-f", "me@example.com"},
+			`invalid -m/--email: "root" is a local mailbox name, and SMTP needs full addresses such as root@example.com (local names work through sendmail, -s/--sendmail_program)`},
 		{batchOptions, []string{"-t", "ops@example.com", "-f", "me"},
 			`invalid -f/--fromEmail "me": mail: missing '@' or angle-addr; give one address such as supervisor@example.com`},
 		{batchOptions, []string{"-t", "ops@example.com", "-f", "me@example.com", "-H", "mail.example.com", "--sendmail_program", script},
@@ -134,7 +148,7 @@ func TestBadInputIsOneUsageLine(t *testing.T) {
 		{batchOptions, []string{"-t", "ops@example.com", "-f", "me@example.com", "-H", "smtp://mail.example.com"},
 			`invalid SMTP host "smtp://mail.example.com": it is a URL; give host or host:port, e.g. smtp.example.com:587`},
 		{crashmailOptions, []string{"-m", "ops@example.com", "-s", "/no/such/sendmail -t"},
-			"sendmail program /no/such/sendmail not found; install it or set -s/--sendmail_program"},
+			"sendmail program /no/such/sendmail not found; install it or set --sendmail_program"},
 		{batchOptions, []string{"-t", "ops@example.com", "-f", "me@example.com", "-u", "bob", "--password-file", "/no/such/file"},
 			"SMTP password file /no/such/file does not exist; create it holding only the SMTP password, or fix the path"},
 	}
@@ -198,12 +212,12 @@ func TestIneffectiveSettingsWarn(t *testing.T) {
 		warn string
 	}{
 		{batchOptions, []string{"-t", "a@example.com", "-f", "me@example.com", "-u", "bob"},
-			`warning: -u/--userName "bob" given without a password (-p/--password, environment variable GOLANCE_SMTP_PASSWORD or --password-file): sending without logging in`},
+			`WARN -u/--userName "bob" given without a password (-p/--password, environment variable GOLANCE_SMTP_PASSWORD or --password-file): sending without logging in`},
 		{batchOptions, []string{"-t", "a@example.com", "-f", "me@example.com", "-p", "pw"},
-			"warning: an SMTP password was given (from the command line) but no -u/--userName: sending without logging in"},
+			"WARN an SMTP password was given (from the command line) but no -u/--userName: sending without logging in"},
 		{crashmailOptions, []string{"-m", "a@example.com", "-s", script, "--tls", "-u", "bob"},
-			"warning: -u/--userName has no effect when mail goes through sendmail; it applies to SMTP (-H/--smtpHost)\n" +
-				"warning: --tls has no effect when mail goes through sendmail; it applies to SMTP (-H/--smtpHost)"},
+			"WARN -u/--userName has no effect when mail goes through sendmail; it applies to SMTP (-H/--smtpHost)\n" +
+				"WARN --tls has no effect when mail goes through sendmail; it applies to SMTP (-H/--smtpHost)"},
 	}
 	for _, tt := range tests {
 		d, log, err := build(t, tt.opts, tt.args...)
@@ -213,6 +227,65 @@ func TestIneffectiveSettingsWarn(t *testing.T) {
 		}
 		if strings.TrimSpace(log) != tt.warn {
 			t.Errorf("%q logged:\n%s\nwant:\n%s", tt.args, log, tt.warn)
+		}
+	}
+}
+
+// superlance's plugins mail through sendmail -t, which takes local
+// mailbox names and comma-separated lists: so do golance's, in every form
+// superlance users write, and -m may also be repeated.
+func TestRecipientForms(t *testing.T) {
+	t.Parallel()
+	script, out := sendmailScript(t)
+	for _, tt := range []struct {
+		opts Options
+		args []string
+		want []string
+	}{
+		{crashmailOptions, []string{"-m", "root"}, []string{"root"}},
+		{crashmailOptions, []string{"-m", "a@example.com,b@example.org"}, []string{"a@example.com", "b@example.org"}},
+		{crashmailOptions, []string{"-m", " root , ops@example.com ,"}, []string{"root", "ops@example.com"}},
+		{memmonOptions, []string{"-m", "root,ops-team"}, []string{"root", "ops-team"}},
+		{memmonOptions, []string{"-m", "root", "-m", "ops@example.com"}, []string{"root", "ops@example.com"}},
+		{batchOptions, []string{"-t", "root", "--sendmail_program", script, "-f", "me@example.com"}, []string{"root"}},
+	} {
+		args := append(tt.args, "--"+FlagSendmail, script)
+		d, _, err := build(t, tt.opts, args...)
+		if err != nil {
+			t.Errorf("%q: %v", tt.args, err)
+			continue
+		}
+		if !slices.Equal(d.To, tt.want) || d.Transport != Sendmail {
+			t.Errorf("%q: To %q over %v, want %q over sendmail", tt.args, d.To, d.Transport, tt.want)
+		}
+		// The mail goes out, the recipients in its To header for sendmail -t.
+		if err := d.Sender.Send(context.Background(), mail.Message{From: d.From, To: d.To, Subject: "x"}); err != nil {
+			t.Errorf("%q: send: %v", tt.args, err)
+		}
+		data, err := os.ReadFile(out)
+		if err != nil || !strings.Contains(string(data), "To: "+strings.Join(tt.want, ", ")+"\n") {
+			t.Errorf("%q: mail: %v\n%s", tt.args, err, data)
+		}
+	}
+}
+
+// Without -m a plugin for which mail is optional sends none; mail
+// settings given anyway are named in one warning.
+func TestOptionalRecipients(t *testing.T) {
+	t.Parallel()
+	d, log, err := build(t, memmonOptions)
+	if d != nil || err != nil || log != "" {
+		t.Errorf("no -m: %+v, %q, %v", d, log, err)
+	}
+	d, log, err = build(t, memmonOptions, "-s", "/no/such/sendmail", "--fromEmail", "me@example.com")
+	if d != nil || err != nil || strings.TrimSpace(log) != "WARN -s/--sendmail_program, --fromEmail: no effect without -m/--email, which says where to mail" {
+		t.Errorf("-s without -m: %+v, %q, %v", d, log, err)
+	}
+	fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
+	Register(fs, memmonOptions)
+	for _, long := range []string{FlagSMTPHost, FlagUserName, FlagPassword, FlagFromEmail} {
+		if fl := fs.Lookup(long); fl == nil || fl.Shorthand != "" {
+			t.Errorf("memmon's --%s: %+v, want it long-only", long, fl)
 		}
 	}
 }
