@@ -139,7 +139,7 @@ func TestIntegrationMTADownThenUp(t *testing.T) {
 		priority=200
 
 		[program:marker]
-		command=sh -c 'exit 4'
+		command=sh -c 'sleep 0.5; exit 4'
 		startsecs=0
 		autostart=false
 		autorestart=false
