@@ -61,8 +61,7 @@ func groupStopped(g *group) bool {
 // stopAll is ProcessGroupBase.stop_all: in descending priority order, stop
 // what runs and give up on what is backing off.
 func (s *Supervisor) stopAll(g *group) {
-	procs := append([]*subprocess(nil), g.procs...)
-	sortStable(procs, func(a, b *subprocess) bool { return a.spec.priority < b.spec.priority })
+	procs := byPriority(g.procs)
 	for i := len(procs) - 1; i >= 0; i-- {
 		p := procs[i]
 		switch p.state {

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"sort"
+	"strings"
 	"syscall"
 	"time"
 
@@ -489,7 +489,7 @@ func (r supervisorRPC) getAllConfigInfo([]any) (any, deferred, error) {
 			}})
 		}
 	}
-	sort.SliceStable(entries, func(i, j int) bool { return entries[i].name < entries[j].name })
+	slices.SortStableFunc(entries, func(a, b entry) int { return strings.Compare(a.name, b.name) })
 	out := make([]any, len(entries))
 	for i, e := range entries {
 		out[i] = e.st

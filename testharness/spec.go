@@ -1,11 +1,13 @@
 package testharness
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/golance/golance/listener"
@@ -138,11 +140,8 @@ func (cfg *Config) resolve() ([]groupSpec, error) {
 	}
 	// supervisord sorts group configs, and the processes of a section, by
 	// priority and then by name (options.Config.__lt__).
-	sortStable(groups, func(a, b groupSpec) bool {
-		if a.priority != b.priority {
-			return a.priority < b.priority
-		}
-		return a.name < b.name
+	slices.SortStableFunc(groups, func(a, b groupSpec) int {
+		return cmp.Or(cmp.Compare(a.priority, b.priority), strings.Compare(a.name, b.name))
 	})
 	return groups, nil
 }
@@ -222,7 +221,7 @@ func expandProcesses(section, program, group string, pc ProcessConfig, isListene
 	}
 	// programs.sort(): by priority, which is the section's, then by name,
 	// so web_10 comes before web_2.
-	sortStable(out, func(a, b processSpec) bool { return a.name < b.name })
+	slices.SortStableFunc(out, func(a, b processSpec) int { return strings.Compare(a.name, b.name) })
 	return out, nil
 }
 
@@ -237,15 +236,6 @@ func orDefault(v, def int) int {
 		return def
 	}
 	return v
-}
-
-// sortStable is an insertion sort: stable, and the lists are short.
-func sortStable[T any](s []T, less func(a, b T) bool) {
-	for i := 1; i < len(s); i++ {
-		for j := i; j > 0 && less(s[j], s[j-1]); j-- {
-			s[j], s[j-1] = s[j-1], s[j]
-		}
-	}
 }
 
 // shellJoin renders argv as a command= line.

@@ -1,12 +1,14 @@
 package testharness
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -396,11 +398,11 @@ func (s *Supervisor) groupByName(name string) *group {
 func (s *Supervisor) allProcesses(lexical bool) []*subprocess {
 	var out []*subprocess
 	if lexical {
-		gs := append([]*group(nil), s.groups...)
-		sort.SliceStable(gs, func(i, j int) bool { return gs[i].name < gs[j].name })
+		gs := slices.Clone(s.groups)
+		slices.SortStableFunc(gs, func(a, b *group) int { return strings.Compare(a.name, b.name) })
 		for _, g := range gs {
-			ps := append([]*subprocess(nil), g.procs...)
-			sort.SliceStable(ps, func(i, j int) bool { return ps[i].spec.name < ps[j].spec.name })
+			ps := slices.Clone(g.procs)
+			slices.SortStableFunc(ps, func(a, b *subprocess) int { return strings.Compare(a.spec.name, b.spec.name) })
 			out = append(out, ps...)
 		}
 		return out
@@ -411,15 +413,16 @@ func (s *Supervisor) allProcesses(lexical bool) []*subprocess {
 	return out
 }
 
+// byPriority is procs in priority order, stably.
 func byPriority(procs []*subprocess) []*subprocess {
-	ps := append([]*subprocess(nil), procs...)
-	sortStable(ps, func(a, b *subprocess) bool { return a.spec.priority < b.spec.priority })
+	ps := slices.Clone(procs)
+	slices.SortStableFunc(ps, func(a, b *subprocess) int { return cmp.Compare(a.spec.priority, b.spec.priority) })
 	return ps
 }
 
 // sortedGroups is the groups by priority, stably.
 func (s *Supervisor) sortedGroups() []*group {
-	gs := append([]*group(nil), s.groups...)
-	sortStable(gs, func(a, b *group) bool { return a.priority < b.priority })
+	gs := slices.Clone(s.groups)
+	slices.SortStableFunc(gs, func(a, b *group) int { return cmp.Compare(a.priority, b.priority) })
 	return gs
 }
