@@ -16,6 +16,54 @@
 //	if err := s.WaitIdle(ctx); err != nil { t.Fatal(err) }
 //	for _, r := range s.Transcript().Results("crashmail") { ... }
 //
+// Start is for a Go test; New does the same without a testing.TB, for a
+// program that drives the harness itself (Close it when done).
+//
+// # The map of the package
+//
+// What a test uses:
+//
+//	supervisor.go     Supervisor: Start, New, Close, Notify, Process, the accessors
+//	config.go         Config, Group, Program, Pool: supervisord.conf's sections
+//	processconfig.go  ProcessConfig, RunFunc, Autorestart, ExitCode: a process's settings
+//	configerror.go    ConfigError: a configuration supervisord would refuse
+//	iniconfig.go      ParseConfig: a real supervisord.conf into a Config
+//	process.go        Process: a handle that inspects and drives one process
+//	event.go          Event and its constructors (NewTickEvent, ...), Channel
+//	processstatechange.go  ProcessStateChange: a PROCESS_STATE_* payload
+//	listenerstate.go  ListenerState: READY, BUSY, ACKNOWLEDGED, UNKNOWN
+//	transcript.go     Transcript, Delivery, Result: what happened, and the usual questions
+//	record.go         Record, RecordKind: one entry of the transcript
+//	wait.go           the Wait methods
+//	tick.go           Tick, TickAt and the automatic TICK_* events
+//	clock.go          Clock: real or fake time
+//	env.go            LookupEnv: an in-process child's environment
+//	rpcserver.go      the fake XML-RPC server: ServerURL, Client, HTTPClient
+//
+// How supervisord is emulated, after its own structure:
+//
+//	mainloop.go       supervisord's main loop (settle), shutdown and restart
+//	mainlog.go        the main log, in supervisord's words
+//	spec.go           the configuration resolved into groups and processes, with defaults
+//	group.go          a process group, and how it stops
+//	pool.go           an event listener pool: buffer, serials, dispatch, rebuffering
+//	subprocess.go     supervisord's Subprocess: the process state graph
+//	child.go          one spawn of a process: a real child, a RunFunc or virtual
+//	stdinwriter.go    a child's stdin, which never blocks the harness
+//	outputdispatcher.go  a child's output: logs, PROCESS_LOG, capture mode
+//	logfile.go        a child's log file
+//	exitstatus.go, spawnerror.go, signal.go  how processes end, fail to start, are signalled
+//	call.go           running an operation under the lock, and answering later
+//	fault.go          supervisord's faults, as *rpc.Fault
+//	rpcmethod.go      the XML-RPC method table
+//	rpcstatus.go, rpcprocess.go, rpclog.go, rpcsystem.go  its methods, by section of supervisord's API
+//	rpcargs.go        parameters read as supervisord's Python reads them
+//	pyformat.go       Python's %-format, for process_name= and command=
+//
+// Two parts are pure and have packages of their own, under internal/:
+// protocol, the listener protocol state machine (supervisord's
+// PEventListenerDispatcher), and xmlrpc, the wire codec.
+//
 // # What is emulated, exactly
 //
 // The listener side follows supervisord's code rather than its
