@@ -10,7 +10,9 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/golance/golance/listener"
 )
@@ -219,5 +221,73 @@ func TestScriptHelperReadsCodePoints(t *testing.T) {
 	_, payload, err := readEnvelope(in)
 	if err != nil || payload != "üéx" {
 		t.Fatalf("payload %q, %v", payload, err)
+	}
+}
+
+func TestInProcessExitStatuses(t *testing.T) {
+	t.Parallel()
+	run := func(err error, panics bool) RunFunc {
+		return func(context.Context, io.Reader, io.Writer, io.Writer) error {
+			if panics {
+				panic("boom")
+			}
+			return err
+		}
+	}
+	s := Start(t, Config{Programs: []Program{
+		{Name: "ok", ProcessConfig: ProcessConfig{Run: run(nil, false), Autorestart: RestartNever}},
+		{Name: "seven", ProcessConfig: ProcessConfig{Run: run(ExitCode(7), false), Autorestart: RestartNever}},
+		{Name: "err", ProcessConfig: ProcessConfig{Run: run(io.ErrUnexpectedEOF, false), Autorestart: RestartNever}},
+		{Name: "panic", ProcessConfig: ProcessConfig{Run: run(nil, true), Autorestart: RestartNever}},
+	}})
+	ctx := testCtx(t)
+	for name, want := range map[string]string{"ok": "exit status 0", "seven": "exit status 7", "err": "exit status 1", "panic": "exit status 2"} {
+		must(t, s.WaitProcessState(ctx, name, listener.StateExited))
+		if exits := s.Transcript().Filter(RecordExited, name); len(exits) != 1 || exits[0].Reason != want {
+			t.Errorf("%s: exits %v, want %s", name, exits, want)
+		}
+	}
+}
+
+// An in-process child that ignores its context is killed by SIGKILL after
+// stopwaitsecs: its pipes are closed and it counts as dead.
+func TestSIGKILLEndsAnInProcessChild(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	s := Start(t, Config{Programs: []Program{{Name: "deaf", ProcessConfig: ProcessConfig{
+		StopWaitSecs: 20 * time.Millisecond,
+		Run: func(context.Context, io.Reader, io.Writer, io.Writer) error {
+			<-release
+			return nil
+		}}}}})
+	// Registered after Start, so it runs before Close, which waits for
+	// the goroutine.
+	t.Cleanup(func() { close(release) })
+	ctx := testCtx(t)
+	must(t, procOf(t, s, "deaf").Stop(ctx, true))
+	if exits := s.Transcript().Filter(RecordExited, "deaf"); len(exits) != 1 || exits[0].Reason != "terminated by SIGKILL" {
+		t.Fatalf("exits %v", exits)
+	}
+	if sigs := procOf(t, s, "deaf").Signals(); sigs[0] != syscall.SIGTERM || sigs[1] != syscall.SIGKILL {
+		t.Fatalf("signals %v", sigs)
+	}
+}
+
+// An envelope much larger than a pipe's buffer reaches an SDK listener
+// intact: the harness writes what does not fit from a goroutine, as
+// supervisord keeps it in its input buffer.
+func TestLargeEnvelopeOverPipes(t *testing.T) {
+	t.Parallel()
+	got := make(chan string, 1)
+	s := Start(t, Config{Pools: []Pool{{Name: "big", Events: []listener.EventType{listener.RemoteCommunication},
+		Handler: listener.HandlerFunc(func(_ context.Context, ev listener.Event) error {
+			got <- ev.Payload
+			return nil
+		})}}})
+	data := strings.Repeat("é0123456789", 30_000) // 360,000 bytes, 330,000 code points
+	s.Notify(NewRemoteCommunicationEvent("big", data))
+	must(t, s.WaitIdle(testCtx(t)))
+	if p := <-got; p != "type:big\n"+data {
+		t.Fatalf("payload of %d bytes arrived as %d bytes", len(data)+9, len(p))
 	}
 }

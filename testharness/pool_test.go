@@ -341,3 +341,16 @@ func TestCustomResultHandler(t *testing.T) {
 	}
 	must(t, s.WaitIdle(testCtx(t)))
 }
+
+// A removed pool unsubscribes: its events stop being accepted.
+func TestRemovedPoolUnsubscribes(t *testing.T) {
+	t.Parallel()
+	s := Start(t, Config{RPC: true, Pools: []Pool{{Name: "p", Events: []listener.EventType{listener.RemoteCommunication}}}})
+	ctx := testCtx(t)
+	c := s.Client()
+	must(t, c.StopProcess(ctx, "p", true))
+	must(t, c.RemoveProcessGroup(ctx, "p"))
+	if _, ok := s.Notify(NewRemoteCommunicationEvent("t", "x")); ok {
+		t.Fatal("a removed pool accepted an event")
+	}
+}
