@@ -52,7 +52,10 @@ func (c *Config) Defaults() *Section { return c.defaults }
 // Hostname returns %(host_node_name)s.
 func (c *Config) Hostname() string { return c.hostname }
 
-// lookup returns the value of key in s, or else in [DEFAULT].
+// Lookup returns the raw value of key in section, or else in [DEFAULT],
+// as supervisord's parser finds it.
+func (c *Config) Lookup(section *Section, key string) (*Value, bool) { return c.lookup(section, key) }
+
 func (c *Config) lookup(s *Section, key string) (*Value, bool) {
 	if v, ok := s.Lookup(key); ok {
 		return v, true

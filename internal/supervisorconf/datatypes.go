@@ -29,7 +29,12 @@ func integer(v string) (int, error) {
 	return int(n), nil
 }
 
-// boolean is datatypes.boolean.
+// Boolean reads v as supervisord reads a boolean (datatypes.boolean): yes,
+// true, on or 1, and no, false, off or 0, in any case. The error is
+// Python's, a *pyfmt.Error. It is for the keys listeners add to program
+// sections.
+func Boolean(v string) (bool, error) { return boolean(v) }
+
 func boolean(v string) (bool, error) {
 	switch pyLower(v) {
 	case "yes", "true", "on", "1":

@@ -47,7 +47,17 @@ const DefaultResultHandler = "supervisor.dispatchers:default_handler"
 // program a [group:x] lists belongs to that group instead of forming its
 // own. It reads [supervisord] environment= first, which every process
 // gets and %(ENV_X)s sees.
-func (c *Config) Groups() ([]*Group, error) {
+func (c *Config) Groups() ([]*Group, error) { return c.groups(true) }
+
+// Layout returns the process groups as Groups does, but with only the
+// name of each process: what supervisord reads only to make a process
+// (command=, directory=, the log files) is neither read nor checked. It is
+// for a listener such as ordered-startup, which needs supervisord's
+// groups, programs and process names, and its own keys, and should not
+// fail on a setting it does not use.
+func (c *Config) Layout() ([]*Group, error) { return c.groups(false) }
+
+func (c *Config) groups(full bool) ([]*Group, error) {
 	global, err := c.globalEnvironment()
 	if err != nil {
 		return nil, err
@@ -55,7 +65,7 @@ func (c *Config) Groups() ([]*Group, error) {
 	var groups []*Group
 	inGroup := map[string]bool{}
 	for _, s := range c.sectionsOf("group") {
-		g, err := c.heterogeneousGroup(s, global, inGroup)
+		g, err := c.heterogeneousGroup(s, global, inGroup, full)
 		if err != nil {
 			return nil, err
 		}
@@ -66,7 +76,7 @@ func (c *Config) Groups() ([]*Group, error) {
 			if inGroup[s.Name] {
 				continue
 			}
-			g, err := c.homogeneousGroup(s, kind, global)
+			g, err := c.homogeneousGroup(s, kind, global, full)
 			if err != nil {
 				return nil, err
 			}
@@ -91,7 +101,7 @@ func (c *Config) sectionsOf(kind string) []*Section {
 	return out
 }
 
-func (c *Config) heterogeneousGroup(s *Section, global [][2]string, inGroup map[string]bool) (*Group, error) {
+func (c *Config) heterogeneousGroup(s *Section, global [][2]string, inGroup map[string]bool, full bool) (*Group, error) {
 	name, err := processOrGroupName(strings.TrimPrefix(s.Name, "group:"))
 	if err != nil {
 		return nil, &Error{File: s.File, Line: s.Line, Section: s.Name, Problem: err.Error(), Fix: "name it without spaces, colons or slashes", Err: err}
@@ -121,7 +131,7 @@ func (c *Config) heterogeneousGroup(s *Section, global [][2]string, inGroup map[
 		if err != nil {
 			return nil, err
 		}
-		procs, err := p.processes(global)
+		procs, err := p.processes(global, full)
 		if err != nil {
 			return nil, err
 		}
@@ -131,7 +141,7 @@ func (c *Config) heterogeneousGroup(s *Section, global [][2]string, inGroup map[
 	return g, nil
 }
 
-func (c *Config) homogeneousGroup(s *Section, kind string, global [][2]string) (*Group, error) {
+func (c *Config) homogeneousGroup(s *Section, kind string, global [][2]string, full bool) (*Group, error) {
 	name := strings.TrimPrefix(s.Name, kind+":")
 	var err error
 	if kind != "eventlistener" { // supervisord checks a pool's name only as a program name
@@ -165,7 +175,7 @@ func (c *Config) homogeneousGroup(s *Section, kind string, global [][2]string) (
 	if err != nil {
 		return nil, err
 	}
-	if g.Processes, err = p.processes(global); err != nil {
+	if g.Processes, err = p.processes(global, full); err != nil {
 		return nil, err
 	}
 	g.Programs = []*Program{p}

@@ -2,7 +2,6 @@ package supervisorconf
 
 import (
 	"fmt"
-	"maps"
 	"strings"
 	"syscall"
 )
@@ -48,8 +47,7 @@ type Program struct {
 
 	c              *Config
 	environment    string         // environment= unexpanded; each process expands it
-	common         map[string]any // what processes extends
-	base           map[string]any // common before it did, for Get
+	common         map[string]any // what each process's expansions start from
 	stdout, stderr Log            // the settings read before the processes
 }
 
@@ -127,7 +125,6 @@ func (c *Config) program(s *Section, group string) (*Program, error) {
 		v, _ := c.lookup(s, "killasgroup")
 		return nil, c.valueError(s, "killasgroup", v, fmt.Errorf("cannot be false when stopasgroup=true"), "remove killasgroup=false")
 	}
-	p.base = maps.Clone(p.common)
 	p.stdout = Log{CaptureMaxBytes: stdoutCapture, EventsEnabled: stdoutEvents}
 	p.stderr = Log{CaptureMaxBytes: stderrCapture, EventsEnabled: stderrEvents}
 	return p, nil
@@ -139,5 +136,5 @@ func (c *Config) program(s *Section, group string) (*Program, error) {
 // and ENV_X. It is for keys supervisord ignores and a listener reads,
 // such as ordered-startup's.
 func (p *Program) Get(key string) (string, bool, error) {
-	return p.c.Get(p.Section, key, p.base)
+	return p.c.Get(p.Section, key, p.common)
 }
