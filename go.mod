@@ -13,7 +13,6 @@ require (
 	github.com/spf13/pflag v1.0.10
 	go.etcd.io/bbolt v1.5.0
 	golang.org/x/sys v0.49.0
-	gopkg.in/ini.v1 v1.67.3
 )
 
 require (

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/golance/golance/internal/supervisorconf"
 	"github.com/golance/golance/listener"
 	"github.com/golance/golance/listener/rpc"
 	"github.com/golance/golance/plugins/internal/asctime"
@@ -197,11 +198,11 @@ func Main() { cli.Main(NewCommand()) }
 // load finds and reads the configuration, connects to supervisord and
 // resolves the plan. where says which file and which supervisord.
 func load(ctx context.Context, explicit string, budget time.Duration) (plan *Plan, conn *rpc.Client, where string, err error) {
-	path, how, err := Locator{}.Find(explicit)
+	path, how, err := supervisorconf.Locator{}.Find(explicit)
 	if err != nil {
 		return nil, nil, "", err
 	}
-	conf, err := LoadConf(path, os.LookupEnv)
+	conf, err := LoadConf(path, nil)
 	if err != nil {
 		return nil, nil, "", err
 	}
@@ -264,7 +265,7 @@ func problemKind(err error) string {
 	switch {
 	case errors.Is(err, ErrCycle):
 		return "dependency cycle"
-	case errors.Is(err, ErrConf), errors.Is(err, ErrNoConf):
+	case errors.Is(err, ErrConf), errors.Is(err, supervisorconf.ErrNoConfig):
 		return "configuration error"
 	}
 	return "cannot reach supervisord"

@@ -2,9 +2,9 @@ package orderedstartup
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 
+	"github.com/golance/golance/internal/supervisorconf"
 	"github.com/golance/golance/listener"
 )
 
@@ -26,7 +26,7 @@ type ProgramOptions struct {
 	// "program:".
 	Name string
 	// Section is the section the options come from.
-	Section *Section
+	Section *supervisorconf.Section
 	// Group is the name of the [group:x] that lists the program, or Name
 	// when none does.
 	Group string
@@ -53,7 +53,7 @@ type ProgramOptions struct {
 // hasKeys reports whether the program uses any startup key.
 func (p ProgramOptions) hasKeys() bool {
 	for _, k := range []string{KeyStartInOrder, KeyStartNextAfter, KeyDependentStartup, KeyWaitFor, KeyInheritPriority} {
-		if _, ok := p.Section.raw(k); ok {
+		if _, ok := p.Section.Lookup(k); ok {
 			return true
 		}
 	}
@@ -81,126 +81,89 @@ func joinStates(states []listener.State, sep string) string {
 }
 
 // ReadOptions reads the startup settings of every [program:x] and
-// [fcgi-program:x] section of c, and returns them with the names of the
-// [eventlistener:x] pools, which are never started in order. An invalid
-// value is an error naming the section, the file and what to write
-// instead.
+// [fcgi-program:x] section of c, with the groups and process names
+// supervisord gives them, and returns them with the names of the
+// [eventlistener:x] pools, which are never started in order. A
+// configuration supervisord would refuse, or an invalid startup key, is an
+// error naming the file, the line, the section and what to write instead.
 func ReadOptions(c *Conf) (programs []ProgramOptions, pools []string, err error) {
-	groupOf := map[string]string{}
-	for _, s := range c.Sections("group:") {
-		name := strings.TrimPrefix(s.Name, "group:")
-		list, _, err := c.Get(s, "programs", map[string]any{"group_name": name})
-		if err != nil {
-			return nil, nil, err
-		}
-		for _, p := range strings.Split(list, ",") {
-			if p = strings.TrimSpace(p); p != "" {
-				groupOf[p] = name
-			}
-		}
+	groups, err := c.Layout()
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: %w", ErrConf, err)
 	}
-	for _, s := range c.Sections("") {
-		kind, name, _ := strings.Cut(s.Name, ":")
-		switch kind {
-		case "eventlistener":
-			pools = append(pools, name)
-			continue
-		case "program", "fcgi-program":
-		default:
+	for _, g := range groups {
+		if g.Kind == "eventlistener" {
+			pools = append(pools, g.Name)
 			continue
 		}
-		group := name
-		if g, ok := groupOf[name]; ok {
-			group = g
+		for _, prog := range g.Programs {
+			var names []string
+			for _, proc := range g.Processes {
+				if proc.Program == prog {
+					names = append(names, proc.Name)
+				}
+			}
+			p, err := readProgram(c, prog, names)
+			if err != nil {
+				return nil, nil, err
+			}
+			programs = append(programs, p)
 		}
-		p, err := readProgram(c, s, name, group)
-		if err != nil {
-			return nil, nil, err
-		}
-		programs = append(programs, p)
 	}
 	return programs, pools, nil
 }
 
-func readProgram(c *Conf, s *Section, name, group string) (ProgramOptions, error) {
-	p := ProgramOptions{Name: name, Section: s, Group: group, StartNextAfter: listener.StateRunning}
-	vars := map[string]any{"program_name": name, "group_name": group}
-	where := fmt.Sprintf("[%s] in %s", s.Name, s.File)
-	get := func(key string) (string, bool, error) { return c.Get(s, key, vars) }
-
-	var err error
-	bools := []struct {
+// readProgram reads ordered-startup's keys in one program's section,
+// expanded as supervisord expands the keys it reads there.
+func readProgram(c *Conf, prog *supervisorconf.Program, names []string) (ProgramOptions, error) {
+	s := prog.Section
+	p := ProgramOptions{Name: prog.Name, Section: s, Group: prog.Group, ProcessNames: names, StartNextAfter: listener.StateRunning}
+	// get returns the expanded value of key, and an error maker placing a
+	// problem with it in the file.
+	get := func(key string) (string, bool, func(problem, fix string) error, error) {
+		v, ok, err := prog.Get(key)
+		if err != nil {
+			return "", false, nil, fmt.Errorf("%w: %w", ErrConf, err)
+		}
+		raw, _ := c.Lookup(s, key)
+		bad := func(problem, fix string) error {
+			e := &supervisorconf.Error{Section: s.Name, Key: key, Value: v, Problem: problem, Fix: fix}
+			if raw != nil {
+				e.File, e.Line, e.Value = raw.File, raw.Line, raw.Text
+			}
+			return fmt.Errorf("%w: %w", ErrConf, e)
+		}
+		return v, ok, bad, nil
+	}
+	for _, b := range []struct {
 		key string
 		dst *bool
-	}{{KeyStartInOrder, &p.StartInOrder}, {KeyDependentStartup, &p.DependentStartup}, {KeyInheritPriority, &p.InheritPriority}}
-	for _, b := range bools {
-		key, dst := b.key, b.dst
-		v, ok, gerr := get(key)
-		if gerr != nil {
-			return p, gerr
+	}{{KeyStartInOrder, &p.StartInOrder}, {KeyDependentStartup, &p.DependentStartup}, {KeyInheritPriority, &p.InheritPriority}} {
+		v, ok, bad, err := get(b.key)
+		if err != nil {
+			return p, err
 		}
 		if ok {
-			if *dst, err = parseBool(v); err != nil {
-				return p, fmt.Errorf("%w: %s=%s %s: %v", ErrConf, key, v, where, err)
+			if *b.dst, err = supervisorconf.Boolean(v); err != nil {
+				return p, bad(err.Error(), "write true or false")
 			}
 		}
 	}
-	if v, ok, gerr := get(KeyStartNextAfter); gerr != nil {
-		return p, gerr
+	if v, ok, bad, err := get(KeyStartNextAfter); err != nil {
+		return p, err
 	} else if ok {
 		if p.StartNextAfter, err = listener.ParseState(v); err != nil {
-			return p, fmt.Errorf("%w: %s=%s %s is not a process state: write one of %s", ErrConf, KeyStartNextAfter, v, where, joinStates(listener.States, ", "))
+			return p, bad("is not a process state", "write one of "+joinStates(listener.States, ", "))
 		}
 	}
-	if v, ok, gerr := get(KeyWaitFor); gerr != nil {
-		return p, gerr
+	if v, ok, bad, err := get(KeyWaitFor); err != nil {
+		return p, err
 	} else if ok {
 		if p.WaitFor, err = parseWaitFor(v); err != nil {
-			return p, fmt.Errorf("%w: %s=%s %s: %v", ErrConf, KeyWaitFor, v, where, err)
+			return p, bad(err.Error(), "")
 		}
-	}
-
-	numprocs, start := 1, 0
-	ints := []struct {
-		key string
-		dst *int
-	}{{"numprocs", &numprocs}, {"numprocs_start", &start}}
-	for _, i := range ints {
-		key, dst := i.key, i.dst
-		v, ok, gerr := get(key)
-		if gerr != nil {
-			return p, gerr
-		}
-		if ok {
-			if *dst, err = strconv.Atoi(v); err != nil {
-				return p, fmt.Errorf("%w: %s=%s %s is not a number", ErrConf, key, v, where)
-			}
-		}
-	}
-	template, ok := s.raw("process_name")
-	if !ok {
-		template = "%(program_name)s"
-	}
-	for n := start; n < start+numprocs; n++ {
-		vars := map[string]any{"program_name": name, "group_name": group, "process_num": n, "numprocs": numprocs}
-		pn, err := expand(strings.TrimSpace(template), c.lookup(vars))
-		if err != nil {
-			return p, fmt.Errorf("%w: process_name %s: %w", ErrConf, where, err)
-		}
-		p.ProcessNames = append(p.ProcessNames, pn)
 	}
 	return p, nil
-}
-
-// parseBool reads a boolean the way supervisord does.
-func parseBool(v string) (bool, error) {
-	switch strings.ToLower(v) {
-	case "yes", "true", "on", "1":
-		return true, nil
-	case "no", "false", "off", "0":
-		return false, nil
-	}
-	return false, fmt.Errorf("not a boolean: write true or false")
 }
 
 // parseWaitFor reads "db migrate:exited cache:running,backoff": entries

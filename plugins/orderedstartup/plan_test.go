@@ -345,20 +345,20 @@ layer 2
 func TestReadOptionsErrors(t *testing.T) {
 	t.Parallel()
 	tests := []struct{ conf, want string }{
-		{"[program:p]\nstartnextafter=exitted\n", "startnextafter=exitted [program:p] in "},
-		{"[program:p]\nstartnextafter=exitted\n", "is not a process state: write one of STOPPED, STARTING, RUNNING, BACKOFF, STOPPING, EXITED, FATAL, UNKNOWN"},
-		{"[program:p]\nstartinorder=yes please\n", "startinorder=yes please [program:p] in "},
+		{"[program:p]\nstartnextafter=exitted\n", "s.conf:2: [program:p] startnextafter=exitted: "},
+		{"[program:p]\nstartnextafter=exitted\n", "is not a process state; write one of STOPPED, STARTING, RUNNING, BACKOFF, STOPPING, EXITED, FATAL, UNKNOWN"},
+		{"[program:p]\nstartinorder=yes please\n", "s.conf:2: [program:p] startinorder=yes please: "},
 		{"[program:p]\ndependent_startup_wait_for=db:runing\n", `"runing" in "db:runing" is not a process state`},
 		{"[program:p]\ndependent_startup_wait_for=db db:exited\n", "db is named twice"},
 		{"[program:p]\ndependent_startup_wait_for=:exited\n", `":exited" names no program`},
-		{"[program:p]\nnumprocs=two\n", "numprocs=two [program:p] in "},
-		{"[program:p]\nnumprocs=2\nprocess_name=%(program_name)s_%(nope)s\n", "there is no %(nope)s to expand"},
-		{"[program:p]\nstartinorder=%(ENV_NOPE)s\n", "[program:p] startinorder in "},
+		{"[program:p]\nnumprocs=two\n", "s.conf:2: [program:p] numprocs=two: "},
+		{"[program:p]\nnumprocs=2\nprocess_name=%(program_name)s_%(process_num)d_%(nope)s\n", "%(nope) cannot be expanded"},
+		{"[program:p]\nstartinorder=%(ENV_NOPE)s\n", "s.conf:2: [program:p] startinorder=%(ENV_NOPE)s: %(ENV_NOPE) cannot be expanded"},
 	}
 	for _, tt := range tests {
 		path := filepath.Join(t.TempDir(), "s.conf")
 		os.WriteFile(path, []byte(tt.conf), 0o644)
-		c, err := LoadConf(path, func(string) (string, bool) { return "", false })
+		c, err := LoadConf(path, []string{})
 		if err != nil {
 			t.Fatal(err)
 		}
