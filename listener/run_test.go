@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/golance/golance/internal/ptytest"
+	"github.com/golance/golance/internal/testkit/pty"
 )
 
 // TestMain lets the test binary act as a listener program: the Run tests
@@ -248,7 +248,7 @@ func TestRunExitsNonZeroOnACorruptStream(t *testing.T) {
 }
 
 func TestRunRefusesATerminal(t *testing.T) {
-	pts := ptytest.Open(t)
+	pts := pty.Open(t)
 	cmd := exec.CommandContext(context.Background(), os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), "GOLANCE_RUN_MODE=ok")
 	cmd.Stdin = pts

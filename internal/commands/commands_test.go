@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/golance/golance/internal/ptytest"
+	"github.com/golance/golance/internal/testkit/pty"
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
@@ -139,7 +139,7 @@ func TestStartedByHand(t *testing.T) {
 	for _, c := range All() {
 		name := c.Name()
 		env := append(baseEnv(), "SUPERVISOR_SERVER_URL=unix:///nonexistent/supervisor.sock")
-		r := run(t, env, ptytest.Open(t), name, contract[name].args...)
+		r := run(t, env, pty.Open(t), name, contract[name].args...)
 		if r.code == 0 || r.stdout != "" || strings.Count(r.stderr, "\n") != 1 || !strings.Contains(r.stderr, "[eventlistener:") {
 			t.Errorf("%s in a terminal: exit %d, stdout %q, stderr %q", name, r.code, r.stdout, r.stderr)
 		}

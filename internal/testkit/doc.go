@@ -1,5 +1,16 @@
 // Package testkit is golance's test support, in one place, for the tests
-// of every package: what they share to read plugins' logs, and (in its
-// subpackages) the pieces that stand in for the world a listener lives
-// in.
+// of every package. This package reads plugins' logs (Messages, Levels);
+// its subpackages stand in for the world a listener lives in:
+//
+//	rig/         the plugin test rig: a handler or binary as a listener pool
+//	             of the emulated supervisord, waiting helpers, a sendmail
+//	             stand-in that keeps every mail
+//	mailserver/  a real SMTP server (STARTTLS, AUTH, refusals, outages)
+//	fakeslack/   Slack's incoming webhooks and Web API, with failures on demand
+//	memhog/      a program holding a chosen amount of resident memory
+//	pty/         pseudo-terminals, for what a program does in a terminal
+//	resident/    a binary built as `make build` builds it, and its resident memory
+//
+// The real supervisord is started by testharness/supervisord, which the
+// demo uses too.
 package testkit

@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/golance/golance/internal/testkit/mailserver"
 	"github.com/golance/golance/listener"
-	"github.com/golance/golance/plugins/internal/mail/mailtest"
 	"github.com/golance/golance/testharness"
 )
 
@@ -49,7 +49,7 @@ func startBinary(t *testing.T, args, env []string, programs ...testharness.Progr
 // --tail-lines.
 func TestCommandSMTPWithTLSAndLogin(t *testing.T) {
 	t.Parallel()
-	srv := mailtest.NewServer(t, mailtest.WithRequireTLS(), mailtest.WithAuth("bob", "s3cret"))
+	srv := mailserver.NewServer(t, mailserver.WithRequireTLS(), mailserver.WithAuth("bob", "s3cret"))
 	sup := startBinary(t,
 		[]string{"-m", "ops@example.com", "-H", srv.Addr(), "--tls", "-u", "bob", "-f", "supervisor@example.com",
 			"-o", "[prod]", "-p", "web", "--tail-lines", "1"},
@@ -86,7 +86,7 @@ func TestCommandSMTPWithTLSAndLogin(t *testing.T) {
 // rejected rather than acknowledged, and the log names the file.
 func TestCommandPasswordFile(t *testing.T) {
 	t.Parallel()
-	srv := mailtest.NewServer(t, mailtest.WithAuth("bob", "s3cret"))
+	srv := mailserver.NewServer(t, mailserver.WithAuth("bob", "s3cret"))
 	dir := t.TempDir()
 	good, bad := filepath.Join(dir, "good"), filepath.Join(dir, "bad")
 	must(t, os.WriteFile(good, []byte("s3cret\n"), 0o600))

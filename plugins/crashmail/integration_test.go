@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/golance/golance/plugins/internal/mail/mailtest"
+	"github.com/golance/golance/internal/testkit/mailserver"
 	"github.com/golance/golance/testharness/supervisord"
 )
 
@@ -36,7 +36,7 @@ const crashOnce = `sh -c 'if [ -e %(here)s/%(program_name)s.crashed ]; then exec
 
 // subjectsBy returns the process names of crashmail subjects
 // ("web crashed at ...").
-func subjectsBy(t *testing.T, msgs []mailtest.Message) []string {
+func subjectsBy(t *testing.T, msgs []mailserver.Message) []string {
 	t.Helper()
 	var out []string
 	for _, s := range subjects(t, msgs) {
@@ -53,7 +53,7 @@ func subjectsBy(t *testing.T, msgs []mailtest.Message) []string {
 func TestIntegrationRealSupervisord(t *testing.T) {
 	t.Parallel()
 	supervisord.Require(t)
-	srv := mailtest.NewServer(t)
+	srv := mailserver.NewServer(t)
 	sv := supervisord.Start(t, supervisord.Config{Sections: `
 		[eventlistener:crashmail]
 		command=` + binary(t) + ` -m ops@example.com -H ` + srv.Addr() + ` -f supervisor@example.com -p crasher -p expected -p marker -o "[it]"
@@ -123,7 +123,7 @@ func TestIntegrationRealSupervisord(t *testing.T) {
 func TestIntegrationMTADownThenUp(t *testing.T) {
 	t.Parallel()
 	supervisord.Require(t)
-	srv := mailtest.NewServer(t)
+	srv := mailserver.NewServer(t)
 	srv.Stop()
 	sv := supervisord.Start(t, supervisord.Config{Sections: `
 		[eventlistener:crashmail]

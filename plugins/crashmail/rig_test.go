@@ -10,11 +10,11 @@ import (
 	"time"
 
 	"github.com/golance/golance/internal/clock"
+	"github.com/golance/golance/internal/testkit/mailserver"
 	"github.com/golance/golance/listener"
 	"github.com/golance/golance/listener/rpc"
 	"github.com/golance/golance/plugins/internal/log"
 	"github.com/golance/golance/plugins/internal/mail"
-	"github.com/golance/golance/plugins/internal/mail/mailtest"
 	"github.com/golance/golance/plugins/internal/retry"
 	"github.com/golance/golance/testharness"
 	"github.com/rogpeppe/go-internal/testscript"
@@ -98,13 +98,13 @@ func fastRetry(c *clock.Fake) retry.Policy {
 // to a real SMTP server.
 type rig struct {
 	sup *testharness.Supervisor
-	srv *mailtest.Server
+	srv *mailserver.Server
 	log *syncBuffer
 }
 
 type rigConfig struct {
 	cfg      Config // Sender, From, To, Log, Retry and FailDelay get test defaults
-	srv      []mailtest.Option
+	srv      []mailserver.Option
 	events   []listener.EventType
 	programs []testharness.Program
 	groups   []testharness.Group
@@ -113,7 +113,7 @@ type rigConfig struct {
 
 func newRig(t *testing.T, rc rigConfig) *rig {
 	t.Helper()
-	r := &rig{srv: mailtest.NewServer(t, rc.srv...), log: &syncBuffer{}}
+	r := &rig{srv: mailserver.NewServer(t, rc.srv...), log: &syncBuffer{}}
 	cfg := rc.cfg
 	if cfg.Sender == nil {
 		s, err := mail.NewSMTP(mail.SMTPConfig{Host: r.srv.Addr(), TLSConfig: r.srv.ClientTLSConfig()})
@@ -175,7 +175,7 @@ func (r *rig) exit(t *testing.T, namespec string, code int) {
 }
 
 // idle waits until every event was answered and returns the mails.
-func (r *rig) idle(t *testing.T) []mailtest.Message {
+func (r *rig) idle(t *testing.T) []mailserver.Message {
 	t.Helper()
 	must(t, r.sup.WaitIdle(testCtx(t)))
 	return r.srv.Messages()
@@ -191,7 +191,7 @@ func (r *rig) results() []string {
 }
 
 // subjects returns the decoded subjects of msgs.
-func subjects(t *testing.T, msgs []mailtest.Message) []string {
+func subjects(t *testing.T, msgs []mailserver.Message) []string {
 	t.Helper()
 	var out []string
 	for _, m := range msgs {
@@ -202,7 +202,7 @@ func subjects(t *testing.T, msgs []mailtest.Message) []string {
 	return out
 }
 
-func bodyOf(t *testing.T, m mailtest.Message) string {
+func bodyOf(t *testing.T, m mailserver.Message) string {
 	t.Helper()
 	b, err := m.Body()
 	must(t, err)
@@ -210,7 +210,7 @@ func bodyOf(t *testing.T, m mailtest.Message) string {
 }
 
 // firstLines returns the first body line of each message.
-func firstLines(t *testing.T, msgs []mailtest.Message) []string {
+func firstLines(t *testing.T, msgs []mailserver.Message) []string {
 	t.Helper()
 	var out []string
 	for _, m := range msgs {

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/golance/golance/internal/testkit/memhog"
 	"github.com/golance/golance/plugins/internal/cli"
-	"github.com/golance/golance/plugins/internal/procmem/memhog"
 	"github.com/golance/golance/plugins/internal/restart"
 	"github.com/rogpeppe/go-internal/testscript"
 	"github.com/spf13/cobra"

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/golance/golance/internal/residentbench"
+	"github.com/golance/golance/internal/testkit/resident"
 	"github.com/golance/golance/testharness/supervisord"
 )
 
@@ -23,7 +23,7 @@ func BenchmarkResidentMemory(b *testing.B) {
 		env  []string
 	}{{"default", nil}, {"static", []string{"CGO_ENABLED=0"}}} {
 		b.Run(build.name, func(b *testing.B) {
-			httpok := residentbench.Build(b, "httpok", build.env...)
+			httpok := resident.Build(b, "httpok", build.env...)
 			mailed := filepath.Join(b.TempDir(), "mailed")
 			sendmail := filepath.Join(b.TempDir(), "sendmail")
 			if err := os.WriteFile(sendmail, []byte("#!/bin/sh\ncat >> "+mailed+"\n"), 0o755); err != nil {
@@ -50,7 +50,7 @@ func BenchmarkResidentMemory(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			residentbench.Report(b, info.PID)
+			resident.Report(b, info.PID)
 		})
 	}
 }

@@ -8,8 +8,8 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/golance/golance/internal/testkit/mailserver"
 	"github.com/golance/golance/listener"
-	"github.com/golance/golance/plugins/internal/mail/mailtest"
 	"github.com/golance/golance/testharness"
 )
 
@@ -37,7 +37,7 @@ func startBinaryEnv(t *testing.T, name string, args, env []string, programs ...t
 // sent before it exits.
 func TestCommandSendsThePendingBatchOnSIGTERM(t *testing.T) {
 	t.Parallel()
-	srv := mailtest.NewServer(t)
+	srv := mailserver.NewServer(t)
 	sup := startBinary(t, "crashmailbatch",
 		[]string{"-t", "ops@example.com", "-f", "supervisor@example.com", "-H", srv.Addr(), "-i", "60"},
 		testharness.Program{Name: "web"})
@@ -69,7 +69,7 @@ func TestCommandSendsThePendingBatchOnSIGTERM(t *testing.T) {
 // its own death, which it receives once respawned.
 func TestCommandSpoolSurvivesSIGKILL(t *testing.T) {
 	t.Parallel()
-	srv := mailtest.NewServer(t)
+	srv := mailserver.NewServer(t)
 	spool := filepath.Join(t.TempDir(), "batch.spool")
 	sup := startBinary(t, "crashsms",
 		[]string{"-t", "ops@example.com", "-f", "supervisor@example.com", "-H", srv.Addr(), "-i", "0", "--spool", spool, "-a"},
@@ -99,7 +99,7 @@ func TestCommandSpoolSurvivesSIGKILL(t *testing.T) {
 // --program.
 func TestCommandSMTPWithTLSAndLogin(t *testing.T) {
 	t.Parallel()
-	srv := mailtest.NewServer(t, mailtest.WithRequireTLS(), mailtest.WithAuth("bob", "s3cret"))
+	srv := mailserver.NewServer(t, mailserver.WithRequireTLS(), mailserver.WithAuth("bob", "s3cret"))
 	sup := startBinaryEnv(t, "crashmailbatch",
 		[]string{"-t", "ops@example.com", "-f", "supervisor@example.com", "-H", srv.Addr(), "--tls", "-u", "bob", "-p", "s3cret",
 			"-s", "web1 crashes", "-i", "0", "--program", "web"},

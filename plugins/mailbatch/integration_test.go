@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/golance/golance/plugins/internal/mail/mailtest"
+	"github.com/golance/golance/internal/testkit/mailserver"
 	"github.com/golance/golance/testharness/supervisord"
 )
 
@@ -32,7 +32,7 @@ func binary(t *testing.T, name string) string {
 func TestIntegrationRealSupervisord(t *testing.T) {
 	t.Parallel()
 	supervisord.Require(t)
-	srv := mailtest.NewServer(t)
+	srv := mailserver.NewServer(t)
 	common := ` -t ops@example.com -f supervisor@example.com -H ` + srv.Addr()
 	sv := supervisord.Start(t, supervisord.Config{Sections: `
 		[eventlistener:crashmailbatch]

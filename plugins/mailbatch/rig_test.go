@@ -9,10 +9,10 @@ import (
 	"time"
 
 	"github.com/golance/golance/internal/clock"
+	"github.com/golance/golance/internal/testkit/mailserver"
 	"github.com/golance/golance/listener"
 	"github.com/golance/golance/plugins/internal/log"
 	"github.com/golance/golance/plugins/internal/mail"
-	"github.com/golance/golance/plugins/internal/mail/mailtest"
 	"github.com/golance/golance/plugins/internal/retry"
 	"github.com/golance/golance/testharness"
 	"github.com/rogpeppe/go-internal/testscript"
@@ -66,7 +66,7 @@ func (s *syncBuffer) String() string {
 // mailing to a real SMTP server. Ticks are notified by the test.
 type rig struct {
 	sup *testharness.Supervisor
-	srv *mailtest.Server
+	srv *mailserver.Server
 	mon *Monitor
 	log *syncBuffer
 }
@@ -80,7 +80,7 @@ type rigConfig struct {
 
 func newRig(t *testing.T, rc rigConfig) *rig {
 	t.Helper()
-	r := &rig{srv: mailtest.NewServer(t), log: &syncBuffer{}}
+	r := &rig{srv: mailserver.NewServer(t), log: &syncBuffer{}}
 	cfg := rc.cfg
 	if cfg.Kind.Word == nil {
 		cfg.Kind = CrashMailBatch
@@ -151,7 +151,7 @@ func (r *rig) idle(t *testing.T) {
 	must(t, r.sup.WaitIdle(testCtx(t)))
 }
 
-func bodyOf(t *testing.T, m mailtest.Message) string {
+func bodyOf(t *testing.T, m mailserver.Message) string {
 	t.Helper()
 	b, err := m.Body()
 	must(t, err)
@@ -161,7 +161,7 @@ func bodyOf(t *testing.T, m mailtest.Message) string {
 // lines returns the body of m as lines, each with its leading asctime
 // replaced by "T" (and a trailing one by " T"), so that tests can compare
 // them exactly.
-func lines(t *testing.T, m mailtest.Message) []string {
+func lines(t *testing.T, m mailserver.Message) []string {
 	t.Helper()
 	var out []string
 	for l := range strings.SplitSeq(strings.TrimSuffix(bodyOf(t, m), "\n"), "\n") {

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/golance/golance/internal/residentbench"
+	"github.com/golance/golance/internal/testkit/resident"
 	"github.com/golance/golance/testharness/supervisord"
 )
 
@@ -22,7 +22,7 @@ func BenchmarkResidentMemory(b *testing.B) {
 		env  []string
 	}{{"default", nil}, {"static", []string{"CGO_ENABLED=0"}}} {
 		b.Run(build.name, func(b *testing.B) {
-			memmon := residentbench.Build(b, "memmon", build.env...)
+			memmon := resident.Build(b, "memmon", build.env...)
 			var sections strings.Builder
 			for i := range 50 {
 				fmt.Fprintf(&sections, "[program:sleeper%02d]\ncommand=sleep 3600\nstartsecs=0\n\n", i)
@@ -40,7 +40,7 @@ func BenchmarkResidentMemory(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			residentbench.Report(b, info.PID)
+			resident.Report(b, info.PID)
 		})
 	}
 }

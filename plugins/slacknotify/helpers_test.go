@@ -10,9 +10,9 @@ import (
 	"time"
 
 	"github.com/golance/golance/internal/clock"
+	"github.com/golance/golance/internal/testkit/fakeslack"
 	"github.com/golance/golance/listener"
 	"github.com/golance/golance/plugins/internal/retry"
-	"github.com/golance/golance/plugins/slacknotify/internal/fakeslack"
 	"github.com/golance/golance/testharness"
 )
 

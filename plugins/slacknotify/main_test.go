@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/golance/golance/plugins/slacknotify/internal/fakeslack"
+	"github.com/golance/golance/internal/testkit/fakeslack"
 	"github.com/rogpeppe/go-internal/testscript"
 )
 

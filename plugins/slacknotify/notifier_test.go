@@ -8,9 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/golance/golance/internal/testkit/fakeslack"
 	"github.com/golance/golance/listener"
 	"github.com/golance/golance/plugins/internal/retry"
-	"github.com/golance/golance/plugins/slacknotify/internal/fakeslack"
 	"github.com/golance/golance/testharness"
 )
 

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/golance/golance/internal/ptytest"
+	"github.com/golance/golance/internal/testkit/pty"
 	"github.com/spf13/cobra"
 )
 
@@ -67,7 +67,7 @@ func TestVersion(t *testing.T) {
 // withTerminalStdin points os.Stdin at a pseudo-terminal for the test.
 func withTerminalStdin(t *testing.T) {
 	t.Helper()
-	tty := ptytest.Open(t)
+	tty := pty.Open(t)
 	saved := os.Stdin
 	os.Stdin = tty
 	t.Cleanup(func() { os.Stdin = saved })

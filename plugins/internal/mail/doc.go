@@ -33,5 +33,5 @@
 // Message-ID. net/smtp is what gomail.v2 wraps; here it runs under the
 // context's deadline, on every read and write.
 //
-// Package mailtest provides a real SMTP server for tests.
+// internal/testkit/mailserver provides a real SMTP server for tests.
 package mail

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/golance/golance/plugins/internal/mail/mailtest"
+	"github.com/golance/golance/internal/testkit/mailserver"
 	"github.com/golance/golance/plugins/internal/outbox"
 	"github.com/golance/golance/plugins/internal/retry"
 )
@@ -27,7 +27,7 @@ func TestKeyedMessageIDIsStable(t *testing.T) {
 
 func TestSinkDeliversTheMailOfTheEventTime(t *testing.T) {
 	t.Parallel()
-	srv := mailtest.NewServer(t)
+	srv := mailserver.NewServer(t)
 	sink := NewSink(newSender(t, srv, SMTPConfig{}), "sup@example.com", []string{"ops@example.com"}, "SMTP server "+srv.Addr())
 	m := testMessage()
 	m.MessageID = ""
@@ -67,7 +67,7 @@ func TestSinkDeliversTheMailOfTheEventTime(t *testing.T) {
 
 func TestSinkRefusalsAndConfigurationErrors(t *testing.T) {
 	t.Parallel()
-	srv := mailtest.NewServer(t, mailtest.WithAuth("bob", "right"))
+	srv := mailserver.NewServer(t, mailserver.WithAuth("bob", "right"))
 	bad := newSender(t, srv, SMTPConfig{Username: "bob", Password: "wrong", TLSConfig: srv.ClientTLSConfig()})
 	it, err := NewSink(bad, "", nil, "x").Item("k", testMessage())
 	if err != nil {
@@ -78,7 +78,7 @@ func TestSinkRefusalsAndConfigurationErrors(t *testing.T) {
 		t.Fatalf("a rejected login: %v (permanent %v); want ErrAuth, retried", err, retry.IsPermanent(err))
 	}
 
-	srv2 := mailtest.NewServer(t)
+	srv2 := mailserver.NewServer(t)
 	srv2.RefuseRecipient("ops@example.com", 550, "no such user")
 	err = NewSink(newSender(t, srv2, SMTPConfig{}), "", nil, "x").Deliver(context.Background(), it)
 	if !errors.Is(err, ErrRejected) || !retry.IsPermanent(err) {
@@ -98,7 +98,7 @@ func TestSinkSummary(t *testing.T) {
 		t.Fatalf("subject %q", subject)
 	}
 	it := outbox.Item{Key: "dropped/1", Sink: SinkName, Subject: subject, Payload: payload}
-	srv := mailtest.NewServer(t)
+	srv := mailserver.NewServer(t)
 	sink.sender = newSender(t, srv, SMTPConfig{})
 	if err := sink.Deliver(context.Background(), it); err != nil {
 		t.Fatal(err)

@@ -12,13 +12,13 @@ import (
 	"time"
 
 	"github.com/golance/golance/internal/clock"
-	"github.com/golance/golance/plugins/internal/mail/mailtest"
+	"github.com/golance/golance/internal/testkit/mailserver"
 	"github.com/golance/golance/plugins/internal/retry"
 )
 
 // newSender returns an SMTP sender for srv, trusting its certificate, with
 // cfg's other fields.
-func newSender(t *testing.T, srv *mailtest.Server, cfg SMTPConfig) *SMTP {
+func newSender(t *testing.T, srv *mailserver.Server, cfg SMTPConfig) *SMTP {
 	t.Helper()
 	cfg.Host = srv.Addr()
 	if cfg.TLSConfig == nil {
@@ -53,7 +53,7 @@ func wantError(t *testing.T, err error, kind error, isPermanent bool, text strin
 
 func TestSMTPDeliversExactBytes(t *testing.T) {
 	t.Parallel()
-	srv := mailtest.NewServer(t)
+	srv := mailserver.NewServer(t)
 	m := testMessage()
 	m.Subject = "Prozess wëb:01 abgestürzt\r\nBcc: victim@example.net"
 	m.Body = "line one\n.\n..leading dots\nüber\n"
@@ -88,7 +88,7 @@ func TestSMTPDeliversExactBytes(t *testing.T) {
 
 func TestSMTPUsesSTARTTLSWhenOffered(t *testing.T) {
 	t.Parallel()
-	srv := mailtest.NewServer(t, mailtest.WithSTARTTLS())
+	srv := mailserver.NewServer(t, mailserver.WithSTARTTLS())
 	if err := newSender(t, srv, SMTPConfig{}).Send(context.Background(), testMessage()); err != nil {
 		t.Fatalf("Send: %v", err)
 	}
@@ -101,7 +101,7 @@ func TestSMTPRequireTLS(t *testing.T) {
 	t.Parallel()
 	t.Run("offered", func(t *testing.T) {
 		t.Parallel()
-		srv := mailtest.NewServer(t, mailtest.WithRequireTLS())
+		srv := mailserver.NewServer(t, mailserver.WithRequireTLS())
 		if err := newSender(t, srv, SMTPConfig{RequireTLS: true}).Send(context.Background(), testMessage()); err != nil {
 			t.Fatalf("Send: %v", err)
 		}
@@ -111,7 +111,7 @@ func TestSMTPRequireTLS(t *testing.T) {
 	})
 	t.Run("not offered", func(t *testing.T) {
 		t.Parallel()
-		srv := mailtest.NewServer(t)
+		srv := mailserver.NewServer(t)
 		err := newSender(t, srv, SMTPConfig{RequireTLS: true}).Send(context.Background(), testMessage())
 		wantError(t, err, ErrTLSRequired, true, "SMTP server "+srv.Addr()+
 			" does not offer STARTTLS, but TLS is required (--tls); use a server with TLS, or port 465 for implicit TLS")
@@ -123,7 +123,7 @@ func TestSMTPRequireTLS(t *testing.T) {
 
 func TestSMTPImplicitTLS(t *testing.T) {
 	t.Parallel()
-	srv := mailtest.NewServer(t, mailtest.WithImplicitTLS(), mailtest.WithAuth("bob", "s3cret"))
+	srv := mailserver.NewServer(t, mailserver.WithImplicitTLS(), mailserver.WithAuth("bob", "s3cret"))
 	s := newSender(t, srv, SMTPConfig{ImplicitTLS: true, RequireTLS: true, Username: "bob", Password: "s3cret"})
 	if err := s.Send(context.Background(), testMessage()); err != nil {
 		t.Fatalf("Send: %v", err)
@@ -137,16 +137,16 @@ func TestSMTPUntrustedCertificate(t *testing.T) {
 	t.Parallel()
 	for _, tt := range []struct {
 		name   string
-		opt    mailtest.Option
+		opt    mailserver.Option
 		cfg    SMTPConfig
 		prefix string
 	}{
-		{"STARTTLS", mailtest.WithSTARTTLS(), SMTPConfig{}, "tls: failed to verify certificate: x509: certificate signed by unknown authority"},
-		{"implicit", mailtest.WithImplicitTLS(), SMTPConfig{ImplicitTLS: true}, "tls: failed to verify certificate: x509: certificate signed by unknown authority"},
+		{"STARTTLS", mailserver.WithSTARTTLS(), SMTPConfig{}, "tls: failed to verify certificate: x509: certificate signed by unknown authority"},
+		{"implicit", mailserver.WithImplicitTLS(), SMTPConfig{ImplicitTLS: true}, "tls: failed to verify certificate: x509: certificate signed by unknown authority"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			srv := mailtest.NewServer(t, tt.opt)
+			srv := mailserver.NewServer(t, tt.opt)
 			// Trust nothing at all.
 			tt.cfg.TLSConfig = &tls.Config{RootCAs: x509.NewCertPool()}
 			err := newSender(t, srv, tt.cfg).Send(context.Background(), testMessage())
@@ -161,7 +161,7 @@ func TestSMTPUntrustedCertificate(t *testing.T) {
 
 func TestSMTPCertificateForAnotherHost(t *testing.T) {
 	t.Parallel()
-	srv := mailtest.NewServer(t, mailtest.WithSTARTTLS())
+	srv := mailserver.NewServer(t, mailserver.WithSTARTTLS())
 	cfg := srv.ClientTLSConfig()
 	cfg.ServerName = "mail.example.com" // the certificate names localhost only
 	err := newSender(t, srv, SMTPConfig{TLSConfig: cfg}).Send(context.Background(), testMessage())
@@ -176,7 +176,7 @@ func TestSMTPAuth(t *testing.T) {
 	for _, mech := range []string{"PLAIN", "LOGIN"} {
 		t.Run(mech, func(t *testing.T) {
 			t.Parallel()
-			srv := mailtest.NewServer(t, mailtest.WithSTARTTLS(), mailtest.WithAuth("bob", "s3cret", mech))
+			srv := mailserver.NewServer(t, mailserver.WithSTARTTLS(), mailserver.WithAuth("bob", "s3cret", mech))
 			s := newSender(t, srv, SMTPConfig{Username: "bob", Password: "s3cret"})
 			if err := s.Send(context.Background(), testMessage()); err != nil {
 				t.Fatalf("Send: %v", err)
@@ -190,7 +190,7 @@ func TestSMTPAuth(t *testing.T) {
 
 func TestSMTPAuthRejected(t *testing.T) {
 	t.Parallel()
-	srv := mailtest.NewServer(t, mailtest.WithSTARTTLS(), mailtest.WithAuth("bob", "s3cret"))
+	srv := mailserver.NewServer(t, mailserver.WithSTARTTLS(), mailserver.WithAuth("bob", "s3cret"))
 	s := newSender(t, srv, SMTPConfig{Username: "bob", Password: "wrong", PasswordOrigin: "environment variable SMTP_PASSWORD"})
 	err := s.Send(context.Background(), testMessage())
 	wantError(t, err, ErrAuth, true, "SMTP server "+srv.Addr()+` rejected the login of user "bob": 535 5.7.8 Authentication failed; `+
@@ -204,7 +204,7 @@ func TestSMTPAuthInTheClearOnlyOnLoopback(t *testing.T) {
 	t.Parallel()
 	// A loopback server without TLS: nobody can listen in, so the login
 	// goes ahead.
-	srv := mailtest.NewServer(t, mailtest.WithAuth("bob", "s3cret"))
+	srv := mailserver.NewServer(t, mailserver.WithAuth("bob", "s3cret"))
 	if err := newSender(t, srv, SMTPConfig{Username: "bob", Password: "s3cret"}).Send(context.Background(), testMessage()); err != nil {
 		t.Fatalf("Send: %v", err)
 	}
@@ -223,7 +223,7 @@ func TestSMTPAuthInTheClearOnlyOnLoopback(t *testing.T) {
 
 func TestSMTPAuthNotOffered(t *testing.T) {
 	t.Parallel()
-	srv := mailtest.NewServer(t)
+	srv := mailserver.NewServer(t)
 	err := newSender(t, srv, SMTPConfig{Username: "bob", Password: "s3cret"}).Send(context.Background(), testMessage())
 	wantError(t, err, ErrAuth, true, "SMTP server "+srv.Addr()+` does not support AUTH, but user "bob" was given; `+
 		"drop the user name or use a server that accepts logins")
@@ -231,7 +231,7 @@ func TestSMTPAuthNotOffered(t *testing.T) {
 
 func TestSMTPAuthRequiredByServer(t *testing.T) {
 	t.Parallel()
-	srv := mailtest.NewServer(t, mailtest.WithAuth("bob", "s3cret"))
+	srv := mailserver.NewServer(t, mailserver.WithAuth("bob", "s3cret"))
 	err := newSender(t, srv, SMTPConfig{}).Send(context.Background(), testMessage())
 	wantError(t, err, ErrRejected, true, "SMTP server "+srv.Addr()+" refused MAIL FROM: 530 5.7.0 Authentication required")
 }
@@ -240,14 +240,14 @@ func TestSMTPRefusals(t *testing.T) {
 	t.Parallel()
 	t.Run("temporary", func(t *testing.T) {
 		t.Parallel()
-		srv := mailtest.NewServer(t)
+		srv := mailserver.NewServer(t)
 		srv.Refuse(1, 451, "Greylisted, try again later")
 		err := newSender(t, srv, SMTPConfig{}).Send(context.Background(), testMessage())
 		wantError(t, err, nil, false, "SMTP server "+srv.Addr()+" refused end of DATA: 451 4.0.0 Greylisted, try again later")
 	})
 	t.Run("permanent multi-line", func(t *testing.T) {
 		t.Parallel()
-		srv := mailtest.NewServer(t)
+		srv := mailserver.NewServer(t)
 		srv.Refuse(1, 554, "Message rejected as spam\nSee https://example.com/why")
 		err := newSender(t, srv, SMTPConfig{}).Send(context.Background(), testMessage())
 		wantError(t, err, ErrRejected, true, "SMTP server "+srv.Addr()+" refused end of DATA: 554 Message rejected as spam 5.0.0 See https://example.com/why")
@@ -258,7 +258,7 @@ func TestSMTPRecipientRefused(t *testing.T) {
 	t.Parallel()
 	t.Run("some", func(t *testing.T) {
 		t.Parallel()
-		srv := mailtest.NewServer(t)
+		srv := mailserver.NewServer(t)
 		srv.RefuseRecipient("dev@example.org", 550, "No such user")
 		err := Deliver(context.Background(), newSender(t, srv, SMTPConfig{}), testMessage(), fastPolicy(nil))
 		if !errors.Is(err, ErrRejected) || !strings.HasSuffix(err.Error(), "SMTP server "+srv.Addr()+
@@ -273,7 +273,7 @@ func TestSMTPRecipientRefused(t *testing.T) {
 	})
 	t.Run("all", func(t *testing.T) {
 		t.Parallel()
-		srv := mailtest.NewServer(t)
+		srv := mailserver.NewServer(t)
 		srv.RefuseRecipient("ops@example.com", 550, "No such user")
 		srv.RefuseRecipient("dev@example.org", 553, "Relaying denied")
 		err := newSender(t, srv, SMTPConfig{}).Send(context.Background(), testMessage())
@@ -285,7 +285,7 @@ func TestSMTPRecipientRefused(t *testing.T) {
 	})
 	t.Run("temporary", func(t *testing.T) {
 		t.Parallel()
-		srv := mailtest.NewServer(t)
+		srv := mailserver.NewServer(t)
 		srv.RefuseRecipient("dev@example.org", 450, "Mailbox busy")
 		err := newSender(t, srv, SMTPConfig{}).Send(context.Background(), testMessage())
 		wantError(t, err, nil, false, "SMTP server "+srv.Addr()+" refused RCPT TO <dev@example.org>: 450 4.0.0 Mailbox busy")
@@ -297,7 +297,7 @@ func TestSMTPRecipientRefused(t *testing.T) {
 
 func TestSMTPConnectionRefused(t *testing.T) {
 	t.Parallel()
-	srv := mailtest.NewServer(t)
+	srv := mailserver.NewServer(t)
 	s := newSender(t, srv, SMTPConfig{})
 	srv.Stop()
 	err := s.Send(context.Background(), testMessage())
@@ -321,7 +321,7 @@ func TestSMTPUnknownHost(t *testing.T) {
 // connects, saying what to write instead.
 func TestSMTPRefusesLocalNames(t *testing.T) {
 	t.Parallel()
-	srv := mailtest.NewServer(t)
+	srv := mailserver.NewServer(t)
 	m := testMessage()
 	m.To = []string{"ops@example.com", "root"}
 	err := newSender(t, srv, SMTPConfig{}).Send(context.Background(), m)
@@ -333,7 +333,7 @@ func TestSMTPRefusesLocalNames(t *testing.T) {
 
 func TestSMTPNoFrom(t *testing.T) {
 	t.Parallel()
-	srv := mailtest.NewServer(t)
+	srv := mailserver.NewServer(t)
 	m := testMessage()
 	m.From = ""
 	err := newSender(t, srv, SMTPConfig{}).Send(context.Background(), m)
@@ -462,7 +462,7 @@ func fastPolicy(c *clock.Fake) retry.Policy {
 
 func TestDeliverRetriesTemporaryRefusals(t *testing.T) {
 	t.Parallel()
-	srv := mailtest.NewServer(t)
+	srv := mailserver.NewServer(t)
 	srv.Refuse(2, 451, "Greylisted")
 	m := testMessage()
 	m.MessageID = ""
@@ -483,7 +483,7 @@ func TestDeliverRetriesTemporaryRefusals(t *testing.T) {
 
 func TestDeliverStopsAtPermanentRefusal(t *testing.T) {
 	t.Parallel()
-	srv := mailtest.NewServer(t)
+	srv := mailserver.NewServer(t)
 	srv.Refuse(10, 554, "Rejected")
 	err := Deliver(context.Background(), newSender(t, srv, SMTPConfig{}), testMessage(), fastPolicy(nil))
 	var rerr *retry.Error
@@ -500,7 +500,7 @@ func TestDeliverStopsAtPermanentRefusal(t *testing.T) {
 
 func TestDeliverServerDownThenUp(t *testing.T) {
 	t.Parallel()
-	srv := mailtest.NewServer(t)
+	srv := mailserver.NewServer(t)
 	s := newSender(t, srv, SMTPConfig{})
 	srv.Stop()
 	c := clock.NewInstant(time.Unix(1e9, 0))
@@ -525,7 +525,7 @@ func TestDeliverServerDownThenUp(t *testing.T) {
 
 func TestDeliverGivesUpWithinBudget(t *testing.T) {
 	t.Parallel()
-	srv := mailtest.NewServer(t)
+	srv := mailserver.NewServer(t)
 	s := newSender(t, srv, SMTPConfig{})
 	srv.Stop()
 	err := Deliver(context.Background(), s, testMessage(), fastPolicy(nil))
@@ -546,7 +546,7 @@ func TestDeliverGivesUpWithinBudget(t *testing.T) {
 
 func TestDeliverInvalidMessageMakesNoAttempt(t *testing.T) {
 	t.Parallel()
-	srv := mailtest.NewServer(t)
+	srv := mailserver.NewServer(t)
 	m := testMessage()
 	m.To = []string{"None"}
 	err := Deliver(context.Background(), newSender(t, srv, SMTPConfig{}), m, fastPolicy(nil))
@@ -556,7 +556,7 @@ func TestDeliverInvalidMessageMakesNoAttempt(t *testing.T) {
 }
 
 func BenchmarkSMTPSend(b *testing.B) {
-	srv := mailtest.NewServer(b)
+	srv := mailserver.NewServer(b)
 	s, err := NewSMTP(SMTPConfig{Host: srv.Addr()})
 	if err != nil {
 		b.Fatal(err)

@@ -11,10 +11,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/golance/golance/internal/testkit/mailserver"
 	"github.com/golance/golance/plugins/internal/cli"
 	"github.com/golance/golance/plugins/internal/log"
 	"github.com/golance/golance/plugins/internal/mail"
-	"github.com/golance/golance/plugins/internal/mail/mailtest"
 	"github.com/spf13/pflag"
 )
 
@@ -165,7 +165,7 @@ func TestBadInputIsOneUsageLine(t *testing.T) {
 // --password-file, and is used to log in.
 func TestPasswordSources(t *testing.T) {
 	// Not parallel: it sets an environment variable.
-	srv := mailtest.NewServer(t, mailtest.WithAuth("bob", "s3cret"))
+	srv := mailserver.NewServer(t, mailserver.WithAuth("bob", "s3cret"))
 	file := filepath.Join(t.TempDir(), "pw")
 	if err := os.WriteFile(file, []byte("s3cret\n"), 0o600); err != nil {
 		t.Fatal(err)
@@ -294,7 +294,7 @@ func TestOptionalRecipients(t *testing.T) {
 // Without --tls STARTTLS is still used when offered.
 func TestTLSFlag(t *testing.T) {
 	t.Parallel()
-	plain := mailtest.NewServer(t)
+	plain := mailserver.NewServer(t)
 	d, _, err := build(t, batchOptions, "-t", "a@example.com", "-f", "me@example.com", "-H", plain.Addr(), "--tls")
 	if err != nil {
 		t.Fatal(err)

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/golance/golance/plugins/internal/procmem/memhog"
+	"github.com/golance/golance/internal/testkit/memhog"
 	"github.com/rogpeppe/go-internal/testscript"
 )
 

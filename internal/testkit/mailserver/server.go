@@ -1,4 +1,4 @@
-// Package mailtest runs a real SMTP server in the test process, for the
+// Package mailserver runs a real SMTP server in the test process, for the
 // tests of package mail and of every plugin that sends mail.
 //
 // The server listens on 127.0.0.1, records each message exactly as it
@@ -9,10 +9,10 @@
 // as subprocesses, through the SSL_CERT_FILE environment variable set to
 // CAFile.
 //
-//	srv := mailtest.NewServer(t, mailtest.WithSTARTTLS(), mailtest.WithAuth("bob", "s3cret"))
+//	srv := mailserver.NewServer(t, mailserver.WithSTARTTLS(), mailserver.WithAuth("bob", "s3cret"))
 //	... run the plugin with -H srv.Addr() ...
 //	msgs, err := srv.Wait(ctx, 1)
-package mailtest
+package mailserver
 
 import (
 	"context"
@@ -117,13 +117,13 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 	}
 	ca, err := newTestCA()
 	if err != nil {
-		t.Fatalf("mailtest: making the test certificate: %v", err)
+		t.Fatalf("mailserver: making the test certificate: %v", err)
 	}
 	s.ca = ca
 	s.serverTLSConfig = &tls.Config{Certificates: []tls.Certificate{ca.leaf}}
 	s.addr = "127.0.0.1:0"
 	if err := s.start(); err != nil {
-		t.Fatalf("mailtest: %v", err)
+		t.Fatalf("mailserver: %v", err)
 	}
 	t.Cleanup(s.Stop)
 	return s
@@ -154,9 +154,9 @@ func (s *Server) CAFile() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.caFile == "" {
-		path := filepath.Join(s.t.TempDir(), "mailtest-ca.pem")
+		path := filepath.Join(s.t.TempDir(), "mailserver-ca.pem")
 		if err := os.WriteFile(path, s.ca.pem, 0o644); err != nil {
-			s.t.Fatalf("mailtest: writing the CA file: %v", err)
+			s.t.Fatalf("mailserver: writing the CA file: %v", err)
 		}
 		s.caFile = path
 	}
@@ -242,7 +242,7 @@ func (s *Server) Stop() {
 func (s *Server) Start() {
 	s.t.Helper()
 	if err := s.start(); err != nil {
-		s.t.Fatalf("mailtest: restarting: %v", err)
+		s.t.Fatalf("mailserver: restarting: %v", err)
 	}
 }
 
@@ -258,7 +258,7 @@ func (s *Server) start() error {
 	}
 	s.addr = ln.Addr().String()
 	srv := smtp.NewServer(backend{s})
-	srv.Domain = "mailtest.localhost"
+	srv.Domain = "mailserver.localhost"
 	srv.ReadTimeout = 30 * time.Second
 	srv.WriteTimeout = 30 * time.Second
 	srv.ErrorLog = log.New(io.Discard, "", 0)

@@ -1,4 +1,4 @@
-package mailtest
+package mailserver
 
 import (
 	"bytes"
@@ -15,7 +15,7 @@ import (
 func (m Message) Header() (netmail.Header, error) {
 	msg, err := netmail.ReadMessage(bytes.NewReader(m.Data))
 	if err != nil {
-		return nil, fmt.Errorf("mailtest: parsing the received message: %w", err)
+		return nil, fmt.Errorf("mailserver: parsing the received message: %w", err)
 	}
 	return msg.Header, nil
 }
@@ -29,7 +29,7 @@ func (m Message) Subject() (string, error) {
 	var dec mime.WordDecoder
 	s, err := dec.DecodeHeader(h.Get("Subject"))
 	if err != nil {
-		return "", fmt.Errorf("mailtest: decoding the Subject: %w", err)
+		return "", fmt.Errorf("mailserver: decoding the Subject: %w", err)
 	}
 	return s, nil
 }
@@ -39,7 +39,7 @@ func (m Message) Subject() (string, error) {
 func (m Message) Body() (string, error) {
 	msg, err := netmail.ReadMessage(bytes.NewReader(m.Data))
 	if err != nil {
-		return "", fmt.Errorf("mailtest: parsing the received message: %w", err)
+		return "", fmt.Errorf("mailserver: parsing the received message: %w", err)
 	}
 	r := msg.Body
 	switch enc := strings.ToLower(msg.Header.Get("Content-Transfer-Encoding")); enc {
@@ -47,11 +47,11 @@ func (m Message) Body() (string, error) {
 	case "quoted-printable":
 		r = quotedprintable.NewReader(r)
 	default:
-		return "", fmt.Errorf("mailtest: unsupported Content-Transfer-Encoding %q", enc)
+		return "", fmt.Errorf("mailserver: unsupported Content-Transfer-Encoding %q", enc)
 	}
 	body, err := io.ReadAll(r)
 	if err != nil {
-		return "", fmt.Errorf("mailtest: decoding the body: %w", err)
+		return "", fmt.Errorf("mailserver: decoding the body: %w", err)
 	}
 	return strings.ReplaceAll(string(body), "\r\n", "\n"), nil
 }

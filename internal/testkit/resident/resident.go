@@ -1,12 +1,11 @@
-// Package residentbench measures a golance binary's own resident memory,
+// Package resident measures a golance binary's own resident memory,
 // for the benchmarks that report it (memmon's and httpok's).
-package residentbench
+package resident
 
 import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"testing"
 
 	"github.com/prometheus/procfs"
@@ -18,7 +17,9 @@ import (
 func Build(b *testing.B, name string, env ...string) string {
 	b.Helper()
 	out := filepath.Join(b.TempDir(), name)
-	cmd := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-trimpath", "-o", out, "github.com/golance/golance/cmd/"+name)
+	// The go command that runs the benchmark is the one on PATH (make
+	// bench calls it so).
+	cmd := exec.Command("go", "build", "-trimpath", "-o", out, "github.com/golance/golance/cmd/"+name)
 	cmd.Env = append(os.Environ(), env...)
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		b.Fatalf("go build: %v\n%s", err, msg)

@@ -1,6 +1,6 @@
-// Package ptytest opens pseudo-terminals for tests that check how a
+// Package pty opens pseudo-terminals for tests that check how a
 // program behaves when a person starts it in a terminal.
-package ptytest
+package pty
 
 import (
 	"fmt"

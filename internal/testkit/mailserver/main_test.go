@@ -1,4 +1,4 @@
-package mailtest_test
+package mailserver_test
 
 import (
 	"crypto/tls"
@@ -7,7 +7,7 @@ import (
 	"os/exec"
 	"testing"
 
-	"github.com/golance/golance/plugins/internal/mail/mailtest"
+	"github.com/golance/golance/internal/testkit/mailserver"
 )
 
 // dialEnv, when set, makes the test binary act as a TLS client of the
@@ -30,7 +30,7 @@ func TestMain(m *testing.M) {
 
 func TestCAFileAsSSLCertFile(t *testing.T) {
 	t.Parallel()
-	srv := mailtest.NewServer(t, mailtest.WithImplicitTLS())
+	srv := mailserver.NewServer(t, mailserver.WithImplicitTLS())
 	run := func(extraEnv ...string) error {
 		cmd := exec.Command(os.Args[0])
 		cmd.Env = append(os.Environ(), append([]string{dialEnv + "=" + srv.Addr()}, extraEnv...)...)

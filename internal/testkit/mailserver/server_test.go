@@ -1,4 +1,4 @@
-package mailtest_test
+package mailserver_test
 
 import (
 	"context"
@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/golance/golance/plugins/internal/mail/mailtest"
+	"github.com/golance/golance/internal/testkit/mailserver"
 )
 
 const raw = "From: a@example.com\r\n" +
@@ -26,7 +26,7 @@ const raw = "From: a@example.com\r\n" +
 	".leading dot\r\n"
 
 // send delivers raw with net/smtp, independently of package mail.
-func send(srv *mailtest.Server, auth smtp.Auth, tlsConfig *tls.Config) error {
+func send(srv *mailserver.Server, auth smtp.Auth, tlsConfig *tls.Config) error {
 	c, err := smtp.Dial(srv.Addr())
 	if err != nil {
 		return err
@@ -71,7 +71,7 @@ func code(err error) int {
 
 func TestServerRecordsExactData(t *testing.T) {
 	t.Parallel()
-	srv := mailtest.NewServer(t)
+	srv := mailserver.NewServer(t)
 	if err := send(srv, nil, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +96,7 @@ func TestServerRecordsExactData(t *testing.T) {
 
 func TestServerWait(t *testing.T) {
 	t.Parallel()
-	srv := mailtest.NewServer(t)
+	srv := mailserver.NewServer(t)
 	go func() { _ = send(srv, nil, nil) }()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -113,7 +113,7 @@ func TestServerWait(t *testing.T) {
 
 func TestServerRequireTLSAndAuth(t *testing.T) {
 	t.Parallel()
-	srv := mailtest.NewServer(t, mailtest.WithRequireTLS(), mailtest.WithAuth("bob", "pw"))
+	srv := mailserver.NewServer(t, mailserver.WithRequireTLS(), mailserver.WithAuth("bob", "pw"))
 	if err := send(srv, nil, nil); code(err) != 530 {
 		t.Errorf("without TLS: %v, want 530", err)
 	}
@@ -135,7 +135,7 @@ func TestServerRequireTLSAndAuth(t *testing.T) {
 
 func TestServerRefusals(t *testing.T) {
 	t.Parallel()
-	srv := mailtest.NewServer(t)
+	srv := mailserver.NewServer(t)
 	srv.Refuse(2, 451, "later")
 	for i, want := range []int{451, 451, 0} {
 		if err := send(srv, nil, nil); code(err) != want {
@@ -153,7 +153,7 @@ func TestServerRefusals(t *testing.T) {
 
 func TestServerStopStart(t *testing.T) {
 	t.Parallel()
-	srv := mailtest.NewServer(t)
+	srv := mailserver.NewServer(t)
 	addr := srv.Addr()
 	srv.Stop()
 	srv.Stop()
@@ -171,7 +171,7 @@ func TestServerStopStart(t *testing.T) {
 
 func TestServerCAFileTrustsImplicitTLS(t *testing.T) {
 	t.Parallel()
-	srv := mailtest.NewServer(t, mailtest.WithImplicitTLS())
+	srv := mailserver.NewServer(t, mailserver.WithImplicitTLS())
 	pem, err := os.ReadFile(srv.CAFile())
 	if err != nil {
 		t.Fatal(err)
@@ -208,7 +208,7 @@ func (a *loginAuth) Next(_ []byte, more bool) ([]byte, error) {
 
 func TestServerAuthLogin(t *testing.T) {
 	t.Parallel()
-	srv := mailtest.NewServer(t, mailtest.WithAuth("bob", "pw", "LOGIN"))
+	srv := mailserver.NewServer(t, mailserver.WithAuth("bob", "pw", "LOGIN"))
 	if err := send(srv, &loginAuth{answers: []string{"bob", "wrong"}}, nil); code(err) != 535 {
 		t.Errorf("wrong password: %v, want 535", err)
 	}

@@ -1,4 +1,4 @@
-package mailtest
+package mailserver
 
 import (
 	"crypto/ecdsa"
@@ -30,7 +30,7 @@ func newTestCA() (*testCA, error) {
 	now := time.Now()
 	caTmpl := &x509.Certificate{
 		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: "golance mailtest CA"},
+		Subject:               pkix.Name{CommonName: "golance mailserver CA"},
 		NotBefore:             now.Add(-time.Hour),
 		NotAfter:              now.Add(24 * time.Hour),
 		KeyUsage:              x509.KeyUsageCertSign,
