@@ -6,7 +6,6 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/golance/golance/listener"
 	"github.com/golance/golance/listener/rpc"
 	"github.com/golance/golance/plugins/internal/cli"
 	"github.com/golance/golance/plugins/internal/crashinfo"
@@ -26,10 +25,7 @@ var (
 
 // NewCommand returns the crashmail command.
 func NewCommand() *cobra.Command {
-	var (
-		header    string
-		tailLines int
-	)
+	var cfg config
 	cmd := &cobra.Command{
 		Use:   "crashmail -m ADDRESS [flags]",
 		Short: "Mail when a process supervisord manages exits unexpectedly",
@@ -61,58 +57,52 @@ every local user can read a command line.`,
 	cli.Setup(cmd)
 	fs := cmd.Flags()
 	procs := selection.Register(fs, selection.Options{ProgramShort: "p", AnyShort: "a", Verb: "mail about"})
-	fs.StringVarP(&header, "optionalheader", "o", "", "prefix the subject with this `text` and a colon")
-	mf := mailcli.Register(fs, mailcli.Options{
+	fs.StringVarP(&cfg.header, "optionalheader", "o", "", "prefix the subject with this `text` and a colon")
+	mailFlags := mailcli.Register(fs, mailcli.Options{
 		Default: mailcli.Sendmail,
 		ToFlag:  mailcli.FlagEmail,
 		About:   "each unexpected exit",
 		Shorts:  mailcli.Shorts{SMTPHost: "H", UserName: "u", FromEmail: "f", Sendmail: "s", To: "m"},
 	})
-	fs.IntVar(&tailLines, "tail-lines", DefaultTailLines, "quote the last `n` lines of the process's stderr and stdout logs in the mail; 0 quotes none")
+	fs.IntVar(&cfg.tailLines, "tail-lines", defaultTailLines, "quote the last `n` lines of the process's stderr and stdout logs in the mail; 0 quotes none")
 	fs.SortFlags = false
 
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
-		log := cli.Logger(cmd)
-		if tailLines < 0 {
-			return cli.Usagef("invalid --tail-lines %d: give a number of lines, 0 or more", tailLines)
+		if cfg.tailLines < 0 {
+			return cli.Usagef("invalid --tail-lines %d: give a number of lines, 0 or more", cfg.tailLines)
 		}
-		selector, err := procs.Selector()
-		if err != nil {
+		cfg.log = cli.Logger(cmd)
+		var err error
+		if cfg.selector, err = procs.Selector(); err != nil {
 			return err
 		}
-		d, err := mf.Build(log)
-		if err != nil {
+		if cfg.mail, err = mailFlags.Build(cfg.log); err != nil {
 			return err
 		}
-		var supervisor crashinfo.Source
-		if c, err := rpc.FromEnv(); err != nil {
-			log.Warn(fmt.Sprintf("%v; mails will carry only what the event says", err))
-			supervisor = crashinfo.Unreachable{Err: err}
-		} else {
-			supervisor = c
-		}
-		// listener.Run has its own handler for these signals; this one only
-		// cuts short the pause between failed deliveries of one event.
-		stopping, stop := signal.NotifyContext(cmd.Context(), syscall.SIGTERM, syscall.SIGINT)
-		defer stop()
-		mailer, err := New(Config{
-			Stopping:       stopping.Done(),
-			Selector:       selector,
-			OptionalHeader: header,
-			From:           d.From,
-			To:             d.To,
-			Sender:         d.Sender,
-			Supervisor:     supervisor,
-			TailLines:      tailLines,
-			Log:            log,
-		})
-		if err != nil {
-			return err
-		}
-		log.Info(fmt.Sprintf("crashmail: mailing %s about unexpected exits of %s", d, selector))
-		return listener.Run(cmd.Context(), mailer, listener.WithLogger(log))
+		return run(cmd, cfg)
 	}
 	return cmd
+}
+
+// run serves crashmail for cfg until supervisord stops it.
+func run(cmd *cobra.Command, cfg config) error {
+	var supervisor crashinfo.Source
+	if c, err := rpc.FromEnv(); err != nil {
+		cfg.log.Warn(fmt.Sprintf("%v; mails will carry only what the event says", err))
+		supervisor = crashinfo.Unreachable{Err: err}
+	} else {
+		supervisor = c
+	}
+	// listener.Run has its own handler for these signals; this one only
+	// cuts short the pause between failed deliveries of one event.
+	stopping, stop := signal.NotifyContext(cmd.Context(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	h, err := newHandler(cfg, supervisor, stopping.Done())
+	if err != nil {
+		return err
+	}
+	cfg.log.Info(fmt.Sprintf("crashmail: mailing %s about unexpected exits of %s", cfg.mail, cfg.selector))
+	return cli.RunListener(cmd, h, cfg.log, cli.DrainTimeout)
 }
 
 // Main runs the crashmail command; it is cmd/crashmail's main.

@@ -8,40 +8,20 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/golance/golance/internal/testkit/mailserver"
-	"github.com/golance/golance/listener"
+	"github.com/golance/golance/internal/testkit/rig"
 	"github.com/golance/golance/testharness"
 )
-
-// waitStderr waits until what p wrote to stderr matches re.
-func waitStderr(t *testing.T, p *testharness.Process, re *regexp.Regexp) {
-	t.Helper()
-	ctx := testCtx(t)
-	for !re.MatchString(p.Stderr()) {
-		select {
-		case <-ctx.Done():
-			t.Fatalf("%s's stderr never matched %s:\n%s", p.Name(), re, p.Stderr())
-		case <-time.After(10 * time.Millisecond):
-		}
-	}
-}
 
 // startBinary runs the crashmail binary with args as the listener of an
 // emulated supervisord that has an XML-RPC server and the given programs.
 func startBinary(t *testing.T, args, env []string, programs ...testharness.Program) *testharness.Supervisor {
 	t.Helper()
-	sup := testharness.Start(t, testharness.Config{
-		RPC:      true,
-		Programs: programs,
-		Pools: []testharness.Pool{{
-			Name: "crashmail", Events: []listener.EventType{listener.ProcessState}, BufferSize: 100,
-			ProcessConfig: testharness.ProcessConfig{Command: append([]string{"crashmail"}, args...), Env: env, Priority: 100},
-		}},
-	})
-	must(t, sup.WaitListenerState(testCtx(t), "crashmail", testharness.ListenerReady))
-	return sup
+	return rig.Start(t, rig.Config{
+		Pool: "crashmail", RPC: true, Programs: programs,
+		Command: append([]string{"crashmail"}, args...), Env: env,
+	}).Sup
 }
 
 // The binary end to end: -H with --tls against a server that insists on
@@ -58,7 +38,7 @@ func TestCommandSMTPWithTLSAndLogin(t *testing.T) {
 	must(t, sup.Process("web").Write(testharness.Stderr, []byte("first\nlast words\n")))
 	must(t, sup.Process("worker").Exit(1))
 	must(t, sup.Process("web").Exit(7))
-	must(t, sup.WaitIdle(testCtx(t)))
+	must(t, sup.WaitIdle(rig.Context(t)))
 
 	msgs := srv.Messages()
 	if len(msgs) != 1 {
@@ -95,19 +75,19 @@ func TestCommandPasswordFile(t *testing.T) {
 	sup := startBinary(t, []string{"-m", "ops@example.com", "-H", srv.Addr(), "-u", "bob", "-f", "supervisor@example.com", "--password-file", good},
 		nil, testharness.Program{Name: "web"})
 	must(t, sup.Process("web").Exit(1))
-	if _, err := srv.Wait(testCtx(t), 1); err != nil {
+	if _, err := srv.Wait(rig.Context(t), 1); err != nil {
 		t.Fatalf("no mail: %v; listener stderr:\n%s", err, sup.Process("crashmail").Stderr())
 	}
 
 	sup = startBinary(t, []string{"-m", "ops@example.com", "-H", srv.Addr(), "-u", "bob", "-f", "supervisor@example.com", "--password-file", bad},
 		nil, testharness.Program{Name: "web"})
 	must(t, sup.Process("web").Exit(1))
-	must(t, sup.WaitFor(testCtx(t), "a rejection", func(tr *testharness.Transcript) bool {
+	must(t, sup.WaitFor(rig.Context(t), "a rejection", func(tr *testharness.Transcript) bool {
 		return slices.ContainsFunc(tr.Results("crashmail"), func(r testharness.Result) bool { return r.Body == "FAIL" })
 	}))
 	// stderr and stdout are separate pipes: the log line may trail the
 	// result.
-	waitStderr(t, sup.Process("crashmail"), regexp.MustCompile(`rejected the login of user "bob".*\(from file `+regexp.QuoteMeta(bad)+`\)`))
+	rig.Eventually(t, "crashmail's stderr", sup.Process("crashmail").Stderr, `rejected the login of user "bob".*\(from file `+regexp.QuoteMeta(bad)+`\)`)
 	if n := len(srv.Messages()); n != 1 {
 		t.Errorf("%d mails, want only the first run's", n)
 	}
@@ -128,18 +108,14 @@ func TestCommandAnyLeavesOutItself(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			dir := t.TempDir()
-			out := filepath.Join(dir, "mail")
-			script := filepath.Join(dir, "sendmail")
-			// One file per mail, named after the crashed process.
-			must(t, os.WriteFile(script, []byte("#!/bin/sh\nf=$(mktemp "+out+".XXXXXX)\ncat > \"$f\"\n"), 0o755))
-			sup := startBinary(t, append(tt.args, "-m", "ops@example.com", "-s", script), nil, testharness.Program{Name: "web"})
+			sendmail := rig.NewSendmail(t)
+			sup := startBinary(t, append(tt.args, "-m", "ops@example.com", "-s", sendmail.Command()), nil, testharness.Program{Name: "web"})
 			cm := sup.Process("crashmail")
 			first := cm.PID()
 			must(t, cm.Signal(syscall.SIGKILL))
 			// WaitFor's condition must not call Process methods: it runs
 			// under the supervisor's lock.
-			must(t, sup.WaitFor(testCtx(t), "crashmail respawned and ready", func(tr *testharness.Transcript) bool {
+			must(t, sup.WaitFor(rig.Context(t), "crashmail respawned and ready", func(tr *testharness.Transcript) bool {
 				states := tr.ListenerStates("crashmail")
 				return len(tr.Filter(testharness.RecordSpawned, "crashmail")) == 2 && states[len(states)-1] == testharness.ListenerReady
 			}))
@@ -147,18 +123,13 @@ func TestCommandAnyLeavesOutItself(t *testing.T) {
 				t.Fatal("crashmail was not respawned")
 			}
 			must(t, sup.Process("web").Exit(1))
-			must(t, sup.WaitIdle(testCtx(t)))
+			must(t, sup.WaitIdle(rig.Context(t)))
 
-			files, err := filepath.Glob(out + ".*")
-			must(t, err)
 			var got []string
-			re := regexp.MustCompile(`(?m)^Subject: (\S+) crashed at`)
-			for _, f := range files {
-				data, err := os.ReadFile(f)
-				must(t, err)
-				got = append(got, re.FindStringSubmatch(string(data))[1])
+			for _, m := range sendmail.Mails() {
+				name, _, _ := strings.Cut(m.Subject, " crashed at ")
+				got = append(got, name)
 			}
-			slices.Sort(got)
 			if !slices.Equal(got, tt.want) {
 				t.Errorf("mailed about %q, want %q", got, tt.want)
 			}

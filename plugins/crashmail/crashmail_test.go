@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/golance/golance/internal/clock"
-	"github.com/golance/golance/internal/testkit"
 	"github.com/golance/golance/listener"
 	"github.com/golance/golance/listener/rpc"
 	"github.com/golance/golance/plugins/internal/crashinfo"
@@ -26,10 +25,10 @@ func TestMailsAnUnexpectedExitWithDetails(t *testing.T) {
 	t.Parallel()
 	r := newRig(t, rigConfig{
 		rpc:      true,
-		cfg:      Config{TailLines: 2},
+		cfg:      config{tailLines: 2},
 		programs: []testharness.Program{{Name: "web"}},
 	})
-	web := r.sup.Process("web")
+	web := r.Sup.Process("web")
 	pid := web.PID()
 	must(t, web.Write(testharness.Stderr, []byte("starting\nwarning: low disk\npanic: boom\n")))
 	must(t, web.Write(testharness.Stdout, []byte("listening on :8080\n")))
@@ -78,7 +77,7 @@ $`)
 			t.Fatalf("results %q", r.results())
 		}
 	}
-	if !strings.Contains(testkit.Messages(r.log.String()), "unexpected exit of web (pid "+strconv.Itoa(pid)+"), mailing ops@example.com\nmailed ops@example.com: web crashed at") {
+	if !strings.Contains(r.log.Messages(), "unexpected exit of web (pid "+strconv.Itoa(pid)+"), mailing ops@example.com\nmailed ops@example.com: web crashed at") {
 		t.Errorf("log:\n%s", r.log)
 	}
 }
@@ -90,9 +89,9 @@ func TestIgnoresExpectedExitsAndOtherEvents(t *testing.T) {
 		programs: []testharness.Program{{Name: "job", ProcessConfig: testharness.ProcessConfig{ExitCodes: []int{0, 2}}}},
 	})
 	r.exit(t, "job", 2)
-	r.sup.Tick(listener.Tick5)
-	r.sup.Notify(testharness.NewRemoteCommunicationEvent("x", "y"))
-	r.sup.Notify(testharness.NewRawEvent(listener.ProcessStateExited, "garbage"))
+	r.Sup.Tick(listener.Tick5)
+	r.Sup.Notify(testharness.NewRemoteCommunicationEvent("x", "y"))
+	r.Sup.Notify(testharness.NewRawEvent(listener.ProcessStateExited, "garbage"))
 	if msgs := r.idle(t); len(msgs) != 0 {
 		t.Fatalf("mailed %q", subjects(t, msgs))
 	}
@@ -100,7 +99,7 @@ func TestIgnoresExpectedExitsAndOtherEvents(t *testing.T) {
 	if len(results) < 5 || slices.ContainsFunc(results, func(s string) bool { return s != "OK" }) {
 		t.Errorf("results %q", results)
 	}
-	if !strings.Contains(testkit.Messages(r.log.String()), "ignoring event") {
+	if !strings.Contains(r.log.Messages(), "ignoring event") {
 		t.Errorf("malformed event not logged:\n%s", r.log)
 	}
 }
@@ -135,7 +134,7 @@ func TestProgramSelection(t *testing.T) {
 			t.Parallel()
 			sel, err := selection.New(selection.Spec{Programs: tt.specs, Any: tt.any})
 			must(t, err)
-			r := newRig(t, rigConfig{cfg: Config{Selector: sel}, programs: programs, groups: groups,
+			r := newRig(t, rigConfig{cfg: config{selector: sel}, programs: programs, groups: groups,
 				events: []listener.EventType{listener.ProcessStateExited}})
 			for _, p := range all {
 				r.exit(t, p, 1)
@@ -155,7 +154,8 @@ func TestProgramSelection(t *testing.T) {
 func TestMailsWithoutDetailsWhenSupervisordCannotBeAsked(t *testing.T) {
 	t.Parallel()
 	r := newRig(t, rigConfig{
-		cfg:      Config{Supervisor: crashinfo.Unreachable{Err: rpc.ErrNoServerURL}, TailLines: 5},
+		source:   crashinfo.Unreachable{Err: rpc.ErrNoServerURL},
+		cfg:      config{tailLines: 5},
 		programs: []testharness.Program{{Name: "web"}},
 	})
 	r.exit(t, "web", 1)
@@ -180,7 +180,7 @@ func TestMTADownThenUpMailsOnce(t *testing.T) {
 	t.Parallel()
 	c := clock.NewInstant(t0)
 	r := newRig(t, rigConfig{
-		cfg:      Config{Retry: fastRetry(c)},
+		cfg:      config{retry: fastRetry(c)},
 		programs: []testharness.Program{{Name: "web"}, {Name: "marker"}},
 	})
 	r.srv.Stop()
@@ -200,7 +200,7 @@ func TestMTADownThenUpMailsOnce(t *testing.T) {
 	if slices.Contains(r.results(), "FAIL") {
 		t.Errorf("an event was rejected: %q", r.results())
 	}
-	if n := strings.Count(testkit.Messages(r.log.String()), "not sent (attempt"); n != 3 {
+	if n := strings.Count(r.log.Messages(), "not sent (attempt"); n != 3 {
 		t.Errorf("%d failed attempts logged, want 3:\n%s", n, r.log)
 	}
 }
@@ -212,7 +212,7 @@ var t0 = time.Date(2024, 5, 6, 7, 8, 9, 0, time.UTC)
 // message (Message-ID included) goes out then.
 func TestFailedMailRejectsTheEventAndTheRedeliveryMailsIt(t *testing.T) {
 	t.Parallel()
-	r := newRig(t, rigConfig{cfg: Config{FailDelay: 1}, programs: []testharness.Program{{Name: "web"}}})
+	r := newRig(t, rigConfig{cfg: config{failDelay: 1}, programs: []testharness.Program{{Name: "web"}}})
 	r.srv.Refuse(1, 554, "Rejected for now")
 	r.exit(t, "web", 1)
 	msgs := r.idle(t)
@@ -224,7 +224,7 @@ func TestFailedMailRejectsTheEventAndTheRedeliveryMailsIt(t *testing.T) {
 		t.Errorf("the redelivery sent another message:\n%s\n---\n%s", refused[0].Data, msgs[0].Data)
 	}
 	var exited []string
-	for _, res := range r.sup.Transcript().Results("crashmail") {
+	for _, res := range r.Sup.Transcript().Results("crashmail") {
 		if res.EventName == listener.ProcessStateExited {
 			exited = append(exited, res.Body)
 		}
@@ -232,7 +232,7 @@ func TestFailedMailRejectsTheEventAndTheRedeliveryMailsIt(t *testing.T) {
 	if !slices.Equal(exited, []string{"FAIL", "OK"}) {
 		t.Errorf("results for the exit %q, want FAIL then OK", exited)
 	}
-	if !strings.Contains(testkit.Messages(r.log.String()), "554 5.0.0 Rejected for now; rejecting the event so that supervisord delivers it again") {
+	if !strings.Contains(r.log.Messages(), "554 5.0.0 Rejected for now; rejecting the event so that supervisord delivers it again") {
 		t.Errorf("log:\n%s", r.log)
 	}
 }
@@ -243,10 +243,10 @@ func TestNoHeaderInjection(t *testing.T) {
 	t.Parallel()
 	r := newRig(t, rigConfig{
 		rpc:      true,
-		cfg:      Config{OptionalHeader: "prod\r\nBcc: evil@example.net", TailLines: 5},
+		cfg:      config{header: "prod\r\nBcc: evil@example.net", tailLines: 5},
 		programs: []testharness.Program{{Name: "web"}},
 	})
-	must(t, r.sup.Process("web").Write(testharness.Stderr, []byte("\r\nBcc: evil@example.net\r\n\r\n.\r\nQUIT\r\n")))
+	must(t, r.Sup.Process("web").Write(testharness.Stderr, []byte("\r\nBcc: evil@example.net\r\n\r\n.\r\nQUIT\r\n")))
 	r.exit(t, "web", 1)
 	msgs := r.idle(t)
 	if len(msgs) != 1 {
@@ -275,7 +275,7 @@ func TestSendmailTransport(t *testing.T) {
 	must(t, os.WriteFile(script, []byte("#!/bin/sh\necho \"$@\" > \""+out+".args\"\ncat > \""+out+"\"\n"), 0o755))
 	s, err := mail.NewSendmail(script + " -t -i")
 	must(t, err)
-	r := newRig(t, rigConfig{cfg: Config{Sender: s}, programs: []testharness.Program{{Name: "web"}}})
+	r := newRig(t, rigConfig{sender: s, programs: []testharness.Program{{Name: "web"}}})
 	r.exit(t, "web", 1)
 	r.idle(t)
 	args, err := os.ReadFile(out + ".args")
@@ -311,7 +311,7 @@ func TestSendmailTransport(t *testing.T) {
 func TestRepeatedFailuresArePaced(t *testing.T) {
 	t.Parallel()
 	const delay = 300 * time.Millisecond
-	r := newRig(t, rigConfig{cfg: Config{FailDelay: delay}, programs: []testharness.Program{{Name: "web"}}})
+	r := newRig(t, rigConfig{cfg: config{failDelay: delay}, programs: []testharness.Program{{Name: "web"}}})
 	r.srv.Refuse(2, 554, "Rejected")
 	r.exit(t, "web", 1)
 	if msgs := r.idle(t); len(msgs) != 1 {
@@ -320,7 +320,7 @@ func TestRepeatedFailuresArePaced(t *testing.T) {
 	var sent []time.Time
 	var answers []string
 	var answered []time.Time
-	for _, rec := range r.sup.Transcript().Records() {
+	for _, rec := range r.Sup.Transcript().Records() {
 		if rec.EventName != listener.ProcessStateExited || rec.Process != "crashmail" {
 			continue
 		}

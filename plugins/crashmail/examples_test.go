@@ -9,35 +9,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/golance/golance/testharness"
+	"github.com/golance/golance/internal/testkit"
+	"github.com/golance/golance/internal/testkit/rig"
 )
-
-// exampleCommand returns the argv of a section's command= line, split the
-// way supervisord splits it (shlex), with the paths the example names
-// replaced by paths of this test.
-func exampleCommand(t *testing.T, section string, paths map[string]string) []string {
-	t.Helper()
-	for l := range strings.SplitSeq(section, "\n") {
-		if cmd, ok := strings.CutPrefix(l, "command="); ok {
-			for from, to := range paths {
-				cmd = strings.ReplaceAll(cmd, from, to)
-			}
-			return shlexSplit(t, cmd)
-		}
-	}
-	t.Fatalf("no command= in\n%s", section)
-	return nil
-}
-
-// shlexSplit splits a command= value as supervisord does.
-func shlexSplit(t *testing.T, s string) []string {
-	t.Helper()
-	words, err := testharness.SplitCommand(s)
-	if err != nil {
-		t.Fatalf("%q: %v", s, err)
-	}
-	return words
-}
 
 // The sections in --help and docs/crashmail.md start crashmail as written
 // (its paths moved into the test's directory): every flag in them exists
@@ -50,7 +24,7 @@ func TestExamplesStart(t *testing.T) {
 	must(t, os.WriteFile(password, []byte("s3cret\n"), 0o600))
 	must(t, os.WriteFile(sendmail, []byte("#!/bin/sh\ncat >/dev/null\n"), 0o755))
 	for _, section := range []string{exampleSendmail, exampleSMTP} {
-		args := exampleCommand(t, section, map[string]string{"/etc/golance/smtp-password": password})
+		args, _ := rig.ExampleCommand(t, section, map[string]string{"/etc/golance/smtp-password": password})
 		if args[0] != "crashmail" {
 			t.Fatalf("example runs %q", args[0])
 		}
@@ -64,7 +38,7 @@ func TestExamplesStart(t *testing.T) {
 		cmd.Env = append(os.Environ(), "SUPERVISOR_SERVER_URL=")
 		var stdout, stderr bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &stdout, &stderr
-		if err := cmd.Run(); err != nil || stdout.String() != "READY\n" || !strings.Contains(stderr.String(), "crashmail: mailing ") {
+		if err := cmd.Run(); err != nil || stdout.String() != "READY\n" || !strings.Contains(testkit.Messages(stderr.String()), "crashmail: mailing ") {
 			t.Errorf("%q: %v\nstdout %q\nstderr:\n%s", args, err, stdout.String(), stderr.String())
 		}
 	}

@@ -3,7 +3,6 @@ package crashmail
 import (
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -12,21 +11,9 @@ import (
 	"time"
 
 	"github.com/golance/golance/internal/testkit/mailserver"
+	"github.com/golance/golance/internal/testkit/rig"
 	"github.com/golance/golance/testharness/supervisord"
 )
-
-// binary returns the absolute path of the crashmail binary TestMain put on
-// PATH, for supervisord's command= lines.
-func binary(t *testing.T) string {
-	t.Helper()
-	path, err := exec.LookPath("crashmail")
-	if err != nil {
-		t.Fatal(err)
-	}
-	abs, err := filepath.Abs(path)
-	must(t, err)
-	return abs
-}
 
 // crashOnce is a command= that crashes (exit 3) the first time it runs and
 // stays up once supervisord has restarted it, so that it yields exactly
@@ -56,7 +43,7 @@ func TestIntegrationRealSupervisord(t *testing.T) {
 	srv := mailserver.NewServer(t)
 	sv := supervisord.Start(t, supervisord.Config{Sections: `
 		[eventlistener:crashmail]
-		command=` + binary(t) + ` -m ops@example.com -H ` + srv.Addr() + ` -f supervisor@example.com -p crasher -p expected -p marker -o "[it]"
+		command=` + rig.Binary(t, "crashmail") + ` -m ops@example.com -H ` + srv.Addr() + ` -f supervisor@example.com -p crasher -p expected -p marker -o "[it]"
 		events=PROCESS_STATE
 		buffer_size=100
 		priority=100
@@ -127,7 +114,7 @@ func TestIntegrationMTADownThenUp(t *testing.T) {
 	srv.Stop()
 	sv := supervisord.Start(t, supervisord.Config{Sections: `
 		[eventlistener:crashmail]
-		command=` + binary(t) + ` -m ops@example.com -H ` + srv.Addr() + ` -f supervisor@example.com -p crasher -p marker
+		command=` + rig.Binary(t, "crashmail") + ` -m ops@example.com -H ` + srv.Addr() + ` -f supervisor@example.com -p crasher -p marker
 		events=PROCESS_STATE_EXITED
 		priority=100
 		startsecs=0

@@ -1,6 +1,8 @@
 package crashmail
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"strconv"
 	"strings"
@@ -11,11 +13,11 @@ import (
 	"github.com/golance/golance/plugins/internal/crashinfo"
 )
 
-// Subject returns the mail's subject, worded as superlance's crashmail
+// subject returns the mail's subject, worded as superlance's crashmail
 // words it so that existing mail filters keep matching:
 // "<process> crashed at <asctime>", prefixed with "<header>: " when -o
 // gives a header.
-func Subject(header, process string, at time.Time) string {
+func subject(header, process string, at time.Time) string {
 	s := process + " crashed at " + asctime.Format(at)
 	if header != "" {
 		s = header + ": " + s
@@ -23,10 +25,10 @@ func Subject(header, process string, at time.Time) string {
 	return s
 }
 
-// FirstLine returns the body's first line, worded as superlance's:
+// firstLine returns the body's first line, worded as superlance's:
 // "Process <name> in group <group> exited unexpectedly (pid <pid>) from
 // state <state>".
-func FirstLine(ps listener.ProcessStateEvent) string {
+func firstLine(ps listener.ProcessStateEvent) string {
 	return fmt.Sprintf("Process %s in group %s exited unexpectedly (pid %d) from state %s",
 		ps.ProcessName, ps.GroupName, ps.PID, ps.FromState)
 }
@@ -37,7 +39,7 @@ func body(ps listener.ProcessStateEvent, at time.Time, host string, d crashinfo.
 	var b strings.Builder
 	line := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
 
-	line("%s", FirstLine(ps))
+	line("%s", firstLine(ps))
 	line("")
 	line("Host: %s", host)
 	line("Time: %s", asctime.Format(at))
@@ -109,4 +111,20 @@ func formatUptime(d time.Duration) string {
 		return "1 day, " + hms
 	}
 	return fmt.Sprintf("%d days, %s", days, hms)
+}
+
+// messageID makes a Message-ID unique to one crash mail.
+func messageID(at time.Time, serial uint64, host string) string {
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	domain := strings.Map(func(r rune) rune {
+		if r == '.' || r == '-' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' {
+			return r
+		}
+		return -1
+	}, host)
+	if strings.Trim(domain, ".-") == "" || strings.Contains(domain, "..") || strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") {
+		domain = "localhost"
+	}
+	return fmt.Sprintf("<crashmail.%d.%d.%s@%s>", at.UnixNano(), serial, hex.EncodeToString(b[:]), domain)
 }

@@ -22,20 +22,20 @@ var crash = listener.ProcessStateEvent{
 
 func TestSubjectKeepsSuperlanceWording(t *testing.T) {
 	t.Parallel()
-	if got, want := Subject("", "web_01", at), "web_01 crashed at 2024-05-06 07:08:09,123"; got != want {
-		t.Errorf("Subject = %q, want %q", got, want)
+	if got, want := subject("", "web_01", at), "web_01 crashed at 2024-05-06 07:08:09,123"; got != want {
+		t.Errorf("subject = %q, want %q", got, want)
 	}
 	// superlance's test expects "[foo]: foo crashed at" for -o "[foo]".
-	if got, want := Subject("[foo]", "foo", at), "[foo]: foo crashed at 2024-05-06 07:08:09,123"; got != want {
-		t.Errorf("Subject with -o = %q, want %q", got, want)
+	if got, want := subject("[foo]", "foo", at), "[foo]: foo crashed at 2024-05-06 07:08:09,123"; got != want {
+		t.Errorf("subject with -o = %q, want %q", got, want)
 	}
 }
 
 func TestFirstLineKeepsSuperlanceWording(t *testing.T) {
 	t.Parallel()
 	want := "Process web_01 in group web exited unexpectedly (pid 4242) from state RUNNING"
-	if got := FirstLine(crash); got != want {
-		t.Errorf("FirstLine = %q, want %q", got, want)
+	if got := firstLine(crash); got != want {
+		t.Errorf("firstLine = %q, want %q", got, want)
 	}
 }
 

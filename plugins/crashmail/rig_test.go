@@ -1,20 +1,18 @@
 package crashmail
 
 import (
-	"bytes"
-	"context"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/golance/golance/internal/clock"
 	"github.com/golance/golance/internal/testkit/mailserver"
+	"github.com/golance/golance/internal/testkit/rig"
 	"github.com/golance/golance/listener"
-	"github.com/golance/golance/listener/rpc"
+	"github.com/golance/golance/plugins/internal/crashinfo"
 	"github.com/golance/golance/plugins/internal/log"
 	"github.com/golance/golance/plugins/internal/mail"
+	"github.com/golance/golance/plugins/internal/mailcli"
 	"github.com/golance/golance/plugins/internal/retry"
 	"github.com/golance/golance/testharness"
 	"github.com/rogpeppe/go-internal/testscript"
@@ -29,60 +27,7 @@ func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{Dir: "testdata/script"})
 }
 
-// testCtx ends with the test, and within a bound so that a stuck wait
-// fails instead of hanging.
-func testCtx(t *testing.T) context.Context {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	t.Cleanup(cancel)
-	return ctx
-}
-
-func must(t *testing.T, err error) {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
-	}
-}
-
-// syncBuffer collects log output written from the handler's goroutine.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-// lateSource forwards to an rpc.Client made once the emulated
-// supervisord, and so its socket, exists: the pool's handler has to be
-// built before that.
-type lateSource struct{ c atomic.Pointer[rpc.Client] }
-
-func (l *lateSource) GetProcessInfo(ctx context.Context, name string) (rpc.ProcessInfo, error) {
-	return l.c.Load().GetProcessInfo(ctx, name)
-}
-
-func (l *lateSource) TailProcessStderrLog(ctx context.Context, name string, offset, length int) (rpc.LogTail, error) {
-	return l.c.Load().TailProcessStderrLog(ctx, name, offset, length)
-}
-
-func (l *lateSource) TailProcessStdoutLog(ctx context.Context, name string, offset, length int) (rpc.LogTail, error) {
-	return l.c.Load().TailProcessStdoutLog(ctx, name, offset, length)
-}
-
-func (l *lateSource) ReadLog(ctx context.Context, offset, length int) (string, error) {
-	return l.c.Load().ReadLog(ctx, offset, length)
-}
+var must = rig.Must
 
 // fastRetry is mail's default policy on an instant clock.
 func fastRetry(c *clock.Fake) retry.Policy {
@@ -94,16 +39,18 @@ func fastRetry(c *clock.Fake) retry.Policy {
 	return p
 }
 
-// rig is crashmail served in-process by the emulated supervisord, mailing
-// to a real SMTP server.
-type rig struct {
-	sup *testharness.Supervisor
+// mailRig is crashmail served in-process by the emulated supervisord,
+// mailing to a real SMTP server.
+type mailRig struct {
+	*rig.Rig
 	srv *mailserver.Server
-	log *syncBuffer
+	log *rig.Buffer
 }
 
 type rigConfig struct {
-	cfg      Config // Sender, From, To, Log, Retry and FailDelay get test defaults
+	cfg      config      // mail, retry, failDelay, hostname and log get test defaults
+	sender   mail.Sender // instead of SMTP to srv
+	source   crashinfo.Source
 	srv      []mailserver.Option
 	events   []listener.EventType
 	programs []testharness.Program
@@ -111,84 +58,61 @@ type rigConfig struct {
 	rpc      bool // details from the emulated XML-RPC server
 }
 
-func newRig(t *testing.T, rc rigConfig) *rig {
+func newRig(t *testing.T, rc rigConfig) *mailRig {
 	t.Helper()
-	r := &rig{srv: mailserver.NewServer(t, rc.srv...), log: &syncBuffer{}}
+	r := &mailRig{srv: mailserver.NewServer(t, rc.srv...), log: &rig.Buffer{}}
 	cfg := rc.cfg
-	if cfg.Sender == nil {
+	d := &mailcli.Delivery{Sender: rc.sender, From: "supervisor@example.com", To: []string{"ops@example.com"}}
+	if d.Sender == nil {
 		s, err := mail.NewSMTP(mail.SMTPConfig{Host: r.srv.Addr(), TLSConfig: r.srv.ClientTLSConfig()})
 		must(t, err)
-		cfg.Sender = s
+		d.Sender = s
 	}
-	if cfg.From == "" {
-		cfg.From = "supervisor@example.com"
+	cfg.mail = d
+	if cfg.retry.MaxElapsed == 0 {
+		cfg.retry = fastRetry(nil)
 	}
-	if cfg.To == nil {
-		cfg.To = []string{"ops@example.com"}
+	if cfg.failDelay == 0 {
+		cfg.failDelay = -1
 	}
-	if cfg.Retry.MaxElapsed == 0 {
-		cfg.Retry = fastRetry(nil)
+	if cfg.hostname == "" {
+		cfg.hostname = "app1.example.com"
 	}
-	if cfg.FailDelay == 0 {
-		cfg.FailDelay = -1
-	}
-	cfg.Log = log.New(r.log)
-	if cfg.Hostname == "" {
-		cfg.Hostname = "app1.example.com"
-	}
-	late := &lateSource{}
-	if rc.rpc {
-		cfg.Supervisor = late
-	}
-	m, err := New(cfg)
-	must(t, err)
-	events := rc.events
-	if events == nil {
-		events = []listener.EventType{listener.ProcessState}
-	}
-	r.sup = testharness.Start(t, testharness.Config{
+	cfg.log = log.New(r.log)
+	r.Rig = rig.Start(t, rig.Config{
+		Pool:     "crashmail",
+		Events:   rc.events,
 		RPC:      rc.rpc,
 		Programs: rc.programs,
 		Groups:   rc.groups,
-		Pools: []testharness.Pool{{
-			Name: "crashmail", Events: events, Handler: m, BufferSize: 100,
-			ProcessConfig: testharness.ProcessConfig{Priority: 100},
-		}},
+		Handler: func(rr *rig.Rig) listener.Handler {
+			source := rc.source
+			if rc.rpc {
+				source = rr.Client
+			}
+			h, err := newHandler(cfg, source, nil)
+			must(t, err)
+			return h
+		},
 	})
-	if rc.rpc {
-		c, err := rpc.New(r.sup.ServerURL(), rpc.WithHTTPClient(r.sup.HTTPClient()))
-		must(t, err)
-		late.c.Store(c)
-	}
-	must(t, r.sup.WaitListenerState(testCtx(t), "crashmail", testharness.ListenerReady))
 	return r
 }
 
 // exit makes the virtual process namespec exit with code.
-func (r *rig) exit(t *testing.T, namespec string, code int) {
+func (r *mailRig) exit(t *testing.T, namespec string, code int) {
 	t.Helper()
-	p := r.sup.Process(namespec)
-	if p == nil {
-		t.Fatalf("no process %q", namespec)
-	}
-	must(t, p.Exit(code))
+	r.Exit(namespec, code)
 }
 
 // idle waits until every event was answered and returns the mails.
-func (r *rig) idle(t *testing.T) []mailserver.Message {
+func (r *mailRig) idle(t *testing.T) []mailserver.Message {
 	t.Helper()
-	must(t, r.sup.WaitIdle(testCtx(t)))
+	r.Idle()
 	return r.srv.Messages()
 }
 
 // results returns crashmail's answers, in order.
-func (r *rig) results() []string {
-	var out []string
-	for _, res := range r.sup.Transcript().Results("crashmail") {
-		out = append(out, res.Body)
-	}
-	return out
-}
+func (r *mailRig) results() []string { return r.Results() }
 
 // subjects returns the decoded subjects of msgs.
 func subjects(t *testing.T, msgs []mailserver.Message) []string {

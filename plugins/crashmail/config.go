@@ -1,0 +1,96 @@
+package crashmail
+
+import (
+	"errors"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/golance/golance/internal/clock"
+	"github.com/golance/golance/plugins/internal/log"
+	"github.com/golance/golance/plugins/internal/mail"
+	"github.com/golance/golance/plugins/internal/mailcli"
+	"github.com/golance/golance/plugins/internal/retry"
+	"github.com/golance/golance/plugins/internal/selection"
+)
+
+// Defaults of the settings.
+const (
+	defaultTailLines      = 10
+	defaultDetailsTimeout = 10 * time.Second
+	defaultFailDelay      = 10 * time.Second
+)
+
+// config is every setting of crashmail.
+type config struct {
+	// selector picks the processes to mail about; nil means every one.
+	selector *selection.Selector
+	// header, when set, prefixes the subject as "<header>: " (-o).
+	header string
+	// mail says how and to whom; required.
+	mail *mailcli.Delivery
+
+	// retry says how long one delivery is retried before the event is
+	// rejected. A policy without MaxAttempts or MaxElapsed means
+	// mail.DefaultRetryPolicy() (keeping its Clock and OnRetry), because
+	// the listener holds supervisord's events while it retries.
+	retry retry.Policy
+	// failDelay is the least time between receiving an event again and
+	// rejecting it again after another failed delivery. supervisord
+	// redelivers a rejected event at once, so without it a mail that
+	// fails for good (a rejected login) would be retried in a tight loop.
+	// The first failure of an event is answered at once. Zero means
+	// defaultFailDelay; negative means none.
+	failDelay time.Duration
+
+	// tailLines is how many lines of the end of each log (stderr, then
+	// stdout) the mail quotes; zero means none.
+	tailLines int
+	// detailsTimeout bounds the questions to supervisord for one event;
+	// past it, the mail goes without the details rather than not at all.
+	detailsTimeout time.Duration
+
+	// hostname is named in the mail; "" means os.Hostname().
+	hostname string
+	// clock dates the mail; nil means the real clock.
+	clock clock.Clock
+	// log receives one line per mail sent, retried or failed.
+	log *slog.Logger
+}
+
+// withDefaults fills in the zero settings.
+func (c config) withDefaults() config {
+	if c.retry.MaxAttempts <= 0 && c.retry.MaxElapsed <= 0 {
+		// Unbounded retries would hold supervisord's events forever.
+		p := mail.DefaultRetryPolicy()
+		p.OnRetry, p.Clock, p.Jitter = c.retry.OnRetry, c.retry.Clock, c.retry.Jitter
+		c.retry = p
+	}
+	if c.failDelay == 0 {
+		c.failDelay = defaultFailDelay
+	}
+	if c.detailsTimeout <= 0 {
+		c.detailsTimeout = defaultDetailsTimeout
+	}
+	if c.hostname == "" {
+		c.hostname, _ = os.Hostname()
+	}
+	c.clock = clock.Or(c.clock)
+	if c.log == nil {
+		c.log = log.Discard()
+	}
+	return c
+}
+
+// validate reports a configuration crashmail cannot work with.
+func (c config) validate() error {
+	switch {
+	case c.mail == nil || c.mail.Sender == nil:
+		return errors.New("crashmail: no mail delivery configured")
+	case len(c.mail.To) == 0:
+		return errors.New("crashmail: no recipient")
+	case c.tailLines < 0:
+		return errors.New("crashmail: negative tail lines")
+	}
+	return nil
+}
