@@ -23,7 +23,7 @@ func TestConfigErrors(t *testing.T) {
 		{Config{Programs: []Program{{Name: "w", ProcessConfig: ProcessConfig{NumProcs: 2}}}}, "%(process_num) must be present"},
 		{Config{Groups: []Group{{Name: "g", Programs: []string{"missing"}}}}, "names unknown program missing"},
 		{Config{Programs: []Program{{Name: "x", ProcessConfig: ProcessConfig{Command: []string{"a"}, Run: func(context.Context, io.Reader, io.Writer, io.Writer) error { return nil }}}}}, "not both"},
-		{Config{Programs: []Program{{Name: "x", ProcessConfig: ProcessConfig{ProcessName: "%(nope)s"}}}}, "unknown field"},
+		{Config{Programs: []Program{{Name: "x", ProcessConfig: ProcessConfig{ProcessName: "%(nope)s"}}}}, "%(nope) cannot be expanded"},
 	}
 	for _, tt := range tests {
 		_, err := New(tt.cfg)

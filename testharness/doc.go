@@ -147,9 +147,10 @@
 // Config mirrors supervisord.conf: Programs, Groups and Pools are its
 // [program:x], [group:x] and [eventlistener:x] sections, with Go zero
 // values meaning supervisord's defaults (see ProcessConfig for the few
-// exceptions). ParseConfig reads the sections of a real supervisord.conf
-// instead, defaults and %(...)s expansions included, so the configuration
-// a project deploys can run unchanged in its tests.
+// exceptions). ParseConfig reads a real supervisord.conf instead, [include]
+// files, defaults and %(...)s expansions included, exactly as supervisord
+// reads it (through golance's one configuration reader), so the
+// configuration a project deploys can run unchanged in its tests.
 //
 // # Fidelity
 //

@@ -1,446 +1,211 @@
 package testharness
 
 import (
-	"bufio"
 	"fmt"
-	"os"
-	"strconv"
-	"strings"
+	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/golance/golance/internal/pyfmt"
-	"github.com/golance/golance/listener"
+	"github.com/golance/golance/internal/supervisorconf"
 )
 
 // ParseConfig reads supervisord.conf text into a Config, so that the
 // sections a project deploys can run unchanged in the harness. here is
-// what %(here)s expands to (supervisord uses the configuration file's
-// directory).
+// what %(here)s expands to and where [include] patterns start (supervisord
+// uses the configuration file's directory).
 //
-// It reads [supervisord] identifier=; [unix_http_server] and
-// [inet_http_server] (either turns Config.RPC on, with their username= and
-// password=); and [program:x], [group:x] and [eventlistener:x] with the
-// keys the harness emulates, applying supervisord's defaults (startsecs=1,
-// startretries=3, stopwaitsecs=10, ...) and its %(...)s expansions,
-// including %(process_num)d in command=. Keys the harness does not emulate
-// (user=, umask=, syslog and rotation settings) are ignored; a non-default
-// result_handler= is an error. [include] is not followed.
+// The text is read by golance's configuration reader exactly as
+// supervisord 4.2.5 reads it, with its defaults, expansions (%(ENV_X)s
+// from this process's environment, %(process_num)d, ...) and checks, and
+// refused as supervisord would refuse it, with the file, line, section,
+// key and fix on one line. [include] files are read. [supervisord] is
+// optional here; its identifier= is read. [unix_http_server] and
+// [inet_http_server] turn Config.RPC on, with their username= and
+// password=. [program:x], [group:x] and [eventlistener:x] become Programs,
+// Groups and Pools, each process with the name, command line, directory,
+// environment and log files supervisord gives it. Keys the harness does
+// not emulate (user=, umask=, syslog and rotation settings) are read and
+// checked, then ignored; what it cannot express is an error: a
+// non-default result_handler=, [fcgi-program:x], a priority, numprocs or
+// stopsignal of 0.
 func ParseConfig(text, here string) (Config, error) {
-	sections, err := parseINI(text)
+	c, err := supervisorconf.Loader{}.Parse([]byte(text), filepath.Join(here, "supervisord.conf"))
 	if err != nil {
 		return Config{}, err
 	}
-	cfg := Config{}
-	for _, sec := range sections {
-		kind, name, _ := strings.Cut(sec.name, ":")
-		switch kind {
-		case "supervisord":
-			cfg.Identifier = sec.get("identifier")
-		case "unix_http_server", "inet_http_server":
-			cfg.RPC = true
-			if u := sec.get("username"); u != "" {
-				cfg.Username, cfg.Password = u, sec.get("password")
-			}
-		case "group":
-			g := Group{Name: name}
-			for _, p := range strings.Split(sec.get("programs"), ",") {
-				if p = strings.TrimSpace(p); p != "" {
-					g.Programs = append(g.Programs, p)
-				}
-			}
-			if g.Priority, err = sec.priority(); err != nil {
-				return Config{}, err
-			}
-			cfg.Groups = append(cfg.Groups, g)
-		case "program":
-			pc, err := sec.processConfig(name, here)
-			if err != nil {
-				return Config{}, err
-			}
-			cfg.Programs = append(cfg.Programs, Program{Name: name, ProcessConfig: pc})
+	var cfg Config
+	if _, ok := c.Section("supervisord"); ok {
+		sv, err := c.Supervisord()
+		if err != nil {
+			return Config{}, err
+		}
+		cfg.Identifier = sv.Identifier
+	}
+	servers, err := c.Servers()
+	if err != nil {
+		return Config{}, err
+	}
+	for _, s := range servers {
+		cfg.RPC = true
+		if s.HasPassword && cfg.Username == "" {
+			cfg.Username, cfg.Password = s.Username, s.Password
+		}
+	}
+	groups, err := c.Groups()
+	if err != nil {
+		return Config{}, err
+	}
+	programs := map[*supervisorconf.Section]int{} // index in cfg.Programs
+	for _, g := range groups {
+		switch g.Kind {
+		case "fcgi-program":
+			return Config{}, unsupported(g.Section, "[fcgi-program:x] cannot run in the harness")
 		case "eventlistener":
-			pc, err := sec.processConfig(name, here)
+			if g.ResultHandler != supervisorconf.DefaultResultHandler {
+				return Config{}, unsupported(g.Section, "result_handler="+g.ResultHandler+" cannot run in the harness; use Pool.ResultHandler")
+			}
+			pc, err := processConfig(g.Programs[0], g)
 			if err != nil {
 				return Config{}, err
 			}
-			p := Pool{Name: name, ProcessConfig: pc}
-			for _, e := range strings.Split(sec.get("events"), ",") {
-				if e = strings.TrimSpace(e); e != "" {
-					p.Events = append(p.Events, listener.EventType(strings.ToUpper(e)))
+			if pc.Priority, err = priority(g.Section, g.Priority); err != nil {
+				return Config{}, err
+			}
+			cfg.Pools = append(cfg.Pools, Pool{Name: g.Name, Events: g.Events, BufferSize: g.BufferSize, ProcessConfig: pc})
+			continue
+		case "group":
+			p, err := priority(g.Section, g.Priority)
+			if err != nil {
+				return Config{}, err
+			}
+			hg := Group{Name: g.Name, Priority: p}
+			for _, prog := range g.Programs {
+				hg.Programs = append(hg.Programs, prog.Name)
+			}
+			cfg.Groups = append(cfg.Groups, hg)
+		}
+		for _, prog := range g.Programs {
+			i, seen := programs[prog.Section]
+			if !seen {
+				pc, err := processConfig(prog, g)
+				if err != nil {
+					return Config{}, err
 				}
+				i = len(cfg.Programs)
+				programs[prog.Section] = i
+				cfg.Programs = append(cfg.Programs, Program{Name: prog.Name, ProcessConfig: pc})
 			}
-			if v, ok := sec.lookup("buffer_size"); ok {
-				n, err := strconv.Atoi(v)
-				if err != nil || n < 1 {
-					return Config{}, sec.errorf("invalid buffer_size %q: it must be a number of at least 1", v)
-				}
-				p.BufferSize = n
-			}
-			if h, ok := sec.lookup("result_handler"); ok && h != "supervisor.dispatchers:default_handler" {
-				return Config{}, sec.errorf("result_handler=%s cannot run in the harness; use Pool.ResultHandler", h)
-			}
-			cfg.Pools = append(cfg.Pools, p)
+			cfg.Programs[i].fromFile[g.Name] = processesOf(g, prog)
 		}
 	}
 	return cfg, nil
 }
 
-// iniSection is one [section] with its keys, lower-cased as Python's
-// ConfigParser lower-cases them.
-type iniSection struct {
-	name string
-	keys map[string]string
-}
-
-func (s *iniSection) lookup(key string) (string, bool) {
-	v, ok := s.keys[key]
-	return v, ok
-}
-
-func (s *iniSection) get(key string) string { return s.keys[key] }
-
-func (s *iniSection) errorf(format string, args ...any) error {
-	return &ConfigError{Section: s.name, Problem: fmt.Sprintf(format, args...)}
-}
-
-// parseINI reads what supervisord's UnhosedConfigParser reads: sections,
-// "key = value" or "key: value", whole-line comments starting with ; or #,
-// inline comments after whitespace, and indented continuation lines.
-func parseINI(text string) ([]*iniSection, error) {
-	var sections []*iniSection
-	var cur *iniSection
-	var lastKey string
-	sc := bufio.NewScanner(strings.NewReader(text))
-	sc.Buffer(make([]byte, 64*1024), 1<<20)
-	lineNo := 0
-	for sc.Scan() {
-		lineNo++
-		raw := sc.Text()
-		trimmed := strings.TrimSpace(raw)
-		if trimmed == "" || trimmed[0] == ';' || trimmed[0] == '#' {
-			continue
-		}
-		if raw[0] == ' ' || raw[0] == '\t' {
-			if cur == nil || lastKey == "" {
-				return nil, &ConfigError{Problem: fmt.Sprintf("line %d: an indented line continues nothing: %q", lineNo, raw)}
-			}
-			cur.keys[lastKey] += "\n" + stripInlineComment(trimmed)
-			continue
-		}
-		if trimmed[0] == '[' {
-			end := strings.IndexByte(trimmed, ']')
-			if end < 0 {
-				return nil, &ConfigError{Problem: fmt.Sprintf("line %d: unterminated section header %q", lineNo, raw)}
-			}
-			cur = &iniSection{name: trimmed[1:end], keys: map[string]string{}}
-			sections = append(sections, cur)
-			lastKey = ""
-			continue
-		}
-		if cur == nil {
-			return nil, &ConfigError{Problem: fmt.Sprintf("line %d: a key outside any section: %q", lineNo, raw)}
-		}
-		i := strings.IndexAny(trimmed, "=:")
-		if i < 0 {
-			return nil, &ConfigError{Section: cur.name, Problem: fmt.Sprintf("line %d: expected key = value, got %q", lineNo, raw)}
-		}
-		lastKey = strings.ToLower(strings.TrimSpace(trimmed[:i]))
-		cur.keys[lastKey] = stripInlineComment(strings.TrimSpace(trimmed[i+1:]))
+// processConfig turns what supervisord reads in a program's section into
+// the harness's settings; the processes of g give their own names,
+// commands, directories, environments and log files.
+func processConfig(p *supervisorconf.Program, g *supervisorconf.Group) (ProcessConfig, error) {
+	pc := ProcessConfig{
+		NumProcs: p.NumProcs, NumProcsStart: p.NumProcsStart, ProcessName: p.ProcessName,
+		NoAutostart: !p.Autostart, StartSecs: time.Duration(p.StartSecs) * time.Second,
+		StartRetries: p.StartRetries, ExitCodes: p.ExitCodes, StopSignal: p.StopSignal,
+		StopWaitSecs: time.Duration(p.StopWaitSecs) * time.Second, StopAsGroup: p.StopAsGroup, KillAsGroup: p.KillAsGroup,
+		RedirectStderr: p.RedirectStderr, ServerURL: p.ServerURL,
+		fromFile: map[string][]*supervisorconf.Process{g.Name: processesOf(g, p)},
 	}
-	return sections, sc.Err()
-}
-
-// stripInlineComment drops a ; or # comment preceded by whitespace.
-func stripInlineComment(v string) string {
-	for i := 1; i < len(v); i++ {
-		if (v[i] == ';' || v[i] == '#') && (v[i-1] == ' ' || v[i-1] == '\t') {
-			return strings.TrimSpace(v[:i])
-		}
+	switch p.Autorestart {
+	case supervisorconf.RestartAlways:
+		pc.Autorestart = RestartAlways
+	case supervisorconf.RestartNever:
+		pc.Autorestart = RestartNever
 	}
-	return v
-}
-
-var (
-	truthyStrings = map[string]bool{"yes": true, "true": true, "on": true, "1": true}
-	falsyStrings  = map[string]bool{"no": true, "false": true, "off": true, "0": true}
-)
-
-func (s *iniSection) boolean(key string, def bool) (bool, error) {
-	v, ok := s.lookup(key)
-	if !ok {
-		return def, nil
-	}
-	switch l := strings.ToLower(v); {
-	case truthyStrings[l]:
-		return true, nil
-	case falsyStrings[l]:
-		return false, nil
-	}
-	return false, s.errorf("%s=%s is not a boolean (use true or false)", key, v)
-}
-
-func (s *iniSection) integer(key string) (int, bool, error) {
-	v, ok := s.lookup(key)
-	if !ok {
-		return 0, false, nil
-	}
-	n, err := pyfmt.Atoi(v)
-	if err != nil {
-		return 0, false, s.errorf("%s=%s is not an integer", key, v)
-	}
-	return int(n), true, nil
-}
-
-func (s *iniSection) priority() (int, error) {
-	n, ok, err := s.integer("priority")
-	if err != nil || !ok {
-		return 0, err
-	}
-	if n == 0 {
-		return 0, s.errorf("priority=0 cannot be expressed in the harness (zero means the default); use another number")
-	}
-	return n, nil
-}
-
-func (s *iniSection) seconds(key string, def int) (time.Duration, error) {
-	n, ok, err := s.integer(key)
-	if err != nil {
-		return 0, err
-	}
-	if !ok {
-		n = def
-	}
-	return time.Duration(n) * time.Second, nil
-}
-
-// byteSize is supervisord's byte_size: "1024", "1KB", "50MB", "1GB".
-func (s *iniSection) byteSize(key string) (int, error) {
-	v, ok := s.lookup(key)
-	if !ok {
-		return 0, nil
-	}
-	mult := 1
-	num := strings.ToUpper(strings.TrimSpace(v))
-	for suffix, m := range map[string]int{"KB": 1 << 10, "MB": 1 << 20, "GB": 1 << 30} {
-		if strings.HasSuffix(num, suffix) {
-			num, mult = strings.TrimSuffix(num, suffix), m
-			break
-		}
-	}
-	n, err := strconv.Atoi(strings.TrimSpace(num))
-	if err != nil {
-		return 0, s.errorf("%s=%s is not a byte size (like 1024, 1KB or 50MB)", key, v)
-	}
-	return n * mult, nil
-}
-
-// processConfig reads the keys [program:x] and [eventlistener:x] share.
-func (s *iniSection) processConfig(name, here string) (ProcessConfig, error) {
-	var pc ProcessConfig
-	var err error
-	command, ok := s.lookup("command")
-	if !ok {
-		return pc, s.errorf("does not specify a command")
-	}
-	pc.commandTemplate = strings.ReplaceAll(command, "%(here)s", here)
-	if pc.Command, err = SplitCommand(expandStatic(pc.commandTemplate, name, here)); err != nil {
-		return pc, s.errorf("can't parse command %q: %v", command, err)
-	}
-	if len(pc.Command) == 0 {
-		return pc, s.errorf("command is empty")
-	}
-	pc.ProcessName = s.get("process_name")
-	if n, ok, err := s.integer("numprocs"); err != nil {
-		return pc, err
-	} else if ok {
-		pc.NumProcs = n
-	}
-	if n, _, err := s.integer("numprocs_start"); err != nil {
-		return pc, err
-	} else {
-		pc.NumProcsStart = n
-	}
-	if pc.Priority, err = s.priority(); err != nil {
-		return pc, err
-	}
-	autostart, err := s.boolean("autostart", true)
-	if err != nil {
-		return pc, err
-	}
-	pc.NoAutostart = !autostart
-	if v, ok := s.lookup("autorestart"); ok {
-		switch l := strings.ToLower(v); {
-		case truthyStrings[l]:
-			pc.Autorestart = RestartAlways
-		case falsyStrings[l]:
-			pc.Autorestart = RestartNever
-		case l == "unexpected":
-			pc.Autorestart = RestartUnexpected
-		default:
-			return pc, s.errorf("invalid autorestart=%s (use true, false or unexpected)", v)
-		}
-	}
-	if pc.StartSecs, err = s.seconds("startsecs", 1); err != nil {
-		return pc, err
-	}
-	if n, ok, err := s.integer("startretries"); err != nil {
-		return pc, err
-	} else if ok {
-		pc.StartRetries = n
-		if n == 0 {
-			pc.StartRetries = -1
-		}
-	}
-	if v, ok := s.lookup("exitcodes"); ok {
-		pc.ExitCodes = []int{}
-		for _, c := range strings.Split(v, ",") {
-			n, err := strconv.Atoi(strings.TrimSpace(c))
-			if err != nil || n < 0 || n > 255 {
-				return pc, s.errorf("exitcodes=%s is not a list of exit codes (0-255)", v)
-			}
-			pc.ExitCodes = append(pc.ExitCodes, n)
-		}
-	}
-	if v, ok := s.lookup("stopsignal"); ok {
-		sig, known := parseSignal(v)
-		if !known {
-			return pc, s.errorf("stopsignal=%s is not a signal", v)
-		}
-		pc.StopSignal = sig
-	}
-	if pc.StopWaitSecs, err = s.seconds("stopwaitsecs", 10); err != nil {
-		return pc, err
+	// The harness's zero values mean supervisord's defaults; supervisord's
+	// zeros are spelled otherwise.
+	if pc.StartRetries == 0 {
+		pc.StartRetries = -1
 	}
 	if pc.StopWaitSecs == 0 {
 		pc.StopWaitSecs = -1
 	}
-	if pc.StopAsGroup, err = s.boolean("stopasgroup", false); err != nil {
-		return pc, err
+	if pc.ExitCodes == nil {
+		pc.ExitCodes = []int{}
 	}
-	if pc.KillAsGroup, err = s.boolean("killasgroup", pc.StopAsGroup); err != nil {
-		return pc, err
+	switch {
+	case p.NumProcs < 1:
+		return pc, unsupported(p.Section, fmt.Sprintf("numprocs=%d cannot be expressed in the harness (zero means one); use at least 1", p.NumProcs))
+	case p.StopSignal == 0:
+		return pc, unsupported(p.Section, "stopsignal=0 cannot be expressed in the harness (zero means TERM); use another signal")
 	}
-	if pc.RedirectStderr, err = s.boolean("redirect_stderr", false); err != nil {
-		return pc, err
-	}
-	if pc.StdoutEvents, err = s.boolean("stdout_events_enabled", false); err != nil {
-		return pc, err
-	}
-	if pc.StderrEvents, err = s.boolean("stderr_events_enabled", false); err != nil {
-		return pc, err
-	}
-	if pc.StdoutCaptureMaxBytes, err = s.byteSize("stdout_capture_maxbytes"); err != nil {
-		return pc, err
-	}
-	if pc.StderrCaptureMaxBytes, err = s.byteSize("stderr_capture_maxbytes"); err != nil {
-		return pc, err
-	}
-	pc.StdoutLogfile = expandStatic(s.get("stdout_logfile"), name, here)
-	pc.StderrLogfile = expandStatic(s.get("stderr_logfile"), name, here)
-	pc.Dir = expandStatic(s.get("directory"), name, here)
-	if v := s.get("serverurl"); !strings.EqualFold(v, "AUTO") {
-		pc.ServerURL = v
-	}
-	if env, ok := s.lookup("environment"); ok {
-		if pc.Env, err = parseEnvironment(env); err != nil {
-			return pc, s.errorf("environment=: %v", err)
+	var err error
+	if g.Kind != "eventlistener" {
+		if pc.Priority, err = priority(p.Section, p.Priority); err != nil {
+			return pc, err
 		}
+	}
+	// The first process stands for the section; each process gets its own
+	// values when the harness makes it (applyFromFile).
+	if procs := processesOf(g, p); len(procs) > 0 {
+		first := procs[0]
+		var spec processSpec
+		if err := applyFromFile(&spec, first); err != nil {
+			v, _ := p.Section.Lookup("command")
+			e := unsupported(p.Section, err.Error()).(*supervisorconf.Error)
+			e.Key, e.Value, e.Line = "command", first.Command, v.Line
+			return pc, e
+		}
+		pc.Command, pc.Dir, pc.Env = spec.cfg.Command, spec.cfg.Dir, spec.cfg.Env
+		pc.StdoutLogfile, pc.StderrLogfile = spec.cfg.StdoutLogfile, spec.cfg.StderrLogfile
+		pc.StdoutCaptureMaxBytes, pc.StdoutEvents = int(first.Stdout.CaptureMaxBytes), first.Stdout.EventsEnabled
+		pc.StderrCaptureMaxBytes, pc.StderrEvents = int(first.Stderr.CaptureMaxBytes), first.Stderr.EventsEnabled
 	}
 	return pc, nil
 }
 
-// expandStatic expands the %(...)s names that do not depend on the process
-// number.
-func expandStatic(v, program, here string) string {
-	v = strings.ReplaceAll(v, "%(here)s", here)
-	v = strings.ReplaceAll(v, "%(program_name)s", program)
-	for _, kv := range os.Environ() {
-		k, val, _ := strings.Cut(kv, "=")
-		v = strings.ReplaceAll(v, "%(ENV_"+k+")s", val)
+// processesOf returns g's processes of p in process_num order.
+func processesOf(g *supervisorconf.Group, p *supervisorconf.Program) []*supervisorconf.Process {
+	var out []*supervisorconf.Process
+	for _, proc := range g.Processes {
+		if proc.Program == p {
+			out = append(out, proc)
+		}
 	}
-	return v
+	slices.SortFunc(out, func(a, b *supervisorconf.Process) int { return a.Num - b.Num })
+	return out
 }
 
-// SplitCommand splits a command= value into arguments as supervisord does,
-// with Python's shlex.split in POSIX mode: words separated by white space,
-// single and double quotes, backslash escapes.
-func SplitCommand(s string) ([]string, error) {
-	var args []string
-	var cur strings.Builder
-	inWord := false
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
-			if inWord {
-				args = append(args, cur.String())
-				cur.Reset()
-				inWord = false
-			}
-		case c == '\\':
-			inWord = true
-			if i+1 < len(s) {
-				i++
-				cur.WriteByte(s[i])
-			}
-		case c == '\'':
-			inWord = true
-			end := strings.IndexByte(s[i+1:], '\'')
-			if end < 0 {
-				return nil, fmt.Errorf("no closing quotation")
-			}
-			cur.WriteString(s[i+1 : i+1+end])
-			i += end + 1
-		case c == '"':
-			inWord = true
-			i++
-			for ; i < len(s) && s[i] != '"'; i++ {
-				if s[i] == '\\' && i+1 < len(s) && (s[i+1] == '"' || s[i+1] == '\\') {
-					i++
-				}
-				cur.WriteByte(s[i])
-			}
-			if i >= len(s) {
-				return nil, fmt.Errorf("no closing quotation")
-			}
-		default:
-			inWord = true
-			cur.WriteByte(c)
-		}
+// applyFromFile gives spec what supervisord gives the process p: its
+// command line, directory, environment and log files.
+func applyFromFile(spec *processSpec, p *supervisorconf.Process) error {
+	argv, err := supervisorconf.SplitCommand(p.Command)
+	if err != nil {
+		return fmt.Errorf("can't parse command %s: %w", pyfmt.Repr(p.Command), err)
 	}
-	if inWord {
-		args = append(args, cur.String())
+	if len(argv) == 0 {
+		return fmt.Errorf("command is empty")
 	}
-	return args, nil
+	spec.cfg.Command, spec.command = argv, p.Command
+	spec.cfg.Dir, spec.cfg.Env = p.Directory, p.Environment
+	spec.cfg.StdoutLogfile, spec.cfg.StderrLogfile = logfile(p.Stdout), logfile(p.Stderr)
+	return nil
 }
 
-// parseEnvironment reads KEY=val,KEY2="val, with comma" as supervisord's
-// dict_of_key_value_pairs does.
-func parseEnvironment(v string) ([]string, error) {
-	var env []string
-	rest := strings.TrimSpace(v)
-	for rest != "" {
-		k, after, ok := strings.Cut(rest, "=")
-		if !ok {
-			return nil, fmt.Errorf("expected KEY=value in %q", rest)
-		}
-		after = strings.TrimSpace(after)
-		var val string
-		if after != "" && (after[0] == '"' || after[0] == '\'') {
-			end := strings.IndexByte(after[1:], after[0])
-			if end < 0 {
-				return nil, fmt.Errorf("unterminated quote in %q", after)
-			}
-			val, rest = after[1:1+end], after[2+end:]
-		} else {
-			i := strings.IndexByte(after, ',')
-			if i < 0 {
-				i = len(after)
-			}
-			val, rest = strings.TrimSpace(after[:i]), after[i:]
-		}
-		env = append(env, strings.TrimSpace(k)+"="+val)
-		rest = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(rest), ","))
+// priority refuses 0, which the harness reads as supervisord's default.
+func priority(s *supervisorconf.Section, n int) (int, error) {
+	if n == 0 {
+		return 0, unsupported(s, "priority=0 cannot be expressed in the harness (zero means the default); use another number")
 	}
-	return env, nil
+	return n, nil
+}
+
+func unsupported(s *supervisorconf.Section, problem string) error {
+	return &supervisorconf.Error{File: s.File, Line: s.Line, Section: s.Name, Problem: problem}
+}
+
+// logfile is a supervisorconf log file as ProcessConfig spells it.
+func logfile(l supervisorconf.Log) string {
+	if l.File == supervisorconf.LogAuto {
+		return ""
+	}
+	return l.File
 }

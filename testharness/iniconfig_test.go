@@ -2,8 +2,8 @@ package testharness
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -87,13 +87,15 @@ buffer_size=50
 func TestParseConfigErrors(t *testing.T) {
 	t.Parallel()
 	for _, tt := range []struct{ text, want string }{
-		{"[program:x]\nautostart=true", "[program:x] does not specify a command"},
-		{"[program:x]\ncommand=a\nautostart=maybe", "autostart=maybe is not a boolean"},
-		{"[program:x]\ncommand='unterminated", "can't parse command"},
-		{"[eventlistener:x]\ncommand=a\nevents=TICK_5\nbuffer_size=0", "invalid buffer_size"},
+		{"[program:x]\nautostart=true", "supervisord.conf:1: [program:x] has no command= line; add command="},
+		{"[program:x]\ncommand=a\nautostart=maybe", "supervisord.conf:3: [program:x] autostart=maybe: not a valid boolean value: 'maybe'; write true or false"},
+		{"[program:x]\ncommand='unterminated", `supervisord.conf:2: [program:x] command='unterminated: can't parse command "'unterminated": No closing quotation`},
+		{"[eventlistener:x]\ncommand=a\nevents=TICK_5\nbuffer_size=0", "[eventlistener:x] buffer_size=0: an event buffer must hold at least 1 event"},
+		{"[eventlistener:x]\ncommand=a\nevents=TICK_5,\n", "[eventlistener:x] events=TICK_5,: '' is not an event type"},
 		{"[eventlistener:x]\ncommand=a\nevents=TICK_5\nresult_handler=mymod:handler", "cannot run in the harness"},
 		{"[program:x]\ncommand=a\npriority=0", "priority=0 cannot be expressed"},
-		{"key=value", "a key outside any section"},
+		{"[program:x]\ncommand=a %(nosuch)s", "[program:x] command=a %(nosuch)s: %(nosuch) cannot be expanded"},
+		{"key=value", "supervisord.conf:1: 'key=value' comes before any [section] header"},
 	} {
 		_, err := ParseConfig(tt.text, "/")
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
@@ -102,30 +104,39 @@ func TestParseConfigErrors(t *testing.T) {
 	}
 }
 
-// SplitCommand agrees with Python's shlex.split, which supervisord uses.
-func TestShellSplitMatchesPython(t *testing.T) {
+// What supervisord accepts, ParseConfig accepts: an indented key after a
+// section header, an [include] relative to here, and each process's own
+// expansions of directory=, environment= and the log files.
+func TestParseConfigAsSupervisord(t *testing.T) {
 	t.Parallel()
-	inputs := []string{
-		`sleep 1000`,
-		`sh -c 'echo "out line"; echo "err line" >&2; exec sleep 1000'`,
-		`printf 'plain \033[31mred\033[0m bell\007 cr\r\nend\n'`,
-		`a\ b "c \" d \\ e \x" 'f \ g' h"i"j`,
-		"  spaced \t out  ",
-		`""`,
+	here := t.TempDir()
+	must(t, os.MkdirAll(filepath.Join(here, "conf.d"), 0o755))
+	must(t, os.WriteFile(filepath.Join(here, "conf.d", "web.conf"), []byte(`
+[program:web]
+  command=/bin/web --port=80%(process_num)02d
+  process_name=web_%(process_num)d
+  numprocs=2
+  directory=%(here)s
+  environment=PORT="80%(process_num)02d"
+  stdout_logfile=%(here)s/web-%(process_num)d.log
+`), 0o644))
+	cfg, err := ParseConfig("[include]\nfiles = conf.d/*.conf\n", here)
+	must(t, err)
+	groups, err := cfg.resolve()
+	must(t, err)
+	var got []string
+	for _, g := range groups {
+		for _, p := range g.procs {
+			got = append(got, fmt.Sprintf("%s %q %s %q %s", p.name, p.cfg.Command, p.cfg.Dir, p.cfg.Env, p.cfg.StdoutLogfile))
+		}
 	}
-	for _, in := range inputs {
-		got, err := SplitCommand(in)
-		must(t, err)
-		if err := exec.Command(supervisorPython, "-c", "1").Run(); err != nil {
-			continue
-		}
-		out, err := exec.Command(supervisorPython, "-c", "import json,shlex,sys; print(json.dumps(shlex.split(sys.argv[1])))", in).Output()
-		must(t, err)
-		var want []string
-		must(t, json.Unmarshal(out, &want))
-		if !slices.Equal(got, want) {
-			t.Errorf("SplitCommand(%q) = %q, shlex.split gives %q", in, got, want)
-		}
+	dir := filepath.Join(here, "conf.d")
+	want := []string{
+		fmt.Sprintf(`web_0 ["/bin/web" "--port=8000"] %s ["PORT=8000"] %s/web-0.log`, dir, dir),
+		fmt.Sprintf(`web_1 ["/bin/web" "--port=8001"] %s ["PORT=8001"] %s/web-1.log`, dir, dir),
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("processes:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
 

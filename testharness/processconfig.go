@@ -8,6 +8,8 @@ import (
 	"io"
 	"syscall"
 	"time"
+
+	"github.com/golance/golance/internal/supervisorconf"
 )
 
 // ProcessConfig holds the settings [program:x] and [eventlistener:x]
@@ -78,9 +80,9 @@ type ProcessConfig struct {
 	// ServerURL overrides SUPERVISOR_SERVER_URL for this process.
 	ServerURL string
 
-	// commandTemplate is command= as ParseConfig read it: it is expanded
-	// again for each process, since it may use %(process_num)d.
-	commandTemplate string
+	// fromFile holds, for a program ParseConfig read, its processes as
+	// supervisord makes them, by group, in process_num order.
+	fromFile map[string][]*supervisorconf.Process
 }
 
 // RunFunc is the body of an in-process child. It is given the child's end

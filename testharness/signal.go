@@ -2,10 +2,9 @@ package testharness
 
 import (
 	"fmt"
-	"strings"
 	"syscall"
 
-	"github.com/golance/golance/internal/pyfmt"
+	"github.com/golance/golance/internal/supervisorconf"
 )
 
 // signalName is supervisord's signame: "SIGTERM".
@@ -27,33 +26,10 @@ var signalNames = map[syscall.Signal]string{
 	syscall.SIGSYS: "SIGSYS",
 }
 
-// parseSignal is supervisord's signal_number: a number or a name, with or
-// without the SIG prefix, case-insensitive.
+// parseSignal is supervisord's signal_number.
 func parseSignal(v string) (syscall.Signal, bool) {
-	if n, err := pyfmt.Atoi(v); err == nil {
-		sig := syscall.Signal(n)
-		_, known := signalNames[sig]
-		return sig, known
-	}
-	name := strings.ToUpper(strings.TrimSpace(v))
-	if !strings.HasPrefix(name, "SIG") {
-		name = "SIG" + name
-	}
-	for sig, n := range signalNames {
-		if n == name {
-			return sig, true
-		}
-	}
-	if name == "SIGIOT" {
-		return syscall.SIGABRT, true
-	}
-	if name == "SIGPOLL" {
-		return syscall.SIGIO, true
-	}
-	if name == "SIGCLD" {
-		return syscall.SIGCHLD, true
-	}
-	return 0, false
+	sig, err := supervisorconf.SignalNumber(v)
+	return sig, err == nil
 }
 
 // deadlySignals terminate virtual and in-process children; other signals

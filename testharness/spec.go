@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/golance/golance/internal/supervisorconf"
 	"github.com/golance/golance/listener"
 )
 
@@ -186,13 +187,20 @@ func expandProcesses(section, program, group string, pc ProcessConfig, isListene
 	host, _ := os.Hostname()
 	var out []processSpec
 	seen := map[string]bool{}
-	for num := pc.NumProcsStart; num < pc.NumProcsStart+numprocs; num++ {
-		name, err := pyFormat(tmpl, map[string]any{
-			"program_name": program, "process_num": num, "group_name": group,
-			"numprocs": numprocs, "host_node_name": host,
-		})
-		if err != nil {
-			return nil, &ConfigError{Section: section, Problem: "process_name: " + err.Error()}
+	fromFile := pc.fromFile[group]
+	for i, num := 0, pc.NumProcsStart; num < pc.NumProcsStart+numprocs; i, num = i+1, num+1 {
+		var name string
+		if fromFile != nil {
+			name = fromFile[i].Name
+		} else {
+			var err error
+			name, err = supervisorconf.Expand(tmpl, map[string]any{
+				"program_name": program, "process_num": num, "group_name": group,
+				"numprocs": numprocs, "host_node_name": host,
+			}, "process_name")
+			if err != nil {
+				return nil, &ConfigError{Section: section, Problem: "process_name: " + err.Error()}
+			}
 		}
 		if !validName(name) {
 			return nil, &ConfigError{Section: section, Problem: fmt.Sprintf("process_name expands to %q, which is not a valid process name", name)}
@@ -205,17 +213,10 @@ func expandProcesses(section, program, group string, pc ProcessConfig, isListene
 			name: name, program: program, group: group, priority: priority, cfg: pc,
 			listener: isListener, command: shellJoin(pc.Command), exitcodes: exitcodes, retries: retries,
 		}
-		if pc.commandTemplate != "" {
-			vars := map[string]any{"program_name": program, "process_num": num, "group_name": group,
-				"numprocs": numprocs, "host_node_name": host}
-			line, err := pyFormat(expandStatic(pc.commandTemplate, program, ""), vars)
-			if err != nil {
-				return nil, &ConfigError{Section: section, Problem: "command: " + err.Error()}
+		if fromFile != nil {
+			if err := applyFromFile(&spec, fromFile[i]); err != nil {
+				return nil, &ConfigError{Section: section, Problem: err.Error()}
 			}
-			if spec.cfg.Command, err = SplitCommand(line); err != nil || len(spec.cfg.Command) == 0 {
-				return nil, &ConfigError{Section: section, Problem: fmt.Sprintf("can't parse command %q", line)}
-			}
-			spec.command = line
 		}
 		out = append(out, spec)
 	}

@@ -141,8 +141,12 @@ func octalType(v string) (int, error) {
 	return int(n), nil
 }
 
-// signalNumber is datatypes.signal_number: a number Python's signal
-// module knows, or a name with or without SIG, in any case.
+// SignalNumber reads v as supervisord reads a signal
+// (datatypes.signal_number), in stopsignal= and in the signalProcess
+// call: a number Python's signal module knows, or a name with or without
+// SIG, in any case. The error is Python's, a *pyfmt.Error.
+func SignalNumber(v string) (syscall.Signal, error) { return signalNumber(v) }
+
 func signalNumber(v string) (syscall.Signal, error) {
 	n, err := pyfmt.Atoi(v)
 	if err != nil {

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/golance/golance/internal/supervisorconf"
 	"github.com/golance/golance/internal/testkit"
-	"github.com/golance/golance/testharness"
 )
 
 // exampleCommand returns the argv of a section's command= line, split the
@@ -38,7 +38,7 @@ func exampleCommand(t *testing.T, section string, paths map[string]string) (args
 // shlexSplit splits a command= value as supervisord does.
 func shlexSplit(t *testing.T, s string) []string {
 	t.Helper()
-	words, err := testharness.SplitCommand(s)
+	words, err := supervisorconf.SplitCommand(s)
 	if err != nil {
 		t.Fatalf("%q: %v", s, err)
 	}

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/golance/golance/testharness"
+	"github.com/golance/golance/internal/supervisorconf"
 )
 
 // Context returns a context that ends with the test, and within 30
@@ -68,7 +68,7 @@ func ExampleCommand(t testing.TB, section string, paths map[string]string) (args
 			l = strings.ReplaceAll(l, from, to)
 		}
 		if cmd, ok := strings.CutPrefix(l, "command="); ok {
-			words, err := testharness.SplitCommand(cmd)
+			words, err := supervisorconf.SplitCommand(cmd)
 			if err != nil {
 				t.Fatalf("%q: %v", cmd, err)
 			}
