@@ -131,13 +131,24 @@ func (s *Supervisor) processArg(arg any) (*subprocess, string, error) {
 	return p, name, nil
 }
 
-// nameWaitArgs are the (name, wait=True) parameters of the start and stop
-// methods.
-func nameWaitArgs(args []any) (name string, wait bool, err error) {
-	if name, err = strArg(args[0]); err != nil {
-		return "", false, err
+// withNameWait calls op with the (name, wait=True) parameters of the start
+// and stop methods.
+func withNameWait(args []any, op func(name string, wait bool) (any, deferred, error)) (any, deferred, error) {
+	name, err := strArg(args[0])
+	if err != nil {
+		return nil, nil, err
 	}
-	return name, waitArg(args[1:]), nil
+	return op(name, waitArg(args[1:]))
+}
+
+// withNameSignal calls op with the (name, signal) parameters of the signal
+// methods, signal as Python's str() of it.
+func withNameSignal(args []any, op func(name, signal string) (any, deferred, error)) (any, deferred, error) {
+	name, err := strArg(args[0])
+	if err != nil {
+		return nil, nil, err
+	}
+	return op(name, pyStr(args[1]))
 }
 
 // waitArg is an optional wait=True parameter.

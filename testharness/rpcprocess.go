@@ -129,20 +129,12 @@ func infoStruct(info rpc.ProcessInfo) xmlrpc.Struct {
 
 // startProcess is supervisor.startProcess(name, wait=True).
 func (r supervisorRPC) startProcess(args []any) (any, deferred, error) {
-	name, wait, err := nameWaitArgs(args)
-	if err != nil {
-		return nil, nil, err
-	}
-	return r.startProcessLocked(name, wait)
+	return withNameWait(args, r.startProcessLocked)
 }
 
 // startProcessGroup is supervisor.startProcessGroup(name, wait=True).
 func (r supervisorRPC) startProcessGroup(args []any) (any, deferred, error) {
-	name, wait, err := nameWaitArgs(args)
-	if err != nil {
-		return nil, nil, err
-	}
-	return r.startGroupLocked(name, wait)
+	return withNameWait(args, r.startGroupLocked)
 }
 
 // startAllProcesses is supervisor.startAllProcesses(wait=True).
@@ -152,20 +144,12 @@ func (r supervisorRPC) startAllProcesses(args []any) (any, deferred, error) {
 
 // stopProcess is supervisor.stopProcess(name, wait=True).
 func (r supervisorRPC) stopProcess(args []any) (any, deferred, error) {
-	name, wait, err := nameWaitArgs(args)
-	if err != nil {
-		return nil, nil, err
-	}
-	return r.stopProcessLocked(name, wait)
+	return withNameWait(args, r.stopProcessLocked)
 }
 
 // stopProcessGroup is supervisor.stopProcessGroup(name, wait=True).
 func (r supervisorRPC) stopProcessGroup(args []any) (any, deferred, error) {
-	name, wait, err := nameWaitArgs(args)
-	if err != nil {
-		return nil, nil, err
-	}
-	return r.stopGroupLocked(name, wait)
+	return withNameWait(args, r.stopGroupLocked)
 }
 
 // stopAllProcesses is supervisor.stopAllProcesses(wait=True).
@@ -176,20 +160,12 @@ func (r supervisorRPC) stopAllProcesses(args []any) (any, deferred, error) {
 // signalProcess is supervisor.signalProcess(name, signal): a name or a
 // number, as str() of whatever was sent.
 func (r supervisorRPC) signalProcess(args []any) (any, deferred, error) {
-	name, err := strArg(args[0])
-	if err != nil {
-		return nil, nil, err
-	}
-	return r.signalProcessLocked(name, pyStr(args[1]))
+	return withNameSignal(args, r.signalProcessLocked)
 }
 
 // signalProcessGroup is supervisor.signalProcessGroup(name, signal).
 func (r supervisorRPC) signalProcessGroup(args []any) (any, deferred, error) {
-	name, err := strArg(args[0])
-	if err != nil {
-		return nil, nil, err
-	}
-	return r.signalGroupLocked(name, pyStr(args[1]))
+	return withNameSignal(args, r.signalGroupLocked)
 }
 
 // signalAllProcesses is supervisor.signalAllProcesses(signal).
