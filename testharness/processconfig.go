@@ -94,30 +94,20 @@ type ProcessConfig struct {
 // pipes and counts it dead) and delays Close by a few seconds.
 type RunFunc func(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer) error
 
-// Autorestart is the autorestart= setting.
-type Autorestart int
+// Autorestart is the autorestart= setting, as supervisorconf reads it.
+// Its String method spells the policy as autorestart= does ("true").
+type Autorestart = supervisorconf.Autorestart
 
 // The three autorestart policies. The zero value is supervisord's default.
 const (
 	// RestartUnexpected restarts a process that exits with a code not in
 	// ExitCodes.
-	RestartUnexpected Autorestart = iota
+	RestartUnexpected = supervisorconf.RestartUnexpected
 	// RestartAlways restarts a process whenever it exits (autorestart=true).
-	RestartAlways
+	RestartAlways = supervisorconf.RestartAlways
 	// RestartNever never restarts it (autorestart=false).
-	RestartNever
+	RestartNever = supervisorconf.RestartNever
 )
-
-// String returns the policy as autorestart= spells it.
-func (a Autorestart) String() string {
-	switch a {
-	case RestartAlways:
-		return "true"
-	case RestartNever:
-		return "false"
-	}
-	return "unexpected"
-}
 
 // ExitCode is an error a RunFunc returns to exit with a given status.
 type ExitCode int
