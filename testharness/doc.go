@@ -27,7 +27,7 @@
 //	config.go         Config, Group, Program, Pool: supervisord.conf's sections
 //	processconfig.go  ProcessConfig, RunFunc, Autorestart, ExitCode: a process's settings
 //	configerror.go    ConfigError: a configuration supervisord would refuse
-//	iniconfig.go      ParseConfig: a real supervisord.conf into a Config
+//	iniconfig.go      ParseConfig: a real supervisord.conf into a Config, through supervisorconf
 //	process.go        Process: a handle that inspects and drives one process
 //	event.go          Event and its constructors (NewTickEvent, ...), Channel
 //	processstatechange.go  ProcessStateChange: a PROCESS_STATE_* payload
@@ -58,7 +58,6 @@
 //	rpcmethod.go      the XML-RPC method table
 //	rpcstatus.go, rpcprocess.go, rpclog.go, rpcsystem.go  its methods, by section of supervisord's API
 //	rpcargs.go        parameters read as supervisord's Python reads them
-//	pyformat.go       Python's %-format, for process_name= and command=
 //
 // Two parts are pure and have packages of their own, under internal/:
 // protocol, the listener protocol state machine (supervisord's
