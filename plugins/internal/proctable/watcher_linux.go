@@ -1,0 +1,462 @@
+//go:build linux
+
+package proctable
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+
+	"golang.org/x/sys/unix"
+)
+
+// errSupervisordGone is wrapped by the error of a check that cannot read
+// supervisord's own /proc entry: it has exited.
+var errSupervisordGone = errors.New("supervisord's process is gone")
+
+// watcher follows supervisord's children in /proc, so that a tick can
+// tell without asking supervisord whether it spawned or reaped any since
+// the previous tick. It never trusts a pid alone: a child is a pid and a
+// start time, so a pid reused by a new child counts as one child gone and
+// one born.
+//
+// Its O(1) test rests on two facts of Linux: a pid namespace allocates
+// pids cyclically, and /proc/loadavg ends with the last pid allocated in
+// the reader's namespace, so an unchanged last pid means nothing was
+// forked; and the kernel adds a child's fault and time counters to its
+// parent's when the parent reaps it, so unchanged counters mean
+// supervisord reaped nothing. Between two checks where either moved, the
+// new children lie among the pids allocated since (the interval from the
+// old last pid to the new one), unless allocation went round the whole pid
+// space, which the machine's fork count (the processes line of
+// /proc/stat) rules out or reveals.
+type watcher struct {
+	mu       sync.Mutex
+	root     string
+	spid     int
+	dir      int // root, for openat
+	loadavg  int // root/loadavg, kept open
+	forks    int // root/stat, kept open
+	self     int // root/<spid>/stat, kept open
+	children bool
+	pidSpace uint64 // pid_max minus the reserved pids: one full cycle
+
+	primed     bool
+	lastPID    int
+	lastReaped uint64
+	lastForks  uint64
+	kids       map[int]*kid
+	mark       uint64
+
+	born, gone []int // the outcome of the last check
+	// reaped reports that supervisord reaped a child since the previous
+	// check. With no pid gone, that child lived and died between two
+	// checks: a run too short to be seen, but whose end changed a
+	// process's state or details.
+	reaped     bool
+	buf        []byte
+	dirbuf     []byte
+	pids, tids []int
+}
+
+// kid is one child of supervisord.
+type kid struct {
+	start uint64 // clock ticks after boot
+	mark  uint64 // the last check that saw it
+}
+
+// newWatcher returns a watcher of the children of spid, under the proc
+// filesystem at root. It reads the children lists of
+// /proc/<spid>/task/<tid>/children where the kernel has them
+// (CONFIG_PROC_CHILDREN), and otherwise scans root.
+func newWatcher(root string, spid int) (*watcher, error) {
+	w := &watcher{root: root, spid: spid, dir: -1, loadavg: -1, forks: -1, self: -1,
+		kids: map[int]*kid{}, buf: make([]byte, 4096), dirbuf: make([]byte, 32<<10)}
+	var err error
+	open := func(name string, flags int) int {
+		if err != nil {
+			return -1
+		}
+		var fd int
+		fd, err = unix.Open(filepath.Join(root, name), flags|unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			err = &os.PathError{Op: "open", Path: filepath.Join(root, name), Err: err}
+		}
+		return fd
+	}
+	w.dir = open("", unix.O_DIRECTORY)
+	w.loadavg = open("loadavg", 0)
+	w.forks = open("stat", 0)
+	w.self = open(strconv.Itoa(spid)+"/stat", 0)
+	if err != nil {
+		w.close()
+		return nil, err
+	}
+	pidMax := uint64(1 << 22)
+	if b, err := os.ReadFile(filepath.Join(root, "sys/kernel/pid_max")); err == nil {
+		if v, ok := parseUint(b); ok {
+			pidMax = v
+		}
+	}
+	const reserved = 300 // RESERVED_PIDS: where allocation starts again after wrapping
+	w.pidSpace = pidMax
+	if pidMax > 2*reserved {
+		w.pidSpace = pidMax - reserved
+	}
+	tasks, _ := filepath.Glob(filepath.Join(root, strconv.Itoa(spid), "task", "*", "children"))
+	w.children = len(tasks) > 0
+	if _, err := w.readSelf(); err != nil {
+		w.close()
+		return nil, err
+	}
+	return w, nil
+}
+
+// source describes how the watcher lists supervisord's children.
+func (w *watcher) source() string {
+	if w.children {
+		return fmt.Sprintf("%s/%d/task/*/children (a scan of %s past %d threads)", w.root, w.spid, w.root, maxTaskLists)
+	}
+	return "a scan of " + w.root
+}
+
+func (w *watcher) close() {
+	for _, fd := range []*int{&w.dir, &w.loadavg, &w.forks, &w.self} {
+		if *fd >= 0 {
+			unix.Close(*fd)
+			*fd = -1
+		}
+	}
+}
+
+// check compares supervisord's children with those of the previous check
+// and leaves in w.born the pids that appeared and in w.gone those that
+// went; a reused pid is in both. quiet reports that the O(1) test showed
+// that nothing can have changed. The first check reports every child as
+// born.
+func (w *watcher) check() (quiet bool, err error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.born, w.gone, w.reaped = w.born[:0], w.gone[:0], false
+	// The marks come first: what changes while the children are listed is
+	// seen by the next check.
+	last, threads, err := w.readLoadavg()
+	if err != nil {
+		return false, err
+	}
+	reaped, err := w.readSelf()
+	if err != nil {
+		return false, err
+	}
+	forks, err := w.readForks()
+	if err != nil {
+		return false, err
+	}
+	wrapped := forks-w.lastForks+uint64(threads) >= w.pidSpace
+	if w.primed && last == w.lastPID && reaped == w.lastReaped && !wrapped {
+		return true, nil
+	}
+	w.reaped = w.primed && reaped != w.lastReaped
+	all := !w.primed || wrapped
+	from := w.lastPID
+	fresh := func(pid int) bool { return all || allocatedSince(from, last, pid) }
+	w.mark++
+	listed := false
+	if w.children {
+		if listed, err = w.listChildren(fresh); err != nil {
+			return false, err
+		}
+	}
+	if !listed {
+		if err := w.scan(fresh); err != nil {
+			return false, err
+		}
+	}
+	for pid, k := range w.kids {
+		if k.mark == w.mark {
+			continue
+		}
+		// A children list read while it changes can skip a child
+		// (proc(5)); the child's own entry settles it.
+		if st, err := w.stat(pid); err == nil && st.ppid == w.spid && st.start == k.start {
+			k.mark = w.mark
+			continue
+		}
+		delete(w.kids, pid)
+		w.gone = append(w.gone, pid)
+	}
+	w.primed, w.lastPID, w.lastReaped, w.lastForks = true, last, reaped, forks
+	return false, nil
+}
+
+// allocatedSince reports whether pid lies in the cyclic interval (from,
+// to] of pids allocated after from, up to to.
+func allocatedSince(from, to, pid int) bool {
+	switch {
+	case from == to:
+		return false
+	case from < to:
+		return from < pid && pid <= to
+	}
+	return pid > from || pid <= to
+}
+
+// maxTaskLists is how many threads' children lists a check reads before
+// it scans /proc instead: supervisord has one thread, but a process with
+// hundreds (the harness, a Go test binary, has one blocked in wait4 per
+// child) costs more to read list by list than a scan.
+const maxTaskLists = 16
+
+// listChildren reads the children lists of supervisord's threads, and
+// reports whether it did.
+func (w *watcher) listChildren(fresh func(int) bool) (bool, error) {
+	taskDir := filepath.Join(w.root, strconv.Itoa(w.spid), "task")
+	tids, err := w.readDirPIDs(taskDir, w.tids[:0])
+	w.tids = tids[:0]
+	if err != nil || len(tids) > maxTaskLists {
+		return false, err
+	}
+	pids := w.pids[:0]
+	for _, tid := range tids {
+		b, err := w.readFile(filepath.Join(taskDir, strconv.Itoa(tid), "children"))
+		if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ESRCH) {
+			continue // the thread ended
+		}
+		if err != nil {
+			return false, err
+		}
+		if pids, err = parsePIDs(pids, b); err != nil {
+			return false, err
+		}
+	}
+	w.pids = pids[:0]
+	for _, pid := range pids {
+		k := w.kids[pid]
+		if k != nil && !fresh(pid) {
+			k.mark = w.mark
+			continue
+		}
+		// An unknown child outside the interval is an orphan reparented
+		// to supervisord (when it is pid 1), or one a list skipped last
+		// time: reported born either way, so none is missed.
+		w.see(pid, k)
+	}
+	return true, nil
+}
+
+// scan lists every process of the proc filesystem, reading the entries
+// of those that may be new children: a process that was not a child at
+// the previous check and was not created since is not one now (an orphan
+// reparented to supervisord is none of its programs).
+func (w *watcher) scan(fresh func(int) bool) error {
+	pids, err := w.readDirPIDs(w.root, w.pids[:0])
+	w.pids = pids[:0]
+	if err != nil {
+		return err
+	}
+	for _, pid := range pids {
+		k := w.kids[pid]
+		switch {
+		case !fresh(pid) && k != nil:
+			k.mark = w.mark
+		case fresh(pid):
+			w.see(pid, k)
+		}
+	}
+	return nil
+}
+
+// see reads the entry of pid, which may be a new child of supervisord or
+// known as one (k).
+func (w *watcher) see(pid int, k *kid) {
+	st, err := w.stat(pid)
+	if err != nil || st.ppid != w.spid {
+		return // gone already, or not a child: the sweep drops a known one
+	}
+	if k != nil && k.start == st.start {
+		k.mark = w.mark
+		return
+	}
+	if k != nil {
+		w.gone = append(w.gone, pid) // the pid was reused
+	}
+	w.kids[pid] = &kid{start: st.start, mark: w.mark}
+	w.born = append(w.born, pid)
+}
+
+// identify reports whether pid is a child of supervisord now, and records
+// it as one: the table calls it for every pid supervisord tells it, so
+// that the next check does not report that child as born.
+func (w *watcher) identify(pid int) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if k := w.kids[pid]; k != nil {
+		return true
+	}
+	st, err := w.stat(pid)
+	if err != nil || st.ppid != w.spid {
+		return false
+	}
+	w.kids[pid] = &kid{start: st.start, mark: w.mark}
+	return true
+}
+
+// stat reads /proc/<pid>/stat.
+func (w *watcher) stat(pid int) (procStat, error) {
+	b, err := w.readAt(strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return procStat{}, err
+	}
+	return parseStat(b)
+}
+
+func (w *watcher) readSelf() (uint64, error) {
+	b, err := w.pread(w.self)
+	if errors.Is(err, unix.ESRCH) {
+		return 0, fmt.Errorf("%s/%d/stat: %w", w.root, w.spid, errSupervisordGone)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("reading %s/%d/stat: %w", w.root, w.spid, err)
+	}
+	st, err := parseStat(b)
+	if err != nil {
+		return 0, fmt.Errorf("%s/%d/stat: %w", w.root, w.spid, err)
+	}
+	return st.reaped, nil
+}
+
+func (w *watcher) readLoadavg() (lastPID, threads int, err error) {
+	b, err := w.pread(w.loadavg)
+	if err != nil {
+		return 0, 0, fmt.Errorf("reading %s/loadavg: %w", w.root, err)
+	}
+	return parseLoadavg(b)
+}
+
+func (w *watcher) readForks() (uint64, error) {
+	b, err := w.pread(w.forks)
+	if err != nil {
+		return 0, fmt.Errorf("reading %s/stat: %w", w.root, err)
+	}
+	return parseForks(b)
+}
+
+// pread reads a whole kept-open /proc file from offset 0: the kernel
+// produces fresh contents for every read from the start.
+func (w *watcher) pread(fd int) ([]byte, error) {
+	for {
+		n, err := unix.Pread(fd, w.buf, 0)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if n < len(w.buf) {
+			return w.buf[:n], nil
+		}
+		w.buf = make([]byte, 2*len(w.buf))
+	}
+}
+
+// readAt reads the file at name under the root.
+func (w *watcher) readAt(name string) ([]byte, error) {
+	fd, err := unix.Openat(w.dir, name, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer unix.Close(fd)
+	return w.pread(fd)
+}
+
+// readFile reads the file at an absolute path to its end. A children
+// list is a seq_file, which hands out at most a page per read: one read
+// would lose the children past the first seven hundred or so.
+func (w *watcher) readFile(path string) ([]byte, error) {
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer unix.Close(fd)
+	n := 0
+	for {
+		if n == len(w.buf) {
+			w.buf = append(w.buf, make([]byte, len(w.buf))...)
+		}
+		k, err := unix.Read(fd, w.buf[n:])
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if k == 0 {
+			return w.buf[:n], nil
+		}
+		n += k
+	}
+}
+
+// readDirPIDs appends the numeric names in dir to dst: the processes of a
+// proc filesystem, or the threads of a process. It parses the kernel's
+// directory records itself, since unix.ParseDirent makes a string of every
+// name.
+func (w *watcher) readDirPIDs(dir string, dst []int) ([]int, error) {
+	fd := w.dir
+	if dir != w.root {
+		var err error
+		if fd, err = unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0); err != nil {
+			return dst, fmt.Errorf("opening %s: %w", dir, err)
+		}
+		defer unix.Close(fd)
+	} else if _, err := unix.Seek(fd, 0, 0); err != nil {
+		return dst, fmt.Errorf("rewinding %s: %w", dir, err)
+	}
+	for {
+		n, err := unix.Getdents(fd, w.dirbuf)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return dst, fmt.Errorf("reading %s: %w", dir, err)
+		}
+		if n == 0 {
+			return dst, nil
+		}
+		dst = appendDirentPIDs(dst, w.dirbuf[:n])
+	}
+}
+
+// appendDirentPIDs appends the numeric names among the linux_dirent64
+// records in b: d_ino (8 bytes), d_off (8), d_reclen (2), d_type (1), then
+// the NUL-terminated name.
+func appendDirentPIDs(dst []int, b []byte) []int {
+	const nameOff = 19
+	for len(b) >= nameOff {
+		reclen := int(b[16]) | int(b[17])<<8
+		if reclen < nameOff || reclen > len(b) {
+			return dst
+		}
+		pid, ok := 0, true
+		name := b[nameOff:reclen]
+		for i, c := range name {
+			if c == 0 {
+				ok = ok && i > 0
+				break
+			}
+			if c < '0' || c > '9' {
+				ok = false
+				break
+			}
+			pid = pid*10 + int(c-'0')
+		}
+		if ok && pid > 0 {
+			dst = append(dst, pid)
+		}
+		b = b[reclen:]
+	}
+	return dst
+}
