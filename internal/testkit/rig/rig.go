@@ -70,7 +70,8 @@ type Rig struct {
 
 // Start runs cfg and waits until the listener is READY. An in-process
 // handler that has a Shutdown(ctx) method is shut down when the test
-// ends (or earlier, by Settle).
+// ends, or earlier by Settle; only Settle fails the test when Shutdown
+// fails, since a test may leave work unfinished on purpose.
 func Start(t testing.TB, cfg Config) *Rig {
 	t.Helper()
 	r := &Rig{t: t, pool: cfg.Pool}
@@ -222,7 +223,7 @@ func (r *Rig) shutdown(fatal bool) {
 		if fatal {
 			r.t.Fatal(err)
 		}
-		r.t.Error(err)
+		r.t.Logf("at the end of the test, the handler left work unfinished: %v", err)
 	}
 }
 

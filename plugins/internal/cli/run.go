@@ -2,6 +2,8 @@ package cli
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -33,14 +35,16 @@ func Logger(cmd *cobra.Command) *slog.Logger {
 // RunListener serves h as a supervisord event listener with listener.Run,
 // logging to logger. When Run returns (supervisord closed the stream, or
 // asked the listener to stop) and h is a Shutdowner, it gives h up to
-// drain to finish its work under way.
+// drain to finish its work under way; work it could not finish is part of
+// the error returned, so that the listener's last line says what was
+// left undone and its exit status says that something was.
 func RunListener(cmd *cobra.Command, h listener.Handler, logger *slog.Logger, drain time.Duration, opts ...listener.Option) error {
 	err := listener.Run(cmd.Context(), h, append([]listener.Option{listener.WithLogger(logger)}, opts...)...)
 	if s, ok := h.(Shutdowner); ok {
 		ctx, cancel := context.WithTimeout(context.Background(), drain)
 		defer cancel()
 		if serr := s.Shutdown(ctx); serr != nil {
-			logger.Warn("leaving with work unfinished", "err", serr)
+			err = errors.Join(err, fmt.Errorf("leaving with work unfinished: %w", serr))
 		}
 	}
 	return err
