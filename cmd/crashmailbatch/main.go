@@ -6,4 +6,4 @@ package main
 
 import "github.com/golance/golance/plugins/mailbatch"
 
-func main() { mailbatch.CrashMailBatch.Main() }
+func main() { mailbatch.Main("crashmailbatch") }

@@ -28,10 +28,10 @@ type Binary struct {
 func Binaries() []Binary {
 	return []Binary{
 		{"crashmail", crashmail.NewCommand, crashmail.Main},
-		{"crashmailbatch", mailbatch.CrashMailBatch.NewCommand, mailbatch.CrashMailBatch.Main},
-		{"crashsms", mailbatch.CrashSMS.NewCommand, mailbatch.CrashSMS.Main},
+		{"crashmailbatch", func() *cobra.Command { return mailbatch.NewCommand("crashmailbatch") }, func() { mailbatch.Main("crashmailbatch") }},
+		{"crashsms", func() *cobra.Command { return mailbatch.NewCommand("crashsms") }, func() { mailbatch.Main("crashsms") }},
 		{"eventdump", eventdump.NewCommand, eventdump.Main},
-		{"fatalmailbatch", mailbatch.FatalMailBatch.NewCommand, mailbatch.FatalMailBatch.Main},
+		{"fatalmailbatch", func() *cobra.Command { return mailbatch.NewCommand("fatalmailbatch") }, func() { mailbatch.Main("fatalmailbatch") }},
 		{"httpok", httpok.NewCommand, httpok.Main},
 		{"memmon", memmon.NewCommand, memmon.Main},
 		{"ordered-startup", orderedstartup.NewCommand, orderedstartup.Main},

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/golance/golance/listener"
+	"github.com/golance/golance/plugins/internal/mailcli"
 	"github.com/golance/golance/testharness"
 )
 
@@ -13,11 +14,11 @@ import (
 // listener spends before it can acknowledge it, and so how fast it drains
 // supervisord's buffer during a crash storm.
 func benchmarkCollect(b *testing.B, spool string) {
-	mon, err := New(Config{Kind: CrashMailBatch, To: []string{"ops@example.com"}, Sender: nopSender{}, Spool: spool})
+	mon, err := newHandler(config{kind: crashMailBatch, mail: &mailcli.Delivery{To: []string{"ops@example.com"}, Sender: nopSender{}}, spool: spool})
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer mon.Close()
+	defer mon.close()
 	crash := stateEvent(testharness.ProcessStateChange{Process: "web_01", Group: "web", From: listener.StateRunning, To: listener.StateExited, PID: 4242})
 	ctx := context.Background()
 	for b.Loop() {

@@ -1,12 +1,10 @@
 package mailbatch
 
 import (
-	"context"
 	"embed"
 	"errors"
 	"fmt"
 	"io/fs"
-	"time"
 
 	"github.com/golance/golance/listener"
 	"github.com/golance/golance/plugins/internal/cli"
@@ -14,11 +12,6 @@ import (
 	"github.com/golance/golance/plugins/internal/selection"
 	"github.com/spf13/cobra"
 )
-
-// DefaultFlushTimeout bounds the sending of the pending batch when the
-// listener stops. supervisord kills a listener stopwaitsecs (10 s by
-// default) after asking it to stop, so it stays below that.
-const DefaultFlushTimeout = 8 * time.Second
 
 // examples holds the sections shown in --help and the docs; the tests
 // start the binaries with them.
@@ -39,23 +32,26 @@ func examplesOf(name string) []string {
 	return out
 }
 
-// NewCommand returns the command of the batch mailer k.
-func (k Kind) NewCommand() *cobra.Command {
+// NewCommand returns the command of the batch mailer called name:
+// crashmailbatch, fatalmailbatch or crashsms.
+func NewCommand(name string) *cobra.Command {
+	k, ok := kindNamed(name)
+	if !ok {
+		panic("mailbatch: no batch mailer called " + name)
+	}
 	var (
-		interval     float64
-		subject      string
-		tickEvent    string
-		spool        string
-		flushTimeout time.Duration
+		cfg       = config{kind: k}
+		interval  float64
+		tickEvent string
 	)
-	subjectNote := fmt.Sprintf("%q", k.DefaultSubject)
-	if k.DefaultSubject == "" {
+	subjectNote := fmt.Sprintf("%q", k.defaultSubject)
+	if k.defaultSubject == "" {
 		subjectNote = "none: the mail has no Subject header unless -s gives one"
 	}
 	cmd := &cobra.Command{
-		Use:   k.Name + " -t ADDRESSES -f ADDRESS [flags]",
+		Use:   k.name + " -t ADDRESSES -f ADDRESS [flags]",
 		Short: k.short,
-		Long: k.Name + ` is a supervisord event listener that adds a line to a batch for each
+		Long: k.name + ` is a supervisord event listener that adds a line to a batch for each
 ` + k.long + ` of a selected process, and mails the batch
 once per interval (-i, in minutes), counted in the tick events named by -e
 (default TICK_60), which the listener must subscribe to as well. An empty batch
@@ -79,80 +75,64 @@ server offers it, --tls to require TLS, port 465 for implicit TLS) or, with
 -p, from the environment variable ` + mailcli.PasswordEnv + `, or from
 --password-file; prefer the last two, since every local user can read a command
 line.`,
-		Example: cli.Example(examplesOf(k.Name)...),
+		Example: cli.Example(examplesOf(k.name)...),
 	}
 	cli.Setup(cmd)
 	fs := cmd.Flags()
 	fs.Float64VarP(&interval, "interval", "i", 1.0, "send a batch every this many `minutes`, counted in whole ticks of -e")
-	mf := mailcli.Register(fs, mailcli.Options{
+	mailFlags := mailcli.Register(fs, mailcli.Options{
 		Default:     mailcli.SMTP,
 		ToFlag:      mailcli.FlagToEmail,
 		RequireFrom: true,
 		About:       "the batch",
 		Shorts:      mailcli.Shorts{SMTPHost: "H", UserName: "u", Password: "p", FromEmail: "f", To: "t"},
 	})
-	fs.StringVarP(&subject, "subject", "s", k.DefaultSubject, "subject of the mail; empty for none")
+	fs.StringVarP(&cfg.subject, "subject", "s", k.defaultSubject, "subject of the mail; empty for none")
 	fs.StringVarP(&tickEvent, "tickEvent", "e", string(listener.Tick60), "tick `event` that paces the batches: TICK_5, TICK_60 or TICK_3600 (subscribe to it in events=)")
 	procs := selection.Register(fs, selection.Options{AnyShort: "a", Verb: "collect the events of"})
-	fs.StringVar(&spool, "spool", "", "keep pending lines in this `file`, synced before each event is acknowledged, so that they survive the listener being killed")
-	fs.DurationVar(&flushTimeout, "flush-timeout", DefaultFlushTimeout, "how long to try to send the pending batch when stopping; keep it below the section's stopwaitsecs")
+	fs.StringVar(&cfg.spool, "spool", "", "keep pending lines in this `file`, synced before each event is acknowledged, so that they survive the listener being killed")
+	fs.DurationVar(&cfg.flushTimeout, "flush-timeout", defaultFlushTimeout, "how long to try to send the pending batch when stopping; keep it below the section's stopwaitsecs")
 	fs.SortFlags = false
 
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
-		log := cli.Logger(cmd)
-		every, err := ParseInterval(interval)
-		if err != nil {
+		var err error
+		if cfg.interval, err = parseInterval(interval); err != nil {
 			return cli.Usagef("invalid -i/--interval: %v", err)
 		}
-		tick, err := ParseTickEvent(tickEvent)
-		if err != nil {
+		if cfg.tickEvent, err = parseTickEvent(tickEvent); err != nil {
 			return cli.Usagef("invalid -e/--tickEvent: %v", err)
 		}
-		if flushTimeout <= 0 {
-			return cli.Usagef("invalid --flush-timeout %s: give a positive duration such as 8s", flushTimeout)
+		if cfg.flushTimeout <= 0 {
+			return cli.Usagef("invalid --flush-timeout %s: give a positive duration such as 8s", cfg.flushTimeout)
 		}
-		selector, err := procs.Selector()
-		if err != nil {
+		cfg.log = cli.Logger(cmd)
+		if cfg.selector, err = procs.Selector(); err != nil {
 			return err
 		}
-		d, err := mf.Build(log)
-		if err != nil {
+		if cfg.mail, err = mailFlags.Build(cfg.log); err != nil {
 			return err
 		}
-		mon, err := New(Config{
-			Kind:      k,
-			Selector:  selector,
-			TickEvent: tick,
-			Interval:  every,
-			From:      d.From,
-			To:        d.To,
-			Subject:   subject,
-			Sender:    d.Sender,
-			Spool:     spool,
-			Log:       log,
-		})
-		if err != nil {
-			if errors.Is(err, ErrSpoolInUse) {
-				return &cli.UsageError{Err: err}
-			}
-			return fmt.Errorf("--spool: %w", err)
-		}
-		defer mon.Close()
-		cadence, _ := NewCadence(tick, every)
-		log.Info(fmt.Sprintf("%s: mailing %s every %d %s (%s) about %s",
-			k.Name, d, cadence.Every(), tick, every, selector))
-
-		runErr := listener.Run(cmd.Context(), mon, listener.WithLogger(log))
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(cmd.Context()), flushTimeout)
-		defer cancel()
-		if err := mon.Flush(ctx); err != nil {
-			return errors.Join(runErr, err)
-		}
-		return runErr
+		return run(cmd, cfg)
 	}
 	return cmd
 }
 
-// Main runs the command of the batch mailer k; it is the main of
+// run serves the batch mailer for cfg until supervisord stops it, then
+// sends the pending batch.
+func run(cmd *cobra.Command, cfg config) error {
+	h, err := newHandler(cfg)
+	if err != nil {
+		if errors.Is(err, errSpoolInUse) {
+			return &cli.UsageError{Err: err}
+		}
+		return fmt.Errorf("--spool: %w", err)
+	}
+	cadence, _ := newCadence(cfg.tickEvent, cfg.interval)
+	cfg.log.Info(fmt.Sprintf("%s: mailing %s every %d %s (%s) about %s",
+		cfg.kind.name, cfg.mail, cadence.every(), cfg.tickEvent, cfg.interval, cfg.selector))
+	return cli.RunListener(cmd, h, cfg.log, h.cfg.flushTimeout)
+}
+
+// Main runs the command of the batch mailer called name; it is the main of
 // cmd/crashmailbatch, cmd/fatalmailbatch and cmd/crashsms.
-func (k Kind) Main() { cli.Main(k.NewCommand()) }
+func Main(name string) { cli.Main(NewCommand(name)) }

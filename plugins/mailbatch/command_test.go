@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/golance/golance/internal/testkit/mailserver"
+	"github.com/golance/golance/internal/testkit/rig"
 	"github.com/golance/golance/listener"
 	"github.com/golance/golance/testharness"
 )
@@ -22,15 +23,10 @@ func startBinary(t *testing.T, name string, args []string, programs ...testharne
 
 func startBinaryEnv(t *testing.T, name string, args, env []string, programs ...testharness.Program) *testharness.Supervisor {
 	t.Helper()
-	sup := testharness.Start(t, testharness.Config{
-		Programs: programs,
-		Pools: []testharness.Pool{{
-			Name: "batch", Events: []listener.EventType{listener.ProcessState, listener.Tick60}, BufferSize: 100,
-			ProcessConfig: testharness.ProcessConfig{Command: append([]string{name}, args...), Env: env, Priority: 100},
-		}},
-	})
-	must(t, sup.WaitListenerState(testCtx(t), "batch", testharness.ListenerReady))
-	return sup
+	return rig.Start(t, rig.Config{
+		Pool: "batch", Events: []listener.EventType{listener.ProcessState, listener.Tick60}, Programs: programs,
+		Command: append([]string{name}, args...), Env: env,
+	}).Sup
 }
 
 // A batch still pending when supervisord stops the listener (SIGTERM) is
@@ -42,12 +38,12 @@ func TestCommandSendsThePendingBatchOnSIGTERM(t *testing.T) {
 		[]string{"-t", "ops@example.com", "-f", "supervisor@example.com", "-H", srv.Addr(), "-i", "60"},
 		testharness.Program{Name: "web"})
 	must(t, sup.Process("web").Exit(1))
-	must(t, sup.WaitIdle(testCtx(t)))
+	must(t, sup.WaitIdle(rig.Context(t)))
 	if n := len(srv.Messages()); n != 0 {
 		t.Fatalf("%d mails before the interval", n)
 	}
 	batch := sup.Process("batch")
-	must(t, batch.Stop(testCtx(t), true))
+	must(t, batch.Stop(rig.Context(t), true))
 	msgs := srv.Messages()
 	if len(msgs) != 1 {
 		t.Fatalf("%d mails after SIGTERM, want 1; stderr:\n%s", len(msgs), batch.Stderr())
@@ -76,16 +72,16 @@ func TestCommandSpoolSurvivesSIGKILL(t *testing.T) {
 		testharness.Program{Name: "web"})
 	batch := sup.Process("batch")
 	must(t, sup.Process("web").Exit(1))
-	must(t, sup.WaitIdle(testCtx(t)))
+	must(t, sup.WaitIdle(rig.Context(t)))
 	must(t, batch.Signal(syscall.SIGKILL))
-	must(t, sup.WaitFor(testCtx(t), "the listener respawned and ready", func(tr *testharness.Transcript) bool {
+	must(t, sup.WaitFor(rig.Context(t), "the listener respawned and ready", func(tr *testharness.Transcript) bool {
 		states := tr.ListenerStates("batch")
 		return len(tr.Filter(testharness.RecordSpawned, "batch")) == 2 && states[len(states)-1] == testharness.ListenerReady
 	}))
-	_, err := sup.WaitStderr(testCtx(t), "batch", regexp.MustCompile(`1 line\(s\) left pending by an earlier run read back from spool `))
+	_, err := sup.WaitStderr(rig.Context(t), "batch", regexp.MustCompile(`1 line\(s\) left pending by an earlier run read back from spool `))
 	must(t, err)
 	sup.Tick(listener.Tick60)
-	msgs, err := srv.Wait(testCtx(t), 1)
+	msgs, err := srv.Wait(rig.Context(t), 1)
 	if err != nil {
 		t.Fatalf("%v; stderr:\n%s", err, batch.Stderr())
 	}
@@ -107,9 +103,9 @@ func TestCommandSMTPWithTLSAndLogin(t *testing.T) {
 		testharness.Program{Name: "web"}, testharness.Program{Name: "worker"})
 	must(t, sup.Process("worker").Exit(1))
 	must(t, sup.Process("web").Exit(1))
-	must(t, sup.WaitIdle(testCtx(t)))
+	must(t, sup.WaitIdle(rig.Context(t)))
 	sup.Tick(listener.Tick60)
-	msgs, err := srv.Wait(testCtx(t), 1)
+	msgs, err := srv.Wait(rig.Context(t), 1)
 	if err != nil {
 		t.Fatalf("%v; stderr:\n%s", err, sup.Process("batch").Stderr())
 	}

@@ -1,148 +1,78 @@
-// Package mailbatch holds the batch mailers crashmailbatch, fatalmailbatch
-// and crashsms, drop-in replacements for superlance's. Each collects one
-// kind of process state event into a batch of lines and mails the batch
-// once per interval, counted in supervisord's TICK events. They share one
-// engine, the Monitor, and differ only in their Kind.
-//
-// Nothing is dropped: a batch whose mail fails is kept, merged with the
-// lines collected since, and sent again at the next interval; a batch
-// still pending when the listener is stopped (SIGTERM) or supervisord goes
-// away (end of input) is sent before the listener exits. With a spool
-// file, the lines also survive the listener being killed.
 package mailbatch
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/golance/golance/listener"
-	"github.com/golance/golance/plugins/internal/log"
 	"github.com/golance/golance/plugins/internal/mail"
-	"github.com/golance/golance/plugins/internal/retry"
-	"github.com/golance/golance/plugins/internal/selection"
 )
 
-// Config configures a Monitor.
-type Config struct {
-	// Kind says which events are collected and how they are worded.
-	Kind Kind
-	// Selector picks the processes reported on; nil means every process.
-	Selector *selection.Selector
-	// TickEvent is the tick that paces the batches; "" means TICK_60.
-	TickEvent listener.EventType
-	// Interval is the time between batches, counted in TickEvent ticks
-	// and rounded to whole seconds (see Cadence).
-	Interval time.Duration
-
-	// From, To and Subject address the mail. To needs at least one
-	// recipient. Subject "" means no Subject header: callers pass
-	// Kind.DefaultSubject unless told otherwise.
-	From    string
-	To      []string
-	Subject string
-	// Sender delivers the mail; required.
-	Sender mail.Sender
-	// Retry bounds the attempts to send one batch. A Policy without
-	// MaxAttempts or MaxElapsed means mail.DefaultRetryPolicy() (keeping
-	// its Clock and OnRetry).
-	Retry retry.Policy
-
-	// Spool, if set, is a file that holds the pending lines on disk (see
-	// Spool).
-	Spool string
-
-	// Now is the clock for the lines' timestamps; nil means time.Now.
-	Now func() time.Time
-	// Log receives each collected line and one line per batch sent or
-	// failed; nil discards.
-	Log *slog.Logger
-}
-
-// Monitor is the batch mailers' handler. It collects lines on process
+// handler is the batch mailers' handler. It collects lines on process
 // state events and sends them from a background goroutine when a tick
 // completes the interval, so that a slow or unreachable mail server never
 // holds up supervisord's events. Call Flush, then Close, once serving
 // ends.
-type Monitor struct {
-	cfg     Config
-	cadence *Cadence
+type handler struct {
+	cfg     config
+	cadence *cadence
 	period  time.Duration
 
 	mu       sync.Mutex
 	lines    []string // pending, oldest first
-	spool    *Spool
+	spool    *spool
 	lastTick time.Time
 	warned   bool // about missing ticks
 
 	sending chan struct{} // non-nil while a batch is being sent; closed when done
 }
 
-// New returns a Monitor for cfg, with the lines a spool kept from an
-// earlier run already pending.
-func New(cfg Config) (*Monitor, error) {
-	if cfg.Sender == nil {
-		return nil, errors.New("mailbatch: Config.Sender is nil")
+// newHandler returns the handler for cfg, with the lines a spool kept
+// from an earlier run already pending.
+func newHandler(cfg config) (*handler, error) {
+	cfg = cfg.withDefaults()
+	if err := cfg.validate(); err != nil {
+		return nil, err
 	}
-	if len(cfg.To) == 0 {
-		return nil, errors.New("mailbatch: Config.To lists no recipient")
-	}
-	if cfg.Kind.Word == nil {
-		return nil, errors.New("mailbatch: Config.Kind is not set")
-	}
-	if cfg.TickEvent == "" {
-		cfg.TickEvent = listener.Tick60
-	}
-	cadence, err := NewCadence(cfg.TickEvent, cfg.Interval)
+	cadence, err := newCadence(cfg.tickEvent, cfg.interval)
 	if err != nil {
 		return nil, err
 	}
-	if cfg.Retry.MaxAttempts <= 0 && cfg.Retry.MaxElapsed <= 0 {
-		p := mail.DefaultRetryPolicy()
-		p.OnRetry, p.Clock = cfg.Retry.OnRetry, cfg.Retry.Clock
-		cfg.Retry = p
-	}
-	if cfg.Now == nil {
-		cfg.Now = time.Now
-	}
-	if cfg.Log == nil {
-		cfg.Log = log.Discard()
-	}
-	period, _ := cfg.TickEvent.TickPeriod()
-	m := &Monitor{cfg: cfg, cadence: cadence, period: period, lastTick: cfg.Now()}
-	if cfg.Spool != "" {
-		s, lines, err := OpenSpool(cfg.Spool)
+	period, _ := cfg.tickEvent.TickPeriod()
+	m := &handler{cfg: cfg, cadence: cadence, period: period, lastTick: cfg.clock.Now()}
+	if cfg.spool != "" {
+		s, lines, err := openSpool(cfg.spool)
 		if err != nil {
 			return nil, err
 		}
 		m.spool, m.lines = s, lines
 		if len(lines) > 0 {
-			cfg.Log.Info(fmt.Sprintf("%d line(s) left pending by an earlier run read back from spool %s", len(lines), s.Path()))
+			cfg.log.Info(fmt.Sprintf("%d line(s) left pending by an earlier run read back from spool %s", len(lines), s.name))
 		}
 	}
 	return m, nil
 }
 
-// HandleEvent collects the events of the Monitor's Kind for selected
+// HandleEvent collects the events of the handler's kind for selected
 // processes and counts the ticks. A collected event is acknowledged once
 // its line is pending (and, with a spool, on disk); if the spool cannot be
 // written, the event is rejected, so that supervisord delivers it again.
-func (m *Monitor) HandleEvent(ctx context.Context, ev listener.Event) error {
-	now := m.cfg.Now()
-	if ps, line, ok := m.cfg.Kind.line(ev, now); ok {
-		if !m.cfg.Selector.Selects(ps.GroupName, ps.ProcessName) {
+func (m *handler) HandleEvent(ctx context.Context, ev listener.Event) error {
+	now := m.cfg.clock.Now()
+	if ps, line, ok := m.cfg.kind.line(ev, now); ok {
+		if !m.cfg.selector.Selects(ps.GroupName, ps.ProcessName) {
 			return nil
 		}
 		return m.add(ctx, line, now)
 	}
-	if ev.EventName == m.cfg.TickEvent {
+	if ev.EventName == m.cfg.tickEvent {
 		m.mu.Lock()
 		m.lastTick, m.warned = now, false
-		due := m.cadence.Tick()
+		due := m.cadence.tick()
 		m.mu.Unlock()
 		if due {
 			m.startSend()
@@ -156,9 +86,9 @@ func (m *Monitor) HandleEvent(ctx context.Context, ev listener.Event) error {
 // event at once.
 const spoolFailDelay = time.Second
 
-func (m *Monitor) add(ctx context.Context, line string, now time.Time) error {
+func (m *handler) add(ctx context.Context, line string, now time.Time) error {
 	if err := m.keep(line, now); err != nil {
-		m.cfg.Log.Error(fmt.Sprintf("could not keep %q: %v; rejecting the event so that supervisord delivers it again", line, err))
+		m.cfg.log.Error(fmt.Sprintf("could not keep %q: %v; rejecting the event so that supervisord delivers it again", line, err))
 		t := time.NewTimer(spoolFailDelay)
 		defer t.Stop()
 		select {
@@ -171,28 +101,28 @@ func (m *Monitor) add(ctx context.Context, line string, now time.Time) error {
 }
 
 // keep adds line to the pending batch, and to the spool first.
-func (m *Monitor) keep(line string, now time.Time) error {
+func (m *handler) keep(line string, now time.Time) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.spool != nil {
-		if err := m.spool.Append(line); err != nil {
+		if err := m.spool.append(line); err != nil {
 			return err
 		}
 	}
 	m.lines = append(m.lines, line)
-	m.cfg.Log.Info(line)
+	m.cfg.log.Info(line)
 	// superlance users who subscribed to another tick than -e names
 	// waited for mail forever (superlance issue #97): say so.
 	if !m.warned && now.Sub(m.lastTick) > 2*m.period+time.Minute {
 		m.warned = true
-		m.cfg.Log.Warn(fmt.Sprintf("no %s event received for %s; batches are only sent on %s: subscribe to it (events=PROCESS_STATE,%s) or change -e/--tickEvent",
-			m.cfg.TickEvent, now.Sub(m.lastTick).Round(time.Second), m.cfg.TickEvent, m.cfg.TickEvent))
+		m.cfg.log.Warn(fmt.Sprintf("no %s event received for %s; batches are only sent on %s: subscribe to it (events=PROCESS_STATE,%s) or change -e/--tickEvent",
+			m.cfg.tickEvent, now.Sub(m.lastTick).Round(time.Second), m.cfg.tickEvent, m.cfg.tickEvent))
 	}
 	return nil
 }
 
-// Pending returns the lines waiting to be sent, oldest first.
-func (m *Monitor) Pending() []string {
+// pending returns the lines waiting to be sent, oldest first.
+func (m *handler) pending() []string {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return append([]string(nil), m.lines...)
@@ -200,14 +130,14 @@ func (m *Monitor) Pending() []string {
 
 // startSend sends the pending lines in the background unless a send is
 // already under way; lines it does not take wait for the next interval.
-func (m *Monitor) startSend() {
+func (m *handler) startSend() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if len(m.lines) == 0 {
 		return
 	}
 	if m.sending != nil {
-		m.cfg.Log.Info(fmt.Sprintf("the previous batch is still being sent; %d line(s) wait for the next interval", len(m.lines)))
+		m.cfg.log.Info(fmt.Sprintf("the previous batch is still being sent; %d line(s) wait for the next interval", len(m.lines)))
 		return
 	}
 	lines := append([]string(nil), m.lines...)
@@ -226,43 +156,43 @@ func (m *Monitor) startSend() {
 
 // send mails lines as one batch and, once the mail is accepted, removes
 // them from the pending lines (and the spool).
-func (m *Monitor) send(ctx context.Context, lines []string) error {
+func (m *handler) send(ctx context.Context, lines []string) error {
 	msg := mail.Message{
-		From:    m.cfg.From,
-		To:      m.cfg.To,
-		Subject: m.cfg.Subject,
+		From:    m.cfg.mail.From,
+		To:      m.cfg.mail.To,
+		Subject: m.cfg.subject,
 		Body:    strings.Join(lines, "\n") + "\n",
 	}
-	to := strings.Join(m.cfg.To, ", ")
-	policy := m.cfg.Retry
+	to := strings.Join(m.cfg.mail.To, ", ")
+	policy := m.cfg.retry
 	if policy.OnRetry == nil {
 		policy.OnRetry = func(attempt int, err error, wait time.Duration) {
-			m.cfg.Log.Warn(fmt.Sprintf("batch of %d line(s) not sent (attempt %d): %v; trying again in %s",
+			m.cfg.log.Warn(fmt.Sprintf("batch of %d line(s) not sent (attempt %d): %v; trying again in %s",
 				len(lines), attempt, err, wait.Round(100*time.Millisecond)))
 		}
 	}
-	if err := mail.Deliver(ctx, m.cfg.Sender, msg, policy); err != nil {
-		m.cfg.Log.Error(fmt.Sprintf("could not send the batch of %d line(s) to %s: %v; keeping the lines for the next interval",
+	if err := mail.Deliver(ctx, m.cfg.mail.Sender, msg, policy); err != nil {
+		m.cfg.log.Error(fmt.Sprintf("could not send the batch of %d line(s) to %s: %v; keeping the lines for the next interval",
 			len(lines), to, err))
 		return err
 	}
-	m.cfg.Log.Info(fmt.Sprintf("sent a batch of %d line(s) to %s, subject %q", len(lines), to, m.cfg.Subject))
+	m.cfg.log.Info(fmt.Sprintf("sent a batch of %d line(s) to %s, subject %q", len(lines), to, m.cfg.subject))
 
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	// Lines collected meanwhile were appended after the ones sent.
 	m.lines = append([]string(nil), m.lines[min(len(lines), len(m.lines)):]...)
 	if m.spool != nil {
-		if err := m.spool.Rewrite(m.lines); err != nil {
+		if err := m.spool.rewrite(m.lines); err != nil {
 			// The mail went; at worst the next run sends these lines again.
-			m.cfg.Log.Warn(fmt.Sprintf("%v; lines already sent may be sent again after a restart", err))
+			m.cfg.log.Warn(fmt.Sprintf("%v; lines already sent may be sent again after a restart", err))
 		}
 	}
 	return nil
 }
 
-// WaitIdle waits until no batch is being sent, or ctx ends.
-func (m *Monitor) WaitIdle(ctx context.Context) error {
+// waitIdle waits until no batch is being sent, or ctx ends.
+func (m *handler) waitIdle(ctx context.Context) error {
 	m.mu.Lock()
 	done := m.sending
 	m.mu.Unlock()
@@ -277,14 +207,22 @@ func (m *Monitor) WaitIdle(ctx context.Context) error {
 	}
 }
 
-// Flush sends every pending line now, after the send under way if any,
-// retrying until ctx ends. The listener calls it once serving has ended
-// (SIGTERM, or the end of its input), so that no batch is left unsent.
-func (m *Monitor) Flush(ctx context.Context) error {
-	if err := m.WaitIdle(ctx); err != nil {
+// Shutdown sends every pending line, after the send under way if any,
+// retrying until ctx ends, and releases the spool. The listener calls it
+// once serving has ended (SIGTERM, or the end of its input), so that no
+// batch is left unsent.
+func (m *handler) Shutdown(ctx context.Context) error {
+	err := m.flush(ctx)
+	return errors.Join(err, m.close())
+}
+
+// flush sends every pending line now, after the send under way if any,
+// retrying until ctx ends.
+func (m *handler) flush(ctx context.Context) error {
+	if err := m.waitIdle(ctx); err != nil {
 		return m.unsent(err)
 	}
-	lines := m.Pending()
+	lines := m.pending()
 	if len(lines) == 0 {
 		return nil
 	}
@@ -294,22 +232,22 @@ func (m *Monitor) Flush(ctx context.Context) error {
 	return nil
 }
 
-func (m *Monitor) unsent(err error) error {
-	n := len(m.Pending())
+func (m *handler) unsent(err error) error {
+	n := len(m.pending())
 	if m.spool != nil {
-		return fmt.Errorf("%d pending line(s) not sent, kept in spool %s for the next start: %w", n, m.spool.Path(), err)
+		return fmt.Errorf("%d pending line(s) not sent, kept in spool %s for the next start: %w", n, m.spool.name, err)
 	}
 	return fmt.Errorf("%d pending line(s) not sent and lost (keep them across restarts with --spool): %w", n, err)
 }
 
-// Close releases the spool. Call it after Flush.
-func (m *Monitor) Close() error {
+// close releases the spool.
+func (m *handler) close() error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.spool == nil {
 		return nil
 	}
-	err := m.spool.Close()
+	err := m.spool.close()
 	m.spool = nil
 	return err
 }

@@ -11,10 +11,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/golance/golance/internal/clock"
 	"github.com/golance/golance/internal/testkit"
+	"github.com/golance/golance/internal/testkit/rig"
 	"github.com/golance/golance/listener"
 	"github.com/golance/golance/plugins/internal/log"
 	"github.com/golance/golance/plugins/internal/mail"
+	"github.com/golance/golance/plugins/internal/mailcli"
 	"github.com/golance/golance/plugins/internal/selection"
 	"github.com/golance/golance/testharness"
 )
@@ -24,7 +27,7 @@ var asctimeRE = regexp.MustCompile(`\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}`)
 func TestBatchIsSentOncePerInterval(t *testing.T) {
 	t.Parallel()
 	r := newRig(t, rigConfig{
-		cfg: Config{Interval: 2 * time.Minute},
+		cfg: config{interval: 2 * time.Minute},
 		programs: []testharness.Program{
 			{Name: "web"}, {Name: "worker"},
 			{Name: "job", ProcessConfig: testharness.ProcessConfig{ExitCodes: []int{0}}},
@@ -63,7 +66,7 @@ func TestBatchIsSentOncePerInterval(t *testing.T) {
 	if n := len(r.srv.Messages()); n != 1 {
 		t.Errorf("%d mails after empty intervals, want still 1", n)
 	}
-	if p := r.mon.Pending(); len(p) != 0 {
+	if p := r.mon.pending(); len(p) != 0 {
 		t.Errorf("pending after the send: %q", p)
 	}
 	// Each line went to stderr as it was collected, as in superlance.
@@ -76,9 +79,9 @@ func TestBatchIsSentOncePerInterval(t *testing.T) {
 
 // pidOf returns the pid the i-th spawn of namespec had, from the
 // transcript.
-func pidOf(t *testing.T, r *rig, namespec string, i int) string {
+func pidOf(t *testing.T, r *batchRig, namespec string, i int) string {
 	t.Helper()
-	spawns := r.sup.Transcript().Filter(testharness.RecordSpawned, namespec)
+	spawns := r.Sup.Transcript().Filter(testharness.RecordSpawned, namespec)
 	if len(spawns) <= i {
 		t.Fatalf("%s was spawned %d times", namespec, len(spawns))
 	}
@@ -90,7 +93,7 @@ func pidOf(t *testing.T, r *rig, namespec string, i int) string {
 func TestFailedBatchIsKeptAndMerged(t *testing.T) {
 	t.Parallel()
 	r := newRig(t, rigConfig{
-		cfg:      Config{Interval: time.Minute},
+		cfg:      config{interval: time.Minute},
 		programs: []testharness.Program{{Name: "web"}, {Name: "worker"}},
 	})
 	r.exit(t, "web", 1)
@@ -99,14 +102,14 @@ func TestFailedBatchIsKeptAndMerged(t *testing.T) {
 	if len(r.srv.Messages()) != 0 || len(r.srv.Refused()) != 1 {
 		t.Fatalf("delivered %d, refused %d", len(r.srv.Messages()), len(r.srv.Refused()))
 	}
-	if p := r.mon.Pending(); len(p) != 1 {
+	if p := r.mon.pending(); len(p) != 1 {
 		t.Fatalf("pending after the failure: %q", p)
 	}
 	// Now the server is down for the next interval's attempts.
 	r.srv.Stop()
 	r.exit(t, "worker", 1)
 	r.tick(t, listener.Tick60, 1)
-	if p := r.mon.Pending(); len(p) != 2 {
+	if p := r.mon.pending(); len(p) != 2 {
 		t.Fatalf("pending after the server was down: %q", p)
 	}
 	r.srv.Start()
@@ -136,7 +139,7 @@ func TestFailedBatchIsKeptAndMerged(t *testing.T) {
 		}
 	}
 	// No event was rejected: the lines were safe in the batch.
-	for _, res := range r.sup.Transcript().Results("batch") {
+	for _, res := range r.Sup.Transcript().Results("batch") {
 		if res.Body != "OK" {
 			t.Fatalf("result %+v", res)
 		}
@@ -147,7 +150,7 @@ func TestFailedBatchIsKeptAndMerged(t *testing.T) {
 func TestOnlyTheConfiguredTickCounts(t *testing.T) {
 	t.Parallel()
 	r := newRig(t, rigConfig{
-		cfg:      Config{TickEvent: listener.Tick5, Interval: 10 * time.Second},
+		cfg:      config{tickEvent: listener.Tick5, interval: 10 * time.Second},
 		events:   []listener.EventType{listener.ProcessState, listener.Tick},
 		programs: []testharness.Program{{Name: "web"}},
 	})
@@ -169,7 +172,7 @@ func TestProgramSelection(t *testing.T) {
 	sel, err := selection.New(selection.Spec{Programs: []string{"web"}})
 	must(t, err)
 	r := newRig(t, rigConfig{
-		cfg: Config{Selector: sel, Interval: 0},
+		cfg: config{selector: sel, interval: 0},
 		programs: []testharness.Program{
 			{Name: "web", ProcessConfig: testharness.ProcessConfig{NumProcs: 2, ProcessName: "%(program_name)s_%(process_num)d"}},
 			{Name: "worker"},
@@ -192,7 +195,7 @@ func TestProgramSelection(t *testing.T) {
 func TestCrashSMSHasNoSubject(t *testing.T) {
 	t.Parallel()
 	r := newRig(t, rigConfig{
-		cfg:      Config{Kind: CrashSMS, TickEvent: listener.Tick5},
+		cfg:      config{kind: crashSMS, tickEvent: listener.Tick5},
 		events:   []listener.EventType{listener.ProcessState, listener.Tick5},
 		programs: []testharness.Program{{Name: "web"}},
 	})
@@ -215,14 +218,14 @@ func TestCrashSMSHasNoSubject(t *testing.T) {
 func TestFatalMailBatch(t *testing.T) {
 	t.Parallel()
 	r := newRig(t, rigConfig{
-		cfg:     Config{Kind: FatalMailBatch},
+		cfg:     config{kind: fatalMailBatch},
 		backoff: time.Millisecond,
 		programs: []testharness.Program{
 			{Name: "broken", ProcessConfig: testharness.ProcessConfig{Command: []string{"/bin/false"}, StartSecs: 10 * time.Second, StartRetries: 1}},
 			{Name: "web"},
 		},
 	})
-	must(t, r.sup.WaitProcessState(testCtx(t), "broken", listener.StateFatal))
+	must(t, r.Sup.WaitProcessState(rig.Context(t), "broken", listener.StateFatal))
 	r.exit(t, "web", 1) // an exit: not fatalmailbatch's business
 	r.tick(t, listener.Tick60, 1)
 	msgs := r.srv.Messages()
@@ -240,15 +243,15 @@ func TestFatalMailBatch(t *testing.T) {
 // Flush sends what is pending, as the listener does when it stops.
 func TestFlushSendsThePendingBatch(t *testing.T) {
 	t.Parallel()
-	r := newRig(t, rigConfig{cfg: Config{Interval: time.Hour}, programs: []testharness.Program{{Name: "web"}}})
+	r := newRig(t, rigConfig{cfg: config{interval: time.Hour}, programs: []testharness.Program{{Name: "web"}}})
 	r.exit(t, "web", 1)
 	r.idle(t)
-	must(t, r.mon.Flush(testCtx(t)))
+	must(t, r.mon.flush(rig.Context(t)))
 	if n := len(r.srv.Messages()); n != 1 {
 		t.Fatalf("%d mails after Flush", n)
 	}
 	// Nothing pending: nothing sent.
-	must(t, r.mon.Flush(testCtx(t)))
+	must(t, r.mon.flush(rig.Context(t)))
 	if n := len(r.srv.Messages()); n != 1 {
 		t.Fatalf("%d mails after an empty Flush", n)
 	}
@@ -256,7 +259,7 @@ func TestFlushSendsThePendingBatch(t *testing.T) {
 	r.exit(t, "web", 1)
 	r.idle(t)
 	r.srv.Stop()
-	err := r.mon.Flush(testCtx(t))
+	err := r.mon.flush(rig.Context(t))
 	if err == nil || !strings.HasPrefix(err.Error(), "1 pending line(s) not sent and lost (keep them across restarts with --spool): gave up after") {
 		t.Errorf("Flush with the server down: %v", err)
 	}
@@ -267,7 +270,7 @@ func TestFlushSendsThePendingBatch(t *testing.T) {
 func TestSpoolSurvivesAKilledListener(t *testing.T) {
 	t.Parallel()
 	spool := filepath.Join(t.TempDir(), "spool")
-	r := newRig(t, rigConfig{cfg: Config{Spool: spool, Interval: time.Hour}, programs: []testharness.Program{{Name: "web"}}})
+	r := newRig(t, rigConfig{cfg: config{spool: spool, interval: time.Hour}, programs: []testharness.Program{{Name: "web"}}})
 	r.exit(t, "web", 1)
 	r.idle(t)
 	data, err := os.ReadFile(spool)
@@ -276,10 +279,10 @@ func TestSpoolSurvivesAKilledListener(t *testing.T) {
 		t.Fatalf("spool holds %q", data)
 	}
 	// The listener dies without flushing: only Close, as the kernel would.
-	must(t, r.mon.Close())
+	must(t, r.mon.close())
 
-	r2 := newRig(t, rigConfig{cfg: Config{Spool: spool, Interval: 0}, programs: []testharness.Program{{Name: "web"}}})
-	if p := r2.mon.Pending(); len(p) != 1 {
+	r2 := newRig(t, rigConfig{cfg: config{spool: spool, interval: 0}, programs: []testharness.Program{{Name: "web"}}})
+	if p := r2.mon.pending(); len(p) != 1 {
 		t.Fatalf("pending after restart: %q", p)
 	}
 	r2.tick(t, listener.Tick60, 1)
@@ -299,7 +302,7 @@ func TestSpoolSurvivesAKilledListener(t *testing.T) {
 func TestSpoolWriteFailureRejectsTheEvent(t *testing.T) {
 	t.Parallel()
 	spool := filepath.Join(t.TempDir(), "spool")
-	r := newRig(t, rigConfig{cfg: Config{Spool: spool}, programs: []testharness.Program{{Name: "web"}}})
+	r := newRig(t, rigConfig{cfg: config{spool: spool}, programs: []testharness.Program{{Name: "web"}}})
 	// Swap the spool's file for one where every write fails with ENOSPC.
 	full, err := os.OpenFile("/dev/full", os.O_WRONLY, 0)
 	if err != nil {
@@ -310,10 +313,10 @@ func TestSpoolWriteFailureRejectsTheEvent(t *testing.T) {
 	r.mon.spool.f = full
 	r.mon.mu.Unlock()
 	r.exit(t, "web", 1)
-	must(t, r.sup.WaitFor(testCtx(t), "a rejection", func(tr *testharness.Transcript) bool {
+	must(t, r.Sup.WaitFor(rig.Context(t), "a rejection", func(tr *testharness.Transcript) bool {
 		return slices.ContainsFunc(tr.Results("batch"), func(res testharness.Result) bool { return res.Body == "FAIL" })
 	}))
-	if p := r.mon.Pending(); len(p) != 0 {
+	if p := r.mon.pending(); len(p) != 0 {
 		t.Errorf("a line that is not on disk is pending: %q", p)
 	}
 	if !strings.Contains(testkit.Messages(r.log.String()), "no space left on device; rejecting the event so that supervisord delivers it again") {
@@ -326,15 +329,16 @@ func TestSpoolWriteFailureRejectsTheEvent(t *testing.T) {
 func TestWarnsWhenTheTickNeverComes(t *testing.T) {
 	t.Parallel()
 	now := time.Date(2024, 5, 6, 7, 0, 0, 0, time.UTC)
-	var buf syncBuffer
-	mon, err := New(Config{Kind: CrashMailBatch, To: []string{"ops@example.com"}, Sender: nopSender{},
-		Now: func() time.Time { return now }, Log: log.New(&buf)})
+	var buf rig.Buffer
+	c := clock.NewFake(now)
+	mon, err := newHandler(config{kind: crashMailBatch, mail: &mailcli.Delivery{To: []string{"ops@example.com"}, Sender: nopSender{}},
+		clock: c, log: log.New(&buf)})
 	must(t, err)
 	crash := stateEvent(testharness.ProcessStateChange{Process: "web", Group: "web", From: listener.StateRunning, To: listener.StateExited, PID: 1})
-	must(t, mon.HandleEvent(testCtx(t), crash))
-	now = now.Add(3*time.Minute + time.Second)
-	must(t, mon.HandleEvent(testCtx(t), crash))
-	must(t, mon.HandleEvent(testCtx(t), crash))
+	must(t, mon.HandleEvent(rig.Context(t), crash))
+	c.Advance(3*time.Minute + time.Second)
+	must(t, mon.HandleEvent(rig.Context(t), crash))
+	must(t, mon.HandleEvent(rig.Context(t), crash))
 	want := "WARN no TICK_60 event received for 3m1s; batches are only sent on TICK_60: subscribe to it (events=PROCESS_STATE,TICK_60) or change -e/--tickEvent"
 	if n := strings.Count(testkit.Levels(buf.String()), want); n != 1 {
 		t.Errorf("warning logged %d times, want once:\n%s", n, buf.String())

@@ -12,11 +12,11 @@ import (
 // maxInterval bounds -i/--interval: anything longer is a typo.
 const maxInterval = 365 * 24 * time.Hour
 
-// ParseInterval converts -i/--interval, in minutes, to whole seconds:
+// parseInterval converts -i/--interval, in minutes, to whole seconds:
 // round(minutes*60). Counting in integers is what keeps the cadence exact;
 // superlance added up tick_secs/60 in floating point and fired a tick late
 // for intervals such as 2 or 0.5 minutes.
-func ParseInterval(minutes float64) (time.Duration, error) {
+func parseInterval(minutes float64) (time.Duration, error) {
 	if math.IsNaN(minutes) || minutes < 0 {
 		return 0, fmt.Errorf("interval %v is not a number of minutes, 0 or more", minutes)
 	}
@@ -27,10 +27,10 @@ func ParseInterval(minutes float64) (time.Duration, error) {
 	return time.Duration(secs) * time.Second, nil
 }
 
-// ParseTickEvent checks -e/--tickEvent: one of supervisord's TICK_<n>
+// parseTickEvent checks -e/--tickEvent: one of supervisord's TICK_<n>
 // events, any case. superlance accepted any name starting with TICK_ and
 // then never flushed for one supervisord does not send.
-func ParseTickEvent(name string) (listener.EventType, error) {
+func parseTickEvent(name string) (listener.EventType, error) {
 	t, err := listener.ParseEventType(strings.TrimSpace(name))
 	if _, ok := t.TickPeriod(); err != nil || !ok {
 		return "", fmt.Errorf("%q is not a supervisord tick event; use TICK_5, TICK_60 or TICK_3600", name)
@@ -38,30 +38,30 @@ func ParseTickEvent(name string) (listener.EventType, error) {
 	return t, nil
 }
 
-// Cadence counts tick events toward the next flush in whole seconds: the
+// cadence counts tick events toward the next flush in whole seconds: the
 // batch is due when ticks × tick period ≥ interval. An interval that is not
 // a multiple of the tick period is thus rounded up to the next whole tick
 // (90 s with TICK_60 flushes every second tick, 120 s); an interval of 0
 // flushes at every tick. The count starts when the listener starts, not
 // with the first line, and restarts after every flush, sent or not.
-type Cadence struct {
+type cadence struct {
 	period, interval int64 // seconds
 	ticks            int64
 }
 
-// NewCadence returns a Cadence for ticks of the given type and an interval
+// newCadence returns a cadence for ticks of the given type and an interval
 // rounded to whole seconds.
-func NewCadence(tick listener.EventType, interval time.Duration) (*Cadence, error) {
+func newCadence(tick listener.EventType, interval time.Duration) (*cadence, error) {
 	p, ok := tick.TickPeriod()
 	if !ok {
 		return nil, fmt.Errorf("%q is not a tick event", tick)
 	}
-	return &Cadence{period: int64(p / time.Second), interval: int64(interval.Round(time.Second) / time.Second)}, nil
+	return &cadence{period: int64(p / time.Second), interval: int64(interval.Round(time.Second) / time.Second)}, nil
 }
 
-// Tick counts one tick and reports whether the batch is due; if so the
+// tick counts one tick and reports whether the batch is due; if so the
 // count starts again.
-func (c *Cadence) Tick() bool {
+func (c *cadence) tick() bool {
 	c.ticks++
 	if c.ticks*c.period >= c.interval {
 		c.ticks = 0
@@ -70,8 +70,8 @@ func (c *Cadence) Tick() bool {
 	return false
 }
 
-// Every returns how many ticks make one interval.
-func (c *Cadence) Every() int64 {
+// every returns how many ticks make one interval.
+func (c *cadence) every() int64 {
 	if c.interval <= 0 {
 		return 1
 	}

@@ -22,13 +22,13 @@ func TestParseInterval(t *testing.T) {
 		1440.0: 24 * time.Hour,
 	}
 	for min, want := range good {
-		if got, err := ParseInterval(min); err != nil || got != want {
-			t.Errorf("ParseInterval(%v) = %v, %v; want %v", min, got, err, want)
+		if got, err := parseInterval(min); err != nil || got != want {
+			t.Errorf("parseInterval(%v) = %v, %v; want %v", min, got, err, want)
 		}
 	}
 	for _, bad := range []float64{-1, 1e12} {
-		if _, err := ParseInterval(bad); err == nil {
-			t.Errorf("ParseInterval(%v) accepted", bad)
+		if _, err := parseInterval(bad); err == nil {
+			t.Errorf("parseInterval(%v) accepted", bad)
 		}
 	}
 }
@@ -38,16 +38,16 @@ func TestParseTickEvent(t *testing.T) {
 	for name, want := range map[string]listener.EventType{
 		"TICK_5": listener.Tick5, "TICK_60": listener.Tick60, "TICK_3600": listener.Tick3600, "tick_5": listener.Tick5,
 	} {
-		if got, err := ParseTickEvent(name); err != nil || got != want {
-			t.Errorf("ParseTickEvent(%q) = %q, %v", name, got, err)
+		if got, err := parseTickEvent(name); err != nil || got != want {
+			t.Errorf("parseTickEvent(%q) = %q, %v", name, got, err)
 		}
 	}
 	// superlance accepted TICK_10 (any TICK_ prefix) and then waited for
 	// an event supervisord never sends.
 	for _, bad := range []string{"TICK_10", "JUNK_60", "TICK", "TICK_", "PROCESS_STATE", ""} {
-		_, err := ParseTickEvent(bad)
+		_, err := parseTickEvent(bad)
 		if err == nil || !strings.HasSuffix(err.Error(), "is not a supervisord tick event; use TICK_5, TICK_60 or TICK_3600") {
-			t.Errorf("ParseTickEvent(%q) = %v", bad, err)
+			t.Errorf("parseTickEvent(%q) = %v", bad, err)
 		}
 	}
 }
@@ -56,17 +56,17 @@ func TestParseTickEvent(t *testing.T) {
 // the first n ticks.
 func dueTicks(t *testing.T, tick listener.EventType, minutes float64, n int) []int {
 	t.Helper()
-	every, err := ParseInterval(minutes)
+	every, err := parseInterval(minutes)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := NewCadence(tick, every)
+	c, err := newCadence(tick, every)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var due []int
 	for i := 1; i <= n; i++ {
-		if c.Tick() {
+		if c.tick() {
 			due = append(due, i)
 		}
 	}
@@ -101,8 +101,8 @@ func TestCadenceCountsWholeTicks(t *testing.T) {
 			t.Errorf("%s -i %v: due on ticks %v, want %v", tt.tick, tt.minutes, got, tt.want)
 		}
 	}
-	if _, err := NewCadence(listener.ProcessStateExited, time.Minute); err == nil {
-		t.Error("NewCadence accepted a non-tick event")
+	if _, err := newCadence(listener.ProcessStateExited, time.Minute); err == nil {
+		t.Error("newCadence accepted a non-tick event")
 	}
 }
 
@@ -118,8 +118,8 @@ func TestCadenceEvery(t *testing.T) {
 		{listener.Tick60, 0, 1},
 		{listener.Tick60, time.Second, 1},
 	} {
-		c, _ := NewCadence(tt.tick, tt.d)
-		if got := c.Every(); got != tt.want {
+		c, _ := newCadence(tt.tick, tt.d)
+		if got := c.every(); got != tt.want {
 			t.Errorf("%s every %v: Every() = %d, want %d", tt.tick, tt.d, got, tt.want)
 		}
 	}

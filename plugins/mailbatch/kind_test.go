@@ -28,29 +28,29 @@ func TestKindsWordLikeSuperlance(t *testing.T) {
 	same := stateEvent(testharness.ProcessStateChange{Process: "foo", Group: "foo", From: listener.StateRunning, To: listener.StateExited, PID: 7})
 	tick := listener.Event{Header: listener.Header{EventName: listener.Tick60}, Payload: "when:1700000000"}
 	tests := []struct {
-		kind    Kind
+		kind    kind
 		ev      listener.Event
 		line    string
 		ok      bool
 		subject string
 	}{
-		{CrashMailBatch, exited, "2024-05-06 07:08:09,123 -- Process bar:foo (pid 58597) died unexpectedly", true, "Crash alert from supervisord"},
-		{CrashMailBatch, same, "2024-05-06 07:08:09,123 -- Process foo:foo (pid 7) died unexpectedly", true, "Crash alert from supervisord"},
-		{CrashMailBatch, expected, "", false, "Crash alert from supervisord"},
-		{CrashMailBatch, fatal, "", false, "Crash alert from supervisord"},
-		{CrashSMS, exited, "[bar:foo](58597) exited unexpectedly 2024-05-06 07:08:09,123", true, ""},
-		{CrashSMS, expected, "", false, ""},
-		{FatalMailBatch, fatal, "2024-05-06 07:08:09,123 -- Process bar:foo failed to start too many times", true, "Fatal start alert from supervisord"},
-		{FatalMailBatch, exited, "", false, "Fatal start alert from supervisord"},
-		{FatalMailBatch, tick, "", false, "Fatal start alert from supervisord"},
+		{crashMailBatch, exited, "2024-05-06 07:08:09,123 -- Process bar:foo (pid 58597) died unexpectedly", true, "Crash alert from supervisord"},
+		{crashMailBatch, same, "2024-05-06 07:08:09,123 -- Process foo:foo (pid 7) died unexpectedly", true, "Crash alert from supervisord"},
+		{crashMailBatch, expected, "", false, "Crash alert from supervisord"},
+		{crashMailBatch, fatal, "", false, "Crash alert from supervisord"},
+		{crashSMS, exited, "[bar:foo](58597) exited unexpectedly 2024-05-06 07:08:09,123", true, ""},
+		{crashSMS, expected, "", false, ""},
+		{fatalMailBatch, fatal, "2024-05-06 07:08:09,123 -- Process bar:foo failed to start too many times", true, "Fatal start alert from supervisord"},
+		{fatalMailBatch, exited, "", false, "Fatal start alert from supervisord"},
+		{fatalMailBatch, tick, "", false, "Fatal start alert from supervisord"},
 	}
 	for _, tt := range tests {
 		_, line, ok := tt.kind.line(tt.ev, at)
 		if line != tt.line || ok != tt.ok {
-			t.Errorf("%s on %s %q: %q, %v; want %q, %v", tt.kind.Name, tt.ev.EventName, tt.ev.Payload, line, ok, tt.line, tt.ok)
+			t.Errorf("%s on %s %q: %q, %v; want %q, %v", tt.kind.name, tt.ev.EventName, tt.ev.Payload, line, ok, tt.line, tt.ok)
 		}
-		if tt.kind.DefaultSubject != tt.subject {
-			t.Errorf("%s default subject %q, want %q", tt.kind.Name, tt.kind.DefaultSubject, tt.subject)
+		if tt.kind.defaultSubject != tt.subject {
+			t.Errorf("%s default subject %q, want %q", tt.kind.name, tt.kind.defaultSubject, tt.subject)
 		}
 	}
 }

@@ -10,11 +10,11 @@ import (
 	"syscall"
 )
 
-// ErrSpoolInUse is wrapped by OpenSpool's error when another process holds
+// errSpoolInUse is wrapped by openSpool's error when another process holds
 // the spool: two listeners sharing one file would send each other's lines.
-var ErrSpoolInUse = errors.New("spool file in use by another process")
+var errSpoolInUse = errors.New("spool file in use by another process")
 
-// A Spool keeps the lines of the pending batch in a file, so that they
+// A spool keeps the lines of the pending batch in a file, so that they
 // survive the listener being killed or crashing before the batch is sent.
 // Each line is written and synced to disk before the event that produced it
 // is acknowledged; the lines left over from an earlier run are read back
@@ -23,15 +23,15 @@ var ErrSpoolInUse = errors.New("spool file in use by another process")
 // The file holds one batch line per line of text. A lock on a companion
 // file (the spool's name plus ".lock") keeps a second listener from using
 // the same spool.
-type Spool struct {
-	path string
+type spool struct {
+	name string   // the spool file
 	f    *os.File // the spool, open for appending
 	lock *os.File
 }
 
-// OpenSpool opens (or creates) the spool at path and returns it with the
+// openSpool opens (or creates) the spool at path and returns it with the
 // lines it already holds.
-func OpenSpool(path string) (*Spool, []string, error) {
+func openSpool(path string) (*spool, []string, error) {
 	lock, err := os.OpenFile(path+".lock", os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {
 		return nil, nil, fmt.Errorf("cannot open spool lock: %w", err)
@@ -39,11 +39,11 @@ func OpenSpool(path string) (*Spool, []string, error) {
 	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		lock.Close()
 		if errors.Is(err, syscall.EWOULDBLOCK) {
-			return nil, nil, fmt.Errorf("%w: %s; give each listener process its own --spool, e.g. with %%(process_num)d in the path", ErrSpoolInUse, path)
+			return nil, nil, fmt.Errorf("%w: %s; give each listener process its own --spool, e.g. with %%(process_num)d in the path", errSpoolInUse, path)
 		}
 		return nil, nil, fmt.Errorf("cannot lock spool %s: %w", path, err)
 	}
-	s := &Spool{path: path, lock: lock}
+	s := &spool{name: path, lock: lock}
 	lines, err := readLines(path)
 	if err == nil {
 		err = s.reopen()
@@ -78,8 +78,8 @@ func readLines(path string) ([]string, error) {
 	return lines, nil
 }
 
-func (s *Spool) reopen() error {
-	f, err := os.OpenFile(s.path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+func (s *spool) reopen() error {
+	f, err := os.OpenFile(s.name, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		return fmt.Errorf("cannot open spool: %w", err)
 	}
@@ -90,24 +90,21 @@ func (s *Spool) reopen() error {
 	return nil
 }
 
-// Path returns the spool's file name.
-func (s *Spool) Path() string { return s.path }
-
-// Append adds line to the spool and returns once it is on disk.
-func (s *Spool) Append(line string) error {
+// append adds line to the spool and returns once it is on disk.
+func (s *spool) append(line string) error {
 	if _, err := s.f.WriteString(line + "\n"); err != nil {
 		return fmt.Errorf("cannot write to spool: %w", err)
 	}
 	if err := s.f.Sync(); err != nil {
-		return fmt.Errorf("cannot sync spool %s: %w", s.path, err)
+		return fmt.Errorf("cannot sync spool %s: %w", s.name, err)
 	}
 	return nil
 }
 
-// Rewrite replaces the spool's content with lines, atomically: a crash
+// rewrite replaces the spool's content with lines, atomically: a crash
 // leaves either the old content or the new.
-func (s *Spool) Rewrite(lines []string) error {
-	tmp, err := os.CreateTemp(filepath.Dir(s.path), filepath.Base(s.path)+".*.tmp")
+func (s *spool) rewrite(lines []string) error {
+	tmp, err := os.CreateTemp(filepath.Dir(s.name), filepath.Base(s.name)+".*.tmp")
 	if err != nil {
 		return fmt.Errorf("cannot rewrite spool: %w", err)
 	}
@@ -123,13 +120,13 @@ func (s *Spool) Rewrite(lines []string) error {
 		err = cerr
 	}
 	if err == nil {
-		err = os.Rename(tmp.Name(), s.path)
+		err = os.Rename(tmp.Name(), s.name)
 	}
 	if err != nil {
 		os.Remove(tmp.Name())
-		return fmt.Errorf("cannot rewrite spool %s: %w", s.path, err)
+		return fmt.Errorf("cannot rewrite spool %s: %w", s.name, err)
 	}
-	syncDir(filepath.Dir(s.path))
+	syncDir(filepath.Dir(s.name))
 	return s.reopen()
 }
 
@@ -142,9 +139,9 @@ func syncDir(dir string) {
 	}
 }
 
-// Close releases the spool. The file stays, with whatever lines are still
+// close releases the spool. The file stays, with whatever lines are still
 // pending, for the next run.
-func (s *Spool) Close() error {
+func (s *spool) close() error {
 	err := s.f.Close()
 	s.lock.Close()
 	return err

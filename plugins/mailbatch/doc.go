@@ -1,0 +1,20 @@
+// Package mailbatch holds the batch mailers crashmailbatch, fatalmailbatch
+// and crashsms, drop-in replacements for superlance's. Each collects one
+// kind of process state event into a batch of lines and mails the batch
+// once per interval, counted in supervisord's TICK events. They share one
+// engine, the Monitor, and differ only in their Kind.
+//
+// Nothing is dropped: a batch whose mail fails is kept, merged with the
+// lines collected since, and sent again at the next interval; a batch
+// still pending when the listener is stopped (SIGTERM) or supervisord goes
+// away (end of input) is sent before the listener exits. With a spool
+// file, the lines also survive the listener being killed.
+//
+//	command.go   NewCommand, Main: the flags, one command per batch mailer
+//	config.go    config: every setting, its default, validate
+//	handler.go   handler: collects lines, mails the batch once per interval
+//	kind.go      kind: what distinguishes crashmailbatch, fatalmailbatch and crashsms
+//	interval.go  -i and -e: the interval, counted in whole ticks (cadence)
+//	spool.go     spool: the pending lines on disk (--spool)
+//	examples/    the sections --help and the docs show, which the tests start
+package mailbatch
