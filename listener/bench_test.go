@@ -20,6 +20,7 @@ type loopback struct {
 	sameSerial  bool
 	serial      uint64
 	left        int
+	len         int // the header's len, counted once
 	buf         []byte
 	pending     []byte
 }
@@ -30,11 +31,13 @@ func (l *loopback) Write(p []byte) (int, error) {
 		if !l.sameSerial {
 			l.serial++
 		}
-		n := utf8.RuneCountInString(l.payload)
-		if l.byteLengths {
-			n = len(l.payload)
+		if l.len == 0 {
+			l.len = utf8.RuneCountInString(l.payload)
+			if l.byteLengths {
+				l.len = len(l.payload)
+			}
 		}
-		h := Header{Ver: "3.0", Server: "supervisor", Serial: l.serial, Pool: "bench", PoolSerial: l.serial, EventName: l.name, Len: n}
+		h := Header{Ver: "3.0", Server: "supervisor", Serial: l.serial, Pool: "bench", PoolSerial: l.serial, EventName: l.name, Len: l.len}
 		l.buf = append(h.AppendText(l.buf[:0]), '\n')
 		l.buf = append(l.buf, l.payload...)
 		l.pending = l.buf
