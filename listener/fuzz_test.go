@@ -138,3 +138,32 @@ func FuzzParseHeader(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseHeaderPaths checks that the fast path for the form supervisord
+// writes agrees with the token-by-token parser on every line it accepts.
+func FuzzParseHeaderPaths(f *testing.F) {
+	for _, raw := range captureEvents(f) {
+		line, _, _ := bytes.Cut(raw, []byte("\n"))
+		f.Add(line)
+	}
+	for _, line := range []string{
+		"ver:3.0 server:a b serial:1 pool:p poolserial:2 eventname:X len:0",
+		"ver:3.0 server:s serial:1 pool:p poolserial:2 eventname:TICK_5 len:15 extra:1",
+		"ver:3.0 server:s serial:1 pool:p poolserial:2 eventname:TICK_5 len:15 ",
+		"ver:3.0 server:s:t serial:1 pool: poolserial:2 eventname:TICK_5 len:0",
+		"ver:3.0 server:s serial:01 pool:p poolserial:2 eventname: len:1",
+	} {
+		f.Add([]byte(line))
+	}
+	f.Fuzz(func(t *testing.T, line []byte) {
+		var fast, tokens headerParser
+		h, ok := fast.parseCanonical(line)
+		if !ok {
+			return
+		}
+		want, err := tokens.parseTokens(line)
+		if err != nil || h != want {
+			t.Fatalf("%q: fast path %+v, token by token %+v, %v", line, h, want, err)
+		}
+	})
+}

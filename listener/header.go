@@ -101,6 +101,7 @@ func (in *interner) get(b []byte) string {
 // headerParser parses header lines. It is not safe for concurrent use.
 type headerParser struct {
 	ver, server, pool, unknownEvent interner
+	event                           EventType // the last eventname parsed
 }
 
 // parse parses one header line, without its trailing newline.
@@ -110,6 +111,115 @@ type headerParser struct {
 // continues the previous value: supervisord does not validate its
 // identifier, which may contain spaces ("server:my box serial:1 ...").
 func (p *headerParser) parse(line []byte) (Header, error) {
+	if h, ok := p.parseCanonical(line); ok {
+		return h, nil
+	}
+	return p.parseTokens(line)
+}
+
+// parseCanonical reads a header in the one form supervisord writes: the
+// seven fields in its order, one token each, single spaces between. On
+// every line it accepts it agrees with parseTokens (FuzzParseHeaderPaths);
+// it reports false for anything else, such as a server name with a space
+// or a field that does not parse, which parseTokens then reads or reports.
+// Knowing where each field is, it reads a header in a third of the
+// instructions parseTokens takes.
+func (p *headerParser) parseCanonical(line []byte) (h Header, ok bool) {
+	var tok, v []byte
+	var more bool
+	if tok, line, more = cutSpace(line); !more {
+		return h, false
+	}
+	if v, ok = cutKey(tok, "ver:"); !ok {
+		return h, false
+	}
+	h.Ver = p.ver.get(v)
+	if tok, line, more = cutSpace(line); !more {
+		return h, false
+	}
+	if v, ok = cutKey(tok, "server:"); !ok {
+		return h, false
+	}
+	h.Server = p.server.get(v)
+	if tok, line, more = cutSpace(line); !more {
+		return h, false
+	}
+	if v, ok = cutKey(tok, "serial:"); !ok {
+		return h, false
+	}
+	if h.Serial, ok = parseDecimal(v); !ok {
+		return h, false
+	}
+	if tok, line, more = cutSpace(line); !more {
+		return h, false
+	}
+	if v, ok = cutKey(tok, "pool:"); !ok {
+		return h, false
+	}
+	h.Pool = p.pool.get(v)
+	if tok, line, more = cutSpace(line); !more {
+		return h, false
+	}
+	if v, ok = cutKey(tok, "poolserial:"); !ok {
+		return h, false
+	}
+	if h.PoolSerial, ok = parseDecimal(v); !ok {
+		return h, false
+	}
+	if tok, line, more = cutSpace(line); !more {
+		return h, false
+	}
+	if v, ok = cutKey(tok, "eventname:"); !ok || len(v) == 0 {
+		return h, false
+	}
+	h.EventName = p.eventName(v)
+	if tok, _, more = cutSpace(line); more {
+		return h, false
+	}
+	if v, ok = cutKey(tok, "len:"); !ok {
+		return h, false
+	}
+	n, ok := parseDecimal(v)
+	if !ok || n > maxInt {
+		return h, false
+	}
+	h.Len = int(n)
+	return h, true
+}
+
+// cutSpace cuts b at its first space; more is false when there is none.
+func cutSpace(b []byte) (tok, rest []byte, more bool) {
+	if i := bytes.IndexByte(b, ' '); i >= 0 {
+		return b[:i], b[i+1:], true
+	}
+	return b, nil, false
+}
+
+// cutKey returns the value of tok if it starts with key. Inlined with a
+// constant key, it compares the key in place.
+func cutKey(tok []byte, key string) (value []byte, ok bool) {
+	if len(tok) < len(key) || string(tok[:len(key)]) != key {
+		return nil, false
+	}
+	return tok[len(key):], true
+}
+
+// eventName returns the EventType named by b without allocating: the
+// last one again, a known one, or an interned unknown one.
+func (p *headerParser) eventName(b []byte) EventType {
+	if string(b) == string(p.event) {
+		return p.event
+	}
+	if t, ok := knownEventTypes[string(b)]; ok {
+		p.event = t
+	} else {
+		p.event = EventType(p.unknownEvent.get(b))
+	}
+	return p.event
+}
+
+// parseTokens parses a header line token by token, in any field order.
+func (p *headerParser) parseTokens(line []byte) (Header, error) {
 	var h Header
 	var seen headerFields
 	keyStart, keyEnd, valEnd := -1, -1, -1
@@ -180,11 +290,7 @@ func (p *headerParser) setField(h *Header, seen *headerFields, key, val, line []
 		if len(val) == 0 {
 			return headerError(line, "empty eventname")
 		}
-		if t, ok := knownEventTypes[string(val)]; ok {
-			h.EventName = t
-		} else {
-			h.EventName = EventType(p.unknownEvent.get(val))
-		}
+		h.EventName = p.eventName(val)
 	case "len":
 		flag = hasLen
 		n, ok := parseDecimal(val)
@@ -213,6 +319,15 @@ func parseDecimal(b []byte) (uint64, bool) {
 		return 0, false
 	}
 	var n uint64
+	if len(b) < 20 { // 19 digits cannot overflow
+		for _, c := range b {
+			if c < '0' || c > '9' {
+				return 0, false
+			}
+			n = n*10 + uint64(c-'0')
+		}
+		return n, true
+	}
 	for _, c := range b {
 		if c < '0' || c > '9' {
 			return 0, false

@@ -1,6 +1,7 @@
 package listener
 
 import (
+	"bytes"
 	"errors"
 	"strings"
 	"testing"
@@ -127,5 +128,25 @@ func TestParseHeaderInternsRepeatedValues(t *testing.T) {
 	})
 	if allocs != 0 {
 		t.Fatalf("parsing a repeated header allocates %v times, want 0", allocs)
+	}
+}
+
+// TestParseCanonicalTakesSupervisordsHeaders: every header of the capture
+// from a real supervisord takes the fast path.
+func TestParseCanonicalTakesSupervisordsHeaders(t *testing.T) {
+	data := capture(t)
+	var p headerParser
+	n := 0
+	for i := bytes.Index(data, []byte("ver:3.0 ")); i >= 0; n++ {
+		data = data[i:]
+		line, _, _ := bytes.Cut(data, []byte("\n"))
+		if _, ok := p.parseCanonical(line); !ok {
+			t.Errorf("fast path refused %q", line)
+		}
+		data = data[len(line):]
+		i = bytes.Index(data, []byte("ver:3.0 "))
+	}
+	if n < 20 {
+		t.Fatalf("%d headers in the capture", n)
 	}
 }
