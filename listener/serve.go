@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"runtime/debug"
+	"slices"
 	"sync/atomic"
 	"time"
 )
@@ -74,8 +75,9 @@ func WithDedupWindow(n int) Option { return func(c *config) { c.dedup = n } }
 // WithoutDedup makes Serve call the handler for every delivery, including
 // repeats of a serial it has already handled.
 //
-// By default Serve remembers the last DefaultDedupWindow serials it
-// acknowledged and acknowledges a repeat without calling the handler.
+// By default Serve remembers the DefaultDedupWindow highest serials it
+// acknowledged (supervisord's serials rise, so these are the most recent)
+// and acknowledges a repeat without calling the handler.
 // supervisord repeats a serial when a listener died before answering (the
 // event goes to the respawned listener), when a pool subscribes to
 // overlapping types such as TICK and TICK_5, and when another pool with
@@ -261,35 +263,49 @@ func invoke(ctx context.Context, h Handler, ev Event) (err error) {
 	return h.HandleEvent(ctx, ev)
 }
 
-// serialSet remembers the most recent serials added to it, up to a fixed
+// serialSet remembers the highest serials added to it, up to a fixed
 // number, in constant memory.
+//
+// supervisord's serials grow by one with each event it dispatches, so a
+// serial is almost always above every one remembered: that case costs a
+// comparison and an append. A lower one (a redelivery) is found by binary
+// search; a lower one added (an event rejected, then acknowledged after
+// later ones) is inserted in order, which moves memory but is rare.
 type serialSet struct {
-	ring []uint64
-	next int
-	full bool
-	set  map[uint64]struct{}
+	max     int
+	serials []uint64 // ascending; the set is serials[start:]
+	start   int
 }
 
 func newSerialSet(n int) *serialSet {
-	return &serialSet{ring: make([]uint64, n), set: make(map[uint64]struct{}, n)}
+	return &serialSet{max: n, serials: make([]uint64, 0, 2*n)}
 }
 
 func (s *serialSet) contains(serial uint64) bool {
-	_, ok := s.set[serial]
-	return ok
+	w := s.serials[s.start:]
+	if len(w) == 0 || serial > w[len(w)-1] || serial < w[0] {
+		return false
+	}
+	_, found := slices.BinarySearch(w, serial)
+	return found
 }
 
 func (s *serialSet) add(serial uint64) {
-	if _, ok := s.set[serial]; ok {
-		return
+	if w := s.serials[s.start:]; len(w) == 0 || serial > w[len(w)-1] {
+		s.serials = append(s.serials, serial)
+	} else {
+		i, found := slices.BinarySearch(w, serial)
+		if found {
+			return
+		}
+		s.serials = slices.Insert(s.serials, s.start+i, serial)
 	}
-	if s.full {
-		delete(s.set, s.ring[s.next])
+	if len(s.serials)-s.start > s.max {
+		s.start++ // forget the lowest
 	}
-	s.ring[s.next] = serial
-	s.set[serial] = struct{}{}
-	s.next++
-	if s.next == len(s.ring) {
-		s.next, s.full = 0, true
+	if len(s.serials) == cap(s.serials) {
+		// Move the set to the front, once every max additions.
+		s.serials = append(s.serials[:0], s.serials[s.start:]...)
+		s.start = 0
 	}
 }

@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -166,12 +168,63 @@ func TestSerialSetIsBounded(t *testing.T) {
 	for i := uint64(0); i < 1000; i++ {
 		s.add(i)
 	}
-	if len(s.set) != 3 || !s.contains(999) || !s.contains(997) || s.contains(996) {
-		t.Fatalf("set holds %v", s.set)
+	if !s.contains(999) || !s.contains(997) || s.contains(996) || cap(s.serials) != 6 {
+		t.Fatalf("set holds %v (capacity %d)", s.serials[s.start:], cap(s.serials))
 	}
 	s.add(999) // already present: no eviction
 	if !s.contains(997) {
 		t.Fatal("re-adding a present serial evicted another")
+	}
+}
+
+// TestSerialSetOutOfOrder: a serial acknowledged after higher ones (it was
+// rejected first) is remembered; the lowest are forgotten first.
+func TestSerialSetOutOfOrder(t *testing.T) {
+	s := newSerialSet(4)
+	for _, n := range []uint64{10, 12, 13, 11, 14, 12} {
+		s.add(n)
+	}
+	var got []uint64
+	for n := uint64(8); n <= 15; n++ {
+		if s.contains(n) {
+			got = append(got, n)
+		}
+	}
+	if fmt.Sprint(got) != "[11 12 13 14]" {
+		t.Fatalf("remembers %v, want [11 12 13 14]", got)
+	}
+}
+
+// TestSerialSetMatchesAWindow compares the set, over a long stream of
+// mostly rising, sometimes repeated or late serials, with the highest n
+// serials added so far, computed the slow way.
+func TestSerialSetMatchesAWindow(t *testing.T) {
+	const n = 16
+	s := newSerialSet(n)
+	var added []uint64
+	rng := rand.New(rand.NewPCG(1, 2))
+	next := uint64(100)
+	for step := 0; step < 5000; step++ {
+		serial := next
+		switch rng.IntN(10) {
+		case 0:
+			serial = next - uint64(rng.IntN(40)) // late or repeated
+		default:
+			next++
+		}
+		if !slices.Contains(added, serial) {
+			added = append(added, serial)
+		}
+		s.add(serial)
+		slices.Sort(added)
+		if len(added) > n {
+			added = added[len(added)-n:]
+		}
+		for probe := next - 60; probe <= next; probe++ {
+			if s.contains(probe) != slices.Contains(added, probe) {
+				t.Fatalf("step %d: contains(%d) = %v; window %v", step, probe, s.contains(probe), added)
+			}
+		}
 	}
 }
 
