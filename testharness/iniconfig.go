@@ -111,14 +111,8 @@ func processConfig(p *supervisorconf.Program, g *supervisorconf.Group) (ProcessC
 		NoAutostart: !p.Autostart, StartSecs: time.Duration(p.StartSecs) * time.Second,
 		StartRetries: p.StartRetries, ExitCodes: p.ExitCodes, StopSignal: p.StopSignal,
 		StopWaitSecs: time.Duration(p.StopWaitSecs) * time.Second, StopAsGroup: p.StopAsGroup, KillAsGroup: p.KillAsGroup,
-		RedirectStderr: p.RedirectStderr, ServerURL: p.ServerURL,
+		RedirectStderr: p.RedirectStderr, ServerURL: p.ServerURL, Autorestart: p.Autorestart,
 		fromFile: map[string][]*supervisorconf.Process{g.Name: processesOf(g, p)},
-	}
-	switch p.Autorestart {
-	case supervisorconf.RestartAlways:
-		pc.Autorestart = RestartAlways
-	case supervisorconf.RestartNever:
-		pc.Autorestart = RestartNever
 	}
 	// The harness's zero values mean supervisord's defaults; supervisord's
 	// zeros are spelled otherwise.

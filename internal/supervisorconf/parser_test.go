@@ -10,8 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"time"
 	"testing"
+	"time"
 
 	"github.com/golance/golance/internal/pythontest"
 	"github.com/rogpeppe/go-internal/txtar"
