@@ -14,7 +14,7 @@
 //
 //	repr.go    Repr, ASCII and ReprBytes: repr() and ascii() of a str, repr() of bytes
 //	format.go  Format: format % mapping, with every conversion Python has
-//	int.go     Atoi and AtoiBytes: int() of a str and of bytes, in base 10
+//	int.go     Atoi, ParseInt and AtoiBytes: int() of a str (in base 10 or another) and of bytes
 //	space.go   IsSpace and TrimSpace: str.isspace and str.strip()
 //	unicode.go what CPython 3.11 calls printable and decimal
 //	error.go   Error: the exception Python raises, with its type and text

@@ -42,7 +42,8 @@
 // TestMatchesSupervisord checks this against supervisord's own code, value
 // by value, on a table of tricky configurations (cases_test.go); the
 // conversions, the shlex modes and glob are checked the same way against
-// Python. What supervisord would only find when it imports Python code (a
+// Python, and FuzzDialect compares the parser with supervisord's on any
+// text. What supervisord would only find when it imports Python code (a
 // result_handler or an rpcinterface factory that does not exist) is not
 // checked, and integers are limited to int64 where Python's have no limit.
 //
