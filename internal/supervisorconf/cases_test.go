@@ -9,8 +9,8 @@ var dialectCases = []dialectCase{
 [supervisord]
 [program:web]
   command=/bin/web
-  autostart = false
     --continued
+  autostart = false
 startsecs=3
 `},
 	{name: "comments", files: `
@@ -40,9 +40,9 @@ next = after
 [program:web]
 command=/bin/web
 environment = A="x;y",
-   B=2  ; inline comment in a continuation
+   B=2,  ; inline comment in a continuation
   ; comment line inside the value
-   C=3
+   C=3,
 
    D=4
 
@@ -180,7 +180,7 @@ environment = ONLYHERE="%(ENV_ONLYHERE)s-x"
 [supervisord]
 [program:web]
 command = /bin/web
-environment = A=café,B="caf\u00e9",C=1;D=2,E='single' ,F=/a/b:c.d+e-f(g)
+environment = B="caf\u00e9",C=1;D=2,E='single' ,F=/a/b:c.d+e-f(g),A=café
 `},
 	{name: "environment with a character shlex splits off", files: `
 -- supervisord.conf --
@@ -571,6 +571,12 @@ serverurl = http://elsewhere:9001
 [supervisord] ; comment
 [program:a]b] trailing
 command = /bin/a
+[]]
+k = v
+`},
+	{name: "an empty section header", files: `
+-- supervisord.conf --
+[supervisord]
 []
 k = v
 `},
