@@ -189,3 +189,41 @@ func FuzzScanCodePoints(f *testing.F) {
 		}
 	})
 }
+
+// FuzzHeaderTemplate checks that a line matching the template left by a
+// previous header reads as parseCanonical reads it.
+func FuzzHeaderTemplate(f *testing.F) {
+	events := captureEvents(f)
+	for i := 1; i < len(events); i++ {
+		prev, _, _ := bytes.Cut(events[i-1], []byte("\n"))
+		line, _, _ := bytes.Cut(events[i], []byte("\n"))
+		f.Add(prev, line)
+	}
+	tick := []byte("ver:3.0 server:s serial:1 pool:p poolserial:1 eventname:TICK_5 len:15")
+	for _, line := range []string{
+		"ver:3.0 server:s serial:99999999999999999999 pool:p poolserial:1 eventname:TICK_5 len:15",
+		"ver:3.0 server:s serial:2 pool:p poolserial:2 eventname:TICK_5 len:15 ",
+		"ver:3.0 server:s serial:2 pool:p poolserial:2 eventname:TICK_5 len:9223372036854775808",
+		"ver:3.0 server:s serial: pool:p poolserial:2 eventname:TICK_5 len:1",
+		"ver:3.0 server:s serial:2 pool:p poolserial:2 eventname:TICK_60 len:1",
+	} {
+		f.Add(tick, []byte(line))
+	}
+	f.Fuzz(func(t *testing.T, prev, line []byte) {
+		var p headerParser
+		first, ok := p.parseCanonical(prev)
+		if !ok {
+			return
+		}
+		p.last.remember(first)
+		h, ok := p.last.match(line)
+		if !ok {
+			return
+		}
+		var fresh headerParser
+		want, ok := fresh.parseCanonical(line)
+		if !ok || h != want {
+			t.Fatalf("after %q, %q: template %+v, field by field %+v (%v)", prev, line, h, want, ok)
+		}
+	})
+}

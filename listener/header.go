@@ -102,6 +102,7 @@ func (in *interner) get(b []byte) string {
 type headerParser struct {
 	ver, server, pool, unknownEvent interner
 	event                           EventType // the last eventname parsed
+	last                            headerTemplate
 }
 
 // parse parses one header line, without its trailing newline.
@@ -111,7 +112,11 @@ type headerParser struct {
 // continues the previous value: supervisord does not validate its
 // identifier, which may contain spaces ("server:my box serial:1 ...").
 func (p *headerParser) parse(line []byte) (Header, error) {
+	if h, ok := p.last.match(line); ok {
+		return h, nil
+	}
 	if h, ok := p.parseCanonical(line); ok {
+		p.last.remember(h)
 		return h, nil
 	}
 	return p.parseTokens(line)

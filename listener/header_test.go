@@ -150,3 +150,28 @@ func TestParseCanonicalTakesSupervisordsHeaders(t *testing.T) {
 		t.Fatalf("%d headers in the capture", n)
 	}
 }
+
+// TestHeaderTemplateTakesSupervisordsStream: after the first header of a
+// kind, the capture's headers of the same kind match the template.
+func TestHeaderTemplateTakesSupervisordsStream(t *testing.T) {
+	var p headerParser
+	matched := 0
+	for _, line := range []string{
+		"ver:3.0 server:supervisor serial:41 pool:memmon poolserial:7 eventname:TICK_60 len:15",
+		"ver:3.0 server:supervisor serial:42 pool:memmon poolserial:8 eventname:TICK_60 len:15",
+		"ver:3.0 server:supervisor serial:1000 pool:memmon poolserial:999 eventname:TICK_60 len:7",
+		"ver:3.0 server:supervisor serial:1001 pool:memmon poolserial:1000 eventname:TICK_5 len:15",
+		"ver:3.0 server:supervisor serial:1002 pool:memmon poolserial:1001 eventname:TICK_5 len:15",
+	} {
+		if _, ok := p.last.match([]byte(line)); ok {
+			matched++
+		}
+		h, err := p.parse([]byte(line))
+		if err != nil || h.String() != line {
+			t.Fatalf("%q: %+v, %v", line, h, err)
+		}
+	}
+	if matched != 3 {
+		t.Fatalf("%d lines matched the template, want 3 (all but the first of each event type)", matched)
+	}
+}
