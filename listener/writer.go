@@ -12,6 +12,9 @@ const (
 	failResult = "RESULT 4\nFAIL"
 )
 
+// okReady is the answer to almost every event, ready made.
+var okReady = []byte(okResult + readyToken)
+
 // A Writer writes a listener's side of the protocol to the stream
 // supervisord reads from the listener's standard output.
 //
@@ -60,6 +63,10 @@ func (w *Writer) Result(body []byte) error {
 // the same conversation as Result followed by Ready, in half the system
 // calls.
 func (w *Writer) ResultReady(body []byte) error {
+	if string(body) == "OK" {
+		_, err := w.w.Write(okReady)
+		return err
+	}
 	b := appendResult(w.buf[:0], body)
 	return w.write(append(b, readyToken...))
 }
