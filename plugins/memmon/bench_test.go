@@ -3,7 +3,6 @@ package memmon
 import (
 	"context"
 	"fmt"
-	"io"
 	"strings"
 	"testing"
 
@@ -23,7 +22,7 @@ var tickEvent = listener.Event{Header: listener.Header{Ver: "3.0", Server: "supe
 // so that a benchmark measures memmon's own share of a tick: the /proc
 // snapshot and the rules, without supervisord's time to answer.
 type listed struct {
-	Supervisor
+	supervisor
 	infos []rpc.ProcessInfo
 }
 
@@ -35,7 +34,7 @@ func (l listed) GetAllProcessInfo(context.Context) ([]rpc.ProcessInfo, error) { 
 // process tree (-c) and the rules, on a process list supervisord gave
 // before; "with-rpc" adds asking supervisord for the list, whose cost alone
 // is "getAllProcessInfo-only".
-func benchTicks(b *testing.B, sup Supervisor) {
+func benchTicks(b *testing.B, sup supervisor) {
 	infos, err := sup.GetAllProcessInfo(context.Background())
 	if err != nil {
 		b.Fatal(err)
@@ -45,7 +44,7 @@ func benchTicks(b *testing.B, sup Supervisor) {
 	}
 	for _, bc := range []struct {
 		name   string
-		sup    Supervisor
+		sup    supervisor
 		metric procmem.Metric
 	}{
 		{"own-rss", listed{sup, infos}, procmem.RSS},
@@ -53,7 +52,7 @@ func benchTicks(b *testing.B, sup Supervisor) {
 		{"with-rpc-rss", sup, procmem.RSS},
 	} {
 		b.Run(fmt.Sprintf("%s-cumulative-%d", bc.name, benchProcesses), func(b *testing.B) {
-			mon, err := New(Config{Supervisor: bc.sup, Any: limit(1 << 40), Cumulative: true, Metric: bc.metric, Log: io.Discard, Uptime: NoUptimeLimit})
+			mon, err := newHandler(config{any: atMost(1 << 40), cumulative: true, metric: bc.metric}, bc.sup)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -126,7 +125,7 @@ func BenchmarkTickScaling(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			mon, err := New(Config{Supervisor: listed{c, infos}, Any: limit(1 << 40), Cumulative: true, Log: io.Discard, Uptime: NoUptimeLimit})
+			mon, err := newHandler(config{any: atMost(1 << 40), cumulative: true}, listed{c, infos})
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -1,14 +1,15 @@
 package memmon
 
 import (
+	"fmt"
 	"strings"
 	"time"
 
-	"github.com/golance/golance/listener"
 	"github.com/golance/golance/listener/rpc"
 	"github.com/golance/golance/plugins/internal/cli"
-	"github.com/golance/golance/plugins/internal/mail"
+	"github.com/golance/golance/plugins/internal/mailcli"
 	"github.com/golance/golance/plugins/internal/procmem"
+	"github.com/golance/golance/plugins/internal/selection"
 	"github.com/spf13/cobra"
 )
 
@@ -16,11 +17,10 @@ import (
 func NewCommand() *cobra.Command { return newCommand(run) }
 
 // newCommand returns the memmon command with run as what it does once the
-// flags are read, so that tests can see the Config a command line makes.
-func newCommand(run func(cmd *cobra.Command, cfg Config) error) *cobra.Command {
+// flags are read, so that tests can see the config a command line makes.
+func newCommand(run func(cmd *cobra.Command, cfg config) error) *cobra.Command {
 	var (
-		cfg      = Config{Metric: procmem.RSS, Uptime: NoUptimeLimit}
-		sendmail = mail.DefaultSendmailCommand
+		cfg      = config{metric: procmem.RSS, uptime: noUptimeLimit}
 		anyLimit sizeValue
 	)
 	cmd := &cobra.Command{
@@ -49,7 +49,9 @@ One restart per process is under way at a time. memmon never restarts itself.
 
 memmon writes one line per check to standard error ("RSS of web:web is
 1234"), and mails -m about each restart, failed restart and spent restart
-budget through the sendmail program -s.`,
+budget: through the sendmail program -s, as superlance does (so -m takes
+local names such as root, and comma-separated lists), or through an SMTP
+server with --smtpHost.`,
 		Example: `  [eventlistener:memmon]
   command=memmon -p web=200MB -g workers=1GB -c -m ops@example.com
   events=TICK_60
@@ -61,59 +63,66 @@ budget through the sendmail program -s.`,
   command=memmon -a 2GB --metric pss --consecutive 3 --max-restarts 5 --restart-window 1h -m ops@example.com -n myproject
   events=TICK_5
   priority=-9`,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if len(cfg.Programs) == 0 && len(cfg.Groups) == 0 && !anyLimit.set {
-				return cli.Usagef("nothing to watch: give -p/--program NAME=SIZE, -g/--group GROUP=SIZE or -a/--any SIZE")
-			}
-			if anyLimit.set {
-				cfg.Any = &anyLimit.bytes
-			}
-			if err := cfg.Restart.Policy.Validate(); err != nil {
-				return cli.Usagef("%v", err)
-			}
-			if cfg.Email != "" {
-				sm, err := mail.NewSendmail(sendmail)
-				if err != nil {
-					return cli.Usagef("%v", err)
-				}
-				cfg.Mailer = sm
-			}
-			return run(cmd, cfg)
-		},
 	}
 	cli.Setup(cmd)
 	fs := cmd.Flags()
 	fs.SortFlags = false
-	fs.VarP(&limitsValue{flag: "-p", limits: &cfg.Programs}, "program", "p",
+	fs.VarP(&limitsValue{flag: "-p", limits: &cfg.programs}, "program", "p",
 		"restart each process NAME covers (name, group:name or group:*) when it uses more than SIZE; give `NAME=SIZE`, repeatable")
-	fs.VarP(&limitsValue{flag: "-g", limits: &cfg.Groups}, "group", "g",
+	fs.VarP(&limitsValue{flag: "-g", limits: &cfg.groups}, "group", "g",
 		"restart each process of GROUP when it uses more than SIZE; give `GROUP=SIZE`, repeatable")
 	fs.VarP(&anyLimit, "any", "a", "restart any process (except memmon itself) when it uses more than `SIZE`")
-	fs.BoolVarP(&cfg.Cumulative, "cumulative", "c", false, "count each process together with all its descendants")
-	fs.Var(&metricValue{&cfg.Metric}, "metric", "count memory as `rss|pss|uss`: the resident set (as ps and superlance), the proportional set or the unique set")
-	fs.StringVarP(&sendmail, "sendmail_program", "s", sendmail, "the sendmail `command` memmon pipes its mail to")
-	fs.StringVarP(&cfg.Email, "email", "m", "", "mail restarts and failures to this `address` (no mail without it)")
-	fs.VarP(&secondsValue{&cfg.Uptime}, "uptime", "u", "mail about a restart only when the process had been up at most `SECS` (failures are always mailed)")
-	fs.StringVarP(&cfg.Name, "name", "n", "", "tag mail subjects with this `name`: \"memmon [name]: ...\"")
-	cfg.Restart.Policy.AddFlags(fs, "ticks over the limit")
+	fs.BoolVarP(&cfg.cumulative, "cumulative", "c", false, "count each process together with all its descendants")
+	fs.Var(&metricValue{&cfg.metric}, "metric", "count memory as `rss|pss|uss`: the resident set (as ps and superlance), the proportional set or the unique set")
+	mailFlags := mailcli.Register(fs, mailcli.Options{
+		Default:  mailcli.Sendmail,
+		ToFlag:   mailcli.FlagEmail,
+		Optional: true,
+		About:    "each restart, failed restart and spent restart budget",
+		Shorts:   mailcli.Shorts{Sendmail: "s", To: "m"},
+	})
+	fs.VarP(&secondsValue{&cfg.uptime}, "uptime", "u", "mail about a restart only when the process had been up at most `SECS` (failures are always mailed)")
+	fs.StringVarP(&cfg.name, "name", "n", "", "tag mail subjects with this `name`: \"memmon [name]: ...\"")
+	cfg.restart.Policy.AddFlags(fs, "ticks over the limit")
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		if anyLimit.set {
+			cfg.any = &anyLimit.bytes
+		}
+		if err := cfg.validate(); err != nil {
+			return &cli.UsageError{Err: err}
+		}
+		cfg.log = cli.Logger(cmd)
+		var err error
+		if cfg.mail, err = mailFlags.Build(cfg.log); err != nil {
+			return err
+		}
+		return run(cmd, cfg)
+	}
 	return cmd
 }
 
-// run serves events to a Monitor for cfg until supervisord stops memmon,
-// then lets the restarts under way finish.
-func run(cmd *cobra.Command, cfg Config) error {
+// run serves memmon for cfg until supervisord stops it, then lets the
+// restarts under way finish.
+func run(cmd *cobra.Command, cfg config) error {
 	client, err := rpc.FromEnv()
 	if err != nil {
 		return err
 	}
-	cfg.Supervisor = client
-	cfg.SelfGroup, cfg.SelfName, _ = listener.Self()
-	cfg.Log = cmd.ErrOrStderr()
-	mon, err := New(cfg)
+	cfg.self = selection.CurrentSelf()
+	h, err := newHandler(cfg, client)
 	if err != nil {
 		return err
 	}
-	return cli.RunListener(cmd, mon, cli.Logger(cmd), cli.DrainTimeout)
+	mailing := "no mail (-m)"
+	if cfg.mail != nil {
+		mailing = "mailing " + cfg.mail.String()
+	}
+	rules := make([]string, len(h.rules))
+	for i, r := range h.rules {
+		rules[i] = r.String()
+	}
+	cfg.log.Info(fmt.Sprintf("memmon: restarting what goes above its limit (%s, %v), %s", strings.Join(rules, ", "), cfg.metric, mailing))
+	return cli.RunListener(cmd, h, cfg.log, cli.DrainTimeout)
 }
 
 // Main runs the memmon command; it is cmd/memmon's main.
@@ -122,15 +131,15 @@ func Main() { cli.Main(NewCommand()) }
 // limitsValue is a repeatable NAME=SIZE flag.
 type limitsValue struct {
 	flag   string
-	limits *[]Limit
+	limits *[]limit
 }
 
 func (v *limitsValue) Set(s string) error {
-	l, err := ParseLimit(s)
+	l, err := parseLimit(s)
 	if err != nil {
 		return err
 	}
-	if _, err := newRule(v.flag, l); err != nil {
+	if _, err := newRule(v.flag, l, selection.Self{}); err != nil {
 		return err
 	}
 	*v.limits = append(*v.limits, l)
@@ -154,7 +163,7 @@ type sizeValue struct {
 }
 
 func (v *sizeValue) Set(s string) error {
-	n, err := ParseSize(s)
+	n, err := parseSize(s)
 	if err != nil {
 		return err
 	}
@@ -166,7 +175,7 @@ func (v *sizeValue) String() string {
 	if !v.set {
 		return ""
 	}
-	return Limit{Bytes: v.bytes}.String()[1:]
+	return limit{bytes: v.bytes}.String()[1:]
 }
 
 func (v *sizeValue) Type() string { return "SIZE" }
@@ -175,7 +184,7 @@ func (v *sizeValue) Type() string { return "SIZE" }
 type secondsValue struct{ d *time.Duration }
 
 func (v *secondsValue) Set(s string) error {
-	d, err := ParseSeconds(s)
+	d, err := parseSeconds(s)
 	if err == nil {
 		*v.d = d
 	}
@@ -183,7 +192,7 @@ func (v *secondsValue) Set(s string) error {
 }
 
 func (v *secondsValue) String() string {
-	if *v.d == NoUptimeLimit {
+	if *v.d == noUptimeLimit {
 		return ""
 	}
 	return formatSeconds(*v.d)

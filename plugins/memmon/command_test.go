@@ -3,6 +3,7 @@ package memmon
 import (
 	"bytes"
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -26,10 +27,10 @@ func TestScripts(t *testing.T) {
 
 // parse runs the command line through memmon's flags and returns the
 // Config it makes, or the exit status and standard error of a refusal.
-func parse(t *testing.T, args ...string) (Config, int, string) {
+func parse(t *testing.T, args ...string) (config, int, string) {
 	t.Helper()
-	var got Config
-	cmd := newCommand(func(_ *cobra.Command, cfg Config) error {
+	var got config
+	cmd := newCommand(func(_ *cobra.Command, cfg config) error {
 		got = cfg
 		return nil
 	})
@@ -48,15 +49,41 @@ func TestSuperlanceCommandLine(t *testing.T) {
 	if code != cli.ExitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	if !cfg.Cumulative || cfg.Email != "me@you.com" || cfg.Name != "myproject" || cfg.Uptime != 24*time.Hour ||
-		cfg.Any == nil || *cfg.Any != 250 || cfg.Metric != procmem.RSS {
+	if !cfg.cumulative || cfg.name != "myproject" || cfg.uptime != 24*time.Hour ||
+		cfg.any == nil || *cfg.any != 250 || cfg.metric != procmem.RSS {
 		t.Errorf("config %+v", cfg)
 	}
-	if len(cfg.Programs) != 1 || cfg.Programs[0] != (Limit{"foo", 50 << 20}) || len(cfg.Groups) != 1 || cfg.Groups[0] != (Limit{"bar", 10 << 10}) {
-		t.Errorf("limits %+v %+v", cfg.Programs, cfg.Groups)
+	if len(cfg.programs) != 1 || cfg.programs[0] != (limit{"foo", 50 << 20}) || len(cfg.groups) != 1 || cfg.groups[0] != (limit{"bar", 10 << 10}) {
+		t.Errorf("limits %+v %+v", cfg.programs, cfg.groups)
 	}
-	if sm, ok := cfg.Mailer.(interface{ Command() string }); !ok || sm.Command() != "mutt" {
-		t.Errorf("mailer %#v", cfg.Mailer)
+	if cfg.mail == nil || !slices.Equal(cfg.mail.To, []string{"me@you.com"}) {
+		t.Fatalf("mail %+v", cfg.mail)
+	}
+	if sm, ok := cfg.mail.Sender.(interface{ Command() string }); !ok || sm.Command() != "mutt" {
+		t.Errorf("mailer %#v", cfg.mail.Sender)
+	}
+}
+
+// superlance mails through sendmail -t, which takes local mailbox names
+// and comma-separated lists: so does memmon (issue 16).
+func TestRecipientForms(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		m    string
+		want []string
+	}{
+		{"root", []string{"root"}},
+		{"a@example.com,b@example.org", []string{"a@example.com", "b@example.org"}},
+		{"root, ops@example.com", []string{"root", "ops@example.com"}},
+	} {
+		cfg, code, stderr := parse(t, "-a", "1GB", "-s", "cat", "-m", tt.m)
+		if code != cli.ExitOK || cfg.mail == nil || !slices.Equal(cfg.mail.To, tt.want) {
+			t.Errorf("-m %q: exit %d, %+v: %s", tt.m, code, cfg.mail, stderr)
+		}
+	}
+	_, code, stderr := parse(t, "-a", "1GB", "--smtpHost", "mail.example.com", "--fromEmail", "me@example.com", "-m", "root")
+	if code != cli.ExitUsage || !strings.Contains(stderr, `"root" is a local mailbox name, and SMTP needs full addresses`) {
+		t.Errorf("-m root over SMTP: exit %d, %s", code, stderr)
 	}
 }
 
@@ -67,7 +94,7 @@ func TestDefaults(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	want := restart.Policy{Consecutive: 1, Window: time.Hour}
-	if cfg.Any != nil || cfg.Cumulative || cfg.Email != "" || cfg.Mailer != nil || cfg.Uptime != NoUptimeLimit || cfg.Restart.Policy != want {
+	if cfg.any != nil || cfg.cumulative || cfg.mail != nil || cfg.uptime != noUptimeLimit || cfg.restart.Policy != want {
 		t.Errorf("config %+v", cfg)
 	}
 }
@@ -79,14 +106,14 @@ func TestLongFormsAndNewFlags(t *testing.T) {
 	if code != cli.ExitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	if len(cfg.Programs) != 2 || cfg.Programs[0] != (Limit{"grp:web", 3 << 29}) || cfg.Programs[1] != (Limit{"web:web_0?", 512 << 20}) {
-		t.Errorf("programs %+v", cfg.Programs)
+	if len(cfg.programs) != 2 || cfg.programs[0] != (limit{"grp:web", 3 << 29}) || cfg.programs[1] != (limit{"web:web_0?", 512 << 20}) {
+		t.Errorf("programs %+v", cfg.programs)
 	}
-	if cfg.Any == nil || *cfg.Any != 0 || cfg.Metric != procmem.PSS || cfg.Uptime != 90*time.Minute {
+	if cfg.any == nil || *cfg.any != 0 || cfg.metric != procmem.PSS || cfg.uptime != 90*time.Minute {
 		t.Errorf("config %+v", cfg)
 	}
-	if cfg.Restart.Policy != (restart.Policy{Consecutive: 3, MaxRestarts: 4, Window: 30 * time.Minute}) {
-		t.Errorf("policy %+v", cfg.Restart.Policy)
+	if cfg.restart.Policy != (restart.Policy{Consecutive: 3, MaxRestarts: 4, Window: 30 * time.Minute}) {
+		t.Errorf("policy %+v", cfg.restart.Policy)
 	}
 }
 

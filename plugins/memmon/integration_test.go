@@ -3,33 +3,24 @@ package memmon
 import (
 	"context"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/golance/golance/internal/testkit"
+	"github.com/golance/golance/internal/testkit/rig"
 	"github.com/golance/golance/listener"
 	"github.com/golance/golance/testharness/supervisord"
 )
-
-func lookPath(t testing.TB, name string) string {
-	t.Helper()
-	path, err := exec.LookPath(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
 
 // The issue's scenario on the real supervisord 4.2.5: a program holding 120
 // MB under memmon -p hog=50MB with TICK_5 events is restarted within two
 // ticks, while a small program is left alone.
 func TestIntegrationRestartsTheHog(t *testing.T) {
 	t.Parallel()
-	memhog := lookPath(t, "memhog")
+	memhog := rig.Binary(t, "memhog")
 	sv := supervisord.Start(t, supervisord.Config{Sections: `
 		[program:hog]
 		command=` + memhog + ` -mb 120
@@ -40,7 +31,7 @@ func TestIntegrationRestartsTheHog(t *testing.T) {
 		startsecs=0
 
 		[eventlistener:memmon]
-		command=` + lookPath(t, "memmon") + ` -p hog=50MB -p small=50MB
+		command=` + rig.Binary(t, "memmon") + ` -p hog=50MB -p small=50MB
 		events=TICK_5
 		priority=-10
 	`})
@@ -60,7 +51,7 @@ func TestIntegrationRestartsTheHog(t *testing.T) {
 	_, stderrLog := sv.ChildLogs(t, "memmon")
 	waitCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	if _, err := supervisord.WaitFile(waitCtx, stderrLog, 0, regexp.MustCompile(`(?m)^hog:hog restarted$`)); err != nil {
+	if _, err := supervisord.WaitFile(waitCtx, stderrLog, 0, regexp.MustCompile(`(?m) INFO hog:hog restarted$`)); err != nil {
 		t.Fatal(err)
 	}
 	// Within two ticks: memmon checks once per tick, and it restarted hog
@@ -69,7 +60,7 @@ func TestIntegrationRestartsTheHog(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	log := string(b)
+	log := testkit.Messages(string(b))
 	before, _, _ := strings.Cut(log, "Restarting hog:hog")
 	if n := strings.Count(before, "Checking programs hog=52428800, small=52428800"); n < 1 || n > 2 {
 		t.Fatalf("restarted at tick %d:\n%s", n, log)
@@ -100,10 +91,7 @@ func TestIntegrationRestartsTheHog(t *testing.T) {
 // instead of /usr/sbin/sendmail, which test machines need not have.
 func TestIntegrationDocExamples(t *testing.T) {
 	t.Parallel()
-	sendmail := filepath.Join(t.TempDir(), "sendmail")
-	if err := os.WriteFile(sendmail, []byte("#!/bin/sh\ncat > /dev/null\n"), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	sendmail := rig.NewSendmail(t).Path()
 	for _, name := range []string{"memmon", "memmon-flap"} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
@@ -119,10 +107,10 @@ func TestIntegrationDocExamples(t *testing.T) {
 			if err != nil || info.State != listener.StateRunning {
 				t.Fatalf("%s: %+v, %v\n%s", pool, info, err, sv.Log())
 			}
-			// Nothing but its check lines: no error.
+			// Its start-up line and its check lines: no warning, no error.
 			if _, stderr := sv.ChildLogs(t, pool); stderr != "" {
 				b, _ := os.ReadFile(stderr)
-				if regexp.MustCompile(`(?m)^(memmon:|Cannot|No process|level=)`).Match(b) {
+				if regexp.MustCompile(`(?m)^\S+ \S+ (WARN|ERRO|CRIT) `).Match(b) || !regexp.MustCompile(`(?m) INFO memmon: restarting what goes above its limit `).Match(b) {
 					t.Fatalf("%s wrote:\n%s", pool, b)
 				}
 			}

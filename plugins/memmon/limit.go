@@ -5,62 +5,63 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/golance/golance/listener"
+	"github.com/golance/golance/plugins/internal/selection"
 )
 
-// Limit is one memory limit from the command line: -p NAME=SIZE,
+// limit is one memory limit from the command line: -p NAME=SIZE,
 // -g GROUP=SIZE or -a SIZE.
-type Limit struct {
-	// Name is what the limit applies to: for -p, a process as
+type limit struct {
+	// name is what the limit applies to: for -p, a process as
 	// listener.Matcher reads it ("web", "web:web_01", "web:*"); for -g, a
 	// group name; for -a, "".
-	Name string
-	// Bytes is the limit. A process is restarted when it uses more.
-	Bytes uint64
+	name string
+	// bytes is the limit. A process is restarted when it uses more.
+	bytes uint64
 }
 
-// ParseLimit reads a NAME=SIZE flag value.
-func ParseLimit(s string) (Limit, error) {
+// parseLimit reads a NAME=SIZE flag value.
+func parseLimit(s string) (limit, error) {
 	name, size, ok := strings.Cut(s, "=")
 	name = strings.TrimSpace(name)
 	if !ok || name == "" || strings.Contains(size, "=") {
-		return Limit{}, badValue("%q is not NAME=SIZE: write for example web=200MB or web:web_01=1.5GB", s)
+		return limit{}, badValue("%q is not NAME=SIZE: write for example web=200MB or web:web_01=1.5GB", s)
 	}
-	n, err := ParseSize(size)
+	n, err := parseSize(size)
 	if err != nil {
-		return Limit{}, err
+		return limit{}, err
 	}
-	return Limit{Name: name, Bytes: n}, nil
+	return limit{name: name, bytes: n}, nil
 }
 
 // String returns the limit as superlance's "Checking ..." lines show it:
 // name=bytes.
-func (l Limit) String() string { return l.Name + "=" + strconv.FormatUint(l.Bytes, 10) }
+func (l limit) String() string { return l.name + "=" + strconv.FormatUint(l.bytes, 10) }
 
-// rule is a Limit and the processes it covers.
+// rule is a limit and the processes it covers, chosen by the selection
+// every plugin uses, memmon itself never among them.
 type rule struct {
 	flag  string // "-p", "-g" or "-a"
-	limit Limit
-	match *listener.Matcher
+	limit limit
+	match *selection.Selector
 	// matched is set when the rule covered a process in the current tick;
 	// reported when memmon said that it covers none.
 	matched, reported bool
 }
 
-func newRule(flag string, l Limit) (*rule, error) {
-	var m *listener.Matcher
-	var err error
+func newRule(flag string, l limit, self selection.Self) (*rule, error) {
+	spec := selection.Spec{Self: self, Policy: selection.SelfNever, Empty: selection.EmptyNone}
 	switch flag {
 	case "-p":
-		m, err = listener.NewMatcher([]string{l.Name}, false)
+		spec.Programs = []string{l.name}
 	case "-g":
-		if strings.Contains(l.Name, ":") {
-			return nil, badValue("%q is not a group name: give -g GROUP=SIZE without ':' (use -p for group:name)", l.Name)
+		if strings.Contains(l.name, ":") {
+			return nil, badValue("%q is not a group name: give -g GROUP=SIZE without ':' (use -p for group:name)", l.name)
 		}
-		m, err = listener.NewMatcher([]string{l.Name + ":*"}, false)
+		spec.Programs, spec.Flag = []string{l.name + ":*"}, "-g"
 	default:
-		m, err = listener.NewMatcher(nil, true)
+		spec.Any = true
 	}
+	m, err := selection.New(spec)
 	if err != nil {
 		return nil, &valueError{msg: err.Error()}
 	}
@@ -69,14 +70,14 @@ func newRule(flag string, l Limit) (*rule, error) {
 
 func (r *rule) String() string {
 	if r.flag == "-a" {
-		return "-a " + strconv.FormatUint(r.limit.Bytes, 10)
+		return "-a " + strconv.FormatUint(r.limit.bytes, 10)
 	}
 	return r.flag + " " + r.limit.String()
 }
 
 // checkingLine returns superlance's "Checking programs a=1, b=2" line for
 // limits, sorted by name, or "" when there are none.
-func checkingLine(what string, limits []Limit) string {
+func checkingLine(what string, limits []limit) string {
 	if len(limits) == 0 {
 		return ""
 	}

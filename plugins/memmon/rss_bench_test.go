@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/golance/golance/internal/testkit/resident"
+	"github.com/golance/golance/internal/testkit/rig"
 	"github.com/golance/golance/testharness/supervisord"
 )
 
@@ -27,7 +28,7 @@ func BenchmarkResidentMemory(b *testing.B) {
 			for i := range 50 {
 				fmt.Fprintf(&sections, "[program:sleeper%02d]\ncommand=sleep 3600\nstartsecs=0\n\n", i)
 			}
-			fmt.Fprintf(&sections, "[program:hog]\ncommand=%s -mb 64\nstartsecs=0\n\n", lookPath(b, "memhog"))
+			fmt.Fprintf(&sections, "[program:hog]\ncommand=%s -mb 64\nstartsecs=0\n\n", rig.Binary(b, "memhog"))
 			fmt.Fprintf(&sections, "[eventlistener:memmon]\ncommand=%s -c -a 1GB -p hog=32MB --max-restarts 1\nevents=TICK_5\npriority=-10\n", memmon)
 			sv := supervisord.Start(b, supervisord.Config{Sections: sections.String(), LogLevel: "info"})
 			_, stderr := sv.ChildLogs(b, "memmon")

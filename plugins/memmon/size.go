@@ -9,9 +9,9 @@ import (
 	"time"
 )
 
-// ErrBadValue is matched (errors.Is) by the errors for a flag value memmon
+// errBadValue is matched (errors.Is) by the errors for a flag value memmon
 // cannot read.
-var ErrBadValue = errors.New("bad value")
+var errBadValue = errors.New("bad value")
 
 // valueError is a flag value memmon cannot read. Its text is the whole
 // explanation: pflag already says which flag and value it is about.
@@ -19,8 +19,8 @@ type valueError struct{ msg string }
 
 func (e *valueError) Error() string { return e.msg }
 
-// Is makes errors.Is(err, ErrBadValue) hold.
-func (e *valueError) Is(target error) bool { return target == ErrBadValue }
+// Is makes errors.Is(err, errBadValue) hold.
+func (e *valueError) Is(target error) bool { return target == errBadValue }
 
 func badValue(format string, args ...any) error {
 	return &valueError{msg: fmt.Sprintf(format, args...)}
@@ -35,12 +35,12 @@ var sizeSuffixes = []struct {
 	{"k", 1 << 10}, {"m", 1 << 20}, {"g", 1 << 30},
 }
 
-// ParseSize reads a memory size as memmon's -p, -g and -a take it: a number
+// parseSize reads a memory size as memmon's -p, -g and -a take it: a number
 // of bytes ("1048576"), or a number followed by KB, MB or GB (or K, M, G, in
 // any case) meaning KiB, MiB and GiB as in superlance ("200MB", "1.5GB").
 // Spaces around the number are allowed ("1 MB"), as supervisord's
 // byte_size allows them.
-func ParseSize(s string) (uint64, error) {
+func parseSize(s string) (uint64, error) {
 	bad := func(why string) error {
 		return badValue("size %q %s: write bytes (1048576) or a number with KB, MB or GB (200MB, 1.5GB; K, M, G also work)", s, why)
 	}
@@ -75,10 +75,10 @@ func ParseSize(s string) (uint64, error) {
 
 var secondsSuffixes = map[byte]time.Duration{'s': time.Second, 'm': time.Minute, 'h': time.Hour, 'd': 24 * time.Hour}
 
-// ParseSeconds reads a time span as memmon's -u takes it: whole seconds
+// parseSeconds reads a time span as memmon's -u takes it: whole seconds
 // ("3600"), or a whole number followed by s, m, h or d ("90m", "1d"), as
 // supervisord's SECS values.
-func ParseSeconds(s string) (time.Duration, error) {
+func parseSeconds(s string) (time.Duration, error) {
 	text := strings.ToLower(strings.TrimSpace(s))
 	unit := time.Second
 	if n := len(text); n > 0 {
@@ -93,7 +93,7 @@ func ParseSeconds(s string) (time.Duration, error) {
 	return time.Duration(n) * unit, nil
 }
 
-// formatSeconds writes d back in ParseSeconds' form, in the largest unit that
+// formatSeconds writes d back in parseSeconds' form, in the largest unit that
 // divides it.
 func formatSeconds(d time.Duration) string {
 	for _, u := range []struct {

@@ -2,6 +2,7 @@ package memmon
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"regexp"
@@ -10,25 +11,26 @@ import (
 	"testing"
 	"time"
 
+	"github.com/golance/golance/internal/testkit"
+	"github.com/golance/golance/internal/testkit/rig"
 	"github.com/golance/golance/listener"
 	"github.com/golance/golance/listener/rpc"
+	"github.com/golance/golance/plugins/internal/log"
 	"github.com/golance/golance/plugins/internal/procmem"
 	"github.com/golance/golance/plugins/internal/restart"
 	"github.com/golance/golance/testharness"
 )
 
-func limit(bytes uint64) *uint64 { return &bytes }
-
 func TestRestartsAProcessAboveItsLimit(t *testing.T) {
 	t.Parallel()
 	w := start(t, setup{
 		programs: []testharness.Program{hog("hog", 64, testharness.ProcessConfig{}), hog("small", 0, testharness.ProcessConfig{})},
-		cfg:      Config{Programs: []Limit{{"hog", 32 * mib}, {"small", 32 * mib}}, Email: "ops@example.com"},
+		cfg:      config{programs: []limit{{"hog", 32 * mib}, {"small", 32 * mib}}, mail: mailTo},
 	})
-	pid := w.s.Process("small").PID()
+	pid := w.Sup.Process("small").PID()
 	w.tick()
 	w.waitLog(`(?m)^hog:hog restarted$`)
-	if w.restarts("hog") != 1 || w.stops("small") != 0 || w.s.Process("small").PID() != pid {
+	if w.restarts("hog") != 1 || w.stops("small") != 0 || w.Sup.Process("small").PID() != pid {
 		t.Fatalf("hog restarted %d times, small stopped %d times\n%s", w.restarts("hog"), w.stops("small"), w.log)
 	}
 	// superlance's lines, in superlance's order.
@@ -38,17 +40,17 @@ Restarting hog:hog
 RSS of small:small is \d+
 hog:hog restarted
 $`)
-	m := want.FindStringSubmatch(w.log.String())
+	m := want.FindStringSubmatch(w.log.Messages())
 	if m == nil {
 		t.Fatalf("log:\n%s", w.log)
 	}
 	mails := w.mails(1)
-	if mails[0].subject != "memmon: process hog:hog restarted" {
-		t.Errorf("subject %q", mails[0].subject)
+	if mails[0].Subject != "memmon: process hog:hog restarted" || mails[0].To != "root, ops@example.com" {
+		t.Errorf("subject %q to %q", mails[0].Subject, mails[0].To)
 	}
 	body := regexp.MustCompile(`^memmon\.py restarted the process named hog:hog at \w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4} \S+ because it was consuming too much memory \(` + m[1] + ` bytes RSS\)$`)
-	if !body.MatchString(mails[0].body) {
-		t.Errorf("body %q", mails[0].body)
+	if !body.MatchString(mails[0].Body) {
+		t.Errorf("body %q", mails[0].Body)
 	}
 }
 
@@ -58,7 +60,7 @@ func TestGroupNameLimit(t *testing.T) {
 	w := start(t, setup{
 		programs: []testharness.Program{hog("hog", 64, testharness.ProcessConfig{}), hog("twin", 64, testharness.ProcessConfig{})},
 		groups:   []testharness.Group{{Name: "grp", Programs: []string{"hog", "twin"}}},
-		cfg:      Config{Programs: []Limit{{"grp:hog", 32 * mib}}},
+		cfg:      config{programs: []limit{{"grp:hog", 32 * mib}}},
 	})
 	w.tick()
 	w.waitLog(`(?m)^grp:hog restarted$`)
@@ -85,7 +87,7 @@ func TestNumprocsProgram(t *testing.T) {
 			t.Parallel()
 			w := start(t, setup{
 				programs: []testharness.Program{hog("web", 48, numprocs)},
-				cfg:      Config{Programs: []Limit{{tt.spec, 32 * mib}}},
+				cfg:      config{programs: []limit{{tt.spec, 32 * mib}}},
 			})
 			w.tick()
 			w.settle()
@@ -104,7 +106,7 @@ func TestOneRestartPerTickWhateverTheRules(t *testing.T) {
 	t.Parallel()
 	w := start(t, setup{
 		programs: []testharness.Program{hog("hog", 64, testharness.ProcessConfig{})},
-		cfg:      Config{Programs: []Limit{{"hog", 32 * mib}}, Groups: []Limit{{"hog", 40 * mib}}, Any: limit(48 * mib)},
+		cfg:      config{programs: []limit{{"hog", 32 * mib}}, groups: []limit{{"hog", 40 * mib}}, any: atMost(48 * mib)},
 	})
 	w.tick()
 	w.settle()
@@ -122,19 +124,19 @@ func TestNameIsNeverOverwritten(t *testing.T) {
 	t.Parallel()
 	for _, tt := range []struct {
 		name    string
-		cfg     Config
+		cfg     config
 		subject string
 	}{
-		{"", Config{Programs: []Limit{{"hog", 32 * mib}}}, "memmon: process hog:hog restarted"},
-		{"proj", Config{Groups: []Limit{{"hog", 32 * mib}}}, "memmon [proj]: process hog:hog restarted"},
+		{"", config{programs: []limit{{"hog", 32 * mib}}}, "memmon: process hog:hog restarted"},
+		{"proj", config{groups: []limit{{"hog", 32 * mib}}}, "memmon [proj]: process hog:hog restarted"},
 	} {
 		t.Run("name="+tt.name, func(t *testing.T) {
 			t.Parallel()
 			cfg := tt.cfg
-			cfg.Name, cfg.Email = tt.name, "ops@example.com"
+			cfg.name, cfg.mail = tt.name, mailTo
 			w := start(t, setup{programs: []testharness.Program{hog("hog", 64, testharness.ProcessConfig{})}, cfg: cfg})
 			w.tick()
-			if got := w.mails(1)[0].subject; got != tt.subject {
+			if got := w.mails(1)[0].Subject; got != tt.subject {
 				t.Fatalf("subject %q, want %q", got, tt.subject)
 			}
 		})
@@ -150,7 +152,7 @@ func TestCumulativeCountsDescendants(t *testing.T) {
 		t.Run(fmt.Sprint("cumulative=", cumulative), func(t *testing.T) {
 			t.Parallel()
 			w := start(t, setup{programs: []testharness.Program{tree},
-				cfg: Config{Programs: []Limit{{"tree", 32 * mib}}, Cumulative: cumulative}})
+				cfg: config{programs: []limit{{"tree", 32 * mib}}, cumulative: cumulative}})
 			w.tick()
 			w.settle()
 			want := 0
@@ -170,13 +172,13 @@ func TestMetrics(t *testing.T) {
 		t.Run(m.Name(), func(t *testing.T) {
 			t.Parallel()
 			w := start(t, setup{programs: []testharness.Program{hog("hog", 64, testharness.ProcessConfig{})},
-				cfg: Config{Programs: []Limit{{"hog", 32 * mib}}, Metric: m, Email: "ops@example.com"}})
+				cfg: config{programs: []limit{{"hog", 32 * mib}}, metric: m, mail: mailTo}})
 			w.tick()
 			w.waitLog(`(?m)^hog:hog restarted$`)
 			if got := w.lines(`^` + m.String() + ` of hog:hog is \d+$`); len(got) != 1 {
 				t.Errorf("no %v line:\n%s", m, w.log)
 			}
-			if body := w.mails(1)[0].body; !strings.HasSuffix(body, " bytes "+m.String()+")") {
+			if body := w.mails(1)[0].Body; !strings.HasSuffix(body, " bytes "+m.String()+")") {
 				t.Errorf("mail body %q", body)
 			}
 		})
@@ -185,8 +187,8 @@ func TestMetrics(t *testing.T) {
 
 func TestConsecutiveTicksBeforeARestart(t *testing.T) {
 	t.Parallel()
-	cfg := Config{Programs: []Limit{{"hog", 32 * mib}}}
-	cfg.Restart.Consecutive = 3
+	cfg := config{programs: []limit{{"hog", 32 * mib}}}
+	cfg.restart.Consecutive = 3
 	w := start(t, setup{programs: []testharness.Program{hog("hog", 64, testharness.ProcessConfig{})}, cfg: cfg})
 	for i := 1; i <= 2; i++ {
 		w.tick()
@@ -201,8 +203,8 @@ func TestConsecutiveTicksBeforeARestart(t *testing.T) {
 
 func TestRestartBudget(t *testing.T) {
 	t.Parallel()
-	cfg := Config{Programs: []Limit{{"hog", 32 * mib}}, Email: "ops@example.com"}
-	cfg.Restart.Policy = restart.Policy{Consecutive: 1, MaxRestarts: 1, Window: time.Hour}
+	cfg := config{programs: []limit{{"hog", 32 * mib}}, mail: mailTo}
+	cfg.restart.Policy = restart.Policy{Consecutive: 1, MaxRestarts: 1, Window: time.Hour}
 	prog := hog("hog", 64, testharness.ProcessConfig{})
 	w := start(t, setup{programs: []testharness.Program{prog}, cfg: cfg})
 	w.tick()
@@ -221,8 +223,8 @@ func TestRestartBudget(t *testing.T) {
 		t.Fatalf("refusal lines:\n%s", w.log)
 	}
 	mails := w.mails(2)
-	if w.mailCount() != 2 || mails[0].subject != "memmon: process hog:hog not restarted, restart budget spent" || mails[0].body != refusals[0] ||
-		mails[1].subject != "memmon: process hog:hog restarted" {
+	if w.mailCount() != 2 || mails[0].Subject != "memmon: process hog:hog not restarted, restart budget spent" || mails[0].Body != refusals[0] ||
+		mails[1].Subject != "memmon: process hog:hog restarted" {
 		t.Fatalf("mails %+v", mails)
 	}
 }
@@ -234,7 +236,7 @@ func TestRestartsDoNotBlockTheEventLoop(t *testing.T) {
 	t.Parallel()
 	w := start(t, setup{
 		programs: []testharness.Program{hog("stubborn", 48, testharness.ProcessConfig{StopWaitSecs: time.Second}, "-ignore-sigterm")},
-		cfg:      Config{Programs: []Limit{{"stubborn", 32 * mib}}},
+		cfg:      config{programs: []limit{{"stubborn", 32 * mib}}},
 	})
 	w.tick()
 	w.tick()
@@ -245,7 +247,7 @@ func TestRestartsDoNotBlockTheEventLoop(t *testing.T) {
 	}
 	// The third tick was answered before the process, which takes a
 	// second to be killed, had stopped.
-	tr := w.s.Transcript()
+	tr := w.Sup.Transcript()
 	results := tr.Filter(testharness.RecordResult, "memmon")
 	stopped := slices.IndexFunc(tr.Filter(testharness.RecordProcessState, "stubborn"), func(r testharness.Record) bool { return r.ToState == listener.StateStopped })
 	if len(results) != 3 || stopped < 0 || results[2].Seq > tr.Filter(testharness.RecordProcessState, "stubborn")[stopped].Seq {
@@ -260,16 +262,16 @@ func TestFailedStartIsReportedAndMemmonCarriesOn(t *testing.T) {
 	marker := filepath.Join(t.TempDir(), "started")
 	w := start(t, setup{
 		programs: []testharness.Program{hog("once", 48, testharness.ProcessConfig{StartSecs: 300 * time.Millisecond, StartRetries: -1}, "-exit-if-exists", marker)},
-		cfg:      Config{Programs: []Limit{{"once", 32 * mib}}, Email: "ops@example.com"},
+		cfg:      config{programs: []limit{{"once", 32 * mib}}, mail: mailTo},
 	})
-	if err := w.s.WaitProcessState(w.ctx(), "once", listener.StateRunning); err != nil {
+	if err := w.Sup.WaitProcessState(w.ctx(), "once", listener.StateRunning); err != nil {
 		t.Fatal(err)
 	}
 	w.tick()
 	w.waitLog(`(?m)^Failed to start process once:once after stopping it: <Fault (40: 'ABNORMAL_TERMINATION|50: 'SPAWN_ERROR): once'>$`)
 	w.tick() // still serving
 	m := w.mails(1)[0]
-	if m.subject != "memmon: failed to start process once:once" || !strings.HasPrefix(m.body, "Failed to start process once:once after stopping it: <Fault ") {
+	if m.Subject != "memmon: failed to start process once:once" || !strings.HasPrefix(m.Body, "Failed to start process once:once after stopping it: <Fault ") {
 		t.Fatalf("mail %+v", m)
 	}
 }
@@ -278,10 +280,10 @@ func TestFailedStartIsReportedAndMemmonCarriesOn(t *testing.T) {
 // ", exiting".
 func TestFailedStopIsReported(t *testing.T) {
 	t.Parallel()
-	w := start(t, setup{cfg: Config{Programs: []Limit{{"ghost", mib}}, Email: "ops@example.com"}})
+	w := start(t, setup{cfg: config{programs: []limit{{"ghost", mib}}, mail: mailTo}})
 	w.mon.restart(rpc.ProcessInfo{Name: "ghost", Group: "ghost", PID: 4242, State: listener.StateRunning}, "ghost:ghost", 5*mib, w.mon.rules[0])
 	w.waitLog(`(?m)^Failed to stop process ghost:ghost \(RSS 5242880\): <Fault 10: 'BAD_NAME: ghost'>$`)
-	if m := w.mails(1)[0]; m.subject != "memmon: failed to stop process ghost:ghost" || m.body != "Failed to stop process ghost:ghost (RSS 5242880): <Fault 10: 'BAD_NAME: ghost'>" {
+	if m := w.mails(1)[0]; m.Subject != "memmon: failed to stop process ghost:ghost" || m.Body != "Failed to stop process ghost:ghost (RSS 5242880): <Fault 10: 'BAD_NAME: ghost'>" {
 		t.Fatalf("mail %+v", m)
 	}
 }
@@ -298,7 +300,7 @@ func TestUptimeLimitsMail(t *testing.T) {
 			t.Parallel()
 			clock := testharness.NewFakeClock(time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC))
 			w := start(t, setup{clock: clock, programs: []testharness.Program{hog("hog", 48, testharness.ProcessConfig{})},
-				cfg: Config{Programs: []Limit{{"hog", 32 * mib}}, Email: "ops@example.com", Uptime: tt.uptime}})
+				cfg: config{programs: []limit{{"hog", 32 * mib}}, mail: mailTo, uptime: tt.uptime}})
 			clock.Advance(100 * time.Second)
 			w.tick()
 			w.waitLog(`(?m)^hog:hog restarted$`)
@@ -315,7 +317,7 @@ func TestUptimeLimitsMail(t *testing.T) {
 func TestUnknownNameIsReportedOnce(t *testing.T) {
 	t.Parallel()
 	w := start(t, setup{programs: []testharness.Program{hog("small", 0, testharness.ProcessConfig{})},
-		cfg: Config{Programs: []Limit{{"ghost", mib}, {"small", 32 * mib}}, Groups: []Limit{{"nogroup", mib}}}})
+		cfg: config{programs: []limit{{"ghost", mib}, {"small", 32 * mib}}, groups: []limit{{"nogroup", mib}}}})
 	w.tick()
 	w.tick()
 	got := w.lines(`^No process matches`)
@@ -333,7 +335,7 @@ func TestUnknownNameIsReportedOnce(t *testing.T) {
 func TestAnyLeavesMemmonAndStoppedProcessesAlone(t *testing.T) {
 	t.Parallel()
 	w := start(t, setup{programs: []testharness.Program{hog("hog", 8, testharness.ProcessConfig{}), hog("idle", 8, testharness.ProcessConfig{NoAutostart: true})},
-		cfg: Config{Any: limit(1)}})
+		cfg: config{any: atMost(1)}})
 	w.tick()
 	w.waitLog(`(?m)^hog:hog restarted$`)
 	w.settle()
@@ -346,7 +348,8 @@ func TestAnyLeavesMemmonAndStoppedProcessesAlone(t *testing.T) {
 }
 
 // supervisord answering SHUTDOWN_STATE, or gone altogether: the tick is
-// acknowledged with one line, and the next one tries again.
+// acknowledged, the next one tries again, and the failure is logged once
+// however many ticks it lasts.
 func TestSupervisordUnavailable(t *testing.T) {
 	t.Parallel()
 	tick := listener.Event{Header: listener.Header{EventName: listener.Tick5}, Payload: "when:1700000000"}
@@ -366,22 +369,22 @@ func TestSupervisordUnavailable(t *testing.T) {
 		client *rpc.Client
 		want   string
 	}{
-		{gone, `^Cannot get the process list from supervisord, checking again at the next tick: supervisor\.getAllProcessInfo: supervisord socket \S+ does not exist`},
-		{stopping, `^Cannot get the process list from supervisord, checking again at the next tick: .*SHUTDOWN_STATE`},
+		{gone, `^WARN Cannot get the process list from supervisord, checking again at the next tick: supervisor\.getAllProcessInfo: supervisord socket \S+ does not exist`},
+		{stopping, `^WARN Cannot get the process list from supervisord, checking again at the next tick: .*SHUTDOWN_STATE`},
 	} {
-		var log syncBuffer
-		m, err := New(Config{Supervisor: tt.client, Any: limit(1), Log: &log, Uptime: NoUptimeLimit})
+		var buf rig.Buffer
+		m, err := newHandler(config{any: atMost(1), log: log.New(&buf)}, tt.client)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for range 2 {
+		for range 3 {
 			if err := m.HandleEvent(context.Background(), tick); err != nil {
 				t.Fatalf("tick rejected: %v", err)
 			}
 		}
-		lines := regexp.MustCompile(`(?m)`+tt.want).FindAllString(log.String(), -1)
-		if len(lines) != 2 {
-			t.Errorf("log:\n%s", log.String())
+		lines := regexp.MustCompile(`(?m)`+tt.want).FindAllString(testkit.Levels(buf.String()), -1)
+		if len(lines) != 1 {
+			t.Errorf("log:\n%s", buf.String())
 		}
 		m.Shutdown(context.Background())
 	}
@@ -391,8 +394,8 @@ func TestSupervisordUnavailable(t *testing.T) {
 func TestOtherEventsAreIgnored(t *testing.T) {
 	t.Parallel()
 	gone, _ := rpc.New("unix:///nonexistent/supervisor.sock")
-	var log syncBuffer
-	m, err := New(Config{Supervisor: gone, Any: limit(1), Log: &log})
+	var buf rig.Buffer
+	m, err := newHandler(config{any: atMost(1), log: log.New(&buf)}, gone)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -405,18 +408,15 @@ func TestOtherEventsAreIgnored(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if log.String() != "" {
-		t.Fatalf("log:\n%s", log.String())
+	if buf.String() != "" {
+		t.Fatalf("log:\n%s", buf.String())
 	}
 }
 
-func TestNewRefusesNothingToWatch(t *testing.T) {
+func TestNothingToWatchIsRefused(t *testing.T) {
 	t.Parallel()
 	c, _ := rpc.New("unix:///nonexistent/supervisor.sock")
-	if _, err := New(Config{Supervisor: c}); err == nil || !strings.Contains(err.Error(), "nothing to watch") {
-		t.Fatalf("New without limits: %v", err)
-	}
-	if _, err := New(Config{Supervisor: c, Any: limit(1), Email: "x@example.com"}); err == nil {
-		t.Fatal("New with Email and no Mailer")
+	if _, err := newHandler(config{}, c); !errors.Is(err, errNothingToWatch) {
+		t.Fatalf("newHandler without limits: %v", err)
 	}
 }

@@ -1,0 +1,95 @@
+package memmon
+
+import (
+	"errors"
+	"log/slog"
+	"math"
+	"time"
+
+	"github.com/golance/golance/internal/clock"
+	"github.com/golance/golance/plugins/internal/log"
+	"github.com/golance/golance/plugins/internal/mail"
+	"github.com/golance/golance/plugins/internal/mailcli"
+	"github.com/golance/golance/plugins/internal/procmem"
+	"github.com/golance/golance/plugins/internal/restart"
+	"github.com/golance/golance/plugins/internal/retry"
+	"github.com/golance/golance/plugins/internal/selection"
+)
+
+// noUptimeLimit as config.uptime mails every restart, as superlance does
+// without -u.
+const noUptimeLimit = time.Duration(math.MaxInt64)
+
+// errNothingToWatch is a configuration without any limit.
+var errNothingToWatch = errors.New("nothing to watch: give -p/--program NAME=SIZE, -g/--group GROUP=SIZE or -a/--any SIZE")
+
+// config is every setting of memmon.
+type config struct {
+	// programs are the -p limits, groups the -g limits, in the order
+	// given; any is the -a limit, nil if none. A process covered by
+	// several is restarted when it is above any of them.
+	programs []limit
+	groups   []limit
+	any      *uint64
+	// cumulative counts each process together with all its descendants.
+	cumulative bool
+	// metric is what memory counts: procmem.RSS (superlance's), PSS or USS.
+	metric procmem.Metric
+
+	// mail says how and to whom memmon mails; nil sends none.
+	mail *mailcli.Delivery
+	// mailRetry bounds each mail's delivery; mail.DefaultRetryPolicy() if
+	// zero.
+	mailRetry retry.Policy
+	// uptime: mail about a successful restart only when the process had
+	// been up at most this long. Failures are always mailed.
+	// noUptimeLimit (the default) mails every restart.
+	uptime time.Duration
+	// name tags the mail subjects: "memmon [name]: ...".
+	name string
+
+	// restart configures restarts: flap control and timeouts.
+	restart restart.Config
+
+	// self is memmon's own process, which it never restarts: stopping
+	// itself would leave nobody to start it again.
+	self selection.Self
+	// procFS is where the proc filesystem is mounted; "" means /proc.
+	procFS string
+	// clock dates the mail; nil means the real clock.
+	clock clock.Clock
+	// log receives memmon's report lines.
+	log *slog.Logger
+}
+
+// withDefaults fills in the zero settings.
+func (c config) withDefaults() config {
+	if c.metric == 0 {
+		c.metric = procmem.RSS
+	}
+	if c.uptime == 0 {
+		c.uptime = noUptimeLimit
+	}
+	if c.mailRetry.MaxElapsed == 0 && c.mailRetry.MaxAttempts == 0 {
+		c.mailRetry = mail.DefaultRetryPolicy()
+	}
+	if c.restart.Consecutive == 0 {
+		c.restart.Consecutive = 1 // the zero Policy acts as superlance does
+	}
+	c.clock = clock.Or(c.clock)
+	if c.restart.Clock == nil {
+		c.restart.Clock = c.clock
+	}
+	if c.log == nil {
+		c.log = log.Discard()
+	}
+	return c
+}
+
+// validate reports a configuration memmon cannot work with.
+func (c config) validate() error {
+	if len(c.programs) == 0 && len(c.groups) == 0 && c.any == nil {
+		return errNothingToWatch
+	}
+	return c.restart.Policy.Validate()
+}

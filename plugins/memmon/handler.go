@@ -1,0 +1,282 @@
+package memmon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/golance/golance/listener"
+	"github.com/golance/golance/listener/rpc"
+	"github.com/golance/golance/plugins/internal/log"
+	"github.com/golance/golance/plugins/internal/mail"
+	"github.com/golance/golance/plugins/internal/procmem"
+	"github.com/golance/golance/plugins/internal/restart"
+)
+
+// supervisor is what memmon needs from supervisord; *rpc.Client provides
+// it.
+type supervisor interface {
+	GetAllProcessInfo(ctx context.Context) ([]rpc.ProcessInfo, error)
+	restart.Controller
+}
+
+// handler is the memmon handler.
+type handler struct {
+	cfg       config
+	sup       supervisor
+	rules     []*rule
+	checking  []string
+	reader    *procmem.Reader
+	restarter *restart.Restarter
+	streaks   *restart.Streaks
+	selfNoted bool
+	// listFailure and memoryFailure log a tick that could not be checked
+	// once, not at every tick.
+	listFailure, memoryFailure *log.Recurring
+}
+
+// newHandler returns the handler for cfg, asking sup about processes.
+// It fails for a configuration without any limit, or when the proc
+// filesystem cannot be read.
+func newHandler(cfg config, sup supervisor) (*handler, error) {
+	cfg = cfg.withDefaults()
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	if sup == nil {
+		return nil, errors.New("memmon: no supervisord to ask")
+	}
+	m := &handler{cfg: cfg, sup: sup,
+		listFailure:   log.NewRecurring(cfg.log, slog.LevelWarn, cfg.clock),
+		memoryFailure: log.NewRecurring(cfg.log, slog.LevelWarn, cfg.clock)}
+	add := func(flag string, l limit) error {
+		r, err := newRule(flag, l, cfg.self)
+		if err == nil {
+			m.rules = append(m.rules, r)
+		}
+		return err
+	}
+	for _, l := range cfg.programs {
+		if err := add("-p", l); err != nil {
+			return nil, err
+		}
+	}
+	for _, l := range cfg.groups {
+		if err := add("-g", l); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.any != nil {
+		if err := add("-a", limit{bytes: *cfg.any}); err != nil {
+			return nil, err
+		}
+	}
+	for _, line := range []string{checkingLine("programs", cfg.programs), checkingLine("groups", cfg.groups)} {
+		if line != "" {
+			m.checking = append(m.checking, line)
+		}
+	}
+	if cfg.any != nil {
+		m.checking = append(m.checking, fmt.Sprintf("Checking any=%d", *cfg.any))
+	}
+	r, err := procmem.NewReader(cfg.procFS)
+	if err != nil {
+		return nil, err
+	}
+	m.reader = r
+	m.restarter = restart.New(sup, cfg.restart)
+	m.streaks = restart.NewStreaks(cfg.restart.Consecutive)
+	return m, nil
+}
+
+// HandleEvent checks every process on a TICK event and acknowledges every
+// other event untouched. It always acknowledges: a tick whose check could
+// not be done (supervisord shutting down or unreachable) is not worth
+// redelivering, since the next tick checks afresh.
+func (m *handler) HandleEvent(ctx context.Context, ev listener.Event) error {
+	if !ev.EventName.Is(listener.Tick) {
+		return nil
+	}
+	m.check(ctx)
+	return nil
+}
+
+// Shutdown waits for the restarts and mail under way, until ctx ends, and
+// releases the /proc files the handler keeps open.
+func (m *handler) Shutdown(ctx context.Context) error {
+	err := m.restarter.Shutdown(ctx)
+	m.reader.Close()
+	return err
+}
+
+// check is one tick's work.
+func (m *handler) check(ctx context.Context) {
+	for _, line := range m.checking {
+		m.cfg.log.Info(line)
+	}
+	infos, err := m.sup.GetAllProcessInfo(ctx)
+	if err != nil {
+		m.listFailure.Fail(fmt.Sprintf("Cannot get the process list from supervisord, checking again at the next tick: %v", err))
+		return
+	}
+	m.listFailure.Recover("supervisord answers again")
+	snap, err := m.reader.Snapshot(m.cfg.cumulative)
+	if err != nil {
+		m.memoryFailure.Fail(fmt.Sprintf("Cannot read process memory, checking again at the next tick: %v", err))
+		return
+	}
+	m.memoryFailure.Recover("process memory can be read again")
+	for _, r := range m.rules {
+		r.matched = false
+	}
+	present := make(map[string]bool, len(infos))
+	for _, info := range infos {
+		present[info.Namespec()] = true
+		m.checkProcess(snap, info)
+	}
+	m.streaks.Retain(func(name string) bool { return present[name] })
+	for _, r := range m.rules {
+		switch {
+		case r.matched:
+			r.reported = false
+		case !r.reported && r.flag != "-a":
+			r.reported = true
+			m.cfg.log.Warn(fmt.Sprintf("No process matches %s; check the name with supervisorctl status", r))
+		}
+	}
+}
+
+// checkProcess applies the rules to one process.
+func (m *handler) checkProcess(snap *procmem.Snapshot, info rpc.ProcessInfo) {
+	pname := info.Group + ":" + info.Name // superlance names processes so in its lines and mail
+	name := info.Namespec()
+	var applies []*rule
+	self := false
+	for _, r := range m.rules {
+		if r.match.Covers(info.Group, info.Name) {
+			r.matched = true
+			if !r.match.Selects(info.Group, info.Name) {
+				self = true
+				continue
+			}
+			applies = append(applies, r)
+		}
+	}
+	switch {
+	case self && len(applies) == 0:
+		if !m.selfNoted {
+			m.selfNoted = true
+			m.cfg.log.Info(fmt.Sprintf("Not watching %s: it is memmon itself, and a memmon that stops itself cannot start itself again", pname))
+		}
+		return
+	case len(applies) == 0:
+		return
+	case info.PID == 0 || info.State != listener.StateRunning || m.restarter.InFlight(name):
+		// Nothing to measure, or a restart is already under way.
+		m.streaks.Pass(name)
+		return
+	}
+	used, err := snap.Usage(info.PID, m.cfg.metric, m.cfg.cumulative)
+	if errors.Is(err, procmem.ErrNoProcess) {
+		return // exited since supervisord listed it
+	}
+	if err != nil {
+		m.cfg.log.Warn(fmt.Sprintf("Cannot read the memory of %s: %v", pname, err))
+		return
+	}
+	m.cfg.log.Info(fmt.Sprintf("%v of %s is %d", m.cfg.metric, pname, used))
+	var over *rule
+	for _, r := range applies {
+		if used > r.limit.bytes {
+			over = r
+			break
+		}
+	}
+	if over == nil {
+		m.streaks.Pass(name)
+		return
+	}
+	if n, due := m.streaks.Fail(name); !due {
+		m.cfg.log.Info(fmt.Sprintf("%v of %s is above %s (%d of %d ticks in a row before a restart)", m.cfg.metric, pname, over, n, m.streaks.Need()))
+		return
+	}
+	m.restart(info, pname, used, over)
+}
+
+// restart hands a process over to the restarter.
+func (m *handler) restart(info rpc.ProcessInfo, pname string, used uint64, over *rule) {
+	name := info.Namespec()
+	uptime := info.Uptime()
+	err := m.restarter.Restart(restart.Request{
+		Name: name,
+		Done: func(ctx context.Context, out restart.Outcome) { m.finished(ctx, pname, used, uptime, out) },
+	})
+	var budget *restart.BudgetError
+	switch {
+	case err == nil:
+		m.streaks.Pass(name)
+		m.cfg.log.Info("Restarting " + pname)
+	case errors.As(err, &budget):
+		line := fmt.Sprintf("Not restarting %s (%v %d, above %s): %v", pname, m.cfg.metric, used, over, budget)
+		m.cfg.log.Warn(line)
+		if budget.First {
+			m.mailInBackground(fmt.Sprintf("process %s not restarted, restart budget spent", pname), line)
+		}
+	case errors.Is(err, restart.ErrClosed):
+	default:
+		m.cfg.log.Warn(fmt.Sprintf("Not restarting %s: %v", pname, err))
+	}
+}
+
+// finished reports a restart's outcome, in the background.
+func (m *handler) finished(ctx context.Context, pname string, used uint64, uptime time.Duration, out restart.Outcome) {
+	switch {
+	case out.StopErr != nil:
+		line := fmt.Sprintf("Failed to stop process %s (%v %d): %s", pname, m.cfg.metric, used, restart.Describe(out.StopErr))
+		m.cfg.log.Error(line)
+		m.mail(ctx, "failed to stop process "+pname, line)
+	case out.StartErr != nil:
+		line := fmt.Sprintf("Failed to start process %s after stopping it: %s", pname, restart.Describe(out.StartErr))
+		m.cfg.log.Error(line)
+		m.mail(ctx, "failed to start process "+pname, line)
+	default:
+		m.cfg.log.Info(pname + " restarted")
+		if uptime <= m.cfg.uptime {
+			m.mail(ctx, "process "+pname+" restarted", fmt.Sprintf(
+				"memmon.py restarted the process named %s at %s because it was consuming too much memory (%d bytes %v)",
+				pname, out.Ended.Format("Mon Jan _2 15:04:05 2006 MST"), used, m.cfg.metric))
+		}
+	}
+}
+
+// subject formats a mail subject as superlance does: "memmon: <s>", or
+// "memmon [<name>]: <s>" with -n.
+func (m *handler) subject(s string) string {
+	if m.cfg.name != "" {
+		return "memmon [" + m.cfg.name + "]: " + s
+	}
+	return "memmon: " + s
+}
+
+// mailInBackground sends a mail without holding up the event loop.
+func (m *handler) mailInBackground(subject, body string) {
+	if m.cfg.mail == nil {
+		return
+	}
+	m.restarter.Go(func(ctx context.Context) { m.mail(ctx, subject, body) })
+}
+
+// mail sends one mail, if memmon mails, and logs a failure.
+func (m *handler) mail(ctx context.Context, subject, body string) {
+	d := m.cfg.mail
+	if d == nil {
+		return
+	}
+	msg := mail.Message{From: d.From, To: d.To, Subject: m.subject(subject), Body: body, Date: m.cfg.clock.Now()}
+	if err := mail.Deliver(ctx, d.Sender, msg, m.cfg.mailRetry); err != nil {
+		m.cfg.log.Error(fmt.Sprintf("Failed to mail %q to %s: %v", msg.Subject, strings.Join(d.To, ", "), err))
+	}
+}
