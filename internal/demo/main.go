@@ -343,9 +343,6 @@ type watcher struct {
 	acted   map[string]string // plugin -> first thing it did
 	events  int
 	lastEv  time.Time
-	// httpokError holds httpok's "error contacting URL:" until the line
-	// with the error itself arrives.
-	httpokError string
 }
 
 func newWatcher(dir string) *watcher {
@@ -422,21 +419,8 @@ func (w *watcher) rules() map[string]rule {
 			return "", false, false
 		},
 		"logs/httpok.log": func(l string) (string, bool, bool) {
-			// "error contacting URL:" is followed by a blank line and the
-			// error, indented: show them as one line.
-			if w.httpokError != "" {
-				if strings.TrimSpace(l) == "" {
-					return "", false, false
-				}
-				summary := w.httpokError + " " + strings.TrimSpace(l)
-				w.httpokError = ""
-				return summary, false, true
-			}
 			switch {
-			case strings.HasPrefix(l, "error contacting"):
-				w.httpokError = "health check failed: " + l
-				return "", false, false
-			case strings.HasPrefix(l, "status contacting"):
+			case strings.HasPrefix(l, "error contacting"), strings.HasPrefix(l, "status contacting"):
 				return "health check failed: " + l, false, true
 			case strings.HasSuffix(l, " restarted"):
 				return l, true, true

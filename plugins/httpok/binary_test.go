@@ -5,7 +5,7 @@ import (
 	"encoding/pem"
 	"fmt"
 	"io"
-	"log"
+	stdlog "log"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/golance/golance/internal/testkit/rig"
 	"github.com/golance/golance/listener"
 	"github.com/golance/golance/testharness"
 )
@@ -57,7 +58,7 @@ func TestBinaryHTTPSAndAny(t *testing.T) {
 		status <- s
 		w.WriteHeader(s)
 	}))
-	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	srv.Config.ErrorLog = stdlog.New(io.Discard, "", 0)
 	srv.StartTLS()
 	t.Cleanup(srv.Close)
 	ca := filepath.Join(t.TempDir(), "ca.pem")
@@ -82,7 +83,7 @@ func TestBinaryHTTPSAndAny(t *testing.T) {
 	<-status
 	status <- http.StatusServiceUnavailable
 	s.Tick(listener.Tick5)
-	if err := s.WaitFor(ctx, "web restarted", func(tr *testharness.Transcript) bool { return restartsIn(tr, "web") == 1 }); err != nil {
+	if err := s.WaitFor(ctx, "web restarted", func(tr *testharness.Transcript) bool { return rig.Restarts(tr, "web") == 1 }); err != nil {
 		t.Fatalf("%v\nstderr:\n%s", err, s.Process("httpok").Stderr())
 	}
 	if err := s.WaitResults(ctx, "httpok", 2); err != nil {
@@ -92,7 +93,7 @@ func TestBinaryHTTPSAndAny(t *testing.T) {
 		t.Fatal(err)
 	}
 	stderr := s.Process("httpok").Stderr()
-	if restartsIn(s.Transcript(), "httpok") != 0 || !strings.Contains(stderr, "httpok is httpok itself, NOT restarting\n") ||
+	if rig.Restarts(s.Transcript(), "httpok") != 0 || !strings.Contains(stderr, "httpok is httpok itself, NOT restarting\n") ||
 		!strings.Contains(stderr, "status contacting "+srv.URL+"/health: 503 Service Unavailable\n") || strings.Contains(stderr, "200 OK") {
 		t.Fatalf("stderr:\n%s", stderr)
 	}

@@ -1,13 +1,14 @@
 package httpok
 
 import (
+	"fmt"
 	"strconv"
 	"time"
 
-	"github.com/golance/golance/listener"
 	"github.com/golance/golance/listener/rpc"
 	"github.com/golance/golance/plugins/internal/cli"
-	"github.com/golance/golance/plugins/internal/mail"
+	"github.com/golance/golance/plugins/internal/mailcli"
+	"github.com/golance/golance/plugins/internal/selection"
 	"github.com/spf13/cobra"
 )
 
@@ -15,13 +16,12 @@ import (
 func NewCommand() *cobra.Command { return newCommand(run) }
 
 // newCommand returns the httpok command with run as what it does once the
-// command line is read, so that tests can see the Config it makes.
-func newCommand(run func(cmd *cobra.Command, cfg Config) error) *cobra.Command {
+// command line is read, so that tests can see the config it makes.
+func newCommand(run func(cmd *cobra.Command, cfg config) error) *cobra.Command {
 	var (
-		cfg      = Config{Gcore: DefaultGcore}
-		sendmail = mail.DefaultSendmailCommand
-		timeout  = int(DefaultTimeout / time.Second)
-		eager    = true
+		cfg     = config{gcore: defaultGcore}
+		timeout = int(defaultTimeout / time.Second)
+		eager   = true
 	)
 	cmd := &cobra.Command{
 		Use:   "httpok [flags] URL",
@@ -45,7 +45,9 @@ RUNNING are left alone and reported. Names that match no process are reported,
 not fatal.
 
 httpok writes its report lines to standard error, and mails them to -m once
-the restarts are over, through the sendmail program -s.`,
+the restarts are over: through the sendmail program -s, as superlance does
+(so -m takes local names such as root, and comma-separated lists), or
+through an SMTP server with --smtpHost.`,
 		Example: `  [eventlistener:httpok]
   command=httpok -p web -t 20 -c 200 -c 204 -b OK -m ops@example.com http://localhost:8080/health
   events=TICK_60
@@ -66,78 +68,83 @@ the restarts are over, through the sendmail program -s.`,
 			}
 			return cli.Usagef("httpok checks exactly one URL, got %d arguments: %q; run one httpok per URL", len(args), args)
 		},
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if _, err := ParseURL(args[0]); err != nil {
-				return cli.Usagef("%v", err)
-			}
-			cfg.URL = args[0]
-			switch {
-			case timeout < 0:
-				return cli.Usagef("-t/--timeout must be 0 or more seconds, got %d", timeout)
-			case timeout == 0:
-				cfg.Timeout = ZeroTimeout
-			default:
-				cfg.Timeout = time.Duration(timeout) * time.Second
-			}
-			for _, code := range cfg.Codes {
-				if code < 100 || code > 599 {
-					return cli.Usagef("-c/--code %d is not an HTTP status: give a number from 100 to 599", code)
-				}
-			}
-			if _, err := listener.NewMatcher(cfg.Programs, false); err != nil {
-				return cli.Usagef("-p/--program: %v", err)
-			}
-			cfg.NotEager = !eager
-			if err := cfg.Restart.Policy.Validate(); err != nil {
-				return cli.Usagef("%v", err)
-			}
-			if cfg.Email != "" {
-				sm, err := mail.NewSendmail(sendmail)
-				if err != nil {
-					return cli.Usagef("%v", err)
-				}
-				cfg.Mailer = sm
-			}
-			return run(cmd, cfg)
-		},
 	}
 	cli.Setup(cmd)
 	fs := cmd.Flags()
 	fs.SortFlags = false
-	fs.StringArrayVarP(&cfg.Programs, "program", "p", nil, "restart the processes `NAME` covers: name, group:name or group:* (repeatable)")
-	fs.BoolVarP(&cfg.Any, "any", "a", false, "restart every process, except httpok itself")
+	procs := selection.Register(fs, selection.Options{ProgramShort: "p", AnyShort: "a",
+		Empty: selection.EmptyNone, Policy: selection.SelfNever, Verb: "restart"})
 	fs.IntVarP(&timeout, "timeout", "t", timeout, "give up a check after `SECS` seconds, retries of a refused connection included (0: 60)")
-	fs.IntSliceVarP(&cfg.Codes, "code", "c", nil, "a healthy HTTP `status` (repeatable; default 200)")
-	fs.StringVarP(&cfg.Body, "body", "b", "", "a healthy response body contains this `text`")
-	fs.StringVarP(&sendmail, "sendmail_program", "s", sendmail, "the sendmail `command` httpok pipes its mail to")
-	fs.StringVarP(&cfg.Email, "email", "m", "", "mail a report of each restart to this `address` (no mail without it)")
-	fs.StringVarP(&cfg.Gcore, "gcore", "g", cfg.Gcore, "the `command` that dumps a core, run as COMMAND \"COREDIR/NAME\" PID")
-	fs.StringVarP(&cfg.CoreDir, "coredir", "d", "", "dump each process's core into this `directory` before restarting it (no dump without it)")
+	fs.IntSliceVarP(&cfg.codes, "code", "c", nil, "a healthy HTTP `status` (repeatable; default 200)")
+	fs.StringVarP(&cfg.body, "body", "b", "", "a healthy response body contains this `text`")
+	mailFlags := mailcli.Register(fs, mailcli.Options{
+		Default:  mailcli.Sendmail,
+		ToFlag:   mailcli.FlagEmail,
+		Optional: true,
+		About:    "a report of each restart",
+		Shorts:   mailcli.Shorts{Sendmail: "s", To: "m"},
+	})
+	fs.StringVarP(&cfg.gcore, "gcore", "g", cfg.gcore, "the `command` that dumps a core, run as COMMAND \"COREDIR/NAME\" PID")
+	fs.StringVarP(&cfg.coreDir, "coredir", "d", "", "dump each process's core into this `directory` before restarting it (no dump without it)")
 	fs.VarP(&eagerValue{target: &eager, value: true}, "eager", "e", "check the URL even when no watched process is RUNNING")
 	fs.VarP(&eagerValue{target: &eager, value: false}, "not-eager", "E", "check the URL only while a watched process is RUNNING; the last of -e and -E wins")
 	fs.Lookup("eager").NoOptDefVal = "true"
 	fs.Lookup("not-eager").NoOptDefVal = "true"
-	fs.StringVarP(&cfg.Name, "name", "n", "", "tag mail subjects with this `name`: \"httpok [name]: ...\"")
-	fs.BoolVar(&cfg.Insecure, "insecure", false, "do not verify the https server's certificate")
-	cfg.Restart.Policy.AddFlags(fs, "failed checks")
+	fs.StringVarP(&cfg.name, "name", "n", "", "tag mail subjects with this `name`: \"httpok [name]: ...\"")
+	fs.BoolVar(&cfg.insecure, "insecure", false, "do not verify the https server's certificate")
+	cfg.restart.Policy.AddFlags(fs, "failed checks")
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		if _, err := parseURL(args[0]); err != nil {
+			return cli.Usagef("%v", err)
+		}
+		cfg.url = args[0]
+		switch {
+		case timeout < 0:
+			return cli.Usagef("-t/--timeout must be 0 or more seconds, got %d", timeout)
+		case timeout == 0:
+			cfg.timeout = zeroTimeout
+		default:
+			cfg.timeout = time.Duration(timeout) * time.Second
+		}
+		for _, code := range cfg.codes {
+			if code < 100 || code > 599 {
+				return cli.Usagef("-c/--code %d is not an HTTP status: give a number from 100 to 599", code)
+			}
+		}
+		cfg.notEager = !eager
+		if err := cfg.restart.Policy.Validate(); err != nil {
+			return cli.Usagef("%v", err)
+		}
+		cfg.log = cli.Logger(cmd)
+		var err error
+		if cfg.selector, err = procs.Selector(); err != nil {
+			return err
+		}
+		if cfg.mail, err = mailFlags.Build(cfg.log); err != nil {
+			return err
+		}
+		return run(cmd, cfg)
+	}
 	return cmd
 }
 
-// run serves events to a Checker for cfg until supervisord stops httpok,
-// then lets the restarts under way finish.
-func run(cmd *cobra.Command, cfg Config) error {
+// run serves httpok for cfg until supervisord stops it, then lets the
+// restarts under way finish.
+func run(cmd *cobra.Command, cfg config) error {
 	client, err := rpc.FromEnv()
 	if err != nil {
 		return err
 	}
-	cfg.Supervisor = client
-	cfg.SelfGroup, cfg.SelfName, _ = listener.Self()
-	cfg.Log = cmd.ErrOrStderr()
-	c, err := New(cfg)
+	h, err := newHandler(cfg, client)
 	if err != nil {
 		return err
 	}
-	return cli.RunListener(cmd, c, cli.Logger(cmd), cli.DrainTimeout)
+	mailing := "no mail (-m)"
+	if cfg.mail != nil {
+		mailing = "mailing " + cfg.mail.String()
+	}
+	cfg.log.Info(fmt.Sprintf("httpok: checking %s at every tick, restarting %s when it fails, %s", cfg.url, cfg.selector, mailing))
+	return cli.RunListener(cmd, h, cfg.log, cli.DrainTimeout)
 }
 
 // Main runs the httpok command; it is cmd/httpok's main.

@@ -3,6 +3,7 @@ package httpok
 import (
 	"bytes"
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -25,10 +26,10 @@ func TestScripts(t *testing.T) {
 
 // parse runs the command line through httpok's flags and returns the
 // Config it makes, or the exit status and standard error of a refusal.
-func parse(t *testing.T, args ...string) (Config, int, string) {
+func parse(t *testing.T, args ...string) (config, int, string) {
 	t.Helper()
-	var got Config
-	cmd := newCommand(func(_ *cobra.Command, cfg Config) error {
+	var got config
+	cmd := newCommand(func(_ *cobra.Command, cfg config) error {
 		got = cfg
 		return nil
 	})
@@ -46,13 +47,39 @@ func TestSuperlanceCommandLine(t *testing.T) {
 	if code != cli.ExitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	if strings.Join(cfg.Programs, ",") != "foo,bar:baz" || cfg.Timeout != time.Minute || len(cfg.Codes) != 2 || cfg.Codes[1] != 201 ||
-		cfg.Body != "ok" || cfg.Email != "me@you.com" || cfg.Gcore != "/bin/gcore" || cfg.CoreDir != "/tmp/cores" || !cfg.NotEager ||
-		cfg.Name != "thinko" || cfg.URL != "http://localhost:8080/health?deep=1" || cfg.Any || cfg.Insecure {
+	if strings.Join(cfg.selector.Specs(), ",") != "foo,bar:baz" || cfg.timeout != time.Minute || len(cfg.codes) != 2 || cfg.codes[1] != 201 ||
+		cfg.body != "ok" || cfg.gcore != "/bin/gcore" || cfg.coreDir != "/tmp/cores" || !cfg.notEager ||
+		cfg.name != "thinko" || cfg.url != "http://localhost:8080/health?deep=1" || cfg.selector.Any() || cfg.insecure {
 		t.Errorf("config %+v", cfg)
 	}
-	if sm, ok := cfg.Mailer.(interface{ Command() string }); !ok || sm.Command() != "mutt" {
-		t.Errorf("mailer %#v", cfg.Mailer)
+	if cfg.mail == nil || !slices.Equal(cfg.mail.To, []string{"me@you.com"}) {
+		t.Fatalf("mail %+v", cfg.mail)
+	}
+	if sm, ok := cfg.mail.Sender.(interface{ Command() string }); !ok || sm.Command() != "mutt" {
+		t.Errorf("mailer %#v", cfg.mail.Sender)
+	}
+}
+
+// superlance mails through sendmail -t, which takes local mailbox names
+// and comma-separated lists: so does httpok (issue 16).
+func TestRecipientForms(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		m    string
+		want []string
+	}{
+		{"root", []string{"root"}},
+		{"a@example.com,b@example.org", []string{"a@example.com", "b@example.org"}},
+		{"root, ops@example.com", []string{"root", "ops@example.com"}},
+	} {
+		cfg, code, stderr := parse(t, "-p", "web", "-s", "cat", "-m", tt.m, "http://x/")
+		if code != cli.ExitOK || cfg.mail == nil || !slices.Equal(cfg.mail.To, tt.want) {
+			t.Errorf("-m %q: exit %d, %+v: %s", tt.m, code, cfg.mail, stderr)
+		}
+	}
+	_, code, stderr := parse(t, "-p", "web", "--smtpHost", "mail.example.com", "--fromEmail", "me@example.com", "-m", "root", "http://x/")
+	if code != cli.ExitUsage || !strings.Contains(stderr, `"root" is a local mailbox name, and SMTP needs full addresses`) {
+		t.Errorf("-m root over SMTP: exit %d, %s", code, stderr)
 	}
 }
 
@@ -62,12 +89,12 @@ func TestDefaults(t *testing.T) {
 	if code != cli.ExitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	if !cfg.Any || cfg.Timeout != DefaultTimeout || len(cfg.Codes) != 0 || cfg.NotEager || cfg.Gcore != DefaultGcore || cfg.CoreDir != "" ||
-		cfg.Mailer != nil || cfg.Restart.Policy != (restart.Policy{Consecutive: 1, Window: time.Hour}) {
+	if !cfg.selector.Any() || cfg.timeout != defaultTimeout || len(cfg.codes) != 0 || cfg.notEager || cfg.gcore != defaultGcore || cfg.coreDir != "" ||
+		cfg.mail != nil || cfg.restart.Policy != (restart.Policy{Consecutive: 1, Window: time.Hour}) {
 		t.Errorf("config %+v", cfg)
 	}
-	if cfg, _, _ := parse(t, "-a", "-t", "0", "http://x/"); cfg.Timeout != ZeroTimeout {
-		t.Errorf("-t 0 gives %v", cfg.Timeout)
+	if cfg, _, _ := parse(t, "-a", "-t", "0", "http://x/"); cfg.timeout != zeroTimeout {
+		t.Errorf("-t 0 gives %v", cfg.timeout)
 	}
 }
 
@@ -85,8 +112,8 @@ func TestEagerLastWins(t *testing.T) {
 		"-E --eager=false": true,
 	} {
 		cfg, code, stderr := parse(t, append(strings.Fields(args), "-p", "web", "http://x/")...)
-		if code != cli.ExitOK || cfg.NotEager != notEager {
-			t.Errorf("%q: exit %d, NotEager %v, want %v; %s", args, code, cfg.NotEager, notEager, stderr)
+		if code != cli.ExitOK || cfg.notEager != notEager {
+			t.Errorf("%q: exit %d, notEager %v, want %v; %s", args, code, cfg.notEager, notEager, stderr)
 		}
 	}
 }
@@ -107,7 +134,8 @@ func TestBadCommandLines(t *testing.T) {
 		{[]string{"-p", "web", "-t", "ten", "http://x/"}, `httpok: invalid argument "ten" for "-t, --timeout" flag: strconv.ParseInt: parsing "ten": invalid syntax (see httpok --help)`},
 		{[]string{"-p", "web", "-t", "-1", "http://x/"}, `httpok: -t/--timeout must be 0 or more seconds, got -1 (see httpok --help)`},
 		{[]string{"-p", "web", "-c", "2000", "http://x/"}, `httpok: -c/--code 2000 is not an HTTP status: give a number from 100 to 599 (see httpok --help)`},
-		{[]string{"-p", "a:b:c", "http://x/"}, `httpok: -p/--program: bad process name "a:b:c": more than one ':' (write name, group:name or group:*) (see httpok --help)`},
+		{[]string{"-p", "a:b:c", "http://x/"}, `httpok: invalid -p/--program: bad process name "a:b:c": more than one ':' (write name, group:name or group:*) (see httpok --help)`},
+		{[]string{"-p", "web,db", "http://x/"}, `httpok: invalid -p/--program: bad process name "web,db": one name per flag; repeat -p for each process (-p web -p db) (see httpok --help)`},
 		{[]string{"-p", "web", "--max-restarts", "-2", "http://x/"}, `httpok: --max-restarts must be 0 (no limit) or more, got -2 (see httpok --help)`},
 		{[]string{"-p", "web", "-m", "ops@example.com", "-s", "/nonexistent/sendmail", "http://x/"}, `httpok: sendmail program /nonexistent/sendmail not found; install it or set --sendmail_program (see httpok --help)`},
 	}

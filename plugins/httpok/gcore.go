@@ -20,10 +20,10 @@ const maxGcoreOutput = 64 << 10
 // its restart, as superlance does: it runs `<gcore> "<coredir>/<ns>" <pid>`
 // through the shell and returns the line reporting its output. The output
 // never reaches httpok's stdout, which carries the protocol.
-func (c *Checker) gcore(ctx context.Context, ns string, pid int) string {
+func (c *handler) gcore(ctx context.Context, ns string, pid int) string {
 	ctx, cancel := context.WithTimeout(ctx, restart.DefaultStepTimeout)
 	defer cancel()
-	command := c.cfg.Gcore + " " + shellQuote(filepath.Join(c.cfg.CoreDir, ns)) + " " + strconv.Itoa(pid)
+	command := c.cfg.gcore + " " + shellQuote(filepath.Join(c.cfg.coreDir, ns)) + " " + strconv.Itoa(pid)
 	cmd := exec.CommandContext(ctx, "/bin/sh", "-c", command)
 	var out bytes.Buffer
 	cmd.Stdout = &limitedWriter{buf: &out, max: maxGcoreOutput}

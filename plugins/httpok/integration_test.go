@@ -3,25 +3,16 @@ package httpok
 import (
 	"context"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/golance/golance/internal/testkit"
+	"github.com/golance/golance/internal/testkit/rig"
 	"github.com/golance/golance/listener"
 	"github.com/golance/golance/testharness/supervisord"
 )
-
-func lookPath(t testing.TB, name string) string {
-	t.Helper()
-	path, err := exec.LookPath(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
 
 // The issue's scenario on the real supervisord 4.2.5: a program serving
 // HTTP 500 under httpok is restarted; a healthy one, under a second httpok,
@@ -29,7 +20,7 @@ func lookPath(t testing.TB, name string) string {
 func TestIntegrationRestartsTheUnhealthyProgram(t *testing.T) {
 	t.Parallel()
 	bad, good := freePort(t), freePort(t)
-	webserve, httpok := lookPath(t, "webserve"), lookPath(t, "httpok")
+	webserve, httpok := rig.Binary(t, "webserve"), rig.Binary(t, "httpok")
 	sv := supervisord.Start(t, supervisord.Config{Sections: `
 		[program:bad]
 		command=` + webserve + ` ` + bad + ` 500
@@ -65,12 +56,12 @@ func TestIntegrationRestartsTheUnhealthyProgram(t *testing.T) {
 	_, badLog := sv.ChildLogs(t, "httpok_bad")
 	waitCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	if _, err := supervisord.WaitFile(waitCtx, badLog, 0, regexp.MustCompile(`(?m)^bad restarted$`)); err != nil {
+	if _, err := supervisord.WaitFile(waitCtx, badLog, 0, regexp.MustCompile(`(?m) INFO bad restarted$`)); err != nil {
 		t.Fatal(err)
 	}
 	b, _ := os.ReadFile(badLog)
 	want := "status contacting http://" + bad + "/health: 500 Internal Server Error\nRestarting selected processes ['bad']\nbad is in RUNNING state, restarting\nbad restarted\n"
-	if !strings.HasPrefix(string(b), want) {
+	if _, rest, _ := strings.Cut(testkit.Messages(string(b)), "\n"); !strings.HasPrefix(rest, want) {
 		t.Errorf("httpok_bad's stderr:\n%s\nwant it to start with:\n%s", b, want)
 	}
 
@@ -82,8 +73,9 @@ func TestIntegrationRestartsTheUnhealthyProgram(t *testing.T) {
 	if err != nil || goodAfter.PID != goodBefore.PID || strings.Contains(sv.Log(), "stopped: good") {
 		t.Fatalf("good was restarted: %+v, %v", goodAfter, err)
 	}
+	// Nothing but its start-up line.
 	_, goodLog := sv.ChildLogs(t, "httpok_good")
-	if b, _ := os.ReadFile(goodLog); len(b) != 0 {
+	if b, _ := os.ReadFile(goodLog); strings.Count(string(b), "\n") != 1 || !strings.Contains(string(b), " INFO httpok: checking http://"+good+"/health at every tick, restarting [\"good\"] when it fails, no mail (-m)\n") {
 		t.Errorf("httpok_good wrote:\n%s", b)
 	}
 	if badAfter, _ := sv.Client.GetProcessInfo(ctx, "bad"); badAfter.PID == badBefore.PID {
@@ -96,10 +88,7 @@ func TestIntegrationRestartsTheUnhealthyProgram(t *testing.T) {
 // instead of /usr/sbin/sendmail, which test machines need not have.
 func TestIntegrationDocExamples(t *testing.T) {
 	t.Parallel()
-	sendmail := filepath.Join(t.TempDir(), "sendmail")
-	if err := os.WriteFile(sendmail, []byte("#!/bin/sh\ncat > /dev/null\n"), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	sendmail := rig.NewSendmail(t).Path()
 	for _, name := range []string{"httpok", "httpok-https"} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
@@ -116,7 +105,7 @@ func TestIntegrationDocExamples(t *testing.T) {
 				t.Fatalf("%s: %+v, %v\n%s", pool, info, err, sv.Log())
 			}
 			if _, stderr := sv.ChildLogs(t, pool); stderr != "" {
-				if b, _ := os.ReadFile(stderr); regexp.MustCompile(`(?m)^(httpok:|level=)`).Match(b) {
+				if b, _ := os.ReadFile(stderr); regexp.MustCompile(`(?m)^\S+ \S+ (WARN|ERRO|CRIT) `).Match(b) {
 					t.Fatalf("%s wrote:\n%s", pool, b)
 				}
 			}

@@ -17,34 +17,34 @@ import (
 	"github.com/golance/golance/plugins/internal/retry"
 )
 
-// Defaults for the zero fields of a Config.
+// Defaults for the zero fields of a config.
 const (
-	// DefaultTimeout bounds one check, retries included, as superlance's
+	// defaultTimeout bounds one check, retries included, as superlance's
 	// -t default of 10 seconds does.
-	DefaultTimeout = 10 * time.Second
-	// ZeroTimeout is what -t 0 means. superlance took 0 as no timeout at
+	defaultTimeout = 10 * time.Second
+	// zeroTimeout is what -t 0 means. superlance took 0 as no timeout at
 	// all, which lets one hung server stop the listener for good; golance
 	// bounds every check.
-	ZeroTimeout = time.Minute
-	// DefaultRetryInterval is the wait before trying a refused connection
+	zeroTimeout = time.Minute
+	// defaultRetryInterval is the wait before trying a refused connection
 	// again: superlance's hard-coded retry_time.
-	DefaultRetryInterval = 10 * time.Second
-	// MaxBody is how much of the response body a check reads and searches
+	defaultRetryInterval = 10 * time.Second
+	// maxBody is how much of the response body a check reads and searches
 	// for -b.
-	MaxBody = 16 << 20
-	// UserAgent is the User-Agent header of every check, superlance's.
-	UserAgent = "httpok"
+	maxBody = 16 << 20
+	// userAgent is the User-Agent header of every check, superlance's.
+	userAgent = "httpok"
 )
 
-// ErrBadURL is matched (errors.Is) by the error for a URL httpok cannot
+// errBadURL is matched (errors.Is) by the error for a URL httpok cannot
 // check.
-var ErrBadURL = errors.New("bad URL")
+var errBadURL = errors.New("bad URL")
 
-// ParseURL checks that s is an http or https URL with a host, IPv6 literals
+// parseURL checks that s is an http or https URL with a host, IPv6 literals
 // in brackets ("http://[::1]:8080/health").
-func ParseURL(s string) (*url.URL, error) {
+func parseURL(s string) (*url.URL, error) {
 	bad := func(why string) error {
-		return fmt.Errorf("%w %q: %s: write http://host[:port]/path or https://host[:port]/path", ErrBadURL, s, why)
+		return fmt.Errorf("%w %q: %s: write http://host[:port]/path or https://host[:port]/path", errBadURL, s, why)
 	}
 	u, err := url.Parse(s)
 	if err != nil {
@@ -141,7 +141,7 @@ func (p *prober) get(ctx context.Context, res *result) error {
 	if err != nil {
 		return err
 	}
-	req.Header.Set("User-Agent", UserAgent)
+	req.Header.Set("User-Agent", userAgent)
 	resp, err := p.client.Do(req)
 	if err != nil {
 		return err
@@ -152,7 +152,7 @@ func (p *prober) get(ctx context.Context, res *result) error {
 	if p.readBody {
 		w = &body
 	}
-	if _, err := io.Copy(w, io.LimitReader(resp.Body, MaxBody)); err != nil {
+	if _, err := io.Copy(w, io.LimitReader(resp.Body, maxBody)); err != nil {
 		return fmt.Errorf("reading the body after %s: %w", resp.Status, err)
 	}
 	res.status, res.code, res.body = resp.Status, resp.StatusCode, body.String()

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/golance/golance/internal/testkit/resident"
+	"github.com/golance/golance/internal/testkit/rig"
 	"github.com/golance/golance/testharness/supervisord"
 )
 
@@ -39,11 +40,11 @@ func BenchmarkResidentMemory(b *testing.B) {
 				command=%s -p web -m ops@example.com -s %s http://%s/health
 				events=TICK_5
 				priority=-20
-			`, lookPath(b, "webserve"), addr, httpok, sendmail, addr)})
+			`, rig.Binary(b, "webserve"), addr, httpok, sendmail, addr)})
 			_, stderr := sv.ChildLogs(b, "httpok")
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 			defer cancel()
-			if _, err := supervisord.WaitFile(ctx, stderr, 0, regexp.MustCompile(`(?s)(Mailed:.*){3}`)); err != nil {
+			if _, err := supervisord.WaitFile(ctx, stderr, 0, regexp.MustCompile(`(?s)(Mailed: .*){3}`)); err != nil {
 				b.Fatal(err)
 			}
 			info, err := sv.Client.GetProcessInfo(context.Background(), "httpok")

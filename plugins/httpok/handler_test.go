@@ -5,7 +5,7 @@ import (
 	"crypto/x509"
 	"fmt"
 	"io"
-	"log"
+	stdlog "log"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -16,8 +16,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/golance/golance/internal/testkit/rig"
 	"github.com/golance/golance/listener"
 	"github.com/golance/golance/listener/rpc"
+	"github.com/golance/golance/plugins/internal/log"
 	"github.com/golance/golance/plugins/internal/restart"
 	"github.com/golance/golance/testharness"
 )
@@ -27,12 +29,12 @@ func TestHealthyServerIsLeftAlone(t *testing.T) {
 	t.Parallel()
 	srv := newServer(t, 200, "ok")
 	w := start(t, setup{programs: []testharness.Program{sleeper("web", testharness.ProcessConfig{})},
-		cfg: Config{URL: srv.URL, Programs: []string{"web"}, Codes: []int{200, 201}, Email: "ops@example.com"}})
+		cfg: config{url: srv.URL, selector: sel("web"), codes: []int{200, 201}, mail: mailTo}})
 	w.tick()
 	srv.status.Store(201)
 	w.tick()
 	w.settle()
-	if w.log.String() != "" || w.stops("web") != 0 || len(w.mails()) != 0 || srv.requests.Load() != 2 {
+	if w.log.Messages() != "" || w.stops("web") != 0 || len(w.mails()) != 0 || srv.requests.Load() != 2 {
 		t.Fatalf("stops %d, mails %d, requests %d, log:\n%s", w.stops("web"), len(w.mails()), srv.requests.Load(), w.log)
 	}
 	if ua := <-srv.agents; ua != "httpok" {
@@ -51,7 +53,7 @@ func TestBadStatusRestartsTheSelectedProcesses(t *testing.T) {
 			sleeper("baz", testharness.ProcessConfig{NumProcs: 2, ProcessName: "%(program_name)s_%(process_num)02d"}),
 			sleeper("other", testharness.ProcessConfig{}),
 		},
-		cfg: Config{URL: srv.URL + "/bar", Programs: []string{"foo", "baz:baz_01", "notexisting"}, Email: "ops@example.com"},
+		cfg: config{url: srv.URL + "/bar", selector: sel("foo", "baz:baz_01", "notexisting"), mail: mailTo},
 	})
 	w.tick()
 	w.settle()
@@ -66,16 +68,17 @@ func TestBadStatusRestartsTheSelectedProcesses(t *testing.T) {
 		"foo restarted\n" +
 		"Programs not restarted because they did not exist: ['notexisting']"
 	mails := w.mails()
-	if len(mails) != 1 || mails[0].subject != "httpok: "+srv.URL+"/bar: bad status returned" || mails[0].body != body {
+	if len(mails) != 1 || mails[0].Subject != "httpok: "+srv.URL+"/bar: bad status returned" || mails[0].Body != body || mails[0].To != "root, ops@example.com" {
 		t.Fatalf("mails %q\nwant body:\n%s", mails, body)
 	}
 	// stderr has the same lines, as they happen, and the mail echoed.
 	for _, line := range strings.Split(body, "\n") {
-		if !strings.Contains(w.log.String(), line+"\n") {
+		if !strings.Contains(w.log.Messages(), line+"\n") {
 			t.Errorf("log lacks %q:\n%s", line, w.log)
 		}
 	}
-	if !strings.Contains(w.log.String(), "Mailed:\n\nTo: ops@example.com\nSubject: httpok: "+srv.URL+"/bar: bad status returned\n\n"+body+"\n") {
+	// On one line, as every log entry.
+	if !strings.Contains(w.log.Messages(), strings.ReplaceAll("Mailed:\n\nTo: root, ops@example.com\nSubject: httpok: "+srv.URL+"/bar: bad status returned\n\n"+body, "\n", " ")+"\n") {
 		t.Errorf("mail not echoed:\n%s", w.log)
 	}
 }
@@ -86,17 +89,17 @@ func TestBody(t *testing.T) {
 	t.Parallel()
 	srv := newServer(t, 200, "all systems go")
 	w := start(t, setup{programs: []testharness.Program{sleeper("web", testharness.ProcessConfig{})},
-		cfg: Config{URL: srv.URL, Programs: []string{"web"}, Body: "systems go", Email: "ops@example.com", Name: "thinko"}})
+		cfg: config{url: srv.URL, selector: sel("web"), body: "systems go", mail: mailTo, name: "thinko"}})
 	w.tick()
-	if w.log.String() != "" {
+	if w.log.Messages() != "" {
 		t.Fatalf("body present, yet:\n%s", w.log)
 	}
 	srv.body.Store("all systems down")
 	w.tick()
 	w.settle()
 	mails := w.mails()
-	if w.restarts("web") != 1 || len(mails) != 1 || mails[0].subject != "httpok [thinko]: "+srv.URL+": bad body returned" ||
-		!strings.HasPrefix(mails[0].body, "status contacting "+srv.URL+": 200 OK\nRestarting selected processes ['web']\n") {
+	if w.restarts("web") != 1 || len(mails) != 1 || mails[0].Subject != "httpok [thinko]: "+srv.URL+": bad body returned" ||
+		!strings.HasPrefix(mails[0].Body, "status contacting "+srv.URL+": 200 OK\nRestarting selected processes ['web']\n") {
 		t.Fatalf("restarts %d, mails %q", w.restarts("web"), mails)
 	}
 }
@@ -108,7 +111,7 @@ func TestAnyRestartsEveryRunningProcess(t *testing.T) {
 	w := start(t, setup{
 		programs: []testharness.Program{sleeper("a", testharness.ProcessConfig{}), sleeper("b", testharness.ProcessConfig{}),
 			sleeper("idle", testharness.ProcessConfig{NoAutostart: true})},
-		cfg: Config{URL: srv.URL, Any: true},
+		cfg: config{url: srv.URL, selector: sel()},
 	})
 	w.tick()
 	w.settle()
@@ -121,7 +124,7 @@ func TestAnyRestartsEveryRunningProcess(t *testing.T) {
 		"httpok is httpok itself, NOT restarting\n",
 		"a restarted\n",
 	} {
-		if !strings.Contains(w.log.String(), line) {
+		if !strings.Contains(w.log.Messages(), line) {
 			t.Errorf("log lacks %q:\n%s", line, w.log)
 		}
 	}
@@ -134,12 +137,12 @@ func TestNotEager(t *testing.T) {
 	srv := newServer(t, 500, "")
 	numprocs := testharness.ProcessConfig{NumProcs: 2, ProcessName: "%(program_name)s_%(process_num)02d", NoAutostart: true}
 	w := start(t, setup{programs: []testharness.Program{sleeper("web", numprocs)},
-		cfg: Config{URL: srv.URL, Programs: []string{"web:web_01"}, NotEager: true}})
+		cfg: config{url: srv.URL, selector: sel("web:web_01"), notEager: true}})
 	w.tick()
-	if srv.requests.Load() != 0 || w.log.String() != "" {
+	if srv.requests.Load() != 0 || w.log.Messages() != "" {
 		t.Fatalf("checked with nothing RUNNING: %d requests, log:\n%s", srv.requests.Load(), w.log)
 	}
-	if err := w.s.Process("web:web_01").Start(w.ctx(), true); err != nil {
+	if err := w.Sup.Process("web:web_01").Start(w.ctx(), true); err != nil {
 		t.Fatal(err)
 	}
 	w.tick()
@@ -167,7 +170,7 @@ func TestRefusedConnectionIsRetried(t *testing.T) {
 	t.Parallel()
 	addr := freePort(t)
 	w := start(t, setup{programs: []testharness.Program{sleeper("web", testharness.ProcessConfig{})},
-		cfg: Config{URL: "http://" + addr + "/", Programs: []string{"web"}, Timeout: 20 * time.Second, RetryInterval: 100 * time.Millisecond}})
+		cfg: config{url: "http://" + addr + "/", selector: sel("web"), timeout: 20 * time.Second, retryInterval: 100 * time.Millisecond}})
 	go func() {
 		time.Sleep(150 * time.Millisecond)
 		l, err := net.Listen("tcp", addr)
@@ -179,7 +182,7 @@ func TestRefusedConnectionIsRetried(t *testing.T) {
 		srv.Serve(l)
 	}()
 	w.tick()
-	if w.log.String() != "" || w.stops("web") != 0 {
+	if w.log.Messages() != "" || w.stops("web") != 0 {
 		t.Fatalf("log:\n%s", w.log)
 	}
 }
@@ -192,16 +195,16 @@ func TestRefusedUntilTheTimeout(t *testing.T) {
 		timeout, interval time.Duration
 		attempts          string
 	}{
-		{time.Second, DefaultRetryInterval, ""},
+		{time.Second, defaultRetryInterval, ""},
 		{500 * time.Millisecond, 100 * time.Millisecond, ` \(5 attempts\)`},
 	} {
 		t.Run(tt.timeout.String(), func(t *testing.T) {
 			t.Parallel()
 			addr := freePort(t)
 			w := start(t, setup{programs: []testharness.Program{sleeper("web", testharness.ProcessConfig{})},
-				cfg: Config{URL: "http://" + addr + "/", Programs: []string{"web"}, Timeout: tt.timeout, RetryInterval: tt.interval}})
+				cfg: config{url: "http://" + addr + "/", selector: sel("web"), timeout: tt.timeout, retryInterval: tt.interval}})
 			w.tick()
-			w.waitLog(`(?m)^error contacting http://` + regexp.QuoteMeta(addr) + `/:\n\n dial tcp ` + regexp.QuoteMeta(addr) + `: connect: connection refused` + tt.attempts + `\nRestarting selected processes \['web'\]\n`)
+			w.waitLog(`(?m)^error contacting http://` + regexp.QuoteMeta(addr) + `/:   dial tcp ` + regexp.QuoteMeta(addr) + `: connect: connection refused` + tt.attempts + `\nRestarting selected processes \['web'\]\n`)
 			w.settle()
 			if w.restarts("web") != 1 {
 				t.Fatalf("log:\n%s", w.log)
@@ -217,9 +220,9 @@ func TestTimeout(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-release }))
 	t.Cleanup(func() { close(release); srv.Close() })
 	w := start(t, setup{programs: []testharness.Program{sleeper("web", testharness.ProcessConfig{})},
-		cfg: Config{URL: srv.URL, Programs: []string{"web"}, Timeout: 300 * time.Millisecond}})
+		cfg: config{url: srv.URL, selector: sel("web"), timeout: 300 * time.Millisecond}})
 	w.tick()
-	w.waitLog(`(?m)^error contacting ` + regexp.QuoteMeta(srv.URL) + `:\n\n timed out after 300ms \(-t/--timeout\)$`)
+	w.waitLog(`(?m)^error contacting ` + regexp.QuoteMeta(srv.URL) + `:   timed out after 300ms \(-t/--timeout\)$`)
 }
 
 // A redirect is the answer, as in superlance: healthy only if listed.
@@ -227,7 +230,7 @@ func TestRedirectIsNotFollowed(t *testing.T) {
 	t.Parallel()
 	srv := newServer(t, 302, "")
 	w := start(t, setup{programs: []testharness.Program{sleeper("web", testharness.ProcessConfig{})},
-		cfg: Config{URL: srv.URL, Programs: []string{"web"}}})
+		cfg: config{url: srv.URL, selector: sel("web")}})
 	w.tick()
 	w.waitLog(`(?m)^status contacting ` + regexp.QuoteMeta(srv.URL) + `: 302 Found$`)
 }
@@ -238,7 +241,7 @@ func TestRedirectIsNotFollowed(t *testing.T) {
 func TestHTTPS(t *testing.T) {
 	t.Parallel()
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
-	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshakes are expected
+	srv.Config.ErrorLog = stdlog.New(io.Discard, "", 0) // the refused handshakes are expected
 	srv.StartTLS()
 	t.Cleanup(srv.Close)
 	roots := x509.NewCertPool()
@@ -256,13 +259,13 @@ func TestHTTPS(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			w := start(t, setup{programs: []testharness.Program{sleeper("web", testharness.ProcessConfig{})},
-				cfg: Config{URL: srv.URL, Programs: []string{"web"}, RootCAs: tt.roots, Insecure: tt.insecure}})
+				cfg: config{url: srv.URL, selector: sel("web"), rootCAs: tt.roots, insecure: tt.insecure}})
 			w.tick()
 			w.settle()
 			if w.restarts("web") != tt.restarts {
 				t.Fatalf("%d restarts, want %d; log:\n%s", w.restarts("web"), tt.restarts, w.log)
 			}
-			if tt.restarts == 1 && !strings.Contains(w.log.String(), "tls: failed to verify certificate: x509: certificate signed by unknown authority") {
+			if tt.restarts == 1 && !strings.Contains(w.log.Messages(), "tls: failed to verify certificate: x509: certificate signed by unknown authority") {
 				t.Fatalf("log:\n%s", w.log)
 			}
 		})
@@ -284,7 +287,7 @@ func TestIPv6(t *testing.T) {
 		t.Fatalf("URL %s", srv.URL)
 	}
 	w := start(t, setup{programs: []testharness.Program{sleeper("web", testharness.ProcessConfig{})},
-		cfg: Config{URL: srv.URL + "/health", Programs: []string{"web"}}})
+		cfg: config{url: srv.URL + "/health", selector: sel("web")}})
 	w.tick()
 	w.waitLog(`(?m)^status contacting ` + regexp.QuoteMeta(srv.URL) + `/health: 500 Internal Server Error$`)
 	w.settle()
@@ -305,8 +308,8 @@ func TestGcore(t *testing.T) {
 	}
 	cores := filepath.Join(dir, "core dir")
 	w := start(t, setup{programs: []testharness.Program{sleeper("web", testharness.ProcessConfig{})},
-		cfg: Config{URL: srv.URL, Programs: []string{"web"}, Gcore: gcore + " -o", CoreDir: cores, Email: "ops@example.com"}})
-	pid := w.s.Process("web").PID()
+		cfg: config{url: srv.URL, selector: sel("web"), gcore: gcore + " -o", coreDir: cores, mail: mailTo}})
+	pid := w.Sup.Process("web").PID()
 	w.tick()
 	w.settle()
 	args, err := os.ReadFile(filepath.Join(dir, "args"))
@@ -315,7 +318,7 @@ func TestGcore(t *testing.T) {
 	}
 	mails := w.mails()
 	want := fmt.Sprintf("Restarting selected processes ['web']\ngcore output for web:\n\n dumped core of %d\nweb is in RUNNING state, restarting\nweb restarted", pid)
-	if len(mails) != 1 || !strings.HasSuffix(mails[0].body, want) {
+	if len(mails) != 1 || !strings.HasSuffix(mails[0].Body, want) {
 		t.Fatalf("mails %q, want a body ending\n%s", mails, want)
 	}
 }
@@ -329,8 +332,8 @@ func TestFailedStart(t *testing.T) {
 	once := testharness.Program{Name: "once", ProcessConfig: testharness.ProcessConfig{
 		Command:   []string{"sh", "-c", `test -e "$0" && exit 1; touch "$0"; exec sleep 3600`, marker},
 		StartSecs: 300 * time.Millisecond, StartRetries: -1}}
-	w := start(t, setup{programs: []testharness.Program{once}, cfg: Config{URL: srv.URL, Programs: []string{"once"}}})
-	if err := w.s.WaitProcessState(w.ctx(), "once", listener.StateRunning); err != nil {
+	w := start(t, setup{programs: []testharness.Program{once}, cfg: config{url: srv.URL, selector: sel("once")}})
+	if err := w.Sup.WaitProcessState(w.ctx(), "once", listener.StateRunning); err != nil {
 		t.Fatal(err)
 	}
 	w.tick()
@@ -342,8 +345,8 @@ func TestFailedStart(t *testing.T) {
 func TestConsecutiveFailuresBeforeActing(t *testing.T) {
 	t.Parallel()
 	srv := newServer(t, 500, "")
-	cfg := Config{URL: srv.URL, Programs: []string{"web"}}
-	cfg.Restart.Consecutive = 3
+	cfg := config{url: srv.URL, selector: sel("web")}
+	cfg.restart.Consecutive = 3
 	w := start(t, setup{programs: []testharness.Program{sleeper("web", testharness.ProcessConfig{})}, cfg: cfg})
 	w.tick()
 	w.tick()
@@ -360,7 +363,7 @@ func TestConsecutiveFailuresBeforeActing(t *testing.T) {
 	if w.restarts("web") != 1 {
 		t.Fatalf("log:\n%s", w.log)
 	}
-	if n := strings.Count(w.log.String(), "(1 of 3 failed checks in a row before restarting)"); n != 2 {
+	if n := strings.Count(w.log.Messages(), "(1 of 3 failed checks in a row before restarting)"); n != 2 {
 		t.Fatalf("streak lines:\n%s", w.log)
 	}
 }
@@ -368,8 +371,8 @@ func TestConsecutiveFailuresBeforeActing(t *testing.T) {
 func TestRestartBudget(t *testing.T) {
 	t.Parallel()
 	srv := newServer(t, 500, "")
-	cfg := Config{URL: srv.URL, Programs: []string{"web"}}
-	cfg.Restart.Policy = restart.Policy{Consecutive: 1, MaxRestarts: 1, Window: time.Hour}
+	cfg := config{url: srv.URL, selector: sel("web")}
+	cfg.restart.Policy = restart.Policy{Consecutive: 1, MaxRestarts: 1, Window: time.Hour}
 	w := start(t, setup{programs: []testharness.Program{sleeper("web", testharness.ProcessConfig{})}, cfg: cfg})
 	w.tick()
 	w.waitLog(`(?m)^web restarted$`)
@@ -388,8 +391,8 @@ func TestRestartsDoNotBlockTheEventLoop(t *testing.T) {
 	srv := newServer(t, 500, "")
 	stubborn := testharness.Program{Name: "stubborn", ProcessConfig: testharness.ProcessConfig{
 		Command: []string{"memhog", "-ignore-sigterm"}, StopWaitSecs: time.Second}}
-	w := start(t, setup{programs: []testharness.Program{stubborn}, cfg: Config{URL: srv.URL, Programs: []string{"stubborn"}}})
-	waitReady(t, w.s, "stubborn")
+	w := start(t, setup{programs: []testharness.Program{stubborn}, cfg: config{url: srv.URL, selector: sel("stubborn")}})
+	waitReady(t, w.Sup, "stubborn")
 	w.tick()
 	w.tick()
 	w.tick()
@@ -397,10 +400,10 @@ func TestRestartsDoNotBlockTheEventLoop(t *testing.T) {
 	if w.stops("stubborn") != 1 || w.restarts("stubborn") != 1 {
 		t.Fatalf("stopped %d, restarted %d:\n%s", w.stops("stubborn"), w.restarts("stubborn"), w.log)
 	}
-	if !strings.Contains(w.log.String(), "stubborn is already being restarted, NOT restarting") {
+	if !strings.Contains(w.log.Messages(), "stubborn is already being restarted, NOT restarting") {
 		t.Fatalf("log:\n%s", w.log)
 	}
-	tr := w.s.Transcript()
+	tr := w.Sup.Transcript()
 	results := tr.Filter(testharness.RecordResult, "httpok")
 	var stoppedSeq int
 	for _, r := range tr.Filter(testharness.RecordProcessState, "stubborn") {
@@ -432,7 +435,8 @@ func waitReady(t *testing.T, s *testharness.Supervisor, name string) {
 }
 
 // supervisord answering SHUTDOWN_STATE, or gone: one line, no mail, the
-// tick acknowledged; the next tick tries again.
+// tick acknowledged; the next tick tries again, and the failure is not
+// logged again while it stays the same.
 func TestSupervisordUnavailable(t *testing.T) {
 	t.Parallel()
 	srv := newServer(t, 500, "")
@@ -452,18 +456,18 @@ func TestSupervisordUnavailable(t *testing.T) {
 		{stopping, false, `(?m)^Exception retrieving process info .*SHUTDOWN_STATE.*, not acting$`},
 		{stopping, true, `(?m)^Exception retrieving process info .*SHUTDOWN_STATE.*, not checking ` + regexp.QuoteMeta(srv.URL) + `$`},
 	} {
-		var log syncBuffer
-		c, err := New(Config{URL: srv.URL, Programs: []string{"web"}, NotEager: tt.notEager, Supervisor: tt.client, Log: &log})
+		var buf rig.Buffer
+		c, err := newHandler(config{url: srv.URL, selector: sel("web"), notEager: tt.notEager, log: log.New(&buf)}, tt.client)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for range 2 {
+		for range 3 {
 			if err := c.HandleEvent(context.Background(), tick); err != nil {
 				t.Fatalf("tick rejected: %v", err)
 			}
 		}
-		if n := len(regexp.MustCompile(tt.want).FindAllString(log.String(), -1)); n != 2 {
-			t.Errorf("log:\n%s", log.String())
+		if n := len(regexp.MustCompile(tt.want).FindAllString(buf.Messages(), -1)); n != 1 {
+			t.Errorf("log:\n%s", buf.String())
 		}
 		c.Shutdown(context.Background())
 	}
@@ -474,8 +478,8 @@ func TestOtherEventsAreIgnored(t *testing.T) {
 	t.Parallel()
 	srv := newServer(t, 500, "")
 	gone, _ := rpc.New("unix:///nonexistent/supervisor.sock")
-	var log syncBuffer
-	c, err := New(Config{URL: srv.URL, Programs: []string{"web"}, Supervisor: gone, Log: &log})
+	var buf rig.Buffer
+	c, err := newHandler(config{url: srv.URL, selector: sel("web"), log: log.New(&buf)}, gone)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -484,8 +488,8 @@ func TestOtherEventsAreIgnored(t *testing.T) {
 	if err := c.HandleEvent(context.Background(), listener.Event{Header: listener.Header{EventName: ev.Type}, Payload: ev.Payload}); err != nil {
 		t.Fatal(err)
 	}
-	if log.String() != "" || srv.requests.Load() != 0 {
-		t.Fatalf("log:\n%s", log.String())
+	if buf.String() != "" || srv.requests.Load() != 0 {
+		t.Fatalf("log:\n%s", buf.String())
 	}
 }
 
@@ -500,19 +504,19 @@ func TestProcessExitsBetweenCheckAndRestart(t *testing.T) {
 		t.Parallel()
 		var w *world
 		srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
-			if p := w.s.Process("web"); p.State() == listener.StateRunning {
+			if p := w.Sup.Process("web"); p.State() == listener.StateRunning {
 				p.Exit(1)
 			}
 			http.Error(rw, "dying", http.StatusInternalServerError)
 		}))
 		t.Cleanup(srv.Close)
 		web := testharness.Program{Name: "web", ProcessConfig: testharness.ProcessConfig{Autorestart: testharness.RestartNever}}
-		w = start(t, setup{programs: []testharness.Program{web}, cfg: Config{URL: srv.URL, Programs: []string{"web"}}})
+		w = start(t, setup{programs: []testharness.Program{web}, cfg: config{url: srv.URL, selector: sel("web")}})
 		w.tick()
 		w.waitLog(`(?m)^web not in RUNNING state, NOT restarting$`)
 		w.tick() // still serving
 		w.settle()
-		if strings.Contains(w.log.String(), "Failed to") {
+		if strings.Contains(w.log.Messages(), "Failed to") {
 			t.Fatalf("an exit was reported as a failure:\n%s", w.log)
 		}
 	})
@@ -525,19 +529,19 @@ func TestProcessExitsBetweenCheckAndRestart(t *testing.T) {
 		killer := `/bin/sh -c 'kill -9 "$2"; while kill -0 "$2" 2>/dev/null; do sleep 0.01; done; sleep 0.2' gcore`
 		web := testharness.Program{Name: "web", ProcessConfig: testharness.ProcessConfig{
 			Command: []string{"sleep", "3600"}, Autorestart: testharness.RestartNever}}
-		w := start(t, setup{programs: []testharness.Program{web}, cfg: Config{URL: srv.URL, Programs: []string{"web"},
-			CoreDir: t.TempDir(), Gcore: killer}})
-		if err := w.s.WaitProcessState(w.ctx(), "web", listener.StateRunning); err != nil {
+		w := start(t, setup{programs: []testharness.Program{web}, cfg: config{url: srv.URL, selector: sel("web"),
+			coreDir: t.TempDir(), gcore: killer}})
+		if err := w.Sup.WaitProcessState(w.ctx(), "web", listener.StateRunning); err != nil {
 			t.Fatal(err)
 		}
 		w.tick()
 		w.waitLog(`(?ms)^web is in RUNNING state, restarting$.*^web restarted$`)
 		w.tick() // still serving
 		w.settle()
-		if strings.Contains(w.log.String(), "Failed to") {
+		if strings.Contains(w.log.Messages(), "Failed to") {
 			t.Fatalf("NOT_RUNNING was reported as a failure:\n%s", w.log)
 		}
-		states := fmt.Sprint(w.s.Transcript().ProcessStates("web"))
+		states := fmt.Sprint(w.Sup.Transcript().ProcessStates("web"))
 		if !strings.Contains(states, "RUNNING EXITED STARTING RUNNING") {
 			t.Fatalf("web went through %s: want killed (EXITED, no stop) then started", states)
 		}

@@ -1,0 +1,242 @@
+package httpok
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+
+	"github.com/golance/golance/listener"
+	"github.com/golance/golance/listener/rpc"
+	"github.com/golance/golance/plugins/internal/log"
+	"github.com/golance/golance/plugins/internal/mail"
+	"github.com/golance/golance/plugins/internal/restart"
+)
+
+// supervisor is what httpok needs from supervisord; *rpc.Client provides
+// it.
+type supervisor interface {
+	GetAllProcessInfo(ctx context.Context) ([]rpc.ProcessInfo, error)
+	restart.Controller
+}
+
+// handler is the httpok handler.
+type handler struct {
+	cfg       config
+	sup       supervisor
+	prober    *prober
+	url       string
+	restarter *restart.Restarter
+	streaks   *restart.Streaks
+	// listFailure logs a process list supervisord cannot give once, not
+	// at every tick.
+	listFailure *log.Recurring
+}
+
+// newHandler returns the handler for cfg, asking sup about processes.
+func newHandler(cfg config, sup supervisor) (*handler, error) {
+	cfg = cfg.withDefaults()
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	if sup == nil {
+		return nil, errors.New("httpok: no supervisord to ask")
+	}
+	u, _ := parseURL(cfg.url)
+	return &handler{
+		cfg:         cfg,
+		sup:         sup,
+		prober:      newProber(u, cfg.timeout, cfg.retryInterval, cfg.body != "", cfg.insecure, cfg.rootCAs),
+		url:         cfg.url,
+		restarter:   restart.New(sup, cfg.restart),
+		streaks:     restart.NewStreaks(cfg.restart.Consecutive),
+		listFailure: log.NewRecurring(cfg.log, slog.LevelWarn, cfg.clock),
+	}, nil
+}
+
+// HandleEvent checks the URL on a TICK event and acknowledges every other
+// event untouched. It always acknowledges: a tick whose work could not be
+// done (supervisord shutting down or unreachable) is not worth
+// redelivering, since the next tick checks afresh.
+func (c *handler) HandleEvent(ctx context.Context, ev listener.Event) error {
+	if !ev.EventName.Is(listener.Tick) {
+		return nil
+	}
+	c.check(ctx)
+	return nil
+}
+
+// Shutdown waits for the restarts and mail under way, until ctx ends.
+func (c *handler) Shutdown(ctx context.Context) error { return c.restarter.Shutdown(ctx) }
+
+// check is one tick's work.
+func (c *handler) check(ctx context.Context) {
+	if c.cfg.notEager {
+		running, err := c.watchedRunning(ctx)
+		if err != nil {
+			c.listFailure.Fail(fmt.Sprintf("Exception retrieving process info %v, not checking %s", err, c.url))
+			return
+		}
+		c.listFailure.Recover("supervisord answers again")
+		if !running {
+			return
+		}
+	}
+	res := c.prober.check(ctx)
+	var msg, subject string
+	switch {
+	case res.err != nil:
+		msg, subject = fmt.Sprintf("error contacting %s:\n\n %v", c.url, res.err), "bad status returned"
+	case !slices.Contains(c.cfg.codes, res.code):
+		msg, subject = fmt.Sprintf("status contacting %s: %s", c.url, res.status), "bad status returned"
+	case c.cfg.body != "" && !strings.Contains(res.body, c.cfg.body):
+		msg, subject = fmt.Sprintf("status contacting %s: %s", c.url, res.status), "bad body returned"
+	default:
+		c.streaks.Pass(c.url)
+		return
+	}
+	n, due := c.streaks.Fail(c.url)
+	if !due {
+		c.cfg.log.Warn(fmt.Sprintf("%s (%d of %d failed checks in a row before restarting)", msg, n, c.streaks.Need()))
+		return
+	}
+	c.streaks.Pass(c.url)
+	c.cfg.log.Warn(msg)
+	c.act(ctx, c.url+": "+subject, msg)
+}
+
+// watchedRunning reports whether a process httpok watches is RUNNING, for
+// -E.
+func (c *handler) watchedRunning(ctx context.Context) (bool, error) {
+	infos, err := c.sup.GetAllProcessInfo(ctx)
+	if err != nil {
+		return false, err
+	}
+	for _, info := range infos {
+		if info.State == listener.StateRunning && c.cfg.selector.Selects(info.Group, info.Name) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// act restarts the watched processes and reports, as superlance's act
+// does: its lines go to stderr as they happen, and once every restart has
+// finished, to the mail, after msg.
+func (c *handler) act(ctx context.Context, subject, msg string) {
+	infos, err := c.sup.GetAllProcessInfo(ctx)
+	if err != nil {
+		c.listFailure.Fail(fmt.Sprintf("Exception retrieving process info %v, not acting", err))
+		return
+	}
+	c.listFailure.Recover("supervisord answers again")
+	sel := c.cfg.selector
+	rep := &report{log: c.cfg.log, msg: msg}
+	if sel.Any() {
+		rep.add("Restarting all running processes")
+	} else {
+		rep.add("Restarting selected processes " + pyList(sel.Specs()))
+	}
+	for _, info := range infos {
+		if sel.Covers(info.Group, info.Name) {
+			c.restart(info, rep)
+		}
+	}
+	if !sel.Any() {
+		missing := sel.Unmatched(func(yield func(group, name string)) {
+			for _, info := range infos {
+				yield(info.Group, info.Name)
+			}
+		})
+		if len(missing) > 0 {
+			rep.add("Programs not restarted because they did not exist: " + pyList(missing))
+		}
+	}
+	d := c.cfg.mail
+	if d == nil {
+		return
+	}
+	subject = c.subject(subject)
+	to := strings.Join(d.To, ", ")
+	err = c.restarter.Go(func(ctx context.Context) {
+		body := rep.wait()
+		m := mail.Message{From: d.From, To: d.To, Subject: subject, Body: body, Date: c.cfg.clock.Now()}
+		if err := mail.Deliver(ctx, d.Sender, m, c.cfg.mailRetry); err != nil {
+			c.cfg.log.Error(fmt.Sprintf("Failed to mail %q to %s: %v", subject, to, err))
+			return
+		}
+		c.cfg.log.Info(fmt.Sprintf("Mailed:\n\nTo: %s\nSubject: %s\n\n%s", to, subject, body))
+	})
+	if err != nil {
+		c.cfg.log.Warn(fmt.Sprintf("Not mailing %q: %v", subject, err))
+	}
+}
+
+// restart restarts one selected process, or says why not.
+func (c *handler) restart(info rpc.ProcessInfo, rep *report) {
+	ns := info.Namespec()
+	if c.cfg.selector.IsSelf(info.Group, info.Name) {
+		rep.add(ns + " is httpok itself, NOT restarting")
+		return
+	}
+	if c.restarter.InFlight(ns) {
+		rep.add(ns + " is already being restarted, NOT restarting")
+		return
+	}
+	if info.State != listener.StateRunning {
+		rep.add(ns + " not in RUNNING state, NOT restarting")
+		return
+	}
+	e := rep.entry()
+	// The outcome may come before Restart returns; it waits for the line
+	// announcing the restart, so that lines keep superlance's order.
+	scheduled := make(chan struct{})
+	req := restart.Request{Name: ns, Done: func(ctx context.Context, out restart.Outcome) {
+		<-scheduled
+		switch {
+		case out.StopErr != nil:
+			e.add("Failed to stop process " + ns + ": " + restart.Describe(out.StopErr))
+			if out.StartErr != nil {
+				e.add("Failed to start process " + ns + ": " + restart.Describe(out.StartErr))
+			}
+		case out.StartErr != nil:
+			e.add("Failed to start process " + ns + ": " + restart.Describe(out.StartErr))
+		default:
+			e.add(ns + " restarted")
+		}
+		e.done()
+	}}
+	if c.cfg.coreDir != "" {
+		req.Prepare = func(ctx context.Context) {
+			out := c.gcore(ctx, ns, info.PID)
+			<-scheduled
+			e.prepend(out)
+		}
+	}
+	err := c.restarter.Restart(req)
+	var budget *restart.BudgetError
+	switch {
+	case err == nil:
+		e.add(ns + " is in RUNNING state, restarting")
+		close(scheduled)
+		return
+	case errors.Is(err, restart.ErrInFlight):
+		e.add(ns + " is already being restarted, NOT restarting")
+	case errors.As(err, &budget):
+		e.add(ns + " not restarted: " + budget.Error())
+	default:
+		e.add(ns + " NOT restarting: " + err.Error())
+	}
+	e.done()
+}
+
+// subject formats a mail subject as superlance does: "httpok: <s>", or
+// "httpok [<name>]: <s>" with -n.
+func (c *handler) subject(s string) string {
+	if c.cfg.name != "" {
+		return "httpok [" + c.cfg.name + "]: " + s
+	}
+	return "httpok: " + s
+}
