@@ -14,8 +14,10 @@
 //     limit. Without a compiler the bench says so and reports the Go
 //     figures without ratios;
 //   - sdk: listener.Run with a handler that does nothing;
-//   - go-minimal: the protocol by hand in Go over bufio, the least a Go
-//     program does, which tells the SDK's cost from the Go runtime's;
+//   - go-by-hand: the protocol by hand in Go over bufio and os.File, as
+//     a Go program without the SDK would speak it; the SDK's answers by
+//     raw write and its passes through the scheduler (listener/serve.go)
+//     are what separates the two;
 //   - childutils: Python's supervisor.childutils as superlance uses it,
 //     when a python3 that imports supervisor is installed;
 //   - any program named with -listener name=command.
@@ -82,7 +84,7 @@ var listeners = map[string]func() error{
 		nop := listener.HandlerFunc(func(context.Context, listener.Event) error { return nil })
 		return listener.Run(context.Background(), nop)
 	},
-	"listen-go-minimal": func() error { return minimal(os.Stdin, os.Stdout) },
+	"listen-go-by-hand": func() error { return minimal(os.Stdin, os.Stdout) },
 }
 
 const childutilsListener = `
@@ -147,7 +149,7 @@ func run(o options) error {
 	}
 	contenders = append(contenders,
 		contender{"sdk", []string{self, "listen-sdk"}, o.events},
-		contender{"go-minimal", []string{self, "listen-go-minimal"}, o.events})
+		contender{"go-by-hand", []string{self, "listen-go-by-hand"}, o.events})
 	if py, err := pythonWithSupervisor(); err != nil {
 		notes = append(notes, fmt.Sprintf("childutils: %v; not measured.", err))
 	} else {

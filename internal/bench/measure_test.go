@@ -44,7 +44,7 @@ func TestEveryListenerStaysInStep(t *testing.T) {
 	}
 	contenders := []contender{
 		{"sdk", []string{self, "listen-sdk"}, 300},
-		{"go-minimal", []string{self, "listen-go-minimal"}, 300},
+		{"go-by-hand", []string{self, "listen-go-by-hand"}, 300},
 	}
 	cc, err := buildReference(t.TempDir())
 	need(t, err)

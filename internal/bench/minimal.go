@@ -8,8 +8,9 @@ import (
 	"strconv"
 )
 
-// minimal is the protocol by hand in Go and nothing more: read the header
-// line, read len code points, answer OK together with the next READY.
+// minimal is the protocol by hand in Go and nothing more, as a program
+// without the SDK speaks it: read the header line, read len code points,
+// answer OK together with the next READY.
 func minimal(stdin io.Reader, stdout io.Writer) error {
 	in := bufio.NewReaderSize(stdin, 64<<10)
 	if _, err := io.WriteString(stdout, "READY\n"); err != nil {
