@@ -12,7 +12,7 @@ import (
 // BenchmarkIgnoredEvent is the cost of the events that owe Slack
 // nothing, which are most of what a PROCESS_STATE subscription brings.
 func BenchmarkIgnoredEvent(b *testing.B) {
-	n, err := New(Config{Poster: &DryRun{W: io.Discard}})
+	n, err := newHandler(config{poster: &dryRun{W: io.Discard}})
 	if err != nil {
 		b.Fatal(err)
 	}

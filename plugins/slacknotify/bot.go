@@ -10,38 +10,38 @@ import (
 	"github.com/slack-go/slack"
 )
 
-// Bot posts through Slack's Web API with a bot token: chat.postMessage for
+// botPoster posts through Slack's Web API with a bot token: chat.postMessage for
 // alerts and thread replies, chat.update to edit an alert in place.
-type Bot struct {
+type botPoster struct {
 	api     *slack.Client
 	channel string
 }
 
-// NewBot returns a Bot posting to channel (a name like #ops or an ID like
+// newBot returns a botPoster posting to channel (a name like #ops or an ID like
 // C0123456789) with token. apiURL replaces https://slack.com/api/ when not
 // empty (a proxy, a test server); hc nil means a client with
-// DefaultHTTPTimeout.
-func NewBot(token, channel, apiURL string, hc *http.Client) *Bot {
+// defaultHTTPTimeout.
+func newBot(token, channel, apiURL string, hc *http.Client) *botPoster {
 	if hc == nil {
-		hc = &http.Client{Timeout: DefaultHTTPTimeout}
+		hc = &http.Client{Timeout: defaultHTTPTimeout}
 	}
 	opts := []slack.Option{slack.OptionHTTPClient(hc)}
 	if apiURL != "" {
 		opts = append(opts, slack.OptionAPIURL(apiURL))
 	}
-	return &Bot{api: slack.New(token, opts...), channel: channel}
+	return &botPoster{api: slack.New(token, opts...), channel: channel}
 }
 
 // Check asks Slack whether the token is valid (auth.test). It returns a
-// *ConfigError when Slack says it is not, and another error when Slack
+// *configError when Slack says it is not, and another error when Slack
 // could not be asked.
-func (b *Bot) Check(ctx context.Context) error {
+func (b *botPoster) Check(ctx context.Context) error {
 	_, err := b.api.AuthTestContext(ctx)
 	return b.classify(err)
 }
 
 // Post sends m to the channel, or as a reply in parent's thread.
-func (b *Bot) Post(ctx context.Context, m Message, parent Ref) (Ref, error) {
+func (b *botPoster) Post(ctx context.Context, m message, parent msgRef) (msgRef, error) {
 	opts := msgOptions(m)
 	channel := b.channel
 	if !parent.IsZero() {
@@ -53,18 +53,18 @@ func (b *Bot) Post(ctx context.Context, m Message, parent Ref) (Ref, error) {
 	}
 	ch, ts, err := b.api.PostMessageContext(ctx, channel, opts...)
 	if err != nil {
-		return Ref{}, b.classify(err)
+		return msgRef{}, b.classify(err)
 	}
-	return Ref{Channel: ch, TS: ts}, nil
+	return msgRef{Channel: ch, TS: ts}, nil
 }
 
 // Update replaces the message at ref with m.
-func (b *Bot) Update(ctx context.Context, ref Ref, m Message) error {
+func (b *botPoster) Update(ctx context.Context, ref msgRef, m message) error {
 	_, _, _, err := b.api.UpdateMessageContext(ctx, ref.Channel, ref.TS, msgOptions(m)...)
 	return b.classify(err)
 }
 
-func msgOptions(m Message) []slack.MsgOption {
+func msgOptions(m message) []slack.MsgOption {
 	opts := []slack.MsgOption{slack.MsgOptionText(m.Text, false)}
 	if len(m.Blocks) > 0 {
 		opts = append(opts, slack.MsgOptionBlocks(m.Blocks...))
@@ -74,9 +74,9 @@ func msgOptions(m Message) []slack.MsgOption {
 
 // classify marks a Web API error for the retry loop: rate limits carry
 // their wait, errors about the token, scopes or channel are a
-// *ConfigError, errors about the message itself ErrRejected or ErrGone,
+// *configError, errors about the message itself errRejected or errGone,
 // and the rest (Slack's own trouble, the network) is retried.
-func (b *Bot) classify(err error) error {
+func (b *botPoster) classify(err error) error {
 	if err == nil {
 		return nil
 	}
@@ -89,13 +89,13 @@ func (b *Bot) classify(err error) error {
 		if sc.Retryable() {
 			return err
 		}
-		return retry.Permanent(&ConfigError{Code: sc.Status, Fix: "the Slack API URL answers with an error: check --api-url, or leave it unset", Err: err})
+		return retry.Permanent(&configError{Code: sc.Status, Fix: "the Slack API URL answers with an error: check --api-url, or leave it unset", Err: err})
 	}
 	var se slack.SlackErrorResponse
 	if !errors.As(err, &se) {
 		return err
 	}
-	config := func(fix string) error { return retry.Permanent(&ConfigError{Code: se.Err, Fix: fix, Err: err}) }
+	config := func(fix string) error { return retry.Permanent(&configError{Code: se.Err, Fix: fix, Err: err}) }
 	switch se.Err {
 	case "invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired", "no_permission", "org_login_required":
 		return config("the bot token is not valid: set SLACK_TOKEN (or --token-file) to the app's current Bot User OAuth Token (xoxb-...)")
@@ -108,9 +108,9 @@ func (b *Bot) classify(err error) error {
 	case "is_archived", "restricted_action", "restricted_action_read_only_channel", "restricted_action_thread_only_channel", "restricted_action_non_threadable_channel":
 		return config(fmt.Sprintf("posting in %q is not allowed (%s): unarchive the channel, ask a workspace admin, or choose another --channel", b.channel, se.Err))
 	case "invalid_blocks", "invalid_blocks_format", "msg_too_long", "msg_blocks_too_long", "no_text", "invalid_arguments", "too_many_attachments":
-		return retry.Permanent(fmt.Errorf("%w (%s): %w", ErrRejected, se.Err, err))
+		return retry.Permanent(fmt.Errorf("%w (%s): %w", errRejected, se.Err, err))
 	case "message_not_found", "cant_update_message", "edit_window_closed", "thread_not_found":
-		return retry.Permanent(fmt.Errorf("%w (%s): %w", ErrGone, se.Err, err))
+		return retry.Permanent(fmt.Errorf("%w (%s): %w", errGone, se.Err, err))
 	}
 	// ratelimited, internal_error, fatal_error, service_unavailable,
 	// request_timeout and codes Slack may add: try again.

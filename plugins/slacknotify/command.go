@@ -16,45 +16,37 @@ import (
 	"github.com/golance/golance/plugins/internal/cli"
 	"github.com/golance/golance/plugins/internal/retry"
 	"github.com/golance/golance/plugins/internal/secret"
+	"github.com/golance/golance/plugins/internal/selection"
 	"github.com/spf13/cobra"
 )
 
 // Environment variables slack-notify reads its secrets from.
 const (
-	EnvWebhookURL = "SLACK_WEBHOOK_URL"
-	EnvToken      = "SLACK_TOKEN"
-)
-
-// Defaults of the command's flags.
-const (
-	DefaultWindow      = 10 * time.Minute
-	DefaultStderrLines = 10
+	envWebhookURL = "SLACK_WEBHOOK_URL"
+	envToken      = "SLACK_TOKEN"
 )
 
 // checkTimeout bounds the token check at start-up.
 const checkTimeout = 10 * time.Second
 
+// options are the flags that say where messages go; destination reads
+// them.
 type options struct {
-	programs, exclude []string
-	any               bool
-
 	webhookURL, webhookFile string
 	token, tokenFile        string
 	channel, apiURL         string
 
-	alertOn       []string
-	expectedExits bool
-	noRecovery    bool
-	window        time.Duration
-	stderrLines   int
-	retryFor      time.Duration
-	hostname      string
-	dryRun        bool
+	dryRun bool
 }
 
 // NewCommand returns the slack-notify command.
 func NewCommand() *cobra.Command {
-	var o options
+	var (
+		o        options
+		cfg      config
+		alertOn  []string
+		retryFor time.Duration
+	)
 	cmd := &cobra.Command{
 		Use:   "slack-notify",
 		Short: "Post supervisord process failures and recoveries to Slack, without the noise",
@@ -88,110 +80,95 @@ supervisord keeps the event for its next start.`,
   environment=SLACK_WEBHOOK_URL="https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX"
   buffer_size=100
   priority=-20`,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return run(cmd, o)
-		},
 	}
 	cli.Setup(cmd)
 	f := cmd.Flags()
-	f.StringSliceVarP(&o.programs, "program", "p", nil, "report on this process: `name`, group:name, group:* or a glob; repeatable (default: every process but slack-notify itself)")
-	f.BoolVarP(&o.any, "any", "a", false, "report on every process but slack-notify itself")
-	f.StringSliceVar(&o.exclude, "exclude", nil, "never report on this process (same `name` forms as --program); repeatable")
-	f.StringVarP(&o.webhookURL, "webhook-url", "w", "", "incoming-webhook `URL` (visible to ps: prefer "+EnvWebhookURL+" or --webhook-url-file)")
+	procs := selection.Register(f, selection.Options{ProgramShort: "p", AnyShort: "a", Exclude: true,
+		Empty: selection.EmptyAll, Policy: selection.SelfNever, Verb: "report on"})
+	f.StringVarP(&o.webhookURL, "webhook-url", "w", "", "incoming-webhook `URL` (visible to ps: prefer "+envWebhookURL+" or --webhook-url-file)")
 	f.StringVar(&o.webhookFile, "webhook-url-file", "", "read the incoming-webhook URL from this `file`")
-	f.StringVarP(&o.token, "token", "t", "", "bot `token` (visible to ps: prefer "+EnvToken+" or --token-file)")
+	f.StringVarP(&o.token, "token", "t", "", "bot `token` (visible to ps: prefer "+envToken+" or --token-file)")
 	f.StringVar(&o.tokenFile, "token-file", "", "read the bot token (xoxb-...) from this `file`")
 	f.StringVarP(&o.channel, "channel", "c", "", "`channel` a bot token posts to: #name or an ID like C0123456789")
-	f.StringSliceVar(&o.alertOn, "alert-on", []string{"EXITED", "BACKOFF", "FATAL"}, "process `states` whose entry alerts; EXITED only when unexpected unless --expected-exits")
-	f.BoolVar(&o.expectedExits, "expected-exits", false, "alert on EXITED even when the exit code is in the program's exitcodes")
-	f.BoolVar(&o.noRecovery, "no-recovery", false, "post no recovery message when an alerted process is RUNNING again (a bot's alert is still edited to say so)")
-	f.DurationVar(&o.window, "window", DefaultWindow, "fold further failures of a process within this `duration` of its alert into one incident; 0 posts every failure")
-	f.IntVar(&o.stderrLines, "stderr-lines", DefaultStderrLines, "show this many last `lines` of the process's stderr; 0 shows none")
-	f.DurationVar(&o.retryFor, "retry-for", DefaultRetryFor, "retry a failed post for at most this `duration`, then reject the event so supervisord delivers it again")
-	f.StringVarP(&o.hostname, "hostname", "n", "", "host `name` shown in messages (default: this machine's hostname)")
+	f.StringSliceVar(&alertOn, "alert-on", []string{"EXITED", "BACKOFF", "FATAL"}, "process `states` whose entry alerts; EXITED only when unexpected unless --expected-exits")
+	f.BoolVar(&cfg.expectedExits, "expected-exits", false, "alert on EXITED even when the exit code is in the program's exitcodes")
+	f.BoolVar(&cfg.noRecovery, "no-recovery", false, "post no recovery message when an alerted process is RUNNING again (a bot's alert is still edited to say so)")
+	f.DurationVar(&cfg.window, "window", defaultWindow, "fold further failures of a process within this `duration` of its alert into one incident; 0 posts every failure")
+	f.IntVar(&cfg.logLines, "stderr-lines", defaultStderrLines, "show this many last `lines` of the process's stderr; 0 shows none")
+	f.DurationVar(&retryFor, "retry-for", defaultRetryFor, "retry a failed post for at most this `duration`, then reject the event so supervisord delivers it again")
+	f.StringVar(&cfg.host, "hostname", "", "host `name` shown in messages (default: this machine's hostname)")
 	f.BoolVar(&o.dryRun, "dry-run", false, "print each message's JSON to stderr instead of posting it; needs no Slack credentials")
 	f.StringVar(&o.apiURL, "api-url", "", "Slack Web API base `URL`, for a proxy or a Slack-compatible server (default https://slack.com/api/)")
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		var err error
+		if cfg.alertOn, err = parseStates(alertOn); err != nil {
+			return err
+		}
+		switch {
+		case cfg.window < 0:
+			return cli.Usagef("--window %s is negative: give a duration such as 10m, or 0 to post every failure", cfg.window)
+		case cfg.logLines < 0:
+			return cli.Usagef("--stderr-lines %d is negative: give a number of lines, or 0 for none", cfg.logLines)
+		case retryFor <= 0:
+			return cli.Usagef("--retry-for %s must be positive: give a duration such as 30s", retryFor)
+		}
+		cfg.retry = retry.Policy{MaxElapsed: retryFor, Initial: time.Second, Max: 10 * time.Second}
+		cfg.log = cli.Logger(cmd)
+		if cfg.selector, err = procs.Selector(); err != nil {
+			return err
+		}
+		return run(cmd, cfg, o)
+	}
 	return cmd
 }
 
 // Main runs the slack-notify command; it is cmd/slack-notify's main.
 func Main() { cli.Main(NewCommand()) }
 
-func run(cmd *cobra.Command, o options) error {
-	stderr := cmd.ErrOrStderr()
-	logger := slog.New(slog.NewTextHandler(stderr, nil))
-
-	alertOn, err := parseStates(o.alertOn)
-	if err != nil {
+// run serves slack-notify for cfg, posting where o says, until
+// supervisord stops it or Slack refuses the configuration.
+func run(cmd *cobra.Command, cfg config, o options) error {
+	var err error
+	if cfg.poster, err = destination(cmd.Context(), o, cmd.ErrOrStderr(), cfg.log); err != nil {
 		return err
 	}
-	switch {
-	case o.window < 0:
-		return cli.Usagef("--window %s is negative: give a duration such as 10m, or 0 to post every failure", o.window)
-	case o.stderrLines < 0:
-		return cli.Usagef("--stderr-lines %d is negative: give a number of lines, or 0 for none", o.stderrLines)
-	case o.retryFor <= 0:
-		return cli.Usagef("--retry-for %s must be positive: give a duration such as 30s", o.retryFor)
-	}
-	sel, err := listener.NewMatcher(o.programs, o.any)
-	if err != nil {
-		return cli.Usagef("bad -p/--program: %v", err)
-	}
-	if sel.Empty() {
-		sel = nil
-	}
-	var excl *listener.Matcher
-	if len(o.exclude) > 0 {
-		if excl, err = listener.NewMatcher(o.exclude, false); err != nil {
-			return cli.Usagef("bad --exclude: %v", err)
-		}
-	}
-
-	poster, err := destination(cmd.Context(), o, stderr, logger)
-	if err != nil {
-		return err
-	}
-
-	selfGroup, selfName, _ := listener.Self()
-	cfg := Config{
-		Poster:        poster,
-		Select:        sel,
-		Exclude:       excl,
-		SelfGroup:     selfGroup,
-		SelfName:      selfName,
-		AlertOn:       alertOn,
-		ExpectedExits: o.expectedExits,
-		NoRecovery:    o.noRecovery,
-		Window:        o.window,
-		Host:          o.hostname,
-		LogLines:      o.stderrLines,
-		Retry:         retry.Policy{MaxElapsed: o.retryFor, Initial: time.Second, Max: 10 * time.Second},
-		Log:           stderr,
-	}
-	if cfg.Host == "" {
-		if cfg.Host, err = os.Hostname(); err != nil {
-			cfg.Host = "unknown host"
+	if cfg.host == "" {
+		if cfg.host, err = os.Hostname(); err != nil {
+			cfg.host = "unknown host"
 		}
 	}
 	if client, err := rpc.FromEnv(); err != nil {
-		logger.Warn("messages will lack exit status, run time and log lines: cannot reach supervisord's XML-RPC interface", "err", err)
+		cfg.log.Warn(fmt.Sprintf("messages will lack exit status, run time and log lines: cannot reach supervisord's XML-RPC interface: %v", err))
 	} else {
-		cfg.Supervisor = client
+		cfg.supervisor = client
 	}
 
 	ctx, stop := context.WithCancelCause(cmd.Context())
 	defer stop(nil)
-	cfg.OnConfigError = func(ce *ConfigError) { stop(ce) }
-	n, err := New(cfg)
+	cfg.onConfigError = func(ce *configError) { stop(ce) }
+	h, err := newHandler(cfg)
 	if err != nil {
 		return err
 	}
-	err = listener.Run(ctx, n, listener.WithLogger(logger), listener.WithTimeout(n.Budget()+5*time.Second))
-	var ce *ConfigError
+	cfg.log.Info(fmt.Sprintf("slack-notify: posting %s about %s", describePoster(cfg.poster), cfg.selector))
+	cmd.SetContext(ctx)
+	err = cli.RunListener(cmd, h, cfg.log, cli.DrainTimeout, listener.WithTimeout(h.budget()+5*time.Second))
+	var ce *configError
 	if errors.As(context.Cause(ctx), &ce) {
 		return ce
 	}
 	return err
+}
+
+// describePoster says where messages go, for the start-up line.
+func describePoster(p slackPoster) string {
+	switch p := p.(type) {
+	case *botPoster:
+		return "with a bot token to " + p.channel
+	case *dryRun:
+		return "nowhere (--dry-run)"
+	}
+	return "to an incoming webhook"
 }
 
 // parseStates reads --alert-on.
@@ -242,12 +219,12 @@ func parseAPIURL(raw string) (string, error) {
 
 // destination works out where messages go from the flags and the
 // environment, and checks what can be checked before the first event.
-func destination(ctx context.Context, o options, stderr io.Writer, logger *slog.Logger) (Poster, error) {
-	webhook, err := secret.Source{Name: "Slack webhook URL", Value: o.webhookURL, Env: EnvWebhookURL, File: o.webhookFile, Logger: logger}.Resolve()
+func destination(ctx context.Context, o options, stderr io.Writer, logger *slog.Logger) (slackPoster, error) {
+	webhook, err := secret.Source{Name: "Slack webhook URL", Value: o.webhookURL, Env: envWebhookURL, File: o.webhookFile, Logger: logger}.Resolve()
 	if err != nil && !errors.Is(err, secret.ErrNotSet) {
 		return nil, cli.Usagef("%v", err)
 	}
-	token, err := secret.Source{Name: "Slack bot token", Value: o.token, Env: EnvToken, File: o.tokenFile, Logger: logger}.Resolve()
+	token, err := secret.Source{Name: "Slack bot token", Value: o.token, Env: envToken, File: o.tokenFile, Logger: logger}.Resolve()
 	if err != nil && !errors.Is(err, secret.ErrNotSet) {
 		return nil, cli.Usagef("%v", err)
 	}
@@ -260,34 +237,34 @@ func destination(ctx context.Context, o options, stderr io.Writer, logger *slog.
 	case hasWebhook && o.channel != "":
 		return nil, cli.Usagef("-c/--channel is for a bot token: an incoming webhook always posts to the channel it was created for; drop --channel")
 	case !hasWebhook && !hasToken && !o.dryRun:
-		return nil, cli.Usagef("no Slack destination: set %s (or --webhook-url-file) to an incoming webhook's URL, or %s (or --token-file) to a bot token and add -c/--channel", EnvWebhookURL, EnvToken)
+		return nil, cli.Usagef("no Slack destination: set %s (or --webhook-url-file) to an incoming webhook's URL, or %s (or --token-file) to a bot token and add -c/--channel", envWebhookURL, envToken)
 	}
 	if hasWebhook {
-		if _, err := ParseWebhookURL(webhook.Reveal()); err != nil {
+		if _, err := parseWebhookURL(webhook.Reveal()); err != nil {
 			return nil, cli.Usagef("bad webhook URL from %s: %v", webhook.Origin(), err)
 		}
 	}
 	if o.dryRun {
 		logger.Info("dry run: printing messages instead of posting them")
-		return &DryRun{W: stderr, Threaded: !hasWebhook && o.channel != "", Channel: o.channel}, nil
+		return &dryRun{W: stderr, Threaded: !hasWebhook && o.channel != "", Channel: o.channel}, nil
 	}
 	if hasWebhook {
-		return NewWebhook(webhook.Reveal(), nil)
+		return newWebhook(webhook.Reveal(), nil)
 	}
 	apiURL, err := parseAPIURL(o.apiURL)
 	if err != nil {
 		return nil, err
 	}
-	bot := NewBot(token.Reveal(), o.channel, apiURL, nil)
+	bot := newBot(token.Reveal(), o.channel, apiURL, nil)
 	cctx, cancel := context.WithTimeout(ctx, checkTimeout)
 	defer cancel()
 	if err := bot.Check(cctx); err != nil {
-		var ce *ConfigError
+		var ce *configError
 		if errors.As(err, &ce) {
 			return nil, fmt.Errorf("bot token from %s: %w", token.Origin(), ce)
 		}
 		// Slack may be unreachable for now; posts will retry.
-		logger.Warn("could not check the bot token with Slack", "err", err)
+		logger.Warn(fmt.Sprintf("could not check the bot token with Slack: %v", err))
 	}
 	return bot, nil
 }

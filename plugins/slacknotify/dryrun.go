@@ -7,12 +7,12 @@ import (
 	"sync"
 )
 
-// DryRun is a Poster that writes each message as one line of JSON instead
+// dryRun is a slackPoster that writes each message as one line of JSON instead
 // of sending it, so that a configuration can be tried without a Slack
 // workspace. With Threaded it behaves like a bot token (its posts get a
 // made-up timestamp, so alerts are updated and replied to); without, like
 // a webhook.
-type DryRun struct {
+type dryRun struct {
 	W        io.Writer
 	Threaded bool
 	Channel  string
@@ -21,8 +21,8 @@ type DryRun struct {
 	n  int
 }
 
-// DryRunLine is what DryRun writes for each message.
-type DryRunLine struct {
+// dryRunLine is what dryRun writes for each message.
+type dryRunLine struct {
 	// Method is "webhook", "chat.postMessage" or "chat.update".
 	Method   string `json:"method"`
 	Channel  string `json:"channel,omitempty"`
@@ -31,19 +31,19 @@ type DryRunLine struct {
 	// Broadcast is reply_broadcast, for a thread reply also shown in the
 	// channel.
 	Broadcast bool    `json:"reply_broadcast,omitempty"`
-	Message   Message `json:"message"`
+	Message   message `json:"message"`
 }
 
 // Post writes m.
-func (d *DryRun) Post(ctx context.Context, m Message, parent Ref) (Ref, error) {
+func (d *dryRun) Post(ctx context.Context, m message, parent msgRef) (msgRef, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if !d.Threaded {
-		return Ref{}, d.write(DryRunLine{Method: "webhook", Message: m})
+		return msgRef{}, d.write(dryRunLine{Method: "webhook", Message: m})
 	}
 	d.n++
-	ref := Ref{Channel: d.Channel, TS: fmt.Sprintf("dry-run.%06d", d.n)}
-	line := DryRunLine{Method: "chat.postMessage", Channel: d.Channel, TS: ref.TS, Message: m}
+	ref := msgRef{Channel: d.Channel, TS: fmt.Sprintf("dry-run.%06d", d.n)}
+	line := dryRunLine{Method: "chat.postMessage", Channel: d.Channel, TS: ref.TS, Message: m}
 	if !parent.IsZero() {
 		line.ThreadTS, line.Broadcast = parent.TS, m.Broadcast
 	}
@@ -51,13 +51,13 @@ func (d *DryRun) Post(ctx context.Context, m Message, parent Ref) (Ref, error) {
 }
 
 // Update writes m as an update of ref.
-func (d *DryRun) Update(ctx context.Context, ref Ref, m Message) error {
+func (d *dryRun) Update(ctx context.Context, ref msgRef, m message) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return d.write(DryRunLine{Method: "chat.update", Channel: ref.Channel, TS: ref.TS, Message: m})
+	return d.write(dryRunLine{Method: "chat.update", Channel: ref.Channel, TS: ref.TS, Message: m})
 }
 
-func (d *DryRun) write(line DryRunLine) error {
+func (d *dryRun) write(line dryRunLine) error {
 	b, err := marshal(line)
 	if err != nil {
 		return err

@@ -5,13 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/golance/golance/internal/clock"
 	"github.com/golance/golance/internal/testkit/fakeslack"
 	"github.com/golance/golance/listener"
+	"github.com/golance/golance/plugins/internal/log"
 	"github.com/golance/golance/plugins/internal/retry"
 	"github.com/golance/golance/testharness"
 )
@@ -21,69 +21,51 @@ import (
 // not depend on the machine's zone.
 var epoch = time.Date(2026, 3, 14, 9, 26, 53, 589e6, time.Local)
 
-// manualClock is Config.Now for tests: it moves only when told.
-type manualClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *manualClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *manualClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
-// rig is a Notifier wired to a fake Slack, with clocks the test drives.
+// rig is a handler wired to a fake Slack, with clocks the test drives.
 type rig struct {
 	t      *testing.T
-	n      *Notifier
+	n      *handler
 	slack  *fakeslack.Server
-	clock  *manualClock
+	clock  *clock.Fake
 	retry  *clock.Fake
 	log    *bytes.Buffer
 	serial uint64
-	config []*ConfigError
+	config []*configError
 }
 
-// newRig returns a Notifier posting to a fake Slack by webhook, or by bot
+// newRig returns a handler posting to a fake Slack by webhook, or by bot
 // token when bot is set, with a 10-minute window and cfg applied last.
-func newRig(t *testing.T, bot bool, cfg func(*Config)) *rig {
+func newRig(t *testing.T, bot bool, cfg func(*config)) *rig {
 	t.Helper()
 	r := &rig{
 		t:     t,
 		slack: fakeslack.Start(t),
-		clock: &manualClock{now: epoch},
+		clock: clock.NewFake(epoch),
 		retry: clock.NewInstant(epoch),
 		log:   &bytes.Buffer{},
 	}
-	var poster Poster
+	var poster slackPoster
 	if bot {
-		poster = NewBot(fakeslack.Token, "#ops", r.slack.APIURL(), nil)
+		poster = newBot(fakeslack.Token, "#ops", r.slack.APIURL(), nil)
 	} else {
 		var err error
-		if poster, err = NewWebhook(r.slack.WebhookURL(), nil); err != nil {
+		if poster, err = newWebhook(r.slack.WebhookURL(), nil); err != nil {
 			t.Fatal(err)
 		}
 	}
-	c := Config{
-		Poster:        poster,
-		Window:        10 * time.Minute,
-		Host:          "prod-app-1",
-		Retry:         retry.Policy{MaxElapsed: 30 * time.Second, Clock: r.retry},
-		Log:           r.log,
-		Now:           r.clock.Now,
-		OnConfigError: func(ce *ConfigError) { r.config = append(r.config, ce) },
+	c := config{
+		poster:        poster,
+		window:        10 * time.Minute,
+		host:          "prod-app-1",
+		retry:         retry.Policy{MaxElapsed: 30 * time.Second, Clock: r.retry},
+		log:           log.New(r.log),
+		clock:         r.clock,
+		onConfigError: func(ce *configError) { r.config = append(r.config, ce) },
 	}
 	if cfg != nil {
 		cfg(&c)
 	}
-	n, err := New(c)
+	n, err := newHandler(c)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -46,7 +46,7 @@ type incident struct {
 	recoveryAnnounced bool // a recovery was posted in the current window
 
 	// parent is the alert message, when it can be updated (bot token).
-	parent Ref
+	parent msgRef
 }
 
 // inWindow reports whether now falls in the incident's window.

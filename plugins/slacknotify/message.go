@@ -34,7 +34,7 @@ type scene struct {
 // alertMessage is the alert for the incident's latest failure: the first
 // post, and in token mode the same message updated as failures repeat or
 // the process recovers.
-func alertMessage(s scene) Message {
+func alertMessage(s scene) message {
 	inc, f := s.inc, s.inc.last
 	var header, text string
 	if inc.recovered {
@@ -59,11 +59,11 @@ func alertMessage(s scene) Message {
 	blocks := []slack.Block{headerBlock(header), sectionFields(fields)}
 	blocks = append(blocks, logBlocks(f.details)...)
 	blocks = append(blocks, contextBlock(f.at, f.details))
-	return Message{Text: fallback(text), Blocks: blocks}
+	return message{Text: fallback(text), Blocks: blocks}
 }
 
 // recoveryMessage announces that the incident's process is RUNNING again.
-func recoveryMessage(s scene) Message {
+func recoveryMessage(s scene) message {
 	inc := s.inc
 	down := inc.recoveredAt.Sub(inc.since)
 	header := "✅ " + inc.process + " is RUNNING again"
@@ -78,12 +78,12 @@ func recoveryMessage(s scene) Message {
 		fields = append(fields, field("PID", strconv.Itoa(inc.recoveredPID)))
 	}
 	blocks := []slack.Block{headerBlock(header), sectionFields(fields), contextBlock(inc.recoveredAt, crashinfo.Details{})}
-	return Message{Text: fallback(text), Blocks: blocks}
+	return message{Text: fallback(text), Blocks: blocks}
 }
 
 // summaryMessage reports the failures a webhook could not report by
 // editing its alert, once the window closes.
-func summaryMessage(s scene) Message {
+func summaryMessage(s scene) message {
 	inc, f := s.inc, s.inc.last
 	more := "1 more time"
 	if inc.unreported != 1 {
@@ -106,7 +106,7 @@ func summaryMessage(s scene) Message {
 	blocks := []slack.Block{headerBlock(header), sectionFields(fields)}
 	blocks = append(blocks, logBlocks(f.details)...)
 	blocks = append(blocks, contextBlock(s.now, f.details))
-	return Message{Text: fallback(text), Blocks: blocks}
+	return message{Text: fallback(text), Blocks: blocks}
 }
 
 // describe says in words what a failure was, after the process name.

@@ -10,10 +10,10 @@ import (
 	"github.com/slack-go/slack"
 )
 
-// A Message is one Slack message: Block Kit blocks for the Slack clients,
+// A message is one Slack message: Block Kit blocks for the Slack clients,
 // and plain text that Slack shows in notifications, in clients that cannot
 // render blocks, and to screen readers.
-type Message struct {
+type message struct {
 	Text   string
 	Blocks []slack.Block
 	// Broadcast makes a thread reply also appear in the channel
@@ -24,7 +24,7 @@ type Message struct {
 // MarshalJSON renders the message as Slack takes it, {"text": ...,
 // "blocks": [...]}: the body of an incoming-webhook post, and what
 // --dry-run prints.
-func (m Message) MarshalJSON() ([]byte, error) {
+func (m message) MarshalJSON() ([]byte, error) {
 	return marshal(struct {
 		Text   string        `json:"text"`
 		Blocks []slack.Block `json:"blocks,omitempty"`
@@ -43,7 +43,7 @@ func marshal(v any) ([]byte, error) {
 	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }
 
-func webhookBody(m Message) *slack.WebhookMessage {
+func webhookBody(m message) *slack.WebhookMessage {
 	w := &slack.WebhookMessage{Text: m.Text}
 	if len(m.Blocks) > 0 {
 		w.Blocks = &slack.Blocks{BlockSet: m.Blocks}
@@ -51,51 +51,51 @@ func webhookBody(m Message) *slack.WebhookMessage {
 	return w
 }
 
-// A Ref identifies a posted message, so that it can be updated and
+// A msgRef identifies a posted message, so that it can be updated and
 // replied to. Incoming webhooks do not say where their message went, so a
-// Ref from a webhook post is zero.
-type Ref struct {
+// msgRef from a webhook post is zero.
+type msgRef struct {
 	Channel string
 	TS      string
 }
 
 // IsZero reports whether r identifies no message.
-func (r Ref) IsZero() bool { return r.TS == "" }
+func (r msgRef) IsZero() bool { return r.TS == "" }
 
-// A Poster delivers messages to Slack.
+// A slackPoster delivers messages to Slack.
 //
 // Errors must be marked for plugins/internal/retry: retry.RetryAfter for a
-// rate limit, retry.Permanent (usually wrapping a *ConfigError,
-// ErrRejected or ErrGone) for what retrying cannot fix. Anything else is
+// rate limit, retry.Permanent (usually wrapping a *configError,
+// errRejected or errGone) for what retrying cannot fix. Anything else is
 // retried.
-type Poster interface {
+type slackPoster interface {
 	// Post sends m as a new message, or as a reply in the thread of
 	// parent when parent is not zero, and returns where it went.
-	Post(ctx context.Context, m Message, parent Ref) (Ref, error)
+	Post(ctx context.Context, m message, parent msgRef) (msgRef, error)
 }
 
-// An Updater is a Poster that can also replace a message it posted, as
+// A slackUpdater is a slackPoster that can also replace a message it posted, as
 // the Web API's chat.update does. Incoming webhooks cannot.
-type Updater interface {
-	Poster
-	Update(ctx context.Context, ref Ref, m Message) error
+type slackUpdater interface {
+	slackPoster
+	Update(ctx context.Context, ref msgRef, m message) error
 }
 
-// ErrRejected means Slack refused a message itself (its blocks, its
+// errRejected means Slack refused a message itself (its blocks, its
 // length), not the configuration: slack-notify then sends the message's
 // plain text alone.
-var ErrRejected = errors.New("Slack rejected the message")
+var errRejected = errors.New("Slack rejected the message")
 
-// ErrGone means the message to update no longer exists or can no longer be
+// errGone means the message to update no longer exists or can no longer be
 // edited (someone deleted it): slack-notify then posts a new one.
-var ErrGone = errors.New("the Slack message to update is gone")
+var errGone = errors.New("the Slack message to update is gone")
 
-// A ConfigError is Slack refusing the configuration rather than one
+// A configError is Slack refusing the configuration rather than one
 // message: an invalid or revoked token or webhook, a channel the bot cannot
 // post to, a missing scope. Retrying cannot help, so slack-notify stops and
 // says how to fix it; supervisord keeps the event for the listener's next
 // start.
-type ConfigError struct {
+type configError struct {
 	// Code is Slack's error code ("invalid_auth", "channel_not_found"),
 	// or for a webhook the HTTP status and body ("404 no_service").
 	Code string
@@ -105,9 +105,9 @@ type ConfigError struct {
 	Err error
 }
 
-func (e *ConfigError) Error() string {
+func (e *configError) Error() string {
 	return fmt.Sprintf("Slack refused the configuration (%s): %s", e.Code, e.Fix)
 }
 
 // Unwrap returns the underlying error.
-func (e *ConfigError) Unwrap() error { return e.Err }
+func (e *configError) Unwrap() error { return e.Err }

@@ -15,58 +15,58 @@ import (
 	"github.com/slack-go/slack"
 )
 
-// ErrBadWebhookURL is wrapped by ParseWebhookURL's errors.
-var ErrBadWebhookURL = errors.New("malformed webhook URL")
+// errBadWebhookURL is wrapped by parseWebhookURL's errors.
+var errBadWebhookURL = errors.New("malformed webhook URL")
 
-// DefaultHTTPTimeout bounds one HTTP request to Slack.
-const DefaultHTTPTimeout = 10 * time.Second
+// defaultHTTPTimeout bounds one HTTP request to Slack.
+const defaultHTTPTimeout = 10 * time.Second
 
-// ParseWebhookURL checks that raw looks like an incoming-webhook URL:
+// parseWebhookURL checks that raw looks like an incoming-webhook URL:
 // absolute, http or https, with a host and a path. The error never
 // repeats the URL's path, which is the secret part.
-func ParseWebhookURL(raw string) (*url.URL, error) {
+func parseWebhookURL(raw string) (*url.URL, error) {
 	u, err := url.Parse(strings.TrimSpace(raw))
 	if err != nil {
-		return nil, fmt.Errorf("%w: it does not parse as a URL; want https://hooks.slack.com/services/T.../B.../...", ErrBadWebhookURL)
+		return nil, fmt.Errorf("%w: it does not parse as a URL; want https://hooks.slack.com/services/T.../B.../...", errBadWebhookURL)
 	}
 	switch {
 	case u.Scheme != "https" && u.Scheme != "http":
-		return nil, fmt.Errorf("%w: scheme %q is not https; want https://hooks.slack.com/services/T.../B.../...", ErrBadWebhookURL, u.Scheme)
+		return nil, fmt.Errorf("%w: scheme %q is not https; want https://hooks.slack.com/services/T.../B.../...", errBadWebhookURL, u.Scheme)
 	case u.Host == "":
-		return nil, fmt.Errorf("%w: it has no host; want https://hooks.slack.com/services/T.../B.../...", ErrBadWebhookURL)
+		return nil, fmt.Errorf("%w: it has no host; want https://hooks.slack.com/services/T.../B.../...", errBadWebhookURL)
 	case u.Path == "" || u.Path == "/":
-		return nil, fmt.Errorf("%w: %s://%s has no path; copy the whole URL Slack shows for the incoming webhook", ErrBadWebhookURL, u.Scheme, u.Host)
+		return nil, fmt.Errorf("%w: %s://%s has no path; copy the whole URL Slack shows for the incoming webhook", errBadWebhookURL, u.Scheme, u.Host)
 	}
 	return u, nil
 }
 
-// Webhook posts to a Slack incoming webhook. Webhooks cannot edit their
-// messages nor say where they went, so a Webhook is a Poster only.
-type Webhook struct {
+// webhookPoster posts to a Slack incoming webhook. Webhooks cannot edit their
+// messages nor say where they went, so a webhookPoster is a slackPoster only.
+type webhookPoster struct {
 	url    string
 	client *http.Client
 }
 
-// NewWebhook returns a Webhook posting to rawURL through hc (nil means a
-// client with DefaultHTTPTimeout).
-func NewWebhook(rawURL string, hc *http.Client) (*Webhook, error) {
-	u, err := ParseWebhookURL(rawURL)
+// newWebhook returns a webhookPoster posting to rawURL through hc (nil means a
+// client with defaultHTTPTimeout).
+func newWebhook(rawURL string, hc *http.Client) (*webhookPoster, error) {
+	u, err := parseWebhookURL(rawURL)
 	if err != nil {
 		return nil, err
 	}
-	return &Webhook{url: u.String(), client: withErrorBodies(hc)}, nil
+	return &webhookPoster{url: u.String(), client: withErrorBodies(hc)}, nil
 }
 
 // Post sends m. A webhook posts in its own channel and cannot reply in a
 // thread, so parent is ignored.
-func (w *Webhook) Post(ctx context.Context, m Message, parent Ref) (Ref, error) {
+func (w *webhookPoster) Post(ctx context.Context, m message, parent msgRef) (msgRef, error) {
 	ctx, body := captureErrorBody(ctx)
 	err := slack.PostWebhookCustomHTTPContext(ctx, w.url, w.client, webhookBody(m))
 	if err != nil && strings.Contains(err.Error(), w.url) {
 		// The URL's path is the secret, and errors end up in log files.
 		err = &redactedError{msg: strings.ReplaceAll(err.Error(), w.url, redactURL(w.url)), err: err}
 	}
-	return Ref{}, classifyWebhook(err, *body)
+	return msgRef{}, classifyWebhook(err, *body)
 }
 
 // redactedError is err with a message that no longer holds a secret.
@@ -112,13 +112,13 @@ func classifyWebhook(err error, body string) error {
 	}
 	switch {
 	case sc.Code == http.StatusBadRequest:
-		return retry.Permanent(fmt.Errorf("%w (%s): %w", ErrRejected, reason, err))
+		return retry.Permanent(fmt.Errorf("%w (%s): %w", errRejected, reason, err))
 	case sc.Code == http.StatusGone:
-		return retry.Permanent(&ConfigError{Code: reason, Fix: "the webhook's channel is archived: unarchive it, or create a webhook for another channel and set SLACK_WEBHOOK_URL to it", Err: err})
+		return retry.Permanent(&configError{Code: reason, Fix: "the webhook's channel is archived: unarchive it, or create a webhook for another channel and set SLACK_WEBHOOK_URL to it", Err: err})
 	case body == "action_prohibited":
-		return retry.Permanent(&ConfigError{Code: reason, Fix: "a workspace admin restricted posting in the webhook's channel: ask them, or use a webhook for another channel", Err: err})
+		return retry.Permanent(&configError{Code: reason, Fix: "a workspace admin restricted posting in the webhook's channel: ask them, or use a webhook for another channel", Err: err})
 	case sc.Code >= 400 && sc.Code < 500:
-		return retry.Permanent(&ConfigError{Code: reason, Fix: "the webhook URL is wrong or was revoked: create a new incoming webhook in the Slack app's settings and set SLACK_WEBHOOK_URL (or --webhook-url-file) to its URL", Err: err})
+		return retry.Permanent(&configError{Code: reason, Fix: "the webhook URL is wrong or was revoked: create a new incoming webhook in the Slack app's settings and set SLACK_WEBHOOK_URL (or --webhook-url-file) to its URL", Err: err})
 	}
 	return err
 }
@@ -135,7 +135,7 @@ func captureErrorBody(ctx context.Context) (context.Context, *string) {
 
 func withErrorBodies(hc *http.Client) *http.Client {
 	if hc == nil {
-		hc = &http.Client{Timeout: DefaultHTTPTimeout}
+		hc = &http.Client{Timeout: defaultHTTPTimeout}
 	}
 	c := *hc
 	base := c.Transport

@@ -21,14 +21,14 @@ func TestParseWebhookURL(t *testing.T) {
 		"https://hooks.slack.com/":                       "https://hooks.slack.com has no path",
 		"https://hooks slack.com/x":                      "it does not parse as a URL",
 	} {
-		_, err := ParseWebhookURL(raw)
+		_, err := parseWebhookURL(raw)
 		switch {
 		case want == "" && err != nil:
-			t.Errorf("ParseWebhookURL(%q) = %v", raw, err)
-		case want != "" && (!errors.Is(err, ErrBadWebhookURL) || !strings.Contains(err.Error(), want)):
-			t.Errorf("ParseWebhookURL(%q) = %v, want %q", raw, err, want)
+			t.Errorf("parseWebhookURL(%q) = %v", raw, err)
+		case want != "" && (!errors.Is(err, errBadWebhookURL) || !strings.Contains(err.Error(), want)):
+			t.Errorf("parseWebhookURL(%q) = %v, want %q", raw, err, want)
 		case err != nil && strings.Contains(err.Error(), "XXXX"):
-			t.Errorf("ParseWebhookURL(%q) = %v: the secret path is repeated", raw, err)
+			t.Errorf("parseWebhookURL(%q) = %v: the secret path is repeated", raw, err)
 		}
 	}
 }
@@ -37,11 +37,11 @@ func TestParseWebhookURL(t *testing.T) {
 // the logs.
 func TestWebhookErrorsHideTheURL(t *testing.T) {
 	t.Parallel()
-	w, err := NewWebhook("http://127.0.0.1:1/services/T0/B0/secretpart", nil)
+	w, err := newWebhook("http://127.0.0.1:1/services/T0/B0/secretpart", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = w.Post(context.Background(), Message{Text: "x"}, Ref{})
+	_, err = w.Post(context.Background(), message{Text: "x"}, msgRef{})
 	if err == nil || retry.IsPermanent(err) {
 		t.Fatalf("err %v, want a transient error", err)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/golance/golance/internal/testkit/fakeslack"
 	"github.com/golance/golance/listener"
 	"github.com/golance/golance/plugins/internal/retry"
+	"github.com/golance/golance/plugins/internal/selection"
 	"github.com/golance/golance/testharness"
 )
 
@@ -59,9 +60,9 @@ func TestWhatAlerts(t *testing.T) {
 	}
 
 	// --alert-on STOPPED --expected-exits
-	r = newRig(t, false, func(c *Config) {
-		c.AlertOn = []listener.State{listener.StateStopped, listener.StateExited}
-		c.ExpectedExits = true
+	r = newRig(t, false, func(c *config) {
+		c.alertOn = []listener.State{listener.StateStopped, listener.StateExited}
+		c.expectedExits = true
 	})
 	for _, c := range quiet {
 		r.must(c)
@@ -85,18 +86,12 @@ func textsOf(reqs []fakeslack.Request) []string {
 // names, --exclude, and never the listener itself.
 func TestSelection(t *testing.T) {
 	t.Parallel()
-	sel, err := listener.NewMatcher([]string{"web", "jobs:*"}, false)
+	sel, err := selection.New(selection.Spec{Programs: []string{"web", "jobs:*"}, Exclude: []string{"web:web_02"},
+		Policy: selection.SelfNever, Self: selection.Self{Group: "jobs", Name: "slack-notify"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	excl, err := listener.NewMatcher([]string{"web:web_02"}, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := newRig(t, false, func(c *Config) {
-		c.Select, c.Exclude = sel, excl
-		c.SelfGroup, c.SelfName = "jobs", "slack-notify"
-	})
+	r := newRig(t, false, func(c *config) { c.selector = sel })
 	for _, c := range []testharness.ProcessStateChange{
 		{Process: "web_01", Group: "web"},        // numprocs member of "web": yes
 		{Process: "web_02", Group: "web"},        // excluded
@@ -232,7 +227,7 @@ func TestWebhookSummaryWithoutTicks(t *testing.T) {
 // Window 0 posts every failure and every recovery.
 func TestNoWindow(t *testing.T) {
 	t.Parallel()
-	r := newRig(t, false, func(c *Config) { c.Window = 0 })
+	r := newRig(t, false, func(c *config) { c.window = 0 })
 	for i := range 3 {
 		r.must(exited("w", i))
 		r.must(running("w", i))
@@ -244,7 +239,7 @@ func TestNoWindow(t *testing.T) {
 
 func TestNoRecovery(t *testing.T) {
 	t.Parallel()
-	r := newRig(t, false, func(c *Config) { c.NoRecovery = true })
+	r := newRig(t, false, func(c *config) { c.noRecovery = true })
 	r.must(exited("w", 1))
 	r.must(running("w", 2))
 	r.clock.Advance(11 * time.Minute)
@@ -431,11 +426,11 @@ func TestBudgetBoundsAHangingSlack(t *testing.T) {
 	t.Parallel()
 	s := fakeslack.Start(t)
 	s.FailAlways(fakeslack.Webhook, fakeslack.Fault{Delay: time.Minute})
-	w, err := NewWebhook(s.WebhookURL(), nil)
+	w, err := newWebhook(s.WebhookURL(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, err := New(Config{Poster: w, Retry: retry.Policy{MaxElapsed: 300 * time.Millisecond}, DetailsTimeout: time.Millisecond})
+	n, err := newHandler(config{poster: w, retry: retry.Policy{MaxElapsed: 300 * time.Millisecond}, detailsTimeout: time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -478,9 +473,9 @@ func TestConfigErrors(t *testing.T) {
 		}
 		r.slack.FailAlways(e, tc.fault)
 		err := r.send(exited("w", 1))
-		var ce *ConfigError
+		var ce *configError
 		if !errors.As(err, &ce) || !strings.Contains(ce.Error(), tc.want) {
-			t.Errorf("%+v: err %v, want a ConfigError %q", tc.fault, err, tc.want)
+			t.Errorf("%+v: err %v, want a configError %q", tc.fault, err, tc.want)
 		}
 		if n := len(r.slack.Requests(e)); n != 1 {
 			t.Errorf("%+v: %d attempts, want 1", tc.fault, n)
@@ -509,23 +504,23 @@ func TestRejectedBlocksFallBackToText(t *testing.T) {
 		}
 		// Rejected even as text: the destination is wrong; stop.
 		r.slack.FailAlways(e, fault)
-		var ce *ConfigError
+		var ce *configError
 		if err := r.send(exited("x", 1)); !errors.As(err, &ce) {
-			t.Fatalf("bot=%v: err %v, want a ConfigError", bot, err)
+			t.Fatalf("bot=%v: err %v, want a configError", bot, err)
 		}
 	}
 }
 
 func TestNewRejectsBadConfig(t *testing.T) {
 	t.Parallel()
-	for _, c := range []Config{
+	for _, c := range []config{
 		{},
-		{Poster: &DryRun{}, AlertOn: []listener.State{listener.StateRunning}},
-		{Poster: &DryRun{}, Window: -1},
-		{Poster: &DryRun{}, LogLines: -1},
+		{poster: &dryRun{}, alertOn: []listener.State{listener.StateRunning}},
+		{poster: &dryRun{}, window: -1},
+		{poster: &dryRun{}, logLines: -1},
 	} {
-		if _, err := New(c); !errors.Is(err, ErrBadConfig) {
-			t.Errorf("New(%+v) = %v, want ErrBadConfig", c, err)
+		if _, err := newHandler(c); !errors.Is(err, errBadConfig) {
+			t.Errorf("New(%+v) = %v, want errBadConfig", c, err)
 		}
 	}
 }

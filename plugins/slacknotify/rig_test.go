@@ -48,7 +48,7 @@ func TestHarnessDetails(t *testing.T) {
 			Events: []listener.EventType{listener.ProcessState},
 			ProcessConfig: testharness.ProcessConfig{
 				Command:  []string{"slack-notify", "--hostname", "box1", "--stderr-lines", "2"},
-				Env:      []string{EnvWebhookURL + "=" + slack.WebhookURL()},
+				Env:      []string{envWebhookURL + "=" + slack.WebhookURL()},
 				Priority: 10,
 			},
 		}},
@@ -137,11 +137,11 @@ func fieldValue(t *testing.T, req fakeslack.Request, label string) string {
 func TestHarnessRedelivery(t *testing.T) {
 	t.Parallel()
 	slack := fakeslack.Start(t)
-	w, err := NewWebhook(slack.WebhookURL(), nil)
+	w, err := newWebhook(slack.WebhookURL(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, err := New(Config{Poster: w, Host: "box1", Window: time.Minute, Retry: retry.Policy{MaxElapsed: 150 * time.Millisecond, Initial: 20 * time.Millisecond}})
+	n, err := newHandler(config{poster: w, host: "box1", window: time.Minute, retry: retry.Policy{MaxElapsed: 150 * time.Millisecond, Initial: 20 * time.Millisecond}})
 	if err != nil {
 		t.Fatal(err)
 	}
