@@ -3,12 +3,12 @@ package eventdump
 import (
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/golance/golance/internal/testkit/rig"
 	"github.com/golance/golance/testharness/supervisord"
 )
 
@@ -52,10 +52,7 @@ func TestRealSupervisordByteCountingDesyncs(t *testing.T) {
 // stdout and stderr, and returns the text eventdump recorded per channel
 // and the text written.
 func runTalker(t *testing.T, flags string) (sv *supervisord.Supervisord, gotOut, gotErr, wantOut, wantErr string) {
-	bin, err := exec.LookPath("eventdump")
-	if err != nil {
-		t.Fatal(err)
-	}
+	bin := rig.Binary(t, "eventdump")
 	var stdoutText, stderrText strings.Builder
 	var script strings.Builder
 	for i := 0; i < 40; i++ {
@@ -114,7 +111,7 @@ func readChannels(t *testing.T, path string) (stdout, stderr string) {
 		if line == "" {
 			continue
 		}
-		var r Record
+		var r record
 		if err := json.Unmarshal([]byte(line), &r); err != nil {
 			t.Fatalf("bad line %q: %v", line, err)
 		}

@@ -32,7 +32,7 @@ func TestDumpsTheRealCapture(t *testing.T) {
 	}
 	var out, protocol bytes.Buffer
 	quiet := listener.WithLogger(slog.New(slog.DiscardHandler))
-	if err := listener.Serve(context.Background(), bytes.NewReader(stream), &protocol, New(&out), quiet); err != nil {
+	if err := listener.Serve(context.Background(), bytes.NewReader(stream), &protocol, newHandler(&out), quiet); err != nil {
 		t.Fatal(err)
 	}
 	if n := strings.Count(protocol.String(), "RESULT 2\nOK"); n != 28 {
@@ -88,7 +88,7 @@ func TestFailedWriteRejectsTheEvent(t *testing.T) {
 	ev := "ver:3.0 server:s serial:4 pool:p poolserial:4 eventname:TICK_5 len:6\nwhen:5"
 	var protocol bytes.Buffer
 	quiet := listener.WithLogger(slog.New(slog.DiscardHandler))
-	if err := listener.Serve(context.Background(), strings.NewReader(ev), &protocol, New(failingWriter{}), quiet); err != nil {
+	if err := listener.Serve(context.Background(), strings.NewReader(ev), &protocol, newHandler(failingWriter{}), quiet); err != nil {
 		t.Fatal(err)
 	}
 	if protocol.String() != "READY\nRESULT 4\nFAILREADY\n" {
