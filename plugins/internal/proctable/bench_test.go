@@ -73,7 +73,7 @@ func BenchmarkCheck(b *testing.B) {
 				})
 			}
 			run("idle", nil)
-			run("forked", func(*testing.B) { tab.w.lastPID-- })
+			run("forked", func(*testing.B) { tab.w.pretendFork() })
 			run("restart", func(b *testing.B) {
 				info, err := sd.Client.GetProcessInfo(ctx, "sleep:sleep_0")
 				if err != nil {

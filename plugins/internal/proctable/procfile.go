@@ -134,6 +134,37 @@ func parsePIDs(dst []int, b []byte) ([]int, error) {
 	return dst, nil
 }
 
+// appendDirentPIDs appends the numeric names among the linux_dirent64
+// records in b: d_ino (8 bytes), d_off (8), d_reclen (2), d_type (1), then
+// the NUL-terminated name.
+func appendDirentPIDs(dst []int, b []byte) []int {
+	const nameOff = 19
+	for len(b) >= nameOff {
+		reclen := int(b[16]) | int(b[17])<<8
+		if reclen < nameOff || reclen > len(b) {
+			return dst
+		}
+		pid, ok := 0, true
+		name := b[nameOff:reclen]
+		for i, c := range name {
+			if c == 0 {
+				ok = ok && i > 0
+				break
+			}
+			if c < '0' || c > '9' {
+				ok = false
+				break
+			}
+			pid = pid*10 + int(c-'0')
+		}
+		if ok && pid > 0 {
+			dst = append(dst, pid)
+		}
+		b = b[reclen:]
+	}
+	return dst
+}
+
 // parseUint parses a decimal number without allocating; a trailing
 // newline is allowed.
 func parseUint(b []byte) (uint64, bool) {

@@ -312,8 +312,12 @@ func TestWatcherManyChildren(t *testing.T) {
 	if len(w.born) != n || len(w.kids) != n {
 		t.Fatalf("born %d, kids %d; want %d", len(w.born), len(w.kids), n)
 	}
-	w.lastPID-- // as if something had forked: the lists are read again
+	w.pretendFork() // the lists are read again
 	if _, err := w.check(); err != nil || len(w.born)+len(w.gone) != 0 {
 		t.Fatalf("again: born %v gone %v (%v)", w.born, w.gone, err)
 	}
 }
+
+// pretendFork makes the next check list the children, as after a fork
+// elsewhere: it moves the last pid seen one back.
+func (w *watcher) pretendFork() { w.lastPID-- }

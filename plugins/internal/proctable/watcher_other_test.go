@@ -1,0 +1,5 @@
+//go:build !linux
+
+package proctable
+
+func (w *watcher) pretendFork() {}
