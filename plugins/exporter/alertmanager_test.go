@@ -1,0 +1,269 @@
+package exporter
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/golance/golance/plugins/internal/alertmanager"
+	"github.com/golance/golance/testharness/supervisord"
+)
+
+// webProgram is a program that stays up, and stays down once killed
+// (autorestart=false), until it is started again.
+const webProgram = `
+[program:web]
+command=sh -c 'echo "listening on :8080" >&2; exec sleep 1000'
+autorestart=false
+startsecs=1
+`
+
+// exporterListener is the [eventlistener:x] of an exporter posting to the
+// Alertmanagers at urls.
+func exporterListener(t testing.TB, outbox string, urls ...string) string {
+	args := " --web.listen-address " + freeAddr(t) + " --sample-interval 1s --alertmanager.resend-interval 1s --outbox " + outbox
+	for _, u := range urls {
+		args += " --alertmanager.url " + u
+	}
+	return `
+[eventlistener:exporter]
+command=` + binary(t) + args + `
+events=PROCESS_STATE,PROCESS_GROUP,SUPERVISOR_STATE_CHANGE,TICK_5
+buffer_size=100
+`
+}
+
+// Two supervisords with different identifications post to one real
+// Alertmanager: the same program crashing on both is one group, notified
+// once, and resolved once both are RUNNING again.
+func TestIntegrationAlertmanagerGroupsHosts(t *testing.T) {
+	t.Parallel()
+	supervisord.Require(t)
+	hook := startWebhook(t)
+	amAddr := freeAddr(t)
+	startAlertmanager(t, amAddr, hook.url())
+	var svs []*supervisord.Supervisord
+	for _, id := range []string{"host-a", "host-b"} {
+		sv := supervisord.Start(t, supervisord.Config{Identifier: id, LogLevel: "info",
+			Sections: exporterListener(t, filepath.Join(t.TempDir(), "outbox"), "http://"+amAddr) + webProgram})
+		sv.WaitLog(t, `success: exporter entered RUNNING state`)
+		sv.WaitLog(t, `success: web entered RUNNING state`)
+		svs = append(svs, sv)
+	}
+	ctx := context.Background()
+	var kills sync.WaitGroup
+	for _, sv := range svs {
+		kills.Add(1)
+		go func() {
+			defer kills.Done()
+			if err := sv.Client.SignalProcess(ctx, "web", "KILL"); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	kills.Wait()
+	// firing returns the notifications of alerts firing, leaving out the
+	// updates that tell one host recovered before the other.
+	firing := func() []notification {
+		var out []notification
+		for _, n := range hook.notifications() {
+			all := true
+			for _, a := range n.Alerts {
+				all = all && a.Status == "firing"
+			}
+			if all {
+				out = append(out, n)
+			}
+		}
+		return out
+	}
+	waitFor(t, 20*time.Second, "the firing notification", func() bool { return len(firing()) > 0 })
+	n := firing()[0]
+	if n.GroupLabels["alertname"] != "SupervisordProcessExited" || n.GroupLabels["process"] != "web" || len(n.Alerts) != 2 {
+		t.Fatalf("first notification: %+v", n)
+	}
+	hosts := []string{n.Alerts[0].Labels["host"], n.Alerts[1].Labels["host"]}
+	sort.Strings(hosts)
+	if hosts[0] != "host-a" || hosts[1] != "host-b" {
+		t.Errorf("the group's alerts come from %v, want host-a and host-b", hosts)
+	}
+	for _, a := range n.Alerts {
+		if a.Annotations["exit_status"] != "killed by a signal" && !strings.Contains(a.Annotations["exit_status"], "SIGKILL") {
+			t.Errorf("exit_status annotation %q", a.Annotations["exit_status"])
+		}
+		if !strings.Contains(a.Annotations["log_tail"], "listening on :8080") || a.Annotations["uptime"] == "" {
+			t.Errorf("annotations %v", a.Annotations)
+		}
+	}
+
+	// Several resends later, still one firing notification.
+	time.Sleep(3 * time.Second)
+	if got := len(firing()); got != 1 {
+		t.Errorf("%d firing notifications for one group, want 1: %+v", got, firing())
+	}
+	for _, sv := range svs {
+		if err := sv.Client.StartProcess(ctx, "web", false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	defer func() {
+		if t.Failed() {
+			b, _ := json.MarshalIndent(hook.notifications(), "", " ")
+			t.Logf("notifications: %s", b)
+		}
+	}()
+	waitFor(t, 20*time.Second, "the resolved notification", func() bool {
+		for _, n := range hook.notifications() {
+			if n.Status == "resolved" {
+				return true
+			}
+		}
+		return false
+	})
+	resolved := map[string]bool{}
+	for _, n := range hook.notifications() {
+		for _, a := range n.Alerts {
+			if a.Status == "resolved" {
+				resolved[a.Labels["host"]] = true
+			}
+		}
+	}
+	if !resolved["host-a"] || !resolved["host-b"] {
+		t.Errorf("resolved: %v, want both hosts", resolved)
+	}
+	if got := len(firing()); got != 1 {
+		t.Errorf("%d firing notifications, want 1: %+v", got, hook.notifications())
+	}
+}
+
+// recordingProxy stands in front of an Alertmanager that may not run yet:
+// it forwards each post and records those the Alertmanager accepted.
+type recordingProxy struct {
+	mu       sync.Mutex
+	accepted [][]alertmanager.Alert
+	refused  atomic.Int64
+	srv      *httptest.Server
+}
+
+func newRecordingProxy(t testing.TB, target string) *recordingProxy {
+	p := &recordingProxy{}
+	u, _ := url.Parse(target)
+	rp := httputil.NewSingleHostReverseProxy(u)
+	rp.ErrorHandler = func(w http.ResponseWriter, r *http.Request, err error) {
+		p.refused.Add(1)
+		http.Error(w, err.Error(), http.StatusBadGateway)
+	}
+	p.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		rec := httptest.NewRecorder()
+		rp.ServeHTTP(rec, r)
+		if rec.Code == http.StatusOK {
+			var alerts []alertmanager.Alert
+			_ = json.Unmarshal(body, &alerts)
+			p.mu.Lock()
+			p.accepted = append(p.accepted, alerts)
+			p.mu.Unlock()
+		}
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(rec.Code)
+		w.Write(rec.Body.Bytes())
+	}))
+	t.Cleanup(p.srv.Close)
+	return p
+}
+
+// transitions returns, per alert (host/alertname/process), the sequence of
+// firing (F) and resolved (R) posts the Alertmanager accepted.
+func (p *recordingProxy) transitions() map[string]string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := map[string]string{}
+	for _, post := range p.accepted {
+		for _, a := range post {
+			k := a.Labels["alertname"] + "/" + a.Labels["process"]
+			s := "F"
+			if a.EndsAt.Before(time.Now()) {
+				s = "R"
+			}
+			if cur := out[k]; !strings.HasSuffix(cur, s) {
+				out[k] = cur + s
+			}
+		}
+	}
+	return out
+}
+
+// Alertmanager down for a while, then up: nothing is lost. While it is
+// down, one program crashes and stays down and another crashes and
+// recovers; once it is up, both firing alerts and the resolution reach it,
+// in order, and the still-broken one is notified.
+func TestIntegrationAlertmanagerOutage(t *testing.T) {
+	t.Parallel()
+	supervisord.Require(t)
+	requireTool(t, "prometheus-alertmanager", "prometheus-alertmanager")
+	hook := startWebhook(t)
+	amAddr := freeAddr(t)
+	proxy := newRecordingProxy(t, "http://"+amAddr)
+	sv := supervisord.Start(t, supervisord.Config{Identifier: "lonely", LogLevel: "info",
+		Sections: exporterListener(t, filepath.Join(t.TempDir(), "outbox"), proxy.srv.URL) + webProgram + `
+[program:api]
+command=sleep 1000
+autorestart=false
+`})
+	sv.WaitLog(t, `success: exporter entered RUNNING state`)
+	sv.WaitLog(t, `success: web entered RUNNING state`)
+	ctx := context.Background()
+	for _, p := range []string{"web", "api"} {
+		if err := sv.Client.SignalProcess(ctx, p, "KILL"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sv.WaitLog(t, `exited: api`)
+	if err := sv.Client.StartProcess(ctx, "api", true); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "failed posts", func() bool { return proxy.refused.Load() >= 2 })
+	time.Sleep(2 * time.Second)
+	startAlertmanager(t, amAddr, hook.url())
+	waitFor(t, 30*time.Second, "the outbox to drain", func() bool {
+		tr := proxy.transitions()
+		return tr["SupervisordProcessExited/web"] != "" && strings.HasSuffix(tr["SupervisordProcessExited/api"], "R")
+	})
+	tr := proxy.transitions()
+	if tr["SupervisordProcessExited/web"] != "F" || tr["SupervisordProcessExited/api"] != "FR" {
+		t.Errorf("Alertmanager got %v; want web firing, api firing then resolved", tr)
+	}
+	waitFor(t, 20*time.Second, "web's notification", func() bool {
+		for _, n := range hook.notifications() {
+			if n.Status == "firing" && n.GroupLabels["process"] == "web" {
+				return true
+			}
+		}
+		return false
+	})
+	_, path := sv.ChildLogs(t, "exporter")
+	waitFor(t, 10*time.Second, "the end of the outage in the exporter's log", func() bool {
+		b, _ := os.ReadFile(path)
+		return strings.Contains(string(b), "is back: delivered")
+	})
+	b, _ := os.ReadFile(path)
+	if !strings.Contains(string(b), "undelivered") {
+		t.Errorf("the exporter's log should tell the outage:\n%s", b)
+	}
+}
