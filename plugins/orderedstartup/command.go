@@ -4,24 +4,19 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"os"
 	"sync"
 	"time"
 
 	"github.com/golance/golance/internal/supervisorconf"
-	"github.com/golance/golance/listener"
 	"github.com/golance/golance/listener/rpc"
-	"github.com/golance/golance/plugins/internal/asctime"
 	"github.com/golance/golance/plugins/internal/cli"
 	"github.com/golance/golance/plugins/internal/mail"
+	"github.com/golance/golance/plugins/internal/mailcli"
 	"github.com/golance/golance/plugins/internal/retry"
+	"github.com/golance/golance/plugins/internal/selection"
 	"github.com/spf13/cobra"
 )
-
-// DefaultTimeout is --timeout's default.
-const DefaultTimeout = 5 * time.Minute
 
 // errNotListener is returned when the listener is started by hand: its
 // standard input is a terminal or /dev/null rather than supervisord's
@@ -32,14 +27,9 @@ var errNotListener = errors.New("standard input is not a pipe from supervisord: 
 // NewCommand returns the ordered-startup command.
 func NewCommand() *cobra.Command {
 	var (
+		cfg       config
 		confFlag  string
-		showPlan  bool
-		timeout   time.Duration
 		onFailure string
-		anyExit   bool
-		emails    []string
-		sendmail  string
-		poll      time.Duration
 	)
 	cmd := &cobra.Command{
 		Use:   "ordered-startup [flags] [CONFIG]",
@@ -92,88 +82,6 @@ order on stdout and exits without starting anything.`,
 			}
 			return nil
 		},
-		RunE: func(cmd *cobra.Command, args []string) error {
-			explicit := confFlag
-			if cmd.Flags().Changed("config") && cmd.Flags().Changed("configuration") {
-				return cli.Usagef("--config and -c/--configuration both given: give one")
-			}
-			if len(args) == 1 {
-				if confFlag != "" {
-					return cli.Usagef("configuration given twice (%s and -c %s): give one", args[0], confFlag)
-				}
-				explicit = args[0]
-			}
-			policy, err := ParsePolicy(onFailure)
-			if err != nil {
-				return cli.Usagef("%v", err)
-			}
-			if timeout < 0 {
-				return cli.Usagef("--timeout=%s: give a positive duration such as 10m, or 0 for no limit", timeout)
-			}
-			if poll <= 0 {
-				return cli.Usagef("--poll-interval=%s: give a positive duration such as 2s", poll)
-			}
-			var sender mail.Sender
-			if len(emails) > 0 {
-				if sender, err = mail.NewSendmail(sendmail); err != nil {
-					return cli.Usagef("-s/--sendmail_program: %v", err)
-				}
-			} else if cmd.Flags().Changed("sendmail_program") {
-				return cli.Usagef("-s/--sendmail_program without -m/--email: give the address to mail")
-			}
-			stderr := &lockedWriter{w: cmd.ErrOrStderr()}
-
-			// A listener is started once supervisord serves XML-RPC, so a
-			// failure to connect is rarely transient: retry briefly, and
-			// not at all for a person running --plan.
-			budget := 10 * time.Second
-			if showPlan {
-				budget = 0
-			}
-			plan, conn, where, err := load(cmd.Context(), explicit, budget)
-			if err != nil {
-				if sender != nil {
-					mailNow(sender, emails, "cannot start: "+problemKind(err), err.Error(), stderr)
-				}
-				return err
-			}
-			if timeout > 0 {
-				for _, prog := range plan.Programs {
-					if d := time.Duration(prog.StartSecs) * time.Second; d >= timeout && len(prog.Dependents) > 0 {
-						plan.Warnings = append(plan.Warnings, fmt.Sprintf("%s has startsecs=%d, longer than --timeout=%s: it will be reported before it can reach RUNNING", prog.Name, prog.StartSecs, timeout))
-					}
-				}
-			}
-			if !showPlan && !stdinIsPipe() {
-				// Reading the configuration changed nothing; starting
-				// programs would.
-				return errNotListener
-			}
-			if showPlan {
-				fmt.Fprintf(cmd.OutOrStdout(), "# %s\n", where)
-				_, err := plan.WriteTo(cmd.OutOrStdout())
-				return err
-			}
-
-			var mailer *Mailer
-			cfg := Config{Plan: plan, Supervisor: conn, Timeout: timeout, OnFailure: policy, AnyExit: anyExit, Log: stderr, Poll: poll}
-			if sender != nil {
-				mailer = NewMailer(sender, emails, "ordered-startup on "+hostname()+": ", mail.DefaultRetryPolicy(), stderr)
-				defer mailer.Close(5 * time.Second) // supervisord's stopwaitsecs is 10s by default
-				cfg.Notify = mailer.Notify
-			}
-			fmt.Fprintf(stderr, "%s INFO %s\n", asctime.Format(time.Now()), where)
-			starter := NewStarter(cfg)
-			ctx := cmd.Context()
-			starter.Start(ctx)
-			runCtx, cancel := context.WithCancel(ctx)
-			var wg sync.WaitGroup
-			wg.Go(func() { starter.Run(runCtx) })
-			err = listener.Run(ctx, starter, listener.WithLogger(slog.New(slog.NewTextHandler(stderr, nil))))
-			cancel()
-			wg.Wait()
-			return err
-		},
 	}
 	cli.Setup(cmd)
 	cli.Query(cmd, "plan")
@@ -182,14 +90,107 @@ order on stdout and exits without starting anything.`,
 	// supervisord-dependent-startup's spelling of -c.
 	f.StringVar(&confFlag, "config", "", "same as --configuration")
 	f.MarkHidden("config")
-	f.BoolVar(&showPlan, "plan", false, "print the resolved start order, in layers, on stdout and exit without starting anything")
-	f.DurationVar(&timeout, "timeout", DefaultTimeout, "how long a program may take, from its start, to reach the state the next programs wait for before it is reported (0: no limit)")
+	f.BoolVar(&cfg.showPlan, "plan", false, "print the resolved start order, in layers, on stdout and exit without starting anything")
+	f.DurationVar(&cfg.timeout, "timeout", defaultTimeout, "how long a program may take, from its start, to reach the state the next programs wait for before it is reported (0: no limit)")
 	f.StringVar(&onFailure, "on-failure", "stop", "`policy` for the programs waiting for one that failed (FATAL, exit code not in exitcodes, could not be started, timed out): stop (they stay stopped unless it gets there after all) or continue (they start anyway)")
-	f.BoolVar(&anyExit, "any-exit", false, "count every exit as EXITED whatever its code, as ordered-startup-supervisord did (default: only the program's exitcodes)")
-	f.StringArrayVarP(&emails, "email", "m", nil, "mail every problem to this `address` (repeatable)")
-	f.StringVarP(&sendmail, "sendmail_program", "s", mail.DefaultSendmailCommand, "the sendmail `command` that mails reports, run by /bin/sh")
-	f.DurationVar(&poll, "poll-interval", DefaultPoll, "how often to read the process states while startup is under way, in case an event was lost")
+	f.BoolVar(&cfg.anyExit, "any-exit", false, "count every exit as EXITED whatever its code, as ordered-startup-supervisord did (default: only the program's exitcodes)")
+	mailFlags := mailcli.Register(f, mailcli.Options{
+		Default:  mailcli.Sendmail,
+		ToFlag:   mailcli.FlagEmail,
+		Optional: true,
+		About:    "every problem",
+		Shorts:   mailcli.Shorts{Sendmail: "s", To: "m"},
+	})
+	f.DurationVar(&cfg.poll, "poll-interval", defaultPoll, "how often to read the process states while startup is under way, in case an event was lost")
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		cfg.confPath = confFlag
+		if cmd.Flags().Changed("config") && cmd.Flags().Changed("configuration") {
+			return cli.Usagef("--config and -c/--configuration both given: give one")
+		}
+		if len(args) == 1 {
+			if confFlag != "" {
+				return cli.Usagef("configuration given twice (%s and -c %s): give one", args[0], confFlag)
+			}
+			cfg.confPath = args[0]
+		}
+		var err error
+		if cfg.onFailure, err = parsePolicy(onFailure); err != nil {
+			return cli.Usagef("%v", err)
+		}
+		if cfg.timeout < 0 {
+			return cli.Usagef("--timeout=%s: give a positive duration such as 10m, or 0 for no limit", cfg.timeout)
+		}
+		if cfg.poll <= 0 {
+			return cli.Usagef("--poll-interval=%s: give a positive duration such as 2s", cfg.poll)
+		}
+		cfg.log = cli.Logger(cmd)
+		if cfg.mail, err = mailFlags.Build(cfg.log); err != nil {
+			return err
+		}
+		return run(cmd, cfg)
+	}
 	return cmd
+}
+
+// run reads the plan and, unless --plan only shows it, serves
+// ordered-startup for cfg until supervisord stops it.
+func run(cmd *cobra.Command, cfg config) error {
+	var mailer *reportMailer
+	if cfg.mail != nil {
+		mailer = newReportMailer(cfg.mail, "ordered-startup on "+hostname()+": ", mail.DefaultRetryPolicy(), cfg.log)
+	}
+	// A listener is started once supervisord serves XML-RPC, so a
+	// failure to connect is rarely transient: retry briefly, and not at
+	// all for a person running --plan.
+	budget := 10 * time.Second
+	if cfg.showPlan {
+		budget = 0
+	}
+	plan, conn, where, err := load(cmd.Context(), cfg.confPath, budget)
+	if err != nil {
+		if mailer != nil {
+			// A short budget: supervisord restarts the listener, which
+			// reports again.
+			mailer.policy = retry.Policy{MaxElapsed: 20 * time.Second, Initial: time.Second}
+			mailer.notify("cannot start: "+problemKind(err), err.Error())
+			mailer.close(25 * time.Second)
+		}
+		return err
+	}
+	if cfg.timeout > 0 {
+		for _, prog := range plan.Programs {
+			if d := time.Duration(prog.StartSecs) * time.Second; d >= cfg.timeout && len(prog.Dependents) > 0 {
+				plan.Warnings = append(plan.Warnings, fmt.Sprintf("%s has startsecs=%d, longer than --timeout=%s: it will be reported before it can reach RUNNING", prog.Name, prog.StartSecs, cfg.timeout))
+			}
+		}
+	}
+	if cfg.showPlan {
+		fmt.Fprintf(cmd.OutOrStdout(), "# %s\n", where)
+		_, err := plan.WriteTo(cmd.OutOrStdout())
+		return err
+	}
+	if !stdinIsPipe() {
+		// Reading the configuration changed nothing; starting programs
+		// would.
+		return errNotListener
+	}
+
+	var report func(subject, body string)
+	if mailer != nil {
+		defer mailer.close(5 * time.Second) // supervisord's stopwaitsecs is 10s by default
+		report = mailer.notify
+	}
+	cfg.log.Info(where)
+	h := newHandler(cfg, plan, conn, report)
+	ctx := cmd.Context()
+	h.begin(ctx)
+	loopCtx, stop := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Go(func() { h.loop(loopCtx) })
+	err = cli.RunListener(cmd, h, cfg.log, cli.DrainTimeout)
+	stop()
+	wg.Wait()
+	return err
 }
 
 // Main runs the ordered-startup command; it is cmd/ordered-startup's main.
@@ -197,20 +198,20 @@ func Main() { cli.Main(NewCommand()) }
 
 // load finds and reads the configuration, connects to supervisord and
 // resolves the plan. where says which file and which supervisord.
-func load(ctx context.Context, explicit string, budget time.Duration) (plan *Plan, conn *rpc.Client, where string, err error) {
+func load(ctx context.Context, explicit string, budget time.Duration) (plan *startPlan, conn *rpc.Client, where string, err error) {
 	path, how, err := supervisorconf.Locator{}.Find(explicit)
 	if err != nil {
 		return nil, nil, "", err
 	}
-	conf, err := LoadConf(path, nil)
+	conf, err := loadConf(path, nil)
 	if err != nil {
 		return nil, nil, "", err
 	}
-	options, pools, err := ReadOptions(conf)
+	options, pools, err := readOptions(conf)
 	if err != nil {
 		return nil, nil, "", err
 	}
-	conn, err = Connect(conf, os.LookupEnv)
+	conn, err = connect(conf, os.LookupEnv)
 	if err != nil {
 		return nil, nil, "", err
 	}
@@ -230,8 +231,7 @@ func load(ctx context.Context, explicit string, budget time.Duration) (plan *Pla
 	if err != nil {
 		return nil, nil, "", fmt.Errorf("cannot read the program list from supervisord at %s: %w", conn.URL(), err)
 	}
-	selfGroup, _, _ := listener.Self()
-	plan, err = NewPlan(options, pools, infos, selfGroup)
+	plan, err = newStartPlan(options, pools, infos, selection.CurrentSelf().Group)
 	if err != nil {
 		return nil, nil, "", err
 	}
@@ -249,23 +249,13 @@ func stdinIsPipe() bool {
 	return err == nil && st.Mode()&os.ModeCharDevice == 0
 }
 
-// mailNow sends one report before the listener exits, with a short retry
-// budget: supervisord restarts the listener, which reports again.
-func mailNow(sender mail.Sender, to []string, subject, body string, log io.Writer) {
-	policy := retry.Policy{MaxElapsed: 20 * time.Second, Initial: time.Second}
-	m := mail.Message{To: to, Subject: "ordered-startup on " + hostname() + ": " + subject, Body: body}
-	if err := mail.Deliver(context.Background(), sender, m, policy); err != nil {
-		fmt.Fprintf(log, "%s ERROR could not mail %q to %v: %v\n", asctime.Format(time.Now()), m.Subject, to, err)
-	}
-}
-
 // problemKind names a startup error for a mail subject; the body has the
 // whole message.
 func problemKind(err error) string {
 	switch {
-	case errors.Is(err, ErrCycle):
+	case errors.Is(err, errCycle):
 		return "dependency cycle"
-	case errors.Is(err, ErrConf), errors.Is(err, supervisorconf.ErrNoConfig):
+	case errors.Is(err, errConf), errors.Is(err, supervisorconf.ErrNoConfig):
 		return "configuration error"
 	}
 	return "cannot reach supervisord"

@@ -7,23 +7,20 @@ import (
 	"github.com/golance/golance/internal/supervisorconf"
 )
 
-// ErrConf is wrapped by every error about the contents of the
+// errConf is wrapped by every error about the contents of the
 // configuration: a file that cannot be read or parsed, a bad value.
-var ErrConf = errors.New("bad supervisord configuration")
+var errConf = errors.New("bad supervisord configuration")
 
-// Conf is a supervisord configuration, read by supervisorconf exactly as
-// supervisord reads it; ordered-startup adds only its own keys
-// (ReadOptions).
-type Conf = supervisorconf.Config
-
-// LoadConf reads the configuration at path and the files it includes,
+// loadConf reads the configuration at path and the files it includes, as
+// supervisorconf reads them, exactly as supervisord does (ordered-startup
+// adds only its own keys, readOptions),
 // with env as supervisord's environment for %(ENV_X)s (nil: this
 // process's, which supervisord started with its own environment plus
 // [supervisord] environment=).
-func LoadConf(path string, env []string) (*Conf, error) {
+func loadConf(path string, env []string) (*supervisorconf.Config, error) {
 	c, err := supervisorconf.Loader{Env: env}.Load(path)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrConf, err)
+		return nil, fmt.Errorf("%w: %w", errConf, err)
 	}
 	return c, nil
 }

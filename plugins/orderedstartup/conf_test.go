@@ -14,8 +14,8 @@ func lookupIn(env map[string]string) func(string) (string, bool) {
 	return func(k string) (string, bool) { v, ok := env[k]; return v, ok }
 }
 
-// LoadConf reads what supervisord reads (supervisorconf's tests compare
-// that with supervisord's own parser) and says so through ErrConf.
+// loadConf reads what supervisord reads (supervisorconf's tests compare
+// that with supervisord's own parser) and says so through errConf.
 func TestLoadConf(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
@@ -31,11 +31,11 @@ func TestLoadConf(t *testing.T) {
 	}
 	write("conf.d/web.conf", "[program:web]\ncommand=/bin/web\nStartInOrder = TRUE ; the keys fold\nstartnextafter: exited\n")
 	main := write("supervisord.conf", "[supervisord]\n[include]\nfiles = conf.d/*.conf\n[program:db]\ncommand=/bin/db\nstartinorder=%(ENV_ORDER)s\n")
-	c, err := LoadConf(main, []string{"ORDER=yes"})
+	c, err := loadConf(main, []string{"ORDER=yes"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts, _, err := ReadOptions(c)
+	opts, _, err := readOptions(c)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,10 +44,10 @@ func TestLoadConf(t *testing.T) {
 		t.Errorf("options %+v", opts)
 	}
 	for _, text := range []string{"key=value\n", "[supervisord]\n[include]\nother=1\n"} {
-		_, err := LoadConf(write("bad.conf", text), nil)
+		_, err := loadConf(write("bad.conf", text), nil)
 		var ce *supervisorconf.Error
-		if !errors.Is(err, ErrConf) || !errors.As(err, &ce) || !strings.Contains(err.Error(), "bad.conf:") {
-			t.Errorf("%q: %v, want an ErrConf placed in bad.conf", text, err)
+		if !errors.Is(err, errConf) || !errors.As(err, &ce) || !strings.Contains(err.Error(), "bad.conf:") {
+			t.Errorf("%q: %v, want an errConf placed in bad.conf", text, err)
 		}
 	}
 }

@@ -169,7 +169,7 @@ func TestRealSupervisordSeedExample(t *testing.T) {
 func TestRealSupervisordInitJobFails(t *testing.T) {
 	t.Parallel()
 	sv := startSeed(t, 1)
-	listenerLog(t, sv, "inorder", `ERROR ping exited with status 1, which is not in its exitcodes \(0\): not starting sleep \(--on-failure=stop\)`)
+	listenerLog(t, sv, "inorder", `ERRO ping exited with status 1, which is not in its exitcodes \(0\): not starting sleep \(--on-failure=stop\)`)
 	sv.WaitLog(t, `exited: ping \(exit status 1; not expected\)`)
 	time.Sleep(500 * time.Millisecond) // a poll or two of the listener
 	if names, _ := spawns(t, sv.Log()); strings.Join(names, " ") != "inorder ping" {

@@ -12,16 +12,16 @@ import (
 // are ordered-startup-supervisord's, the others
 // supervisord-dependent-startup's; supervisord itself ignores them all.
 const (
-	KeyStartInOrder     = "startinorder"
-	KeyStartNextAfter   = "startnextafter"
-	KeyDependentStartup = "dependent_startup"
-	KeyWaitFor          = "dependent_startup_wait_for"
-	KeyInheritPriority  = "dependent_startup_inherit_priority"
+	keyStartInOrder     = "startinorder"
+	keyStartNextAfter   = "startnextafter"
+	keyDependentStartup = "dependent_startup"
+	keyWaitFor          = "dependent_startup_wait_for"
+	keyInheritPriority  = "dependent_startup_inherit_priority"
 )
 
-// ProgramOptions are the startup settings of one [program:x] section, as
+// programOptions are the startup settings of one [program:x] section, as
 // written in the configuration.
-type ProgramOptions struct {
+type programOptions struct {
 	// Name is the program's name, the part of the section name after
 	// "program:".
 	Name string
@@ -43,7 +43,7 @@ type ProgramOptions struct {
 	// program once everything in WaitFor has happened.
 	DependentStartup bool
 	// WaitFor is dependent_startup_wait_for=.
-	WaitFor []WaitSpec
+	WaitFor []waitSpec
 	// InheritPriority is dependent_startup_inherit_priority=: among
 	// programs ready at the same time, this one ranks with the most urgent
 	// of the programs it waits for.
@@ -51,8 +51,8 @@ type ProgramOptions struct {
 }
 
 // hasKeys reports whether the program uses any startup key.
-func (p ProgramOptions) hasKeys() bool {
-	for _, k := range []string{KeyStartInOrder, KeyStartNextAfter, KeyDependentStartup, KeyWaitFor, KeyInheritPriority} {
+func (p programOptions) hasKeys() bool {
+	for _, k := range []string{keyStartInOrder, keyStartNextAfter, keyDependentStartup, keyWaitFor, keyInheritPriority} {
 		if _, ok := p.Section.Lookup(k); ok {
 			return true
 		}
@@ -60,15 +60,15 @@ func (p ProgramOptions) hasKeys() bool {
 	return false
 }
 
-// WaitSpec is one entry of dependent_startup_wait_for: a program and the
+// waitSpec is one entry of dependent_startup_wait_for: a program and the
 // states that satisfy the wait, any one of them.
-type WaitSpec struct {
+type waitSpec struct {
 	Program string
 	States  []listener.State
 }
 
 // String returns the entry as it is written: "db:RUNNING,EXITED".
-func (w WaitSpec) String() string {
+func (w waitSpec) String() string {
 	return w.Program + ":" + joinStates(w.States, ",")
 }
 
@@ -80,16 +80,16 @@ func joinStates(states []listener.State, sep string) string {
 	return strings.Join(names, sep)
 }
 
-// ReadOptions reads the startup settings of every [program:x] and
+// readOptions reads the startup settings of every [program:x] and
 // [fcgi-program:x] section of c, with the groups and process names
 // supervisord gives them, and returns them with the names of the
 // [eventlistener:x] pools, which are never started in order. A
 // configuration supervisord would refuse, or an invalid startup key, is an
 // error naming the file, the line, the section and what to write instead.
-func ReadOptions(c *Conf) (programs []ProgramOptions, pools []string, err error) {
+func readOptions(c *supervisorconf.Config) (programs []programOptions, pools []string, err error) {
 	groups, err := c.Layout()
 	if err != nil {
-		return nil, nil, fmt.Errorf("%w: %w", ErrConf, err)
+		return nil, nil, fmt.Errorf("%w: %w", errConf, err)
 	}
 	for _, g := range groups {
 		if g.Kind == "eventlistener" {
@@ -115,15 +115,15 @@ func ReadOptions(c *Conf) (programs []ProgramOptions, pools []string, err error)
 
 // readProgram reads ordered-startup's keys in one program's section,
 // expanded as supervisord expands the keys it reads there.
-func readProgram(c *Conf, prog *supervisorconf.Program, names []string) (ProgramOptions, error) {
+func readProgram(c *supervisorconf.Config, prog *supervisorconf.Program, names []string) (programOptions, error) {
 	s := prog.Section
-	p := ProgramOptions{Name: prog.Name, Section: s, Group: prog.Group, ProcessNames: names, StartNextAfter: listener.StateRunning}
+	p := programOptions{Name: prog.Name, Section: s, Group: prog.Group, ProcessNames: names, StartNextAfter: listener.StateRunning}
 	// get returns the expanded value of key, and an error maker placing a
 	// problem with it in the file.
 	get := func(key string) (string, bool, func(problem, fix string) error, error) {
 		v, ok, err := prog.Get(key)
 		if err != nil {
-			return "", false, nil, fmt.Errorf("%w: %w", ErrConf, err)
+			return "", false, nil, fmt.Errorf("%w: %w", errConf, err)
 		}
 		raw, _ := c.Lookup(s, key)
 		bad := func(problem, fix string) error {
@@ -131,14 +131,14 @@ func readProgram(c *Conf, prog *supervisorconf.Program, names []string) (Program
 			if raw != nil {
 				e.File, e.Line, e.Value = raw.File, raw.Line, raw.Text
 			}
-			return fmt.Errorf("%w: %w", ErrConf, e)
+			return fmt.Errorf("%w: %w", errConf, e)
 		}
 		return v, ok, bad, nil
 	}
 	for _, b := range []struct {
 		key string
 		dst *bool
-	}{{KeyStartInOrder, &p.StartInOrder}, {KeyDependentStartup, &p.DependentStartup}, {KeyInheritPriority, &p.InheritPriority}} {
+	}{{keyStartInOrder, &p.StartInOrder}, {keyDependentStartup, &p.DependentStartup}, {keyInheritPriority, &p.InheritPriority}} {
 		v, ok, bad, err := get(b.key)
 		if err != nil {
 			return p, err
@@ -149,14 +149,14 @@ func readProgram(c *Conf, prog *supervisorconf.Program, names []string) (Program
 			}
 		}
 	}
-	if v, ok, bad, err := get(KeyStartNextAfter); err != nil {
+	if v, ok, bad, err := get(keyStartNextAfter); err != nil {
 		return p, err
 	} else if ok {
 		if p.StartNextAfter, err = listener.ParseState(v); err != nil {
 			return p, bad("is not a process state", "write one of "+joinStates(listener.States, ", "))
 		}
 	}
-	if v, ok, bad, err := get(KeyWaitFor); err != nil {
+	if v, ok, bad, err := get(keyWaitFor); err != nil {
 		return p, err
 	} else if ok {
 		if p.WaitFor, err = parseWaitFor(v); err != nil {
@@ -169,8 +169,8 @@ func readProgram(c *Conf, prog *supervisorconf.Program, names []string) (Program
 // parseWaitFor reads "db migrate:exited cache:running,backoff": entries
 // separated by white space, each a program name and, after a colon, the
 // states any of which satisfies the wait (RUNNING if none is given).
-func parseWaitFor(v string) ([]WaitSpec, error) {
-	var out []WaitSpec
+func parseWaitFor(v string) ([]waitSpec, error) {
+	var out []waitSpec
 	seen := map[string]bool{}
 	for _, entry := range strings.Fields(v) {
 		name, states, hasStates := strings.Cut(entry, ":")
@@ -181,7 +181,7 @@ func parseWaitFor(v string) ([]WaitSpec, error) {
 			return nil, fmt.Errorf("%s is named twice: list its states once, separated by commas (%s:running,exited)", name, name)
 		}
 		seen[name] = true
-		w := WaitSpec{Program: name}
+		w := waitSpec{Program: name}
 		if !hasStates {
 			w.States = []listener.State{listener.StateRunning}
 		} else {

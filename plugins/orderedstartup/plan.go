@@ -12,30 +12,30 @@ import (
 	"github.com/golance/golance/listener/rpc"
 )
 
-// ErrCycle is wrapped by the error for programs that wait for each other.
-var ErrCycle = errors.New("dependency cycle")
+// errCycle is wrapped by the error for programs that wait for each other.
+var errCycle = errors.New("dependency cycle")
 
-// A Plan is the resolved start order: which programs the listener starts,
+// A startPlan is the resolved start order: which programs the listener starts,
 // what each one waits for, and the layers that gives, with the program and
 // process names supervisord uses.
-type Plan struct {
+type startPlan struct {
 	// Programs are the programs taking part in the start order, layer by
 	// layer, and within a layer by priority and then name: the order the
 	// listener starts programs that become ready together.
-	Programs []*Program
+	Programs []*planProgram
 	// Layers groups Programs: a program waits only for programs in
 	// earlier layers, so each layer can start once the one before it got
 	// where it should.
-	Layers [][]*Program
+	Layers [][]*planProgram
 	// Warnings describe settings that will not do what they seem to, such
 	// as a wait for a program nothing starts.
 	Warnings []string
 
-	byProcess map[string]*Program
+	byProcess map[string]*planProgram
 }
 
-// A Program is one [program:x] section as supervisord runs it.
-type Program struct {
+// A planProgram is one [program:x] section as supervisord runs it.
+type planProgram struct {
 	// Name is the program's name (the section name after "program:").
 	Name string
 	// Group is the process group supervisord put its processes in: Name,
@@ -62,9 +62,9 @@ type Program struct {
 	Managed bool
 	// After lists what must happen before the listener starts the
 	// program; all of it.
-	After []Wait
+	After []planWait
 	// Dependents are the programs that wait for this one.
-	Dependents []*Program
+	Dependents []*planProgram
 	// Goals are the sets of states something waits for this program to
 	// reach (any state of a set satisfies that wait). A managed program
 	// nothing waits for has one goal: its startnextafter, or RUNNING.
@@ -72,14 +72,14 @@ type Program struct {
 	// Layer is the program's layer, from 0.
 	Layer int
 
-	options ProgramOptions
+	options programOptions
 	rank    []any // supervisord's start order: group priority, group, priority, name
 }
 
-// A Wait is one thing a program waits for: another program reaching one
+// A planWait is one thing a program waits for: another program reaching one
 // of some states.
-type Wait struct {
-	Program *Program
+type planWait struct {
+	Program *planProgram
 	States  []listener.State
 	// Key is the configuration key the wait comes from: startinorder (the
 	// program before this one in priority order) or
@@ -88,21 +88,21 @@ type Wait struct {
 }
 
 // String describes the wait: "db reaches RUNNING or EXITED".
-func (w Wait) String() string {
+func (w planWait) String() string {
 	return w.Program.Name + " reaches " + joinStates(w.States, " or ")
 }
 
-// ProgramOf returns the program a process belongs to, by namespec, or
+// programOf returns the program a process belongs to, by namespec, or
 // nil.
-func (p *Plan) ProgramOf(namespec string) *Program { return p.byProcess[namespec] }
+func (p *startPlan) programOf(namespec string) *planProgram { return p.byProcess[namespec] }
 
-// NewPlan resolves the programs of a configuration (ReadOptions) against
+// newStartPlan resolves the programs of a configuration (readOptions) against
 // what supervisord runs (getAllConfigInfo). The processes of pools and of
 // the group self (this listener's, from SUPERVISOR_GROUP_NAME) never take
 // part. Waits naming programs supervisord does not run, and programs that
 // wait for each other, are errors.
-func NewPlan(options []ProgramOptions, pools []string, infos []rpc.ConfigInfo, self string) (*Plan, error) {
-	plan := &Plan{byProcess: map[string]*Program{}}
+func newStartPlan(options []programOptions, pools []string, infos []rpc.ConfigInfo, self string) (*startPlan, error) {
+	plan := &startPlan{byProcess: map[string]*planProgram{}}
 	excluded := map[string]bool{self: true}
 	for _, p := range pools {
 		excluded[p] = true
@@ -114,8 +114,8 @@ func NewPlan(options []ProgramOptions, pools []string, infos []rpc.ConfigInfo, s
 		}
 	}
 
-	var programs []*Program
-	byName := map[string]*Program{}
+	var programs []*planProgram
+	byName := map[string]*planProgram{}
 	claimed := map[string]bool{}
 	for _, opt := range options {
 		var procs []rpc.ConfigInfo
@@ -141,7 +141,7 @@ func NewPlan(options []ProgramOptions, pools []string, infos []rpc.ConfigInfo, s
 			return procs[i].Name < procs[j].Name
 		})
 		first := procs[0]
-		prog := &Program{
+		prog := &planProgram{
 			Name: opt.Name, Group: opt.Group, Section: opt.Section.Name, File: opt.Section.File,
 			Autostart: first.Autostart, ExitCodes: first.ExitCodes, StartSecs: first.StartSecs,
 			Priority: first.ProcessPriority, EffectivePriority: first.ProcessPriority,
@@ -156,7 +156,7 @@ func NewPlan(options []ProgramOptions, pools []string, infos []rpc.ConfigInfo, s
 		byName[prog.Name] = prog
 	}
 	if len(programs) == 0 && len(options) > 0 {
-		return nil, fmt.Errorf("%w: none of the %d programs of the configuration is running in supervisord: is it the file supervisord was started with?", ErrConf, len(options))
+		return nil, fmt.Errorf("%w: none of the %d programs of the configuration is running in supervisord: is it the file supervisord was started with?", errConf, len(options))
 	}
 	var stray []string
 	for _, ci := range infos {
@@ -196,15 +196,15 @@ func rankLess(a, b []any) bool {
 	return false
 }
 
-func (p *Plan) warnf(format string, args ...any) {
+func (p *startPlan) warnf(format string, args ...any) {
 	p.Warnings = append(p.Warnings, fmt.Sprintf(format, args...))
 }
 
 // chain adds ordered-startup-supervisord's waits: from the first program
 // with startinorder on, each program with startinorder starts the next one
 // in supervisord's start order once it reaches its startnextafter state.
-func (p *Plan) chain(programs []*Program) {
-	head := slices.IndexFunc(programs, func(prog *Program) bool { return prog.options.StartInOrder })
+func (p *startPlan) chain(programs []*planProgram) {
+	head := slices.IndexFunc(programs, func(prog *planProgram) bool { return prog.options.StartInOrder })
 	if head < 0 {
 		return
 	}
@@ -212,7 +212,7 @@ func (p *Plan) chain(programs []*Program) {
 	for i := head; i+1 < len(programs); i++ {
 		prev, next := programs[i], programs[i+1]
 		if prev.options.StartInOrder {
-			next.After = append(next.After, Wait{Program: prev, States: []listener.State{prev.options.StartNextAfter}, Key: KeyStartInOrder})
+			next.After = append(next.After, planWait{Program: prev, States: []listener.State{prev.options.StartNextAfter}, Key: keyStartInOrder})
 			next.Managed = true
 		} else if next.options.StartInOrder && !next.Autostart && !next.options.DependentStartup {
 			p.warnf("%s has startinorder=true but nothing starts it: %s before it has no startinorder, and %s has autostart=false", next.Name, prev.Name, next.Name)
@@ -221,12 +221,12 @@ func (p *Plan) chain(programs []*Program) {
 }
 
 // dependencies adds supervisord-dependent-startup's waits.
-func (p *Plan) dependencies(programs []*Program, byName map[string]*Program) error {
+func (p *startPlan) dependencies(programs []*planProgram, byName map[string]*planProgram) error {
 	for _, prog := range programs {
 		opt := prog.options
 		if !opt.DependentStartup {
 			if len(opt.WaitFor) > 0 {
-				p.warnf("%s has %s but not %s=true: the wait is ignored", prog.Name, KeyWaitFor, KeyDependentStartup)
+				p.warnf("%s has %s but not %s=true: the wait is ignored", prog.Name, keyWaitFor, keyDependentStartup)
 			}
 			continue
 		}
@@ -240,28 +240,28 @@ func (p *Plan) dependencies(programs []*Program, byName map[string]*Program) err
 				}
 				sort.Strings(names)
 				return fmt.Errorf("%w: %s=%s in [%s] (%s) names %s, which is not a program supervisord runs; programs are: %s",
-					ErrConf, KeyWaitFor, w, prog.Section, prog.File, w.Program, strings.Join(names, ", "))
+					errConf, keyWaitFor, w, prog.Section, prog.File, w.Program, strings.Join(names, ", "))
 			}
 			if dep == prog {
-				return fmt.Errorf("%w: %s waits for itself (%s=%s in %s)", ErrCycle, prog.Name, KeyWaitFor, w, prog.File)
+				return fmt.Errorf("%w: %s waits for itself (%s=%s in %s)", errCycle, prog.Name, keyWaitFor, w, prog.File)
 			}
-			prog.After = append(prog.After, Wait{Program: dep, States: w.States, Key: KeyWaitFor})
+			prog.After = append(prog.After, planWait{Program: dep, States: w.States, Key: keyWaitFor})
 		}
 	}
 	return nil
 }
 
 // findCycle reports the first cycle of waits, in start order.
-func findCycle(programs []*Program) error {
+func findCycle(programs []*planProgram) error {
 	const (
 		unseen = iota
 		active
 		done
 	)
-	state := map[*Program]int{}
-	var stack []*Program
-	var visit func(*Program) []*Program
-	visit = func(prog *Program) []*Program {
+	state := map[*planProgram]int{}
+	var stack []*planProgram
+	var visit func(*planProgram) []*planProgram
+	visit = func(prog *planProgram) []*planProgram {
 		state[prog] = active
 		stack = append(stack, prog)
 		for _, w := range prog.After {
@@ -298,7 +298,7 @@ func findCycle(programs []*Program) error {
 				}
 				fmt.Fprintf(&b, "%s waits for %s (%s)", c[i].Name, c[i+1].Name, key)
 			}
-			return fmt.Errorf("%w: %s: remove one of these waits", ErrCycle, b.String())
+			return fmt.Errorf("%w: %s: remove one of these waits", errCycle, b.String())
 		}
 	}
 	return nil
@@ -306,7 +306,7 @@ func findCycle(programs []*Program) error {
 
 // layout fills in dependents, goals, effective priorities, layers and the
 // order of the programs taking part.
-func (p *Plan) layout(programs []*Program) {
+func (p *startPlan) layout(programs []*planProgram) {
 	for _, prog := range programs {
 		for _, w := range prog.After {
 			w.Program.Dependents = append(w.Program.Dependents, prog)
@@ -317,10 +317,10 @@ func (p *Plan) layout(programs []*Program) {
 	}
 	// Programs are visited so that everything a program waits for comes
 	// first: the graph has no cycle.
-	var ordered []*Program
-	seen := map[*Program]bool{}
-	var visit func(*Program)
-	visit = func(prog *Program) {
+	var ordered []*planProgram
+	seen := map[*planProgram]bool{}
+	var visit func(*planProgram)
+	visit = func(prog *planProgram) {
 		if seen[prog] {
 			return
 		}
@@ -383,7 +383,7 @@ func (p *Plan) layout(programs []*Program) {
 	}
 }
 
-func describeWaits(ws []Wait) string {
+func describeWaits(ws []planWait) string {
 	parts := make([]string, len(ws))
 	for i, w := range ws {
 		parts[i] = w.String()
@@ -393,7 +393,7 @@ func describeWaits(ws []Wait) string {
 
 // WriteTo writes the plan as --plan shows it: one block per layer, each
 // program with its processes and what it waits for, then the warnings.
-func (p *Plan) WriteTo(w io.Writer) (int64, error) {
+func (p *startPlan) WriteTo(w io.Writer) (int64, error) {
 	var b strings.Builder
 	if len(p.Programs) == 0 {
 		b.WriteString("nothing to start: no program has startinorder=true or dependent_startup=true\n")

@@ -12,17 +12,17 @@ import (
 
 // confFrom writes text as a supervisord.conf in a new directory and reads
 // its options.
-func confFrom(t *testing.T, text string) ([]ProgramOptions, []string) {
+func confFrom(t *testing.T, text string) ([]programOptions, []string) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "supervisord.conf")
 	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	c, err := LoadConf(path, nil)
+	c, err := loadConf(path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts, pools, err := ReadOptions(c)
+	opts, pools, err := readOptions(c)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,7 +35,7 @@ func ci(group, name string, groupPrio, prio int, autostart bool) rpc.ConfigInfo 
 		Autostart: autostart, InUse: true, ExitCodes: []int{0}, StartSecs: 1}
 }
 
-func planText(t *testing.T, p *Plan) string {
+func planText(t *testing.T, p *startPlan) string {
 	t.Helper()
 	var b strings.Builder
 	if _, err := p.WriteTo(&b); err != nil {
@@ -91,7 +91,7 @@ var seedInfos = []rpc.ConfigInfo{
 func TestPlanLinearChain(t *testing.T) {
 	t.Parallel()
 	opts, pools := confFrom(t, seedConf)
-	plan, err := NewPlan(opts, pools, seedInfos, "inorder")
+	plan, err := newStartPlan(opts, pools, seedInfos, "inorder")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,11 +107,11 @@ layer 4
 	if got := planText(t, plan); got != want {
 		t.Errorf("plan:\n%s\nwant:\n%s", got, want)
 	}
-	ping3 := plan.ProgramOf("ping3")
+	ping3 := plan.programOf("ping3")
 	if !ping3.Managed || len(ping3.Goals) != 1 || ping3.Goals[0][0].String() != "EXITED" {
 		t.Errorf("the last program's goal is its startnextafter: %+v", ping3.Goals)
 	}
-	if plan.ProgramOf("web") != nil || plan.ProgramOf("inorder") != nil {
+	if plan.programOf("web") != nil || plan.programOf("inorder") != nil {
 		t.Error("web (before the first startinorder program) and the listener take no part")
 	}
 }
@@ -148,7 +148,7 @@ autostart=false
 `)
 	infos := []rpc.ConfigInfo{ci("cache", "cache", 20, 20, false), ci("db", "db", 10, 10, false), ci("migrate", "migrate", 900, 900, false),
 		ci("report", "report", 950, 950, false), ci("tool", "tool", 999, 999, false), ci("web", "web", 30, 30, false)}
-	plan, err := NewPlan(opts, pools, infos, "")
+	plan, err := newStartPlan(opts, pools, infos, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,7 +164,7 @@ layer 3
 	if got := planText(t, plan); got != want {
 		t.Errorf("plan:\n%s\nwant:\n%s", got, want)
 	}
-	db := plan.ProgramOf("db")
+	db := plan.programOf("db")
 	if len(db.Goals) != 2 || len(db.Dependents) != 2 {
 		t.Errorf("db goals %v dependents %d", db.Goals, len(db.Dependents))
 	}
@@ -195,7 +195,7 @@ autostart=false
 `)
 	infos := []rpc.ConfigInfo{ci("grp", "a", 5, 2, false), ci("grp", "b_1", 5, 1, false), ci("grp", "b_2", 5, 1, false),
 		ci("web", "web_00", 10, 10, false), ci("web", "web_01", 10, 10, false)}
-	plan, err := NewPlan(opts, pools, infos, "")
+	plan, err := newStartPlan(opts, pools, infos, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -252,8 +252,8 @@ dependent_startup_wait_for=self:exited
 		for i, o := range opts {
 			infos = append(infos, ci(o.Name, o.Name, i+1, i+1, false))
 		}
-		_, err := NewPlan(opts, pools, infos, "")
-		if !errors.Is(err, ErrCycle) || !strings.Contains(err.Error(), tt.want) {
+		_, err := newStartPlan(opts, pools, infos, "")
+		if !errors.Is(err, errCycle) || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("error %v, want one containing %q", err, tt.want)
 		}
 	}
@@ -267,14 +267,14 @@ dependent_startup=true
 dependent_startup_wait_for=db
 [program:api]
 `)
-	_, err := NewPlan(opts, pools, []rpc.ConfigInfo{ci("web", "web", 1, 1, false), ci("api", "api", 1, 1, true)}, "")
-	if !errors.Is(err, ErrConf) || !strings.Contains(err.Error(), "dependent_startup_wait_for=db:RUNNING in [program:web]") ||
+	_, err := newStartPlan(opts, pools, []rpc.ConfigInfo{ci("web", "web", 1, 1, false), ci("api", "api", 1, 1, true)}, "")
+	if !errors.Is(err, errConf) || !strings.Contains(err.Error(), "dependent_startup_wait_for=db:RUNNING in [program:web]") ||
 		!strings.Contains(err.Error(), "names db, which is not a program supervisord runs; programs are: api, web") {
 		t.Errorf("unknown wait: %v", err)
 	}
 
-	_, err = NewPlan(opts, pools, []rpc.ConfigInfo{ci("other", "other", 1, 1, true)}, "")
-	if !errors.Is(err, ErrConf) || !strings.Contains(err.Error(), "none of the 2 programs of the configuration is running in supervisord") {
+	_, err = newStartPlan(opts, pools, []rpc.ConfigInfo{ci("other", "other", 1, 1, true)}, "")
+	if !errors.Is(err, errConf) || !strings.Contains(err.Error(), "none of the 2 programs of the configuration is running in supervisord") {
 		t.Errorf("wrong file: %v", err)
 	}
 
@@ -307,7 +307,7 @@ startinorder=true
 	infos := []rpc.ConfigInfo{ci("a", "a", 1, 1, false), ci("b", "b", 2, 2, false), ci("c", "c", 3, 3, false), ci("d", "d", 4, 4, true),
 		ci("e", "e", 5, 5, false), ci("f", "f", 6, 6, true), ci("stray", "stray", 7, 7, true), ci("old", "old", 8, 8, true)}
 	infos[len(infos)-1].InUse = false
-	plan, err := NewPlan(opts, pools, infos, "")
+	plan, err := newStartPlan(opts, pools, infos, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -358,12 +358,12 @@ func TestReadOptionsErrors(t *testing.T) {
 	for _, tt := range tests {
 		path := filepath.Join(t.TempDir(), "s.conf")
 		os.WriteFile(path, []byte(tt.conf), 0o644)
-		c, err := LoadConf(path, []string{})
+		c, err := loadConf(path, []string{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, _, err = ReadOptions(c)
-		if !errors.Is(err, ErrConf) || !strings.Contains(err.Error(), tt.want) {
+		_, _, err = readOptions(c)
+		if !errors.Is(err, errConf) || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%q: error %v, want one containing %q", tt.conf, err, tt.want)
 		}
 	}

@@ -30,7 +30,7 @@ func (ss *stateSet) add(states ...listener.State) {
 // its current state implies), and its latest state.
 type process struct {
 	name    string
-	program *Program
+	program *planProgram
 	// reached holds every state the process has been seen in or must
 	// have passed through. EXITED is only there for an exit with an
 	// expected code (or any exit with --any-exit).

@@ -3,10 +3,11 @@ package orderedstartup
 import (
 	"fmt"
 
+	"github.com/golance/golance/internal/supervisorconf"
 	"github.com/golance/golance/listener/rpc"
 )
 
-// Connect returns a client for the supervisord that runs c, at the URL
+// connect returns a client for the supervisord that runs c, at the URL
 // and with the credentials supervisorconf's Endpoint finds: the address
 // from SUPERVISOR_SERVER_URL, which supervisord gives its children, or,
 // when that is not set (someone runs --plan by hand), from the
@@ -15,10 +16,10 @@ import (
 // address, so that a password-protected supervisord needs no environment=
 // line for this listener. A password stored as {SHA}... cannot be used
 // that way.
-func Connect(c *Conf, lookup func(string) (string, bool)) (*rpc.Client, error) {
+func connect(c *supervisorconf.Config, lookup func(string) (string, bool)) (*rpc.Client, error) {
 	ep, err := c.Endpoint(lookup)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrConf, err)
+		return nil, fmt.Errorf("%w: %w", errConf, err)
 	}
 	if ep.URL == "" {
 		return nil, rpc.ErrNoServerURL

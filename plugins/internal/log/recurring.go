@@ -39,13 +39,20 @@ func NewRecurring(l *slog.Logger, level slog.Level, c clock.Clock) *Recurring {
 // (as slog takes them). It logs only when msg differs from the failure
 // logged last, and reports whether it did.
 func (r *Recurring) Fail(msg string, args ...any) bool {
+	return r.FailAs(msg, msg, args...)
+}
+
+// FailAs is Fail for a message that carries figures that change at
+// every failure (how long a retry took): it logs msg when key, which
+// names the failure without them, differs from the last one's.
+func (r *Recurring) FailAs(key, msg string, args ...any) bool {
 	r.mu.Lock()
 	if r.failed == 0 {
 		r.since = r.clock.Now()
 	}
 	r.failed++
-	changed := msg != r.last
-	r.last = msg
+	changed := key != r.last
+	r.last = key
 	r.mu.Unlock()
 	if changed {
 		r.log.Log(context.Background(), r.level, msg, args...)

@@ -43,6 +43,10 @@ func TestRecurring(t *testing.T) {
 	if !r.Failing() {
 		t.Fatal("not failing after failures")
 	}
+	// A figure that changes at every attempt does not make a new failure.
+	if r.FailAs("cannot reach supervisord: 401 Unauthorized", "cannot reach supervisord after 3.2s: 401 Unauthorized") {
+		t.Fatal("FailAs logged a failure of the same key")
+	}
 	c.Advance(90 * time.Second)
 	if !r.Recover("supervisord answers again") || r.Recover("supervisord answers again") {
 		t.Fatal("the recovery is not logged exactly once")
@@ -54,7 +58,7 @@ func TestRecurring(t *testing.T) {
 	want := []string{
 		"WARN cannot reach supervisord: connection refused url=unix:///run/s.sock",
 		"WARN cannot reach supervisord: 401 Unauthorized",
-		"INFO supervisord answers again after 5 failures over 1m30s",
+		"INFO supervisord answers again after 6 failures over 1m30s",
 		"WARN cannot reach supervisord: connection refused",
 		"INFO supervisord answers again after 1 failure over 1s",
 	}

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/golance/golance/internal/testkit/rig"
 	"github.com/golance/golance/listener"
 	"github.com/golance/golance/testharness"
 	"github.com/rogpeppe/go-internal/testscript"
@@ -85,16 +86,10 @@ func (sc scenario) start(t *testing.T) *testharness.Supervisor {
 	})
 }
 
-func testCtx(t *testing.T) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	t.Cleanup(cancel)
-	return ctx
-}
-
 // waitState waits for a process to reach state.
 func waitState(t *testing.T, sup *testharness.Supervisor, name string, state listener.State) {
 	t.Helper()
-	if err := sup.WaitProcessState(testCtx(t), name, state); err != nil {
+	if err := sup.WaitProcessState(rig.Context(t), name, state); err != nil {
 		stderr := ""
 		if l := sup.Process("startup"); l != nil {
 			stderr = l.Stderr()
@@ -320,13 +315,13 @@ func TestFatalStep(t *testing.T) {
 			waitState(t, sup, "sleep", listener.StateFatal)
 			waitLog(t, sup, `WARN sleep entered BACKOFF \(.*\): supervisord retries it, and it may still reach RUNNING`)
 			if policy == "stop" {
-				waitLog(t, sup, `ERROR sleep entered FATAL \(.*\): not starting ping2 \(--on-failure=stop\)`)
+				waitLog(t, sup, `ERRO sleep entered FATAL \(.*\): not starting ping2 \(--on-failure=stop\)`)
 				time.Sleep(300 * time.Millisecond)
 				if got := sup.Process("ping2").State(); got != listener.StateStopped {
 					t.Errorf("ping2 is %s after sleep went FATAL", got)
 				}
 			} else {
-				waitLog(t, sup, `ERROR sleep entered FATAL \(.*\): starting ping2 anyway \(--on-failure=continue\)`)
+				waitLog(t, sup, `ERRO sleep entered FATAL \(.*\): starting ping2 anyway \(--on-failure=continue\)`)
 				waitState(t, sup, "ping2", listener.StateRunning)
 				waitLog(t, sup, `INFO starting ping2: sleep failed \(--on-failure=continue\)`)
 			}
@@ -350,13 +345,13 @@ func TestTimeout(t *testing.T) {
 	exit(t, sup, "ping", 0)
 	waitState(t, sup, "sleep", listener.StateStarting)
 	began := time.Now()
-	waitLog(t, sup, `ERROR sleep did not reach RUNNING within 400ms \(sleep is STARTING\): starting ping2 anyway \(--on-failure=continue\)`)
+	waitLog(t, sup, `ERRO sleep did not reach RUNNING within 400ms \(sleep is STARTING\): starting ping2 anyway \(--on-failure=continue\)`)
 	waitState(t, sup, "ping2", listener.StateRunning)
 	if d := time.Since(began); d < 300*time.Millisecond {
 		t.Errorf("timed out after %s", d)
 	}
 	// ping (an init job) did reach its goal in time: no report for it.
-	if strings.Contains(sup.Process("startup").Stderr(), "ERROR ping ") {
+	if strings.Contains(sup.Process("startup").Stderr(), "ERRO ping ") {
 		t.Error("ping reported")
 	}
 }
@@ -368,13 +363,13 @@ func TestUnexpectedExit(t *testing.T) {
 		sup := seedScenario().start(t)
 		waitState(t, sup, "ping", listener.StateRunning)
 		exit(t, sup, "ping", 1)
-		waitLog(t, sup, `ERROR ping exited with status 1, which is not in its exitcodes \(0\): not starting sleep \(--on-failure=stop\)`)
+		waitLog(t, sup, `ERRO ping exited with status 1, which is not in its exitcodes \(0\): not starting sleep \(--on-failure=stop\)`)
 		time.Sleep(300 * time.Millisecond)
 		if got := starts(sup); !slices.Equal(got, []string{"web", "ping"}) {
 			t.Errorf("started %v", got)
 		}
 		// Fixed and run again by hand, it gets there: the chain resumes.
-		if err := sup.Process("ping").Start(testCtx(t), true); err != nil {
+		if err := sup.Process("ping").Start(rig.Context(t), true); err != nil {
 			t.Fatal(err)
 		}
 		exit(t, sup, "ping", 0)
@@ -406,7 +401,7 @@ func TestListenerRestartMidChain(t *testing.T) {
 	}
 	waitState(t, sup, "startup", listener.StateExited)
 	exit(t, sup, "ping2", 0)
-	if err := l.Start(testCtx(t), false); err != nil {
+	if err := l.Start(rig.Context(t), false); err != nil {
 		t.Fatal(err)
 	}
 	// The new listener starts ping3 and nothing else.

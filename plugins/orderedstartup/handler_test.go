@@ -14,31 +14,17 @@ import (
 	"testing"
 	"time"
 
+	"github.com/golance/golance/internal/supervisorconf"
+	"github.com/golance/golance/internal/testkit"
+	"github.com/golance/golance/internal/testkit/rig"
 	"github.com/golance/golance/listener"
 	"github.com/golance/golance/listener/rpc"
+	"github.com/golance/golance/plugins/internal/log"
 	"github.com/golance/golance/plugins/internal/mail"
+	"github.com/golance/golance/plugins/internal/mailcli"
 	"github.com/golance/golance/plugins/internal/retry"
 	"github.com/golance/golance/testharness"
 )
-
-// syncBuffer is a bytes.Buffer safe for the starter's and the test's
-// goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
@@ -51,7 +37,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-// TestStartFaults drives a Starter in the test process against the
+// TestStartFaults drives a starter in the test process against the
 // harness's XML-RPC server, for the faults startProcess can answer.
 func TestStartFaults(t *testing.T) {
 	t.Parallel()
@@ -67,7 +53,7 @@ func TestStartFaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx := testCtx(t)
+	ctx := rig.Context(t)
 	infos, err := conn.GetAllConfigInfo(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -94,16 +80,16 @@ dependent_startup_wait_for=a
 dependent_startup=true
 dependent_startup_wait_for=nofile ghost spawnfail
 `)
-	plan, err := NewPlan(opts, pools, infos, "")
+	plan, err := newStartPlan(opts, pools, infos, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var log syncBuffer
+	var buf rig.Buffer
 	var mu sync.Mutex
 	var subjects []string
-	s := NewStarter(Config{Plan: plan, Supervisor: conn, Log: &log, Poll: 50 * time.Millisecond, OnFailure: Continue,
-		Notify: func(subject, body string) { mu.Lock(); subjects = append(subjects, subject); mu.Unlock() }})
-	s.Start(ctx)
+	s := newHandler(config{log: log.New(&buf), poll: 50 * time.Millisecond, onFailure: policyContinue}, plan, conn,
+		func(subject, body string) { mu.Lock(); subjects = append(subjects, subject); mu.Unlock() })
+	s.begin(ctx)
 	waitState(t, sup, "a", listener.StateRunning)
 
 	// Someone starts manual by hand between the starter's look at the
@@ -112,8 +98,8 @@ dependent_startup_wait_for=nofile ghost spawnfail
 		t.Fatal(err)
 	}
 	s.mu.Lock()
-	s.start(ctx, plan.ProgramOf("manual"), time.Now())
-	launched := s.progs[plan.ProgramOf("manual")].launched
+	s.start(ctx, plan.programOf("manual"), time.Now())
+	launched := s.progs[plan.programOf("manual")].launched
 	s.mu.Unlock()
 	if launched.IsZero() {
 		t.Error("manual not counted as started after ALREADY_STARTED")
@@ -121,16 +107,16 @@ dependent_startup_wait_for=nofile ghost spawnfail
 
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	go s.Run(runCtx)
-	waitFor(t, "three failures", func() bool { return strings.Count(log.String(), " ERROR ") >= 3 })
-	waitFor(t, "startup to end", s.Done)
-	out := log.String()
+	go s.loop(runCtx)
+	waitFor(t, "three failures", func() bool { return strings.Count(testkit.Levels(buf.String()), "ERRO ") >= 3 })
+	waitFor(t, "startup to end", s.finished)
+	out := testkit.Levels(buf.String())
 	for _, want := range []string{
 		"INFO manual was already started (ALREADY_STARTED): carrying on",
 		"WARN spawnfail did not spawn (supervisor.startProcess: SPAWN_ERROR: spawnfail): supervisord retries it",
-		"ERROR spawnfail entered FATAL (",
-		"ERROR nofile could not be started: starting nofile: supervisor.startProcess: NO_FILE: can't find command '/nonexistent/program'",
-		"ERROR ghost could not be started: starting ghost: supervisor.startProcess: BAD_NAME: ghost",
+		"ERRO spawnfail entered FATAL (",
+		"ERRO nofile could not be started: starting nofile: supervisor.startProcess: NO_FILE: can't find command '/nonexistent/program'",
+		"ERRO ghost could not be started: starting ghost: supervisor.startProcess: BAD_NAME: ghost",
 		"INFO starting after: nofile failed (--on-failure=continue), ghost failed (--on-failure=continue), spawnfail failed (--on-failure=continue)",
 		"WARN startup finished; spawnfail, nofile, ghost did not get there (reported above)",
 	} {
@@ -159,13 +145,13 @@ func TestNeverBusyDuringStart(t *testing.T) {
 	}
 	sup := sc.start(t)
 	waitState(t, sup, "init", listener.StateRunning)
-	if err := sup.WaitListenerState(testCtx(t), "startup", testharness.ListenerReady); err != nil {
+	if err := sup.WaitListenerState(rig.Context(t), "startup", testharness.ListenerReady); err != nil {
 		t.Fatal(err)
 	}
 	exit(t, sup, "init", 0) // the listener starts slow while handling this event
 	waitState(t, sup, "slow", listener.StateStarting)
 	serial, _ := sup.Tick(listener.Tick5)
-	err := sup.WaitFor(testCtx(t), "the tick answered", func(tr *testharness.Transcript) bool {
+	err := sup.WaitFor(rig.Context(t), "the tick answered", func(tr *testharness.Transcript) bool {
 		for _, r := range tr.Results("startup") {
 			if r.Serial == serial {
 				return true
@@ -251,20 +237,20 @@ func TestConnect(t *testing.T) {
 		}
 		return lookupIn(m)
 	}
-	conf := func(text string) *Conf {
+	conf := func(text string) *supervisorconf.Config {
 		path := filepath.Join(t.TempDir(), "s.conf")
 		os.WriteFile(path, []byte(text), 0o644)
-		c, err := LoadConf(path, nil)
+		c, err := loadConf(path, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return c
 	}
-	ctx := testCtx(t)
+	ctx := rig.Context(t)
 	unixConf := conf("[unix_http_server]\nfile=" + sup.SocketPath() + "\nusername=admin\npassword=s3cret\n")
 	tests := []struct {
 		name string
-		conf *Conf
+		conf *supervisorconf.Config
 		env  func(string) (string, bool)
 		url  string
 		ok   bool
@@ -277,7 +263,7 @@ func TestConnect(t *testing.T) {
 		{"another server's credentials are not sent", conf("[unix_http_server]\nfile=/elsewhere.sock\nusername=admin\npassword=s3cret\n"), env("SUPERVISOR_SERVER_URL", sup.ServerURL()), sup.ServerURL(), false},
 	}
 	for _, tt := range tests {
-		c, err := Connect(tt.conf, tt.env)
+		c, err := connect(tt.conf, tt.env)
 		if err != nil {
 			t.Errorf("%s: %v", tt.name, err)
 			continue
@@ -290,11 +276,11 @@ func TestConnect(t *testing.T) {
 			t.Errorf("%s: call error %v", tt.name, err)
 		}
 	}
-	c, err := Connect(conf("[inet_http_server]\nport=*:9001\n"), env())
+	c, err := connect(conf("[inet_http_server]\nport=*:9001\n"), env())
 	if err != nil || c.URL() != "http://localhost:9001" {
 		t.Errorf("inet: %v %v", c, err)
 	}
-	if _, err := Connect(conf("[program:x]\n"), env()); !errors.Is(err, rpc.ErrNoServerURL) {
+	if _, err := connect(conf("[program:x]\n"), env()); !errors.Is(err, rpc.ErrNoServerURL) {
 		t.Errorf("no server: %v", err)
 	}
 }
@@ -306,31 +292,31 @@ func TestMailer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var log syncBuffer
-	m := NewMailer(sender, []string{"ops@example.com"}, "ordered-startup on host: ", testRetry(), &log)
+	var buf rig.Buffer
+	m := newReportMailer(&mailcli.Delivery{Sender: sender, To: []string{"ops@example.com"}}, "ordered-startup on host: ", testRetry(), log.New(&buf))
 	for i := range mailQueueSize + 40 {
-		m.Notify("problem", strings.Repeat("x", i))
+		m.notify("problem", strings.Repeat("x", i))
 	}
-	m.Close(20 * time.Second)
-	m.Notify("after close", "dropped") // must not panic
+	m.close(20 * time.Second)
+	m.notify("after close", "dropped") // must not panic
 	got := mails(t, dir, mailQueueSize)
 	if !strings.Contains(got[0], "Subject: ordered-startup on host: problem\n") || !strings.Contains(got[0], "To: ops@example.com\n") {
 		t.Errorf("mail:\n%s", got[0])
 	}
-	// Notify never blocks: what does not fit in the queue is logged.
+	// notify never blocks: what does not fit in the queue is logged.
 	files, _ := filepath.Glob(filepath.Join(dir, "mail.*"))
 	if len(files) == mailQueueSize+40 {
 		t.Log("the sender kept up with every report")
-	} else if !strings.Contains(log.String(), `WARN too many reports waiting for the mail server: not mailing "ordered-startup on host: problem"`) {
-		t.Errorf("%d mails and log %q", len(files), log.String())
+	} else if !strings.Contains(testkit.Levels(buf.String()), `WARN too many reports waiting for the mail server: not mailing "ordered-startup on host: problem"`) {
+		t.Errorf("%d mails and log %q", len(files), testkit.Levels(buf.String()))
 	}
 
 	failing, _ := newSendmail("exit 1")
-	m = NewMailer(failing, []string{"ops@example.com"}, "", testRetry(), &log)
-	m.Notify("lost", "body")
-	m.Close(20 * time.Second)
-	if !strings.Contains(log.String(), `ERROR could not mail "lost" to [ops@example.com]: `) {
-		t.Errorf("log %q", log.String())
+	m = newReportMailer(&mailcli.Delivery{Sender: failing, To: []string{"ops@example.com"}}, "", testRetry(), log.New(&buf))
+	m.notify("lost", "body")
+	m.close(20 * time.Second)
+	if !strings.Contains(testkit.Levels(buf.String()), `ERRO could not mail "lost" to ops@example.com: `) {
+		t.Errorf("log %q", testkit.Levels(buf.String()))
 	}
 }
 
@@ -349,13 +335,13 @@ func TestSupervisordUnreachable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx := testCtx(t)
+	ctx := rig.Context(t)
 	infos, err := direct.GetAllConfigInfo(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	opts, pools := confFrom(t, "[program:a]\nautostart=false\ndependent_startup=true\n")
-	plan, err := NewPlan(opts, pools, infos, "")
+	plan, err := newStartPlan(opts, pools, infos, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -364,15 +350,15 @@ func TestSupervisordUnreachable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var log syncBuffer
-	s := NewStarter(Config{Plan: plan, Supervisor: conn, Log: &log, Poll: 20 * time.Millisecond, CallTimeout: 100 * time.Millisecond})
-	s.Start(ctx)
+	var buf rig.Buffer
+	s := newHandler(config{log: log.New(&buf), poll: 20 * time.Millisecond, callTimeout: 100 * time.Millisecond}, plan, conn, nil)
+	s.begin(ctx)
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	go s.Run(runCtx)
+	go s.loop(runCtx)
 	time.Sleep(300 * time.Millisecond)
-	if n := strings.Count(log.String(), "ERROR cannot read the process states: "); n != 1 {
-		t.Fatalf("%d reports of the unreachable supervisord, want 1:\n%s", n, log.String())
+	if n := strings.Count(testkit.Levels(buf.String()), "ERRO cannot read the process states: "); n != 1 {
+		t.Fatalf("%d reports of the unreachable supervisord, want 1:\n%s", n, testkit.Levels(buf.String()))
 	}
 	if sup.Process("a").State() != listener.StateStopped {
 		t.Fatal("started a without knowing the process states")
@@ -399,9 +385,9 @@ func TestSupervisordUnreachable(t *testing.T) {
 		}
 	}()
 	waitState(t, sup, "a", listener.StateRunning)
-	waitFor(t, "startup to end", s.Done)
-	if !strings.Contains(log.String(), "INFO starting a: it waits for nothing") {
-		t.Errorf("log:\n%s", log.String())
+	waitFor(t, "startup to end", s.finished)
+	if !strings.Contains(testkit.Levels(buf.String()), "INFO starting a: it waits for nothing") {
+		t.Errorf("log:\n%s", testkit.Levels(buf.String()))
 	}
 }
 
@@ -414,22 +400,22 @@ func TestSupervisordShuttingDown(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx := testCtx(t)
+	ctx := rig.Context(t)
 	infos, err := conn.GetAllConfigInfo(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	opts, pools := confFrom(t, "[program:a]\nstartinorder=true\nstartnextafter=exited\n[program:b]\n")
-	plan, err := NewPlan(opts, pools, infos, "")
+	plan, err := newStartPlan(opts, pools, infos, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var log syncBuffer
-	s := NewStarter(Config{Plan: plan, Supervisor: conn, Log: &log, Poll: 20 * time.Millisecond})
-	s.Start(ctx)
+	var buf rig.Buffer
+	s := newHandler(config{log: log.New(&buf), poll: 20 * time.Millisecond}, plan, conn, nil)
+	s.begin(ctx)
 	waitState(t, sup, "a", listener.StateRunning)
 	ran := make(chan struct{})
-	go func() { s.Run(ctx); close(ran) }()
+	go func() { s.loop(ctx); close(ran) }()
 	if err := conn.Shutdown(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -438,10 +424,10 @@ func TestSupervisordShuttingDown(t *testing.T) {
 	case <-ctx.Done():
 		t.Fatal("Run did not return after supervisord began shutting down")
 	}
-	if n := strings.Count(log.String(), "INFO supervisord is shutting down: nothing more to start"); n != 1 {
-		t.Errorf("log:\n%s", log.String())
+	if n := strings.Count(testkit.Levels(buf.String()), "INFO supervisord is shutting down: nothing more to start"); n != 1 {
+		t.Errorf("log:\n%s", testkit.Levels(buf.String()))
 	}
-	if strings.Contains(log.String(), "ERROR") {
-		t.Errorf("shutdown reported as an error:\n%s", log.String())
+	if strings.Contains(testkit.Levels(buf.String()), "ERRO") {
+		t.Errorf("shutdown reported as an error:\n%s", testkit.Levels(buf.String()))
 	}
 }
