@@ -60,12 +60,7 @@ type config struct {
 
 // withDefaults fills in the zero settings.
 func (c config) withDefaults() config {
-	if c.retry.MaxAttempts <= 0 && c.retry.MaxElapsed <= 0 {
-		// Unbounded retries would hold supervisord's events forever.
-		p := mail.DefaultRetryPolicy()
-		p.OnRetry, p.Clock, p.Jitter = c.retry.OnRetry, c.retry.Clock, c.retry.Jitter
-		c.retry = p
-	}
+	c.retry = mail.BoundedRetry(c.retry)
 	if c.failDelay == 0 {
 		c.failDelay = defaultFailDelay
 	}

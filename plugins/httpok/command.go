@@ -139,11 +139,7 @@ func run(cmd *cobra.Command, cfg config) error {
 	if err != nil {
 		return err
 	}
-	mailing := "no mail (-m)"
-	if cfg.mail != nil {
-		mailing = "mailing " + cfg.mail.String()
-	}
-	cfg.log.Info(fmt.Sprintf("httpok: checking %s at every tick, restarting %s when it fails, %s", cfg.url, cfg.selector, mailing))
+	cfg.log.Info(fmt.Sprintf("httpok: checking %s at every tick, restarting %s when it fails, %s", cfg.url, cfg.selector, mailcli.Summary(cfg.mail)))
 	return cli.RunListener(cmd, h, cfg.log, cli.DrainTimeout)
 }
 

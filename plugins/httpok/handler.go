@@ -15,17 +15,10 @@ import (
 	"github.com/golance/golance/plugins/internal/restart"
 )
 
-// supervisor is what httpok needs from supervisord; *rpc.Client provides
-// it.
-type supervisor interface {
-	GetAllProcessInfo(ctx context.Context) ([]rpc.ProcessInfo, error)
-	restart.Controller
-}
-
 // handler is the httpok handler.
 type handler struct {
 	cfg       config
-	sup       supervisor
+	sup       restart.Supervisor
 	prober    *prober
 	url       string
 	restarter *restart.Restarter
@@ -36,7 +29,7 @@ type handler struct {
 }
 
 // newHandler returns the handler for cfg, asking sup about processes.
-func newHandler(cfg config, sup supervisor) (*handler, error) {
+func newHandler(cfg config, sup restart.Supervisor) (*handler, error) {
 	cfg = cfg.withDefaults()
 	if err := cfg.validate(); err != nil {
 		return nil, err

@@ -60,11 +60,7 @@ func (c config) withDefaults() config {
 	if c.tickEvent == "" {
 		c.tickEvent = listener.Tick60
 	}
-	if c.retry.MaxAttempts <= 0 && c.retry.MaxElapsed <= 0 {
-		p := mail.DefaultRetryPolicy()
-		p.OnRetry, p.Clock, p.Jitter = c.retry.OnRetry, c.retry.Clock, c.retry.Jitter
-		c.retry = p
-	}
+	c.retry = mail.BoundedRetry(c.retry)
 	if c.flushTimeout <= 0 {
 		c.flushTimeout = defaultFlushTimeout
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/golance/golance/listener"
 	"github.com/golance/golance/listener/rpc"
 	"github.com/golance/golance/plugins/internal/procmem"
+	"github.com/golance/golance/plugins/internal/restart"
 	"github.com/golance/golance/testharness"
 	"github.com/golance/golance/testharness/supervisord"
 )
@@ -22,7 +23,7 @@ var tickEvent = listener.Event{Header: listener.Header{Ver: "3.0", Server: "supe
 // so that a benchmark measures memmon's own share of a tick: the /proc
 // snapshot and the rules, without supervisord's time to answer.
 type listed struct {
-	supervisor
+	restart.Supervisor
 	infos []rpc.ProcessInfo
 }
 
@@ -34,7 +35,7 @@ func (l listed) GetAllProcessInfo(context.Context) ([]rpc.ProcessInfo, error) { 
 // process tree (-c) and the rules, on a process list supervisord gave
 // before; "with-rpc" adds asking supervisord for the list, whose cost alone
 // is "getAllProcessInfo-only".
-func benchTicks(b *testing.B, sup supervisor) {
+func benchTicks(b *testing.B, sup restart.Supervisor) {
 	infos, err := sup.GetAllProcessInfo(context.Background())
 	if err != nil {
 		b.Fatal(err)
@@ -44,7 +45,7 @@ func benchTicks(b *testing.B, sup supervisor) {
 	}
 	for _, bc := range []struct {
 		name   string
-		sup    supervisor
+		sup    restart.Supervisor
 		metric procmem.Metric
 	}{
 		{"own-rss", listed{sup, infos}, procmem.RSS},

@@ -113,15 +113,11 @@ func run(cmd *cobra.Command, cfg config) error {
 	if err != nil {
 		return err
 	}
-	mailing := "no mail (-m)"
-	if cfg.mail != nil {
-		mailing = "mailing " + cfg.mail.String()
-	}
 	rules := make([]string, len(h.rules))
 	for i, r := range h.rules {
 		rules[i] = r.String()
 	}
-	cfg.log.Info(fmt.Sprintf("memmon: restarting what goes above its limit (%s, %v), %s", strings.Join(rules, ", "), cfg.metric, mailing))
+	cfg.log.Info(fmt.Sprintf("memmon: restarting what goes above its limit (%s, %v), %s", strings.Join(rules, ", "), cfg.metric, mailcli.Summary(cfg.mail)))
 	return cli.RunListener(cmd, h, cfg.log, cli.DrainTimeout)
 }
 

@@ -70,16 +70,9 @@ func (c config) withDefaults() config {
 	if c.uptime == 0 {
 		c.uptime = noUptimeLimit
 	}
-	if c.mailRetry.MaxElapsed == 0 && c.mailRetry.MaxAttempts == 0 {
-		c.mailRetry = mail.DefaultRetryPolicy()
-	}
-	if c.restart.Consecutive == 0 {
-		c.restart.Consecutive = 1 // the zero Policy acts as superlance does
-	}
+	c.mailRetry = mail.BoundedRetry(c.mailRetry)
 	c.clock = clock.Or(c.clock)
-	if c.restart.Clock == nil {
-		c.restart.Clock = c.clock
-	}
+	c.restart = c.restart.WithDefaults(c.clock)
 	if c.log == nil {
 		c.log = log.Discard()
 	}

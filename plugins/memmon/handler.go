@@ -16,17 +16,10 @@ import (
 	"github.com/golance/golance/plugins/internal/restart"
 )
 
-// supervisor is what memmon needs from supervisord; *rpc.Client provides
-// it.
-type supervisor interface {
-	GetAllProcessInfo(ctx context.Context) ([]rpc.ProcessInfo, error)
-	restart.Controller
-}
-
 // handler is the memmon handler.
 type handler struct {
 	cfg       config
-	sup       supervisor
+	sup       restart.Supervisor
 	rules     []*rule
 	checking  []string
 	reader    *procmem.Reader
@@ -41,7 +34,7 @@ type handler struct {
 // newHandler returns the handler for cfg, asking sup about processes.
 // It fails for a configuration without any limit, or when the proc
 // filesystem cannot be read.
-func newHandler(cfg config, sup supervisor) (*handler, error) {
+func newHandler(cfg config, sup restart.Supervisor) (*handler, error) {
 	cfg = cfg.withDefaults()
 	if err := cfg.validate(); err != nil {
 		return nil, err

@@ -24,6 +24,18 @@ func DefaultRetryPolicy() retry.Policy {
 	return retry.Policy{MaxElapsed: time.Minute, Initial: time.Second, Max: 15 * time.Second}
 }
 
+// BoundedRetry returns p, or DefaultRetryPolicy() with p's Clock, OnRetry
+// and Jitter when p bounds neither attempts nor time: a listener that
+// retried without bound would hold supervisord's events for ever.
+func BoundedRetry(p retry.Policy) retry.Policy {
+	if p.MaxAttempts > 0 || p.MaxElapsed > 0 {
+		return p
+	}
+	d := DefaultRetryPolicy()
+	d.Clock, d.OnRetry, d.Jitter = p.Clock, p.OnRetry, p.Jitter
+	return d
+}
+
 // Deliver sends m through s, retrying transient failures (a refused
 // connection, a 4xx reply, a sendmail that failed with EX_TEMPFAIL) as p
 // allows, and stopping at once on permanent ones (a 5xx reply, an untrusted

@@ -244,3 +244,17 @@ cat > "$D/mail"`)
 		t.Errorf("queued mail = %q, %v", mail, err)
 	}
 }
+
+// A policy that bounds nothing would hold supervisord's events for ever:
+// BoundedRetry gives it the default bounds, keeping what the caller set.
+func TestBoundedRetry(t *testing.T) {
+	t.Parallel()
+	onRetry := func(int, error, time.Duration) {}
+	p := BoundedRetry(retry.Policy{Jitter: retry.NoJitter, OnRetry: onRetry})
+	if p.MaxElapsed != DefaultRetryPolicy().MaxElapsed || p.Jitter != retry.NoJitter || p.OnRetry == nil {
+		t.Errorf("unbounded policy became %+v", p)
+	}
+	if p := BoundedRetry(retry.Policy{MaxAttempts: 1}); p.MaxAttempts != 1 || p.MaxElapsed != 0 {
+		t.Errorf("bounded policy changed: %+v", p)
+	}
+}

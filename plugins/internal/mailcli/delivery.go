@@ -33,6 +33,16 @@ func (d *Delivery) String() string {
 	return strings.Join(d.To, ", ") + " through " + d.Target
 }
 
+// Summary says what a plugin whose mail is optional does, for its
+// start-up line: "mailing ops@example.com through ...", or "no mail"
+// without recipients (a nil Delivery).
+func Summary(d *Delivery) string {
+	if d == nil {
+		return "no mail"
+	}
+	return "mailing " + d.String()
+}
+
 // Build checks the flags and builds the Delivery they describe, or nil
 // when the recipients are optional and none were given. Every error is a
 // *cli.UsageError whose text is one line naming the flag at fault and the

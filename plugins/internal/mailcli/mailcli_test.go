@@ -304,3 +304,14 @@ func TestTLSFlag(t *testing.T) {
 		t.Errorf("--tls against a plain server: %v", err)
 	}
 }
+
+func TestSummary(t *testing.T) {
+	t.Parallel()
+	d := &Delivery{To: []string{"root", "ops@example.com"}, Target: `sendmail command "/usr/sbin/sendmail -t -i"`}
+	if got := Summary(d); got != `mailing root, ops@example.com through sendmail command "/usr/sbin/sendmail -t -i"` {
+		t.Errorf("Summary = %q", got)
+	}
+	if got := Summary(nil); got != "no mail" {
+		t.Errorf("Summary(nil) = %q", got)
+	}
+}

@@ -47,3 +47,14 @@ func TestPolicyValidate(t *testing.T) {
 		}
 	}
 }
+
+func TestConfigWithDefaults(t *testing.T) {
+	t.Parallel()
+	c := Config{}.WithDefaults(nil)
+	if c.Consecutive != 1 || c.StepTimeout != DefaultStepTimeout || c.Parallel != DefaultParallel || c.Clock == nil {
+		t.Errorf("defaults %+v", c)
+	}
+	if c := (Config{Policy: Policy{Consecutive: 3}, Parallel: 2}).WithDefaults(nil); c.Consecutive != 3 || c.Parallel != 2 {
+		t.Errorf("set fields changed: %+v", c)
+	}
+}

@@ -31,6 +31,14 @@ type Controller interface {
 	StartProcess(ctx context.Context, name string, wait bool) error
 }
 
+// Supervisor is what a plugin that restarts processes (memmon, httpok)
+// needs from supervisord: the process list, and the restarts;
+// *rpc.Client provides it.
+type Supervisor interface {
+	GetAllProcessInfo(ctx context.Context) ([]rpc.ProcessInfo, error)
+	Controller
+}
+
 // Config configures a Restarter.
 type Config struct {
 	Policy
@@ -43,6 +51,25 @@ type Config struct {
 	// Clock measures the budget window and the outcomes' times; the real
 	// clock if nil.
 	Clock clock.Clock
+}
+
+// WithDefaults returns c with its zero fields filled in as New fills
+// them, and a zero Consecutive made 1 (act on the first failed check, as
+// superlance does); c's Clock, if nil, becomes clk.
+func (c Config) WithDefaults(clk clock.Clock) Config {
+	if c.Consecutive == 0 {
+		c.Consecutive = 1
+	}
+	if c.StepTimeout <= 0 {
+		c.StepTimeout = DefaultStepTimeout
+	}
+	if c.Parallel <= 0 {
+		c.Parallel = DefaultParallel
+	}
+	if c.Clock == nil {
+		c.Clock = clock.Or(clk)
+	}
+	return c
 }
 
 // Refusals from Restart and Go.
@@ -133,13 +160,7 @@ type Restarter struct {
 
 // New returns a Restarter that stops and starts processes through ctl.
 func New(ctl Controller, cfg Config) *Restarter {
-	if cfg.StepTimeout <= 0 {
-		cfg.StepTimeout = DefaultStepTimeout
-	}
-	if cfg.Parallel <= 0 {
-		cfg.Parallel = DefaultParallel
-	}
-	cfg.Clock = clock.Or(cfg.Clock)
+	cfg = cfg.WithDefaults(nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Restarter{
 		ctl:      ctl,
