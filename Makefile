@@ -5,7 +5,7 @@ PKGS    := ./...
 # Fuzz time per target for `make fuzz`.
 FUZZTIME ?= 10s
 
-.PHONY: all build test lint bench fuzz docs demo clean
+.PHONY: all build test lint bench fuzz docs demo clean screenshot
 
 all: build
 
@@ -32,6 +32,7 @@ test: lint
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./listener
 	$(GO) run ./internal/bench
+	$(GO) test -run '^$$' -bench . -benchmem ./plugins/exporter
 
 fuzz:
 	@for target in $$($(GO) test -list '^Fuzz' ./listener | grep ^Fuzz); do \
@@ -51,3 +52,8 @@ clean:
 # docs/ and README.md; docs/docs_test.go fails when they are stale.
 docs:
 	$(GO) run ./internal/docgen/gendocs
+
+# screenshot: the status page of supervisord_exporter with a crash loop,
+# taken by headless Chromium, for docs/fleet.md.
+screenshot:
+	$(GO) test -count=1 -run 'TestIntegrationPrometheus/status' ./plugins/exporter -update-screenshot

@@ -6,6 +6,7 @@ package commands
 import (
 	"github.com/golance/golance/plugins/crashmail"
 	"github.com/golance/golance/plugins/eventdump"
+	"github.com/golance/golance/plugins/exporter"
 	"github.com/golance/golance/plugins/httpok"
 	"github.com/golance/golance/plugins/mailbatch"
 	"github.com/golance/golance/plugins/memmon"
@@ -36,6 +37,7 @@ func Binaries() []Binary {
 		{"memmon", memmon.NewCommand, memmon.Main},
 		{"ordered-startup", orderedstartup.NewCommand, orderedstartup.Main},
 		{"slack-notify", slacknotify.NewCommand, slacknotify.Main},
+		{"supervisord_exporter", exporter.NewCommand, exporter.Main},
 	}
 }
 

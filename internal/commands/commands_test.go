@@ -30,15 +30,16 @@ var contract = map[string]struct {
 	args     []string
 	needsRPC bool
 }{
-	"crashmail":       {[]string{"-m", "ops@example.com", "-s", "cat"}, false},
-	"crashmailbatch":  {[]string{"-t", "ops@example.com", "-f", "supervisor@example.com"}, false},
-	"crashsms":        {[]string{"-t", "ops@example.com", "-f", "supervisor@example.com"}, false},
-	"eventdump":       {nil, false},
-	"fatalmailbatch":  {[]string{"-t", "ops@example.com", "-f", "supervisor@example.com"}, false},
-	"httpok":          {[]string{"-p", "web", "http://127.0.0.1:9/"}, true},
-	"memmon":          {[]string{"-a", "100MB"}, true},
-	"ordered-startup": {[]string{"-c", "testdata/supervisord.conf"}, true},
-	"slack-notify":    {[]string{"--dry-run"}, false},
+	"crashmail":            {[]string{"-m", "ops@example.com", "-s", "cat"}, false},
+	"crashmailbatch":       {[]string{"-t", "ops@example.com", "-f", "supervisor@example.com"}, false},
+	"crashsms":             {[]string{"-t", "ops@example.com", "-f", "supervisor@example.com"}, false},
+	"eventdump":            {nil, false},
+	"fatalmailbatch":       {[]string{"-t", "ops@example.com", "-f", "supervisor@example.com"}, false},
+	"httpok":               {[]string{"-p", "web", "http://127.0.0.1:9/"}, true},
+	"memmon":               {[]string{"-a", "100MB"}, true},
+	"ordered-startup":      {[]string{"-c", "testdata/supervisord.conf"}, true},
+	"slack-notify":         {[]string{"--dry-run"}, false},
+	"supervisord_exporter": {[]string{"--web.listen-address", "127.0.0.1:0", "--outbox", "none"}, true},
 }
 
 type result struct {
