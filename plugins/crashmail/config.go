@@ -2,6 +2,7 @@ package crashmail
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 	"time"
@@ -71,19 +72,16 @@ func (c config) withDefaults() config {
 		c.hostname, _ = os.Hostname()
 	}
 	c.clock = clock.Or(c.clock)
-	if c.log == nil {
-		c.log = log.Discard()
-	}
+	c.log = log.Or(c.log)
 	return c
 }
 
 // validate reports a configuration crashmail cannot work with.
 func (c config) validate() error {
+	if err := c.mail.Check(); err != nil {
+		return fmt.Errorf("crashmail: %w", err)
+	}
 	switch {
-	case c.mail == nil || c.mail.Sender == nil:
-		return errors.New("crashmail: no mail delivery configured")
-	case len(c.mail.To) == 0:
-		return errors.New("crashmail: no recipient")
 	case c.tailLines < 0:
 		return errors.New("crashmail: negative tail lines")
 	}

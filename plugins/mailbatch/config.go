@@ -2,6 +2,7 @@ package mailbatch
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -65,19 +66,16 @@ func (c config) withDefaults() config {
 		c.flushTimeout = defaultFlushTimeout
 	}
 	c.clock = clock.Or(c.clock)
-	if c.log == nil {
-		c.log = log.Discard()
-	}
+	c.log = log.Or(c.log)
 	return c
 }
 
 // validate reports a configuration a batch mailer cannot work with.
 func (c config) validate() error {
+	if err := c.mail.Check(); err != nil {
+		return fmt.Errorf("mailbatch: %w", err)
+	}
 	switch {
-	case c.mail == nil || c.mail.Sender == nil:
-		return errors.New("mailbatch: no mail delivery configured")
-	case len(c.mail.To) == 0:
-		return errors.New("mailbatch: no recipient")
 	case c.kind.word == nil:
 		return errors.New("mailbatch: no kind of batch mailer")
 	}

@@ -73,9 +73,7 @@ func (c config) withDefaults() config {
 	c.mailRetry = mail.BoundedRetry(c.mailRetry)
 	c.clock = clock.Or(c.clock)
 	c.restart = c.restart.WithDefaults(c.clock)
-	if c.log == nil {
-		c.log = log.Discard()
-	}
+	c.log = log.Or(c.log)
 	return c
 }
 

@@ -59,8 +59,6 @@ func (c config) withDefaults() config {
 		c.callTimeout = defaultCallTimeout
 	}
 	c.clock = clock.Or(c.clock)
-	if c.log == nil {
-		c.log = log.Discard()
-	}
+	c.log = log.Or(c.log)
 	return c
 }

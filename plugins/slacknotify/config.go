@@ -90,9 +90,7 @@ func (c config) withDefaults() config {
 		c.retry.MaxElapsed = defaultRetryFor
 	}
 	c.clock = clock.Or(c.clock)
-	if c.log == nil {
-		c.log = log.Discard()
-	}
+	c.log = log.Or(c.log)
 	return c
 }
 

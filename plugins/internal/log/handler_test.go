@@ -148,3 +148,13 @@ func TestOneWritePerEntry(t *testing.T) {
 		}
 	}
 }
+
+func TestOr(t *testing.T) {
+	t.Parallel()
+	var buf bytes.Buffer
+	l := New(&buf)
+	if Or(l) != l || Or(nil) == nil {
+		t.Fatal("Or")
+	}
+	Or(nil).Error("nowhere")
+}

@@ -39,8 +39,17 @@ func New(w io.Writer) *slog.Logger {
 	return slog.New(NewHandler(w, slog.LevelInfo))
 }
 
-// Discard returns a logger that writes nothing, for a zero Config.
+// Discard returns a logger that writes nothing.
 func Discard() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+// Or returns l, or a logger that writes nothing when l is nil: what a
+// zero log setting means.
+func Or(l *slog.Logger) *slog.Logger {
+	if l == nil {
+		return Discard()
+	}
+	return l
+}
 
 // levelName spells a level as supervisord's loggers do.
 func levelName(l slog.Level) string {

@@ -33,6 +33,18 @@ func (d *Delivery) String() string {
 	return strings.Join(d.To, ", ") + " through " + d.Target
 }
 
+// Check reports a Delivery that cannot send: none at all, no Sender, no
+// recipient.
+func (d *Delivery) Check() error {
+	switch {
+	case d == nil || d.Sender == nil:
+		return errors.New("no mail delivery configured")
+	case len(d.To) == 0:
+		return errors.New("no mail recipient")
+	}
+	return nil
+}
+
 // Summary says what a plugin whose mail is optional does, for its
 // start-up line: "mailing ops@example.com through ...", or "no mail"
 // without recipients (a nil Delivery).

@@ -315,3 +315,18 @@ func TestSummary(t *testing.T) {
 		t.Errorf("Summary(nil) = %q", got)
 	}
 }
+
+func TestCheck(t *testing.T) {
+	t.Parallel()
+	var none *Delivery
+	if none.Check() == nil || (&Delivery{To: []string{"root"}}).Check() == nil {
+		t.Error("a Delivery without a Sender passed")
+	}
+	s, err := mail.NewSendmail("cat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if (&Delivery{Sender: s}).Check() == nil || (&Delivery{Sender: s, To: []string{"root"}}).Check() != nil {
+		t.Error("Check disagrees about recipients")
+	}
+}
