@@ -39,7 +39,7 @@ func TestGeneratedDocsAreCurrent(t *testing.T) {
 // of its flags outside the generated list: a new flag needs a sentence or a
 // table row, not only its usage string.
 func TestEveryFlagIsExplained(t *testing.T) {
-	generated := regexp.MustCompile("(?s)<!-- flags: [\\w-]+ -->.*?<!-- /flags -->")
+	generated := regexp.MustCompile(`(?s)<!-- flags: [\w-]+ -->.*?<!-- /flags -->`)
 	for _, b := range commands.Binaries() {
 		page, err := os.ReadFile(b.Name + ".md")
 		if err != nil {

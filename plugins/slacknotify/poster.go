@@ -84,6 +84,8 @@ type slackUpdater interface {
 // errRejected means Slack refused a message itself (its blocks, its
 // length), not the configuration: slack-notify then sends the message's
 // plain text alone.
+//
+//lint:ignore ST1005 Slack is a name, and the text ends up in log lines read as sentences
 var errRejected = errors.New("Slack rejected the message")
 
 // errGone means the message to update no longer exists or can no longer be

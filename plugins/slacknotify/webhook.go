@@ -27,13 +27,13 @@ const defaultHTTPTimeout = 10 * time.Second
 func parseWebhookURL(raw string) (*url.URL, error) {
 	u, err := url.Parse(strings.TrimSpace(raw))
 	if err != nil {
-		return nil, fmt.Errorf("%w: it does not parse as a URL; want https://hooks.slack.com/services/T.../B.../...", errBadWebhookURL)
+		return nil, fmt.Errorf("%w: it does not parse as a URL; want the URL Slack shows for the webhook, https://hooks.slack.com/services/<workspace>/<channel>/<secret>", errBadWebhookURL)
 	}
 	switch {
 	case u.Scheme != "https" && u.Scheme != "http":
-		return nil, fmt.Errorf("%w: scheme %q is not https; want https://hooks.slack.com/services/T.../B.../...", errBadWebhookURL, u.Scheme)
+		return nil, fmt.Errorf("%w: scheme %q is not https; want the URL Slack shows for the webhook, https://hooks.slack.com/services/<workspace>/<channel>/<secret>", errBadWebhookURL, u.Scheme)
 	case u.Host == "":
-		return nil, fmt.Errorf("%w: it has no host; want https://hooks.slack.com/services/T.../B.../...", errBadWebhookURL)
+		return nil, fmt.Errorf("%w: it has no host; want the URL Slack shows for the webhook, https://hooks.slack.com/services/<workspace>/<channel>/<secret>", errBadWebhookURL)
 	case u.Path == "" || u.Path == "/":
 		return nil, fmt.Errorf("%w: %s://%s has no path; copy the whole URL Slack shows for the incoming webhook", errBadWebhookURL, u.Scheme, u.Host)
 	}
