@@ -129,12 +129,12 @@ func (a *alerter) commit(ctx context.Context, next map[string]alertmanager.Alert
 	a.firing = next
 	a.mu.Unlock()
 	for _, al := range alerts {
-		verb := "firing"
-		if !al.EndsAt.IsZero() {
-			verb = "resolved"
+		ns := listener.Namespec(al.Labels["group"], al.Labels["process"])
+		if al.EndsAt.IsZero() {
+			a.log.Info(fmt.Sprintf("alert %s firing for %s: %s", al.Name(), ns, al.Annotations["summary"]))
+		} else {
+			a.log.Info(fmt.Sprintf("alert %s resolved: %s", al.Name(), subject))
 		}
-		a.log.Info(fmt.Sprintf("alert %s %s for %s: %s", al.Name(), verb,
-			listener.Namespec(al.Labels["group"], al.Labels["process"]), al.Annotations["summary"]))
 	}
 	return nil
 }
