@@ -8,6 +8,8 @@
 //	httpok           restarts web when its health check starts failing
 //	slack-notify     prints the Slack messages it would post (--dry-run)
 //	eventdump        records every event in events.jsonl
+//	supervisord_exporter  serves metrics and a status page, and posts an
+//	                 alert about payment-worker to an Alertmanager stand-in
 //
 // Ctrl-C stops supervisord and every process it started, and prints where
 // the logs are. The same binary plays the demo's programs (demo role ...).
@@ -21,6 +23,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -52,7 +55,7 @@ func main() {
 
 // plugins are the listeners the demo shows, in the order the summary's
 // closing report lists them.
-var plugins = []string{"ordered-startup", "crashmail", "memmon", "httpok", "slack-notify", "eventdump"}
+var plugins = []string{"ordered-startup", "crashmail", "memmon", "httpok", "slack-notify", "eventdump", "supervisord_exporter"}
 
 func run(bin, dir string, untilAllActed bool, timeout time.Duration) error {
 	path, err := findSupervisord()
@@ -80,10 +83,20 @@ func run(bin, dir string, untilAllActed bool, timeout time.Duration) error {
 	if err != nil {
 		return err
 	}
-	sections, err := writeFiles(dir, bin, self)
+	ports, err := freePorts(3)
 	if err != nil {
 		return err
 	}
+	sections, err := writeFiles(dir, bin, self, ports)
+	if err != nil {
+		return err
+	}
+	// The Alertmanager stand-in records what the exporter posts to it.
+	alerts, err := serveAlerts(ports[2], filepath.Join(dir, "alerts.jsonl"))
+	if err != nil {
+		return err
+	}
+	defer alerts.Close()
 
 	// The launcher makes this process the reaper of supervisord's orphans
 	// and kills whatever outlives supervisord, so nothing outlives the
@@ -105,7 +118,8 @@ func run(bin, dir string, untilAllActed bool, timeout time.Duration) error {
 	go func() { exited <- sv.Wait(context.Background()) }()
 
 	fmt.Printf("golance demo: supervisord %s (pid %d) with configuration %s\n", version(path), sv.PID, sv.ConfigPath)
-	fmt.Printf("Everything happens on this machine. Watch for a minute; Ctrl-C stops it all.\n\n")
+	fmt.Printf("Everything happens on this machine. Watch for a minute; Ctrl-C stops it all.\n")
+	fmt.Printf("supervisord_exporter's status page: http://127.0.0.1:%d/ (metrics at /metrics)\n\n", ports[1])
 
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
@@ -114,6 +128,7 @@ func run(bin, dir string, untilAllActed bool, timeout time.Duration) error {
 		deadline = time.After(timeout)
 	}
 	w := newWatcher(dir)
+	w.metricsURL = fmt.Sprintf("http://127.0.0.1:%d/metrics", ports[1])
 	ticker := time.NewTicker(250 * time.Millisecond)
 	defer ticker.Stop()
 	reason := ""
@@ -154,6 +169,7 @@ loop:
 	fmt.Printf("  logs/<name>.log     each program's and listener's output\n")
 	fmt.Printf("  mailbox             the mail crashmail sent (through the sendmail stand-in deliver-mail)\n")
 	fmt.Printf("  events.jsonl        every event, as eventdump wrote it\n")
+	fmt.Printf("  alerts.jsonl        the alerts supervisord_exporter posted to the Alertmanager stand-in\n")
 	if stopErr != nil {
 		return fmt.Errorf("stopping supervisord: %w", stopErr)
 	}
@@ -202,14 +218,19 @@ func version(supervisord string) string {
 	return strings.TrimSpace(string(b))
 }
 
-// freePort returns a TCP port on the loopback interface nobody listens on.
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
+// freePorts returns n TCP ports on the loopback interface nobody listens
+// on.
+func freePorts(n int) ([]int, error) {
+	var out []int
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, err
+		}
+		defer l.Close()
+		out = append(out, l.Addr().(*net.TCPAddr).Port)
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
+	return out, nil
 }
 
 // sectionsTemplate is the demo's part of supervisord.conf; the launcher
@@ -249,6 +270,13 @@ command={{.Bin}}/slack-notify --dry-run -p payment-worker -p web --stderr-lines 
 events=PROCESS_STATE,TICK_60
 priority=-20
 stderr_logfile=%(here)s/logs/slack-notify.log
+
+[eventlistener:supervisord_exporter]
+command={{.Bin}}/supervisord_exporter --web.listen-address 127.0.0.1:{{.ExporterPort}} --sample-interval 2s --alertmanager.url http://127.0.0.1:{{.AlertPort}} --outbox %(here)s/outbox -p payment-worker
+events=PROCESS_STATE,PROCESS_GROUP,SUPERVISOR_STATE_CHANGE,TICK_5
+buffer_size=100
+priority=-15
+stderr_logfile=%(here)s/logs/supervisord_exporter.log
 
 [eventlistener:eventdump]
 command={{.Bin}}/eventdump --output %(here)s/events.jsonl
@@ -313,13 +341,10 @@ redirect_stderr=true
 
 // writeFiles writes the sendmail stand-in into dir and returns the
 // demo's sections of supervisord.conf.
-func writeFiles(dir, bin, self string) (string, error) {
-	port, err := freePort()
-	if err != nil {
-		return "", err
-	}
+func writeFiles(dir, bin, self string, ports []int) (string, error) {
 	var sections strings.Builder
-	if err := sectionsTemplate.Execute(&sections, map[string]any{"Bin": bin, "Self": self, "WebPort": port}); err != nil {
+	if err := sectionsTemplate.Execute(&sections, map[string]any{"Bin": bin, "Self": self,
+		"WebPort": ports[0], "ExporterPort": ports[1], "AlertPort": ports[2]}); err != nil {
 		return "", err
 	}
 	// crashmail pipes each mail into its -s program, as into sendmail.
@@ -343,6 +368,11 @@ type watcher struct {
 	acted   map[string]string // plugin -> first thing it did
 	events  int
 	lastEv  time.Time
+	// metricsURL is supervisord_exporter's; the summary shows its
+	// crash counter for payment-worker when it changes.
+	metricsURL  string
+	lastScrape  time.Time
+	lastCrashes string
 }
 
 func newWatcher(dir string) *watcher {
@@ -429,6 +459,28 @@ func (w *watcher) rules() map[string]rule {
 			}
 			return "", false, false
 		},
+		"logs/supervisord_exporter.log": func(l string) (string, bool, bool) {
+			if strings.HasPrefix(l, "alert ") {
+				return l, false, true
+			}
+			return "", false, false
+		},
+		"alerts.jsonl": func(l string) (string, bool, bool) {
+			var posted []struct {
+				Labels      map[string]string `json:"labels"`
+				Annotations map[string]string `json:"annotations"`
+				EndsAt      time.Time         `json:"endsAt"`
+			}
+			if json.Unmarshal([]byte(l), &posted) != nil || len(posted) == 0 {
+				return "", false, false
+			}
+			a := posted[0]
+			state := "firing"
+			if a.EndsAt.Before(time.Now()) {
+				state = "resolved"
+			}
+			return fmt.Sprintf("Alertmanager got %s %s (host %s): %s", a.Labels["alertname"], state, a.Labels["host"], a.Annotations["summary"]), true, true
+		},
 		"logs/slack-notify.log": func(l string) (string, bool, bool) {
 			var post struct {
 				Method  string `json:"method"`
@@ -466,6 +518,9 @@ func (w *watcher) poll() {
 				continue
 			}
 			who := strings.TrimSuffix(strings.TrimPrefix(name, "logs/"), ".log")
+			if name == "alerts.jsonl" {
+				who = "supervisord_exporter"
+			}
 			w.say(who, summary)
 			if acted {
 				if _, seen := w.acted[who]; !seen {
@@ -474,6 +529,7 @@ func (w *watcher) poll() {
 			}
 		}
 	}
+	w.scrape()
 	// eventdump: report the count now and then rather than every event.
 	n := len(w.newLines("events.jsonl"))
 	w.events += n
@@ -583,4 +639,52 @@ func role(name string, args []string) int {
 	}
 	fmt.Fprintln(os.Stderr, "unknown role", name)
 	return 2
+}
+
+// scrape shows, every few seconds, what Prometheus would read from
+// supervisord_exporter: payment-worker's crashes, counted from events.
+func (w *watcher) scrape() {
+	if w.metricsURL == "" || time.Since(w.lastScrape) < 3*time.Second {
+		return
+	}
+	w.lastScrape = time.Now()
+	c := http.Client{Timeout: 2 * time.Second}
+	resp, err := c.Get(w.metricsURL)
+	if err != nil {
+		return
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, `supervisord_process_exits_total{expected="false",group="payment-worker"`) && line != w.lastCrashes {
+			w.lastCrashes = line
+			w.say("supervisord_exporter", "metrics: "+line)
+		}
+	}
+}
+
+// serveAlerts is the demo's Alertmanager stand-in: it appends each post
+// to Alertmanager's v2 API to path, one JSON array per line.
+func serveAlerts(port int, path string) (*http.Server, error) {
+	l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+	if err != nil {
+		return nil, err
+	}
+	srv := &http.Server{ReadHeaderTimeout: 5 * time.Second, Handler: http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		var alerts []json.RawMessage
+		if r.Method != http.MethodPost || r.URL.Path != "/api/v2/alerts" || json.NewDecoder(r.Body).Decode(&alerts) != nil {
+			http.Error(rw, "want a POST of alerts to /api/v2/alerts", http.StatusBadRequest)
+			return
+		}
+		line, _ := json.Marshal(alerts)
+		f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+		if err != nil {
+			http.Error(rw, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		defer f.Close()
+		_, _ = f.Write(append(line, '\n'))
+	})}
+	go srv.Serve(l)
+	return srv, nil
 }
