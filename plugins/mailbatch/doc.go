@@ -2,7 +2,7 @@
 // and crashsms, drop-in replacements for superlance's. Each collects one
 // kind of process state event into a batch of lines and mails the batch
 // once per interval, counted in supervisord's TICK events. They share one
-// engine, the Monitor, and differ only in their Kind.
+// engine, the handler, and differ only in their kind.
 //
 // Nothing is dropped: a batch whose mail fails is kept, merged with the
 // lines collected since, and sent again at the next interval; a batch

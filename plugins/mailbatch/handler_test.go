@@ -325,7 +325,7 @@ func TestSpoolWriteFailureRejectsTheEvent(t *testing.T) {
 }
 
 // superlance issue #97: a listener not subscribed to the tick -e names
-// never sends anything. The Monitor says so once lines pile up without it.
+// never sends anything. The handler says so once lines pile up without it.
 func TestWarnsWhenTheTickNeverComes(t *testing.T) {
 	t.Parallel()
 	now := time.Date(2024, 5, 6, 7, 0, 0, 0, time.UTC)

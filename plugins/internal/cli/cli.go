@@ -2,7 +2,12 @@
 // cobra root command whose help and errors go to standard error (standard
 // output carries the listener protocol), one-line error messages naming
 // the fix, exit statuses, and the version from the binary's build
-// information.
+// information; and how every plugin serves supervisord once its flags are
+// read.
+//
+//	cli.go      Setup, Execute, Main, UsageError, Version: the command line
+//	run.go      RunListener, Logger, DrainTimeout: serving, logging, draining
+//	example.go  Example: supervisord.conf sections as --help shows them
 package cli
 
 import (
