@@ -166,3 +166,25 @@ func TestWithoutSupervisorURL(t *testing.T) {
 		}
 	}
 }
+
+// A short letter means one thing across the binaries where superlance
+// did not decide otherwise: -n is --name wherever it exists, and -p is
+// --program except in the batch mailers, where superlance made it
+// --password.
+func TestShortLettersAgree(t *testing.T) {
+	t.Parallel()
+	batch := map[string]bool{"crashmailbatch": true, "fatalmailbatch": true, "crashsms": true}
+	for _, b := range Binaries() {
+		fs := b.Command().Flags()
+		if f := fs.ShorthandLookup("n"); f != nil && f.Name != "name" {
+			t.Errorf("%s: -n is --%s, want --name", b.Name, f.Name)
+		}
+		want := "program"
+		if batch[b.Name] {
+			want = "password"
+		}
+		if f := fs.ShorthandLookup("p"); f != nil && f.Name != want {
+			t.Errorf("%s: -p is --%s, want --%s", b.Name, f.Name, want)
+		}
+	}
+}
