@@ -115,12 +115,19 @@ func readCaptured(t *testing.T, name string) httpReply {
 }
 
 // What legitimately differs between two runs: times, pids, log paths.
+// A pid is recognised by where it stands, not by its number of digits:
+// Linux hands out pids from 300 up to pid_max (32768 by default), so any
+// width is possible. It is the value of a "pid" member, getPID's answer
+// (the one bare int of a response) or the first result of the multicall
+// that starts with getPID.
 var normalizers = []struct {
 	re   *regexp.Regexp
 	with string
 }{
 	{regexp.MustCompile(`<int>1\d{9}</int>`), "<int>TIME</int>"},
-	{regexp.MustCompile(`<int>\d{4,7}</int>`), "<int>PID</int>"},
+	{regexp.MustCompile(`(<name>pid</name>\n<value>)<int>[1-9]\d*</int>`), "${1}<int>PID</int>"},
+	{regexp.MustCompile(`(<param>\n<value>)<int>[1-9]\d*</int>(</value>\n</param>)`), "${1}<int>PID</int>${2}"},
+	{regexp.MustCompile(`(<array><data>\n<value>)<int>[1-9]\d*</int>`), "${1}<int>PID</int>"},
 	{regexp.MustCompile(`<string>/[^<]*\.log</string>`), "<string>LOGFILE</string>"},
 	{regexp.MustCompile(`pid \d+, uptime \d+:\d\d:\d\d`), "pid PID, uptime UPTIME"},
 	{regexp.MustCompile(`[A-Z][a-z]{2} \d\d \d\d:\d\d [AP]M`), "DATE"},
@@ -375,4 +382,36 @@ func slicesWithout(s []string, drop string) []string {
 		}
 	}
 	return out
+}
+
+// TestNormalizeRecognisesPIDsOfAnyWidth guards the normalizers: a pid
+// below 1000 (Linux wraps to 300) is still a pid, and the ints around
+// one (states, exit statuses, a stopped process's pid 0) are not.
+func TestNormalizeRecognisesPIDsOfAnyWidth(t *testing.T) {
+	t.Parallel()
+	info := func(pid, state int) string {
+		return fmt.Sprintf("<member>\n<name>state</name>\n<value><int>%d</int></value>\n</member>\n<member>\n<name>pid</name>\n<value><int>%d</int></value>\n</member>", state, pid)
+	}
+	getPID := func(pid int) string {
+		return fmt.Sprintf("<params>\n<param>\n<value><int>%d</int></value>\n</param>\n</params>", pid)
+	}
+	multicall := func(pid int) string {
+		return fmt.Sprintf("<value><array><data>\n<value><int>%d</int></value>\n<value><int>10</int></value>", pid)
+	}
+	for _, tt := range []struct {
+		name string
+		a, b string
+		same bool
+	}{
+		{"a three-digit pid member", info(412, 20), info(15719, 20), true},
+		{"an eight-digit pid member", info(41940000, 20), info(15719, 20), true},
+		{"a stopped process's pid 0 is kept", info(0, 0), info(15719, 0), false},
+		{"the state beside the pid is kept", info(412, 20), info(412, 10), false},
+		{"getPID's answer, three digits", getPID(301), getPID(15669), true},
+		{"multicall's getPID result", multicall(999), multicall(15669), true},
+	} {
+		if got := normalize(tt.a) == normalize(tt.b); got != tt.same {
+			t.Errorf("%s: normalized alike = %t, want %t\n%s\n%s", tt.name, got, tt.same, normalize(tt.a), normalize(tt.b))
+		}
+	}
 }
