@@ -3,13 +3,12 @@ package crashmail
 import (
 	_ "embed"
 	"fmt"
-	"os/signal"
-	"syscall"
 
 	"github.com/golance/golance/listener/rpc"
 	"github.com/golance/golance/plugins/internal/cli"
 	"github.com/golance/golance/plugins/internal/crashinfo"
 	"github.com/golance/golance/plugins/internal/mailcli"
+	"github.com/golance/golance/plugins/internal/outbox"
 	"github.com/golance/golance/plugins/internal/selection"
 	"github.com/spf13/cobra"
 )
@@ -44,10 +43,13 @@ supervisord's XML-RPC interface. If supervisord cannot be asked, the mail still
 goes out with what the event says, and says the details were unavailable.
 
 Mail goes through sendmail (-s, default "/usr/sbin/sendmail -t -i", run with
-/bin/sh -c) or, with -H, straight to an SMTP server. A crash is acknowledged
-only once its mail was accepted (the SMTP server answered 250, or sendmail exited
-0). A failed send is retried for up to a minute; if it still fails, the event is
-rejected and supervisord delivers it again.
+/bin/sh -c) or, with -H, straight to an SMTP server. Each crash's mail is first
+written to the outbox, a small file synced to disk, and the event is answered at
+once; the mail is delivered in the background and retried for as long as the
+outbox's bounds allow, across restarts of the listener, so that a mail server
+that is down never makes supervisord drop events. With --outbox none a crash is
+acknowledged only once its mail was accepted; a failed send is then retried for
+up to a minute, and the event rejected so that supervisord delivers it again.
 
 The SMTP password can come from --password, from the environment variable
 ` + mailcli.PasswordEnv + `, or from --password-file; prefer the last two, since
@@ -64,6 +66,7 @@ every local user can read a command line.`,
 		About:   "each unexpected exit",
 		Shorts:  mailcli.Shorts{SMTPHost: "H", UserName: "u", FromEmail: "f", Sendmail: "s", To: "m"},
 	})
+	outboxFlags := outbox.RegisterFlags(fs)
 	fs.IntVar(&cfg.tailLines, "tail-lines", defaultTailLines, "quote the last `n` lines of the process's stderr and stdout logs in the mail; 0 quotes none")
 	fs.SortFlags = false
 
@@ -71,6 +74,10 @@ every local user can read a command line.`,
 		if cfg.tailLines < 0 {
 			return cli.Usagef("invalid --tail-lines %d: give a number of lines, 0 or more", cfg.tailLines)
 		}
+		if err := outboxFlags.Validate(); err != nil {
+			return &cli.UsageError{Err: err}
+		}
+		outboxFlags.Apply(&cfg.outbox)
 		cfg.log = cli.Logger(cmd)
 		var err error
 		if cfg.selector, err = procs.Selector(); err != nil {
@@ -93,15 +100,11 @@ func run(cmd *cobra.Command, cfg config) error {
 	} else {
 		supervisor = c
 	}
-	// listener.Run has its own handler for these signals; this one only
-	// cuts short the pause between failed deliveries of one event.
-	stopping, stop := signal.NotifyContext(cmd.Context(), syscall.SIGTERM, syscall.SIGINT)
-	defer stop()
-	h, err := newHandler(cfg, supervisor, stopping.Done())
+	h, err := newHandler(cfg, supervisor)
 	if err != nil {
 		return err
 	}
-	cfg.log.Info(fmt.Sprintf("crashmail: mailing %s about unexpected exits of %s", cfg.mail, cfg.selector))
+	cfg.log.Info(fmt.Sprintf("crashmail: mailing %s about unexpected exits of %s, through the %s", cfg.mail, cfg.selector, h.ob))
 	return cli.RunListener(cmd, h, cfg.log, cli.DrainTimeout)
 }
 

@@ -39,8 +39,10 @@ func TestCommandSMTPWithTLSAndLogin(t *testing.T) {
 	must(t, sup.Process("worker").Exit(1))
 	must(t, sup.Process("web").Exit(7))
 	must(t, sup.WaitIdle(rig.Context(t)))
-
-	msgs := srv.Messages()
+	// The mails leave the outbox in the order the crashes came: once web's
+	// is in, worker's would be too.
+	msgs, err := srv.Wait(rig.Context(t), 1)
+	must(t, err)
 	if len(msgs) != 1 {
 		t.Fatalf("%d mails, want 1 (web only); listener stderr:\n%s", len(msgs), sup.Process("crashmail").Stderr())
 	}
@@ -62,8 +64,9 @@ func TestCommandSMTPWithTLSAndLogin(t *testing.T) {
 	}
 }
 
-// --password-file, and a wrong password: the login is refused, the event
-// rejected rather than acknowledged, and the log names the file.
+// --password-file, and a wrong password: the login is refused, the mail
+// stays in the outbox, and the log names the file; without an outbox the
+// event is rejected rather than acknowledged.
 func TestCommandPasswordFile(t *testing.T) {
 	t.Parallel()
 	srv := mailserver.NewServer(t, mailserver.WithAuth("bob", "s3cret"))
@@ -79,17 +82,24 @@ func TestCommandPasswordFile(t *testing.T) {
 		t.Fatalf("no mail: %v; listener stderr:\n%s", err, sup.Process("crashmail").Stderr())
 	}
 
-	sup = startBinary(t, []string{"-m", "ops@example.com", "-H", srv.Addr(), "-u", "bob", "-f", "supervisor@example.com", "--password-file", bad},
-		nil, testharness.Program{Name: "web"})
-	must(t, sup.Process("web").Exit(1))
-	must(t, sup.WaitFor(rig.Context(t), "a rejection", func(tr *testharness.Transcript) bool {
-		return slices.ContainsFunc(tr.Results("crashmail"), func(r testharness.Result) bool { return r.Body == "FAIL" })
-	}))
-	// stderr and stdout are separate pipes: the log line may trail the
-	// result.
-	rig.Eventually(t, "crashmail's stderr", sup.Process("crashmail").Stderr, `rejected the login of user "bob".*\(from file `+regexp.QuoteMeta(bad)+`\)`)
-	if n := len(srv.Messages()); n != 1 {
-		t.Errorf("%d mails, want only the first run's", n)
+	for _, ob := range []string{"", "none"} {
+		args := []string{"-m", "ops@example.com", "-H", srv.Addr(), "-u", "bob", "-f", "supervisor@example.com", "--password-file", bad}
+		if ob != "" {
+			args = append(args, "--outbox", ob)
+		}
+		sup = startBinary(t, args, nil, testharness.Program{Name: "web"})
+		must(t, sup.Process("web").Exit(1))
+		if ob == "none" {
+			must(t, sup.WaitFor(rig.Context(t), "a rejection", func(tr *testharness.Transcript) bool {
+				return slices.ContainsFunc(tr.Results("crashmail"), func(r testharness.Result) bool { return r.Body == "FAIL" })
+			}))
+		}
+		// stderr and stdout are separate pipes: the log line may trail the
+		// result.
+		rig.Eventually(t, "crashmail's stderr", sup.Process("crashmail").Stderr, `rejected the login of user "bob".*\(from file `+regexp.QuoteMeta(bad)+`\)`)
+		if n := len(srv.Messages()); n != 1 {
+			t.Errorf("%d mails, want only the first run's", n)
+		}
 	}
 }
 
@@ -126,7 +136,7 @@ func TestCommandAnyLeavesOutItself(t *testing.T) {
 			must(t, sup.WaitIdle(rig.Context(t)))
 
 			var got []string
-			for _, m := range sendmail.Mails() {
+			for _, m := range sendmail.Wait(len(tt.want)) {
 				name, _, _ := strings.Cut(m.Subject, " crashed at ")
 				got = append(got, name)
 			}

@@ -11,6 +11,7 @@ import (
 	"github.com/golance/golance/plugins/internal/log"
 	"github.com/golance/golance/plugins/internal/mail"
 	"github.com/golance/golance/plugins/internal/mailcli"
+	"github.com/golance/golance/plugins/internal/outbox"
 	"github.com/golance/golance/plugins/internal/retry"
 	"github.com/golance/golance/plugins/internal/selection"
 )
@@ -30,9 +31,12 @@ type config struct {
 	header string
 	// mail says how and to whom; required.
 	mail *mailcli.Delivery
+	// outbox says where mail waits for delivery (Dir, MaxItems,
+	// MaxAge); the rest is filled in by newHandler.
+	outbox outbox.Config
 
-	// retry says how long one delivery is retried before the event is
-	// rejected. A policy without MaxAttempts or MaxElapsed means
+	// retry says how long a synchronous delivery (without an outbox) is
+	// retried before the event is rejected. A policy without MaxAttempts or MaxElapsed means
 	// mail.DefaultRetryPolicy() (keeping its Clock and OnRetry), because
 	// the listener holds supervisord's events while it retries.
 	retry retry.Policy

@@ -11,50 +11,65 @@ import (
 	"github.com/golance/golance/listener"
 	"github.com/golance/golance/plugins/internal/crashinfo"
 	"github.com/golance/golance/plugins/internal/mail"
+	"github.com/golance/golance/plugins/internal/outbox"
 )
 
 // handler mails each unexpected exit of a selected process and ignores
-// every other event.
+// every other event. The mail is made durable in the outbox, with the
+// facts of the moment of the crash, and the event answered; the outbox
+// delivers it in the background. Without an outbox (--outbox none, or a
+// store that cannot be used) the event is answered only once the mail was
+// accepted.
 type handler struct {
 	cfg config
 	// supervisor is asked for the process's exit status, uptime and logs
 	// (*rpc.Client, or crashinfo.Unreachable to say why it cannot be);
 	// nil leaves those out of the mail.
 	supervisor crashinfo.Source
-	// stopping, when closed, says that the listener was asked to stop:
-	// an event that keeps failing is then rejected without waiting out
-	// failDelay, so that the listener exits promptly.
-	stopping <-chan struct{}
+	ob         *outbox.Outbox
+	sink       *mail.Sink
+
+	stopOnce sync.Once
+	stopped  chan struct{}
 
 	mu sync.Mutex
-	// pending is the mail of the last event whose delivery failed, so that
-	// its redelivery sends the very same message (same Date, same
-	// Message-ID, same details): a recipient whose server had in fact
-	// accepted the first attempt sees a duplicate it can recognise.
+	// pending is, without an outbox, the mail of the last event whose
+	// delivery failed, so that its redelivery sends the very same message
+	// (same Date, same details; the Message-ID is the event's anyway).
 	pending *pendingMail
 }
 
 type pendingMail struct {
-	key      string
-	msg      mail.Message
+	item     outbox.Item
 	failures int
 }
 
-// newHandler returns the handler for cfg.
-func newHandler(cfg config, supervisor crashinfo.Source, stopping <-chan struct{}) (*handler, error) {
+// newHandler returns the handler for cfg, its outbox open and delivering
+// what an earlier run left.
+func newHandler(cfg config, supervisor crashinfo.Source) (*handler, error) {
 	cfg = cfg.withDefaults()
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	return &handler{cfg: cfg, supervisor: supervisor, stopping: stopping}, nil
+	h := &handler{cfg: cfg, supervisor: supervisor, sink: cfg.mail.Sink(), stopped: make(chan struct{})}
+	oc := cfg.outbox
+	oc.Program, oc.Log, oc.Clock, oc.SyncRetry = "crashmail", cfg.log, cfg.clock, cfg.retry
+	oc.Sinks = map[string]outbox.Sink{mail.SinkName: h.sink}
+	ob, err := outbox.Open(oc)
+	if err != nil {
+		return nil, err
+	}
+	h.ob = ob
+	ob.Start()
+	return h, nil
 }
 
 // HandleEvent mails about PROCESS_STATE_EXITED events with expected:0 for
 // selected processes and acknowledges everything else untouched, so that
 // subscribing to PROCESS_STATE works as well as PROCESS_STATE_EXITED. It
-// returns nil for a crash only once the mail was accepted by the SMTP
-// server or the sendmail command exited 0; otherwise it returns an error,
-// the event is rejected and supervisord delivers it again.
+// returns nil for a crash once its mail is in the outbox (or, without
+// one, was accepted by the SMTP server or sendmail); otherwise it returns
+// an error, the event is rejected and supervisord delivers it again.
 func (h *handler) HandleEvent(ctx context.Context, ev listener.Event) error {
 	if ev.EventName != listener.ProcessStateExited {
 		return nil
@@ -69,35 +84,39 @@ func (h *handler) HandleEvent(ctx context.Context, ev listener.Event) error {
 	if ps.Expected || !h.cfg.selector.Selects(ps.GroupName, ps.ProcessName) {
 		return nil
 	}
-
-	msg := h.message(ctx, ev, ps)
-	to := strings.Join(h.cfg.mail.To, ", ")
-	h.cfg.log.Info(fmt.Sprintf("unexpected exit of %s (pid %d), mailing %s", ps.Namespec(), ps.PID, to))
-
-	policy := h.cfg.retry
-	if policy.OnRetry == nil {
-		policy.OnRetry = func(attempt int, err error, wait time.Duration) {
-			h.cfg.log.Warn(fmt.Sprintf("mail about %s not sent (attempt %d): %v; trying again in %s",
-				ps.Namespec(), attempt, err, wait.Round(100*time.Millisecond)))
-		}
+	key := outbox.EventKey(ev)
+	if h.ob.Seen(mail.SinkName, key) {
+		return nil // a redelivery of an event whose mail is queued or sent
 	}
-	err = mail.Deliver(ctx, h.cfg.mail.Sender, msg, policy)
+	it, err := h.item(ctx, key, ps)
+	if err != nil {
+		// A mail that cannot be rendered never will be.
+		h.cfg.log.Error(fmt.Sprintf("cannot mail about %s: %v", ps.Namespec(), err))
+		return nil
+	}
+	h.cfg.log.Info(fmt.Sprintf("unexpected exit of %s (pid %d), mailing %s", ps.Namespec(), ps.PID, strings.Join(h.cfg.mail.To, ", ")))
+	err = h.ob.Update(ctx, func(tx *outbox.Tx) error { tx.Enqueue(it); return nil })
 	if err == nil {
-		h.forget(ev)
-		h.cfg.log.Info(fmt.Sprintf("mailed %s: %s", to, msg.Subject))
+		h.forget(key)
 		return nil
 	}
 	h.cfg.log.Error(fmt.Sprintf("could not mail %s about %s: %v; rejecting the event so that supervisord delivers it again",
-		to, ps.Namespec(), err))
-	if h.failed(ev) > 1 {
+		h.cfg.mail, ps.Namespec(), err))
+	if h.failed(key) > 1 {
 		h.pace(ctx, received)
 	}
 	return fmt.Errorf("mail about %s not sent: %w", ps.Namespec(), err)
 }
 
-// Shutdown returns at once: every mail is sent, or given up, within
-// HandleEvent.
-func (h *handler) Shutdown(ctx context.Context) error { return nil }
+// Stop ends a synchronous delivery's retries at once (SIGTERM).
+func (h *handler) Stop() {
+	h.stopOnce.Do(func() { close(h.stopped) })
+	h.ob.Stop()
+}
+
+// Shutdown lets a delivery under way finish briefly and closes the
+// outbox; what is undelivered waits there for the next start.
+func (h *handler) Shutdown(ctx context.Context) error { return h.ob.Close(ctx) }
 
 // pace waits until failDelay has passed since received, so that an event
 // that keeps failing comes back at most once per failDelay.
@@ -108,31 +127,31 @@ func (h *handler) pace(ctx context.Context, received time.Time) {
 		select {
 		case <-t.C:
 		case <-ctx.Done():
-		case <-h.stopping:
+		case <-h.stopped:
 		}
 	}
 }
 
-// failed counts a failed delivery of ev's mail and returns how many there
-// were.
-func (h *handler) failed(ev listener.Event) int {
+// failed counts a failed delivery of key's mail and returns how many
+// there were.
+func (h *handler) failed(key string) int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if h.pending == nil || h.pending.key != eventKey(ev) {
+	if h.pending == nil || h.pending.item.Key != key {
 		return 1
 	}
 	h.pending.failures++
 	return h.pending.failures
 }
 
-// message returns the mail for a crash: the one already built if this is
-// a redelivery of an event whose mail failed, else a new one.
-func (h *handler) message(ctx context.Context, ev listener.Event, ps listener.ProcessStateEvent) mail.Message {
-	key := eventKey(ev)
+// item returns the outbox item of a crash: the one already built if this
+// is a redelivery of an event whose mail failed, else a new one, with the
+// facts of now.
+func (h *handler) item(ctx context.Context, key string, ps listener.ProcessStateEvent) (outbox.Item, error) {
 	h.mu.Lock()
-	if p := h.pending; p != nil && p.key == key {
+	if p := h.pending; p != nil && p.item.Key == key {
 		h.mu.Unlock()
-		return p.msg
+		return p.item, nil
 	}
 	h.mu.Unlock()
 
@@ -145,31 +164,27 @@ func (h *handler) message(ctx context.Context, ev listener.Event, ps listener.Pr
 	} else {
 		d.InfoErr = errors.New("crashmail has no connection to supervisord")
 	}
-	msg := mail.Message{
-		From:      h.cfg.mail.From,
-		To:        h.cfg.mail.To,
-		Subject:   subject(h.cfg.header, ps.ProcessName, at),
-		Body:      body(ps, at, h.cfg.hostname, d),
-		Date:      at,
-		MessageID: messageID(at, ev.Serial, h.cfg.hostname),
+	it, err := h.sink.Item(key, mail.Message{
+		From:    h.cfg.mail.From,
+		To:      h.cfg.mail.To,
+		Subject: subject(h.cfg.header, ps.ProcessName, at),
+		Body:    body(ps, at, h.cfg.hostname, d),
+		Date:    at,
+	})
+	if err != nil {
+		return outbox.Item{}, err
 	}
 	h.mu.Lock()
-	h.pending = &pendingMail{key: key, msg: msg}
+	h.pending = &pendingMail{item: it}
 	h.mu.Unlock()
-	return msg
+	return it, nil
 }
 
-// forget drops the kept mail once it was delivered.
-func (h *handler) forget(ev listener.Event) {
+// forget drops the kept mail once it is queued or delivered.
+func (h *handler) forget(key string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if h.pending != nil && h.pending.key == eventKey(ev) {
+	if h.pending != nil && h.pending.item.Key == key {
 		h.pending = nil
 	}
-}
-
-// eventKey identifies one event across redeliveries: supervisord
-// redelivers it with the same serials and payload.
-func eventKey(ev listener.Event) string {
-	return fmt.Sprintf("%s/%d/%d/%s", ev.Pool, ev.Serial, ev.PoolSerial, ev.Payload)
 }

@@ -135,7 +135,7 @@ func TestIntegrationMTADownThenUp(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
 	defer cancel()
 	errLog := filepath.Join(sv.Dir, "crashmail.err")
-	if _, err := supervisord.WaitFile(ctx, errLog, 0, regexp.MustCompile(`mail about crasher not sent \(attempt 1\): cannot connect to SMTP server .*connection refused`)); err != nil {
+	if _, err := supervisord.WaitFile(ctx, errLog, 0, regexp.MustCompile(`undelivered: cannot connect to SMTP server .*connection refused`)); err != nil {
 		t.Fatalf("%v:\n%s", err, readFile(t, errLog))
 	}
 	srv.Start()

@@ -1,8 +1,6 @@
 package crashmail
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"strconv"
 	"strings"
@@ -111,20 +109,4 @@ func formatUptime(d time.Duration) string {
 		return "1 day, " + hms
 	}
 	return fmt.Sprintf("%d days, %s", days, hms)
-}
-
-// messageID makes a Message-ID unique to one crash mail.
-func messageID(at time.Time, serial uint64, host string) string {
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	domain := strings.Map(func(r rune) rune {
-		if r == '.' || r == '-' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' {
-			return r
-		}
-		return -1
-	}, host)
-	if strings.Trim(domain, ".-") == "" || strings.Contains(domain, "..") || strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") {
-		domain = "localhost"
-	}
-	return fmt.Sprintf("<crashmail.%d.%d.%s@%s>", at.UnixNano(), serial, hex.EncodeToString(b[:]), domain)
 }

@@ -1,6 +1,8 @@
 package crashmail
 
 import (
+	"context"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -24,7 +26,7 @@ func TestMain(m *testing.M) {
 
 func TestScripts(t *testing.T) {
 	t.Parallel()
-	testscript.Run(t, testscript.Params{Dir: "testdata/script"})
+	rig.Scripts(t, testscript.Params{Dir: "testdata/script"})
 }
 
 var must = rig.Must
@@ -45,6 +47,7 @@ type mailRig struct {
 	*rig.Rig
 	srv *mailserver.Server
 	log *rig.Buffer
+	h   *handler
 }
 
 type rigConfig struct {
@@ -56,6 +59,9 @@ type rigConfig struct {
 	programs []testharness.Program
 	groups   []testharness.Group
 	rpc      bool // details from the emulated XML-RPC server
+	// outbox is the outbox directory: "" for a new one, outbox.None to
+	// deliver before answering.
+	outbox string
 }
 
 func newRig(t *testing.T, rc rigConfig) *mailRig {
@@ -66,7 +72,7 @@ func newRig(t *testing.T, rc rigConfig) *mailRig {
 	if d.Sender == nil {
 		s, err := mail.NewSMTP(mail.SMTPConfig{Host: r.srv.Addr(), TLSConfig: r.srv.ClientTLSConfig()})
 		must(t, err)
-		d.Sender = s
+		d.Sender, d.Target = s, "SMTP server "+r.srv.Addr()
 	}
 	cfg.mail = d
 	if cfg.retry.MaxElapsed == 0 {
@@ -79,6 +85,13 @@ func newRig(t *testing.T, rc rigConfig) *mailRig {
 		cfg.hostname = "app1.example.com"
 	}
 	cfg.log = log.New(r.log)
+	cfg.outbox.Dir = rc.outbox
+	if cfg.outbox.Dir == "" {
+		cfg.outbox.Dir = t.TempDir()
+	}
+	if cfg.outbox.Retry.Initial == 0 {
+		cfg.outbox.Retry = retry.Policy{Initial: 5 * time.Millisecond, Max: 50 * time.Millisecond}
+	}
 	r.Rig = rig.Start(t, rig.Config{
 		Pool:     "crashmail",
 		Events:   rc.events,
@@ -90,8 +103,10 @@ func newRig(t *testing.T, rc rigConfig) *mailRig {
 			if rc.rpc {
 				source = rr.Client
 			}
-			h, err := newHandler(cfg, source, nil)
+			h, err := newHandler(cfg, source)
 			must(t, err)
+			t.Cleanup(func() { h.Shutdown(context.Background()) })
+			r.h = h
 			return h
 		},
 	})
@@ -104,10 +119,14 @@ func (r *mailRig) exit(t *testing.T, namespec string, code int) {
 	r.Exit(namespec, code)
 }
 
-// idle waits until every event was answered and returns the mails.
+// idle waits until every event was answered and every mail left the
+// outbox, and returns the mails.
 func (r *mailRig) idle(t *testing.T) []mailserver.Message {
 	t.Helper()
 	r.Idle()
+	rig.Eventually(t, "the outbox to be empty", func() string {
+		return strconv.Itoa(r.h.ob.Pending()[mail.SinkName].Items)
+	}, "^0$")
 	return r.srv.Messages()
 }
 

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/golance/golance/internal/testkit/rig"
 	"log/slog"
 	"os"
 	"strings"
@@ -20,7 +21,7 @@ func TestMain(m *testing.M) {
 }
 
 func TestScripts(t *testing.T) {
-	testscript.Run(t, testscript.Params{Dir: "testdata/script"})
+	rig.Scripts(t, testscript.Params{Dir: "testdata/script"})
 }
 
 const capturePath = "../../listener/testdata/captures/supervisord-4.2.5.bin"

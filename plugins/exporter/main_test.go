@@ -1,6 +1,7 @@
 package exporter
 
 import (
+	testkitrig "github.com/golance/golance/internal/testkit/rig"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,7 +15,7 @@ func TestMain(m *testing.M) {
 }
 
 func TestScripts(t *testing.T) {
-	testscript.Run(t, testscript.Params{Dir: "testdata/script"})
+	testkitrig.Scripts(t, testscript.Params{Dir: "testdata/script"})
 }
 
 // binary returns the absolute path of the supervisord_exporter TestMain

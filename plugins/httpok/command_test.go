@@ -3,6 +3,7 @@ package httpok
 import (
 	"bytes"
 	"context"
+	"github.com/golance/golance/internal/testkit/rig"
 	"slices"
 	"strings"
 	"testing"
@@ -21,7 +22,7 @@ func TestMain(m *testing.M) {
 
 func TestScripts(t *testing.T) {
 	t.Parallel()
-	testscript.Run(t, testscript.Params{Dir: "testdata/script"})
+	rig.Scripts(t, testscript.Params{Dir: "testdata/script"})
 }
 
 // parse runs the command line through httpok's flags and returns the

@@ -27,7 +27,7 @@ func TestMain(m *testing.M) {
 
 func TestScripts(t *testing.T) {
 	t.Parallel()
-	testscript.Run(t, testscript.Params{Dir: "testdata/script"})
+	rig.Scripts(t, testscript.Params{Dir: "testdata/script"})
 }
 
 var must = rig.Must

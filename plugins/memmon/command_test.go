@@ -3,6 +3,7 @@ package memmon
 import (
 	"bytes"
 	"context"
+	"github.com/golance/golance/internal/testkit/rig"
 	"slices"
 	"strings"
 	"testing"
@@ -22,7 +23,7 @@ func TestMain(m *testing.M) {
 
 func TestScripts(t *testing.T) {
 	t.Parallel()
-	testscript.Run(t, testscript.Params{Dir: "testdata/script"})
+	rig.Scripts(t, testscript.Params{Dir: "testdata/script"})
 }
 
 // parse runs the command line through memmon's flags and returns the

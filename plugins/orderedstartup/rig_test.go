@@ -23,7 +23,7 @@ func TestMain(m *testing.M) {
 }
 
 func TestScripts(t *testing.T) {
-	testscript.Run(t, testscript.Params{Dir: "testdata/script"})
+	rig.Scripts(t, testscript.Params{Dir: "testdata/script"})
 }
 
 // scenario is an emulated supervisord with programs, the configuration

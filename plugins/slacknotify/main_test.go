@@ -3,6 +3,7 @@ package slacknotify
 import (
 	"context"
 	"fmt"
+	testkitrig "github.com/golance/golance/internal/testkit/rig"
 	"strconv"
 	"strings"
 	"testing"
@@ -28,7 +29,7 @@ type fakeSlackKey struct{}
 //	slackreqs endpoint [n]                            list requests (wait for n accepted)
 func TestScripts(t *testing.T) {
 	t.Parallel()
-	testscript.Run(t, testscript.Params{
+	testkitrig.Scripts(t, testscript.Params{
 		Dir: "testdata/script",
 		Setup: func(env *testscript.Env) error {
 			s := fakeslack.New()

@@ -36,7 +36,9 @@ type Config struct {
 	// go; the directory New is given if empty. New creates it.
 	ChildLogDir string
 	// Env holds extra KEY=value pairs for supervisord's environment,
-	// which its children inherit.
+	// which its children inherit. STATE_DIRECTORY is set to the state
+	// subdirectory of Supervisord.Dir unless Env sets it, so that
+	// listeners that keep state (golance's outbox) keep it there.
 	Env []string
 	// Binary is the supervisord to run; the one in PATH (see Require) if
 	// empty.

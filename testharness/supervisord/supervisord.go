@@ -165,7 +165,10 @@ func (s *Supervisord) launch(ctx context.Context, inetPort int) error {
 	defer out.Close()
 	cmd := exec.Command(s.cfg.Binary, "-n", "-c", s.ConfigPath)
 	cmd.Dir = s.Dir
-	cmd.Env = append(environ(), s.marker)
+	// State a listener keeps (golance's outbox) stays in the test's
+	// directory rather than the machine's /var/lib; Config.Env may say
+	// otherwise.
+	cmd.Env = append(environ(), s.marker, "STATE_DIRECTORY="+filepath.Join(s.Dir, "state"))
 	cmd.Env = append(cmd.Env, s.cfg.Env...)
 	cmd.Stdout, cmd.Stderr = out, out
 	// Its own process group keeps a terminal's ^C away from supervisord

@@ -87,7 +87,9 @@ func Start(t testing.TB, cfg Config) *Rig {
 		buffer = 100
 	}
 	pool := testharness.Pool{Name: r.pool, Events: events, BufferSize: buffer,
-		ProcessConfig: testharness.ProcessConfig{Priority: 1, Command: cfg.Command, Env: cfg.Env}}
+		ProcessConfig: testharness.ProcessConfig{Priority: 1, Command: cfg.Command,
+			// The listener's outbox in the test's own directory.
+			Env: append([]string{"STATE_DIRECTORY=" + t.TempDir()}, cfg.Env...)}}
 	var late *lateHandler
 	if cfg.Handler != nil {
 		late = &lateHandler{ready: make(chan struct{})}

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os/signal"
+	"syscall"
 	"time"
 
 	"github.com/golance/golance/listener"
@@ -25,6 +27,14 @@ type Shutdowner interface {
 	Shutdown(ctx context.Context) error
 }
 
+// A Stopper is a handler that retries work it owes an event (a delivery
+// that must succeed before the event is answered) and must give up at once
+// when the listener is asked to stop, so that the event goes back to
+// supervisord and the listener exits well within stopwaitsecs.
+type Stopper interface {
+	Stop()
+}
+
 // Logger returns the logger a plugin's command logs to: lines in
 // supervisord's main-log format (package log) on the command's standard
 // error, which supervisord keeps as the listener's stderr log.
@@ -38,7 +48,18 @@ func Logger(cmd *cobra.Command) *slog.Logger {
 // drain to finish its work under way; work it could not finish is part of
 // the error returned, so that the listener's last line says what was
 // left undone and its exit status says that something was.
+//
+// When h is a Stopper, the first SIGTERM or SIGINT also calls its Stop:
+// listener.Run lets the event in hand finish, and Stop makes that quick.
 func RunListener(cmd *cobra.Command, h listener.Handler, logger *slog.Logger, drain time.Duration, opts ...listener.Option) error {
+	if s, ok := h.(Stopper); ok {
+		stopping, stop := signal.NotifyContext(cmd.Context(), syscall.SIGTERM, syscall.SIGINT)
+		defer stop()
+		go func() {
+			<-stopping.Done()
+			s.Stop()
+		}()
+	}
 	err := listener.Run(cmd.Context(), h, append([]listener.Option{listener.WithLogger(logger)}, opts...)...)
 	if s, ok := h.(Shutdowner); ok {
 		ctx, cancel := context.WithTimeout(context.Background(), drain)

@@ -27,7 +27,7 @@ var (
 	// Permanent unless the server answered with a 4xx code.
 	ErrAuth = errors.New("SMTP authentication failed")
 	// ErrRejected: the server refused the message or a recipient for good
-	// (a 5xx reply). Permanent.
+	// (a 5xx reply), or sendmail did (EX_DATAERR, EX_NOUSER). Permanent.
 	ErrRejected = errors.New("mail rejected")
 	// ErrSendmailNotFound: the sendmail program does not exist. Permanent.
 	ErrSendmailNotFound = errors.New("sendmail program not found")

@@ -117,6 +117,11 @@ func (s *Sendmail) exitFailure(exitErr *exec.ExitError, output string) error {
 		return permanent(nil, exitErr, "sendmail program %q is not executable; set --sendmail_program%s", s.command, withOutput(output))
 	}
 	format := "sendmail program %q failed with exit status %d%s"
+	if code == 65 || code == 67 {
+		// EX_DATAERR and EX_NOUSER: this message, or its recipient, is
+		// refused; another mail may well go.
+		return permanent(ErrRejected, exitErr, format, s.command, code, withOutput(output))
+	}
 	if slices.Contains(permanentExits, code) {
 		return permanent(nil, exitErr, format, s.command, code, withOutput(output))
 	}

@@ -54,31 +54,25 @@ func (s *Sink) Item(key string, m Message) (outbox.Item, error) {
 	return outbox.Item{Key: key, Sink: SinkName, Subject: m.Subject, At: m.Date, Payload: b}, nil
 }
 
-// Deliver sends the mail of it. A refusal of this mail (a 5xx reply, a
-// message that cannot be rendered) is permanent; a rejected login, a
-// certificate or TLS failure and a missing sendmail are not, although
-// retrying cannot fix them: they are the configuration's, every mail
-// behind this one would meet them too, and the operator's fix (then a
-// restart) must find the mail still queued.
+// Deliver sends the mail of it. Its errors are the Sender's, marked
+// retry.Permanent when retrying alone cannot help.
 func (s *Sink) Deliver(ctx context.Context, it outbox.Item) error {
 	var m Message
 	if err := json.Unmarshal(it.Payload, &m); err != nil {
 		return retry.Permanent(fmt.Errorf("queued mail %q cannot be read: %w", it.Subject, err))
 	}
-	err := s.sender.Send(ctx, m)
-	if err != nil && isConfigError(err) {
-		return retry.Transient(err)
-	}
-	return err
+	return s.sender.Send(ctx, m)
 }
 
-func isConfigError(err error) bool {
-	for _, kind := range []error{ErrAuth, ErrCertificate, ErrTLSRequired, ErrSendmailNotFound} {
-		if errors.Is(err, kind) {
-			return true
-		}
-	}
-	return false
+// Refuses reports whether err refuses this very mail, so that the outbox
+// sets it aside: a 5xx reply to it or its recipient, sendmail's
+// EX_DATAERR or EX_NOUSER, a message that cannot be rendered. Other
+// failures that retrying alone cannot fix (a rejected login, an untrusted
+// certificate, a sendmail that is missing or misconfigured) belong to the
+// configuration: every mail behind this one would meet them too, and the
+// operator's fix, then a restart, must find the mail still queued.
+func (s *Sink) Refuses(err error) bool {
+	return errors.Is(err, ErrRejected) || errors.Is(err, ErrInvalidMessage)
 }
 
 // Summary is the mail that takes the place of dropped ones.

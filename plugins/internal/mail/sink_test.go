@@ -73,16 +73,18 @@ func TestSinkRefusalsAndConfigurationErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = NewSink(bad, "", nil, "x").Deliver(context.Background(), it)
-	if err == nil || !errors.Is(err, ErrAuth) || retry.IsPermanent(err) {
-		t.Fatalf("a rejected login: %v (permanent %v); want ErrAuth, retried", err, retry.IsPermanent(err))
+	sink := NewSink(bad, "", nil, "x")
+	err = sink.Deliver(context.Background(), it)
+	if err == nil || !errors.Is(err, ErrAuth) || sink.Refuses(err) {
+		t.Fatalf("a rejected login: %v (refuses %v); want ErrAuth, the mail kept for when the password is fixed", err, sink.Refuses(err))
 	}
 
 	srv2 := mailserver.NewServer(t)
 	srv2.RefuseRecipient("ops@example.com", 550, "no such user")
-	err = NewSink(newSender(t, srv2, SMTPConfig{}), "", nil, "x").Deliver(context.Background(), it)
-	if !errors.Is(err, ErrRejected) || !retry.IsPermanent(err) {
-		t.Fatalf("a refused recipient: %v (permanent %v); want ErrRejected, not retried", err, retry.IsPermanent(err))
+	sink2 := NewSink(newSender(t, srv2, SMTPConfig{}), "", nil, "x")
+	err = sink2.Deliver(context.Background(), it)
+	if !errors.Is(err, ErrRejected) || !retry.IsPermanent(err) || !sink2.Refuses(err) {
+		t.Fatalf("a refused recipient: %v (permanent %v, refuses %v); want ErrRejected, set aside", err, retry.IsPermanent(err), sink2.Refuses(err))
 	}
 }
 

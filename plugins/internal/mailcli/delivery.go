@@ -33,6 +33,11 @@ func (d *Delivery) String() string {
 	return strings.Join(d.To, ", ") + " through " + d.Target
 }
 
+// Sink returns the outbox sink that delivers this mail.
+func (d *Delivery) Sink() *mail.Sink {
+	return mail.NewSink(d.Sender, d.From, d.To, d.String())
+}
+
 // Check reports a Delivery that cannot send: none at all, no Sender, no
 // recipient.
 func (d *Delivery) Check() error {

@@ -2,6 +2,7 @@ package outbox
 
 import (
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -50,4 +51,13 @@ func (f *Flags) Validate() error {
 // Apply copies the flags into cfg.
 func (f *Flags) Apply(cfg *Config) {
 	cfg.Dir, cfg.MaxItems, cfg.MaxAge = f.Dir, f.MaxItems, f.MaxAge
+}
+
+// Open opens the outbox the flags describe, for the listener program
+// (which names its directory outside supervisord), delivering to sinks
+// and logging to log.
+func (f *Flags) Open(program string, log *slog.Logger, sinks map[string]Sink) (*Outbox, error) {
+	cfg := Config{Program: program, Log: log, Sinks: sinks}
+	f.Apply(&cfg)
+	return Open(cfg)
 }

@@ -113,6 +113,16 @@ func Open(cfg Config) (*Outbox, error) {
 	return ob, nil
 }
 
+// String describes where notifications wait, for a listener's start-up
+// line: "outbox /var/lib/golance/crashmail" or "no outbox (each
+// notification delivered before its event is answered)".
+func (ob *Outbox) String() string {
+	if ob.mode == Durable {
+		return "outbox " + ob.dir
+	}
+	return "no outbox (each notification delivered before its event is answered)"
+}
+
 // Mode reports how the outbox delivers.
 func (ob *Outbox) Mode() Mode { return ob.mode }
 
@@ -385,6 +395,7 @@ func (ob *Outbox) deliverNow(ctx context.Context, it Item) error {
 		return fmt.Errorf("%s: not delivered to %s: %w", it.Subject, q.sink, err)
 	}
 	q.failures.Recover(fmt.Sprintf("%s accepts notifications again", q.sink))
+	ob.cfg.Log.Info(fmt.Sprintf("delivered to %s: %s", q.sink, it.Subject))
 	ob.stateMu.Lock()
 	ob.sent[it.Sink+"\x00"+it.Key] = ob.cfg.Clock.Now()
 	ob.stateMu.Unlock()

@@ -109,6 +109,7 @@ func (q *queue) run(ctx context.Context) {
 		switch {
 		case derr == nil:
 			failures = 0
+			ob.cfg.Log.Info(fmt.Sprintf("delivered to %s: %s", q.sink, it.Subject))
 			q.mu.Lock()
 			if !q.downSince.IsZero() {
 				q.delivered++
@@ -120,7 +121,7 @@ func (q *queue) run(ctx context.Context) {
 			continue
 		case ctx.Err() != nil:
 			return
-		case retry.IsPermanent(derr):
+		case q.refuses(derr):
 			ob.cfg.Log.Error(fmt.Sprintf("%s: refused by %s for good: %v; set aside in %s, not retried", it.Subject, q.sink, derr, ob.st.path))
 			if err := q.finish(seq, it, "rejected", derr); err != nil {
 				ob.writes.Fail(fmt.Sprintf("cannot write the outbox in %s: %v", ob.dir, err))
@@ -284,4 +285,13 @@ func (q *queue) drop(tx *bolt.Tx, b *bolt.Bucket, n int, cutoff time.Time, why s
 	}
 	q.ob.cfg.Log.Warn(fmt.Sprintf("dropped %d notification(s) for %s (%s); a summary takes their place", d.Count, q.sink, why))
 	return nil
+}
+
+// refuses reports whether err sets the item aside rather than holding the
+// queue.
+func (q *queue) refuses(err error) bool {
+	if r, ok := q.sink.(Refuser); ok {
+		return r.Refuses(err)
+	}
+	return retry.IsPermanent(err)
 }

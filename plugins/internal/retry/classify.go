@@ -15,42 +15,11 @@ func Permanent(err error) error {
 	return &permanentError{err}
 }
 
-// Transient removes the Permanent marks from err, keeping its text and what
-// errors.Is and errors.As find in it: for a caller that knows better than
-// the code that marked it, as the outbox's mail sink knows that a rejected
-// login is worth trying again once the operator has fixed the password.
-func Transient(err error) error {
-	if err == nil {
-		return nil
-	}
-	return &unmarked{err}
-}
-
-// unmarked hides the Permanent marks inside err from IsPermanent.
-type unmarked struct{ err error }
-
-func (e *unmarked) Error() string { return e.err.Error() }
-func (e *unmarked) Unwrap() error { return e.err }
-
 // IsPermanent reports whether err, or any error it wraps, was marked with
 // Permanent.
-// The outermost mark wins: Transient over Permanent hides it.
 func IsPermanent(err error) bool {
-	switch e := err.(type) {
-	case nil, *unmarked:
-		return false
-	case *permanentError:
-		return true
-	case interface{ Unwrap() error }:
-		return IsPermanent(e.Unwrap())
-	case interface{ Unwrap() []error }:
-		for _, x := range e.Unwrap() {
-			if IsPermanent(x) {
-				return true
-			}
-		}
-	}
-	return false
+	var p *permanentError
+	return errors.As(err, &p)
 }
 
 type permanentError struct{ err error }
