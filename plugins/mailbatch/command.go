@@ -2,13 +2,13 @@ package mailbatch
 
 import (
 	"embed"
-	"errors"
 	"fmt"
 	"io/fs"
 
 	"github.com/golance/golance/listener"
 	"github.com/golance/golance/plugins/internal/cli"
 	"github.com/golance/golance/plugins/internal/mailcli"
+	"github.com/golance/golance/plugins/internal/outbox"
 	"github.com/golance/golance/plugins/internal/selection"
 	"github.com/spf13/cobra"
 )
@@ -62,12 +62,16 @@ period reaches round(interval x 60) seconds, so an interval that is not a multip
 of the tick period is rounded up to the next tick (-i 1.5 with TICK_60 sends
 every 2 minutes) and -i 2 with TICK_5 sends on every 24th tick.
 
-No line is dropped. A batch whose mail fails is kept and sent again at the next
-interval with the lines collected since. A batch pending when the listener is
-stopped (SIGTERM) or loses its input is sent before it exits, within
---flush-timeout. A collected event is acknowledged once its line is pending in
-memory; with --spool FILE it is acknowledged only once the line is on disk, and
-lines pending when the listener was killed are sent after it starts again.
+No line is dropped. A collected event is acknowledged once its line is in the
+pending batch, which the outbox keeps on disk; when the interval is complete the
+batch becomes a mail in the outbox, which delivers it in the background and
+retries for as long as its bounds allow, across restarts of the listener, so
+that a mail server that is down never makes supervisord drop events. A batch
+pending when the listener is stopped (SIGTERM) or loses its input is queued
+before it exits. --spool is another name for --outbox (an old spool file there
+is moved into the outbox). With --outbox none, lines are kept in memory only,
+and a batch whose mail fails is kept and sent again at the next interval with
+the lines collected since.
 
 Mail goes to an SMTP server (-H, default localhost:25; STARTTLS whenever the
 server offers it, --tls to require TLS, port 465 for implicit TLS) or, with
@@ -90,7 +94,9 @@ line.`,
 	fs.StringVarP(&cfg.subject, "subject", "s", k.defaultSubject, "subject of the mail; empty for none")
 	fs.StringVarP(&tickEvent, "tickEvent", "e", string(listener.Tick60), "tick `event` that paces the batches: TICK_5, TICK_60 or TICK_3600 (subscribe to it in events=)")
 	procs := selection.Register(fs, selection.Options{AnyShort: "a", Verb: "collect the events of"})
-	fs.StringVar(&cfg.spool, "spool", "", "keep pending lines in this `file`, synced before each event is acknowledged, so that they survive the listener being killed")
+	outboxFlags := outbox.RegisterFlags(fs)
+	var spool string
+	fs.StringVar(&spool, "spool", "", "another name for --outbox: keep the pending batch and undelivered mail in this `directory` (an old spool file there is moved into it)")
 	fs.DurationVar(&cfg.flushTimeout, "flush-timeout", defaultFlushTimeout, "how long to try to send the pending batch when stopping; keep it below the section's stopwaitsecs")
 	fs.SortFlags = false
 
@@ -105,6 +111,19 @@ line.`,
 		if cfg.flushTimeout <= 0 {
 			return cli.Usagef("invalid --flush-timeout %s: give a positive duration such as 8s", cfg.flushTimeout)
 		}
+		if err := outboxFlags.Validate(); err != nil {
+			return &cli.UsageError{Err: err}
+		}
+		if spool != "" {
+			if outboxFlags.Dir != "" && outboxFlags.Dir != spool {
+				return cli.Usagef("--spool %s and --outbox %s name two places: give one (--spool is another name for --outbox)", spool, outboxFlags.Dir)
+			}
+			outboxFlags.Dir = spool
+			if cfg.spool, err = prepareSpool(spool); err != nil {
+				return fmt.Errorf("--spool: %w", err)
+			}
+		}
+		outboxFlags.Apply(&cfg.outbox)
 		cfg.log = cli.Logger(cmd)
 		if cfg.selector, err = procs.Selector(); err != nil {
 			return err
@@ -122,14 +141,11 @@ line.`,
 func run(cmd *cobra.Command, cfg config) error {
 	h, err := newHandler(cfg)
 	if err != nil {
-		if errors.Is(err, errSpoolInUse) {
-			return &cli.UsageError{Err: err}
-		}
-		return fmt.Errorf("--spool: %w", err)
+		return err
 	}
 	cadence, _ := newCadence(cfg.tickEvent, cfg.interval)
-	cfg.log.Info(fmt.Sprintf("%s: mailing %s every %d %s (%s) about %s",
-		cfg.kind.name, cfg.mail, cadence.every(), cfg.tickEvent, cfg.interval, cfg.selector))
+	cfg.log.Info(fmt.Sprintf("%s: mailing %s every %d %s (%s) about %s, through the %s",
+		cfg.kind.name, cfg.mail, cadence.every(), cfg.tickEvent, cfg.interval, cfg.selector, h.ob))
 	return cli.RunListener(cmd, h, cfg.log, h.cfg.flushTimeout)
 }
 

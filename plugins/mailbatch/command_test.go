@@ -78,7 +78,7 @@ func TestCommandSpoolSurvivesSIGKILL(t *testing.T) {
 		states := tr.ListenerStates("batch")
 		return len(tr.Filter(testharness.RecordSpawned, "batch")) == 2 && states[len(states)-1] == testharness.ListenerReady
 	}))
-	_, err := sup.WaitStderr(rig.Context(t), "batch", regexp.MustCompile(`1 line\(s\) left pending by an earlier run read back from spool `))
+	_, err := sup.WaitStderr(rig.Context(t), "batch", regexp.MustCompile(`1 line\(s\) left pending by an earlier run, in the outbox `+regexp.QuoteMeta(spool)))
 	must(t, err)
 	sup.Tick(listener.Tick60)
 	msgs, err := srv.Wait(rig.Context(t), 1)

@@ -11,6 +11,7 @@ import (
 	"github.com/golance/golance/plugins/internal/log"
 	"github.com/golance/golance/plugins/internal/mail"
 	"github.com/golance/golance/plugins/internal/mailcli"
+	"github.com/golance/golance/plugins/internal/outbox"
 	"github.com/golance/golance/plugins/internal/retry"
 	"github.com/golance/golance/plugins/internal/selection"
 )
@@ -37,13 +38,17 @@ type config struct {
 	// subject "" means no Subject header: the command passes
 	// kind.defaultSubject unless told otherwise.
 	subject string
-	// retry bounds the attempts to send one batch. A policy without
+	// retry bounds the attempts to send one batch without an outbox. A
+	// policy without
 	// MaxAttempts or MaxElapsed means mail.DefaultRetryPolicy() (keeping
 	// its Clock, OnRetry and Jitter).
 	retry retry.Policy
 
-	// spool, if set, is a file that holds the pending lines on disk (see
-	// spool).
+	// outbox says where the pending batch and the mail wait (Dir,
+	// MaxItems, MaxAge); the rest is filled in by newHandler.
+	outbox outbox.Config
+	// spool, if set, is an old spool file whose lines join the pending
+	// batch (see prepareSpool).
 	spool string
 	// flushTimeout bounds the sending of the pending batch when the
 	// listener stops; defaultFlushTimeout if zero.

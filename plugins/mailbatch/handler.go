@@ -2,7 +2,6 @@ package mailbatch
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -10,29 +9,66 @@ import (
 
 	"github.com/golance/golance/listener"
 	"github.com/golance/golance/plugins/internal/mail"
+	"github.com/golance/golance/plugins/internal/outbox"
 )
 
+// stateName is the outbox state that holds the pending batch.
+const stateName = "batch"
+
+// recentKeys is how many keys of lines already batched the state
+// remembers, so that an event delivered again after its line left in a
+// batch is not collected twice.
+const recentKeys = 256
+
+// batch is the pending batch, as the outbox keeps it.
+type batch struct {
+	// Lines wait for the next interval, oldest first.
+	Lines []batchLine `json:"lines"`
+	// Recent are the keys of lines that already left in a batch.
+	Recent []string `json:"recent,omitempty"`
+}
+
+// batchLine is one collected line and the event it came from.
+type batchLine struct {
+	Key  string `json:"key"`
+	Text string `json:"text"`
+}
+
+func (b *batch) has(key string) bool {
+	for _, l := range b.Lines {
+		if l.Key == key {
+			return true
+		}
+	}
+	for _, k := range b.Recent {
+		if k == key {
+			return true
+		}
+	}
+	return false
+}
+
 // handler is the batch mailers' handler. It collects lines on process
-// state events and sends them from a background goroutine when a tick
-// completes the interval, so that a slow or unreachable mail server never
-// holds up supervisord's events. Call Flush, then Close, once serving
-// ends.
+// state events into the pending batch, which the outbox keeps on disk,
+// and when a tick completes the interval it turns the batch into a mail in
+// the outbox, which delivers it in the background, so that a slow or
+// unreachable mail server never holds up supervisord's events.
 type handler struct {
 	cfg     config
 	cadence *cadence
 	period  time.Duration
+	ob      *outbox.Outbox
+	sink    *mail.Sink
 
 	mu       sync.Mutex
-	lines    []string // pending, oldest first
-	spool    *spool
 	lastTick time.Time
 	warned   bool // about missing ticks
 
-	sending chan struct{} // non-nil while a batch is being sent; closed when done
+	sending chan struct{} // non-nil while a batch is being queued; closed when done
 }
 
-// newHandler returns the handler for cfg, with the lines a spool kept
-// from an earlier run already pending.
+// newHandler returns the handler for cfg, its outbox open with the batch
+// an earlier run left pending.
 func newHandler(cfg config) (*handler, error) {
 	cfg = cfg.withDefaults()
 	if err := cfg.validate(); err != nil {
@@ -43,31 +79,37 @@ func newHandler(cfg config) (*handler, error) {
 		return nil, err
 	}
 	period, _ := cfg.tickEvent.TickPeriod()
-	m := &handler{cfg: cfg, cadence: cadence, period: period, lastTick: cfg.clock.Now()}
+	m := &handler{cfg: cfg, cadence: cadence, period: period, lastTick: cfg.clock.Now(), sink: cfg.mail.Sink()}
+	oc := cfg.outbox
+	oc.Program, oc.Log, oc.Clock, oc.SyncRetry = cfg.kind.name, cfg.log, cfg.clock, cfg.retry
+	oc.Sinks = map[string]outbox.Sink{mail.SinkName: m.sink}
+	if m.ob, err = outbox.Open(oc); err != nil {
+		return nil, err
+	}
 	if cfg.spool != "" {
-		s, lines, err := openSpool(cfg.spool)
-		if err != nil {
+		if err := m.importSpool(cfg.spool); err != nil {
+			m.ob.Close(context.Background())
 			return nil, err
 		}
-		m.spool, m.lines = s, lines
-		if len(lines) > 0 {
-			cfg.log.Info(fmt.Sprintf("%d line(s) left pending by an earlier run read back from spool %s", len(lines), s.name))
-		}
 	}
+	if n := len(m.pending()); n > 0 {
+		cfg.log.Info(fmt.Sprintf("%d line(s) left pending by an earlier run, in the %s", n, m.ob))
+	}
+	m.ob.Start()
 	return m, nil
 }
 
 // HandleEvent collects the events of the handler's kind for selected
 // processes and counts the ticks. A collected event is acknowledged once
-// its line is pending (and, with a spool, on disk); if the spool cannot be
-// written, the event is rejected, so that supervisord delivers it again.
+// its line is in the pending batch, on disk; if the outbox cannot be
+// written, in memory, and the outbox says so.
 func (m *handler) HandleEvent(ctx context.Context, ev listener.Event) error {
 	now := m.cfg.clock.Now()
 	if ps, line, ok := m.cfg.kind.line(ev, now); ok {
 		if !m.cfg.selector.Selects(ps.GroupName, ps.ProcessName) {
 			return nil
 		}
-		return m.add(ctx, line, now)
+		return m.add(ctx, outbox.EventKey(ev), line, now)
 	}
 	if ev.EventName == m.cfg.tickEvent {
 		m.mu.Lock()
@@ -81,38 +123,33 @@ func (m *handler) HandleEvent(ctx context.Context, ev listener.Event) error {
 	return nil
 }
 
-// spoolFailDelay paces the redeliveries of an event whose line cannot be
-// written to the spool (a full disk): supervisord redelivers a rejected
-// event at once.
-const spoolFailDelay = time.Second
-
-func (m *handler) add(ctx context.Context, line string, now time.Time) error {
-	if err := m.keep(line, now); err != nil {
-		m.cfg.log.Error(fmt.Sprintf("could not keep %q: %v; rejecting the event so that supervisord delivers it again", line, err))
-		t := time.NewTimer(spoolFailDelay)
-		defer t.Stop()
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-		}
-		return err
-	}
-	return nil
-}
-
-// keep adds line to the pending batch, and to the spool first.
-func (m *handler) keep(line string, now time.Time) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.spool != nil {
-		if err := m.spool.append(line); err != nil {
+// add puts line in the pending batch, unless its event is already there.
+func (m *handler) add(ctx context.Context, key, line string, now time.Time) error {
+	added := false
+	err := m.ob.Update(ctx, func(tx *outbox.Tx) error {
+		var b batch
+		if _, err := tx.Load(stateName, &b); err != nil {
 			return err
 		}
+		if b.has(key) {
+			return nil // delivered again: its line is collected already
+		}
+		b.Lines = append(b.Lines, batchLine{Key: key, Text: line})
+		added = true
+		return tx.Save(stateName, b)
+	})
+	if err != nil {
+		m.cfg.log.Error(fmt.Sprintf("could not keep %q: %v; rejecting the event so that supervisord delivers it again", line, err))
+		return err
 	}
-	m.lines = append(m.lines, line)
+	if !added {
+		return nil
+	}
 	m.cfg.log.Info(line)
 	// superlance users who subscribed to another tick than -e names
 	// waited for mail forever (superlance issue #97): say so.
+	m.mu.Lock()
+	defer m.mu.Unlock()
 	if !m.warned && now.Sub(m.lastTick) > 2*m.period+time.Minute {
 		m.warned = true
 		m.cfg.log.Warn(fmt.Sprintf("no %s event received for %s; batches are only sent on %s: subscribe to it (events=PROCESS_STATE,%s) or change -e/--tickEvent",
@@ -121,26 +158,28 @@ func (m *handler) keep(line string, now time.Time) error {
 	return nil
 }
 
-// pending returns the lines waiting to be sent, oldest first.
+// pending returns the lines waiting for the next interval, oldest first.
 func (m *handler) pending() []string {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return append([]string(nil), m.lines...)
+	var b batch
+	_, _ = m.ob.LoadState(stateName, &b)
+	var out []string
+	for _, l := range b.Lines {
+		out = append(out, l.Text)
+	}
+	return out
 }
 
-// startSend sends the pending lines in the background unless a send is
-// already under way; lines it does not take wait for the next interval.
+// startSend queues the pending lines as one mail, in the background
+// unless a batch is already being queued (which only takes long without
+// an outbox, when queueing is sending); lines it does not take wait for
+// the next interval.
 func (m *handler) startSend() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if len(m.lines) == 0 {
-		return
-	}
 	if m.sending != nil {
-		m.cfg.log.Info(fmt.Sprintf("the previous batch is still being sent; %d line(s) wait for the next interval", len(m.lines)))
+		m.cfg.log.Info("the previous batch is still being sent; the lines since wait for the next interval")
 		return
 	}
-	lines := append([]string(nil), m.lines...)
 	done := make(chan struct{})
 	m.sending = done
 	go func() {
@@ -150,48 +189,61 @@ func (m *handler) startSend() {
 			m.mu.Unlock()
 			close(done)
 		}()
-		_ = m.send(context.Background(), lines)
+		_ = m.send(context.Background())
 	}()
 }
 
-// send mails lines as one batch and, once the mail is accepted, removes
-// them from the pending lines (and the spool).
-func (m *handler) send(ctx context.Context, lines []string) error {
-	msg := mail.Message{
-		From:    m.cfg.mail.From,
-		To:      m.cfg.mail.To,
-		Subject: m.cfg.subject,
-		Body:    strings.Join(lines, "\n") + "\n",
-	}
-	to := strings.Join(m.cfg.mail.To, ", ")
-	policy := m.cfg.retry
-	if policy.OnRetry == nil {
-		policy.OnRetry = func(attempt int, err error, wait time.Duration) {
-			m.cfg.log.Warn(fmt.Sprintf("batch of %d line(s) not sent (attempt %d): %v; trying again in %s",
-				len(lines), attempt, err, wait.Round(100*time.Millisecond)))
+// send turns the pending batch into a mail in the outbox, in one step: a
+// crash between the two leaves either the batch or the mail, never both
+// or neither. Without an outbox the mail is sent first, and the batch kept
+// (and merged with the lines collected next) if it cannot be.
+func (m *handler) send(ctx context.Context) error {
+	n := 0
+	err := m.ob.Update(ctx, func(tx *outbox.Tx) error {
+		var b batch
+		if _, err := tx.Load(stateName, &b); err != nil {
+			return err
 		}
-	}
-	if err := mail.Deliver(ctx, m.cfg.mail.Sender, msg, policy); err != nil {
-		m.cfg.log.Error(fmt.Sprintf("could not send the batch of %d line(s) to %s: %v; keeping the lines for the next interval",
-			len(lines), to, err))
+		if len(b.Lines) == 0 {
+			return nil
+		}
+		texts := make([]string, len(b.Lines))
+		for i, l := range b.Lines {
+			texts[i] = l.Text
+			b.Recent = append(b.Recent, l.Key)
+		}
+		it, err := m.sink.Item("batch/"+b.Lines[0].Key, mail.Message{
+			From:    m.cfg.mail.From,
+			To:      m.cfg.mail.To,
+			Subject: m.cfg.subject,
+			Body:    strings.Join(texts, "\n") + "\n",
+			Date:    m.cfg.clock.Now(),
+		})
+		if err != nil {
+			return err
+		}
+		if it.Subject == "" {
+			it.Subject = fmt.Sprintf("a batch of %d line(s)", len(texts))
+		}
+		tx.Enqueue(it)
+		n = len(b.Lines)
+		b.Lines = nil
+		if len(b.Recent) > recentKeys {
+			b.Recent = b.Recent[len(b.Recent)-recentKeys:]
+		}
+		return tx.Save(stateName, b)
+	})
+	if err != nil {
+		m.cfg.log.Error(fmt.Sprintf("could not send the batch to %s: %v; keeping the lines for the next interval", m.cfg.mail, err))
 		return err
 	}
-	m.cfg.log.Info(fmt.Sprintf("sent a batch of %d line(s) to %s, subject %q", len(lines), to, m.cfg.subject))
-
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	// Lines collected meanwhile were appended after the ones sent.
-	m.lines = append([]string(nil), m.lines[min(len(lines), len(m.lines)):]...)
-	if m.spool != nil {
-		if err := m.spool.rewrite(m.lines); err != nil {
-			// The mail went; at worst the next run sends these lines again.
-			m.cfg.log.Warn(fmt.Sprintf("%v; lines already sent may be sent again after a restart", err))
-		}
+	if n > 0 {
+		m.cfg.log.Info(fmt.Sprintf("queued a batch of %d line(s) for %s, subject %q", n, strings.Join(m.cfg.mail.To, ", "), m.cfg.subject))
 	}
 	return nil
 }
 
-// waitIdle waits until no batch is being sent, or ctx ends.
+// waitIdle waits until no batch is being queued, or ctx ends.
 func (m *handler) waitIdle(ctx context.Context) error {
 	m.mu.Lock()
 	done := m.sending
@@ -207,26 +259,27 @@ func (m *handler) waitIdle(ctx context.Context) error {
 	}
 }
 
-// Shutdown sends every pending line, after the send under way if any,
-// retrying until ctx ends, and releases the spool. The listener calls it
-// once serving has ended (SIGTERM, or the end of its input), so that no
-// batch is left unsent.
+// Stop ends a synchronous delivery's retries at once (SIGTERM).
+func (m *handler) Stop() { m.ob.Stop() }
+
+// Shutdown queues the pending lines as a last batch, lets a delivery
+// under way finish briefly, and closes the outbox, where whatever is
+// undelivered waits for the next start. The listener calls it once
+// serving has ended (SIGTERM, or the end of its input).
 func (m *handler) Shutdown(ctx context.Context) error {
 	err := m.flush(ctx)
-	return errors.Join(err, m.close())
+	if cerr := m.ob.Close(ctx); err == nil {
+		err = cerr
+	}
+	return err
 }
 
-// flush sends every pending line now, after the send under way if any,
-// retrying until ctx ends.
+// flush queues every pending line now, after the batch under way if any.
 func (m *handler) flush(ctx context.Context) error {
 	if err := m.waitIdle(ctx); err != nil {
 		return m.unsent(err)
 	}
-	lines := m.pending()
-	if len(lines) == 0 {
-		return nil
-	}
-	if err := m.send(ctx, lines); err != nil {
+	if err := m.send(ctx); err != nil {
 		return m.unsent(err)
 	}
 	return nil
@@ -234,20 +287,8 @@ func (m *handler) flush(ctx context.Context) error {
 
 func (m *handler) unsent(err error) error {
 	n := len(m.pending())
-	if m.spool != nil {
-		return fmt.Errorf("%d pending line(s) not sent, kept in spool %s for the next start: %w", n, m.spool.name, err)
+	if m.ob.Mode() == outbox.Durable {
+		return fmt.Errorf("%d pending line(s) not sent, kept in the %s for the next start: %w", n, m.ob, err)
 	}
-	return fmt.Errorf("%d pending line(s) not sent and lost (keep them across restarts with --spool): %w", n, err)
-}
-
-// close releases the spool.
-func (m *handler) close() error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.spool == nil {
-		return nil
-	}
-	err := m.spool.close()
-	m.spool = nil
-	return err
+	return fmt.Errorf("%d pending line(s) not sent and lost (keep them across restarts with an --outbox): %w", n, err)
 }

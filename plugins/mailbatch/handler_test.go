@@ -2,8 +2,6 @@ package mailbatch
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -18,6 +16,7 @@ import (
 	"github.com/golance/golance/plugins/internal/log"
 	"github.com/golance/golance/plugins/internal/mail"
 	"github.com/golance/golance/plugins/internal/mailcli"
+	"github.com/golance/golance/plugins/internal/outbox"
 	"github.com/golance/golance/plugins/internal/selection"
 	"github.com/golance/golance/testharness"
 )
@@ -41,6 +40,7 @@ func TestBatchIsSentOncePerInterval(t *testing.T) {
 		t.Fatalf("%d mails after 1 of 2 ticks", n)
 	}
 	r.tick(t, listener.Tick60, 1)
+	r.settle(t)
 	msgs := r.srv.Messages()
 	if len(msgs) != 1 {
 		t.Fatalf("%d mails after 2 ticks, want 1; log:\n%s", len(msgs), r.log)
@@ -72,7 +72,7 @@ func TestBatchIsSentOncePerInterval(t *testing.T) {
 	// Each line went to stderr as it was collected, as in superlance.
 	log := testkit.Levels(r.log.String())
 	if !regexp.MustCompile(`(?m)^INFO `+asctimeRE.String()+` -- Process web:web \(pid \d+\) died unexpectedly$`).MatchString(log) ||
-		!strings.Contains(log, `sent a batch of 2 line(s) to ops@example.com, dev@example.com, subject "Crash alert from supervisord"`) {
+		!strings.Contains(log, `queued a batch of 2 line(s) for ops@example.com, dev@example.com, subject "Crash alert from supervisord"`) {
 		t.Errorf("log:\n%s", log)
 	}
 }
@@ -88,25 +88,59 @@ func pidOf(t *testing.T, r *batchRig, namespec string, i int) string {
 	return strconv.Itoa(spawns[i].PID)
 }
 
-// A batch whose mail is refused is kept, merged with the lines that come
-// after, and sent at the next interval.
-func TestFailedBatchIsKeptAndMerged(t *testing.T) {
+// A batch whose mail cannot go waits in the outbox, and so does the next
+// one: when the server is back both arrive, in order, and no event was
+// rejected meanwhile.
+func TestBatchesWaitInTheOutboxWhileTheServerIsDown(t *testing.T) {
 	t.Parallel()
 	r := newRig(t, rigConfig{
 		cfg:      config{interval: time.Minute},
 		programs: []testharness.Program{{Name: "web"}, {Name: "worker"}},
 	})
+	r.srv.Stop()
 	r.exit(t, "web", 1)
-	r.srv.Refuse(1, 554, "Rejected")
 	r.tick(t, listener.Tick60, 1)
-	if len(r.srv.Messages()) != 0 || len(r.srv.Refused()) != 1 {
-		t.Fatalf("delivered %d, refused %d", len(r.srv.Messages()), len(r.srv.Refused()))
+	r.exit(t, "worker", 1)
+	r.tick(t, listener.Tick60, 1)
+	if n := r.queued(); n != 2 {
+		t.Fatalf("%d mails queued while the server is down, want 2", n)
 	}
+	r.srv.Start()
+	r.settle(t)
+	msgs := r.srv.Messages()
+	if len(msgs) != 2 {
+		t.Fatalf("%d mails, want 2; log:\n%s", len(msgs), r.log)
+	}
+	for i, want := range []string{"web:web (pid " + pidOf(t, r, "web", 0), "worker:worker (pid " + pidOf(t, r, "worker", 0)} {
+		if got := lines(t, msgs[i]); len(got) != 1 || !strings.Contains(got[0], want) {
+			t.Errorf("mail %d: %q, want one line about %s", i, got, want)
+		}
+	}
+	for _, res := range r.Sup.Transcript().Results("batch") {
+		if res.Body != "OK" {
+			t.Fatalf("result %+v", res)
+		}
+	}
+	if n := strings.Count(r.log.Messages(), "undelivered: "); n != 1 {
+		t.Errorf("the outage logged %d times, want once:\n%s", n, r.log)
+	}
+}
+
+// Without an outbox, a batch whose mail fails is kept, merged with the
+// lines that come after, and sent at the next interval.
+func TestWithoutOutboxAFailedBatchIsKeptAndMerged(t *testing.T) {
+	t.Parallel()
+	r := newRig(t, rigConfig{
+		outbox:   outbox.None,
+		cfg:      config{interval: time.Minute},
+		programs: []testharness.Program{{Name: "web"}, {Name: "worker"}},
+	})
+	r.exit(t, "web", 1)
+	r.srv.Stop()
+	r.tick(t, listener.Tick60, 1)
 	if p := r.mon.pending(); len(p) != 1 {
 		t.Fatalf("pending after the failure: %q", p)
 	}
-	// Now the server is down for the next interval's attempts.
-	r.srv.Stop()
 	r.exit(t, "worker", 1)
 	r.tick(t, listener.Tick60, 1)
 	if p := r.mon.pending(); len(p) != 2 {
@@ -128,17 +162,10 @@ func TestFailedBatchIsKeptAndMerged(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("merged batch %q, want %q", got, want)
 	}
-	for _, want := range []string{
-		"could not send the batch of 1 line(s) to ops@example.com, dev@example.com: gave up after 1 attempt",
-		"554 5.0.0 Rejected; keeping the lines for the next interval",
-		"could not send the batch of 2 line(s)",
-		"connection refused",
-	} {
-		if !strings.Contains(testkit.Messages(r.log.String()), want) {
-			t.Errorf("log lacks %q:\n%s", want, r.log)
-		}
+	if !strings.Contains(r.log.Messages(), "could not send the batch to ops@example.com, dev@example.com") ||
+		!strings.Contains(r.log.Messages(), "connection refused") {
+		t.Errorf("log:\n%s", r.log)
 	}
-	// No event was rejected: the lines were safe in the batch.
 	for _, res := range r.Sup.Transcript().Results("batch") {
 		if res.Body != "OK" {
 			t.Fatalf("result %+v", res)
@@ -162,6 +189,7 @@ func TestOnlyTheConfiguredTickCounts(t *testing.T) {
 		t.Fatalf("%d mails before the second TICK_5", n)
 	}
 	r.tick(t, listener.Tick5, 1)
+	r.settle(t)
 	if n := len(r.srv.Messages()); n != 1 {
 		t.Fatalf("%d mails after the second TICK_5, want 1", n)
 	}
@@ -182,6 +210,7 @@ func TestProgramSelection(t *testing.T) {
 	r.exit(t, "worker", 1)
 	r.exit(t, "web:web_1", 1)
 	r.tick(t, listener.Tick60, 1)
+	r.settle(t)
 	msgs := r.srv.Messages()
 	if len(msgs) != 1 {
 		t.Fatalf("%d mails", len(msgs))
@@ -201,6 +230,7 @@ func TestCrashSMSHasNoSubject(t *testing.T) {
 	})
 	r.exit(t, "web", 1)
 	r.tick(t, listener.Tick5, 12)
+	r.settle(t)
 	msgs := r.srv.Messages()
 	if len(msgs) != 1 {
 		t.Fatalf("%d mails", len(msgs))
@@ -228,6 +258,7 @@ func TestFatalMailBatch(t *testing.T) {
 	must(t, r.Sup.WaitProcessState(rig.Context(t), "broken", listener.StateFatal))
 	r.exit(t, "web", 1) // an exit: not fatalmailbatch's business
 	r.tick(t, listener.Tick60, 1)
+	r.settle(t)
 	msgs := r.srv.Messages()
 	if len(msgs) != 1 {
 		t.Fatalf("%d mails", len(msgs))
@@ -240,87 +271,96 @@ func TestFatalMailBatch(t *testing.T) {
 	}
 }
 
-// Flush sends what is pending, as the listener does when it stops.
-func TestFlushSendsThePendingBatch(t *testing.T) {
+// Flush queues what is pending, as the listener does when it stops.
+func TestFlushQueuesThePendingBatch(t *testing.T) {
 	t.Parallel()
 	r := newRig(t, rigConfig{cfg: config{interval: time.Hour}, programs: []testharness.Program{{Name: "web"}}})
 	r.exit(t, "web", 1)
 	r.idle(t)
 	must(t, r.mon.flush(rig.Context(t)))
+	r.settle(t)
 	if n := len(r.srv.Messages()); n != 1 {
 		t.Fatalf("%d mails after Flush", n)
 	}
 	// Nothing pending: nothing sent.
 	must(t, r.mon.flush(rig.Context(t)))
+	r.settle(t)
 	if n := len(r.srv.Messages()); n != 1 {
 		t.Fatalf("%d mails after an empty Flush", n)
 	}
-	// A Flush that cannot send says what became of the lines.
+	// With the server down the batch waits in the outbox.
+	r.exit(t, "web", 1)
+	r.idle(t)
+	r.srv.Stop()
+	must(t, r.mon.flush(rig.Context(t)))
+	if r.queued() != 1 || len(r.mon.pending()) != 0 {
+		t.Fatalf("queued %d, pending %q", r.queued(), r.mon.pending())
+	}
+}
+
+// Without an outbox, a Flush that cannot send says what became of the
+// lines.
+func TestWithoutOutboxAFailedFlushSaysTheLinesAreLost(t *testing.T) {
+	t.Parallel()
+	r := newRig(t, rigConfig{outbox: outbox.None, cfg: config{interval: time.Hour}, programs: []testharness.Program{{Name: "web"}}})
 	r.exit(t, "web", 1)
 	r.idle(t)
 	r.srv.Stop()
 	err := r.mon.flush(rig.Context(t))
-	if err == nil || !strings.HasPrefix(err.Error(), "1 pending line(s) not sent and lost (keep them across restarts with --spool): gave up after") {
+	if err == nil || !strings.HasPrefix(err.Error(), "1 pending line(s) not sent and lost (keep them across restarts with an --outbox): ") {
 		t.Errorf("Flush with the server down: %v", err)
 	}
 }
 
-// With a spool, lines survive a listener that dies without flushing, and
-// are sent by the next one.
-func TestSpoolSurvivesAKilledListener(t *testing.T) {
+// The pending batch survives a listener that dies without flushing, and
+// is sent by the next one; a line already collected is not collected
+// again when its event comes back.
+func TestPendingBatchSurvivesAKilledListener(t *testing.T) {
 	t.Parallel()
-	spool := filepath.Join(t.TempDir(), "spool")
-	r := newRig(t, rigConfig{cfg: config{spool: spool, interval: time.Hour}, programs: []testharness.Program{{Name: "web"}}})
+	dir := t.TempDir()
+	r := newRig(t, rigConfig{outbox: dir, cfg: config{interval: time.Hour}, programs: []testharness.Program{{Name: "web"}}})
 	r.exit(t, "web", 1)
 	r.idle(t)
-	data, err := os.ReadFile(spool)
-	must(t, err)
-	if !regexp.MustCompile(`^` + asctimeRE.String() + ` -- Process web:web \(pid \d+\) died unexpectedly\n$`).Match(data) {
-		t.Fatalf("spool holds %q", data)
+	want := r.mon.pending()
+	if len(want) != 1 {
+		t.Fatalf("pending %q", want)
 	}
-	// The listener dies without flushing: only Close, as the kernel would.
-	must(t, r.mon.close())
+	// The listener dies without flushing: the store is only closed, as
+	// the kernel would release it.
+	must(t, r.mon.ob.Close(rig.Context(t)))
 
-	r2 := newRig(t, rigConfig{cfg: config{spool: spool, interval: 0}, programs: []testharness.Program{{Name: "web"}}})
-	if p := r2.mon.pending(); len(p) != 1 {
-		t.Fatalf("pending after restart: %q", p)
+	r2 := newRig(t, rigConfig{outbox: dir, cfg: config{interval: 0}, programs: []testharness.Program{{Name: "web"}}})
+	if p := r2.mon.pending(); !slices.Equal(p, want) {
+		t.Fatalf("pending after restart %q, want %q", p, want)
+	}
+	if !strings.Contains(testkit.Messages(r2.log.String()), "1 line(s) left pending by an earlier run, in the outbox "+dir) {
+		t.Errorf("log:\n%s", r2.log)
 	}
 	r2.tick(t, listener.Tick60, 1)
+	r2.settle(t)
 	msgs := r2.srv.Messages()
-	if len(msgs) != 1 || !strings.Contains(bodyOf(t, msgs[0]), string(data)) {
+	if len(msgs) != 1 || bodyOf(t, msgs[0]) != want[0]+"\n" {
 		t.Fatalf("mails after restart: %d", len(msgs))
-	}
-	if data, _ := os.ReadFile(spool); len(data) != 0 {
-		t.Errorf("spool still holds %q after the send", data)
-	}
-	if !strings.Contains(testkit.Messages(r2.log.String()), "1 line(s) left pending by an earlier run read back from spool "+spool) {
-		t.Errorf("log:\n%s", r2.log)
 	}
 }
 
-// A line that cannot be written to the spool is not acknowledged.
-func TestSpoolWriteFailureRejectsTheEvent(t *testing.T) {
+// An event delivered again (its listener killed before it answered) is
+// collected once.
+func TestRedeliveredEventIsCollectedOnce(t *testing.T) {
 	t.Parallel()
-	spool := filepath.Join(t.TempDir(), "spool")
-	r := newRig(t, rigConfig{cfg: config{spool: spool}, programs: []testharness.Program{{Name: "web"}}})
-	// Swap the spool's file for one where every write fails with ENOSPC.
-	full, err := os.OpenFile("/dev/full", os.O_WRONLY, 0)
-	if err != nil {
-		t.Skipf("no /dev/full: %v", err)
+	mon, err := newHandler(config{kind: crashMailBatch, mail: &mailcli.Delivery{To: []string{"ops@example.com"}, Sender: nopSender{}},
+		outbox: outbox.Config{Dir: t.TempDir()}})
+	must(t, err)
+	defer mon.Shutdown(context.Background())
+	crash := stateEvent(testharness.ProcessStateChange{Process: "web", Group: "web", From: listener.StateRunning, To: listener.StateExited, PID: 1})
+	crash.Serial = 7
+	for range 3 {
+		must(t, mon.HandleEvent(rig.Context(t), crash))
 	}
-	r.mon.mu.Lock()
-	r.mon.spool.f.Close()
-	r.mon.spool.f = full
-	r.mon.mu.Unlock()
-	r.exit(t, "web", 1)
-	must(t, r.Sup.WaitFor(rig.Context(t), "a rejection", func(tr *testharness.Transcript) bool {
-		return slices.ContainsFunc(tr.Results("batch"), func(res testharness.Result) bool { return res.Body == "FAIL" })
-	}))
-	if p := r.mon.pending(); len(p) != 0 {
-		t.Errorf("a line that is not on disk is pending: %q", p)
-	}
-	if !strings.Contains(testkit.Messages(r.log.String()), "no space left on device; rejecting the event so that supervisord delivers it again") {
-		t.Errorf("log:\n%s", r.log)
+	must(t, mon.send(rig.Context(t)))
+	must(t, mon.HandleEvent(rig.Context(t), crash)) // after its batch left
+	if p := mon.pending(); len(p) != 0 {
+		t.Fatalf("pending %q, want nothing: the line already left in a batch", p)
 	}
 }
 
@@ -332,13 +372,16 @@ func TestWarnsWhenTheTickNeverComes(t *testing.T) {
 	var buf rig.Buffer
 	c := clock.NewFake(now)
 	mon, err := newHandler(config{kind: crashMailBatch, mail: &mailcli.Delivery{To: []string{"ops@example.com"}, Sender: nopSender{}},
-		clock: c, log: log.New(&buf)})
+		clock: c, log: log.New(&buf), outbox: outbox.Config{Dir: outbox.None}})
 	must(t, err)
 	crash := stateEvent(testharness.ProcessStateChange{Process: "web", Group: "web", From: listener.StateRunning, To: listener.StateExited, PID: 1})
-	must(t, mon.HandleEvent(rig.Context(t), crash))
-	c.Advance(3*time.Minute + time.Second)
-	must(t, mon.HandleEvent(rig.Context(t), crash))
-	must(t, mon.HandleEvent(rig.Context(t), crash))
+	for i := range 3 {
+		if i == 1 {
+			c.Advance(3*time.Minute + time.Second)
+		}
+		crash.Serial = uint64(i + 1)
+		must(t, mon.HandleEvent(rig.Context(t), crash))
+	}
 	want := "WARN no TICK_60 event received for 3m1s; batches are only sent on TICK_60: subscribe to it (events=PROCESS_STATE,TICK_60) or change -e/--tickEvent"
 	if n := strings.Count(testkit.Levels(buf.String()), want); n != 1 {
 		t.Errorf("warning logged %d times, want once:\n%s", n, buf.String())

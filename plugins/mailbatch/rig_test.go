@@ -1,6 +1,8 @@
 package mailbatch
 
 import (
+	"context"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -47,6 +49,9 @@ type rigConfig struct {
 	events   []listener.EventType
 	programs []testharness.Program
 	backoff  time.Duration
+	// outbox is the outbox directory: "" for a new one, outbox.None for
+	// none.
+	outbox string
 }
 
 func newRig(t *testing.T, rc rigConfig) *batchRig {
@@ -68,6 +73,11 @@ func newRig(t *testing.T, rc rigConfig) *batchRig {
 		cfg.retry = p
 	}
 	cfg.log = log.New(r.log)
+	cfg.outbox.Dir = rc.outbox
+	if cfg.outbox.Dir == "" {
+		cfg.outbox.Dir = t.TempDir()
+	}
+	cfg.outbox.Retry = retry.Policy{Initial: 5 * time.Millisecond, Max: 50 * time.Millisecond}
 	events := rc.events
 	if events == nil {
 		events = []listener.EventType{listener.ProcessState, listener.Tick60}
@@ -78,6 +88,7 @@ func newRig(t *testing.T, rc rigConfig) *batchRig {
 			mon, err := newHandler(cfg)
 			must(t, err)
 			r.mon = mon
+			t.Cleanup(func() { mon.Shutdown(context.Background()) })
 			return mon
 		},
 	})
@@ -99,6 +110,17 @@ func (r *batchRig) tick(t *testing.T, typ listener.EventType, n int) {
 		must(t, r.mon.waitIdle(rig.Context(t)))
 	}
 }
+
+// settle waits until the outbox has delivered every mail it holds.
+func (r *batchRig) settle(t *testing.T) {
+	t.Helper()
+	rig.Eventually(t, "the outbox to be empty", func() string {
+		return strconv.Itoa(r.mon.ob.Pending()[mail.SinkName].Items)
+	}, "^0$")
+}
+
+// queued returns how many mails wait in the outbox.
+func (r *batchRig) queued() int { return r.mon.ob.Pending()[mail.SinkName].Items }
 
 // idle waits until every event was answered.
 func (r *batchRig) idle(t *testing.T) {

@@ -1,73 +1,49 @@
 package mailbatch
 
 import (
-	"errors"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
+
+	"github.com/golance/golance/internal/testkit"
+	"github.com/golance/golance/listener"
 )
 
-func TestSpoolKeepsLinesAcrossRuns(t *testing.T) {
+// An old spool file at the --spool path is moved into the outbox: its
+// lines join the pending batch, the file goes, and a later start finds
+// the directory and imports nothing again.
+func TestOldSpoolFileMovesIntoTheOutbox(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "crashmailbatch.spool")
-	s, lines, err := openSpool(path)
-	if err != nil || len(lines) != 0 {
-		t.Fatalf("new spool: %q, %v", lines, err)
-	}
-	for _, l := range []string{"one", "two", "three"} {
-		must(t, s.append(l))
-	}
-	// A second listener on the same spool is refused while the first
-	// holds it.
-	if _, _, err := openSpool(path); !errors.Is(err, errSpoolInUse) {
-		t.Errorf("second open: %v, want errSpoolInUse", err)
-	}
-	must(t, s.close())
-
-	s, lines, err = openSpool(path)
+	must(t, os.WriteFile(path, []byte("whole\r\n\npart"), 0o600)) // a last line cut short by a crash
+	must(t, os.WriteFile(path+".lock", nil, 0o600))
+	imported, err := prepareSpool(path)
 	must(t, err)
-	if !slices.Equal(lines, []string{"one", "two", "three"}) {
-		t.Fatalf("read back %q", lines)
+	if st, err := os.Stat(path); err != nil || !st.IsDir() {
+		t.Fatalf("the spool path is not a directory now: %v", err)
 	}
-	must(t, s.rewrite([]string{"three"}))
-	must(t, s.append("four"))
-	must(t, s.close())
-	data, err := os.ReadFile(path)
-	must(t, err)
-	if string(data) != "three\nfour\n" {
-		t.Errorf("spool holds %q", data)
+	r := newRig(t, rigConfig{outbox: path, cfg: config{spool: imported, interval: 0}})
+	if got := r.mon.pending(); !slices.Equal(got, []string{"whole", "part"}) {
+		t.Fatalf("pending %q", got)
 	}
-	if tmp, _ := filepath.Glob(path + ".*.tmp"); len(tmp) != 0 {
-		t.Errorf("temporary files left: %q", tmp)
+	if _, err := os.Stat(imported); !os.IsNotExist(err) {
+		t.Errorf("the old spool file is still there: %v", err)
 	}
-
-	s, _, err = openSpool(path)
-	must(t, err)
-	must(t, s.rewrite(nil))
-	must(t, s.close())
-	if data, _ := os.ReadFile(path); len(data) != 0 {
-		t.Errorf("emptied spool holds %q", data)
+	if _, err := os.Stat(path + ".lock"); !os.IsNotExist(err) {
+		t.Errorf("the old lock file is still there: %v", err)
 	}
-}
-
-// A line cut short by a crash mid-write is still read back: better sent
-// truncated than lost.
-func TestSpoolReadsAPartialLastLine(t *testing.T) {
-	t.Parallel()
-	path := filepath.Join(t.TempDir(), "spool")
-	must(t, os.WriteFile(path, []byte("whole\r\n\npart"), 0o600))
-	s, lines, err := openSpool(path)
-	must(t, err)
-	defer s.close()
-	if !slices.Equal(lines, []string{"whole", "part"}) {
-		t.Errorf("read %q", lines)
+	if !strings.Contains(testkit.Messages(r.log.String()), "2 line(s) of the old spool file "+imported+" moved into the outbox "+path) {
+		t.Errorf("log:\n%s", r.log)
 	}
-}
-
-func TestSpoolErrors(t *testing.T) {
-	t.Parallel()
-	if _, _, err := openSpool(filepath.Join(t.TempDir(), "no", "such", "dir", "spool")); err == nil {
-		t.Error("opened a spool in a missing directory")
+	r.tick(t, listener.Tick60, 1)
+	r.settle(t)
+	if msgs := r.srv.Messages(); len(msgs) != 1 || bodyOf(t, msgs[0]) != "whole\npart\n" {
+		t.Fatalf("mails %d", len(msgs))
+	}
+	again, err := prepareSpool(path)
+	if err != nil || again != "" {
+		t.Fatalf("second start: %q, %v", again, err)
 	}
 }

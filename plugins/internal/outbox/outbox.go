@@ -53,12 +53,14 @@ type Outbox struct {
 	queues map[string]*queue
 	writes *log.Recurring // the store's write failures
 
-	stopOnce sync.Once
-	stopped  chan struct{} // closed by Stop
-	runCtx   context.Context
-	cancel   context.CancelFunc
-	wg       sync.WaitGroup
-	started  bool
+	stopOnce  sync.Once
+	stopped   chan struct{} // closed by Stop
+	closeOnce sync.Once
+	closing   chan struct{} // closed by Close
+	runCtx    context.Context
+	cancel    context.CancelFunc
+	wg        sync.WaitGroup
+	started   bool
 }
 
 // Open opens the outbox cfg describes. It fails only on a configuration
@@ -80,6 +82,7 @@ func Open(cfg Config) (*Outbox, error) {
 		sent:    map[string]time.Time{},
 		queues:  map[string]*queue{},
 		stopped: make(chan struct{}),
+		closing: make(chan struct{}),
 	}
 	ob.runCtx, ob.cancel = context.WithCancel(context.Background())
 	ob.writes = log.NewRecurring(cfg.Log, slog.LevelWarn, cfg.Clock)
@@ -146,12 +149,7 @@ func (ob *Outbox) Start() {
 		return
 	}
 	ob.started = true
-	names := make([]string, 0, len(ob.queues))
-	for name := range ob.queues {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
+	for _, name := range ob.sinkNames() {
 		q := ob.queues[name]
 		if n, oldest := q.stats(); n > 0 {
 			ob.cfg.Log.Info(fmt.Sprintf("%d notification(s) for %s left by an earlier run, the oldest queued %s ago; delivering",
@@ -166,9 +164,20 @@ func (ob *Outbox) Start() {
 	ob.pruneKeys()
 }
 
+func (ob *Outbox) sinkNames() []string {
+	names := make([]string, 0, len(ob.queues))
+	for name := range ob.queues {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names
+}
+
 // Stop asks the outbox to stop retrying: a synchronous delivery under way
 // gives up at once (its event is then rejected and delivered again to the
-// next listener), and background delivery stops waiting between attempts.
+// next listener), and the background delivery to a sink that is failing
+// stops, leaving its items for the next run. Delivery to sinks that work
+// goes on until Close.
 // A listener calls it as soon as it is asked to stop (SIGTERM). Stop may be
 // called more than once.
 func (ob *Outbox) Stop() {
@@ -180,6 +189,7 @@ func (ob *Outbox) Stop() {
 // store. What is not delivered stays in the store for the next run.
 func (ob *Outbox) Close(ctx context.Context) error {
 	ob.Stop()
+	ob.closeOnce.Do(func() { close(ob.closing) })
 	done := make(chan struct{})
 	go func() { ob.wg.Wait(); close(done) }()
 	grace := time.NewTimer(ob.cfg.CloseGrace)
@@ -193,6 +203,12 @@ func (ob *Outbox) Close(ctx context.Context) error {
 	<-done
 	if ob.st == nil {
 		return nil
+	}
+	for _, name := range ob.sinkNames() {
+		q := ob.queues[name]
+		if n, _ := q.stats(); n > 0 {
+			ob.cfg.Log.Warn(fmt.Sprintf("%d notification(s) for %s left undelivered in %s; the listener's next start delivers them", n, q.sink, ob.dir))
+		}
 	}
 	return ob.st.close()
 }

@@ -59,8 +59,9 @@ func (q *queue) stats() (n int, oldest time.Time) {
 	return n, oldest
 }
 
-// run delivers until the outbox is stopped. Deliveries run under ctx,
-// which Close cancels after a grace period; waits end at Stop.
+// run delivers until the outbox is closed, or stopped while its sink
+// fails. Deliveries run under ctx, which Close cancels after a grace
+// period; the waits between failed attempts end at Stop.
 func (q *queue) run(ctx context.Context) {
 	ob := q.ob
 	waitCtx, cancel := context.WithCancel(ctx)
@@ -95,9 +96,24 @@ func (q *queue) run(ctx context.Context) {
 			select {
 			case <-q.wakeCh:
 				continue
-			case <-waitCtx.Done():
+			case <-ob.closing:
+				// An item queued just before Close (a batch mailer's
+				// last batch) is still delivered, within Close's grace,
+				// if the sink works.
+				select {
+				case <-q.wakeCh:
+					if failures == 0 {
+						continue
+					}
+				default:
+				}
+				return
+			case <-ctx.Done():
 				return
 			}
+		}
+		if failures > 0 && waitCtx.Err() != nil {
+			return
 		}
 		q.mu.Lock()
 		q.inflight = it.Key
