@@ -4,17 +4,18 @@
 // once per interval, counted in supervisord's TICK events. They share one
 // engine, the handler, and differ only in their kind.
 //
-// Nothing is dropped: a batch whose mail fails is kept, merged with the
-// lines collected since, and sent again at the next interval; a batch
-// still pending when the listener is stopped (SIGTERM) or supervisord goes
-// away (end of input) is sent before the listener exits. With a spool
-// file, the lines also survive the listener being killed.
+// Nothing is dropped: the pending batch lives in the outbox
+// (plugins/internal/outbox), each line on disk before its event is
+// answered; a due batch becomes a mail there in one step, delivered in the
+// background whatever the mail server does; a batch still pending when the
+// listener is stopped (SIGTERM) or supervisord goes away (end of input) is
+// queued before the listener exits.
 //
 //	command.go   NewCommand, Main: the flags, one command per batch mailer
 //	config.go    config: every setting, its default, validate
 //	handler.go   handler: collects lines, mails the batch once per interval
 //	kind.go      kind: what distinguishes crashmailbatch, fatalmailbatch and crashsms
 //	interval.go  -i and -e: the interval, counted in whole ticks (cadence)
-//	spool.go     spool: the pending lines on disk (--spool)
+//	spool.go     --spool: an old spool file moved into the outbox
 //	examples/    the sections --help and the docs show, which the tests start
 package mailbatch

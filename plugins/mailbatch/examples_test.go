@@ -21,7 +21,7 @@ func TestExamplesStart(t *testing.T) {
 	sendmail := filepath.Join(dir, "sendmail")
 	must(t, os.WriteFile(sendmail, []byte("#!/bin/sh\ncat >/dev/null\n"), 0o755))
 	paths := map[string]string{
-		"/var/lib/golance/crashmailbatch.spool": filepath.Join(dir, "spool"),
+		"/var/lib/golance/crashmailbatch": filepath.Join(dir, "outbox"),
 		"/usr/sbin/sendmail":                    sendmail,
 	}
 	n := 0
