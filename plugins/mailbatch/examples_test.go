@@ -22,7 +22,7 @@ func TestExamplesStart(t *testing.T) {
 	must(t, os.WriteFile(sendmail, []byte("#!/bin/sh\ncat >/dev/null\n"), 0o755))
 	paths := map[string]string{
 		"/var/lib/golance/crashmailbatch": filepath.Join(dir, "outbox"),
-		"/usr/sbin/sendmail":                    sendmail,
+		"/usr/sbin/sendmail":              sendmail,
 	}
 	n := 0
 	for _, k := range kinds {
