@@ -2,6 +2,7 @@ package testharness
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -237,6 +238,16 @@ func TestUnknownIsTerminalUntilRespawn(t *testing.T) {
 	if !s.Transcript().WentUnknown("rec") || rec.ListenerState() != ListenerUnknown {
 		t.Fatal("listener not UNKNOWN")
 	}
+	// The change says why, with the bytes that caused it.
+	var why []string
+	for _, r := range s.Transcript().Filter(RecordListenerState, "rec") {
+		if r.ToListener == ListenerUnknown {
+			why = append(why, fmt.Sprintf("%s %q serial=%d", r.Reason, r.Data, r.Serial))
+		}
+	}
+	if want := []string{`output while READY "stray output\n" serial=-1`}; !slices.Equal(why, want) {
+		t.Errorf("UNKNOWN because %q, want %q", why, want)
+	}
 	ctx := testCtx(t)
 	must(t, rec.Stop(ctx, true))
 	must(t, rec.Start(ctx, true))
@@ -261,6 +272,11 @@ func TestBadResultLineRebuffersAndGoesUnknown(t *testing.T) {
 	}
 	if rb := tr.Rebuffers("rec"); len(rb) != 1 || rb[0].Reason != "unknown" {
 		t.Fatalf("rebuffers %v", rb)
+	}
+	for _, r := range tr.Filter(RecordListenerState, "rec") {
+		if r.ToListener == ListenerUnknown && (r.Reason != "bad result line" || string(r.Data) != `{"json": 1}` || r.Serial != 0 || r.EventName != listener.RemoteCommunication) {
+			t.Errorf("UNKNOWN recorded as %s", r)
+		}
 	}
 	ctx, cancel := context.WithTimeout(testCtx(t), 100*time.Millisecond)
 	defer cancel()

@@ -24,7 +24,10 @@ const (
 	// RecordReceived: bytes read from a listener's stdout, as read.
 	RecordReceived
 	// RecordListenerState: a listener state change (FromListener,
-	// ToListener).
+	// ToListener). A change to UNKNOWN says why in Reason ("output before
+	// READY", "output while READY", "bad result line", "result handler
+	// error"), holds in Data the bytes that caused it, and names the event
+	// in flight, if any, by its serials and EventName.
 	RecordListenerState
 	// RecordResult: a complete result; Data is the body, OK whether the
 	// pool accepted it, Reason "rejected" or "error" otherwise.
@@ -80,7 +83,7 @@ type Record struct {
 	Process string     // namespec ("name" or "group:name")
 	Pool    string     // the pool concerned, or the process's pool
 
-	Data []byte // bytes sent or read, a result body, a bad result line
+	Data []byte // bytes sent or read, a result body, a bad result line, what made a listener UNKNOWN
 
 	FromListener, ToListener ListenerState  // RecordListenerState, RecordSpawned
 	FromState, ToState       listener.State // RecordProcessState
@@ -109,6 +112,9 @@ func (r Record) String() string {
 	switch r.Kind {
 	case RecordListenerState:
 		fmt.Fprintf(&b, " %s -> %s", r.FromListener, r.ToListener)
+		if r.Reason != "" {
+			fmt.Fprintf(&b, " (%s: %q)", r.Reason, r.Data)
+		}
 	case RecordProcessState:
 		fmt.Fprintf(&b, " %s -> %s", r.FromState, r.ToState)
 	case RecordSpawned:

@@ -468,7 +468,14 @@ func (p *subprocess) applyState(a protocol.Action) {
 	if a.To == ListenerUnknown {
 		s.logf(levelWarn, "%s: has entered the UNKNOWN state and will no longer receive events, this usually indicates the process violated the eventlistener protocol", p.spec.name)
 	}
-	s.record(Record{Kind: RecordListenerState, Process: p.namespec(), Pool: p.poolName(), FromListener: a.From, ToListener: a.To, Serial: -1, PoolSerial: -1})
+	rec := Record{Kind: RecordListenerState, Process: p.namespec(), Pool: p.poolName(), FromListener: a.From, ToListener: a.To, Serial: -1, PoolSerial: -1}
+	if a.To == ListenerUnknown {
+		rec.Reason, rec.Data = a.Why.String(), a.Body
+		if e := p.event; e != nil {
+			rec.Serial, rec.PoolSerial, rec.EventName = e.serial, e.poolSerials[p.g.pool], e.Type
+		}
+	}
+	s.record(rec)
 	s.mutated()
 }
 

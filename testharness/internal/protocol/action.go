@@ -35,11 +35,46 @@ const (
 	Crash
 )
 
+// Cause is why a listener entered UNKNOWN.
+type Cause int
+
+const (
+	// NoCause: the action is not a change to UNKNOWN.
+	NoCause Cause = iota
+	// OutputBeforeReady: in ACKNOWLEDGED, the listener wrote something
+	// other than READY\n (a debug line at start-up, the newline echo
+	// adds after a result, the rest of a body longer than its length).
+	OutputBeforeReady
+	// OutputWhileReady: the listener wrote while waiting for an event.
+	OutputWhileReady
+	// BadResultLine: the length on the result line is not an integer.
+	BadResultLine
+	// HandlerError: the pool's result handler raised something other
+	// than RejectEvent.
+	HandlerError
+)
+
+// String names the cause in a few words ("output before READY").
+func (c Cause) String() string {
+	switch c {
+	case OutputBeforeReady:
+		return "output before READY"
+	case OutputWhileReady:
+		return "output while READY"
+	case BadResultLine:
+		return "bad result line"
+	case HandlerError:
+		return "result handler error"
+	}
+	return ""
+}
+
 // Action is one observable step of Machine.Feed, in the order supervisord
 // performs it.
 type Action struct {
 	Kind     Kind
 	From, To State   // Changed
-	Body     []byte  // Judged, BadLine
+	Why      Cause   // Changed to Unknown
+	Body     []byte  // Judged, BadLine; for a change to Unknown, the bytes that caused it
 	Verdict  Verdict // Judged
 }

@@ -8,7 +8,7 @@
 //
 //	machine.go  Machine: Feed the listener's output, Sent an event
 //	state.go    State: READY, BUSY, ACKNOWLEDGED, UNKNOWN
-//	action.go   Action, Kind and Verdict: what a step did
+//	action.go   Action, Kind, Verdict and Cause: what a step did, and why UNKNOWN
 package protocol
 
 import (
@@ -74,6 +74,12 @@ func (m *Machine) Feed(data []byte, judge func(body []byte) Verdict) []Action {
 		acts = append(acts, Action{Kind: Changed, From: m.state, To: to})
 		m.state = to
 	}
+	// fail is the change to UNKNOWN, with why and the bytes supervisord
+	// gave up on.
+	fail := func(why Cause, data []byte) {
+		acts = append(acts, Action{Kind: Changed, From: m.state, To: Unknown, Why: why, Body: bytes.Clone(data)})
+		m.state = Unknown
+	}
 	for len(m.buf) > 0 {
 		switch m.state {
 		case Unknown:
@@ -88,12 +94,12 @@ func (m *Machine) Feed(data []byte, judge func(body []byte) Verdict) []Action {
 				change(Ready)
 				m.buf = m.buf[len(readyToken):]
 			} else {
-				change(Unknown)
+				fail(OutputBeforeReady, m.buf)
 				m.buf = nil
 			}
 
 		case Ready:
-			change(Unknown)
+			fail(OutputWhileReady, m.buf)
 			m.buf = nil
 			return acts
 
@@ -114,7 +120,7 @@ func (m *Machine) Feed(data []byte, judge func(body []byte) Verdict) []Action {
 				n, err := pyfmt.AtoiBytes(digits)
 				if err != nil && !errors.Is(err, strconv.ErrRange) {
 					acts = append(acts, Action{Kind: BadLine, Body: bytes.Clone(line)})
-					change(Unknown)
+					fail(BadResultLine, line)
 					m.buf = nil
 					acts = append(acts, Action{Kind: Reject})
 					return acts
@@ -147,7 +153,7 @@ func (m *Machine) Feed(data []byte, judge func(body []byte) Verdict) []Action {
 					change(Acknowledged)
 					acts = append(acts, Action{Kind: Reject})
 				default:
-					change(Unknown)
+					fail(HandlerError, body)
 					acts = append(acts, Action{Kind: Reject})
 				}
 			}

@@ -276,3 +276,55 @@ func TestStateString(t *testing.T) {
 		}
 	}
 }
+
+// TestMachineUnknownCauses: every change to UNKNOWN says why, with the
+// bytes that caused it, so that a report can name the listener's bug.
+func TestMachineUnknownCauses(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		script []string
+		why    Cause
+		body   string
+	}{
+		{"a debug line before READY", []string{"hello world\nREADY\n"}, OutputBeforeReady, "hello world\nREADY\n"},
+		{"echo's newline after the body", []string{"READY\n", sendMark, "RESULT 2\nOK\n", "READY\n"}, OutputBeforeReady, "\nREADY\n"},
+		{"the rest of a body longer than its length", []string{"READY\n", sendMark, "RESULT 2\nFAILREADY\n"}, OutputBeforeReady, "ILREADY\n"},
+		{"a second READY", []string{"READY\nREADY\n"}, OutputWhileReady, "READY\n"},
+		{"a print while handling", []string{"READY\n", sendMark, "hello\n"}, BadResultLine, "hello"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := New()
+			var got []Action
+			for _, step := range tt.script {
+				if step == sendMark {
+					m.Sent()
+					continue
+				}
+				for _, a := range m.Feed([]byte(step), DefaultJudge) {
+					if a.Kind == Changed && a.To == Unknown {
+						got = append(got, a)
+					}
+				}
+			}
+			if len(got) != 1 {
+				t.Fatalf("%d changes to UNKNOWN, want 1", len(got))
+			}
+			if got[0].Why != tt.why || string(got[0].Body) != tt.body {
+				t.Errorf("UNKNOWN because %q on %q, want %q on %q", got[0].Why, got[0].Body, tt.why, tt.body)
+			}
+		})
+	}
+	m := New()
+	m.Feed([]byte("READY\n"), DefaultJudge)
+	m.Sent()
+	for _, a := range m.Feed([]byte("RESULT 2\nOK"), func([]byte) Verdict { return Error }) {
+		if a.Kind == Changed && a.To == Unknown && (a.Why != HandlerError || string(a.Body) != "OK") {
+			t.Errorf("a result handler error gives %q on %q", a.Why, a.Body)
+		}
+	}
+	if HandlerError.String() != "result handler error" || NoCause.String() != "" {
+		t.Errorf("Cause names: %q, %q", HandlerError, NoCause)
+	}
+}
