@@ -39,6 +39,7 @@
 //	clock.go          Clock: real or fake time
 //	env.go            LookupEnv: an in-process child's environment
 //	rpcserver.go      the fake XML-RPC server: ServerURL, Client, HTTPClient
+//	rpccall.go        RPCCall: one call the server received, and who made it
 //
 // How supervisord is emulated, after its own structure:
 //
@@ -58,6 +59,7 @@
 //	rpcmethod.go      the XML-RPC method table
 //	rpcstatus.go, rpcprocess.go, rpclog.go, rpcsystem.go  its methods, by section of supervisord's API
 //	rpcargs.go        parameters read as supervisord's Python reads them
+//	peer_linux.go     who is calling: the socket's peer pid, and its parents
 //
 // Two parts are pure and have packages of their own, under internal/:
 // protocol, the listener protocol state machine (supervisord's
@@ -124,9 +126,10 @@
 // # Observing
 //
 // The Transcript records every byte sent to and read from each listener,
-// every listener and process state change, rebuffer, overflow, spawn and
-// exit, with helpers for the usual assertions (Results, Deliveries,
-// ListenerStates, WentUnknown, Overflows). The Wait methods block until a
+// every listener and process state change (a change to UNKNOWN with its
+// cause), rebuffer, overflow, spawn and exit, and every XML-RPC call as it
+// arrives, with its caller, with helpers for the usual assertions
+// (Results, Deliveries, ListenerStates, WentUnknown, Overflows, Calls). The Wait methods block until a
 // condition holds (WaitIdle: every notified event answered), bounded by
 // Config.WaitTimeout so a broken listener fails the test rather than
 // hanging it.

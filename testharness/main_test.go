@@ -17,6 +17,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/golance/golance/listener"
+	"github.com/golance/golance/listener/rpc"
 )
 
 // The test binary doubles as the child processes the tests need: with
@@ -59,6 +60,8 @@ func helperMain(mode string) int {
 		return runRejectOnce()
 	case "sleeper":
 		return runSleeper()
+	case "rpccaller":
+		return runRPCCaller()
 	}
 	fmt.Fprintf(os.Stderr, "unknown TESTHARNESS_HELPER mode %q\n", mode)
 	return 2
@@ -211,5 +214,22 @@ func runRejectOnce() int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
+	return 0
+}
+
+// runRPCCaller asks supervisord for its identification over XML-RPC, at
+// SUPERVISOR_SERVER_URL, and prints it.
+func runRPCCaller() int {
+	c, err := rpc.New(os.Getenv("SUPERVISOR_SERVER_URL"))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	id, err := c.GetIdentification(context.Background())
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	fmt.Println(id)
 	return 0
 }

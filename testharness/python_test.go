@@ -81,6 +81,16 @@ func TestPythonChildutilsListener(t *testing.T) {
 	if last.Self != "RUNNING" || last.Identification != "pylab" {
 		t.Errorf("the XML-RPC call from Python returned %q, %q", last.Self, last.Identification)
 	}
+	// The transcript knows the calls came from the listener: three
+	// REMOTE_COMMUNICATION deliveries (one redelivered), two calls each.
+	var calls []string
+	for _, c := range tr.Calls("py") {
+		calls = append(calls, c.String())
+	}
+	pair := []string{"supervisor.getProcessInfo('py')", "supervisor.getIdentification()"}
+	if want := slices.Concat(pair, pair, pair); !slices.Equal(calls, want) {
+		t.Errorf("calls from py %q, want %q", calls, want)
+	}
 	var bodies []string
 	for _, r := range tr.Results("py") {
 		bodies = append(bodies, r.Body)

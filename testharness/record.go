@@ -56,6 +56,10 @@ const (
 	RecordDispatcherClosed
 	// RecordAssertion: supervisord would have failed an assertion here.
 	RecordAssertion
+	// RecordRPC: the XML-RPC server received a call (Method, Params), from
+	// PID and Process when the caller is known (see RPCCall). Each call
+	// of a system.multicall follows it, with Reason "in system.multicall".
+	RecordRPC
 )
 
 var recordKindNames = map[RecordKind]string{
@@ -63,7 +67,7 @@ var recordKindNames = map[RecordKind]string{
 	RecordListenerState: "listener-state", RecordResult: "result", RecordBadResultLine: "bad-result-line",
 	RecordRebuffer: "rebuffer", RecordOverflow: "overflow", RecordProcessState: "process-state",
 	RecordSpawned: "spawned", RecordExited: "exited", RecordDispatcherClosed: "dispatcher-closed",
-	RecordAssertion: "assertion",
+	RecordAssertion: "assertion", RecordRPC: "rpc",
 }
 
 // String returns a short lower-case name for the kind ("listener-state").
@@ -92,10 +96,13 @@ type Record struct {
 	EventName          listener.EventType // the event's type
 	Payload            string             // the event's payload
 
+	Method string // RecordRPC: the method called
+	Params []any  // RecordRPC: its parameters, as decoded
+
 	OK       bool   // RecordResult: the pool accepted the result
 	Reason   string // why: rebuffers, results, exits, assertions
 	Accepted int    // RecordNotified: acceptances, duplicates included
-	PID      int    // RecordSpawned, RecordExited, RecordProcessState
+	PID      int    // RecordSpawned, RecordExited, RecordProcessState, RecordRPC (the caller)
 	ExitCode int    // RecordExited: exit status, -1 for a signal
 }
 
@@ -127,6 +134,14 @@ func (r Record) String() string {
 		fmt.Fprintf(&b, " serial=%d body=%q ok=%t", r.Serial, r.Data, r.OK)
 	case RecordRebuffer, RecordOverflow:
 		fmt.Fprintf(&b, " %s serial=%d poolserial=%d", r.EventName, r.Serial, r.PoolSerial)
+		if r.Reason != "" {
+			fmt.Fprintf(&b, " (%s)", r.Reason)
+		}
+	case RecordRPC:
+		fmt.Fprintf(&b, " %s", RPCCall{Method: r.Method, Params: r.Params})
+		if r.PID != 0 {
+			fmt.Fprintf(&b, " pid=%d", r.PID)
+		}
 		if r.Reason != "" {
 			fmt.Fprintf(&b, " (%s)", r.Reason)
 		}

@@ -118,6 +118,7 @@ func init() {
 // callRPC is supervisord's traverse: "namespace.method" exactly, no
 // private names.
 func (s *Supervisor) callRPC(ctx context.Context, method string, params []any) (any, error) {
+	s.recordCall(ctx, method, params)
 	parts := strings.Split(method, ".")
 	if len(parts) != 2 || strings.HasPrefix(parts[1], "_") {
 		return nil, newFault(rpc.ErrUnknownMethod)

@@ -45,7 +45,7 @@ func (s *Supervisor) startRPC() error {
 		return err
 	}
 	rs := &rpcServer{s: s, dir: dir, path: path, ln: ln}
-	rs.srv = &http.Server{Handler: rs, ReadHeaderTimeout: 10 * time.Second}
+	rs.srv = &http.Server{Handler: rs, ReadHeaderTimeout: 10 * time.Second, ConnContext: connContext}
 	s.rpc = rs
 	s.serverURL = "unix://" + path
 	s.goroutine(func() { _ = rs.srv.Serve(ln) })

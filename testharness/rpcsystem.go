@@ -63,6 +63,7 @@ func (y systemRPC) multicall(ctx context.Context, args []any) (any, error) {
 		return nil, newFault(rpc.ErrIncorrectParameters)
 	}
 	results := []any{}
+	ctx = context.WithValue(ctx, multicallKey{}, true)
 	for _, c := range calls {
 		call, _ := c.(map[string]any)
 		var v any
