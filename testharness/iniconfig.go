@@ -19,7 +19,12 @@ import (
 // supervisord 4.2.5 reads it, with its defaults, expansions (%(ENV_X)s
 // from this process's environment, %(process_num)d, ...) and checks, and
 // refused as supervisord would refuse it, with the file, line, section,
-// key and fix on one line. [include] files are read. [supervisord] is
+// key and fix on one line. [include] files are read.
+//
+// A Command set on the result replaces the file's command line for every
+// process of its section (a nil one makes them virtual, their command=
+// still reported by getAllConfigInfo): run a freshly built listener in the
+// configuration a project deploys, or drive its programs from the test. [supervisord] is
 // optional here; its identifier= is read. [unix_http_server] and
 // [inet_http_server] turn Config.RPC on, with their username= and
 // password=. [program:x], [group:x] and [eventlistener:x] become Programs,
@@ -149,6 +154,7 @@ func processConfig(p *supervisorconf.Program, g *supervisorconf.Group) (ProcessC
 			return pc, e
 		}
 		pc.Command, pc.Dir, pc.Env = spec.cfg.Command, spec.cfg.Dir, spec.cfg.Env
+		pc.fileCommand = spec.cfg.Command
 		pc.StdoutLogfile, pc.StderrLogfile = spec.cfg.StdoutLogfile, spec.cfg.StderrLogfile
 		pc.StdoutCaptureMaxBytes, pc.StdoutEvents = int(first.Stdout.CaptureMaxBytes), first.Stdout.EventsEnabled
 		pc.StderrCaptureMaxBytes, pc.StderrEvents = int(first.Stderr.CaptureMaxBytes), first.Stderr.EventsEnabled

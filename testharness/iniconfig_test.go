@@ -189,3 +189,47 @@ func fmtValue(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
 }
+
+// TestParseConfigCommandSetAfterwardsWins: the configuration a project
+// deploys, with its listener replaced by another build and its programs
+// made virtual, which is how supervisor-harness runs a listener.
+func TestParseConfigCommandSetAfterwardsWins(t *testing.T) {
+	t.Parallel()
+	cfg, err := ParseConfig(`
+[unix_http_server]
+file=/tmp/unused.sock
+
+[program:web]
+command=/nonexistent/server --port=80%(process_num)02d
+process_name=%(program_name)s_%(process_num)02d
+numprocs=2
+
+[eventlistener:mine]
+command=/nonexistent/listener
+events=PROCESS_STATE
+`, t.TempDir())
+	must(t, err)
+	cfg.Programs[0].Command = nil
+	cfg.Pools[0].Command = []string{"sleep", "1000"}
+	s := Start(t, cfg)
+	ctx := testCtx(t)
+	for _, name := range []string{"web:web_00", "web:web_01", "mine"} {
+		must(t, s.WaitProcessState(ctx, name, listener.StateRunning))
+	}
+	if pid := procOf(t, s, "mine").PID(); pid >= firstFakePID {
+		t.Errorf("the listener has pid %d: not the real sleep", pid)
+	}
+	must(t, procOf(t, s, "web:web_01").Exit(1)) // only a virtual process can
+	infos, err := s.Client().GetAllConfigInfo(ctx)
+	must(t, err)
+	commands := map[string]string{}
+	for _, in := range infos {
+		commands[in.Name] = in.Command
+	}
+	want := map[string]string{"web_00": "/nonexistent/server --port=8000", "web_01": "/nonexistent/server --port=8001", "mine": "sleep 1000"}
+	for name, w := range want {
+		if commands[name] != w {
+			t.Errorf("getAllConfigInfo gives %s the command %q, want %q", name, commands[name], w)
+		}
+	}
+}

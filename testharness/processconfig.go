@@ -83,6 +83,9 @@ type ProcessConfig struct {
 	// fromFile holds, for a program ParseConfig read, its processes as
 	// supervisord makes them, by group, in process_num order.
 	fromFile map[string][]*supervisorconf.Process
+	// fileCommand is the Command ParseConfig set: one set afterwards
+	// replaces the file's for every process of the section.
+	fileCommand []string
 }
 
 // RunFunc is the body of an in-process child. It is given the child's end

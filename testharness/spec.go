@@ -217,6 +217,13 @@ func expandProcesses(section, program, group string, pc ProcessConfig, isListene
 			if err := applyFromFile(&spec, fromFile[i]); err != nil {
 				return nil, &ConfigError{Section: section, Problem: err.Error()}
 			}
+			// A Command changed after ParseConfig wins over the file's.
+			if !slices.Equal(pc.Command, pc.fileCommand) {
+				spec.cfg.Command = pc.Command
+				if pc.Command != nil {
+					spec.command = shellJoin(pc.Command)
+				}
+			}
 		}
 		out = append(out, spec)
 	}
