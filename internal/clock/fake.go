@@ -101,6 +101,21 @@ func (c *Fake) AfterFunc(d time.Duration, f func()) Timer {
 	return tm
 }
 
+// Next returns the deadline of the earliest timer still pending, and
+// false when none is: what a program driving the clock by hand jumps to
+// when nothing else will happen before it.
+func (c *Fake) Next() (time.Time, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var next time.Time
+	for _, tm := range c.timers {
+		if next.IsZero() || tm.at.Before(next) {
+			next = tm.at
+		}
+	}
+	return next, !next.IsZero()
+}
+
 // OnWait sets f to be called each time a timer with a positive duration
 // is set, with the number of such timers so far (from 1), in the
 // goroutine that set it. On an instant clock it runs once the clock has

@@ -94,3 +94,25 @@ func TestInstant(t *testing.T) {
 		t.Fatalf("OnWait saw %v, want %v", seen, want)
 	}
 }
+
+func TestFakeNext(t *testing.T) {
+	t.Parallel()
+	start := time.Unix(1_800_000_000, 0)
+	c := NewFake(start)
+	if at, ok := c.Next(); ok {
+		t.Fatalf("Next = %v on a clock without timers", at)
+	}
+	c.AfterFunc(5*time.Second, func() {})
+	soon := c.AfterFunc(2*time.Second, func() {})
+	if at, ok := c.Next(); !ok || !at.Equal(start.Add(2*time.Second)) {
+		t.Fatalf("Next = %v, %t; want the 2s timer", at, ok)
+	}
+	soon.Stop()
+	if at, ok := c.Next(); !ok || !at.Equal(start.Add(5*time.Second)) {
+		t.Fatalf("Next = %v, %t after Stop; want the 5s timer", at, ok)
+	}
+	c.Advance(5 * time.Second)
+	if at, ok := c.Next(); ok {
+		t.Fatalf("Next = %v once every timer fired", at)
+	}
+}
