@@ -8,6 +8,7 @@ import (
 	"github.com/golance/golance/listener/rpc"
 	"github.com/golance/golance/plugins/internal/cli"
 	"github.com/golance/golance/plugins/internal/mailcli"
+	"github.com/golance/golance/plugins/internal/outbox"
 	"github.com/golance/golance/plugins/internal/selection"
 	"github.com/spf13/cobra"
 )
@@ -84,6 +85,7 @@ through an SMTP server with --smtpHost.`,
 		About:    "a report of each restart",
 		Shorts:   mailcli.Shorts{Sendmail: "s", To: "m"},
 	})
+	outboxFlags := outbox.RegisterFlags(fs)
 	fs.StringVarP(&cfg.gcore, "gcore", "g", cfg.gcore, "the `command` that dumps a core, run as COMMAND \"COREDIR/NAME\" PID")
 	fs.StringVarP(&cfg.coreDir, "coredir", "d", "", "dump each process's core into this `directory` before restarting it (no dump without it)")
 	fs.VarP(&eagerValue{target: &eager, value: true}, "eager", "e", "check the URL even when no watched process is RUNNING")
@@ -115,6 +117,10 @@ through an SMTP server with --smtpHost.`,
 		if err := cfg.restart.Policy.Validate(); err != nil {
 			return cli.Usagef("%v", err)
 		}
+		if err := outboxFlags.Validate(); err != nil {
+			return &cli.UsageError{Err: err}
+		}
+		outboxFlags.Apply(&cfg.outbox)
 		cfg.log = cli.Logger(cmd)
 		var err error
 		if cfg.selector, err = procs.Selector(); err != nil {
@@ -139,7 +145,7 @@ func run(cmd *cobra.Command, cfg config) error {
 	if err != nil {
 		return err
 	}
-	cfg.log.Info(fmt.Sprintf("httpok: checking %s at every tick, restarting %s when it fails, %s", cfg.url, cfg.selector, mailcli.Summary(cfg.mail)))
+	cfg.log.Info(fmt.Sprintf("httpok: checking %s at every tick, restarting %s when it fails, %s", cfg.url, cfg.selector, h.notices))
 	return cli.RunListener(cmd, h, cfg.log, cli.DrainTimeout)
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/golance/golance/plugins/internal/log"
 	"github.com/golance/golance/plugins/internal/mail"
 	"github.com/golance/golance/plugins/internal/mailcli"
+	"github.com/golance/golance/plugins/internal/outbox"
 	"github.com/golance/golance/plugins/internal/restart"
 	"github.com/golance/golance/plugins/internal/retry"
 	"github.com/golance/golance/plugins/internal/selection"
@@ -55,6 +56,8 @@ type config struct {
 	// mailRetry bounds each mail's delivery; mail.DefaultRetryPolicy() if
 	// zero.
 	mailRetry retry.Policy
+	// outbox says where mail waits for delivery (Dir, MaxItems, MaxAge).
+	outbox outbox.Config
 	// name tags the mail subjects: "httpok [name]: ...".
 	name string
 

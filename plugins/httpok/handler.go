@@ -11,7 +11,7 @@ import (
 	"github.com/golance/golance/listener"
 	"github.com/golance/golance/listener/rpc"
 	"github.com/golance/golance/plugins/internal/log"
-	"github.com/golance/golance/plugins/internal/mail"
+	"github.com/golance/golance/plugins/internal/mailcli"
 	"github.com/golance/golance/plugins/internal/restart"
 )
 
@@ -26,6 +26,8 @@ type handler struct {
 	// listFailure logs a process list supervisord cannot give once, not
 	// at every tick.
 	listFailure *log.Recurring
+	// notices are httpok's mails; nil without -m.
+	notices *mailcli.Notices
 }
 
 // newHandler returns the handler for cfg, asking sup about processes.
@@ -38,6 +40,12 @@ func newHandler(cfg config, sup restart.Supervisor) (*handler, error) {
 		return nil, errors.New("httpok: no supervisord to ask")
 	}
 	u, _ := parseURL(cfg.url)
+	oc := cfg.outbox
+	oc.Clock, oc.SyncRetry = cfg.clock, cfg.mailRetry
+	notices, err := mailcli.OpenNotices(cfg.mail, oc, "httpok", cfg.log)
+	if err != nil {
+		return nil, err
+	}
 	return &handler{
 		cfg:         cfg,
 		sup:         sup,
@@ -46,6 +54,7 @@ func newHandler(cfg config, sup restart.Supervisor) (*handler, error) {
 		restarter:   restart.New(sup, cfg.restart),
 		streaks:     restart.NewStreaks(cfg.restart.Consecutive),
 		listFailure: log.NewRecurring(cfg.log, slog.LevelWarn, cfg.clock),
+		notices:     notices,
 	}, nil
 }
 
@@ -61,8 +70,14 @@ func (c *handler) HandleEvent(ctx context.Context, ev listener.Event) error {
 	return nil
 }
 
-// Shutdown waits for the restarts and mail under way, until ctx ends.
-func (c *handler) Shutdown(ctx context.Context) error { return c.restarter.Shutdown(ctx) }
+// Shutdown waits for the restarts under way, until ctx ends, and closes
+// the outbox of the mail, where undelivered mail waits for the next start.
+func (c *handler) Shutdown(ctx context.Context) error {
+	return errors.Join(c.restarter.Shutdown(ctx), c.notices.Close(ctx))
+}
+
+// Stop ends the retries of mail under way (SIGTERM).
+func (c *handler) Stop() { c.notices.Stop() }
 
 // check is one tick's work.
 func (c *handler) check(ctx context.Context) {
@@ -155,9 +170,8 @@ func (c *handler) act(ctx context.Context, subject, msg string) {
 	to := strings.Join(d.To, ", ")
 	err = c.restarter.Go(func(ctx context.Context) {
 		body := rep.wait()
-		m := mail.Message{From: d.From, To: d.To, Subject: subject, Body: body, Date: c.cfg.clock.Now()}
-		if err := mail.Deliver(ctx, d.Sender, m, c.cfg.mailRetry); err != nil {
-			c.cfg.log.Error(fmt.Sprintf("Failed to mail %q to %s: %v", subject, to, err))
+		at := c.cfg.clock.Now()
+		if err := c.notices.Send(ctx, fmt.Sprintf("httpok/%s/%d", subject, at.UnixNano()), subject, body, at); err != nil {
 			return
 		}
 		c.cfg.log.Info(fmt.Sprintf("Mailed:\n\nTo: %s\nSubject: %s\n\n%s", to, subject, body))

@@ -103,6 +103,8 @@ func start(t *testing.T, st setup) *world {
 		cfg.mail = &d
 		cfg.mailRetry = retry.Policy{MaxAttempts: 1}
 	}
+	cfg.outbox.Dir = t.TempDir()
+	cfg.outbox.Retry = retry.Policy{Initial: 5 * time.Millisecond, Max: 50 * time.Millisecond}
 	w.Rig = rig.Start(t, rig.Config{
 		Pool: "httpok", Events: []listener.EventType{listener.Tick5}, RPC: true, Programs: st.programs,
 		Handler: func(r *rig.Rig) listener.Handler {

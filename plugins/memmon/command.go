@@ -8,6 +8,7 @@ import (
 	"github.com/golance/golance/listener/rpc"
 	"github.com/golance/golance/plugins/internal/cli"
 	"github.com/golance/golance/plugins/internal/mailcli"
+	"github.com/golance/golance/plugins/internal/outbox"
 	"github.com/golance/golance/plugins/internal/procmem"
 	"github.com/golance/golance/plugins/internal/selection"
 	"github.com/spf13/cobra"
@@ -81,6 +82,7 @@ server with --smtpHost.`,
 		About:    "each restart, failed restart and spent restart budget",
 		Shorts:   mailcli.Shorts{Sendmail: "s", To: "m"},
 	})
+	outboxFlags := outbox.RegisterFlags(fs)
 	fs.VarP(&secondsValue{&cfg.uptime}, "uptime", "u", "mail about a restart only when the process had been up at most `SECS` (failures are always mailed)")
 	fs.StringVarP(&cfg.name, "name", "n", "", "tag mail subjects with this `name`: \"memmon [name]: ...\"")
 	cfg.restart.Policy.AddFlags(fs, "ticks over the limit")
@@ -91,6 +93,10 @@ server with --smtpHost.`,
 		if err := cfg.validate(); err != nil {
 			return &cli.UsageError{Err: err}
 		}
+		if err := outboxFlags.Validate(); err != nil {
+			return &cli.UsageError{Err: err}
+		}
+		outboxFlags.Apply(&cfg.outbox)
 		cfg.log = cli.Logger(cmd)
 		var err error
 		if cfg.mail, err = mailFlags.Build(cfg.log); err != nil {
@@ -117,7 +123,7 @@ func run(cmd *cobra.Command, cfg config) error {
 	for i, r := range h.rules {
 		rules[i] = r.String()
 	}
-	cfg.log.Info(fmt.Sprintf("memmon: restarting what goes above its limit (%s, %v), %s", strings.Join(rules, ", "), cfg.metric, mailcli.Summary(cfg.mail)))
+	cfg.log.Info(fmt.Sprintf("memmon: restarting what goes above its limit (%s, %v), %s", strings.Join(rules, ", "), cfg.metric, h.notices))
 	return cli.RunListener(cmd, h, cfg.log, cli.DrainTimeout)
 }
 

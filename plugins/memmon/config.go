@@ -10,6 +10,7 @@ import (
 	"github.com/golance/golance/plugins/internal/log"
 	"github.com/golance/golance/plugins/internal/mail"
 	"github.com/golance/golance/plugins/internal/mailcli"
+	"github.com/golance/golance/plugins/internal/outbox"
 	"github.com/golance/golance/plugins/internal/procmem"
 	"github.com/golance/golance/plugins/internal/restart"
 	"github.com/golance/golance/plugins/internal/retry"
@@ -38,9 +39,11 @@ type config struct {
 
 	// mail says how and to whom memmon mails; nil sends none.
 	mail *mailcli.Delivery
-	// mailRetry bounds each mail's delivery; mail.DefaultRetryPolicy() if
-	// zero.
+	// mailRetry bounds a mail's delivery without an outbox;
+	// mail.DefaultRetryPolicy() if zero.
 	mailRetry retry.Policy
+	// outbox says where mail waits for delivery (Dir, MaxItems, MaxAge).
+	outbox outbox.Config
 	// uptime: mail about a successful restart only when the process had
 	// been up at most this long. Failures are always mailed.
 	// noUptimeLimit (the default) mails every restart.

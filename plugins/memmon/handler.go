@@ -5,13 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"time"
 
 	"github.com/golance/golance/listener"
 	"github.com/golance/golance/listener/rpc"
 	"github.com/golance/golance/plugins/internal/log"
-	"github.com/golance/golance/plugins/internal/mail"
+	"github.com/golance/golance/plugins/internal/mailcli"
 	"github.com/golance/golance/plugins/internal/procmem"
 	"github.com/golance/golance/plugins/internal/restart"
 )
@@ -29,6 +28,8 @@ type handler struct {
 	// listFailure and memoryFailure log a tick that could not be checked
 	// once, not at every tick.
 	listFailure, memoryFailure *log.Recurring
+	// notices are memmon's mails; nil without -m.
+	notices *mailcli.Notices
 }
 
 // newHandler returns the handler for cfg, asking sup about processes.
@@ -75,8 +76,16 @@ func newHandler(cfg config, sup restart.Supervisor) (*handler, error) {
 	if cfg.any != nil {
 		m.checking = append(m.checking, fmt.Sprintf("Checking any=%d", *cfg.any))
 	}
+	oc := cfg.outbox
+	oc.Clock, oc.SyncRetry = cfg.clock, cfg.mailRetry
+	notices, err := mailcli.OpenNotices(cfg.mail, oc, "memmon", cfg.log)
+	if err != nil {
+		return nil, err
+	}
+	m.notices = notices
 	r, err := procmem.NewReader(cfg.procFS)
 	if err != nil {
+		notices.Close(context.Background())
 		return nil, err
 	}
 	m.reader = r
@@ -102,8 +111,11 @@ func (m *handler) HandleEvent(ctx context.Context, ev listener.Event) error {
 func (m *handler) Shutdown(ctx context.Context) error {
 	err := m.restarter.Shutdown(ctx)
 	m.reader.Close()
-	return err
+	return errors.Join(err, m.notices.Close(ctx))
 }
+
+// Stop ends the retries of mail under way (SIGTERM).
+func (m *handler) Stop() { m.notices.Stop() }
 
 // check is one tick's work.
 func (m *handler) check(ctx context.Context) {
@@ -254,22 +266,15 @@ func (m *handler) subject(s string) string {
 	return "memmon: " + s
 }
 
-// mailInBackground sends a mail without holding up the event loop.
+// mailInBackground queues a mail; it never holds up the event loop.
 func (m *handler) mailInBackground(subject, body string) {
-	if m.cfg.mail == nil {
-		return
-	}
-	m.restarter.Go(func(ctx context.Context) { m.mail(ctx, subject, body) })
+	m.mail(context.Background(), subject, body)
 }
 
-// mail sends one mail, if memmon mails, and logs a failure.
+// mail queues one mail in the outbox, if memmon mails; a failure is
+// logged there. Its key is the notice itself, at its time.
 func (m *handler) mail(ctx context.Context, subject, body string) {
-	d := m.cfg.mail
-	if d == nil {
-		return
-	}
-	msg := mail.Message{From: d.From, To: d.To, Subject: m.subject(subject), Body: body, Date: m.cfg.clock.Now()}
-	if err := mail.Deliver(ctx, d.Sender, msg, m.cfg.mailRetry); err != nil {
-		m.cfg.log.Error(fmt.Sprintf("Failed to mail %q to %s: %v", msg.Subject, strings.Join(d.To, ", "), err))
-	}
+	at := m.cfg.clock.Now()
+	subject = m.subject(subject)
+	m.notices.Send(ctx, fmt.Sprintf("memmon/%s/%d", subject, at.UnixNano()), subject, body, at)
 }

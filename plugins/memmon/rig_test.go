@@ -67,6 +67,8 @@ func start(t *testing.T, st setup) *world {
 		cfg.mail = &d
 		cfg.mailRetry = retry.Policy{MaxAttempts: 1}
 	}
+	cfg.outbox.Dir = t.TempDir()
+	cfg.outbox.Retry = retry.Policy{Initial: 5 * time.Millisecond, Max: 50 * time.Millisecond}
 	w.Rig = rig.Start(t, rig.Config{
 		Pool: "memmon", Events: []listener.EventType{listener.Tick5}, RPC: true, Clock: st.clock,
 		Programs: st.programs, Groups: st.groups,

@@ -13,6 +13,7 @@ import (
 	"github.com/golance/golance/plugins/internal/cli"
 	"github.com/golance/golance/plugins/internal/mail"
 	"github.com/golance/golance/plugins/internal/mailcli"
+	"github.com/golance/golance/plugins/internal/outbox"
 	"github.com/golance/golance/plugins/internal/retry"
 	"github.com/golance/golance/plugins/internal/selection"
 	"github.com/spf13/cobra"
@@ -101,6 +102,7 @@ order on stdout and exits without starting anything.`,
 		About:    "every problem",
 		Shorts:   mailcli.Shorts{Sendmail: "s", To: "m"},
 	})
+	outboxFlags := outbox.RegisterFlags(f)
 	f.DurationVar(&cfg.poll, "poll-interval", defaultPoll, "how often to read the process states while startup is under way, in case an event was lost")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		cfg.confPath = confFlag
@@ -123,6 +125,10 @@ order on stdout and exits without starting anything.`,
 		if cfg.poll <= 0 {
 			return cli.Usagef("--poll-interval=%s: give a positive duration such as 2s", cfg.poll)
 		}
+		if err := outboxFlags.Validate(); err != nil {
+			return &cli.UsageError{Err: err}
+		}
+		outboxFlags.Apply(&cfg.outbox)
 		cfg.log = cli.Logger(cmd)
 		if cfg.mail, err = mailFlags.Build(cfg.log); err != nil {
 			return err
@@ -137,7 +143,11 @@ order on stdout and exits without starting anything.`,
 func run(cmd *cobra.Command, cfg config) error {
 	var mailer *reportMailer
 	if cfg.mail != nil {
-		mailer = newReportMailer(cfg.mail, "ordered-startup on "+hostname()+": ", mail.DefaultRetryPolicy(), cfg.log)
+		var err error
+		policy := mail.DefaultRetryPolicy()
+		if mailer, err = newReportMailer(cfg.mail, cfg.outbox, "ordered-startup on "+hostname()+": ", policy, cfg.log); err != nil {
+			return err
+		}
 	}
 	// A listener is started once supervisord serves XML-RPC, so a
 	// failure to connect is rarely transient: retry briefly, and not at
@@ -149,9 +159,8 @@ func run(cmd *cobra.Command, cfg config) error {
 	plan, conn, where, err := load(cmd.Context(), cfg.confPath, budget)
 	if err != nil {
 		if mailer != nil {
-			// A short budget: supervisord restarts the listener, which
-			// reports again.
-			mailer.policy = retry.Policy{MaxElapsed: 20 * time.Second, Initial: time.Second}
+			// The report waits in the outbox if it cannot go now;
+			// supervisord restarts the listener, which reports again.
 			mailer.notify("cannot start: "+problemKind(err), err.Error())
 			mailer.close(25 * time.Second)
 		}

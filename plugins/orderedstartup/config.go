@@ -7,6 +7,7 @@ import (
 	"github.com/golance/golance/internal/clock"
 	"github.com/golance/golance/plugins/internal/log"
 	"github.com/golance/golance/plugins/internal/mailcli"
+	"github.com/golance/golance/plugins/internal/outbox"
 )
 
 // Defaults of the settings.
@@ -43,6 +44,8 @@ type config struct {
 
 	// mail says how and to whom problems are mailed; nil sends none.
 	mail *mailcli.Delivery
+	// outbox says where mail waits for delivery (Dir, MaxItems, MaxAge).
+	outbox outbox.Config
 
 	// clock times the timeouts; nil means the real clock.
 	clock clock.Clock

@@ -30,6 +30,9 @@ type Delivery struct {
 // String describes the delivery for a start-up line: "ops@example.com
 // through SMTP server localhost:25".
 func (d *Delivery) String() string {
+	if d.Target == "" {
+		return strings.Join(d.To, ", ")
+	}
 	return strings.Join(d.To, ", ") + " through " + d.Target
 }
 

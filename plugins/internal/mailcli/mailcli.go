@@ -22,6 +22,7 @@
 //	mailcli.go     Options, Register, Flags
 //	delivery.go    Delivery, Flags.Build
 //	recipients.go  the recipient list flag
+//	notices.go     Notices: report mails through the outbox, for plugins whose work is not mail
 package mailcli
 
 import (
