@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -604,4 +605,44 @@ func TestFullDiskDeliversSynchronouslyAndSaysSoOnce(t *testing.T) {
 	}
 	ob.Start()
 	s.waitKeys(t, n)
+}
+
+// A far end that asks for a wait (HTTP 429 with Retry-After) is not tried
+// again before then, however short the queue's own backoff; a wait it
+// asks for that is shorter than the backoff does not hurry the queue.
+func TestBackgroundDeliveryHonoursRetryAfter(t *testing.T) {
+	s := &askingSink{testSink: newTestSink("slack"), asks: []time.Duration{7 * time.Second, 3 * time.Second, time.Microsecond}}
+	c := clock.NewInstant(time.Date(2026, 3, 14, 9, 0, 0, 0, time.UTC))
+	ob, err := Open(Config{Dir: t.TempDir(), Sinks: map[string]Sink{"slack": s}, Retry: fastRetry, Clock: c})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ob.Close(context.Background())
+	ob.Start()
+	enqueue(t, ob, item("slack", 1))
+	s.waitKeys(t, 1)
+	// fastRetry's backoff is 5ms, 10ms, 20ms, without jitter.
+	want := []time.Duration{7 * time.Second, 3 * time.Second, 20 * time.Millisecond}
+	if got := c.Waits(); !slices.Equal(got, want) {
+		t.Fatalf("waits %v, want %v", got, want)
+	}
+}
+
+// askingSink fails with a RetryAfter for each of asks in turn, then
+// delivers.
+type askingSink struct {
+	*testSink
+	asks []time.Duration
+}
+
+func (s *askingSink) Deliver(ctx context.Context, it Item) error {
+	s.mu.Lock()
+	if len(s.asks) > 0 {
+		d := s.asks[0]
+		s.asks = s.asks[1:]
+		s.mu.Unlock()
+		return retry.RetryAfter(errors.New("429 Too Many Requests"), d)
+	}
+	s.mu.Unlock()
+	return s.testSink.Deliver(ctx, it)
 }

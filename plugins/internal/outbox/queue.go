@@ -146,10 +146,22 @@ func (q *queue) run(ctx context.Context) {
 		}
 		failures++
 		q.failed(derr)
-		if clock.Sleep(waitCtx, ob.cfg.Clock, ob.cfg.Retry.Wait(failures)) != nil {
+		if clock.Sleep(waitCtx, ob.cfg.Clock, q.wait(failures, derr)) != nil {
 			return
 		}
 	}
+}
+
+// wait is the pause after the given number of failed attempts in a row,
+// the last of which failed with err: the backoff, or longer when the far
+// end asked for a longer wait (HTTP 429 with Retry-After), since an
+// attempt before then would only be refused again.
+func (q *queue) wait(failures int, err error) time.Duration {
+	w := q.ob.cfg.Retry.Wait(failures)
+	if after, ok := retry.RetryAfterOf(err); ok && after > w {
+		return after
+	}
+	return w
 }
 
 // failed records and reports a failed delivery.

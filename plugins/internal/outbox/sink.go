@@ -12,7 +12,9 @@ type Sink interface {
 	// the next one tried; any other error means the sink is unavailable,
 	// or misconfigured (a rejected password), and the item stays at the
 	// head of its queue, tried again later, so that it is still there once
-	// the operator has fixed the configuration.
+	// the operator has fixed the configuration. An error marked with
+	// retry.RetryAfter (HTTP 429) delays the next attempt at least that
+	// long.
 	Deliver(ctx context.Context, it Item) error
 	// Summary returns the payload and subject of the notification that
 	// takes the place of dropped items.

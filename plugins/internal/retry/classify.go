@@ -39,8 +39,10 @@ func RetryAfter(err error, d time.Duration) error {
 	return &retryAfterError{err: err, after: d}
 }
 
-// retryAfterOf returns the wait requested by a RetryAfter mark on err.
-func retryAfterOf(err error) (time.Duration, bool) {
+// RetryAfterOf returns the wait a RetryAfter mark on err asks for, for
+// callers that pace attempts themselves (the outbox's background
+// delivery); it reports false when err carries no such mark.
+func RetryAfterOf(err error) (time.Duration, bool) {
 	var r *retryAfterError
 	if errors.As(err, &r) {
 		return max(r.after, 0), true

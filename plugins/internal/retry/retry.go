@@ -91,7 +91,7 @@ func Do(ctx context.Context, p Policy, op func(ctx context.Context) error) error
 		if p.MaxAttempts > 0 && attempt >= p.MaxAttempts {
 			return fail(attempt, last, nil, "attempt limit reached")
 		}
-		wait, asked := retryAfterOf(last)
+		wait, asked := RetryAfterOf(last)
 		if !asked {
 			wait = p.backoff(attempt)
 		}
