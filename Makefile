@@ -9,7 +9,7 @@ FUZZTIME ?= 10s
 STATICCHECK_VERSION := v0.8.2
 STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 
-.PHONY: all build test lint bench fuzz docs demo clean screenshot
+.PHONY: all build test lint bench fuzz docs demo clean screenshot soak
 
 all: build
 
@@ -39,6 +39,7 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./listener
 	$(GO) run ./internal/bench
 	$(GO) test -run '^$$' -bench . -benchmem ./plugins/exporter
+	$(GO) test -run '^$$' -bench . -benchmem ./plugins/internal/outbox ./plugins/crashmail
 
 fuzz:
 	@for target in $$($(GO) test -list '^Fuzz' ./listener | grep ^Fuzz); do \
@@ -63,3 +64,9 @@ docs:
 # taken by headless Chromium, for docs/fleet.md.
 screenshot:
 	$(GO) test -count=1 -run 'TestIntegrationPrometheus/status' ./plugins/exporter -update-screenshot
+
+# soak: the outbox's outage tests at full length, outside `make test`: the
+# mail server down for five minutes while a program crashes every second
+# (GOLANCE_OUTAGE sets the length).
+soak:
+	GOLANCE_OUTAGE=$${GOLANCE_OUTAGE:-5m} $(GO) test -count=1 -timeout 30m -run 'TestIntegrationOutage' -v ./plugins/crashmail

@@ -64,7 +64,7 @@ type rigConfig struct {
 	outbox string
 }
 
-func newRig(t *testing.T, rc rigConfig) *mailRig {
+func newRig(t testing.TB, rc rigConfig) *mailRig {
 	t.Helper()
 	r := &mailRig{srv: mailserver.NewServer(t, rc.srv...), log: &rig.Buffer{}}
 	cfg := rc.cfg

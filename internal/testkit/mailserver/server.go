@@ -102,6 +102,8 @@ type Server struct {
 	refusals        []*smtp.SMTPError
 	rcptRefusals    map[string]*smtp.SMTPError
 	connections     int
+	stalls          int           // messages to keep without answering their DATA
+	stalled         chan struct{} // closed when the test ends, releasing them
 	changed         chan struct{} // closed and replaced whenever messages grows
 	caFile          string
 	serverTLSConfig *tls.Config
@@ -111,7 +113,8 @@ type Server struct {
 // test ends. It fails the test if it cannot start.
 func NewServer(t testing.TB, opts ...Option) *Server {
 	t.Helper()
-	s := &Server{t: t, rcptRefusals: map[string]*smtp.SMTPError{}, changed: make(chan struct{})}
+	s := &Server{t: t, rcptRefusals: map[string]*smtp.SMTPError{}, changed: make(chan struct{}), stalled: make(chan struct{})}
+	t.Cleanup(func() { close(s.stalled) })
 	for _, o := range opts {
 		o(&s.opts)
 	}
@@ -212,6 +215,16 @@ func (s *Server) Refuse(n, code int, text string) {
 	for range n {
 		s.refusals = append(s.refusals, smtpError(code, text))
 	}
+}
+
+// Stall makes the server keep the next n messages, as delivered, and never
+// answer their DATA: the client cannot tell whether they were taken. This
+// is what a client killed in the middle of a DATA exchange leaves behind:
+// a message the server holds and the client believes unsent.
+func (s *Server) Stall(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.stalls += n
 }
 
 // RefuseRecipient makes the server answer RCPT TO for addr with code and
@@ -368,6 +381,14 @@ func (ss *session) Data(r io.Reader) error {
 	s.messages = append(s.messages, msg)
 	close(s.changed)
 	s.changed = make(chan struct{})
+	if s.stalls > 0 {
+		s.stalls--
+		stalled := s.stalled
+		s.mu.Unlock()
+		<-stalled
+		s.mu.Lock()
+		return smtpError(421, "stalled until the test ended")
+	}
 	return nil
 }
 

@@ -113,11 +113,12 @@ type Details struct {
 func Fetch(ctx context.Context, src Source, ev listener.ProcessStateEvent, opts Options) Details {
 	var d Details
 	ns := ev.Namespec()
-	info, err := src.GetProcessInfo(ctx, ns)
-	if err != nil {
-		d.InfoErr = err
+	snap := takeSnapshot(ctx, src, ns, opts.TailLines > 0)
+	if snap.infoErr != nil {
+		d.InfoErr = snap.infoErr
 		return d
 	}
+	info := snap.info
 	d.Info = &info
 	switch ev.State {
 	case listener.StateBackoff, listener.StateFatal:
@@ -127,7 +128,7 @@ func Fetch(ctx context.Context, src Source, ev listener.ProcessStateEvent, opts 
 		findExit(ctx, src, ev, &d)
 	}
 	if opts.TailLines > 0 {
-		d.Logs = tails(ctx, src, ns, d.Info, opts)
+		d.Logs = tails(snap, opts)
 	}
 	return d
 }

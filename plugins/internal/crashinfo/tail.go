@@ -1,10 +1,7 @@
 package crashinfo
 
 import (
-	"context"
 	"strings"
-
-	"github.com/golance/golance/listener/rpc"
 )
 
 // tailBytes is how much of the end of each process log Fetch reads to
@@ -34,8 +31,9 @@ type Log struct {
 	NotKept bool
 }
 
-// tails reads the end of the logs opts chooses.
-func tails(ctx context.Context, src Source, ns string, info *rpc.ProcessInfo, opts Options) []Log {
+// tails returns the end of the logs opts chooses, from the snapshot.
+func tails(snap snapshot, opts Options) []Log {
+	info := &snap.info
 	stderr := Log{Channel: "stderr", Path: info.StderrLogfile, NotKept: info.StderrLogfile == ""}
 	stdout := Log{Channel: "stdout", Path: info.StdoutLogfile, NotKept: info.StdoutLogfile == ""}
 	var logs []Log
@@ -55,20 +53,18 @@ func tails(ctx context.Context, src Source, ns string, info *rpc.ProcessInfo, op
 		if l.NotKept {
 			continue
 		}
-		read := src.TailProcessStderrLog
-		if l.Channel == "stdout" {
-			read = src.TailProcessStdoutLog
-		}
 		// Offset 0 with a length shorter than the file returns the
 		// file's last length bytes, flagged as overflow (supervisor's
-		// tailFile). The rpc client moves a cut that splits a UTF-8
-		// character, which supervisord cannot answer.
-		t, err := read(ctx, ns, 0, tailBytes)
-		if err != nil {
-			l.Err = err
+		// tailFile).
+		t := snap.tails[0]
+		if l.Channel == "stdout" {
+			t = snap.tails[1]
+		}
+		if t.err != nil {
+			l.Err = t.err
 			continue
 		}
-		l.Lines = lastLines(t.Data, t.Overflow, opts.TailLines)
+		l.Lines = lastLines(t.tail.Data, t.tail.Overflow, opts.TailLines)
 	}
 	return logs
 }

@@ -20,6 +20,10 @@ const (
 	// DefaultLockWait is how long Open waits for another process to
 	// release the store before saying who holds it.
 	DefaultLockWait = 200 * time.Millisecond
+	// DefaultAttemptTimeout bounds one background delivery attempt, so
+	// that a destination that accepts a connection and then never answers
+	// cannot hold its queue for ever.
+	DefaultAttemptTimeout = 2 * time.Minute
 	// DefaultCloseGrace is how long Close lets a delivery under way
 	// finish: well within the 10 seconds supervisord waits (stopwaitsecs)
 	// before it kills a listener it asked to stop.
@@ -63,10 +67,11 @@ type Config struct {
 	// SyncRetry bounds a synchronous delivery (DefaultSyncRetry if it has
 	// neither MaxAttempts nor MaxElapsed).
 	SyncRetry retry.Policy
-	// LockWait and CloseGrace: zero means DefaultLockWait and
-	// DefaultCloseGrace.
-	LockWait   time.Duration
-	CloseGrace time.Duration
+	// LockWait, CloseGrace and AttemptTimeout: zero means
+	// DefaultLockWait, DefaultCloseGrace and DefaultAttemptTimeout.
+	LockWait       time.Duration
+	CloseGrace     time.Duration
+	AttemptTimeout time.Duration
 	// Clock is the time source; nil means clock.Real.
 	Clock clock.Clock
 	// Log receives the outbox's lines; nil discards them.
@@ -102,6 +107,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.CloseGrace <= 0 {
 		c.CloseGrace = DefaultCloseGrace
+	}
+	if c.AttemptTimeout <= 0 {
+		c.AttemptTimeout = DefaultAttemptTimeout
 	}
 	c.Clock = clock.Or(c.Clock)
 	if c.Retry.Clock == nil {

@@ -646,3 +646,16 @@ func (s *askingSink) Deliver(ctx context.Context, it Item) error {
 	s.mu.Unlock()
 	return s.testSink.Deliver(ctx, it)
 }
+
+func TestAStuckAttemptTimesOut(t *testing.T) {
+	s := newTestSink("mail")
+	s.hold = make(chan struct{}) // never released: the far end never answers
+	ob, err := Open(Config{Dir: t.TempDir(), Sinks: map[string]Sink{"mail": s}, Retry: fastRetry, AttemptTimeout: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ob.Close(context.Background())
+	ob.Start()
+	enqueue(t, ob, item("mail", 1))
+	waitFor(t, func() bool { return s.attemptCount() >= 3 })
+}

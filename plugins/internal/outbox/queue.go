@@ -118,7 +118,9 @@ func (q *queue) run(ctx context.Context) {
 		q.mu.Lock()
 		q.inflight = it.Key
 		q.mu.Unlock()
-		derr := q.sink.Deliver(ctx, it)
+		actx, cancel := context.WithTimeout(ctx, ob.cfg.AttemptTimeout)
+		derr := q.sink.Deliver(actx, it)
+		cancel()
 		q.mu.Lock()
 		q.inflight = ""
 		q.mu.Unlock()
