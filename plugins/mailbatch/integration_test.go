@@ -136,3 +136,65 @@ func TestIntegrationRealSupervisord(t *testing.T) {
 		t.Errorf("batch at shutdown %q", got)
 	}
 }
+
+// SIGTERM while the mail server is down: the batch mailer stops at once,
+// so that `supervisorctl stop` does not wait out stopwaitsecs, and the
+// batch is mailed after the next start. Without an outbox the final send
+// is given up at once too, and its lines are said to be lost.
+func TestIntegrationStopDuringOutage(t *testing.T) {
+	t.Parallel()
+	supervisord.Require(t)
+	for _, ob := range []string{"", "--outbox none"} {
+		t.Run("outbox="+strings.TrimPrefix(ob, "--outbox "), func(t *testing.T) {
+			t.Parallel()
+			srv := mailserver.NewServer(t)
+			srv.Stop()
+			sv := supervisord.Start(t, supervisord.Config{Sections: `
+				[eventlistener:batch]
+				command=` + binary(t, "crashmailbatch") + ` -t ops@example.com -f supervisor@example.com -H ` + srv.Addr() + ` -e TICK_5 -i 0.05 --program crasher ` + ob + `
+				events=PROCESS_STATE,TICK_5
+				priority=100
+				startsecs=0
+				autorestart=false
+				stderr_logfile=%(here)s/batch.err
+
+				[program:crasher]
+				command=sh -c 'if [ -e %(here)s/crashed ]; then exec sleep 1000; fi; touch %(here)s/crashed; sleep 0.5; exit 3'
+				startsecs=0
+				priority=200
+			`})
+			errLog := filepath.Join(sv.Dir, "batch.err")
+			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+			defer cancel()
+			if _, err := supervisord.WaitFile(ctx, errLog, 0, regexp.MustCompile(`undelivered|could not send the batch|not delivered`)); err != nil {
+				data, _ := os.ReadFile(errLog)
+				t.Fatalf("%v:\n%s", err, data)
+			}
+			start := time.Now()
+			must(t, sv.Client.StopProcess(ctx, "batch", true))
+			took := time.Since(start)
+			t.Logf("supervisorctl stop took %s", took)
+			if took > 2*time.Second || strings.Contains(sv.Log(), "killing 'batch'") {
+				data, _ := os.ReadFile(errLog)
+				t.Errorf("stopping the batch mailer took %s:\n%s", took, data)
+			}
+			if ob != "" {
+				data, _ := os.ReadFile(errLog)
+				if !strings.Contains(string(data), "pending line(s) not sent and lost") {
+					t.Errorf("the lost lines are not reported:\n%s", data)
+				}
+				return
+			}
+			srv.Start()
+			must(t, sv.Client.StartProcess(ctx, "batch", true))
+			msgs, err := srv.Wait(ctx, 1)
+			if err != nil {
+				data, _ := os.ReadFile(errLog)
+				t.Fatalf("%v:\n%s", err, data)
+			}
+			if got := lines(t, msgs[0]); len(got) != 1 || !strings.Contains(got[0], "Process crasher:crasher (pid ") {
+				t.Errorf("batch %q", got)
+			}
+		})
+	}
+}
