@@ -39,7 +39,7 @@ func TestDemo(t *testing.T) {
 	text := out.String()
 	for _, want := range []string{
 		"ordered-startup  starting cache: db-migrate reaches EXITED",
-		"crashmail        mailed ops@example.com: [demo]: payment-worker crashed at",
+		"crashmail        delivered to ops@example.com through sendmail command",
 		"memmon           report-builder:report-builder restarted",
 		"httpok           web restarted",
 		"slack-notify     would post (webhook): payment-worker exited unexpectedly",

@@ -431,9 +431,9 @@ func (w *watcher) rules() map[string]rule {
 		},
 		"logs/crashmail.log": func(l string) (string, bool, bool) {
 			switch {
-			case strings.HasPrefix(l, "mailed "):
+			case strings.HasPrefix(l, "delivered to "):
 				return l + " (see mailbox)", true, true
-			case strings.HasPrefix(l, "unexpected exit of "), strings.HasPrefix(l, "could not mail"):
+			case strings.HasPrefix(l, "unexpected exit of "), strings.HasPrefix(l, "could not mail"), strings.Contains(l, " undelivered: "):
 				return l, false, true
 			}
 			return "", false, false
