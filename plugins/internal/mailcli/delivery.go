@@ -106,7 +106,7 @@ func (f *Flags) Build(log *slog.Logger) (*Delivery, error) {
 	}
 	if f.from != "" {
 		if _, err := netmail.ParseAddress(f.from); err != nil {
-			return nil, cli.Usagef("invalid %s %q: %v; give one address such as supervisor@example.com", f.name(FlagFromEmail), f.from, err)
+			return nil, cli.Usagef("invalid %s %q: it is not a mail address; give one address such as supervisor@example.com", f.name(FlagFromEmail), f.from)
 		}
 	}
 	if f.from == "" && (transport == SMTP || f.opts.RequireFrom) {

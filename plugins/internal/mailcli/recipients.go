@@ -38,7 +38,12 @@ func (r recipients) check(t Transport, sendmailFlag string) error {
 			continue
 		}
 		if _, err := netmail.ParseAddress(item); err != nil {
-			return fmt.Errorf("%q is not a mail address (%v); give addresses such as ops@example.com, separated by commas", item, err)
+			// net/mail's reasons ("no angle-addr") are its parser's,
+			// not advice.
+			if t == SMTP {
+				return fmt.Errorf("%q is not a mail address; give addresses such as ops@example.com, separated by commas", item)
+			}
+			return fmt.Errorf("%q is neither a mail address nor a local mailbox name; give addresses such as ops@example.com or local names such as root, separated by commas", item)
 		}
 	}
 	return nil
