@@ -114,11 +114,13 @@ func TestVersion(t *testing.T) {
 	}
 }
 
-func TestHelpGoesToStderr(t *testing.T) {
+// --help is what a person asked for: it goes to stdout, so that
+// `crashmail --help | less` shows it.
+func TestHelpGoesToStdout(t *testing.T) {
 	for _, c := range All() {
 		name := c.Name()
 		r := run(t, baseEnv(), nil, name, "--help")
-		if r.code != 0 || r.stdout != "" || !strings.Contains(r.stderr, "Usage:") {
+		if r.code != 0 || r.stderr != "" || !strings.Contains(r.stdout, "Usage:") {
 			t.Errorf("%s --help: exit %d, stdout %q, stderr %q", name, r.code, r.stdout, r.stderr)
 		}
 	}

@@ -132,7 +132,7 @@ func TestBadCommandLines(t *testing.T) {
 		{[]string{"-p", "web", "ftp://x/"}, `httpok: bad URL "ftp://x/": scheme ftp is neither http nor https: write http://host[:port]/path or https://host[:port]/path (see httpok --help)`},
 		{[]string{"-p", "web", "http:///x"}, `httpok: bad URL "http:///x": no host: write http://host[:port]/path or https://host[:port]/path (see httpok --help)`},
 		{[]string{"-p", "web", "http://[::1/"}, `httpok: bad URL "http://[::1/": missing ']' in host: write http://host[:port]/path or https://host[:port]/path (see httpok --help)`},
-		{[]string{"-p", "web", "-t", "ten", "http://x/"}, `httpok: invalid argument "ten" for "-t, --timeout" flag: strconv.ParseInt: parsing "ten": invalid syntax (see httpok --help)`},
+		{[]string{"-p", "web", "-t", "ten", "http://x/"}, `httpok: -t/--timeout "ten" is not a whole number: write digits only, e.g. -t 10 (see httpok --help)`},
 		{[]string{"-p", "web", "-t", "-1", "http://x/"}, `httpok: -t/--timeout must be 0 or more seconds, got -1 (see httpok --help)`},
 		{[]string{"-p", "web", "-c", "2000", "http://x/"}, `httpok: -c/--code 2000 is not an HTTP status: give a number from 100 to 599 (see httpok --help)`},
 		{[]string{"-p", "a:b:c", "http://x/"}, `httpok: invalid -p/--program: bad process name "a:b:c": more than one ':' (write name, group:name or group:*) (see httpok --help)`},

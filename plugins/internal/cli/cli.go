@@ -1,11 +1,12 @@
 // Package cli is what every golance binary shares on its command line: a
-// cobra root command whose help and errors go to standard error (standard
-// output carries the listener protocol), one-line error messages naming
-// the fix, exit statuses, and the version from the binary's build
-// information; and how every plugin serves supervisord once its flags are
-// read.
+// cobra root command whose errors go to standard error (standard output
+// carries the listener protocol) while --help and --version, which a
+// person asked for, go to standard output; one-line error messages naming
+// the fix, exit statuses, and the version stamped at build time; and how
+// every plugin serves supervisord once its flags are read.
 //
-//	cli.go      Setup, Execute, Main, UsageError, Version: the command line
+//	cli.go        Setup, Execute, Main, UsageError, Version: the command line
+//	flagerror.go  flag values refused in words that say what to write
 //	run.go      RunListener, Logger, DrainTimeout: serving, logging, draining
 //	example.go  Example: supervisord.conf sections as --help shows them
 package cli
@@ -54,24 +55,22 @@ func Usagef(format string, args ...any) error {
 
 // Setup prepares a plugin's root command. Every golance command calls it
 // from its constructor, so the command behaves the same in tests as in
-// the binary: help goes to standard error, errors are returned rather than
-// printed by cobra, flag errors become UsageErrors, and --version prints
-// the module version.
+// the binary: errors are returned rather than printed by cobra, flag
+// errors become UsageErrors that say what to write (see flagError), and
+// --version prints the version the binary was built as.
+//
+// --help and --version write to standard output: they are what a person
+// asked for (`crashmail --help | less`), and a listener that prints its
+// help exits without speaking the protocol anyway. Mistakes on the
+// command line go to standard error, which supervisord keeps as the
+// listener's stderr log.
 func Setup(cmd *cobra.Command) *cobra.Command {
 	cmd.SilenceUsage = true
 	cmd.SilenceErrors = true
 	cmd.Version = Version()
 	cmd.SetVersionTemplate("{{.Name}} {{.Version}}\n")
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return &UsageError{Err: err}
-	})
-	help := cmd.HelpFunc()
-	cmd.SetHelpFunc(func(c *cobra.Command, args []string) {
-		// cobra writes help to standard output, which belongs to the
-		// protocol; the help text is for a person reading a terminal or
-		// supervisord's stderr log.
-		c.SetOut(c.ErrOrStderr())
-		help(c, args)
+		return &UsageError{Err: flagError(err)}
 	})
 	if cmd.Args == nil {
 		cmd.Args = NoArgs
@@ -110,10 +109,18 @@ func NoArgs(cmd *cobra.Command, args []string) error {
 	return nil
 }
 
-// Version returns the module version the binary was built from: the
-// release tag for `go install ...@v1.2.3`, or "(devel)" plus the VCS
-// revision for a build from a checkout.
+// version is the version `make build` stamps into every binary, from `git
+// describe` (-ldflags "-X github.com/golance/golance/plugins/internal/cli.version=...").
+var version string
+
+// Version returns the version the binary was built as: the one `make
+// build` stamped, else the module version (the release tag for `go
+// install ...@v1.2.3`), else "(devel)" plus the VCS revision Go recorded
+// for a build from a checkout.
 func Version() string {
+	if version != "" {
+		return version
+	}
 	info, ok := debug.ReadBuildInfo()
 	if !ok {
 		return "(unknown)"

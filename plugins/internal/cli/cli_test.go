@@ -26,10 +26,14 @@ func run(t *testing.T, cmd *cobra.Command, args ...string) (code int, stdout, st
 	return code, out.String(), errb.String()
 }
 
-func TestHelpGoesToStderr(t *testing.T) {
-	code, stdout, stderr := run(t, newCmd(func(*cobra.Command, []string) error { return nil }), "--help")
-	if code != ExitOK || stdout != "" || !strings.Contains(stderr, "a demo listener") || !strings.Contains(stderr, "--count") {
-		t.Fatalf("code=%d stdout=%q stderr=%q", code, stdout, stderr)
+// --help is what a person asked for: `crashmail --help | less` must show
+// it.
+func TestHelpGoesToStdout(t *testing.T) {
+	for _, arg := range []string{"--help", "-h"} {
+		code, stdout, stderr := run(t, newCmd(func(*cobra.Command, []string) error { return nil }), arg)
+		if code != ExitOK || stderr != "" || !strings.Contains(stdout, "a demo listener") || !strings.Contains(stdout, "--count") {
+			t.Fatalf("%s: code=%d stdout=%q stderr=%q", arg, code, stdout, stderr)
+		}
 	}
 }
 
@@ -103,4 +107,19 @@ func newCmdWithQuery(ran *bool) *cobra.Command {
 	cmd.Flags().Bool("plan", false, "print the plan")
 	Query(cmd, "plan")
 	return cmd
+}
+
+// `make build` stamps the version from git describe, so that a build
+// from a checkout never says "(devel)".
+func TestStampedVersionWins(t *testing.T) {
+	saved := version
+	t.Cleanup(func() { version = saved })
+	version = "v0.0.0-183-g37e56cf"
+	if got := Version(); got != version {
+		t.Fatalf("Version() = %q, want the stamped %q", got, version)
+	}
+	code, stdout, _ := run(t, newCmd(func(*cobra.Command, []string) error { return nil }), "--version")
+	if code != ExitOK || stdout != "demo v0.0.0-183-g37e56cf\n" {
+		t.Fatalf("--version: code=%d stdout=%q", code, stdout)
+	}
 }
