@@ -1,5 +1,7 @@
 // Package testkit is golance's test support, in one place, for the tests
-// of every package. This package reads plugins' logs (Messages, Levels);
+// of every package. This package reads plugins' logs (Messages, Levels)
+// and supervisord's debug log (AnswerTimes, how long a listener took), and
+// says how long the outage tests last (Outage);
 // its subpackages stand in for the world a listener lives in:
 //
 //	rig/         the plugin test rig: a handler or binary as a listener pool

@@ -1,6 +1,10 @@
 package testkit
 
-import "testing"
+import (
+	"slices"
+	"testing"
+	"time"
+)
 
 func TestMessagesAndLevels(t *testing.T) {
 	t.Parallel()
@@ -10,5 +14,31 @@ func TestMessagesAndLevels(t *testing.T) {
 	}
 	if got, want := Levels(log), "INFO mailed ops\nWARN refused: 2026-12-02 07:12:22,124 INFO x\nplain\n"; got != want {
 		t.Errorf("Levels = %q, want %q", got, want)
+	}
+}
+
+func TestAnswerTimes(t *testing.T) {
+	t.Parallel()
+	log := `2026-12-02 07:12:22,100 DEBG event 7 sent to listener slack
+2026-12-02 07:12:22,100 DEBG slack: ACKNOWLEDGED -> READY
+2026-12-02 07:12:22,103 DEBG other: BUSY -> ACKNOWLEDGED
+2026-12-02 07:12:22,112 DEBG slack: BUSY -> ACKNOWLEDGED
+2026-12-02 07:12:23,000 DEBG event 8 sent to listener slack
+2026-12-02 07:12:23,250 DEBG slack: BUSY -> ACKNOWLEDGED
+2026-12-02 07:12:24,000 DEBG slack: BUSY -> ACKNOWLEDGED`
+	got := AnswerTimes(log, "slack")
+	if want := []time.Duration{12 * time.Millisecond, 250 * time.Millisecond}; !slices.Equal(got, want) {
+		t.Errorf("AnswerTimes = %v, want %v", got, want)
+	}
+}
+
+func TestOutage(t *testing.T) {
+	t.Setenv("GOLANCE_OUTAGE", "")
+	if d := Outage(t, 12*time.Second); d != 12*time.Second {
+		t.Errorf("Outage = %s without GOLANCE_OUTAGE, want the default", d)
+	}
+	t.Setenv("GOLANCE_OUTAGE", "5m")
+	if d := Outage(t, 12*time.Second); d != 5*time.Minute {
+		t.Errorf("Outage = %s with GOLANCE_OUTAGE=5m", d)
 	}
 }
