@@ -14,6 +14,7 @@ import (
 	"github.com/golance/golance/listener"
 	"github.com/golance/golance/listener/rpc"
 	"github.com/golance/golance/plugins/internal/cli"
+	"github.com/golance/golance/plugins/internal/outbox"
 	"github.com/golance/golance/plugins/internal/retry"
 	"github.com/golance/golance/plugins/internal/secret"
 	"github.com/golance/golance/plugins/internal/selection"
@@ -68,12 +69,18 @@ Slack is reached either by an incoming webhook, from SLACK_WEBHOOK_URL,
 SLACK_TOKEN or --token-file, together with --channel. Keep secrets out of
 command=: use environment= in the [eventlistener:x] section or a file.
 
-An event is acknowledged only once its message is posted. A failed post is
-retried with backoff, honouring Slack's Retry-After, for --retry-for; then
-the event is rejected and supervisord delivers it again. If Slack refuses the
-configuration itself (a revoked webhook or token, a missing scope, an unknown
-channel), slack-notify exits with one line saying what to fix, and
-supervisord keeps the event for its next start.`,
+Each message is rendered when its event comes, written with the incidents'
+state to the outbox, a small file synced to disk, and the event is answered
+at once; the messages are posted in the background, in order, retried with
+backoff (honouring Slack's Retry-After) for as long as the outbox's bounds
+allow, across restarts of the listener, so that a Slack outage never makes
+supervisord drop events and an incident's thread survives a restart. If
+Slack refuses the configuration itself (a revoked webhook or token, a
+missing scope, an unknown channel), the messages stay queued and one line
+says what to fix; restart the listener once it is fixed. With --outbox none
+an event is acknowledged only once its messages are posted: a failed post is
+retried for --retry-for, then the event is rejected and supervisord delivers
+it again, and a refused configuration stops the listener with the fix.`,
 		Example: `  [eventlistener:slack-notify]
   command=slack-notify --any --window 10m
   events=PROCESS_STATE,TICK_60
@@ -95,11 +102,21 @@ supervisord keeps the event for its next start.`,
 	f.BoolVar(&cfg.noRecovery, "no-recovery", false, "post no recovery message when an alerted process is RUNNING again (a bot's alert is still edited to say so)")
 	f.DurationVar(&cfg.window, "window", defaultWindow, "fold further failures of a process within this `duration` of its alert into one incident; 0 posts every failure")
 	f.IntVar(&cfg.logLines, "stderr-lines", defaultStderrLines, "show this many last `lines` of the process's stderr; 0 shows none")
-	f.DurationVar(&retryFor, "retry-for", defaultRetryFor, "retry a failed post for at most this `duration`, then reject the event so supervisord delivers it again")
+	f.DurationVar(&retryFor, "retry-for", defaultRetryFor, "with --outbox none, retry a failed post for at most this `duration`, then reject the event so supervisord delivers it again")
 	f.StringVar(&cfg.host, "hostname", "", "host `name` shown in messages (default: this machine's hostname)")
 	f.BoolVar(&o.dryRun, "dry-run", false, "print each message's JSON to stderr instead of posting it; needs no Slack credentials")
 	f.StringVar(&o.apiURL, "api-url", "", "Slack Web API base `URL`, for a proxy or a Slack-compatible server (default https://slack.com/api/)")
+	outboxFlags := outbox.RegisterFlags(f)
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		if err := outboxFlags.Validate(); err != nil {
+			return &cli.UsageError{Err: err}
+		}
+		outboxFlags.Apply(&cfg.outbox)
+		if o.dryRun && !f.Changed(outbox.FlagOutbox) {
+			// A try-out posts nothing and must not touch the store of
+			// the listener it tries out.
+			cfg.outbox.Dir = outbox.None
+		}
 		var err error
 		if cfg.alertOn, err = parseStates(alertOn); err != nil {
 			return err
@@ -132,6 +149,7 @@ func run(cmd *cobra.Command, cfg config, o options) error {
 	if cfg.poster, err = destination(cmd.Context(), o, cmd.ErrOrStderr(), cfg.log); err != nil {
 		return err
 	}
+	cfg.target = describeTarget(cfg.poster)
 	if cfg.host == "" {
 		if cfg.host, err = os.Hostname(); err != nil {
 			cfg.host = "unknown host"
@@ -150,7 +168,7 @@ func run(cmd *cobra.Command, cfg config, o options) error {
 	if err != nil {
 		return err
 	}
-	cfg.log.Info(fmt.Sprintf("slack-notify: posting %s about %s", describePoster(cfg.poster), cfg.selector))
+	cfg.log.Info(fmt.Sprintf("slack-notify: posting %s about %s; %s", describePoster(cfg.poster), cfg.selector, h.ob))
 	cmd.SetContext(ctx)
 	err = cli.RunListener(cmd, h, cfg.log, cli.DrainTimeout, listener.WithTimeout(h.budget()+5*time.Second))
 	var ce *configError
@@ -169,6 +187,17 @@ func describePoster(p slackPoster) string {
 		return "nowhere (--dry-run)"
 	}
 	return "to an incoming webhook"
+}
+
+// describeTarget names where messages go, for the outbox's lines.
+func describeTarget(p slackPoster) string {
+	switch p := p.(type) {
+	case *botPoster:
+		return "Slack channel " + p.channel
+	case *dryRun:
+		return "the dry run"
+	}
+	return "the Slack incoming webhook"
 }
 
 // parseStates reads --alert-on.

@@ -10,6 +10,7 @@ import (
 	"github.com/golance/golance/listener"
 	"github.com/golance/golance/plugins/internal/crashinfo"
 	"github.com/golance/golance/plugins/internal/log"
+	"github.com/golance/golance/plugins/internal/outbox"
 	"github.com/golance/golance/plugins/internal/retry"
 	"github.com/golance/golance/plugins/internal/selection"
 )
@@ -25,6 +26,7 @@ const (
 	defaultStderrLines    = 10
 	defaultRetryFor       = 30 * time.Second
 	defaultDetailsTimeout = 5 * time.Second
+	defaultTarget         = "Slack"
 )
 
 // config is every setting of slack-notify.
@@ -33,6 +35,13 @@ type config struct {
 	// alerts edited and threaded; a plain slackPoster (a webhook) gets
 	// summaries instead.
 	poster slackPoster
+	// target names where messages go in log lines ("Slack channel
+	// #ops"); defaultTarget if empty.
+	target string
+	// outbox says where messages wait for Slack (Dir, MaxItems, MaxAge,
+	// and in tests Retry and Clock); newHandler fills in the rest. Its
+	// Clock defaults to clock's.
+	outbox outbox.Config
 
 	// selector chooses the processes to report on, slack-notify itself
 	// never among them; nil selects every process.
@@ -62,16 +71,18 @@ type config struct {
 	// (defaultDetailsTimeout if zero).
 	detailsTimeout time.Duration
 
-	// retry is the policy for each post. Its MaxElapsed also bounds all
-	// the posts one event needs together; defaultRetryFor if zero.
+	// retry bounds the posts of one event without an outbox, which hold
+	// the event meanwhile (the outbox's SyncRetry); defaultRetryFor if
+	// it has neither MaxElapsed nor MaxAttempts.
 	retry retry.Policy
 
 	// log receives one line per message posted or failure to post.
 	log *slog.Logger
 	// clock is the time of failures and windows; nil means the real clock.
 	clock clock.Clock
-	// onConfigError, if set, is called when Slack refuses the
-	// configuration (see configError): the command stops the listener.
+	// onConfigError, if set, is called when, without an outbox, Slack
+	// refuses the configuration (see configError): the command stops the
+	// listener. With an outbox the messages wait for the fix instead.
 	onConfigError func(*configError)
 }
 
@@ -88,6 +99,9 @@ func (c config) withDefaults() config {
 	}
 	if c.retry.MaxElapsed <= 0 && c.retry.MaxAttempts <= 0 {
 		c.retry.MaxElapsed = defaultRetryFor
+	}
+	if c.target == "" {
+		c.target = defaultTarget
 	}
 	c.clock = clock.Or(c.clock)
 	c.log = log.Or(c.log)

@@ -11,15 +11,26 @@
 // one summary when the window closes. An escalation to FATAL is always
 // posted at once, and so is the first return to RUNNING, as a recovery.
 //
-// An event is acknowledged only once what it owes Slack has been posted.
-// A post is retried with backoff, honouring Slack's Retry-After, for a
-// bounded time; after that the event is rejected and supervisord delivers
-// it again.
+// Every message is rendered when its event comes and queued in the
+// outbox (plugins/internal/outbox) in one durable step with the new state
+// of the incidents, which live there too; then the event is answered. The
+// outbox's sink posts the messages in the background, in order, and keeps
+// where each alert went, so that the edits and replies queued behind it
+// find it even when they were queued before Slack took the alert, and
+// after a restart. With --outbox none the messages are posted before the
+// event is answered, retried for --retry-for, and the event is rejected
+// if they cannot be.
 //
 //	command.go   NewCommand, Main: the flags, and where messages go (destination)
 //	config.go    config: every setting, its default, validate
 //	handler.go   handler: alerts, repeats, recoveries and summaries
-//	incident.go  incident: what slack-notify remembers of one failing process
+//	incident.go  incident and failure: what slack-notify remembers of one failing process
+//	facts.go     facts: what supervisord told about a failure, as the outbox keeps it
+//	state.go     state: the incidents in the outbox, and the events already handled
+//	change.go    change: what one event does to the state, made durable at once
+//	delivery.go  delivery: one queued message and what to do with it (post, edit, reply)
+//	sink.go      sink: the outbox.Sink that performs deliveries and keeps alerts' places
+//	rawblock.go  rawBlock: a stored Block Kit block, sent as it was rendered
 //	message.go   the messages: Block Kit and plain text
 //	poster.go    slackPoster and slackUpdater: what delivers a message, and its errors
 //	bot.go       botPoster: the Web API with a bot token

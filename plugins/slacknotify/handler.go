@@ -4,59 +4,101 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"sync"
 	"time"
 
 	"github.com/golance/golance/listener"
 	"github.com/golance/golance/plugins/internal/crashinfo"
-	"github.com/golance/golance/plugins/internal/retry"
+	"github.com/golance/golance/plugins/internal/outbox"
 )
 
-// handler is the slack-notify handler.
+// handler is the slack-notify handler. It keeps the incidents' state
+// machine. Every message an event owes Slack is rendered at once, with the
+// facts of that moment, and queued in the outbox together with the new
+// state of the incidents, in one durable step; then the event is
+// answered, and the outbox's sink posts the messages in the background,
+// in order. Without an outbox (--outbox none, or a store that cannot be
+// used) the messages are posted before the event is answered, and a post
+// that keeps failing rejects the event.
 type handler struct {
 	cfg     config
 	alertOn map[listener.State]bool
+	// threaded: alerts are edited in place and replied to (a bot
+	// token); otherwise (a webhook) repeats are summarised.
+	threaded bool
+	ob       *outbox.Outbox
+	sink     *sink
+	// keep is how long the place of an alert no new message names is
+	// kept: until every message queued for it was delivered, or dropped
+	// by the outbox's age bound.
+	keep time.Duration
 
-	mu        sync.Mutex // Serve calls one at a time; tests may not
-	incidents map[string]*incident
+	mu    sync.Mutex // Serve calls one at a time; tests may not
+	state *state
 }
 
-// newHandler returns the handler for cfg.
+// newHandler returns the handler for cfg, its outbox open and delivering
+// what an earlier run left, its incidents those that run kept.
 func newHandler(cfg config) (*handler, error) {
 	cfg = cfg.withDefaults()
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	n := &handler{cfg: cfg, alertOn: map[listener.State]bool{}, incidents: map[string]*incident{}}
+	n := &handler{cfg: cfg, alertOn: map[listener.State]bool{}, threaded: threads(cfg.poster)}
 	for _, s := range cfg.alertOn {
 		n.alertOn[s] = true
 	}
+	n.sink = &sink{poster: cfg.poster, target: cfg.target, host: cfg.host, log: cfg.log}
+	oc := cfg.outbox
+	oc.Program, oc.Log, oc.SyncRetry = "slack-notify", cfg.log, cfg.retry
+	if oc.Clock == nil {
+		oc.Clock = cfg.clock
+	}
+	oc.Sinks = map[string]outbox.Sink{sinkName: n.sink}
+	n.keep = oc.MaxAge
+	if n.keep <= 0 {
+		n.keep = outbox.DefaultMaxAge
+	}
+	n.keep += time.Hour
+	ob, err := outbox.Open(oc)
+	if err != nil {
+		return nil, err
+	}
+	n.ob, n.sink.ob = ob, ob
+	n.state = loadState(ob, cfg.log)
+	if k := len(n.state.incidents); k > 0 {
+		cfg.log.Info(fmt.Sprintf("%d open incident(s) left by an earlier run, in the %s", k, ob))
+	}
+	ob.Start()
 	return n, nil
 }
 
 // budget is the longest HandleEvent works on one event: the details
-// timeout plus the retry budget. The command gives listener.WithTimeout a
-// little more, as a backstop.
+// timeout plus, without an outbox, the retry budget. The command gives
+// listener.WithTimeout a little more, as a backstop.
 func (n *handler) budget() time.Duration {
 	return n.cfg.detailsTimeout + n.cfg.retry.MaxElapsed
 }
 
-// Shutdown returns at once: every post is made, or given up, within
-// HandleEvent.
-func (n *handler) Shutdown(ctx context.Context) error { return nil }
+// Stop ends the retries of a post under way without an outbox, and the
+// background retries of a Slack that is failing (SIGTERM): what is not
+// posted waits in the outbox for the next start.
+func (n *handler) Stop() { n.ob.Stop() }
+
+// Shutdown lets a post under way finish briefly and closes the outbox.
+func (n *handler) Shutdown(ctx context.Context) error { return n.ob.Close(ctx) }
 
 // HandleEvent reports PROCESS_STATE events and closes windows on TICK
 // events; it acknowledges every other event.
 func (n *handler) HandleEvent(ctx context.Context, ev listener.Event) error {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	// Every post the event owes shares one budget.
 	ctx, cancel := context.WithTimeout(ctx, n.budget())
 	defer cancel()
 	switch {
 	case ev.EventName.Is(listener.Tick):
-		return n.tick(ctx, n.cfg.clock.Now())
+		now := n.cfg.clock.Now()
+		return n.run(ctx, ev, now, func(c *change) error { return n.tick(c, now) })
 	case ev.EventName.Is(listener.ProcessState):
 		ps, err := ev.ProcessState()
 		if err != nil {
@@ -65,9 +107,70 @@ func (n *handler) HandleEvent(ctx context.Context, ev listener.Event) error {
 			n.cfg.log.Warn("ignoring malformed event", "serial", ev.Serial, "err", err)
 			return nil
 		}
-		return n.processState(ctx, ev.Server, ps)
+		if !n.cfg.selector.Selects(ps.GroupName, ps.ProcessName) {
+			return nil
+		}
+		now := n.cfg.clock.Now()
+		switch {
+		case n.isFailure(ps):
+			if n.state.handled(outbox.EventKey(ev)) {
+				return nil // before asking supervisord anything
+			}
+			f := failure{At: now, From: ps.FromState, To: ps.State, Expected: ps.Expected, PID: ps.PID}
+			if n.cfg.supervisor != nil {
+				dctx, cancel := context.WithTimeout(ctx, n.cfg.detailsTimeout)
+				f.Facts = factsOf(crashinfo.Fetch(dctx, n.cfg.supervisor, ps, crashinfo.Options{TailLines: n.cfg.logLines, Logs: crashinfo.StderrOnly}))
+				cancel()
+			}
+			return n.run(ctx, ev, now, func(c *change) error { return n.failure(c, ev.Server, ps, f) })
+		case ps.State == listener.StateRunning:
+			return n.run(ctx, ev, now, func(c *change) error { return n.running(c, ps, now) })
+		}
 	}
 	return nil
+}
+
+// run works out the change ev makes, and makes it durable with the
+// messages it queues. An event that made its change already (delivered
+// again after the listener was killed before answering it, or rejected
+// by another pool) changes nothing.
+func (n *handler) run(ctx context.Context, ev listener.Event, now time.Time, work func(*change) error) error {
+	key := outbox.EventKey(ev)
+	if n.state.handled(key) {
+		return nil
+	}
+	c := newChange(n.state, key, now, n.keep)
+	if err := work(c); err != nil {
+		// A message that cannot be encoded never will be.
+		n.cfg.log.Error(fmt.Sprintf("cannot queue the messages about an event: %v", err))
+		return nil
+	}
+	if c.empty() {
+		return nil
+	}
+	if err := n.ob.Update(ctx, c.write); err != nil {
+		return n.failed(err)
+	}
+	c.apply()
+	return nil
+}
+
+// failed reports a change that could not be made durable: without an
+// outbox, a post that failed. When Slack refuses the configuration, or a
+// message even as plain text, the event would only fail again: the
+// command is told (onConfigError), so that it stops with the fix, and
+// supervisord keeps the event for the next start.
+func (n *handler) failed(err error) error {
+	var ce *configError
+	if !errors.As(err, &ce) && errors.Is(err, errRejected) {
+		ce = &configError{Code: "rejected", Fix: "Slack refuses even a plain-text message here: check the channel and the app's permissions", Err: err}
+		err = fmt.Errorf("%w: %w", ce, err)
+	}
+	if ce != nil && n.cfg.onConfigError != nil {
+		n.cfg.onConfigError(ce)
+	}
+	n.cfg.log.Error("Slack post failed; the event is rejected so that supervisord delivers it again", "err", err)
+	return err
 }
 
 func (n *handler) isFailure(ps listener.ProcessStateEvent) bool {
@@ -77,172 +180,148 @@ func (n *handler) isFailure(ps listener.ProcessStateEvent) bool {
 	return ps.State != listener.StateExited || !ps.Expected || n.cfg.expectedExits
 }
 
-func (n *handler) processState(ctx context.Context, server string, ps listener.ProcessStateEvent) error {
-	if !n.cfg.selector.Selects(ps.GroupName, ps.ProcessName) {
-		return nil
-	}
-	now := n.cfg.clock.Now()
-	switch {
-	case n.isFailure(ps):
-		f := failure{at: now, from: ps.FromState, to: ps.State, expected: ps.Expected, pid: ps.PID}
-		if n.cfg.supervisor != nil {
-			dctx, cancel := context.WithTimeout(ctx, n.cfg.detailsTimeout)
-			f.details = crashinfo.Fetch(dctx, n.cfg.supervisor, ps, crashinfo.Options{TailLines: n.cfg.logLines, Logs: crashinfo.StderrOnly})
-			cancel()
-		}
-		return n.failure(ctx, server, ps, f)
-	case ps.State == listener.StateRunning:
-		return n.running(ctx, ps, now)
-	}
-	return nil
-}
-
-// failure records f. Every change to an incident is made on a copy and
-// stored only once Slack has taken what it owes, so that a rejected event,
-// delivered again, does the same work again and no more.
-func (n *handler) failure(ctx context.Context, server string, ps listener.ProcessStateEvent, f failure) error {
+// failure records f: an alert, or a repeat within the window.
+func (n *handler) failure(c *change, server string, ps listener.ProcessStateEvent, f failure) error {
 	ns := ps.Namespec()
-	old := n.incidents[ns]
-	if old != nil && old.inWindow(f.at) {
-		return n.repeat(ctx, old, f)
+	old := c.incident(ns)
+	if old != nil && old.inWindow(f.At) {
+		return n.repeat(c, old, f)
 	}
-	inc := &incident{process: ns, group: ps.GroupName, name: ps.ProcessName, server: server, since: f.at}
+	inc := &incident{Process: ns, Group: ps.GroupName, Name: ps.ProcessName, Server: server, Since: f.At}
 	switch {
-	case old != nil && old.recovered:
+	case old != nil && old.Recovered:
 		// The window closed without a tick to summarise it.
-		if err := n.summarize(ctx, old, f.at); err != nil {
+		if err := n.summarize(c, old, f.At); err != nil {
 			return err
 		}
+		c.retireAlert(old.Alert)
 	case old != nil:
 		// Still failing from an earlier window: one incident, and a
 		// fresh alert whose count includes what came before.
-		inc.since, inc.failures = old.since, old.failures
+		inc.Since, inc.Failures = old.Since, old.Failures
+		c.retireAlert(old.Alert)
 	}
-	inc.failures++
-	inc.last = f
-	inc.windowEnd = f.at.Add(n.cfg.window)
-	inc.reportedAt = f.at
-	ref, err := n.post(ctx, "alert", n.scene(inc, f.at), alertMessage, msgRef{})
-	if err != nil {
+	inc.Failures++
+	inc.Last = f
+	inc.WindowEnd = f.At.Add(n.cfg.window)
+	inc.ReportedAt = f.At
+	if n.threaded {
+		inc.Alert = c.nextKey()
+	}
+	if err := c.queue("alert", inc, opPost, alertMessage(n.scene(inc, f.At)), f.At); err != nil {
 		return err
 	}
-	inc.parent = ref
-	n.incidents[ns] = inc
-	n.cfg.log.Info("posted alert", "process", ns, "transition", transition(f.from, f.to), "failures", inc.failures)
+	c.put(inc)
+	n.cfg.log.Info("alerting", "process", ns, "transition", transition(f.From, f.To), "failures", inc.Failures)
 	return nil
 }
 
 // repeat folds a failure within the window into its incident.
-func (n *handler) repeat(ctx context.Context, old *incident, f failure) error {
-	inc := *old
-	inc.failures++
-	inc.last = f
-	inc.recovered = false
+func (n *handler) repeat(c *change, inc *incident, f failure) error {
 	// FATAL means supervisord gave up: worth telling at once.
-	escalation := f.to == listener.StateFatal && old.last.to != listener.StateFatal
-	if inc.threaded() {
-		if err := n.updateParent(ctx, &inc, f.at); err != nil {
+	escalation := f.To == listener.StateFatal && inc.Last.To != listener.StateFatal
+	inc.Failures++
+	inc.Last = f
+	inc.Recovered = false
+	if n.threaded {
+		if err := c.queue("alert update", inc, opUpdate, alertMessage(n.scene(inc, f.At)), f.At); err != nil {
 			return err
 		}
 		if escalation {
-			if _, err := n.post(ctx, "escalation", n.scene(&inc, f.at), broadcast(alertMessage), inc.parent); err != nil {
+			if err := c.queue("escalation", inc, opReply, broadcast(alertMessage(n.scene(inc, f.At))), f.At); err != nil {
 				return err
 			}
 		}
-		inc.reportedAt = f.at
+		inc.ReportedAt = f.At
 	} else {
-		inc.unreported++
+		inc.Unreported++
 		if escalation {
-			if _, err := n.post(ctx, "escalation", n.scene(&inc, f.at), alertMessage, msgRef{}); err != nil {
+			if err := c.queue("escalation", inc, opPost, alertMessage(n.scene(inc, f.At)), f.At); err != nil {
 				return err
 			}
-			inc.unreported, inc.reportedAt = 0, f.at
+			inc.Unreported, inc.ReportedAt = 0, f.At
 		}
 	}
-	*old = inc
-	n.cfg.log.Info("repeated failure", "process", inc.process, "transition", transition(f.from, f.to), "failures", inc.failures, "escalation", escalation)
+	c.put(inc)
+	n.cfg.log.Info("repeated failure", "process", inc.Process, "transition", transition(f.From, f.To), "failures", inc.Failures, "escalation", escalation)
 	return nil
 }
 
 // running records that a process is RUNNING, which recovers its incident.
-func (n *handler) running(ctx context.Context, ps listener.ProcessStateEvent, now time.Time) error {
-	ns := ps.Namespec()
-	old := n.incidents[ns]
-	if old == nil || old.recovered {
+func (n *handler) running(c *change, ps listener.ProcessStateEvent, now time.Time) error {
+	inc := c.incident(ps.Namespec())
+	if inc == nil || inc.Recovered {
 		return nil
 	}
-	inc := *old
-	inc.recovered, inc.recoveredAt, inc.recoveredFrom, inc.recoveredPID = true, now, ps.FromState, ps.PID
+	inc.Recovered, inc.RecoveredAt, inc.RecoveredFrom, inc.RecoveredPID = true, now, ps.FromState, ps.PID
 	windowOver := !inc.inWindow(now)
-	announce := !n.cfg.noRecovery && (!inc.recoveryAnnounced || windowOver)
-	if inc.threaded() {
-		if err := n.updateParent(ctx, &inc, now); err != nil {
+	announce := !n.cfg.noRecovery && (!inc.RecoveryAnnounced || windowOver)
+	switch {
+	case n.threaded:
+		if err := c.queue("alert update", inc, opUpdate, alertMessage(n.scene(inc, now)), now); err != nil {
 			return err
 		}
 		if announce {
-			if _, err := n.post(ctx, "recovery", n.scene(&inc, now), recoveryMessage, inc.parent); err != nil {
+			if err := c.queue("recovery", inc, opReply, recoveryMessage(n.scene(inc, now)), now); err != nil {
 				return err
 			}
 		}
-	} else if announce {
+	case announce:
 		// The recovery counts every failure, those not yet reported too.
-		if _, err := n.post(ctx, "recovery", n.scene(&inc, now), recoveryMessage, msgRef{}); err != nil {
+		if err := c.queue("recovery", inc, opPost, recoveryMessage(n.scene(inc, now)), now); err != nil {
 			return err
 		}
-		inc.unreported, inc.reportedAt = 0, now
-	} else if windowOver {
-		if err := n.summarize(ctx, &inc, now); err != nil {
+		inc.Unreported, inc.ReportedAt = 0, now
+	case windowOver:
+		if err := n.summarize(c, inc, now); err != nil {
 			return err
 		}
 	}
 	if announce {
-		inc.recoveryAnnounced = true
-		n.cfg.log.Info("posted recovery", "process", ns, "failures", inc.failures)
+		inc.RecoveryAnnounced = true
+		n.cfg.log.Info("announcing recovery", "process", inc.Process, "failures", inc.Failures)
 	}
 	if windowOver {
-		delete(n.incidents, ns)
+		c.close(inc)
 	} else {
-		*old = inc
+		c.put(inc)
 	}
 	return nil
 }
 
 // tick closes the windows that have ended: a webhook's uncounted failures
 // are summarised, and recovered incidents are forgotten.
-func (n *handler) tick(ctx context.Context, now time.Time) error {
-	names := make([]string, 0, len(n.incidents))
-	for ns := range n.incidents {
-		names = append(names, ns)
-	}
-	slices.Sort(names)
-	for _, ns := range names {
-		inc := n.incidents[ns]
+func (n *handler) tick(c *change, now time.Time) error {
+	for _, ns := range n.state.names() {
+		inc := c.incident(ns)
 		if inc.inWindow(now) {
 			continue
 		}
-		if err := n.summarize(ctx, inc, now); err != nil {
-			// The summaries already posted stay done; the rejected tick,
-			// delivered again, posts the rest.
+		summarized := inc.Unreported > 0 && !n.threaded
+		if err := n.summarize(c, inc, now); err != nil {
 			return err
 		}
-		if inc.recovered {
-			delete(n.incidents, ns)
+		switch {
+		case inc.Recovered:
+			c.close(inc)
+		case summarized:
+			c.put(inc)
 		}
 	}
 	return nil
 }
 
-// summarize posts, for a webhook, the failures of inc that no message
-// has counted yet.
-func (n *handler) summarize(ctx context.Context, inc *incident, now time.Time) error {
-	if inc.threaded() || inc.unreported == 0 {
+// summarize queues, for a webhook, the summary of the failures of inc
+// that no message has counted yet.
+func (n *handler) summarize(c *change, inc *incident, now time.Time) error {
+	if n.threaded || inc.Unreported == 0 {
 		return nil
 	}
-	if _, err := n.post(ctx, "summary", n.scene(inc, now), summaryMessage, msgRef{}); err != nil {
+	if err := c.queue("summary", inc, opPost, summaryMessage(n.scene(inc, now)), now); err != nil {
 		return err
 	}
-	n.cfg.log.Info("posted summary", "process", inc.process, "failures", inc.unreported)
-	inc.unreported, inc.reportedAt = 0, now
+	n.cfg.log.Info("summarizing", "process", inc.Process, "failures", inc.Unreported)
+	inc.Unreported, inc.ReportedAt = 0, now
 	return nil
 }
 
@@ -250,93 +329,7 @@ func (n *handler) scene(inc *incident, now time.Time) scene {
 	return scene{inc: inc, host: n.cfg.host, now: now}
 }
 
-func broadcast(render func(scene) message) func(scene) message {
-	return func(s scene) message {
-		m := render(s)
-		m.Broadcast = true
-		return m
-	}
-}
-
-// updateParent edits the incident's alert to show it as it now stands. If
-// the alert is gone (deleted in Slack), a new one takes its place.
-func (n *handler) updateParent(ctx context.Context, inc *incident, now time.Time) error {
-	u, ok := n.cfg.poster.(slackUpdater)
-	if !ok {
-		return nil
-	}
-	m := alertMessage(n.scene(inc, now))
-	err := n.deliver(ctx, "update", func(ctx context.Context) error {
-		return n.withTextFallback(inc.process, m, func(m message) error { return u.Update(ctx, inc.parent, m) })
-	})
-	if errors.Is(err, errGone) {
-		n.cfg.log.Warn("alert message gone, posting a new one", "process", inc.process)
-		ref, err := n.post(ctx, "alert", n.scene(inc, now), alertMessage, msgRef{})
-		if err != nil {
-			return err
-		}
-		inc.parent = ref
-		return nil
-	}
-	return err
-}
-
-// post renders and posts a message, with retries.
-func (n *handler) post(ctx context.Context, what string, s scene, render func(scene) message, parent msgRef) (msgRef, error) {
-	m := render(s)
-	var ref msgRef
-	err := n.deliver(ctx, what, func(ctx context.Context) error {
-		return n.withTextFallback(s.inc.process, m, func(m message) error {
-			var err error
-			ref, err = n.cfg.poster.Post(ctx, m, parent)
-			if errors.Is(err, errGone) && !parent.IsZero() {
-				// The thread is gone: say it in the channel.
-				ref, err = n.cfg.poster.Post(ctx, m, msgRef{})
-			}
-			return err
-		})
-	})
-	return ref, err
-}
-
-// withTextFallback calls send with m, and with m's plain text alone if
-// Slack rejects m itself, so that a rendering problem costs the
-// formatting and not the alert.
-func (n *handler) withTextFallback(process string, m message, send func(message) error) error {
-	err := send(m)
-	if !errors.Is(err, errRejected) {
-		return err
-	}
-	n.cfg.log.Warn("Slack rejected the message, sending its text alone", "process", process, "err", err)
-	err = send(message{Text: m.Text, Broadcast: m.Broadcast})
-	if errors.Is(err, errRejected) {
-		// Then it is not the message but where it goes: delivered again,
-		// the event would only be refused again.
-		return retry.Permanent(&configError{Code: "rejected", Fix: "Slack refuses even a plain-text message here: check the channel and the app's permissions", Err: err})
-	}
-	return err
-}
-
-// deliver runs op under the retry policy and reports a configuration
-// error to OnConfigError.
-func (n *handler) deliver(ctx context.Context, what string, op func(context.Context) error) error {
-	p := n.cfg.retry
-	p.OnRetry = func(attempt int, err error, wait time.Duration) {
-		n.cfg.log.Warn("Slack post failed, retrying", "what", what, "attempt", attempt, "wait", wait, "err", err)
-		if n.cfg.retry.OnRetry != nil {
-			n.cfg.retry.OnRetry(attempt, err, wait)
-		}
-	}
-	err := retry.Do(ctx, p, op)
-	if err == nil {
-		return nil
-	}
-	var ce *configError
-	if errors.As(err, &ce) && n.cfg.onConfigError != nil {
-		n.cfg.onConfigError(ce)
-	}
-	if !errors.Is(err, errGone) {
-		n.cfg.log.Error("Slack post failed; the event is rejected so that supervisord delivers it again", "what", what, "err", err)
-	}
-	return fmt.Errorf("posting %s to Slack: %w", what, err)
+func broadcast(m message) message {
+	m.Broadcast = true
+	return m
 }

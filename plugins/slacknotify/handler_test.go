@@ -4,12 +4,15 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/golance/golance/internal/testkit/fakeslack"
+	testkitrig "github.com/golance/golance/internal/testkit/rig"
 	"github.com/golance/golance/listener"
+	"github.com/golance/golance/plugins/internal/outbox"
 	"github.com/golance/golance/plugins/internal/retry"
 	"github.com/golance/golance/plugins/internal/selection"
 	"github.com/golance/golance/testharness"
@@ -363,11 +366,15 @@ func TestRateLimitRetryAfter(t *testing.T) {
 	}
 }
 
-// A Retry-After beyond the budget is not waited for: the event is
-// rejected at once, for supervisord to deliver again.
-func TestRateLimitPastBudget(t *testing.T) {
+// withoutOutbox is --outbox none: each event's messages are posted
+// before it is answered.
+func withoutOutbox(c *config) { c.outbox.Dir = outbox.None }
+
+// Without an outbox, a Retry-After beyond the budget is not waited for:
+// the event is rejected at once, for supervisord to deliver again.
+func TestWithoutOutboxRateLimitPastBudget(t *testing.T) {
 	t.Parallel()
-	r := newRig(t, false, nil)
+	r := newRig(t, false, withoutOutbox)
 	r.slack.FailNext(fakeslack.Webhook, fakeslack.Fault{Status: http.StatusTooManyRequests, RetryAfter: "120"})
 	if err := r.send(exited("w", 1)); err == nil {
 		t.Fatal("event acknowledged without a post")
@@ -375,18 +382,20 @@ func TestRateLimitPastBudget(t *testing.T) {
 	if w := r.retry.Waits(); len(w) != 0 {
 		t.Errorf("waited %v past the budget", w)
 	}
-	r.must(exited("w", 1)) // the redelivery
+	if err := r.redeliver(); err != nil {
+		t.Fatal(err)
+	}
 	if n := len(r.slack.Accepted(fakeslack.Webhook)); n != 1 {
 		t.Fatalf("%d posts after the redelivery, want 1", n)
 	}
 }
 
-// Slack in trouble: the post is retried with backoff until the budget is
-// spent, then the event is rejected and nothing is recorded, so that the
-// redelivered event does all its work again.
-func TestRetriesThenFail(t *testing.T) {
+// Without an outbox, Slack in trouble: the post is retried with backoff
+// until the budget is spent, then the event is rejected and nothing is
+// recorded, so that the redelivered event does all its work again.
+func TestWithoutOutboxRetriesThenFail(t *testing.T) {
 	t.Parallel()
-	r := newRig(t, true, nil)
+	r := newRig(t, true, withoutOutbox)
 	r.slack.FailAlways(fakeslack.PostMessage, fakeslack.Fault{Status: http.StatusServiceUnavailable})
 	err := r.send(exited("w", 1))
 	var re *retry.Error
@@ -406,11 +415,16 @@ func TestRetriesThenFail(t *testing.T) {
 	if total > 30*time.Second {
 		t.Errorf("waited %s, past the 30s budget", total)
 	}
-	if !strings.Contains(r.log.String(), "Slack post failed, retrying") || !strings.Contains(r.log.String(), "rejected so that supervisord delivers it again") {
-		t.Errorf("log lacks the retries and the rejection:\n%s", r.log)
+	if n := strings.Count(r.log.String(), "trying again for up to 30s"); n != 1 {
+		t.Errorf("the retries are said %d times, want once:\n%s", n, r.log)
+	}
+	if !strings.Contains(r.log.String(), "rejected so that supervisord delivers it again") {
+		t.Errorf("log lacks the rejection:\n%s", r.log)
 	}
 	r.slack.Recover(fakeslack.PostMessage)
-	r.must(exited("w", 1))
+	if err := r.redeliver(); err != nil {
+		t.Fatal(err)
+	}
 	r.must(exited("w", 2))
 	if p, u := len(r.slack.Accepted(fakeslack.PostMessage)), len(r.slack.Accepted(fakeslack.Update)); p != 1 || u != 1 {
 		t.Fatalf("%d posts and %d updates after recovery, want the alert once, then its update", p, u)
@@ -420,21 +434,82 @@ func TestRetriesThenFail(t *testing.T) {
 	}
 }
 
-// The handler never holds supervisord longer than its budget, even when
-// Slack never answers.
-func TestBudgetBoundsAHangingSlack(t *testing.T) {
+// While Slack fails, every event is answered at once and its messages
+// wait in the outbox; once Slack is back they are posted once each, in
+// order, and the edits and the reply queued before the alert was posted
+// find it.
+func TestSlackDownThenUpPostsEverythingOnceInOrder(t *testing.T) {
 	t.Parallel()
+	r := newRig(t, true, nil)
+	r.slack.FailAlways(fakeslack.PostMessage, fakeslack.Fault{Status: http.StatusServiceUnavailable})
+	for i := 1; i <= 3; i++ {
+		if err := r.send(backoff("api", i)); err != nil {
+			t.Fatal(err)
+		}
+		r.clock.Advance(time.Second)
+	}
+	if err := r.send(fatal("api")); err != nil {
+		t.Fatal(err)
+	}
+	if p := r.n.ob.Pending()[sinkName]; p.Items != 5 {
+		t.Fatalf("%d messages queued, want the alert, 3 edits and the FATAL reply", p.Items)
+	}
+	testkitrig.Eventually(t, "attempts", func() string { return strconv.Itoa(len(r.slack.Requests(fakeslack.PostMessage))) }, "^[3-9]|[1-9][0-9]+$")
+	r.slack.Recover(fakeslack.PostMessage)
+	posts, updates := r.accepted(fakeslack.PostMessage), r.slack.Accepted(fakeslack.Update)
+	if len(posts) != 2 || len(updates) != 3 {
+		t.Fatalf("%d posts and %d updates, want the alert and the FATAL reply, and 3 edits", len(posts), len(updates))
+	}
+	alert := posts[0]
+	requireShows(t, alert, "🟠 api failed to start (BACKOFF)", "slack-notify · 2026-03-14 09:26:53,589")
+	for i, u := range updates {
+		if u.TS != alert.PostedTS {
+			t.Errorf("edit %d of %s, want the alert %s", i, u.TS, alert.PostedTS)
+		}
+	}
+	requireShows(t, updates[0], "(×2)")
+	requireShows(t, updates[2], "🔴 api is FATAL: supervisord gave up starting it (×4)", "slack-notify · 2026-03-14 09:26:56,589")
+	if posts[1].ThreadTS != alert.PostedTS {
+		t.Errorf("FATAL reply %+v, want it in the alert's thread", posts[1])
+	}
+	// The outage is said once, and its end once.
+	if n := strings.Count(r.log.String(), "undelivered"); n != 1 {
+		t.Errorf("%d lines about the outage, want 1:\n%s", n, r.log)
+	}
+	testkitrig.Eventually(t, "the log", r.log.String, `is back: delivered 5 notification`)
+}
+
+// The handler never holds supervisord long, even when Slack never
+// answers: with an outbox it answers at once, and a stop ends the
+// background delivery within a second or so; without one, it answers
+// within its budget.
+func TestHangingSlack(t *testing.T) {
+	t.Parallel()
+	r := newRig(t, false, nil)
+	r.slack.FailAlways(fakeslack.Webhook, fakeslack.Fault{Delay: time.Minute})
+	if err := r.send(exited("w", 1)); err != nil {
+		t.Fatal(err)
+	}
+	testkitrig.Eventually(t, "the post", func() string { return strconv.Itoa(r.n.ob.Pending()[sinkName].Items) }, "^1$")
+	r.n.Stop()
+	done := make(chan error, 1)
+	go func() { done <- r.n.Shutdown(context.Background()) }()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("Shutdown waited for Slack")
+	}
+
 	s := fakeslack.Start(t)
 	s.FailAlways(fakeslack.Webhook, fakeslack.Fault{Delay: time.Minute})
 	w, err := newWebhook(s.WebhookURL(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, err := newHandler(config{poster: w, retry: retry.Policy{MaxElapsed: 300 * time.Millisecond}, detailsTimeout: time.Millisecond})
+	n, err := newHandler(config{poster: w, retry: retry.Policy{MaxElapsed: 300 * time.Millisecond}, detailsTimeout: time.Millisecond, outbox: outbox.Config{Dir: outbox.None}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	done := make(chan error, 1)
 	ev := exited("w", 1).Event()
 	go func() {
 		done <- n.HandleEvent(context.Background(), listener.Event{Header: listener.Header{EventName: ev.Type}, Payload: ev.Payload})
@@ -449,8 +524,11 @@ func TestBudgetBoundsAHangingSlack(t *testing.T) {
 	}
 }
 
-// Slack refusing the configuration stops the retries at once and is
-// reported, so that the command can exit with the fix.
+// Slack refusing the configuration (a revoked webhook or token, an
+// unknown channel). With an outbox the event is answered, the message
+// stays queued, retried in the background, one line says what to fix, and
+// once it is fixed the message is posted. Without one, the retries stop at
+// once and the command is told, so that it can exit with the fix.
 func TestConfigErrors(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
@@ -466,11 +544,29 @@ func TestConfigErrors(t *testing.T) {
 		{true, fakeslack.Fault{Error: "not_in_channel"}, `(not_in_channel): the bot is not a member of "#ops": invite it`},
 		{true, fakeslack.Fault{Error: "missing_scope"}, "(missing_scope): the token cannot post messages: give the Slack app the chat:write scope"},
 	} {
-		r := newRig(t, tc.bot, nil)
 		e := fakeslack.Webhook
 		if tc.bot {
 			e = fakeslack.PostMessage
 		}
+
+		r := newRig(t, tc.bot, nil)
+		r.slack.FailAlways(e, tc.fault)
+		if err := r.send(exited("w", 1)); err != nil {
+			t.Errorf("%+v: the event was rejected: %v", tc.fault, err)
+		}
+		testkitrig.Eventually(t, "attempts", func() string { return strconv.Itoa(len(r.slack.Requests(e))) }, "^[3-9]|[1-9][0-9]+$")
+		if n := strings.Count(r.log.String(), tc.want); n != 1 {
+			t.Errorf("%+v: the fix is said %d times, want once:\n%s", tc.fault, n, r.log)
+		}
+		if len(r.config) != 0 {
+			t.Errorf("%+v: the command was told to stop: %v", tc.fault, r.config)
+		}
+		r.slack.Recover(e)
+		if n := len(r.accepted(e)); n != 1 {
+			t.Errorf("%+v: %d posts once fixed, want the alert", tc.fault, n)
+		}
+
+		r = newRig(t, tc.bot, withoutOutbox)
 		r.slack.FailAlways(e, tc.fault)
 		err := r.send(exited("w", 1))
 		var ce *configError
@@ -487,7 +583,9 @@ func TestConfigErrors(t *testing.T) {
 }
 
 // A message Slack rejects for its content is sent again as plain text: a
-// rendering problem must not cost the alert.
+// rendering problem must not cost the alert. One rejected even as text is
+// set aside with an outbox, said in one line, and the next message goes;
+// without an outbox the command is told to stop.
 func TestRejectedBlocksFallBackToText(t *testing.T) {
 	t.Parallel()
 	for _, bot := range []bool{false, true} {
@@ -502,11 +600,23 @@ func TestRejectedBlocksFallBackToText(t *testing.T) {
 		if len(got) != 1 || len(got[0].Blocks) != 0 || !strings.HasPrefix(got[0].Text, "w exited unexpectedly") {
 			t.Fatalf("bot=%v: accepted %+v, want the text alone", bot, got)
 		}
-		// Rejected even as text: the destination is wrong; stop.
+
+		r.slack.FailNext(e, fault, fault)
+		r.must(exited("x", 1))
+		r.must(exited("y", 1))
+		got = r.slack.Accepted(e)
+		if len(got) != 2 || !strings.HasPrefix(got[1].Text, "y exited unexpectedly") || len(got[1].Blocks) == 0 {
+			t.Fatalf("bot=%v: accepted %q, want y's alert after x's was set aside", bot, textsOf(got))
+		}
+		if !strings.Contains(r.log.String(), "alert for x at 2026-03-14 09:26:53,589: refused by Slack for good") {
+			t.Errorf("bot=%v: the refusal is not said:\n%s", bot, r.log)
+		}
+
+		r = newRig(t, bot, withoutOutbox)
 		r.slack.FailAlways(e, fault)
 		var ce *configError
-		if err := r.send(exited("x", 1)); !errors.As(err, &ce) {
-			t.Fatalf("bot=%v: err %v, want a configError", bot, err)
+		if err := r.send(exited("x", 1)); !errors.As(err, &ce) || len(r.config) != 1 {
+			t.Fatalf("bot=%v: err %v, want a configError for the command", bot, err)
 		}
 	}
 }
@@ -533,5 +643,175 @@ func TestMalformedEventIsAcknowledged(t *testing.T) {
 	err := r.n.HandleEvent(context.Background(), listener.Event{Header: listener.Header{EventName: listener.ProcessStateExited}, Payload: "garbage"})
 	if err != nil || !strings.Contains(r.log.String(), "ignoring malformed event") {
 		t.Fatalf("err %v, log %s", err, r.log)
+	}
+}
+
+// An event supervisord delivers again (its listener died before
+// answering, or another pool rejected it) changes nothing and posts
+// nothing twice, in this run or the next.
+func TestRedeliveredEventPostsNothingTwice(t *testing.T) {
+	t.Parallel()
+	var c config
+	r := newRig(t, true, func(cfg *config) { c = *cfg })
+	r.must(exited("api", 1))
+	if err := r.redeliver(); err != nil {
+		t.Fatal(err)
+	}
+	r.must(exited("api", 2))
+	if err := r.redeliver(); err != nil {
+		t.Fatal(err)
+	}
+	r.restart(c)
+	if err := r.redeliver(); err != nil {
+		t.Fatal(err)
+	}
+	r.drain()
+	posts, updates := r.slack.Accepted(fakeslack.PostMessage), r.slack.Accepted(fakeslack.Update)
+	if len(posts) != 1 || len(updates) != 1 {
+		t.Fatalf("%d posts and %d updates, want the alert and one edit", len(posts), len(updates))
+	}
+	requireShows(t, updates[0], "(×2)")
+	if inc := r.n.state.incidents["api"]; inc == nil || inc.Failures != 2 {
+		t.Fatalf("incident %+v, want 2 failures", inc)
+	}
+}
+
+// The incidents live in the outbox: a listener that restarts (kill -9
+// included: nothing is written at shutdown) goes on with the same
+// incident, window and count, and edits and threads into the same alert.
+func TestIncidentsSurviveARestart(t *testing.T) {
+	t.Parallel()
+	for _, bot := range []bool{true, false} {
+		var c config
+		r := newRig(t, bot, func(cfg *config) { c = *cfg })
+		r.must(backoff("api", 1))
+		r.clock.Advance(time.Second)
+		r.must(backoff("api", 2))
+		r.restart(c)
+		r.clock.Advance(time.Second)
+		r.must(fatal("api"))
+		r.clock.Advance(time.Minute)
+		r.must(running("api", 9))
+		if !bot {
+			got := textsOf(r.slack.Accepted(fakeslack.Webhook))
+			if len(got) != 3 || !strings.Contains(got[1], "is FATAL") || !strings.HasPrefix(got[2], "api is RUNNING again on prod-app-1 after 3 failures in 1m 2s") {
+				t.Fatalf("webhook posts %q, want the alert, FATAL counting 3, and the recovery", got)
+			}
+			continue
+		}
+		posts, updates := r.slack.Accepted(fakeslack.PostMessage), r.slack.Accepted(fakeslack.Update)
+		if len(posts) != 3 || len(updates) != 3 {
+			t.Fatalf("%d posts and %d updates, want the alert, the FATAL and recovery replies, and 3 edits", len(posts), len(updates))
+		}
+		alert := posts[0]
+		for _, p := range posts[1:] {
+			if p.ThreadTS != alert.PostedTS {
+				t.Errorf("reply %q not in the alert's thread", p.Text)
+			}
+		}
+		for _, u := range updates {
+			if u.TS != alert.PostedTS {
+				t.Errorf("edit of %s, want the alert %s", u.TS, alert.PostedTS)
+			}
+		}
+		requireShows(t, updates[1], "(×3)")
+		requireShows(t, posts[2], "*Failures*\n3", "*Down for*\n1m 2s (since 2026-03-14 09:26:53,589)")
+	}
+}
+
+// Messages queued while Slack is down wait across a restart: the next
+// run posts the alert, and the edit it queues itself, before Slack took
+// the alert, finds it.
+func TestQueuedMessagesAndTheirAlertSurviveARestart(t *testing.T) {
+	t.Parallel()
+	var c config
+	r := newRig(t, true, func(cfg *config) { c = *cfg })
+	r.slack.FailAlways(fakeslack.PostMessage, fakeslack.Fault{Status: http.StatusInternalServerError})
+	if err := r.send(exited("api", 1)); err != nil {
+		t.Fatal(err)
+	}
+	testkitrig.Eventually(t, "attempts", func() string { return strconv.Itoa(len(r.slack.Requests(fakeslack.PostMessage))) }, "^[1-9]")
+	r.restart(c)
+	if err := r.send(exited("api", 2)); err != nil {
+		t.Fatal(err)
+	}
+	r.slack.Recover(fakeslack.PostMessage)
+	posts, updates := r.accepted(fakeslack.PostMessage), r.slack.Accepted(fakeslack.Update)
+	if len(posts) != 1 || len(updates) != 1 || updates[0].TS != posts[0].PostedTS {
+		t.Fatalf("posts %q, updates %+v: want the alert, then an edit of it", textsOf(posts), updates)
+	}
+	requireShows(t, posts[0], "slack-notify · 2026-03-14 09:26:53,589")
+	requireShows(t, updates[0], "(×2)")
+}
+
+// An alert that never reached Slack (a bound dropped it) cannot be
+// edited: the edit is posted as the alert instead, and later edits and
+// replies go to that one. The summary says what was dropped.
+func TestEditOfADroppedAlertPostsIt(t *testing.T) {
+	t.Parallel()
+	r := newRig(t, true, func(c *config) { c.outbox.MaxItems = 3 })
+	r.slack.FailAlways(fakeslack.PostMessage, fakeslack.Fault{Status: http.StatusInternalServerError})
+	r.slack.FailAlways(fakeslack.Update, fakeslack.Fault{Status: http.StatusInternalServerError})
+	// The alert is the one being tried: a bound never drops it. Another
+	// process's alert is, for the edits behind it.
+	if err := r.send(exited("db", 1)); err != nil {
+		t.Fatal(err)
+	}
+	testkitrig.Eventually(t, "attempts", func() string { return strconv.Itoa(len(r.slack.Requests(fakeslack.PostMessage))) }, "^[1-9]")
+	for i := 1; i <= 3; i++ {
+		r.clock.Advance(time.Second)
+		if err := r.send(exited("api", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r.slack.Recover(fakeslack.PostMessage)
+	r.slack.Recover(fakeslack.Update)
+	posts := r.accepted(fakeslack.PostMessage)
+	got := textsOf(posts)
+	if len(got) != 3 || !strings.HasPrefix(got[0], "db exited") || !strings.HasPrefix(got[1], "⚠️ 2 Slack messages dropped on prod-app-1: 2 notification(s) about alert for api at 2026-03-14 09:26:54,589; alert update for api at 2026-03-14 09:26:55,589 were dropped") || !strings.HasPrefix(got[2], "api exited unexpectedly") {
+		t.Fatalf("posts %q, want db's alert, the summary, and api's last edit posted as its alert", got)
+	}
+	requireShows(t, posts[2], "(×3)")
+	r.clock.Advance(time.Second)
+	r.must(exited("api", 4))
+	if u := r.slack.Accepted(fakeslack.Update); len(u) != 1 || u[0].TS != posts[2].PostedTS {
+		t.Fatalf("edits %+v, want one, of the alert posted in place of the dropped one", u)
+	}
+	if !strings.Contains(r.log.String(), "the alert to edit never reached Slack, posting it now process=api") {
+		t.Errorf("the fallback is not said:\n%s", r.log)
+	}
+}
+
+// Once an incident is over and every message that names its alert had
+// time to go, the place of the alert is forgotten.
+func TestAlertPlacesAreForgotten(t *testing.T) {
+	t.Parallel()
+	r := newRig(t, true, func(c *config) { c.window = time.Minute; c.outbox.MaxAge = time.Hour })
+	r.must(exited("api", 1))
+	alert := r.n.state.incidents["api"].Alert
+	if _, ok := r.n.sink.ref(alert); !ok {
+		t.Fatal("the alert's place is not kept")
+	}
+	r.clock.Advance(2 * time.Minute)
+	r.must(running("api", 2)) // after the window: the incident closes
+	if r.n.state.incidents["api"] != nil {
+		t.Fatal("the incident is still open")
+	}
+	r.clock.Advance(time.Hour)
+	if err := r.tick(); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := r.n.sink.ref(alert); !ok {
+		t.Fatal("the alert's place is forgotten while messages queued for it could still wait")
+	}
+	r.clock.Advance(time.Hour)
+	if err := r.tick(); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := r.n.sink.ref(alert); ok {
+		t.Fatal("the alert's place is never forgotten")
+	}
+	if len(r.n.state.forget) != 0 {
+		t.Fatalf("forget list %+v, want it empty", r.n.state.forget)
 	}
 }

@@ -1,17 +1,19 @@
 package slacknotify
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/golance/golance/internal/clock"
 	"github.com/golance/golance/internal/testkit/fakeslack"
+	testkitrig "github.com/golance/golance/internal/testkit/rig"
 	"github.com/golance/golance/listener"
 	"github.com/golance/golance/plugins/internal/log"
+	"github.com/golance/golance/plugins/internal/outbox"
 	"github.com/golance/golance/plugins/internal/retry"
 	"github.com/golance/golance/testharness"
 )
@@ -21,20 +23,29 @@ import (
 // not depend on the machine's zone.
 var epoch = time.Date(2026, 3, 14, 9, 26, 53, 589e6, time.Local)
 
-// rig is a handler wired to a fake Slack, with clocks the test drives.
+// rig is a handler wired to a fake Slack, with clocks the test drives:
+// clock is the time of failures and windows, retry the instant clock the
+// outbox's backoff waits on.
 type rig struct {
 	t      *testing.T
 	n      *handler
 	slack  *fakeslack.Server
 	clock  *clock.Fake
 	retry  *clock.Fake
-	log    *bytes.Buffer
+	log    *testkitrig.Buffer
 	serial uint64
+	last   listener.Event
 	config []*configError
+	dir    string // the outbox's, or outbox.None
 }
 
+// fastRetry is the outbox's backoff in tests: 5ms, 10ms, then 20ms.
+var fastRetry = retry.Policy{Initial: 5 * time.Millisecond, Max: 20 * time.Millisecond, Jitter: retry.NoJitter}
+
 // newRig returns a handler posting to a fake Slack by webhook, or by bot
-// token when bot is set, with a 10-minute window and cfg applied last.
+// token when bot is set, with a 10-minute window, through an outbox in a
+// directory of the test's own, and cfg applied last (set outbox.Dir to
+// outbox.None to post before answering).
 func newRig(t *testing.T, bot bool, cfg func(*config)) *rig {
 	t.Helper()
 	r := &rig{
@@ -42,7 +53,7 @@ func newRig(t *testing.T, bot bool, cfg func(*config)) *rig {
 		slack: fakeslack.Start(t),
 		clock: clock.NewFake(epoch),
 		retry: clock.NewInstant(epoch),
-		log:   &bytes.Buffer{},
+		log:   &testkitrig.Buffer{},
 	}
 	var poster slackPoster
 	if bot {
@@ -58,6 +69,7 @@ func newRig(t *testing.T, bot bool, cfg func(*config)) *rig {
 		window:        10 * time.Minute,
 		host:          "prod-app-1",
 		retry:         retry.Policy{MaxElapsed: 30 * time.Second, Clock: r.retry},
+		outbox:        outbox.Config{Dir: t.TempDir(), Retry: fastRetry, Clock: r.retry},
 		log:           log.New(r.log),
 		clock:         r.clock,
 		onConfigError: func(ce *configError) { r.config = append(r.config, ce) },
@@ -65,12 +77,46 @@ func newRig(t *testing.T, bot bool, cfg func(*config)) *rig {
 	if cfg != nil {
 		cfg(&c)
 	}
+	r.dir = c.outbox.Dir
+	r.start(c)
+	return r
+}
+
+// start runs a handler for c, shut down when the test ends.
+func (r *rig) start(c config) {
+	r.t.Helper()
 	n, err := newHandler(c)
 	if err != nil {
-		t.Fatal(err)
+		r.t.Fatal(err)
 	}
+	r.t.Cleanup(func() { n.Shutdown(context.Background()) })
 	r.n = n
-	return r
+}
+
+// restart shuts the handler down and starts another on the same outbox,
+// as supervisord does with a listener that exited.
+func (r *rig) restart(c config) {
+	r.t.Helper()
+	if err := r.n.Shutdown(context.Background()); err != nil {
+		r.t.Fatal(err)
+	}
+	r.start(c)
+}
+
+// drain waits until the outbox has delivered or set aside every message.
+func (r *rig) drain() {
+	r.t.Helper()
+	testkitrig.Eventually(r.t, "the outbox to be empty", func() string {
+		return strconv.Itoa(r.n.ob.Pending()[sinkName].Items)
+	}, "^0$")
+}
+
+// accepted drains the outbox and returns the requests Slack accepted for
+// endpoint.
+func (r *rig) accepted(e fakeslack.Endpoint) []fakeslack.Request {
+	r.t.Helper()
+	r.drain()
+	return r.slack.Accepted(e)
 }
 
 // send delivers a PROCESS_STATE event for c and returns the handler's
@@ -82,28 +128,41 @@ func (r *rig) send(c testharness.ProcessStateChange) error {
 	}
 	r.serial++
 	ev := c.Event()
-	return r.n.HandleEvent(context.Background(), listener.Event{
+	r.last = listener.Event{
 		Header:  listener.Header{Ver: "3.0", Server: "supervisor", Serial: r.serial, Pool: "slack", EventName: ev.Type},
 		Payload: ev.Payload,
-	})
+	}
+	return r.n.HandleEvent(context.Background(), r.last)
 }
 
-// must is send that fails the test on a rejected event.
+// redeliver delivers the last event sent again, as supervisord does with
+// an event that was rejected or whose listener died before answering.
+func (r *rig) redeliver() error {
+	r.t.Helper()
+	return r.n.HandleEvent(context.Background(), r.last)
+}
+
+// must is send that fails the test on a rejected event, and then waits
+// until what the event queued is delivered.
 func (r *rig) must(c testharness.ProcessStateChange) {
 	r.t.Helper()
 	if err := r.send(c); err != nil {
 		r.t.Fatalf("%s %s: %v\nlog:\n%s", c.Process, c.To, err, r.log)
 	}
+	r.drain()
 }
 
-// tick delivers a TICK_60 at the rig's current time.
+// tick delivers a TICK_60 at the rig's current time and waits until
+// what it queued is delivered.
 func (r *rig) tick() error {
 	r.serial++
 	ev := testharness.NewTickEvent(listener.Tick60, r.clock.Now())
-	return r.n.HandleEvent(context.Background(), listener.Event{
+	err := r.n.HandleEvent(context.Background(), listener.Event{
 		Header:  listener.Header{Ver: "3.0", Server: "supervisor", Serial: r.serial, Pool: "slack", EventName: ev.Type},
 		Payload: ev.Payload,
 	})
+	r.drain()
+	return err
 }
 
 // The transitions the tests use.

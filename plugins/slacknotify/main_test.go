@@ -3,18 +3,42 @@ package slacknotify
 import (
 	"context"
 	"fmt"
-	testkitrig "github.com/golance/golance/internal/testkit/rig"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/golance/golance/internal/testkit/fakeslack"
+	testkitrig "github.com/golance/golance/internal/testkit/rig"
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
-func TestMain(m *testing.M) {
+func TestMain(tm *testing.M) {
+	var m testscript.TestingM = tm
+	// A test that forgets to choose its outbox must not use the
+	// machine's /var/lib/golance. (The binary the scripts and the
+	// harness run is this one too: they set their own.)
+	if os.Getenv("STATE_DIRECTORY") == "" {
+		dir, err := os.MkdirTemp("", "slacknotify-state-")
+		if err != nil {
+			panic(err)
+		}
+		os.Setenv("STATE_DIRECTORY", dir)
+		m = removing{m, dir}
+	}
 	testscript.Main(m, map[string]func(){"slack-notify": Main})
+}
+
+// removing runs the tests, then removes dir.
+type removing struct {
+	testscript.TestingM
+	dir string
+}
+
+func (r removing) Run() int {
+	defer os.RemoveAll(r.dir)
+	return r.TestingM.Run()
 }
 
 type fakeSlackKey struct{}

@@ -8,7 +8,7 @@ import (
 
 	"github.com/golance/golance/listener"
 	"github.com/golance/golance/plugins/internal/asctime"
-	"github.com/golance/golance/plugins/internal/crashinfo"
+	"github.com/golance/golance/plugins/internal/outbox"
 	"github.com/slack-go/slack"
 )
 
@@ -35,85 +35,85 @@ type scene struct {
 // post, and in token mode the same message updated as failures repeat or
 // the process recovers.
 func alertMessage(s scene) message {
-	inc, f := s.inc, s.inc.last
+	inc, f := s.inc, s.inc.Last
 	var header, text string
-	if inc.recovered {
-		header = "✅ " + inc.process + " recovered"
-		text = fmt.Sprintf("%s recovered on %s after %s", inc.process, s.host, failures(inc.failures))
+	if inc.Recovered {
+		header = "✅ " + inc.Process + " recovered"
+		text = fmt.Sprintf("%s recovered on %s after %s", inc.Process, s.host, failures(inc.Failures))
 	} else {
-		header = emoji(f.to) + " " + inc.process + " " + describe(f)
-		if inc.failures > 1 {
-			header += " (×" + strconv.Itoa(inc.failures) + ")"
+		header = emoji(f.To) + " " + inc.Process + " " + describe(f)
+		if inc.Failures > 1 {
+			header += " (×" + strconv.Itoa(inc.Failures) + ")"
 		}
-		text = fmt.Sprintf("%s %s on %s (%s)", inc.process, describe(f), s.host, transitionSummary(f))
+		text = fmt.Sprintf("%s %s on %s (%s)", inc.Process, describe(f), s.host, transitionSummary(f))
 	}
 	fields := commonFields(s)
-	fields = append(fields, field("Transition", transition(f.from, f.to)))
+	fields = append(fields, field("Transition", transition(f.From, f.To)))
 	fields = append(fields, failureFields(f)...)
-	if inc.failures > 1 {
-		fields = append(fields, field("Failures", fmt.Sprintf("%d since %s", inc.failures, asctime.Format(inc.since))))
+	if inc.Failures > 1 {
+		fields = append(fields, field("Failures", fmt.Sprintf("%d since %s", inc.Failures, asctime.Format(inc.Since))))
 	}
-	if inc.recovered {
-		fields = append(fields, field("Recovered", asctime.Format(inc.recoveredAt)))
+	if inc.Recovered {
+		fields = append(fields, field("Recovered", asctime.Format(inc.RecoveredAt)))
 	}
 	blocks := []slack.Block{headerBlock(header), sectionFields(fields)}
-	blocks = append(blocks, logBlocks(f.details)...)
-	blocks = append(blocks, contextBlock(f.at, f.details))
+	blocks = append(blocks, logBlocks(f.Facts.Log)...)
+	blocks = append(blocks, contextBlock(f.At, f.Facts.Missing))
 	return message{Text: fallback(text), Blocks: blocks}
 }
 
 // recoveryMessage announces that the incident's process is RUNNING again.
 func recoveryMessage(s scene) message {
 	inc := s.inc
-	down := inc.recoveredAt.Sub(inc.since)
-	header := "✅ " + inc.process + " is RUNNING again"
-	text := fmt.Sprintf("%s is RUNNING again on %s after %s in %s", inc.process, s.host, failures(inc.failures), duration(down))
+	down := inc.RecoveredAt.Sub(inc.Since)
+	header := "✅ " + inc.Process + " is RUNNING again"
+	text := fmt.Sprintf("%s is RUNNING again on %s after %s in %s", inc.Process, s.host, failures(inc.Failures), duration(down))
 	fields := commonFields(s)
 	fields = append(fields,
-		field("Transition", transition(inc.recoveredFrom, listener.StateRunning)),
-		field("Down for", duration(down)+" (since "+asctime.Format(inc.since)+")"),
-		field("Failures", strconv.Itoa(inc.failures)),
+		field("Transition", transition(inc.RecoveredFrom, listener.StateRunning)),
+		field("Down for", duration(down)+" (since "+asctime.Format(inc.Since)+")"),
+		field("Failures", strconv.Itoa(inc.Failures)),
 	)
-	if inc.recoveredPID > 0 {
-		fields = append(fields, field("PID", strconv.Itoa(inc.recoveredPID)))
+	if inc.RecoveredPID > 0 {
+		fields = append(fields, field("PID", strconv.Itoa(inc.RecoveredPID)))
 	}
-	blocks := []slack.Block{headerBlock(header), sectionFields(fields), contextBlock(inc.recoveredAt, crashinfo.Details{})}
+	blocks := []slack.Block{headerBlock(header), sectionFields(fields), contextBlock(inc.RecoveredAt, nil)}
 	return message{Text: fallback(text), Blocks: blocks}
 }
 
 // summaryMessage reports the failures a webhook could not report by
 // editing its alert, once the window closes.
 func summaryMessage(s scene) message {
-	inc, f := s.inc, s.inc.last
+	inc, f := s.inc, s.inc.Last
 	more := "1 more time"
-	if inc.unreported != 1 {
-		more = strconv.Itoa(inc.unreported) + " more times"
+	if inc.Unreported != 1 {
+		more = strconv.Itoa(inc.Unreported) + " more times"
 	}
-	state := "not running (" + f.to.String() + ")"
-	if inc.recovered {
-		state = "RUNNING again since " + asctime.Format(inc.recoveredAt)
+	state := "not running (" + f.To.String() + ")"
+	if inc.Recovered {
+		state = "RUNNING again since " + asctime.Format(inc.RecoveredAt)
 	}
-	header := "🔁 " + inc.process + " failed " + more
+	header := "🔁 " + inc.Process + " failed " + more
 	text := fmt.Sprintf("%s failed %s on %s since %s; latest: %s; now %s",
-		inc.process, more, s.host, asctime.Format(inc.reportedAt), transitionSummary(f), state)
+		inc.Process, more, s.host, asctime.Format(inc.ReportedAt), transitionSummary(f), state)
 	fields := commonFields(s)
 	fields = append(fields,
-		field("Failures", fmt.Sprintf("%d since %s (%d in all since %s)", inc.unreported, asctime.Format(inc.reportedAt), inc.failures, asctime.Format(inc.since))),
-		field("Latest", transition(f.from, f.to)+" at "+asctime.Format(f.at)),
+		field("Failures", fmt.Sprintf("%d since %s (%d in all since %s)", inc.Unreported, asctime.Format(inc.ReportedAt), inc.Failures, asctime.Format(inc.Since))),
+		field("Latest", transition(f.From, f.To)+" at "+asctime.Format(f.At)),
 		field("Now", state),
 	)
 	fields = append(fields, failureFields(f)...)
 	blocks := []slack.Block{headerBlock(header), sectionFields(fields)}
-	blocks = append(blocks, logBlocks(f.details)...)
-	blocks = append(blocks, contextBlock(s.now, f.details))
+	blocks = append(blocks, logBlocks(f.Facts.Log)...)
+	blocks = append(blocks, contextBlock(s.now, f.Facts.Missing))
 	return message{Text: fallback(text), Blocks: blocks}
 }
 
 // describe says in words what a failure was, after the process name.
 func describe(f failure) string {
-	switch f.to {
+	switch f.To {
 	case listener.StateExited:
-		if f.expected {
+		if f.Expected {
 			return "exited"
 		}
 		return "exited unexpectedly"
@@ -124,7 +124,7 @@ func describe(f failure) string {
 	case listener.StateStopped:
 		return "was stopped"
 	}
-	return "entered " + f.to.String()
+	return "entered " + f.To.String()
 }
 
 func emoji(s listener.State) string {
@@ -141,9 +141,9 @@ func transition(from, to listener.State) string { return from.String() + " → "
 
 // transitionSummary is the parenthesis of the plain-text fallback.
 func transitionSummary(f failure) string {
-	s := transition(f.from, f.to)
-	if !f.details.Exit.IsZero() {
-		s += ", " + f.details.Exit.String()
+	s := transition(f.From, f.To)
+	if !f.Facts.Exit.IsZero() {
+		s += ", " + f.Facts.Exit.String()
 	}
 	return s
 }
@@ -158,25 +158,25 @@ func failures(n int) string {
 func commonFields(s scene) []*slack.TextBlockObject {
 	fields := []*slack.TextBlockObject{
 		field("Host", s.host),
-		field("Process", "`"+s.inc.process+"`"),
+		field("Process", "`"+s.inc.Process+"`"),
 	}
-	if s.inc.server != "" && s.inc.server != defaultIdent {
-		fields = append(fields, field("Supervisor", s.inc.server))
+	if s.inc.Server != "" && s.inc.Server != defaultIdent {
+		fields = append(fields, field("Supervisor", s.inc.Server))
 	}
 	return fields
 }
 
 func failureFields(f failure) []*slack.TextBlockObject {
 	var fields []*slack.TextBlockObject
-	d := f.details
+	d := f.Facts
 	if !d.Exit.IsZero() {
 		fields = append(fields, field("Exit", d.Exit.String()))
 	}
 	if d.RanForKnown {
 		fields = append(fields, field("Ran for", duration(d.RanFor)))
 	}
-	if f.pid > 0 {
-		fields = append(fields, field("PID", strconv.Itoa(f.pid)))
+	if f.PID > 0 {
+		fields = append(fields, field("PID", strconv.Itoa(f.PID)))
 	}
 	if d.SpawnErr != "" {
 		fields = append(fields, field("Spawn error", d.SpawnErr))
@@ -206,19 +206,16 @@ func sectionFields(fields []*slack.TextBlockObject) slack.Block {
 // logBlocks shows the process's last log lines verbatim, in a
 // preformatted rich-text block: unlike mrkdwn, it needs no escaping and
 // cannot be broken by backticks in the log.
-func logBlocks(d crashinfo.Details) []slack.Block {
-	for _, l := range d.Logs {
-		if len(l.Lines) == 0 {
-			continue
-		}
-		title := slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, fmt.Sprintf("*Last %s of %s*", lines(len(l.Lines)), l.Channel), false, false), nil, nil)
-		pre := &slack.RichTextPreformatted{
-			Type:     slack.RTEPreformatted,
-			Elements: []slack.RichTextSectionElement{slack.NewRichTextSectionTextElement(clipHead(strings.Join(l.Lines, "\n"), maxLogText), nil)},
-		}
-		return []slack.Block{title, slack.NewRichTextBlock("", pre)}
+func logBlocks(l *logTail) []slack.Block {
+	if l == nil || len(l.Lines) == 0 {
+		return nil
 	}
-	return nil
+	title := slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, fmt.Sprintf("*Last %s of %s*", lines(len(l.Lines)), l.Channel), false, false), nil, nil)
+	pre := &slack.RichTextPreformatted{
+		Type:     slack.RTEPreformatted,
+		Elements: []slack.RichTextSectionElement{slack.NewRichTextSectionTextElement(clipHead(strings.Join(l.Lines, "\n"), maxLogText), nil)},
+	}
+	return []slack.Block{title, slack.NewRichTextBlock("", pre)}
 }
 
 func lines(n int) string {
@@ -230,34 +227,12 @@ func lines(n int) string {
 
 // contextBlock is the small print: when, who, and what could not be
 // found out.
-func contextBlock(at time.Time, d crashinfo.Details) slack.Block {
+func contextBlock(at time.Time, missing []string) slack.Block {
 	text := "slack-notify · " + asctime.Format(at)
-	if m := missing(d); len(m) > 0 {
-		text += " · details unavailable: " + strings.Join(m, "; ")
+	if len(missing) > 0 {
+		text += " · details unavailable: " + strings.Join(missing, "; ")
 	}
 	return slack.NewContextBlock("", slack.NewTextBlockObject(slack.MarkdownType, clip(escape(text), maxText), false, false))
-}
-
-// missing lists the details supervisord could not give, and why.
-func missing(d crashinfo.Details) []string {
-	var m []string
-	if d.InfoErr != nil {
-		m = append(m, "process info: "+oneLine(d.InfoErr))
-	}
-	if d.ExitErr != nil {
-		m = append(m, "exit status: "+oneLine(d.ExitErr))
-	}
-	for _, l := range d.Logs {
-		if l.Err != nil {
-			m = append(m, "log: "+oneLine(l.Err))
-		}
-	}
-	return m
-}
-
-// oneLine keeps an error message on one line, for the context block.
-func oneLine(err error) string {
-	return strings.Join(strings.Fields(err.Error()), " ")
 }
 
 // fallback prepares a message's plain text: Slack reads it as mrkdwn
@@ -312,4 +287,23 @@ func duration(d time.Duration) string {
 		return fmt.Sprintf("%dm %ds", m, sec)
 	}
 	return fmt.Sprintf("%ds", sec)
+}
+
+// droppedMessage stands for messages the outbox dropped because Slack
+// could not be reached for longer than its bounds allow.
+func droppedMessage(d outbox.Dropped, host string) message {
+	header := fmt.Sprintf("⚠️ %s dropped on %s", plural(d.Count, "Slack message"), host)
+	text := d.String()
+	blocks := []slack.Block{
+		headerBlock(header),
+		slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, clip(escape(text), maxText), false, false), nil, nil),
+	}
+	return message{Text: fallback(header + ": " + text), Blocks: blocks}
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
 }

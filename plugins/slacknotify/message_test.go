@@ -22,11 +22,11 @@ var update = flag.Bool("update", false, "rewrite testdata/alert.json from the co
 // sampleIncident is the failure docs/slack-notify.md shows.
 func sampleIncident() *incident {
 	f := failure{
-		at:   epoch,
-		from: listener.StateRunning,
-		to:   listener.StateExited,
-		pid:  4242,
-		details: crashinfo.Details{
+		At:   epoch,
+		From: listener.StateRunning,
+		To:   listener.StateExited,
+		PID:  4242,
+		Facts: factsOf(crashinfo.Details{
 			Exit:        crashinfo.Exit{Cause: "exit status 1"},
 			RanFor:      2*time.Hour + 5*time.Minute + 13*time.Second,
 			RanForKnown: true,
@@ -40,9 +40,9 @@ func sampleIncident() *incident {
 				`    return psycopg.connect(url, connect_timeout=5)`,
 				`psycopg.OperationalError: connection to server at "10.0.3.7", port 5432 failed: Connection refused`,
 			}}},
-		},
+		}),
 	}
-	return &incident{process: "web:web_01", group: "web", name: "web_01", server: "supervisor", since: epoch, failures: 1, last: f}
+	return &incident{Process: "web:web_01", Group: "web", Name: "web_01", Server: "supervisor", Since: epoch, Failures: 1, Last: f}
 }
 
 // indent renders v as the docs show it: indented, without HTML escapes.
@@ -104,10 +104,10 @@ func TestAlertGolden(t *testing.T) {
 func TestRecoveryAndParentMessages(t *testing.T) {
 	t.Parallel()
 	inc := sampleIncident()
-	inc.failures = 3
-	inc.recovered, inc.recoveredAt, inc.recoveredFrom, inc.recoveredPID = true, epoch.Add(3*time.Minute+12*time.Second), listener.StateStarting, 5151
-	inc.server = "eu-west-7"
-	s := scene{inc: inc, host: "prod-app-1", now: inc.recoveredAt}
+	inc.Failures = 3
+	inc.Recovered, inc.RecoveredAt, inc.RecoveredFrom, inc.RecoveredPID = true, epoch.Add(3*time.Minute+12*time.Second), listener.StateStarting, 5151
+	inc.Server = "eu-west-7"
+	s := scene{inc: inc, host: "prod-app-1", now: inc.RecoveredAt}
 
 	rec := recoveryMessage(s)
 	if want := "web:web_01 is RUNNING again on prod-app-1 after 3 failures in 3m 12s"; rec.Text != want {
@@ -138,9 +138,9 @@ func TestRecoveryAndParentMessages(t *testing.T) {
 func TestHostileText(t *testing.T) {
 	t.Parallel()
 	inc := sampleIncident()
-	inc.process = "<!channel>&" + strings.Repeat("x", 300)
-	inc.last.details.SpawnErr = "can't find command '<script>'"
-	inc.last.details.Logs = []crashinfo.Log{{Channel: "stderr", Lines: strings.Split(strings.TrimSuffix(strings.Repeat("```<@U123> & line\n", 400), "\n"), "\n")}}
+	inc.Process = "<!channel>&" + strings.Repeat("x", 300)
+	inc.Last.Facts.SpawnErr = "can't find command '<script>'"
+	inc.Last.Facts.Log = &logTail{Channel: "stderr", Lines: strings.Split(strings.TrimSuffix(strings.Repeat("```<@U123> & line\n", 400), "\n"), "\n")}
 	m := alertMessage(scene{inc: inc, host: "h<1>", now: epoch})
 	b, _ := marshal(m)
 	if strings.Contains(m.Text, "<") || !strings.HasPrefix(m.Text, "&lt;!channel&gt;&amp;xxx") {
@@ -207,7 +207,7 @@ func TestSmallPrintSaysWhatIsMissing(t *testing.T) {
 	}
 	for _, tt := range tests {
 		inc := sampleIncident()
-		inc.last.details = tt.d
+		inc.Last.Facts = factsOf(tt.d)
 		m := alertMessage(scene{inc: inc, host: "prod-app-1", now: epoch})
 		b, err := json.Marshal(m.Blocks[len(m.Blocks)-1:])
 		if err != nil {

@@ -55,8 +55,8 @@ func webhookBody(m message) *slack.WebhookMessage {
 // replied to. Incoming webhooks do not say where their message went, so a
 // msgRef from a webhook post is zero.
 type msgRef struct {
-	Channel string
-	TS      string
+	Channel string `json:"channel"`
+	TS      string `json:"ts"`
 }
 
 // IsZero reports whether r identifies no message.
@@ -81,6 +81,16 @@ type slackUpdater interface {
 	Update(ctx context.Context, ref msgRef, m message) error
 }
 
+// threads reports whether p's alerts can be edited in place and replied
+// to: a bot token's, and a dry run's that plays one.
+func threads(p slackPoster) bool {
+	if d, ok := p.(*dryRun); ok {
+		return d.Threaded
+	}
+	_, ok := p.(slackUpdater)
+	return ok
+}
+
 // errRejected means Slack refused a message itself (its blocks, its
 // length), not the configuration: slack-notify then sends the message's
 // plain text alone.
@@ -94,9 +104,10 @@ var errGone = errors.New("the Slack message to update is gone")
 
 // A configError is Slack refusing the configuration rather than one
 // message: an invalid or revoked token or webhook, a channel the bot cannot
-// post to, a missing scope. Retrying cannot help, so slack-notify stops and
-// says how to fix it; supervisord keeps the event for the listener's next
-// start.
+// post to, a missing scope. Retrying alone cannot help: with the outbox the
+// messages wait, and one line says how to fix it; without, slack-notify
+// stops with that line, and supervisord keeps the event for the
+// listener's next start.
 type configError struct {
 	// Code is Slack's error code ("invalid_auth", "channel_not_found"),
 	// or for a webhook the HTTP status and body ("404 no_service").

@@ -10,6 +10,7 @@ import (
 
 	"github.com/golance/golance/internal/testkit/fakeslack"
 	"github.com/golance/golance/listener"
+	"github.com/golance/golance/plugins/internal/outbox"
 	"github.com/golance/golance/plugins/internal/retry"
 	"github.com/golance/golance/testharness"
 )
@@ -47,7 +48,7 @@ func TestHarnessDetails(t *testing.T) {
 			Name:   "slack",
 			Events: []listener.EventType{listener.ProcessState},
 			ProcessConfig: testharness.ProcessConfig{
-				Command:  []string{"slack-notify", "--hostname", "box1", "--stderr-lines", "2"},
+				Command:  []string{"slack-notify", "--hostname", "box1", "--stderr-lines", "2", "--outbox", t.TempDir()},
 				Env:      []string{envWebhookURL + "=" + slack.WebhookURL()},
 				Priority: 10,
 			},
@@ -131,20 +132,22 @@ func fieldValue(t *testing.T, req fakeslack.Request, label string) string {
 	return ""
 }
 
-// Nothing lost: while Slack fails, the event is rejected after the
-// retry budget, supervisord delivers it again, and once Slack is back the
-// alert is posted exactly once.
-func TestHarnessRedelivery(t *testing.T) {
+// Without an outbox, nothing is lost either: while Slack fails, the
+// event is rejected after the retry budget, supervisord delivers it
+// again, and once Slack is back the alert is posted exactly once.
+func TestHarnessRedeliveryWithoutOutbox(t *testing.T) {
 	t.Parallel()
 	slack := fakeslack.Start(t)
 	w, err := newWebhook(slack.WebhookURL(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, err := newHandler(config{poster: w, host: "box1", window: time.Minute, retry: retry.Policy{MaxElapsed: 150 * time.Millisecond, Initial: 20 * time.Millisecond}})
+	n, err := newHandler(config{poster: w, host: "box1", window: time.Minute, retry: retry.Policy{MaxElapsed: 150 * time.Millisecond, Initial: 20 * time.Millisecond},
+		outbox: outbox.Config{Dir: outbox.None}})
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { n.Shutdown(context.Background()) })
 	faults := make([]fakeslack.Fault, 12)
 	for i := range faults {
 		faults[i] = fakeslack.Fault{Status: http.StatusBadGateway}
@@ -185,5 +188,56 @@ func TestHarnessRedelivery(t *testing.T) {
 	}
 	if n := len(slack.Requests(fakeslack.Webhook)); n != 13 {
 		t.Errorf("%d requests, want the 12 refused and the one accepted", n)
+	}
+}
+
+// With the outbox, supervisord never waits for Slack: while Slack fails,
+// every event is answered OK at once, and once Slack is back each
+// failure is posted exactly once, in order.
+func TestHarnessSlackDownAnswersAtOnce(t *testing.T) {
+	t.Parallel()
+	slack := fakeslack.Start(t)
+	w, err := newWebhook(slack.WebhookURL(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := newHandler(config{poster: w, host: "box1", window: 0,
+		outbox: outbox.Config{Dir: t.TempDir(), Retry: retry.Policy{Initial: 20 * time.Millisecond, Max: 50 * time.Millisecond}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { n.Shutdown(context.Background()) })
+	slack.FailAlways(fakeslack.Webhook, fakeslack.Fault{Status: http.StatusInternalServerError})
+	sup := testharness.Start(t, testharness.Config{Pools: []testharness.Pool{{
+		Name:          "slack",
+		Events:        []listener.EventType{listener.ProcessState},
+		Handler:       n,
+		ServeOptions:  []listener.Option{listener.WithLogger(slog.New(slog.DiscardHandler))},
+		ProcessConfig: testharness.ProcessConfig{Priority: 20},
+	}}})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for _, name := range []string{"db", "web", "cache"} {
+		sup.Notify(testharness.ProcessStateChange{Process: name, Group: name, From: listener.StateRunning, To: listener.StateExited, PID: 7}.Event())
+	}
+	if err := sup.WaitIdle(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if res := sup.Transcript().Results("slack"); len(res) < 3 || !allOK(res) {
+		t.Fatalf("answers %+v, want every event answered OK while Slack fails", res)
+	}
+	if len(slack.Accepted(fakeslack.Webhook)) != 0 {
+		t.Fatal("posted while Slack fails")
+	}
+	slack.Recover(fakeslack.Webhook)
+	posts, err := slack.Wait(ctx, fakeslack.Webhook, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := textsOf(posts)
+	for i, name := range []string{"db", "web", "cache"} {
+		if !strings.HasPrefix(got[i], name+" exited unexpectedly on box1") {
+			t.Fatalf("posts %q, want db, web and cache once each, in order", got)
+		}
 	}
 }
