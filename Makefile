@@ -66,7 +66,8 @@ screenshot:
 	$(GO) test -count=1 -run 'TestIntegrationPrometheus/status' ./plugins/exporter -update-screenshot
 
 # soak: the outbox's outage tests at full length, outside `make test`: the
-# mail server down for five minutes while a program crashes every second
-# (GOLANCE_OUTAGE sets the length).
+# mail server, then Slack (500, then 429), down for five minutes while a
+# program crashes every second (GOLANCE_OUTAGE sets the length).
 soak:
 	GOLANCE_OUTAGE=$${GOLANCE_OUTAGE:-5m} $(GO) test -count=1 -timeout 30m -run 'TestIntegrationOutage' -v ./plugins/crashmail
+	GOLANCE_OUTAGE=$${GOLANCE_OUTAGE:-5m} $(GO) test -count=1 -timeout 30m -run 'TestIntegrationSlackOutage' -v ./plugins/slacknotify
