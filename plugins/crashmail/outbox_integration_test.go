@@ -13,24 +13,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/golance/golance/internal/testkit"
 	"github.com/golance/golance/internal/testkit/mailserver"
 	"github.com/golance/golance/internal/testkit/rig"
-	"github.com/golance/golance/plugins/internal/asctime"
 	"github.com/golance/golance/testharness/supervisord"
 )
-
-// outage is how long the MTA is down in TestIntegrationOutage: a minute in
-// `make test`, five with `make soak` (GOLANCE_OUTAGE=5m).
-func outage(t *testing.T) time.Duration {
-	if s := os.Getenv("GOLANCE_OUTAGE"); s != "" {
-		d, err := time.ParseDuration(s)
-		if err != nil {
-			t.Fatalf("GOLANCE_OUTAGE=%q: %v", s, err)
-		}
-		return d
-	}
-	return time.Minute
-}
 
 // crashLoop is a program= that crashes about every second until the file
 // stop appears. Each run says it started, as programs do after their
@@ -76,7 +63,7 @@ func outageLosesNothing(t *testing.T, kill bool) {
 		priority=200
 	`})
 	errLog := filepath.Join(sv.Dir, "crashmail.err")
-	down := outage(t)
+	down := testkit.Outage(t, time.Minute) // five minutes with `make soak`
 	ctx, cancel := context.WithTimeout(context.Background(), down+2*time.Minute)
 	defer cancel()
 	if kill {
@@ -141,7 +128,7 @@ func outageLosesNothing(t *testing.T, kill bool) {
 	}
 	// crashmail's answers, from supervisord's own debug log: the time from
 	// sending an event to the listener's answer.
-	lat := answerTimes(t, log, "crashmail")
+	lat := testkit.AnswerTimes(log, "crashmail")
 	if len(lat) < len(crashes) {
 		t.Errorf("%d answers for %d crashes", len(lat), len(crashes))
 	}
@@ -156,27 +143,6 @@ func outageLosesNothing(t *testing.T, kill bool) {
 	if n := strings.Count(readFile(t, errLog), "undelivered: "); n == 0 || n > 3 {
 		t.Errorf("the outage is logged %d times (want once per listener run):\n%s", n, readFile(t, errLog))
 	}
-}
-
-// answerTimes returns how long each event took the listener, from
-// supervisord's debug log ("event N sent to listener L" to "L: BUSY ->
-// ACKNOWLEDGED").
-func answerTimes(t *testing.T, log, listener string) []time.Duration {
-	t.Helper()
-	sent := regexp.MustCompile(`^(\S+ \S+) DEBG event \d+ sent to listener ` + regexp.QuoteMeta(listener) + `$`)
-	acked := regexp.MustCompile(`^(\S+ \S+) DEBG ` + regexp.QuoteMeta(listener) + `: BUSY -> ACKNOWLEDGED$`)
-	var out []time.Duration
-	var since time.Time
-	for _, line := range strings.Split(log, "\n") {
-		if m := sent.FindStringSubmatch(line); m != nil {
-			since, _ = asctime.Parse(m[1])
-		} else if m := acked.FindStringSubmatch(line); m != nil && !since.IsZero() {
-			at, _ := asctime.Parse(m[1])
-			out = append(out, at.Sub(since))
-			since = time.Time{}
-		}
-	}
-	return out
 }
 
 func grepLines(text, pattern string) string {
