@@ -4,6 +4,7 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"strings"
 
 	"github.com/golance/golance/listener"
 	"github.com/golance/golance/plugins/internal/cli"
@@ -51,11 +52,9 @@ func NewCommand(name string) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   k.name + " -t ADDRESSES -f ADDRESS [flags]",
 		Short: k.short,
-		Long: k.name + ` is a supervisord event listener that adds a line to a batch for each
-` + k.long + ` of a selected process, and mails the batch
-once per interval (-i, in minutes), counted in the tick events named by -e
-(default TICK_60), which the listener must subscribe to as well. An empty batch
-sends nothing. The default subject is ` + subjectNote + `.
+		Long: wrap(k.name+" is a supervisord event listener that "+k.long+" as one batch per interval (-i, in minutes). "+
+			"The interval is counted in the tick events named by -e (default TICK_60), which the listener must subscribe "+
+			"to as well. An empty batch sends nothing. The default subject is "+subjectNote+".", 80) + `
 
 The interval is counted in whole ticks: the batch is due once ticks x tick
 period reaches round(interval x 60) seconds, so an interval that is not a multiple
@@ -147,6 +146,27 @@ func run(cmd *cobra.Command, cfg config) error {
 	cfg.log.Info(fmt.Sprintf("%s: mailing %s every %d %s (%s) about %s, through the %s",
 		cfg.kind.name, cfg.mail, cadence.every(), cfg.tickEvent, cfg.interval, cfg.selector, h.ob))
 	return cli.RunListener(cmd, h, cfg.log, h.cfg.flushTimeout)
+}
+
+// wrap fills text into lines of at most width columns, breaking at
+// spaces, so that a paragraph assembled from a kind's parts reads as one.
+func wrap(text string, width int) string {
+	var b strings.Builder
+	col := 0
+	for i, word := range strings.Fields(text) {
+		switch {
+		case i == 0:
+		case col+1+len(word) > width:
+			b.WriteByte('\n')
+			col = 0
+		default:
+			b.WriteByte(' ')
+			col++
+		}
+		b.WriteString(word)
+		col += len(word)
+	}
+	return b.String()
 }
 
 // Main runs the command of the batch mailer called name; it is the main of

@@ -68,7 +68,7 @@ func TestCommandSpoolSurvivesSIGKILL(t *testing.T) {
 	srv := mailserver.NewServer(t)
 	spool := filepath.Join(t.TempDir(), "batch.spool")
 	sup := startBinary(t, "crashsms",
-		[]string{"-t", "ops@example.com", "-f", "supervisor@example.com", "-H", srv.Addr(), "-i", "0", "--spool", spool, "-a"},
+		[]string{"-t", "ops@example.com", "-f", "supervisor@example.com", "-H", srv.Addr(), "-i", "0.05", "--spool", spool, "-a"},
 		testharness.Program{Name: "web"})
 	batch := sup.Process("batch")
 	must(t, sup.Process("web").Exit(1))
@@ -98,7 +98,7 @@ func TestCommandSMTPWithTLSAndLogin(t *testing.T) {
 	srv := mailserver.NewServer(t, mailserver.WithRequireTLS(), mailserver.WithAuth("bob", "s3cret"))
 	sup := startBinaryEnv(t, "crashmailbatch",
 		[]string{"-t", "ops@example.com", "-f", "supervisor@example.com", "-H", srv.Addr(), "--tls", "-u", "bob", "-p", "s3cret",
-			"-s", "web1 crashes", "-i", "0", "--program", "web"},
+			"-s", "web1 crashes", "-i", "0.05", "--program", "web"},
 		[]string{"SSL_CERT_FILE=" + srv.CAFile()},
 		testharness.Program{Name: "web"}, testharness.Program{Name: "worker"})
 	must(t, sup.Process("worker").Exit(1))

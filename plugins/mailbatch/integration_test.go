@@ -44,7 +44,7 @@ func TestIntegrationRealSupervisord(t *testing.T) {
 		stderr_logfile=%(here)s/crashmailbatch.err
 
 		[eventlistener:crashsms]
-		command=` + binary(t, "crashsms") + common + ` -e TICK_5 -i 0
+		command=` + binary(t, "crashsms") + common + ` -e TICK_5 -i 0.05
 		events=PROCESS_STATE,TICK_5
 		buffer_size=100
 		priority=101

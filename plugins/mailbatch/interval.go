@@ -16,11 +16,20 @@ const maxInterval = 365 * 24 * time.Hour
 // round(minutes*60). Counting in integers is what keeps the cadence exact;
 // superlance added up tick_secs/60 in floating point and fired a tick late
 // for intervals such as 2 or 0.5 minutes.
+//
+// An interval that rounds to 0 seconds is refused: superlance mailed at
+// every tick with -i 0, which reads as "never" as easily as "at once", and
+// golance had mailed at every tick while its start-up line said "every 1
+// TICK_60 (0s)". The fix names the interval that means every tick.
 func parseInterval(minutes float64) (time.Duration, error) {
+	const fix = "give the minutes between batches, more than 0, e.g. -i 1 (once a minute: every TICK_60) or -i 0.0833 (5 seconds: every TICK_5)"
 	if math.IsNaN(minutes) || minutes < 0 {
-		return 0, fmt.Errorf("interval %v is not a number of minutes, 0 or more", minutes)
+		return 0, fmt.Errorf("interval %v is not a number of minutes: %s", minutes, fix)
 	}
 	secs := math.Round(minutes * 60)
+	if secs == 0 {
+		return 0, fmt.Errorf("interval %v is no interval at all: %s", minutes, fix)
+	}
 	if secs > maxInterval.Seconds() {
 		return 0, fmt.Errorf("interval %v minutes is longer than a year", minutes)
 	}

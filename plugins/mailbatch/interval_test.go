@@ -13,12 +13,10 @@ func TestParseInterval(t *testing.T) {
 	t.Parallel()
 	good := map[float64]time.Duration{
 		1:      time.Minute,
-		0:      0,
 		0.5:    30 * time.Second,
 		2:      2 * time.Minute,
 		1.5:    90 * time.Second,
 		0.01:   time.Second, // 0.6 s rounds to 1
-		0.001:  0,
 		1440.0: 24 * time.Hour,
 	}
 	for min, want := range good {
@@ -26,7 +24,7 @@ func TestParseInterval(t *testing.T) {
 			t.Errorf("parseInterval(%v) = %v, %v; want %v", min, got, err, want)
 		}
 	}
-	for _, bad := range []float64{-1, 1e12} {
+	for _, bad := range []float64{-1, 1e12, 0, 0.001} {
 		if _, err := parseInterval(bad); err == nil {
 			t.Errorf("parseInterval(%v) accepted", bad)
 		}
@@ -90,7 +88,6 @@ func TestCadenceCountsWholeTicks(t *testing.T) {
 		{listener.Tick60, 1, 3, []int{1, 2, 3}},
 		{listener.Tick60, 10, 20, []int{10, 20}},
 		{listener.Tick60, 1.5, 6, []int{2, 4, 6}}, // 90 s rounds up to the next whole tick
-		{listener.Tick60, 0, 2, []int{1, 2}},
 		{listener.Tick60, 0.1, 2, []int{1, 2}},
 		{listener.Tick3600, 60, 2, []int{1, 2}},
 		{listener.Tick3600, 90, 4, []int{2, 4}},

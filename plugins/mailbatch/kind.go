@@ -24,6 +24,9 @@ type kind struct {
 	// word renders one collected event as the line it adds to the batch.
 	word func(ps listener.ProcessStateEvent, at time.Time) string
 
+	// short is the command's one-line summary; long, the middle of its
+	// help's first sentence: "<name> is a supervisord event listener that
+	// <long> as one batch per interval".
 	short, long string
 }
 
@@ -37,7 +40,7 @@ var crashMailBatch = kind{
 		return fmt.Sprintf("%s -- Process %s:%s (pid %d) died unexpectedly", asctime.Format(at), ps.GroupName, ps.ProcessName, ps.PID)
 	},
 	short: "Mail a batch of the unexpected process exits every interval",
-	long:  "an unexpected exit (PROCESS_STATE_EXITED with expected:0)",
+	long:  "collects the unexpected exits of the processes it watches (PROCESS_STATE_EXITED events with expected:0), one line each, and mails them",
 }
 
 // fatalMailBatch collects processes that could not be started (FATAL)
@@ -50,7 +53,7 @@ var fatalMailBatch = kind{
 		return fmt.Sprintf("%s -- Process %s:%s failed to start too many times", asctime.Format(at), ps.GroupName, ps.ProcessName)
 	},
 	short: "Mail a batch of the processes that failed to start every interval",
-	long:  "a process that failed to start too many times (PROCESS_STATE_FATAL)",
+	long:  "collects the processes it watches that failed to start too many times (PROCESS_STATE_FATAL events), one line each, and mails them",
 }
 
 // crashSMS is crashMailBatch worded for an SMS gateway: short lines and,
@@ -63,7 +66,7 @@ var crashSMS = kind{
 		return fmt.Sprintf("[%s:%s](%d) exited unexpectedly %s", ps.GroupName, ps.ProcessName, ps.PID, asctime.Format(at))
 	},
 	short: "Send a short batch of the unexpected process exits to a mail-to-SMS gateway every interval",
-	long:  "an unexpected exit (PROCESS_STATE_EXITED with expected:0), worded briefly for SMS",
+	long:  "collects the unexpected exits of the processes it watches (PROCESS_STATE_EXITED events with expected:0), one short line each for an SMS, and mails them",
 }
 
 // kinds lists the batch mailers.
