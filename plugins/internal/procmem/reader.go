@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 
+	"github.com/golance/golance/plugins/internal/procfile"
 	"github.com/prometheus/procfs"
 	"golang.org/x/sys/unix"
 )
@@ -61,9 +62,8 @@ type openFile struct {
 type Reader struct {
 	fs       procfs.FS
 	root     string
-	dir      int // the proc directory, for openat
+	d        *procfile.Dir
 	pageSize uint64
-	buf      []byte
 	path     []byte
 	files    map[fileKey]openFile
 	maxFiles int
@@ -84,16 +84,15 @@ func NewReader(mountPoint string) (*Reader, error) {
 	if _, err := os.Stat(filepath.Join(mountPoint, "self", "statm")); err != nil {
 		return nil, fmt.Errorf("%s is not a Linux proc filesystem (memmon needs one to read process memory): %w", mountPoint, err)
 	}
-	dir, err := unix.Open(mountPoint, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	d, err := procfile.OpenDir(mountPoint)
 	if err != nil {
-		return nil, fmt.Errorf("opening %s: %w", mountPoint, err)
+		return nil, err
 	}
 	r := &Reader{
 		fs:       fs,
 		root:     mountPoint,
-		dir:      dir,
+		d:        d,
 		pageSize: uint64(os.Getpagesize()),
-		buf:      make([]byte, 1024),
 		files:    make(map[fileKey]openFile),
 		maxFiles: DefaultMaxOpenFiles,
 	}
@@ -113,12 +112,7 @@ func (r *Reader) Close() error {
 		unix.Close(f.fd)
 		delete(r.files, k)
 	}
-	if r.dir < 0 {
-		return nil
-	}
-	err := unix.Close(r.dir)
-	r.dir = -1
-	return err
+	return r.d.Close()
 }
 
 // Snapshot starts a new snapshot. With tree, it reads every process's parent
@@ -144,12 +138,12 @@ func (r *Reader) Snapshot(tree bool) (*Snapshot, error) {
 			// that has gone has no memory to count.
 			continue
 		}
-		st, err := parseStat(b)
+		st, err := procfile.ParseStat(b)
 		if err != nil {
 			return nil, fmt.Errorf("%s/%d/stat: %w", r.root, p.PID, err)
 		}
-		s.stats[p.PID] = st
-		s.edges = append(s.edges, edge{parent: st.ppid, child: p.PID})
+		s.stats[p.PID] = statFields{ppid: st.PPID, rssPages: st.RSSPages}
+		s.edges = append(s.edges, edge{parent: st.PPID, child: p.PID})
 	}
 	s.sortEdges()
 	return s, nil
@@ -174,7 +168,7 @@ func (r *Reader) residentPages(pid int) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	return parseStatm(b)
+	return procfile.ParseStatm(b)
 }
 
 // read returns the contents of /proc/<pid>/<file>, valid until the next
@@ -186,13 +180,13 @@ func (r *Reader) read(pid int, file procFile) ([]byte, error) {
 		r.path = strconv.AppendInt(r.path[:0], int64(pid), 10)
 		r.path = append(r.path, '/')
 		r.path = append(r.path, file.String()...)
-		fd, err := unix.Openat(r.dir, string(r.path), unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		fd, err := r.d.OpenAt(string(r.path))
 		if err != nil {
 			return nil, r.procError(pid, file.String(), err)
 		}
 		f = openFile{fd: fd}
 	}
-	b, err := r.pread(f.fd)
+	b, err := r.d.Pread(f.fd)
 	if err != nil || (!cached && len(r.files) >= r.maxFiles) {
 		unix.Close(f.fd)
 		delete(r.files, k)
@@ -204,24 +198,6 @@ func (r *Reader) read(pid int, file procFile) ([]byte, error) {
 	f.gen = r.gen
 	r.files[k] = f
 	return b, nil
-}
-
-// pread reads a whole /proc file from offset 0.
-func (r *Reader) pread(fd int) ([]byte, error) {
-	for {
-		n, err := unix.Pread(fd, r.buf, 0)
-		if err == unix.EINTR {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		if n < len(r.buf) {
-			return r.buf[:n], nil
-		}
-		// Possibly cut short: read again with room to spare.
-		r.buf = make([]byte, 2*len(r.buf))
-	}
 }
 
 // procError wraps an error reading /proc/<pid>/<file>, mapping the ways a

@@ -169,5 +169,5 @@
 //	stats.go          Stats
 //	supervisor.go     Supervisor: the XML-RPC calls the table makes
 //	watcher_linux.go  watcher: supervisord's children in /proc
-//	procfile.go       parsing the /proc files the watcher reads
+//	procfile.go       the /proc files only the watcher reads (the rest: internal/procfile)
 package proctable

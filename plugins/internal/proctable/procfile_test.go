@@ -5,39 +5,23 @@ import (
 	"errors"
 	"slices"
 	"testing"
-)
 
-func TestParseStat(t *testing.T) {
-	// From a real /proc/<pid>/stat, with a command name that holds ") ".
-	line := "4242 (a) (b) c) S 77 4242 4242 0 -1 4194560 1500 10 2 3 40 50 6 7 20 0 1 0 987654 12345678 400 18446744073709551615\n"
-	st, err := parseStat([]byte(line))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if want := (procStat{state: 'S', ppid: 77, start: 987654, reaped: 10 + 3 + 6 + 7}); st != want {
-		t.Errorf("got %+v, want %+v", st, want)
-	}
-	for _, bad := range []string{"", "4242 (x", "4242 (x) S 77", "4242 (x) SS 77 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 5\n",
-		"4242 (x) S 77 1 1 0 -1 0 0 x 0 0 0 0 0 0 20 0 1 0 5\n"} {
-		if _, err := parseStat([]byte(bad)); !errors.Is(err, errBadProcFile) {
-			t.Errorf("parseStat(%q): %v, want errBadProcFile", bad, err)
-		}
-	}
-}
+	"github.com/golance/golance/plugins/internal/procfile"
+)
 
 func TestParseLoadavgAndForks(t *testing.T) {
 	last, threads, err := parseLoadavg([]byte("3.81 2.08 1.01 2/633 31394\n"))
 	if err != nil || last != 31394 || threads != 633 {
 		t.Errorf("parseLoadavg: %d %d %v", last, threads, err)
 	}
-	if _, _, err := parseLoadavg([]byte("3.81 2.08 1.01 2/633\n")); !errors.Is(err, errBadProcFile) {
+	if _, _, err := parseLoadavg([]byte("3.81 2.08 1.01 2/633\n")); !errors.Is(err, procfile.ErrMalformed) {
 		t.Errorf("short loadavg: %v", err)
 	}
 	forks, err := parseForks([]byte("cpu  1 2 3\nintr 5\nctxt 9\nbtime 1\nprocesses 123456\nprocs_running 2\n"))
 	if err != nil || forks != 123456 {
 		t.Errorf("parseForks: %d %v", forks, err)
 	}
-	if _, err := parseForks([]byte("cpu 1\n")); !errors.Is(err, errBadProcFile) {
+	if _, err := parseForks([]byte("cpu 1\n")); !errors.Is(err, procfile.ErrMalformed) {
 		t.Errorf("no processes line: %v", err)
 	}
 }
@@ -47,7 +31,7 @@ func TestParsePIDs(t *testing.T) {
 	if err != nil || !slices.Equal(got, []int{1, 12, 345, 6789}) {
 		t.Errorf("got %v %v", got, err)
 	}
-	if _, err := parsePIDs(nil, []byte("12 x")); !errors.Is(err, errBadProcFile) {
+	if _, err := parsePIDs(nil, []byte("12 x")); !errors.Is(err, procfile.ErrMalformed) {
 		t.Errorf("bad pid: %v", err)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/golance/golance/internal/clock"
 	"github.com/golance/golance/listener"
 	"github.com/golance/golance/plugins/internal/log"
+	"github.com/golance/golance/plugins/internal/procfile"
 )
 
 // DefaultRefresh is how often a Check reads every process from supervisord
@@ -368,11 +369,11 @@ func isAncestor(root string, pid int) bool {
 		if err != nil {
 			return p == os.Getpid() && os.Getppid() == pid
 		}
-		st, err := parseStat(b)
+		st, err := procfile.ParseStat(b)
 		if err != nil {
 			return false
 		}
-		p = st.ppid
+		p = st.PPID
 	}
 	return false
 }

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"sync"
 
+	"github.com/golance/golance/plugins/internal/procfile"
 	"golang.org/x/sys/unix"
 )
 
@@ -37,7 +38,7 @@ type watcher struct {
 	mu       sync.Mutex
 	root     string
 	spid     int
-	dir      int // root, for openat
+	d        *procfile.Dir
 	loadavg  int // root/loadavg, kept open
 	forks    int // root/stat, kept open
 	self     int // root/<spid>/stat, kept open
@@ -57,7 +58,6 @@ type watcher struct {
 	// checks: a run too short to be seen, but whose end changed a
 	// process's state or details.
 	reaped     bool
-	buf        []byte
 	dirbuf     []byte
 	pids, tids []int
 }
@@ -73,31 +73,32 @@ type kid struct {
 // /proc/<spid>/task/<tid>/children where the kernel has them
 // (CONFIG_PROC_CHILDREN), and otherwise scans root.
 func newWatcher(root string, spid int) (*watcher, error) {
-	w := &watcher{root: root, spid: spid, dir: -1, loadavg: -1, forks: -1, self: -1,
-		kids: map[int]*kid{}, buf: make([]byte, 4096), dirbuf: make([]byte, 32<<10)}
-	var err error
-	open := func(name string, flags int) int {
+	d, err := procfile.OpenDir(root)
+	if err != nil {
+		return nil, err
+	}
+	w := &watcher{root: root, spid: spid, d: d, loadavg: -1, forks: -1, self: -1,
+		kids: map[int]*kid{}, dirbuf: make([]byte, 32<<10)}
+	open := func(name string) int {
 		if err != nil {
 			return -1
 		}
 		var fd int
-		fd, err = unix.Open(filepath.Join(root, name), flags|unix.O_RDONLY|unix.O_CLOEXEC, 0)
-		if err != nil {
-			err = &os.PathError{Op: "open", Path: filepath.Join(root, name), Err: err}
+		if fd, err = d.OpenAt(name); err != nil {
+			err = &os.PathError{Op: "open", Path: d.Path(name), Err: err}
 		}
 		return fd
 	}
-	w.dir = open("", unix.O_DIRECTORY)
-	w.loadavg = open("loadavg", 0)
-	w.forks = open("stat", 0)
-	w.self = open(strconv.Itoa(spid)+"/stat", 0)
+	w.loadavg = open("loadavg")
+	w.forks = open("stat")
+	w.self = open(strconv.Itoa(spid) + "/stat")
 	if err != nil {
 		w.close()
 		return nil, err
 	}
 	pidMax := uint64(1 << 22)
-	if b, err := os.ReadFile(filepath.Join(root, "sys/kernel/pid_max")); err == nil {
-		if v, ok := parseUint(b); ok {
+	if b, err := d.ReadSmall("sys/kernel/pid_max"); err == nil {
+		if v, ok := procfile.ParseUint(b); ok {
 			pidMax = v
 		}
 	}
@@ -124,12 +125,13 @@ func (w *watcher) source() string {
 }
 
 func (w *watcher) close() {
-	for _, fd := range []*int{&w.dir, &w.loadavg, &w.forks, &w.self} {
+	for _, fd := range []*int{&w.loadavg, &w.forks, &w.self} {
 		if *fd >= 0 {
 			unix.Close(*fd)
 			*fd = -1
 		}
 	}
+	w.d.Close()
 }
 
 // check compares supervisord's children with those of the previous check
@@ -181,7 +183,7 @@ func (w *watcher) check() (quiet bool, err error) {
 		}
 		// A children list read while it changes can skip a child
 		// (proc(5)); the child's own entry settles it.
-		if st, err := w.stat(pid); err == nil && st.ppid == w.spid && st.start == k.start {
+		if st, err := w.stat(pid); err == nil && st.PPID == w.spid && st.Start == k.start {
 			k.mark = w.mark
 			continue
 		}
@@ -213,7 +215,7 @@ const maxTaskLists = 16
 // listChildren reads the children lists of supervisord's threads, and
 // reports whether it did.
 func (w *watcher) listChildren(fresh func(int) bool) (bool, error) {
-	taskDir := filepath.Join(w.root, strconv.Itoa(w.spid), "task")
+	taskDir := strconv.Itoa(w.spid) + "/task"
 	tids, err := w.readDirPIDs(taskDir, w.tids[:0])
 	w.tids = tids[:0]
 	if err != nil || len(tids) > maxTaskLists {
@@ -221,7 +223,7 @@ func (w *watcher) listChildren(fresh func(int) bool) (bool, error) {
 	}
 	pids := w.pids[:0]
 	for _, tid := range tids {
-		b, err := w.readFile(filepath.Join(taskDir, strconv.Itoa(tid), "children"))
+		b, err := w.d.ReadAll(taskDir + "/" + strconv.Itoa(tid) + "/children")
 		if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ESRCH) {
 			continue // the thread ended
 		}
@@ -252,7 +254,7 @@ func (w *watcher) listChildren(fresh func(int) bool) (bool, error) {
 // the previous check and was not created since is not one now (an orphan
 // reparented to supervisord is none of its programs).
 func (w *watcher) scan(fresh func(int) bool) error {
-	pids, err := w.readDirPIDs(w.root, w.pids[:0])
+	pids, err := w.readDirPIDs("", w.pids[:0])
 	w.pids = pids[:0]
 	if err != nil {
 		return err
@@ -273,17 +275,17 @@ func (w *watcher) scan(fresh func(int) bool) error {
 // known as one (k).
 func (w *watcher) see(pid int, k *kid) {
 	st, err := w.stat(pid)
-	if err != nil || st.ppid != w.spid {
+	if err != nil || st.PPID != w.spid {
 		return // gone already, or not a child: the sweep drops a known one
 	}
-	if k != nil && k.start == st.start {
+	if k != nil && k.start == st.Start {
 		k.mark = w.mark
 		return
 	}
 	if k != nil {
 		w.gone = append(w.gone, pid) // the pid was reused
 	}
-	w.kids[pid] = &kid{start: st.start, mark: w.mark}
+	w.kids[pid] = &kid{start: st.Start, mark: w.mark}
 	w.born = append(w.born, pid)
 }
 
@@ -297,39 +299,39 @@ func (w *watcher) identify(pid int) bool {
 		return true
 	}
 	st, err := w.stat(pid)
-	if err != nil || st.ppid != w.spid {
+	if err != nil || st.PPID != w.spid {
 		return false
 	}
-	w.kids[pid] = &kid{start: st.start, mark: w.mark}
+	w.kids[pid] = &kid{start: st.Start, mark: w.mark}
 	return true
 }
 
 // stat reads /proc/<pid>/stat.
-func (w *watcher) stat(pid int) (procStat, error) {
-	b, err := w.readAt(strconv.Itoa(pid) + "/stat")
+func (w *watcher) stat(pid int) (procfile.Stat, error) {
+	b, err := w.d.ReadSmall(strconv.Itoa(pid) + "/stat")
 	if err != nil {
-		return procStat{}, err
+		return procfile.Stat{}, err
 	}
-	return parseStat(b)
+	return procfile.ParseStat(b)
 }
 
 func (w *watcher) readSelf() (uint64, error) {
-	b, err := w.pread(w.self)
+	b, err := w.d.Pread(w.self)
 	if errors.Is(err, unix.ESRCH) {
 		return 0, fmt.Errorf("%s/%d/stat: %w", w.root, w.spid, errSupervisordGone)
 	}
 	if err != nil {
 		return 0, fmt.Errorf("reading %s/%d/stat: %w", w.root, w.spid, err)
 	}
-	st, err := parseStat(b)
+	st, err := procfile.ParseStat(b)
 	if err != nil {
 		return 0, fmt.Errorf("%s/%d/stat: %w", w.root, w.spid, err)
 	}
-	return st.reaped, nil
+	return st.Reaped, nil
 }
 
 func (w *watcher) readLoadavg() (lastPID, threads int, err error) {
-	b, err := w.pread(w.loadavg)
+	b, err := w.d.Pread(w.loadavg)
 	if err != nil {
 		return 0, 0, fmt.Errorf("reading %s/loadavg: %w", w.root, err)
 	}
@@ -337,83 +339,28 @@ func (w *watcher) readLoadavg() (lastPID, threads int, err error) {
 }
 
 func (w *watcher) readForks() (uint64, error) {
-	b, err := w.pread(w.forks)
+	b, err := w.d.Pread(w.forks)
 	if err != nil {
 		return 0, fmt.Errorf("reading %s/stat: %w", w.root, err)
 	}
 	return parseForks(b)
 }
 
-// pread reads a whole kept-open /proc file from offset 0: the kernel
-// produces fresh contents for every read from the start.
-func (w *watcher) pread(fd int) ([]byte, error) {
-	for {
-		n, err := unix.Pread(fd, w.buf, 0)
-		if err == unix.EINTR {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		if n < len(w.buf) {
-			return w.buf[:n], nil
-		}
-		w.buf = make([]byte, 2*len(w.buf))
-	}
-}
-
-// readAt reads the file at name under the root.
-func (w *watcher) readAt(name string) ([]byte, error) {
-	fd, err := unix.Openat(w.dir, name, unix.O_RDONLY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return nil, err
-	}
-	defer unix.Close(fd)
-	return w.pread(fd)
-}
-
-// readFile reads the file at an absolute path to its end. A children
-// list is a seq_file, which hands out at most a page per read: one read
-// would lose the children past the first seven hundred or so.
-func (w *watcher) readFile(path string) ([]byte, error) {
-	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return nil, err
-	}
-	defer unix.Close(fd)
-	n := 0
-	for {
-		if n == len(w.buf) {
-			w.buf = append(w.buf, make([]byte, len(w.buf))...)
-		}
-		k, err := unix.Read(fd, w.buf[n:])
-		if err == unix.EINTR {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		if k == 0 {
-			return w.buf[:n], nil
-		}
-		n += k
-	}
-}
-
-// readDirPIDs appends the numeric names in dir to dst: the processes of a
-// proc filesystem, or the threads of a process. It parses the kernel's
+// readDirPIDs appends the numeric names in dir, under the root ("" for
+// the root itself), to dst: the processes of a proc filesystem, or the
+// threads of a process. It parses the kernel's
 // directory records itself, since unix.ParseDirent makes a string of every
 // name.
 func (w *watcher) readDirPIDs(dir string, dst []int) ([]int, error) {
-	fd := w.dir
-	if dir != w.root {
+	fd := w.d.FD()
+	if dir != "" {
 		var err error
-		if fd, err = unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0); err != nil {
-			return dst, fmt.Errorf("opening %s: %w", dir, err)
+		if fd, err = w.d.OpenAt(dir); err != nil {
+			return dst, fmt.Errorf("opening %s: %w", w.d.Path(dir), err)
 		}
 		defer unix.Close(fd)
 	} else if _, err := unix.Seek(fd, 0, 0); err != nil {
-		return dst, fmt.Errorf("rewinding %s: %w", dir, err)
+		return dst, fmt.Errorf("rewinding %s: %w", w.root, err)
 	}
 	for {
 		n, err := unix.Getdents(fd, w.dirbuf)
@@ -421,7 +368,7 @@ func (w *watcher) readDirPIDs(dir string, dst []int) ([]int, error) {
 			continue
 		}
 		if err != nil {
-			return dst, fmt.Errorf("reading %s: %w", dir, err)
+			return dst, fmt.Errorf("reading %s: %w", w.d.Path(dir), err)
 		}
 		if n == 0 {
 			return dst, nil

@@ -1,4 +1,4 @@
-package procmem
+package procfile
 
 import (
 	"errors"
@@ -10,24 +10,28 @@ import (
 
 func TestParseStat(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
+	for _, tt := range []struct {
 		file string
-		want statFields
+		want Stat
 	}{
-		{"stat-plain.txt", statFields{ppid: 4200, rssPages: 17237}},
+		{"stat-plain.txt", Stat{State: 'S', PPID: 4200, Reaped: 0, Start: 7436, RSSPages: 17237}},
 		// A command name may hold spaces and parentheses of its own.
-		{"stat-parens.txt", statFields{ppid: 1, rssPages: 3}},
-		{"stat-kthread.txt", statFields{ppid: 0, rssPages: 0}},
-	}
-	for _, tt := range tests {
+		{"stat-parens.txt", Stat{State: 'R', PPID: 1, Start: 100, RSSPages: 3}},
+		{"stat-kthread.txt", Stat{State: 'S', Start: 6}},
+	} {
 		b, err := os.ReadFile("testdata/" + tt.file)
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := parseStat(b)
-		if err != nil || got != tt.want {
+		if got, err := ParseStat(b); err != nil || got != tt.want {
 			t.Errorf("%s: got %+v, %v; want %+v", tt.file, got, err, tt.want)
 		}
+	}
+	// The four counters a parent's reaping adds to, summed.
+	line := "4242 (a) (b) c) S 77 4242 4242 0 -1 4194560 1500 10 2 3 40 50 6 7 20 0 1 0 987654 12345678 400 18446744073709551615\n"
+	want := Stat{State: 'S', PPID: 77, Reaped: 10 + 3 + 6 + 7, Start: 987654, RSSPages: 400}
+	if got, err := ParseStat([]byte(line)); err != nil || got != want {
+		t.Errorf("got %+v, %v; want %+v", got, err, want)
 	}
 }
 
@@ -37,21 +41,23 @@ func TestParseStatRejectsMalformed(t *testing.T) {
 		"",
 		"12 no-parens S 1 2",
 		"12 (x)",
+		"12 (x) ",
 		"12 (x) S 1 2 3",
+		"12 (x) SS 77 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 5 1000 3\n",
 		"12 (x) S -1 7 7 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 100 1000 3",
+		"12 (x) S 1 7 7 0 -1 4194560 0 x 0 0 0 0 0 0 20 0 1 0 100 1000 3",
 		"12 (x) S 1 7 7 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 100 1000 lots",
 	} {
-		if got, err := parseStat([]byte(in)); !errors.Is(err, errBadStat) {
-			t.Errorf("parseStat(%q) = %+v, %v; want errBadStat", in, got, err)
+		if got, err := ParseStat([]byte(in)); !errors.Is(err, ErrMalformed) {
+			t.Errorf("ParseStat(%q) = %+v, %v; want ErrMalformed", in, got, err)
 		}
 	}
 }
 
-// The fast parser must read the same numbers as procfs's complete one, for
+// The parser must read the same numbers as procfs's complete one, for
 // every process on this machine.
 func TestParseStatAgreesWithProcfs(t *testing.T) {
 	t.Parallel()
-	startHog(t, 8, 0, 0)
 	fs, err := procfs.NewDefaultFS()
 	if err != nil {
 		t.Fatal(err)
@@ -60,37 +66,37 @@ func TestParseStatAgreesWithProcfs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := newReader(t)
+	d := openDir(t)
 	compared := 0
 	for _, p := range procs {
 		want, err := p.Stat()
 		if err != nil {
 			continue // gone meanwhile
 		}
-		b, err := r.read(p.PID, fileStat)
+		b, err := d.ReadSmall(itoa(p.PID) + "/stat")
 		if err != nil {
 			continue
 		}
-		got, err := parseStat(b)
+		got, err := ParseStat(b)
 		if err != nil {
 			t.Fatalf("pid %d: %v", p.PID, err)
 		}
-		if got.ppid != want.PPID {
-			t.Errorf("pid %d: ppid %d, procfs says %d", p.PID, got.ppid, want.PPID)
+		if got.PPID != want.PPID || got.Start != want.Starttime || got.State != want.State[0] && p.PID != os.Getpid() {
+			t.Errorf("pid %d: %+v, procfs says ppid %d start %d state %s", p.PID, got, want.PPID, want.Starttime, want.State)
 		}
 		// Resident sizes move, so compare readings taken back to back
 		// and allow a few tries.
 		if !agrees(func() (uint64, uint64) {
-			b, _ := r.read(p.PID, fileStat)
-			ours, _ := parseStat(b)
+			b, _ := d.ReadSmall(itoa(p.PID) + "/stat")
+			ours, _ := ParseStat(b)
 			theirs, _ := p.Stat()
-			return ours.rssPages, uint64(theirs.RSS)
+			return ours.RSSPages, uint64(theirs.RSS)
 		}) {
 			t.Errorf("pid %d (%s): stat rss disagrees with procfs", p.PID, want.Comm)
 		}
 		if !agrees(func() (uint64, uint64) {
-			b, _ := r.read(p.PID, fileStatm)
-			ours, _ := parseStatm(b)
+			b, _ := d.ReadSmall(itoa(p.PID) + "/statm")
+			ours, _ := ParseStatm(b)
 			theirs, _ := p.Statm()
 			return ours, theirs.Resident
 		}) {
@@ -123,13 +129,13 @@ func TestParseStatm(t *testing.T) {
 		"373307 1429 1143 354 0 26766 0\n": 1429,
 		"0 0 0 0 0 0 0":                    0,
 	} {
-		if got, err := parseStatm([]byte(in)); err != nil || got != want {
-			t.Errorf("parseStatm(%q) = %d, %v; want %d", in, got, err, want)
+		if got, err := ParseStatm([]byte(in)); err != nil || got != want {
+			t.Errorf("ParseStatm(%q) = %d, %v; want %d", in, got, err, want)
 		}
 	}
 	for _, in := range []string{"", "12", "12 x 3", "12 -1 3"} {
-		if _, err := parseStatm([]byte(in)); !errors.Is(err, errBadStatm) {
-			t.Errorf("parseStatm(%q): %v, want errBadStatm", in, err)
+		if _, err := ParseStatm([]byte(in)); !errors.Is(err, ErrMalformed) {
+			t.Errorf("ParseStatm(%q): %v, want ErrMalformed", in, err)
 		}
 	}
 }
@@ -143,9 +149,12 @@ func FuzzParseStat(f *testing.F) {
 		f.Add(b)
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		st, err := parseStat(b)
-		if err == nil && st.ppid < 0 {
-			t.Fatalf("negative ppid from %q", b)
+		st, err := ParseStat(b)
+		if err == nil && (st.PPID < 0 || st.State == 0) {
+			t.Fatalf("%+v from %q", st, b)
+		}
+		if err != nil && !errors.Is(err, ErrMalformed) {
+			t.Fatalf("%v from %q", err, b)
 		}
 	})
 }
