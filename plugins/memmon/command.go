@@ -28,11 +28,15 @@ func newCommand(run func(cmd *cobra.Command, cfg config) error) *cobra.Command {
 		Use:   "memmon [flags]",
 		Short: "Restart supervisord processes that use too much memory",
 		Long: `memmon is a supervisord event listener that restarts processes using more
-memory than their limit. On every TICK event it asks supervisord for its
-processes, reads each one's memory from /proc (never by running ps), and
-restarts, with stopProcess then startProcess, every RUNNING process above the
-limit of a -p, -g or -a rule covering it. It accepts superlance memmon's
-command lines unchanged.
+memory than their limit. On every TICK event it reads the memory of each of
+supervisord's processes from /proc (never by running ps), and restarts, with
+stopProcess then startProcess, every RUNNING process above the limit of a -p,
+-g or -a rule covering it. It accepts superlance memmon's command lines
+unchanged.
+
+memmon follows supervisord's process list without asking for it at every
+tick: a tick after which no process was started or reaped makes no XML-RPC
+call, and one after a change asks about the processes concerned alone.
 
 SIZE is a number of bytes, or a number with KB, MB or GB (K, M, G; any case)
 meaning KiB, MiB and GiB: 200MB, 1.5GB, 512k. SECS is whole seconds, or a

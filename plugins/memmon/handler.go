@@ -8,10 +8,10 @@ import (
 	"time"
 
 	"github.com/golance/golance/listener"
-	"github.com/golance/golance/listener/rpc"
 	"github.com/golance/golance/plugins/internal/log"
 	"github.com/golance/golance/plugins/internal/mailcli"
 	"github.com/golance/golance/plugins/internal/procmem"
+	"github.com/golance/golance/plugins/internal/proctable"
 	"github.com/golance/golance/plugins/internal/restart"
 )
 
@@ -21,6 +21,7 @@ type handler struct {
 	sup       restart.Supervisor
 	rules     []*rule
 	checking  []string
+	table     *proctable.Table
 	reader    *procmem.Reader
 	restarter *restart.Restarter
 	streaks   *restart.Streaks
@@ -89,20 +90,39 @@ func newHandler(cfg config, sup restart.Supervisor) (*handler, error) {
 		return nil, err
 	}
 	m.reader = r
+	if m.table, err = proctable.New(proctable.Config{Supervisor: sup, ProcFS: cfg.procFS, Clock: cfg.clock, Log: cfg.log}); err != nil {
+		r.Close()
+		notices.Close(context.Background())
+		return nil, err
+	}
 	m.restarter = restart.New(sup, cfg.restart)
 	m.streaks = restart.NewStreaks(cfg.restart.Consecutive)
 	return m, nil
 }
 
-// HandleEvent checks every process on a TICK event and acknowledges every
-// other event untouched. It always acknowledges: a tick whose check could
-// not be done (supervisord shutting down or unreachable) is not worth
-// redelivering, since the next tick checks afresh.
+// HandleEvent checks every process on a TICK event. The process table
+// follows supervisord through every event (see proctable), from the first
+// tick on, which loads it; memmon acts on ticks only. It always
+// acknowledges: a tick whose check could not be done (supervisord shutting
+// down or unreachable) is not worth redelivering, since the next tick
+// checks afresh.
 func (m *handler) HandleEvent(ctx context.Context, ev listener.Event) error {
-	if !ev.EventName.Is(listener.Tick) {
+	tick := ev.EventName.Is(listener.Tick)
+	if tick {
+		for _, line := range m.checking {
+			m.cfg.log.Info(line)
+		}
+	} else if !m.table.Loaded() {
+		return nil // the first tick reads every process anyway
+	}
+	if _, err := m.table.Observe(ctx, ev); err != nil {
+		m.listFailure.Fail(fmt.Sprintf("Cannot get the process list from supervisord, checking again at the next tick: %v", err))
 		return nil
 	}
-	m.check(ctx)
+	m.listFailure.Recover("supervisord answers again")
+	if tick {
+		m.check()
+	}
 	return nil
 }
 
@@ -110,6 +130,7 @@ func (m *handler) HandleEvent(ctx context.Context, ev listener.Event) error {
 // releases the /proc files the handler keeps open.
 func (m *handler) Shutdown(ctx context.Context) error {
 	err := m.restarter.Shutdown(ctx)
+	m.table.Close()
 	m.reader.Close()
 	return errors.Join(err, m.notices.Close(ctx))
 }
@@ -117,17 +138,9 @@ func (m *handler) Shutdown(ctx context.Context) error {
 // Stop ends the retries of mail under way (SIGTERM).
 func (m *handler) Stop() { m.notices.Stop() }
 
-// check is one tick's work.
-func (m *handler) check(ctx context.Context) {
-	for _, line := range m.checking {
-		m.cfg.log.Info(line)
-	}
-	infos, err := m.sup.GetAllProcessInfo(ctx)
-	if err != nil {
-		m.listFailure.Fail(fmt.Sprintf("Cannot get the process list from supervisord, checking again at the next tick: %v", err))
-		return
-	}
-	m.listFailure.Recover("supervisord answers again")
+// check is one tick's work, once the table is current.
+func (m *handler) check() {
+	procs := m.table.Processes()
 	snap, err := m.reader.Snapshot(m.cfg.cumulative)
 	if err != nil {
 		m.memoryFailure.Fail(fmt.Sprintf("Cannot read process memory, checking again at the next tick: %v", err))
@@ -137,12 +150,13 @@ func (m *handler) check(ctx context.Context) {
 	for _, r := range m.rules {
 		r.matched = false
 	}
-	present := make(map[string]bool, len(infos))
-	for _, info := range infos {
-		present[info.Namespec()] = true
-		m.checkProcess(snap, info)
+	for _, p := range procs {
+		m.checkProcess(snap, p)
 	}
-	m.streaks.Retain(func(name string) bool { return present[name] })
+	m.streaks.Retain(func(name string) bool {
+		_, ok := m.table.Process(name)
+		return ok
+	})
 	for _, r := range m.rules {
 		switch {
 		case r.matched:
@@ -155,21 +169,24 @@ func (m *handler) check(ctx context.Context) {
 }
 
 // checkProcess applies the rules to one process.
-func (m *handler) checkProcess(snap *procmem.Snapshot, info rpc.ProcessInfo) {
-	pname := info.Group + ":" + info.Name // superlance names processes so in its lines and mail
-	name := info.Namespec()
+func (m *handler) checkProcess(snap *procmem.Snapshot, p proctable.Process) {
 	var applies []*rule
 	self := false
 	for _, r := range m.rules {
-		if r.match.Covers(info.Group, info.Name) {
+		if r.match.Covers(p.Group, p.Name) {
 			r.matched = true
-			if !r.match.Selects(info.Group, info.Name) {
+			if !r.match.Selects(p.Group, p.Name) {
 				self = true
 				continue
 			}
 			applies = append(applies, r)
 		}
 	}
+	if len(applies) == 0 && !self {
+		return
+	}
+	pname := p.Group + ":" + p.Name // superlance names processes so in its lines and mail
+	name := p.Namespec()
 	switch {
 	case self && len(applies) == 0:
 		if !m.selfNoted {
@@ -177,16 +194,14 @@ func (m *handler) checkProcess(snap *procmem.Snapshot, info rpc.ProcessInfo) {
 			m.cfg.log.Info(fmt.Sprintf("Not watching %s: it is memmon itself, and a memmon that stops itself cannot start itself again", pname))
 		}
 		return
-	case len(applies) == 0:
-		return
-	case info.PID == 0 || info.State != listener.StateRunning || m.restarter.InFlight(name):
+	case p.PID == 0 || p.State != listener.StateRunning || m.restarter.InFlight(name):
 		// Nothing to measure, or a restart is already under way.
 		m.streaks.Pass(name)
 		return
 	}
-	used, err := snap.Usage(info.PID, m.cfg.metric, m.cfg.cumulative)
+	used, err := snap.Usage(p.PID, m.cfg.metric, m.cfg.cumulative)
 	if errors.Is(err, procmem.ErrNoProcess) {
-		return // exited since supervisord listed it
+		return // exited since the table was checked
 	}
 	if err != nil {
 		m.cfg.log.Warn(fmt.Sprintf("Cannot read the memory of %s: %v", pname, err))
@@ -208,17 +223,25 @@ func (m *handler) checkProcess(snap *procmem.Snapshot, info rpc.ProcessInfo) {
 		m.cfg.log.Info(fmt.Sprintf("%v of %s is above %s (%d of %d ticks in a row before a restart)", m.cfg.metric, pname, over, n, m.streaks.Need()))
 		return
 	}
-	m.restart(info, pname, used, over)
+	m.restart(name, pname, used, over)
 }
 
 // restart hands a process over to the restarter.
-func (m *handler) restart(info rpc.ProcessInfo, pname string, used uint64, over *rule) {
-	name := info.Namespec()
-	uptime := info.Uptime()
-	err := m.restarter.Restart(restart.Request{
-		Name: name,
-		Done: func(ctx context.Context, out restart.Outcome) { m.finished(ctx, pname, used, uptime, out) },
-	})
+func (m *handler) restart(name, pname string, used uint64, over *rule) {
+	req := restart.Request{Name: name}
+	// Only -u needs the uptime, which supervisord works out from its own
+	// clock: asked for as superlance does, before the stop, in the
+	// background. Unknown, it counts as short, so the restart is mailed.
+	var uptime time.Duration
+	if m.cfg.mail != nil && m.cfg.uptime != noUptimeLimit {
+		req.Prepare = func(ctx context.Context) {
+			if info, err := m.sup.GetProcessInfo(ctx, name); err == nil {
+				uptime = info.Uptime()
+			}
+		}
+	}
+	req.Done = func(ctx context.Context, out restart.Outcome) { m.finished(ctx, pname, used, uptime, out) }
+	err := m.restarter.Restart(req)
 	var budget *restart.BudgetError
 	switch {
 	case err == nil:

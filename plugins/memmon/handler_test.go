@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -281,7 +282,7 @@ func TestFailedStartIsReportedAndMemmonCarriesOn(t *testing.T) {
 func TestFailedStopIsReported(t *testing.T) {
 	t.Parallel()
 	w := start(t, setup{cfg: config{programs: []limit{{"ghost", mib}}, mail: mailTo}})
-	w.mon.restart(rpc.ProcessInfo{Name: "ghost", Group: "ghost", PID: 4242, State: listener.StateRunning}, "ghost:ghost", 5*mib, w.mon.rules[0])
+	w.mon.restart("ghost", "ghost:ghost", 5*mib, w.mon.rules[0])
 	w.waitLog(`(?m)^Failed to stop process ghost:ghost \(RSS 5242880\): <Fault 10: 'BAD_NAME: ghost'>$`)
 	if m := w.mails(1)[0]; m.Subject != "memmon: failed to stop process ghost:ghost" || m.Body != "Failed to stop process ghost:ghost (RSS 5242880): <Fault 10: 'BAD_NAME: ghost'>" {
 		t.Fatalf("mail %+v", m)
@@ -369,7 +370,7 @@ func TestSupervisordUnavailable(t *testing.T) {
 		client *rpc.Client
 		want   string
 	}{
-		{gone, `^WARN Cannot get the process list from supervisord, checking again at the next tick: supervisor\.getAllProcessInfo: supervisord socket \S+ does not exist`},
+		{gone, `^WARN Cannot get the process list from supervisord, checking again at the next tick: supervisor\.\w+: supervisord socket \S+ does not exist`},
 		{stopping, `^WARN Cannot get the process list from supervisord, checking again at the next tick: .*SHUTDOWN_STATE`},
 	} {
 		var buf rig.Buffer
@@ -390,7 +391,8 @@ func TestSupervisordUnavailable(t *testing.T) {
 	}
 }
 
-// Events other than TICK are acknowledged without a call to supervisord.
+// Events other than TICK that come before the first tick, which reads
+// every process, are acknowledged without a call to supervisord.
 func TestOtherEventsAreIgnored(t *testing.T) {
 	t.Parallel()
 	gone, _ := rpc.New("unix:///nonexistent/supervisor.sock")
@@ -410,6 +412,48 @@ func TestOtherEventsAreIgnored(t *testing.T) {
 	}
 	if buf.String() != "" {
 		t.Fatalf("log:\n%s", buf.String())
+	}
+}
+
+// The first tick reads every process (getPID, getAllProcessInfo, and here
+// a getProcessInfo about memmon's own pool, whose pid the emulated
+// supervisord makes up, so that /proc cannot show it); a tick after which
+// nothing changed makes no call, yet measures every process; a process
+// restarted meanwhile is asked about alone, and measured under its new pid.
+// Not parallel: the emulated supervisord's children are the test binary's,
+// and so would be those of the other tests.
+func TestQuietTicksCallNothing(t *testing.T) {
+	w := start(t, setup{programs: []testharness.Program{hog("small", 2, testharness.ProcessConfig{}), hog("other", 2, testharness.ProcessConfig{})},
+		cfg: config{programs: []limit{{"small", 64 * mib}, {"other", 64 * mib}}}})
+	w.tick()
+	if n, st := w.sup.calls.Load(), w.mon.table.Stats(); n != 3 || st.Refreshes != 1 || st.ProcessInfos != 1 {
+		t.Fatalf("first tick: %d calls, %+v", n, st)
+	}
+	for i := range 3 {
+		before := w.sup.calls.Load()
+		w.tick()
+		if n := w.sup.calls.Load() - before; n != 0 {
+			t.Fatalf("quiet tick %d: %d calls", i+2, n)
+		}
+	}
+	if n := len(w.lines(`^RSS of small:small is [1-9]\d*$`)); n != 4 {
+		t.Fatalf("small measured at %d ticks of 4:\n%s", n, w.log)
+	}
+	old := w.Sup.Process("small").PID()
+	rig.Must(t, syscall.Kill(old, syscall.SIGKILL))
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		if p := w.Sup.Process("small"); p.PID() != old && p.State() == listener.StateRunning {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("small was not restarted")
+		}
+	}
+	before := w.sup.calls.Load()
+	w.tick()
+	p, _ := w.mon.table.Process("small")
+	if n := w.sup.calls.Load() - before; n != 1 || p.PID != w.Sup.Process("small").PID() {
+		t.Fatalf("tick after a restart: %d calls, table has pid %d, want 1 call and pid %d", n, p.PID, w.Sup.Process("small").PID())
 	}
 }
 

@@ -117,3 +117,48 @@ func TestIntegrationDocExamples(t *testing.T) {
 		})
 	}
 }
+
+// Under the real supervisord, whose trace-level log names every XML-RPC
+// call: the first tick reads every process, and the ticks after it, with
+// nothing started or stopped, make no call at all, while memmon still
+// measures every process at each of them.
+func TestIntegrationQuietTicksCallNothing(t *testing.T) {
+	t.Parallel()
+	sv := supervisord.Start(t, supervisord.Config{LogLevel: "trace", Sections: `
+		[program:sleep]
+		command=sleep infinity
+		numprocs=20
+		process_name=%(program_name)s_%(process_num)02d
+		startsecs=0
+		stdout_logfile=NONE
+		stderr_logfile=NONE
+
+		[eventlistener:memmon]
+		command=` + rig.Binary(t, "memmon") + ` -a 1GB
+		events=TICK_5
+	`})
+	acked := regexp.MustCompile(`(?m)^.* DEBG memmon: BUSY -> ACKNOWLEDGED$`)
+	sv.WaitLog(t, `(?s)(memmon: BUSY -> ACKNOWLEDGED.*){3}`)
+	log := sv.Log()
+	ends := acked.FindAllStringIndex(log, -1)
+	called := regexp.MustCompile(`XML-RPC method called: (\S+)\(\)`)
+	var first []string
+	start := strings.Index(log, "event 0 sent to listener memmon")
+	for _, m := range called.FindAllStringSubmatch(log[start:ends[0][1]], -1) {
+		first = append(first, m[1])
+	}
+	if strings.Join(first, " ") != "supervisor.getPID supervisor.getAllProcessInfo" {
+		t.Errorf("first tick called %v", first)
+	}
+	if later := called.FindAllString(log[ends[0][1]:ends[2][1]], -1); len(later) != 0 {
+		t.Errorf("ticks 2 and 3 called %v\n%s", later, log[ends[0][1]:ends[2][1]])
+	}
+	_, stderr := sv.ChildLogs(t, "memmon")
+	b, err := os.ReadFile(stderr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(testkit.Messages(string(b)), "RSS of sleep:sleep_07 is "); n < 3 {
+		t.Errorf("sleep_07 measured %d times in 3 ticks:\n%s", n, b)
+	}
+}

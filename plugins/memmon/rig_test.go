@@ -5,16 +5,19 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/golance/golance/internal/clock"
 	"github.com/golance/golance/internal/testkit/rig"
 	"github.com/golance/golance/listener"
+	"github.com/golance/golance/listener/rpc"
 	"github.com/golance/golance/plugins/internal/log"
 	"github.com/golance/golance/plugins/internal/mail"
 	"github.com/golance/golance/plugins/internal/mailcli"
 	"github.com/golance/golance/plugins/internal/procmem"
+	"github.com/golance/golance/plugins/internal/restart"
 	"github.com/golance/golance/plugins/internal/retry"
 	"github.com/golance/golance/plugins/internal/selection"
 	"github.com/golance/golance/testharness"
@@ -40,8 +43,36 @@ type world struct {
 	*rig.Rig
 	t    *testing.T
 	mon  *handler
+	sup  *counting
 	log  *rig.Buffer
 	mail *rig.Sendmail
+}
+
+// counting is a Supervisor that counts the calls memmon's process table
+// makes: every call but the restarts' stopProcess and startProcess.
+type counting struct {
+	restart.Supervisor
+	calls atomic.Int64
+}
+
+func (c *counting) GetAllProcessInfo(ctx context.Context) ([]rpc.ProcessInfo, error) {
+	c.calls.Add(1)
+	return c.Supervisor.GetAllProcessInfo(ctx)
+}
+
+func (c *counting) GetProcessInfo(ctx context.Context, name string) (rpc.ProcessInfo, error) {
+	c.calls.Add(1)
+	return c.Supervisor.GetProcessInfo(ctx, name)
+}
+
+func (c *counting) Multicall(ctx context.Context, calls ...rpc.MethodCall) ([]rpc.MulticallResult, error) {
+	c.calls.Add(1)
+	return c.Supervisor.Multicall(ctx, calls...)
+}
+
+func (c *counting) GetPID(ctx context.Context) (int, error) {
+	c.calls.Add(1)
+	return c.Supervisor.GetPID(ctx)
 }
 
 type setup struct {
@@ -73,7 +104,8 @@ func start(t *testing.T, st setup) *world {
 		Pool: "memmon", Events: []listener.EventType{listener.Tick5}, RPC: true, Clock: st.clock,
 		Programs: st.programs, Groups: st.groups,
 		Handler: func(r *rig.Rig) listener.Handler {
-			mon, err := newHandler(cfg, r.Client)
+			w.sup = &counting{Supervisor: r.Client}
+			mon, err := newHandler(cfg, w.sup)
 			rig.Must(t, err)
 			w.mon = mon
 			return mon

@@ -11,6 +11,7 @@ import (
 
 	"github.com/golance/golance/internal/clock"
 	"github.com/golance/golance/listener/rpc"
+	"github.com/golance/golance/plugins/internal/proctable"
 )
 
 // Defaults for the zero fields of a Config.
@@ -32,10 +33,10 @@ type Controller interface {
 }
 
 // Supervisor is what a plugin that restarts processes (memmon, httpok)
-// needs from supervisord: the process list, and the restarts;
+// needs from supervisord: what its process table calls, and the restarts;
 // *rpc.Client provides it.
 type Supervisor interface {
-	GetAllProcessInfo(ctx context.Context) ([]rpc.ProcessInfo, error)
+	proctable.Supervisor
 	Controller
 }
 
