@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"runtime"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -17,6 +18,12 @@ import (
 // one answer as a listener's pipe does in lockstep; between batches,
 // untimed, the bench empties the events pipe and queues the next answers.
 func measureInstant(w workload, n int) (time.Duration, error) {
+	// threadCPU reads one thread's clock: a goroutine that moved to another
+	// thread between two readings would subtract one thread's time from
+	// another's (the cause of a negative cost seen in tests, which do not
+	// pin as main does).
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	var events, answers [2]int
 	if err := unix.Pipe2(events[:], unix.O_CLOEXEC); err != nil {
 		return 0, err

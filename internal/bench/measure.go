@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"runtime"
 	"slices"
 	"time"
 
@@ -60,6 +61,8 @@ type lifetime struct {
 // life starts the listener, delivers warm events, then n timed ones, and
 // stops it.
 func life(c contender, w workload, warm, n int) (lifetime, error) {
+	runtime.LockOSThread() // threadCPU below reads this thread's clock
+	defer runtime.UnlockOSThread()
 	ch, err := startChild(c.argv, 10*time.Minute)
 	if err != nil {
 		return lifetime{}, fmt.Errorf("starting %s: %w", c.name, err)
