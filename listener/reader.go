@@ -173,7 +173,10 @@ func (r *Reader) readCodePoints(n int) (string, error) {
 		}
 		if r.r.Buffered() < want {
 			if _, err := r.r.Peek(want); err != nil {
-				return "", truncated(err, fmt.Sprintf("the stream ended after %d of %d payload code points", counted, n))
+				// The short Peek still buffered what arrived: count it too.
+				p, _ := r.r.Peek(r.r.Buffered())
+				_, c := scanCodePoints(p, scanned, n-counted)
+				return "", truncated(err, fmt.Sprintf("the stream ended after %d of %d payload code points", counted+c, n))
 			}
 		}
 		p, _ := r.r.Peek(r.r.Buffered())

@@ -261,6 +261,42 @@ func TestReadErrors(t *testing.T) {
 	}
 }
 
+// TestTruncationCountsWhatArrived checks that the truncation error counts
+// the payload that did arrive, for short payloads, payloads larger than the
+// buffer, multi-byte text and byte lengths alike.
+func TestTruncationCountsWhatArrived(t *testing.T) {
+	const hdr = "ver:3.0 server:s serial:7 pool:p poolserial:1 eventname:TICK_5 len:"
+	big := strings.Repeat("x", readerBufferSize+100)
+	tests := []struct {
+		name    string
+		len     int
+		payload string
+		bytes   bool
+		want    string
+	}{
+		{"short", 100, "when:1", false, "after 6 of 100 payload code points"},
+		{"nothing", 100, "", false, "after 0 of 100 payload code points"},
+		{"multi-byte", 100, "héllo €", false, "after 7 of 100 payload code points"},
+		{"cut inside a code point", 100, "ab\xe2\x82", false, "after 2 of 100 payload code points"},
+		{"beyond the buffer", 3 * readerBufferSize, big, false, fmt.Sprintf("after %d of %d payload code points", len(big), 3*readerBufferSize)},
+		{"bytes short", 100, "when:1", true, "after 6 of 100 payload bytes"},
+		{"bytes beyond the buffer", 3 * readerBufferSize, big, true, fmt.Sprintf("after %d of %d payload bytes", len(big), 3*readerBufferSize)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := NewReader(strings.NewReader(fmt.Sprintf("%s%d\n%s", hdr, tt.len, tt.payload)))
+			r.ByteLengths = tt.bytes
+			_, err := r.ReadEvent()
+			if !errors.Is(err, ErrTruncated) {
+				t.Fatalf("err = %v, want ErrTruncated", err)
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err = %q, want it to say %q", err, tt.want)
+			}
+		})
+	}
+}
+
 func TestReadEventAllocations(t *testing.T) {
 	ev := []byte(envelope(Tick5, "when:1795239755"))
 	src := bytes.NewReader(nil)
