@@ -4,12 +4,22 @@ BIN     ?= bin
 PKGS    := ./...
 # Fuzz time per target for `make fuzz`.
 FUZZTIME ?= 10s
+# The version stamped into every binary (their --version) and the package:
+# `git describe`, or 0.0.0-<commit> before the first tag, so that it always
+# starts with a digit as a Debian version must.
+GIT_TAG := $(shell git describe --tags --dirty 2>/dev/null)
+GIT_REV := $(shell git describe --always --dirty 2>/dev/null)
+VERSION ?= $(patsubst v%,%,$(or $(GIT_TAG),0.0.0-$(or $(GIT_REV),unknown)))
+LDFLAGS := -X github.com/golance/golance/plugins/internal/cli.version=$(VERSION)
+# make install: where, and under which root (DESTDIR, for a staged install).
+PREFIX  ?= /usr/local
+DESTDIR ?=
 # staticcheck, pinned: fetched from the Go module proxy and built once into
 # Go's caches (.ci/run fetches it before the tests).
 STATICCHECK_VERSION := v0.8.2
 STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 
-.PHONY: all build test lint bench fuzz docs demo clean screenshot soak
+.PHONY: all build install test lint bench fuzz docs demo clean screenshot soak
 
 all: build
 
@@ -17,7 +27,14 @@ all: build
 # megabyte less resident memory per listener than with cgo.
 build:
 	@mkdir -p $(BIN)
-	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN)/ ./cmd/...
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/ ./cmd/...
+
+# install: every binary into $(PREFIX)/bin and its man page into
+# $(PREFIX)/share/man/man1, below $(DESTDIR) when it is set.
+install: build
+	install -d '$(DESTDIR)$(PREFIX)/bin' '$(DESTDIR)$(PREFIX)/share/man/man1'
+	install -m 0755 $(BIN)/* '$(DESTDIR)$(PREFIX)/bin/'
+	install -m 0644 docs/man/*.1 '$(DESTDIR)$(PREFIX)/share/man/man1/'
 
 # lint: gofmt, go vet and staticcheck, clean over the tree.
 lint:
