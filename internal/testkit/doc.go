@@ -1,6 +1,7 @@
 // Package testkit is golance's test support, in one place, for the tests
 // of every package. This package reads plugins' logs (Messages, Levels)
-// and supervisord's debug log (AnswerTimes, how long a listener took), and
+// and supervisord's debug log (AnswerTimes, how long a listener took;
+// CallsPerAnswer, the XML-RPC calls made up to each answer), and
 // says how long the outage tests last (Outage);
 // its subpackages stand in for the world a listener lives in:
 //

@@ -2,7 +2,9 @@ package testkit
 
 import (
 	"regexp"
+	"slices"
 	"strings"
+	"testing"
 	"time"
 )
 
@@ -43,4 +45,52 @@ func AnswerTimes(log, listener string) []time.Duration {
 		}
 	}
 	return out
+}
+
+// CallsPerAnswer returns the XML-RPC methods supervisord's trace-level log
+// shows called up to each answer of listener: the first share from the
+// first event sent to it until it acknowledged that event, each later one
+// since the answer before. A call the listener makes in the background
+// after an answer falls into the next share; calls by anyone else
+// (supervisorctl, a test's client) count too, since the log does not name
+// the caller.
+func CallsPerAnswer(log, listener string) [][]string {
+	sent := regexp.MustCompile(`^\S+ \S+ DEBG event \d+ sent to listener ` + regexp.QuoteMeta(listener) + `$`)
+	acked := regexp.MustCompile(`^\S+ \S+ DEBG ` + regexp.QuoteMeta(listener) + `: BUSY -> ACKNOWLEDGED$`)
+	called := regexp.MustCompile(`^\S+ \S+ TRAC XML-RPC method called: (\S+)\(\)$`)
+	var out [][]string
+	started := false
+	share := []string{}
+	for line := range strings.SplitSeq(log, "\n") {
+		switch {
+		case !started:
+			started = sent.MatchString(line)
+		case acked.MatchString(line):
+			out = append(out, share)
+			share = []string{}
+		default:
+			if m := called.FindStringSubmatch(line); m != nil {
+				share = append(share, m[1])
+			}
+		}
+	}
+	return out
+}
+
+// QuietTicks fails t unless, by supervisord's trace-level log, listener
+// (on the shared process table) read every process up to its first answer
+// (getPID, getAllProcessInfo) and then called nothing up to its answer to
+// the third event, over ticks where nothing started or stopped.
+func QuietTicks(t testing.TB, log, listener string) {
+	t.Helper()
+	calls := CallsPerAnswer(log, listener)
+	if len(calls) < 3 {
+		t.Fatalf("%s answered %d events, want 3", listener, len(calls))
+	}
+	if got := strings.Join(calls[0], " "); got != "supervisor.getPID supervisor.getAllProcessInfo" {
+		t.Errorf("%s's first tick called %s", listener, got)
+	}
+	if later := slices.Concat(calls[1:3]...); len(later) != 0 {
+		t.Errorf("%s's ticks 2 and 3 called %v", listener, later)
+	}
 }

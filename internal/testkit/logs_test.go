@@ -42,3 +42,25 @@ func TestOutage(t *testing.T) {
 		t.Errorf("Outage = %s with GOLANCE_OUTAGE=5m", d)
 	}
 }
+
+func TestCallsPerAnswer(t *testing.T) {
+	t.Parallel()
+	log := `2026-12-02 07:12:22,090 TRAC XML-RPC method called: supervisor.getState()
+2026-12-02 07:12:22,100 DEBG event 0 sent to listener memmon
+2026-12-02 07:12:22,101 TRAC XML-RPC method called: supervisor.getPID()
+2026-12-02 07:12:22,102 TRAC XML-RPC method supervisor.getPID() returned successfully
+2026-12-02 07:12:22,103 TRAC XML-RPC method called: supervisor.getAllProcessInfo()
+2026-12-02 07:12:22,103 DEBG other: BUSY -> ACKNOWLEDGED
+2026-12-02 07:12:22,112 DEBG memmon: BUSY -> ACKNOWLEDGED
+2026-12-02 07:12:27,000 DEBG event 1 sent to listener memmon
+2026-12-02 07:12:27,250 DEBG memmon: BUSY -> ACKNOWLEDGED
+2026-12-02 07:12:28,000 TRAC XML-RPC method called: supervisor.stopProcess()
+2026-12-02 07:12:32,000 DEBG event 2 sent to listener memmon
+2026-12-02 07:12:32,001 DEBG memmon: BUSY -> ACKNOWLEDGED
+2026-12-02 07:12:33,000 TRAC XML-RPC method called: supervisor.startProcess()`
+	got := CallsPerAnswer(log, "memmon")
+	want := [][]string{{"supervisor.getPID", "supervisor.getAllProcessInfo"}, {}, {"supervisor.stopProcess"}}
+	if !slices.EqualFunc(got, want, slices.Equal) {
+		t.Errorf("CallsPerAnswer = %q, want %q", got, want)
+	}
+}

@@ -24,7 +24,8 @@ import (
 
 // webserve is a program serving HTTP on the address in its first argument,
 // answering every request with the status in its second: the unhealthy
-// and healthy programs of the integration tests.
+// and healthy programs of the integration tests. It writes each request's
+// method and path to stdout, for tests that count the checks.
 func webserve() {
 	if len(os.Args) != 3 {
 		fmt.Fprintln(os.Stderr, "usage: webserve ADDR STATUS")
@@ -41,6 +42,7 @@ func webserve() {
 		os.Exit(1)
 	}
 	http.Serve(l, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Println(r.Method, r.URL.Path)
 		w.WriteHeader(status)
 		fmt.Fprintf(w, "status %d from pid %d\n", status, os.Getpid())
 	}))

@@ -45,6 +45,10 @@ under way at a time, and httpok never restarts itself. Processes that are not
 RUNNING are left alone and reported. Names that match no process are reported,
 not fatal.
 
+With -E httpok follows supervisord's process list without asking for it at
+every tick: a tick after which no process was started or reaped makes no
+XML-RPC call. Without -E a healthy tick asks supervisord nothing anyway.
+
 httpok writes its report lines to standard error, and mails them to -m once
 the restarts are over: through the sendmail program -s, as superlance does
 (so -m takes local names such as root, and comma-separated lists), or

@@ -12,6 +12,7 @@ import (
 	"github.com/golance/golance/listener/rpc"
 	"github.com/golance/golance/plugins/internal/log"
 	"github.com/golance/golance/plugins/internal/mailcli"
+	"github.com/golance/golance/plugins/internal/proctable"
 	"github.com/golance/golance/plugins/internal/restart"
 )
 
@@ -23,6 +24,9 @@ type handler struct {
 	url       string
 	restarter *restart.Restarter
 	streaks   *restart.Streaks
+	// table follows supervisord's processes for -E, which needs to know
+	// at every tick whether a watched process is RUNNING.
+	table *proctable.Table
 	// listFailure logs a process list supervisord cannot give once, not
 	// at every tick.
 	listFailure *log.Recurring
@@ -46,8 +50,14 @@ func newHandler(cfg config, sup restart.Supervisor) (*handler, error) {
 	if err != nil {
 		return nil, err
 	}
+	table, err := proctable.New(proctable.Config{Supervisor: sup, Clock: cfg.clock, Log: cfg.log})
+	if err != nil {
+		notices.Close(context.Background())
+		return nil, err
+	}
 	return &handler{
 		cfg:         cfg,
+		table:       table,
 		sup:         sup,
 		prober:      newProber(u, cfg.timeout, cfg.retryInterval, cfg.body != "", cfg.insecure, cfg.rootCAs),
 		url:         cfg.url,
@@ -58,31 +68,39 @@ func newHandler(cfg config, sup restart.Supervisor) (*handler, error) {
 	}, nil
 }
 
-// HandleEvent checks the URL on a TICK event and acknowledges every other
-// event untouched. It always acknowledges: a tick whose work could not be
-// done (supervisord shutting down or unreachable) is not worth
-// redelivering, since the next tick checks afresh.
+// HandleEvent checks the URL on a TICK event. With -E the process table
+// follows supervisord through every event, from the first tick on, which
+// loads it; without -E httpok needs no process list until it acts, and
+// other events are acknowledged untouched. It always acknowledges: a tick
+// whose work could not be done (supervisord shutting down or unreachable)
+// is not worth redelivering, since the next tick checks afresh.
 func (c *handler) HandleEvent(ctx context.Context, ev listener.Event) error {
 	if !ev.EventName.Is(listener.Tick) {
+		if c.cfg.notEager && c.table.Loaded() {
+			// A failure here is asked again at the next tick's Check.
+			_, _ = c.table.Observe(ctx, ev)
+		}
 		return nil
 	}
-	c.check(ctx)
+	c.check(ctx, ev)
 	return nil
 }
 
 // Shutdown waits for the restarts under way, until ctx ends, and closes
 // the outbox of the mail, where undelivered mail waits for the next start.
 func (c *handler) Shutdown(ctx context.Context) error {
-	return errors.Join(c.restarter.Shutdown(ctx), c.notices.Close(ctx))
+	err := c.restarter.Shutdown(ctx)
+	c.table.Close()
+	return errors.Join(err, c.notices.Close(ctx))
 }
 
 // Stop ends the retries of mail under way (SIGTERM).
 func (c *handler) Stop() { c.notices.Stop() }
 
 // check is one tick's work.
-func (c *handler) check(ctx context.Context) {
+func (c *handler) check(ctx context.Context, tick listener.Event) {
 	if c.cfg.notEager {
-		running, err := c.watchedRunning(ctx)
+		running, err := c.watchedRunning(ctx, tick)
 		if err != nil {
 			c.listFailure.Fail(fmt.Sprintf("Exception retrieving process info %v, not checking %s", err, c.url))
 			return
@@ -116,14 +134,14 @@ func (c *handler) check(ctx context.Context) {
 }
 
 // watchedRunning reports whether a process httpok watches is RUNNING, for
-// -E.
-func (c *handler) watchedRunning(ctx context.Context) (bool, error) {
-	infos, err := c.sup.GetAllProcessInfo(ctx)
-	if err != nil {
+// -E, from the process table brought up to date with the tick: a tick
+// after which no process was started or reaped asks supervisord nothing.
+func (c *handler) watchedRunning(ctx context.Context, tick listener.Event) (bool, error) {
+	if _, err := c.table.Observe(ctx, tick); err != nil {
 		return false, err
 	}
-	for _, info := range infos {
-		if info.State == listener.StateRunning && c.cfg.selector.Selects(info.Group, info.Name) {
+	for _, p := range c.table.Processes() {
+		if p.State == listener.StateRunning && c.cfg.selector.Selects(p.Group, p.Name) {
 			return true, nil
 		}
 	}

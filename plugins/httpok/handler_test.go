@@ -547,3 +547,46 @@ func TestProcessExitsBetweenCheckAndRestart(t *testing.T) {
 		}
 	})
 }
+
+// With -E the process table follows supervisord: the first tick reads
+// every process (getPID, getAllProcessInfo, and here a getProcessInfo
+// about httpok's own pool, whose pid the emulated supervisord makes up, so
+// that /proc cannot show it), a tick after which nothing started or
+// stopped makes no XML-RPC call yet checks the URL, and after a stop httpok
+// learns that nothing it watches runs, and checks no more.
+// Not parallel: the emulated supervisord's children are the test binary's,
+// and so would be those of the other tests, which the table would see.
+func TestNotEagerQuietTicksCallNothing(t *testing.T) {
+	srv := newServer(t, 200, "ok")
+	w := start(t, setup{programs: []testharness.Program{sleeper("web", testharness.ProcessConfig{}), sleeper("other", testharness.ProcessConfig{})},
+		cfg: config{url: srv.URL, selector: sel("web"), notEager: true}})
+	for _, name := range []string{"web", "other"} {
+		rig.Must(t, w.Sup.WaitProcessState(w.ctx(), name, listener.StateRunning))
+	}
+	calls := func() []string {
+		var out []string
+		for _, c := range w.Sup.Transcript().Calls("") {
+			out = append(out, c.String())
+		}
+		return out
+	}
+	w.tick()
+	if got := strings.Join(calls(), " "); got != "supervisor.getPID() supervisor.getAllProcessInfo() supervisor.getProcessInfo('httpok')" {
+		t.Fatalf("first tick called %s", got)
+	}
+	for range 3 {
+		w.tick()
+	}
+	if got := calls(); len(got) != 3 || srv.requests.Load() != 4 {
+		t.Fatalf("quiet ticks: calls %v, %d requests of 4", got, srv.requests.Load())
+	}
+	rig.Must(t, w.Sup.Process("web").Stop(w.ctx(), true))
+	w.tick()
+	w.tick()
+	if got := calls(); len(got) != 4 || got[3] != "supervisor.getProcessInfo('web')" || srv.requests.Load() != 4 {
+		t.Fatalf("after a stop: calls %v, %d requests, want getProcessInfo('web') more and 4 requests", got, srv.requests.Load())
+	}
+	if w.log.Messages() != "" {
+		t.Fatalf("log:\n%s", w.log)
+	}
+}

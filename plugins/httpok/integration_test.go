@@ -112,3 +112,35 @@ func TestIntegrationDocExamples(t *testing.T) {
 		})
 	}
 }
+
+// Under the real supervisord, whose trace-level log names every XML-RPC
+// call: with -E, the first tick reads every process, and the ticks after
+// it, with nothing started or stopped, make no call at all, while httpok
+// still checks the URL at each of them.
+func TestIntegrationNotEagerQuietTicksCallNothing(t *testing.T) {
+	t.Parallel()
+	addr := freePort(t)
+	sv := supervisord.Start(t, supervisord.Config{LogLevel: "trace", Sections: `
+		[program:web]
+		command=` + rig.Binary(t, "webserve") + ` ` + addr + ` 200
+		startsecs=0
+
+		[program:idle]
+		command=sleep infinity
+		startsecs=0
+
+		[eventlistener:httpok]
+		command=` + rig.Binary(t, "httpok") + ` -E -p web http://` + addr + `/health
+		events=TICK_5
+	`})
+	sv.WaitLog(t, `(?s)(httpok: BUSY -> ACKNOWLEDGED.*){3}`)
+	testkit.QuietTicks(t, sv.Log(), "httpok")
+	stdout, _ := sv.ChildLogs(t, "web")
+	b, err := os.ReadFile(stdout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(b), "GET /health"); n < 3 {
+		t.Errorf("the URL checked %d times in 3 ticks; web wrote:\n%s", n, b)
+	}
+}
