@@ -52,9 +52,15 @@ it runs with, or supervisord's default search paths) for these keys in each
                             states (comma-separated alternatives, default RUNNING)
   dependent_startup_inherit_priority=true
                             rank it with the most urgent program it waits for
+  dependent_runtime=restart once it runs, restart it whenever a program it
+                            waits for as RUNNING leaves RUNNING, once that is
+                            RUNNING again (stop: stop it meanwhile, and start
+                            it again then; default false)
 
-The first two come from ordered-startup-supervisord, the others from
-supervisord-dependent-startup; both styles may be mixed. Programs the
+The first two come from ordered-startup-supervisord, the next three from
+supervisord-dependent-startup; both styles may be mixed. dependent_runtime
+is golance's; each process it stops or restarts counts against
+--max-restarts per --restart-window. Programs the
 listener starts should have autostart=false.
 
 EXITED counts only when the exit code is in the program's exitcodes. A
@@ -103,6 +109,8 @@ order on stdout and exits without starting anything.`,
 		Shorts:   mailcli.Shorts{Sendmail: "s", To: "m"},
 	})
 	outboxFlags := outbox.RegisterFlags(f)
+	cfg.restart.MaxRestarts = defaultMaxRestarts
+	cfg.restart.AddBudgetFlags(f)
 	f.DurationVar(&cfg.poll, "poll-interval", defaultPoll, "how often to read the process states while startup is under way, in case an event was lost")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		cfg.confPath = confFlag
@@ -124,6 +132,9 @@ order on stdout and exits without starting anything.`,
 		}
 		if cfg.poll <= 0 {
 			return cli.Usagef("--poll-interval=%s: give a positive duration such as 2s", cfg.poll)
+		}
+		if err := cfg.restart.Validate(); err != nil {
+			return cli.Usagef("%v", err)
 		}
 		if err := outboxFlags.Validate(); err != nil {
 			return &cli.UsageError{Err: err}

@@ -8,6 +8,7 @@ import (
 	"github.com/golance/golance/plugins/internal/log"
 	"github.com/golance/golance/plugins/internal/mailcli"
 	"github.com/golance/golance/plugins/internal/outbox"
+	"github.com/golance/golance/plugins/internal/restart"
 )
 
 // Defaults of the settings.
@@ -15,6 +16,11 @@ const (
 	defaultTimeout     = 5 * time.Minute
 	defaultPoll        = 2 * time.Second
 	defaultCallTimeout = 10 * time.Second
+	// defaultMaxRestarts bounds how often a follower is stopped or
+	// restarted per restart.DefaultWindow: a dependency in a crash loop
+	// (which supervisord ends with FATAL after startretries) does not
+	// drag its followers around without end.
+	defaultMaxRestarts = 10
 )
 
 // config is every setting of ordered-startup.
@@ -30,6 +36,9 @@ type config struct {
 	// limit. A program the listener does not start itself is timed from
 	// the listener's start.
 	timeout time.Duration
+	// restart is the restart budget of each follower's process
+	// (dependent_runtime): --max-restarts, --restart-window.
+	restart restart.Policy
 	// onFailure decides what a failure means for the programs waiting.
 	onFailure failurePolicy
 	// anyExit counts every exit as reaching EXITED, whatever the exit

@@ -14,6 +14,7 @@ import (
 	"github.com/golance/golance/listener/rpc"
 	"github.com/golance/golance/plugins/internal/asctime"
 	"github.com/golance/golance/plugins/internal/log"
+	"github.com/golance/golance/plugins/internal/restart"
 	"github.com/golance/golance/plugins/internal/retry"
 )
 
@@ -22,6 +23,7 @@ import (
 type supervisor interface {
 	GetAllProcessInfo(ctx context.Context) ([]rpc.ProcessInfo, error)
 	StartProcess(ctx context.Context, name string, wait bool) error
+	StopProcess(ctx context.Context, name string, wait bool) error
 }
 
 // handler starts the programs of a startPlan as the states they wait for
@@ -51,6 +53,15 @@ type handler struct {
 	// rpcFailure logs a call that does not get through once until calls
 	// work again.
 	rpcFailure *log.Recurring
+	// restarter stops and restarts followers (follow.go) in the
+	// background, within their restart budget.
+	restarter *restart.Restarter
+	// changed is closed, and replaced, whenever a followed program goes
+	// down or up: the held starts look again.
+	changed chan struct{}
+	// holds ends when the listener stops: held followers stay stopped.
+	holds     context.Context
+	stopHolds context.CancelFunc
 }
 
 // programState is the starter's record of one program.
@@ -65,6 +76,12 @@ type programState struct {
 	failure     string // the reported failure, until the program gets there
 	backoff     bool   // a BACKOFF was reported
 	announced   bool   // "already started" was logged
+
+	// up reports, for a program with followers, that every process was
+	// RUNNING when last seen; wentDown, that it left RUNNING since, and
+	// toRestart, the restart-mode followers running then.
+	up, wentDown bool
+	toRestart    []*planProgram
 }
 
 // newHandler returns the handler that starts plan's programs through
@@ -74,13 +91,21 @@ type programState struct {
 func newHandler(cfg config, plan *startPlan, sup supervisor, report func(subject, body string)) *handler {
 	cfg = cfg.withDefaults()
 	s := &handler{cfg: cfg, plan: plan, sup: sup, mailer: report, procs: map[string]*process{}, progs: map[*planProgram]*programState{},
-		wake: make(chan struct{}, 1), rpcFailure: log.NewRecurring(cfg.log, slog.LevelError, cfg.clock)}
+		wake: make(chan struct{}, 1), rpcFailure: log.NewRecurring(cfg.log, slog.LevelError, cfg.clock), changed: make(chan struct{})}
+	parallel := 0
 	for _, prog := range plan.Programs {
 		s.progs[prog] = &programState{}
 		for _, ns := range prog.Processes {
 			s.procs[ns] = &process{name: ns, program: prog}
 		}
+		if prog.Runtime != runtimeOff {
+			parallel += len(prog.Processes)
+		}
 	}
+	// A held follower keeps its place until what it follows is back, so
+	// every follower gets one.
+	s.restarter = restart.New(sup, restart.Config{Policy: cfg.restart, Parallel: max(parallel, restart.DefaultParallel), Clock: cfg.clock})
+	s.holds, s.stopHolds = context.WithCancel(context.Background())
 	return s
 }
 
@@ -109,10 +134,18 @@ func (s *handler) begin(ctx context.Context) {
 	s.reconcile(ctx, now)
 }
 
-// Shutdown returns at once: the handler's work is done within
-// HandleEvent and loop, which the command stops, and the reports it
-// queued are the mailer's to send.
-func (s *handler) Shutdown(ctx context.Context) error { return nil }
+// Shutdown lets the followers' restarts under way finish, within ctx;
+// held followers stay stopped. The rest of the handler's work is done
+// within HandleEvent and loop, which the command stops, and the reports
+// it queued are the mailer's to send.
+func (s *handler) Shutdown(ctx context.Context) error {
+	s.stopHolds()
+	return s.restarter.Shutdown(ctx)
+}
+
+// Stop gives up the held starts of followers at once, when supervisord
+// stops the listener: what they wait for may be gone for good.
+func (s *handler) Stop() { s.stopHolds() }
 
 // finished reports whether startup is over: every program the listener
 // manages has been started and everything waited for was reached or
@@ -141,10 +174,19 @@ func (s *handler) HandleEvent(ctx context.Context, ev listener.Event) error {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		p := s.procs[pse.Namespec()]
-		if s.done || s.halted || p == nil {
-			return nil // not ours, or startup is over: a respawn restarts no chain
+		if s.halted || p == nil {
+			return nil // not ours
 		}
 		p.sawState(pse.State, pse.Expected, s.cfg.anyExit)
+		if pse.FromState == listener.StateRunning {
+			s.leftRunning(p.program, p.name, pse.State)
+		}
+		if s.done {
+			// Startup is over: a respawn restarts no chain, but followers
+			// follow.
+			s.follow(false)
+			return nil
+		}
 		s.reconcile(ctx, s.cfg.clock.Now())
 	case ev.EventName.Is(listener.Tick):
 		s.mu.Lock()
@@ -157,31 +199,39 @@ func (s *handler) HandleEvent(ctx context.Context, ev listener.Event) error {
 }
 
 // loop reads the process states again whenever Poll has passed, a
-// timeout is due or a failed call is to be retried, until startup is over
+// timeout is due or a failed call is to be retried, while startup is
+// under way or a followed program is down, until supervisord shuts down
 // or ctx ends. It makes the starter independent of the events it is sent:
 // an event lost to a full buffer, or a listener not subscribed to TICK,
-// delays nothing by more than Poll.
+// delays nothing by more than Poll. In between it waits to be woken, and
+// reads nothing.
 func (s *handler) loop(ctx context.Context) {
 	for {
 		s.mu.Lock()
-		if s.done || s.halted {
+		if s.halted {
 			s.mu.Unlock()
 			return
 		}
-		wait := s.nextWake(s.cfg.clock.Now())
+		var timer <-chan time.Time
+		if !s.done {
+			timer = time.After(s.nextWake(s.cfg.clock.Now()))
+		} else if s.holding() {
+			timer = time.After(s.cfg.poll)
+		}
 		s.mu.Unlock()
-		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
-			t.Stop()
 			return
-		case <-t.C:
+		case <-timer:
 		case <-s.wake:
-			t.Stop()
 		}
 		s.mu.Lock()
-		if !s.done && !s.halted {
+		switch {
+		case s.halted:
+		case !s.done:
 			s.reconcile(ctx, s.cfg.clock.Now())
+		case s.holding() && s.refresh(ctx):
+			s.follow(true)
 		}
 		s.mu.Unlock()
 	}
@@ -228,6 +278,7 @@ func (s *handler) reconcile(ctx context.Context, now time.Time) {
 	if !s.refresh(ctx) || s.halted {
 		return
 	}
+	s.follow(true)
 	s.checkPrograms(now)
 	s.startReady(ctx, now)
 	s.checkDone()
@@ -577,6 +628,10 @@ func (s *handler) checkDone() {
 	}
 	if len(failed) > 0 {
 		s.logf(slog.LevelWarn, "startup finished; %s did not get there (reported above)", strings.Join(failed, ", "))
+		return
+	}
+	if s.hasFollowers() {
+		s.logf(slog.LevelInfo, "startup complete: later events start nothing but the followers of dependent_runtime")
 		return
 	}
 	s.logf(slog.LevelInfo, "startup complete: later events start nothing")

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/golance/golance/internal/testkit/rig"
+	"github.com/golance/golance/listener"
 	"github.com/golance/golance/testharness/supervisord"
 )
 
@@ -76,10 +78,7 @@ startinorder=true
 // from supervisord's command line.
 func startSeed(t *testing.T, pingExit int) *supervisord.Supervisord {
 	t.Helper()
-	bin, err := exec.LookPath("ordered-startup")
-	if err != nil {
-		t.Fatal(err)
-	}
+	bin := listenerBinary(t)
 	return supervisord.Start(t, supervisord.Config{Sections: `
 		[eventlistener:inorder]
 		command=` + bin + `
@@ -90,6 +89,16 @@ func startSeed(t *testing.T, pingExit int) *supervisord.Supervisord {
 		[include]
 		files=` + seedInclude(t, pingExit) + `/*.conf
 	`})
+}
+
+// listenerBinary returns the ordered-startup binary TestMain put on PATH.
+func listenerBinary(t *testing.T) string {
+	t.Helper()
+	bin, err := exec.LookPath("ordered-startup")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bin
 }
 
 // listenerLog waits until the listener's stderr log matches pattern.
@@ -182,10 +191,7 @@ func TestRealSupervisordInitJobFails(t *testing.T) {
 // program, which must be started by the names supervisord gives them.
 func TestRealSupervisordGraphWithGroupsAndNumprocs(t *testing.T) {
 	t.Parallel()
-	bin, err := exec.LookPath("ordered-startup")
-	if err != nil {
-		t.Fatal(err)
-	}
+	bin := listenerBinary(t)
 	sv := supervisord.Start(t, supervisord.Config{Sections: `
 		[eventlistener:deps]
 		command=` + bin + ` -c %(here)s/supervisord.conf --timeout 30s
@@ -248,10 +254,7 @@ func TestRealSupervisordGraphWithGroupsAndNumprocs(t *testing.T) {
 // next program starts once, and nothing is started twice.
 func TestRealSupervisordListenerRestart(t *testing.T) {
 	t.Parallel()
-	bin, err := exec.LookPath("ordered-startup")
-	if err != nil {
-		t.Fatal(err)
-	}
+	bin := listenerBinary(t)
 	sv := supervisord.Start(t, supervisord.Config{Sections: `
 		[eventlistener:inorder]
 		command=` + bin + ` %(here)s/supervisord.conf
@@ -294,10 +297,7 @@ func TestRealSupervisordListenerRestart(t *testing.T) {
 // the page shows (testdata/examples/*.plan).
 func TestRealSupervisordDocExamples(t *testing.T) {
 	t.Parallel()
-	bin, err := exec.LookPath("ordered-startup")
-	if err != nil {
-		t.Fatal(err)
-	}
+	bin := listenerBinary(t)
 	for _, name := range []string{"chain", "dependencies"} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
@@ -322,4 +322,113 @@ func TestRealSupervisordDocExamples(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestRealSupervisordRuntimeDependencies restarts the database of a real
+// supervisord: the web program that opted in with dependent_runtime=restart
+// is restarted once the database is RUNNING again, the worker with
+// dependent_runtime=stop is stopped meanwhile and started again then, and
+// the program that did not opt in is left alone. A second restart finds
+// the restart budget (--max-restarts 1) spent and leaves them all alone.
+func TestRealSupervisordRuntimeDependencies(t *testing.T) {
+	t.Parallel()
+	bin := listenerBinary(t)
+	sv := supervisord.Start(t, supervisord.Config{Sections: `
+		[eventlistener:deps]
+		command=` + bin + ` -c %(here)s/supervisord.conf --poll-interval 200ms --max-restarts 1
+		events=PROCESS_STATE,TICK_5
+		buffer_size=50
+		priority=1
+
+		[program:db]
+		command=sleep 600
+		startsecs=1
+		autostart=false
+		dependent_startup=true
+
+		[program:web]
+		command=sleep 600
+		startsecs=0
+		autostart=false
+		dependent_startup=true
+		dependent_startup_wait_for=db:running
+		dependent_runtime=restart
+
+		[program:worker]
+		command=sleep 600
+		startsecs=0
+		autostart=false
+		dependent_startup=true
+		dependent_startup_wait_for=db
+		dependent_runtime=stop
+
+		[program:other]
+		command=sleep 600
+		startsecs=0
+		autostart=false
+		dependent_startup=true
+		dependent_startup_wait_for=db:running
+	`})
+	listenerLog(t, sv, "deps", `INFO startup complete`)
+	ctx := rig.Context(t)
+	webPID := func() int {
+		info, err := sv.Client.GetProcessInfo(ctx, "web")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return info.PID
+	}
+	before := webPID()
+
+	offset := sv.LogSize()
+	if err := sv.Client.StopProcess(ctx, "db", true); err != nil {
+		t.Fatal(err)
+	}
+	sv.WaitLogSince(t, offset, `stopped: worker \(terminated by SIGTERM\)`)
+	if info, err := sv.Client.GetProcessInfo(ctx, "web"); err != nil || info.State != listener.StateRunning || info.PID != before {
+		t.Fatalf("web while db is stopped: %+v, %v; want RUNNING as pid %d", info, err, before)
+	}
+	if err := sv.Client.StartProcess(ctx, "db", false); err != nil {
+		t.Fatal(err)
+	}
+	sv.WaitLogSince(t, offset, `(?s)success: db entered RUNNING.*spawned: 'web'`)
+	sv.WaitLogSince(t, offset, `spawned: 'worker'`)
+	listenerLog(t, sv, "deps", `INFO restarted web: db is RUNNING again`)
+	listenerLog(t, sv, "deps", `INFO started worker again: db is RUNNING`)
+	log := sv.Log()[offset:]
+	running := strings.Index(log, "success: db entered RUNNING")
+	for _, after := range []string{"spawned: 'web'", "spawned: 'worker'"} {
+		if i := strings.Index(log, after); i < running {
+			t.Errorf("%q before db was RUNNING again:\n%s", after, log)
+		}
+	}
+	if strings.Contains(log, "'other'") || strings.Contains(log, ": other ") {
+		t.Errorf("other, which did not opt in, was touched:\n%s", log)
+	}
+	if pid := webPID(); pid == before {
+		t.Errorf("web still has pid %d", pid)
+	}
+
+	// The budget: one restart of each follower per hour, used up.
+	offset = sv.LogSize()
+	if err := sv.Client.StopProcess(ctx, "db", true); err != nil {
+		t.Fatal(err)
+	}
+	if err := sv.Client.StartProcess(ctx, "db", true); err != nil {
+		t.Fatal(err)
+	}
+	listenerLog(t, sv, "deps", `ERRO not restarting worker after db left RUNNING: restart budget spent: restarted 1 times in the last 1h0m0s`)
+	listenerLog(t, sv, "deps", `ERRO not restarting web after db left RUNNING: restart budget spent`)
+	time.Sleep(500 * time.Millisecond) // a poll or two of the listener
+	if log := sv.Log()[offset:]; strings.Contains(log, "spawned: 'web'") || strings.Contains(log, "spawned: 'worker'") || strings.Contains(log, "stopped: worker") {
+		t.Errorf("the followers were restarted past their budget:\n%s", log)
+	}
+	for _, bad := range []string{"-> UNKNOWN", "exited: deps"} {
+		if strings.Contains(sv.Log(), bad) {
+			t.Errorf("supervisord's log has %q:\n%s", bad, sv.Log())
+		}
+	}
+	_, stderr := sv.ChildLogs(t, "deps")
+	text, _ := os.ReadFile(stderr)
+	t.Logf("the listener's log:\n%s", text)
 }

@@ -9,7 +9,7 @@ import (
 )
 
 // The keys ordered-startup reads in a [program:x] section. The first two
-// are ordered-startup-supervisord's, the others
+// are ordered-startup-supervisord's, the next three
 // supervisord-dependent-startup's; supervisord itself ignores them all.
 const (
 	keyStartInOrder     = "startinorder"
@@ -17,6 +17,9 @@ const (
 	keyDependentStartup = "dependent_startup"
 	keyWaitFor          = "dependent_startup_wait_for"
 	keyInheritPriority  = "dependent_startup_inherit_priority"
+	// keyRuntime is golance's own: what a running program does when one
+	// it waits for as RUNNING leaves RUNNING (runtimeMode).
+	keyRuntime = "dependent_runtime"
 )
 
 // programOptions are the startup settings of one [program:x] section, as
@@ -48,11 +51,13 @@ type programOptions struct {
 	// programs ready at the same time, this one ranks with the most urgent
 	// of the programs it waits for.
 	InheritPriority bool
+	// Runtime is dependent_runtime=: off by default.
+	Runtime runtimeMode
 }
 
 // hasKeys reports whether the program uses any startup key.
 func (p programOptions) hasKeys() bool {
-	for _, k := range []string{keyStartInOrder, keyStartNextAfter, keyDependentStartup, keyWaitFor, keyInheritPriority} {
+	for _, k := range []string{keyStartInOrder, keyStartNextAfter, keyDependentStartup, keyWaitFor, keyInheritPriority, keyRuntime} {
 		if _, ok := p.Section.Lookup(k); ok {
 			return true
 		}
@@ -154,6 +159,13 @@ func readProgram(c *supervisorconf.Config, prog *supervisorconf.Program, names [
 	} else if ok {
 		if p.StartNextAfter, err = listener.ParseState(v); err != nil {
 			return p, bad("is not a process state", "write one of "+joinStates(listener.States, ", "))
+		}
+	}
+	if v, ok, bad, err := get(keyRuntime); err != nil {
+		return p, err
+	} else if ok {
+		if p.Runtime, err = parseRuntime(v); err != nil {
+			return p, bad(err.Error(), "write restart (restart it once what it waits for is RUNNING again), stop (stop it meanwhile) or false")
 		}
 	}
 	if v, ok, bad, err := get(keyWaitFor); err != nil {

@@ -71,6 +71,12 @@ type planProgram struct {
 	Goals [][]listener.State
 	// Layer is the program's layer, from 0.
 	Layer int
+	// Runtime is the program's dependent_runtime; Follows, the programs
+	// it follows with it: those it waits for as RUNNING. Followers are
+	// the programs that follow this one.
+	Runtime   runtimeMode
+	Follows   []*planProgram
+	Followers []*planProgram
 
 	options programOptions
 	rank    []any // supervisord's start order: group priority, group, priority, name
@@ -341,6 +347,7 @@ func (p *startPlan) layout(programs []*planProgram) {
 			}
 		}
 	}
+	p.follows(programs)
 	for _, prog := range programs {
 		if !prog.Managed && len(prog.Dependents) == 0 {
 			continue
@@ -383,6 +390,45 @@ func (p *startPlan) layout(programs []*planProgram) {
 	}
 }
 
+// follows adds the runtime edges: a program with dependent_runtime
+// follows what it waits for as RUNNING. They are waits, so the cycles
+// findCycle refuses include theirs.
+func (p *startPlan) follows(programs []*planProgram) {
+	for _, prog := range programs {
+		if prog.Runtime = prog.options.Runtime; prog.Runtime == runtimeOff {
+			continue
+		}
+		for _, w := range prog.After {
+			if slices.Contains(w.States, listener.StateRunning) && !slices.Contains(prog.Follows, w.Program) {
+				prog.Follows = append(prog.Follows, w.Program)
+				w.Program.Followers = append(w.Program.Followers, prog)
+			}
+		}
+		if len(prog.Follows) == 0 {
+			p.warnf("%s has %s=%s but waits for no program as RUNNING: it follows nothing at run time", prog.Name, keyRuntime, prog.Runtime)
+		}
+	}
+}
+
+// describeFollows says what dependent_runtime does to prog, or "".
+func describeFollows(prog *planProgram) string {
+	if len(prog.Follows) == 0 {
+		return ""
+	}
+	names := make([]string, len(prog.Follows))
+	for i, f := range prog.Follows {
+		names[i] = f.Name
+	}
+	list, them := strings.Join(names, " or "), "it is"
+	if len(names) > 1 {
+		them = "they all are"
+	}
+	if prog.Runtime == runtimeStop {
+		return fmt.Sprintf("stopped whenever %s leaves RUNNING, and started again once %s RUNNING (%s=stop)", list, them, keyRuntime)
+	}
+	return fmt.Sprintf("restarted whenever %s leaves RUNNING, once %s RUNNING again (%s=restart)", list, them, keyRuntime)
+}
+
 func describeWaits(ws []planWait) string {
 	parts := make([]string, len(ws))
 	for i, w := range ws {
@@ -420,6 +466,9 @@ func (p *startPlan) WriteTo(w io.Writer) (int64, error) {
 				fmt.Fprintf(&b, " (inherited; own %d)", prog.Priority)
 			}
 			b.WriteString("\n")
+			if f := describeFollows(prog); f != "" {
+				fmt.Fprintf(&b, "    then %s\n", f)
+			}
 		}
 	}
 	for _, warn := range p.Warnings {

@@ -353,6 +353,7 @@ func TestReadOptionsErrors(t *testing.T) {
 		{"[program:p]\ndependent_startup_wait_for=:exited\n", `":exited" names no program`},
 		{"[program:p]\nnumprocs=two\n", "s.conf:2: [program:p] numprocs=two: "},
 		{"[program:p]\nnumprocs=2\nprocess_name=%(program_name)s_%(process_num)d_%(nope)s\n", "%(nope) cannot be expanded"},
+		{"[program:p]\ndependent_runtime=yes\n", "s.conf:2: [program:p] dependent_runtime=yes: is not a dependent_runtime mode; write restart (restart it once what it waits for is RUNNING again), stop (stop it meanwhile) or false"},
 		{"[program:p]\nstartinorder=%(ENV_NOPE)s\n", "s.conf:2: [program:p] startinorder=%(ENV_NOPE)s: %(ENV_NOPE) cannot be expanded"},
 	}
 	for _, tt := range tests {
@@ -372,5 +373,86 @@ func TestReadOptionsErrors(t *testing.T) {
 	if !p.StartInOrder || p.StartNextAfter.String() != "EXITED" || !p.DependentStartup || len(p.WaitFor) != 2 ||
 		p.WaitFor[0].String() != "a:STARTING,FATAL" || p.WaitFor[1].String() != "b:RUNNING" {
 		t.Errorf("options %+v", p)
+	}
+}
+
+// dependent_runtime follows the waits for RUNNING, and --plan shows it.
+func TestPlanRuntimeDependencies(t *testing.T) {
+	t.Parallel()
+	opts, pools := confFrom(t, `
+[program:db]
+autostart=false
+dependent_startup=true
+[program:cache]
+autostart=false
+dependent_startup=true
+[program:migrate]
+autostart=false
+dependent_startup=true
+dependent_startup_wait_for=db
+[program:web]
+autostart=false
+dependent_startup=true
+dependent_startup_wait_for=migrate:exited db:running cache:starting,running
+dependent_runtime=restart
+[program:worker]
+autostart=false
+dependent_startup=true
+dependent_startup_wait_for=web
+dependent_runtime=Stop
+[program:report]
+autostart=false
+dependent_startup=true
+dependent_startup_wait_for=migrate:exited
+dependent_runtime=restart
+[program:plain]
+autostart=false
+dependent_startup=true
+dependent_startup_wait_for=db
+dependent_runtime=off
+`)
+	var infos []rpc.ConfigInfo
+	for _, n := range []string{"db", "cache", "migrate", "web", "worker", "report", "plain"} {
+		infos = append(infos, ci(n, n, 999, 999, false))
+	}
+	plan, err := newStartPlan(opts, pools, infos, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `layer 1
+  cache: started first; priority 999
+  db: started first; priority 999
+layer 2
+  migrate: started when db reaches RUNNING; priority 999
+  plain: started when db reaches RUNNING; priority 999
+layer 3
+  report: started when migrate reaches EXITED; priority 999
+  web: started when migrate reaches EXITED and db reaches RUNNING and cache reaches STARTING or RUNNING; priority 999
+    then restarted whenever db or cache leaves RUNNING, once they all are RUNNING again (dependent_runtime=restart)
+layer 4
+  worker: started when web reaches RUNNING; priority 999
+    then stopped whenever web leaves RUNNING, and started again once it is RUNNING (dependent_runtime=stop)
+warning: report has dependent_runtime=restart but waits for no program as RUNNING: it follows nothing at run time
+`
+	if got := planText(t, plan); got != want {
+		t.Errorf("plan:\n%s\nwant:\n%s", got, want)
+	}
+	if db := plan.programOf("db"); len(db.Followers) != 1 || db.Followers[0].Name != "web" {
+		t.Errorf("db's followers: %v", db.Followers)
+	}
+
+	// Runtime edges are waits: a cycle through them is refused as any.
+	opts, pools = confFrom(t, `
+[program:a]
+dependent_startup=true
+dependent_startup_wait_for=b
+dependent_runtime=restart
+[program:b]
+dependent_startup=true
+dependent_startup_wait_for=a
+`)
+	_, err = newStartPlan(opts, pools, []rpc.ConfigInfo{ci("a", "a", 1, 1, false), ci("b", "b", 1, 1, false)}, "")
+	if !errors.Is(err, errCycle) {
+		t.Errorf("cycle: %v", err)
 	}
 }

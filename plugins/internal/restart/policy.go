@@ -36,6 +36,20 @@ func (p *Policy) AddFlags(fs *pflag.FlagSet, failures string) {
 	}
 	fs.IntVar(&p.Consecutive, "consecutive", p.Consecutive,
 		"restart only after `N` "+failures+" in a row (1: at the first, as superlance)")
+	p.AddBudgetFlags(fs)
+}
+
+// AddBudgetFlags defines the restart budget's flags alone on fs, with p's
+// fields as defaults: --max-restarts and --restart-window, for a plugin
+// whose restarts follow no failed checks (ordered-startup's runtime
+// dependencies).
+func (p *Policy) AddBudgetFlags(fs *pflag.FlagSet) {
+	if p.Consecutive < 1 {
+		p.Consecutive = 1 // such a plugin acts at once
+	}
+	if p.Window <= 0 {
+		p.Window = DefaultWindow
+	}
 	fs.IntVar(&p.MaxRestarts, "max-restarts", p.MaxRestarts,
 		"restart each process at most `K` times per --restart-window; past that, log and mail instead of restarting (0: no limit)")
 	fs.DurationVar(&p.Window, "restart-window", p.Window,

@@ -108,6 +108,13 @@ type Request struct {
 	// Prepare, if set, runs in the background before the stop, such as
 	// httpok's gcore; it must honour ctx.
 	Prepare func(ctx context.Context)
+	// Hold, if set, runs in the background between the stop and the
+	// start, and the start waits for it: ordered-startup keeps a
+	// dependent stopped until what it depends on runs again. It must
+	// honour ctx. An error leaves the process stopped and is the
+	// Outcome's StartErr. The restart counts as in flight meanwhile, and
+	// takes one of Config.Parallel's places.
+	Hold func(ctx context.Context) error
 	// Done, if set, receives the outcome, in the background. The process is
 	// no longer in flight when it is called, and the Restarter's Shutdown
 	// waits for it to return, so it may deliver mail; ctx ends when
@@ -320,6 +327,12 @@ func (r *Restarter) restart(req Request, out *Outcome) {
 		if !errors.As(err, &fault) {
 			// No answer: supervisord is unreachable, or the process is
 			// still stopping, in which case a start would fail anyway.
+			return
+		}
+	}
+	if req.Hold != nil {
+		if err := req.Hold(r.ctx); err != nil {
+			out.StartErr = err
 			return
 		}
 	}

@@ -381,6 +381,52 @@ func TestPrepareRunsBeforeTheStop(t *testing.T) {
 	}
 }
 
+// Hold keeps the process stopped until it returns; an error leaves it
+// stopped.
+func TestHoldRunsBetweenTheStopAndTheStart(t *testing.T) {
+	t.Parallel()
+	s, c := start(t, program("app", sleeper, testharness.ProcessConfig{}), program("left", sleeper, testharness.ProcessConfig{}))
+	r := New(c, Config{})
+	o := newOutcomes()
+	release := make(chan struct{})
+	held := make(chan listener.State, 1)
+	if err := r.Restart(Request{Name: "app", Done: o.done, Hold: func(ctx context.Context) error {
+		held <- s.Process("app").State()
+		select {
+		case <-release:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	if st := <-held; st != listener.StateStopped {
+		t.Fatalf("Hold began with app %v, want STOPPED", st)
+	}
+	if st := s.Process("app").State(); st != listener.StateStopped || !r.InFlight("app") {
+		t.Fatalf("held: app %v, in flight %v", st, r.InFlight("app"))
+	}
+	close(release)
+	if out := o.wait(t); out.Err() != nil {
+		t.Fatal(out.Err())
+	}
+	if st := s.Process("app").State(); st != listener.StateRunning {
+		t.Fatalf("after Hold: app %v", st)
+	}
+
+	errGone := errors.New("what it waits for went away")
+	if err := r.Restart(Request{Name: "left", Done: o.done, Hold: func(ctx context.Context) error { return errGone }}); err != nil {
+		t.Fatal(err)
+	}
+	if out := o.wait(t); !errors.Is(out.StartErr, errGone) || out.StopErr != nil {
+		t.Fatalf("outcome %+v, want StartErr %v", out, errGone)
+	}
+	if st := s.Process("left").State(); st != listener.StateStopped {
+		t.Fatalf("after a failed Hold: left %v, want STOPPED", st)
+	}
+}
+
 func TestParallelBoundsConcurrentRestarts(t *testing.T) {
 	t.Parallel()
 	names := []string{"a", "b", "c"}
