@@ -5,6 +5,7 @@ package commands
 
 import (
 	"github.com/golance/golance/plugins/crashmail"
+	"github.com/golance/golance/plugins/essential"
 	"github.com/golance/golance/plugins/eventdump"
 	"github.com/golance/golance/plugins/exporter"
 	"github.com/golance/golance/plugins/httpok"
@@ -31,6 +32,7 @@ func Binaries() []Binary {
 		{"crashmail", crashmail.NewCommand, crashmail.Main},
 		{"crashmailbatch", func() *cobra.Command { return mailbatch.NewCommand("crashmailbatch") }, func() { mailbatch.Main("crashmailbatch") }},
 		{"crashsms", func() *cobra.Command { return mailbatch.NewCommand("crashsms") }, func() { mailbatch.Main("crashsms") }},
+		{"essential", essential.NewCommand, essential.Main},
 		{"eventdump", eventdump.NewCommand, eventdump.Main},
 		{"fatalmailbatch", func() *cobra.Command { return mailbatch.NewCommand("fatalmailbatch") }, func() { mailbatch.Main("fatalmailbatch") }},
 		{"httpok", httpok.NewCommand, httpok.Main},

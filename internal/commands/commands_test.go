@@ -33,6 +33,7 @@ var contract = map[string]struct {
 	"crashmail":            {[]string{"-m", "ops@example.com", "-s", "cat"}, false},
 	"crashmailbatch":       {[]string{"-t", "ops@example.com", "-f", "supervisor@example.com"}, false},
 	"crashsms":             {[]string{"-t", "ops@example.com", "-f", "supervisor@example.com"}, false},
+	"essential":            {[]string{"-p", "web"}, true},
 	"eventdump":            {nil, false},
 	"fatalmailbatch":       {[]string{"-t", "ops@example.com", "-f", "supervisor@example.com"}, false},
 	"httpok":               {[]string{"-p", "web", "http://127.0.0.1:9/"}, true},

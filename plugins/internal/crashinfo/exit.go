@@ -3,6 +3,9 @@ package crashinfo
 import (
 	"strconv"
 	"strings"
+	"syscall"
+
+	"github.com/golance/golance/internal/supervisorconf"
 )
 
 // Exit is how a run of a process ended, in supervisord's words.
@@ -46,6 +49,24 @@ func (e Exit) Status() (int, bool) {
 	}
 	n, err := strconv.Atoi(s)
 	return n, err == nil
+}
+
+// Signal returns the signal that ended a run, as supervisord's main log
+// names it ("terminated by SIGKILL", "terminated by signal 40" for one it
+// has no name for), and false for a process that exited by itself or an
+// exit known only from getProcessInfo, which does not say which signal.
+func (e Exit) Signal() (syscall.Signal, bool) {
+	name, ok := strings.CutPrefix(e.Cause, "terminated by ")
+	if !ok {
+		return 0, false
+	}
+	name = strings.TrimSuffix(name, " (core dumped)")
+	if n, ok := strings.CutPrefix(name, "signal "); ok {
+		sig, err := strconv.Atoi(n)
+		return syscall.Signal(sig), err == nil && sig > 0
+	}
+	sig, err := supervisorconf.SignalNumber(name)
+	return sig, err == nil && sig > 0
 }
 
 // exitFromStatus is the exit getProcessInfo describes with exitstatus,

@@ -1,6 +1,9 @@
 package crashinfo
 
-import "testing"
+import (
+	"syscall"
+	"testing"
+)
 
 func TestExit(t *testing.T) {
 	t.Parallel()
@@ -33,6 +36,23 @@ func TestExit(t *testing.T) {
 			if got, ok := parseExit(tt.str); !ok || got != tt.exit {
 				t.Errorf("parseExit(%q) = %#v, %v; want %#v", tt.str, got, ok, tt.exit)
 			}
+		}
+	}
+	for _, tt := range []struct {
+		cause string
+		sig   syscall.Signal
+		ok    bool
+	}{
+		{"terminated by SIGKILL", syscall.SIGKILL, true},
+		{"terminated by SIGSEGV (core dumped)", syscall.SIGSEGV, true},
+		{"terminated by signal 40", 40, true},
+		{"exit status 3", 0, false},
+		{killedBySignal, 0, false},
+		{"terminated by SIGNOPE", 0, false},
+		{"", 0, false},
+	} {
+		if sig, ok := (Exit{Cause: tt.cause}).Signal(); sig != tt.sig || ok != tt.ok {
+			t.Errorf("Exit{%q}.Signal() = %v, %v; want %v, %v", tt.cause, sig, ok, tt.sig, tt.ok)
 		}
 	}
 	for _, bad := range []string{"", "exit status 3", "; not expected", "exit status 3; maybe"} {
