@@ -47,6 +47,8 @@ group "name", so a numprocs program is covered whole), "group:name", or
 "group:*"; either part may be a shell pattern (web:web_0?). A process covered
 by several rules is restarted when it is above any of them, at most once per
 tick.
+With flags but no -p, -g or -a, memmon runs idle, as superlance's does: it
+says so in one line and answers every event without a check.
 
 Restarts run in the background: the TICK is acknowledged at once, so
 supervisord's event buffer does not overflow while a slow process stops.
@@ -94,6 +96,9 @@ server with --smtpHost.`,
 		if anyLimit.set {
 			cfg.any = &anyLimit.bytes
 		}
+		if cfg.idle() && cmd.Flags().NFlag() == 0 {
+			return &cli.UsageError{Err: errNothingToWatch}
+		}
 		if err := cfg.validate(); err != nil {
 			return &cli.UsageError{Err: err}
 		}
@@ -127,7 +132,11 @@ func run(cmd *cobra.Command, cfg config) error {
 	for i, r := range h.rules {
 		rules[i] = r.String()
 	}
-	cfg.log.Info(fmt.Sprintf("memmon: restarting what goes above its limit (%s, %v), %s", strings.Join(rules, ", "), cfg.metric, h.notices))
+	if cfg.idle() {
+		cfg.log.Info(idleLine)
+	} else {
+		cfg.log.Info(fmt.Sprintf("memmon: restarting what goes above its limit (%s, %v), %s", strings.Join(rules, ", "), cfg.metric, h.notices))
+	}
 	return cli.RunListener(cmd, h, cfg.log, cli.DrainTimeout)
 }
 

@@ -21,7 +21,9 @@ import (
 // without -u.
 const noUptimeLimit = time.Duration(math.MaxInt64)
 
-// errNothingToWatch is a configuration without any limit.
+// errNothingToWatch is a command line without any argument, which
+// superlance's memmon also refuses (with its usage). Flags without a limit
+// make an idle memmon instead, as superlance's runs: see idleLine.
 var errNothingToWatch = errors.New("nothing to watch: give -p/--program NAME=SIZE, -g/--group GROUP=SIZE or -a/--any SIZE")
 
 // config is every setting of memmon.
@@ -80,10 +82,14 @@ func (c config) withDefaults() config {
 	return c
 }
 
-// validate reports a configuration memmon cannot work with.
+// validate reports a configuration memmon cannot work with. One without
+// any limit is valid: memmon then answers every event and checks nothing.
 func (c config) validate() error {
-	if len(c.programs) == 0 && len(c.groups) == 0 && c.any == nil {
-		return errNothingToWatch
-	}
 	return c.restart.Policy.Validate()
 }
+
+// idle reports a configuration without any limit.
+func (c config) idle() bool { return len(c.programs) == 0 && len(c.groups) == 0 && c.any == nil }
+
+// idleLine is the one line an idle memmon says when it starts.
+const idleLine = "memmon: nothing selected: no -p, -g or -a limit was given, so every tick is answered without a check; add -p NAME=SIZE, -g GROUP=SIZE or -a SIZE to watch processes"

@@ -34,8 +34,8 @@ type handler struct {
 }
 
 // newHandler returns the handler for cfg, asking sup about processes.
-// It fails for a configuration without any limit, or when the proc
-// filesystem cannot be read.
+// Without any limit it is idle: it answers every event and asks nothing.
+// It fails when the proc filesystem cannot be read.
 func newHandler(cfg config, sup restart.Supervisor) (*handler, error) {
 	cfg = cfg.withDefaults()
 	if err := cfg.validate(); err != nil {
@@ -107,6 +107,9 @@ func newHandler(cfg config, sup restart.Supervisor) (*handler, error) {
 // down or unreachable) is not worth redelivering, since the next tick
 // checks afresh.
 func (m *handler) HandleEvent(ctx context.Context, ev listener.Event) error {
+	if len(m.rules) == 0 {
+		return nil // idle: nothing selected, nothing to ask supervisord
+	}
 	tick := ev.EventName.Is(listener.Tick)
 	if tick {
 		for _, line := range m.checking {

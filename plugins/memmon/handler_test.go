@@ -2,7 +2,6 @@ package memmon
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"path/filepath"
 	"regexp"
@@ -457,10 +456,17 @@ func TestQuietTicksCallNothing(t *testing.T) {
 	}
 }
 
-func TestNothingToWatchIsRefused(t *testing.T) {
+// Without a limit the handler is idle: ticks and state changes are
+// answered without a call to supervisord or a line in the log.
+func TestNothingSelectedIsIdle(t *testing.T) {
 	t.Parallel()
-	c, _ := rpc.New("unix:///nonexistent/supervisor.sock")
-	if _, err := newHandler(config{}, c); !errors.Is(err, errNothingToWatch) {
-		t.Fatalf("newHandler without limits: %v", err)
+	w := start(t, setup{programs: []testharness.Program{{Name: "web", ProcessConfig: testharness.ProcessConfig{Command: []string{"sleep", "3600"}}}}})
+	w.tick()
+	w.tick()
+	if n := w.sup.calls.Load(); n != 0 {
+		t.Fatalf("idle memmon made %d calls to supervisord", n)
+	}
+	if got := w.log.String(); got != "" {
+		t.Fatalf("idle memmon logged:\n%s", got)
 	}
 }

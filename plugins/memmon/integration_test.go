@@ -148,3 +148,41 @@ func TestIntegrationQuietTicksCallNothing(t *testing.T) {
 		t.Errorf("sleep_07 measured %d times in 3 ticks:\n%s", n, b)
 	}
 }
+
+// superlance's memmon given flags but no -p, -g or -a runs idle; so does
+// memmon under the real supervisord: RUNNING after its ticks, with one line
+// saying that nothing is selected, and no XML-RPC call at all.
+func TestIntegrationNothingSelectedRunsIdle(t *testing.T) {
+	t.Parallel()
+	sv := supervisord.Start(t, supervisord.Config{LogLevel: "trace", Sections: `
+		[program:sleep]
+		command=sleep infinity
+		startsecs=0
+
+		[eventlistener:memmon]
+		command=` + rig.Binary(t, "memmon") + ` -c -u 1h
+		events=TICK_5
+		startsecs=1
+	`})
+	sv.WaitLog(t, `success: memmon entered RUNNING state`)
+	sv.WaitLog(t, `(?s)(memmon: BUSY -> ACKNOWLEDGED.*){2}`)
+	// From the first event (after the harness's getState) to the test's
+	// own call below.
+	log := sv.Log()
+	log = log[strings.Index(log, "event 0 sent to listener memmon"):]
+	if calls := regexp.MustCompile(`XML-RPC method called: \S+`).FindAllString(log, -1); len(calls) != 0 {
+		t.Errorf("idle memmon called %v", calls)
+	}
+	info, err := sv.Client.GetProcessInfo(context.Background(), "memmon")
+	if err != nil || info.State != listener.StateRunning {
+		t.Fatalf("memmon: %+v, %v\n%s", info, err, sv.Log())
+	}
+	_, stderr := sv.ChildLogs(t, "memmon")
+	b, err := os.ReadFile(stderr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := testkit.Levels(string(b)); got != "INFO "+idleLine+"\n" {
+		t.Errorf("idle memmon wrote:\n%s", got)
+	}
+}
