@@ -33,9 +33,11 @@ error (connection refused, timeout, TLS failure), a status not listed with -c
 (200 by default), or a body without the -b text. It accepts superlance
 httpok's command lines unchanged.
 
-The check is one GET with "User-Agent: httpok", redirects not followed. A
-refused connection is tried again every 10 seconds while -t allows, as
-superlance does. https certificates are verified (--insecure skips that);
+The check is one GET with "User-Agent: httpok", redirects not followed. -t
+bounds each socket operation (the connect, each read), as in superlance, so
+a body streamed slowly but steadily is healthy; the whole check ends after
+ten times -t. A refused connection is tried again every 10 seconds while -t
+allows, as superlance does. https certificates are verified (--insecure skips that);
 IPv6 hosts go in brackets: http://[::1]:8080/health.
 
 On a failed check httpok optionally dumps each RUNNING watched process's core
@@ -43,7 +45,8 @@ with gcore into -d, then restarts it with stopProcess and startProcess in the
 background: the TICK is acknowledged at once, one restart per process is
 under way at a time, and httpok never restarts itself. Processes that are not
 RUNNING are left alone and reported. Names that match no process are reported,
-not fatal.
+not fatal. A bare -p name is a process's name, as in superlance: -p web on a
+numprocs program web restarts none of its processes, -p 'web:*' all of them.
 
 With -E httpok follows supervisord's process list without asking for it at
 every tick: a tick after which no process was started or reaped makes no
@@ -78,8 +81,8 @@ through an SMTP server with --smtpHost.`,
 	fs := cmd.Flags()
 	fs.SortFlags = false
 	procs := selection.Register(fs, selection.Options{ProgramShort: "p", AnyShort: "a",
-		Empty: selection.EmptyNone, Policy: selection.SelfNever, Verb: "restart"})
-	fs.IntVarP(&timeout, "timeout", "t", timeout, "give up a check after `SECS` seconds, retries of a refused connection included (0: 60)")
+		Empty: selection.EmptyNone, Policy: selection.SelfNever, ProcessOnly: true, Verb: "restart"})
+	fs.IntVarP(&timeout, "timeout", "t", timeout, "bound each connect and read of a check by `SECS` seconds, the whole check by ten times that (0: 60)")
 	fs.IntSliceVarP(&cfg.codes, "code", "c", nil, "a healthy HTTP `status` (repeatable; default 200)")
 	fs.StringVarP(&cfg.body, "body", "b", "", "a healthy response body contains this `text`")
 	mailFlags := mailcli.Register(fs, mailcli.Options{

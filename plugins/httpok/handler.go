@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"path"
 	"slices"
 	"strings"
 
@@ -32,6 +33,8 @@ type handler struct {
 	listFailure *log.Recurring
 	// notices are httpok's mails; nil without -m.
 	notices *mailcli.Notices
+	// hinted are the -p names said to name a group (hintGroups).
+	hinted map[string]bool
 }
 
 // newHandler returns the handler for cfg, asking sup about processes.
@@ -65,6 +68,7 @@ func newHandler(cfg config, sup restart.Supervisor) (*handler, error) {
 		streaks:     restart.NewStreaks(cfg.restart.Consecutive),
 		listFailure: log.NewRecurring(cfg.log, slog.LevelWarn, cfg.clock),
 		notices:     notices,
+		hinted:      map[string]bool{},
 	}, nil
 }
 
@@ -140,12 +144,50 @@ func (c *handler) watchedRunning(ctx context.Context, tick listener.Event) (bool
 	if _, err := c.table.Observe(ctx, tick); err != nil {
 		return false, err
 	}
-	for _, p := range c.table.Processes() {
+	procs := c.table.Processes()
+	for _, p := range procs {
 		if p.State == listener.StateRunning && c.cfg.selector.Selects(p.Group, p.Name) {
 			return true, nil
 		}
 	}
+	each := func(yield func(group, name string)) {
+		for _, p := range procs {
+			yield(p.Group, p.Name)
+		}
+	}
+	c.hintGroups(c.cfg.selector.Unmatched(each), each)
 	return false, nil
+}
+
+// hintGroups says once for each -p name that matches no process but
+// names a group (a numprocs program, a [group:x]) how to select the
+// group's processes: superlance's httpok takes a bare name for a process's
+// name alone, and so does httpok, so that a superlance command line
+// restarts what it restarted, but superlance never said why nothing was.
+func (c *handler) hintGroups(missing []string, each func(yield func(group, name string))) {
+	for _, spec := range missing {
+		spec = strings.TrimSpace(spec)
+		if c.hinted[spec] || strings.Contains(spec, ":") {
+			continue
+		}
+		var members []string
+		each(func(group, name string) {
+			if ok, _ := path.Match(spec, group); ok {
+				members = append(members, listener.Namespec(group, name))
+			}
+		})
+		if len(members) == 0 {
+			continue
+		}
+		c.hinted[spec] = true
+		shown := strings.Join(members, ", ")
+		if len(members) > 3 {
+			shown = strings.Join(members[:3], ", ") + ", ..."
+		}
+		c.cfg.log.Warn(fmt.Sprintf("-p %s matches no process, but processes of a group of that name (%s): "+
+			"a bare name is one process's name, as in superlance's httpok; write -p '%s:*' to restart all of them, or -p %s for one",
+			spec, shown, spec, members[0]))
+	}
 }
 
 // act restarts the watched processes and reports, as superlance's act
@@ -178,6 +220,11 @@ func (c *handler) act(ctx context.Context, subject, msg string) {
 		})
 		if len(missing) > 0 {
 			rep.add("Programs not restarted because they did not exist: " + pyList(missing))
+			c.hintGroups(missing, func(yield func(group, name string)) {
+				for _, info := range infos {
+					yield(info.Group, info.Name)
+				}
+			})
 		}
 	}
 	d := c.cfg.mail

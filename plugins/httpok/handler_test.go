@@ -83,6 +83,56 @@ func TestBadStatusRestartsTheSelectedProcesses(t *testing.T) {
 	}
 }
 
+// -p with the name of a numprocs program restarts none of its processes,
+// as in superlance, which matches -p against process names and namespecs
+// (baz_00, baz:baz_00) only: the name is reported as not existing, and a
+// line, once, says how to select the program's processes. With -E nothing
+// named so runs, so nothing is checked, and the same line says why.
+func TestProgramNameOfANumprocsProgram(t *testing.T) {
+	t.Parallel()
+	numprocs := testharness.ProcessConfig{NumProcs: 2, ProcessName: "%(program_name)s_%(process_num)02d"}
+	hint := `(?m)^-p baz matches no process, but processes of a group of that name \(baz:baz_00, baz:baz_01\): a bare name is one process's name, as in superlance's httpok; write -p 'baz:\*' to restart all of them, or -p baz:baz_00 for one$`
+	t.Run("eager", func(t *testing.T) {
+		t.Parallel()
+		srv := newServer(t, 500, "")
+		w := start(t, setup{programs: []testharness.Program{sleeper("foo", testharness.ProcessConfig{}), sleeper("baz", numprocs)},
+			cfg: config{url: srv.URL, selector: sel("foo", "baz"), mail: mailTo}})
+		w.tick()
+		w.waitLog(`(?m)^foo restarted$`)
+		w.tick()
+		w.settle()
+		if w.restarts("foo") != 2 || w.stops("baz:baz_00") != 0 || w.stops("baz:baz_01") != 0 {
+			t.Fatalf("restarts: foo %d; stops: baz_00 %d, baz_01 %d", w.restarts("foo"), w.stops("baz:baz_00"), w.stops("baz:baz_01"))
+		}
+		body := "status contacting " + srv.URL + ": 500 Internal Server Error\n" +
+			"Restarting selected processes ['foo', 'baz']\n" +
+			"foo is in RUNNING state, restarting\n" +
+			"foo restarted\n" +
+			"Programs not restarted because they did not exist: ['baz']"
+		if mails := w.mails(); len(mails) != 2 || mails[0].Body != body {
+			t.Fatalf("mails %q\nwant bodies:\n%s", mails, body)
+		}
+		if n := len(regexp.MustCompile(hint).FindAllString(w.log.Messages(), -1)); n != 1 {
+			t.Fatalf("the hint %d times in 2 ticks:\n%s", n, w.log)
+		}
+	})
+	t.Run("not eager", func(t *testing.T) {
+		t.Parallel()
+		srv := newServer(t, 500, "")
+		w := start(t, setup{programs: []testharness.Program{sleeper("baz", numprocs)},
+			cfg: config{url: srv.URL, selector: sel("baz"), notEager: true}})
+		w.tick()
+		w.tick()
+		w.settle()
+		if srv.requests.Load() != 0 || w.stops("baz:baz_00") != 0 {
+			t.Fatalf("%d requests, %d stops", srv.requests.Load(), w.stops("baz:baz_00"))
+		}
+		if n := len(regexp.MustCompile(hint).FindAllString(w.log.Messages(), -1)); n != 1 || strings.Count(w.log.Messages(), "\n") != 1 {
+			t.Fatalf("want the hint once and nothing else:\n%s", w.log)
+		}
+	})
+}
+
 // superlance's -b crashes on Python 3 (str in bytes); here a missing text
 // restarts, a present one does not.
 func TestBody(t *testing.T) {
@@ -223,6 +273,68 @@ func TestTimeout(t *testing.T) {
 		cfg: config{url: srv.URL, selector: sel("web"), timeout: 300 * time.Millisecond}})
 	w.tick()
 	w.waitLog(`(?m)^error contacting ` + regexp.QuoteMeta(srv.URL) + `:   timed out after 300ms \(-t/--timeout\)$`)
+}
+
+// -t bounds each socket operation, as superlance's socket timeout does,
+// not the whole check: a server that answers at once and streams its body
+// for longer than -t, never pausing that long, is healthy, -b found at the
+// end of the body; one that pauses for longer than -t in the middle of the
+// body is an error; one that never ends its body is cut off at ten times
+// -t.
+func TestTimeoutBoundsEachRead(t *testing.T) {
+	t.Parallel()
+	const timeout = 300 * time.Millisecond
+	stream := func(chunks int, pause time.Duration) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(http.StatusOK)
+			for i := 0; chunks < 0 || i < chunks; i++ {
+				fmt.Fprintf(w, "chunk %d\n", i)
+				w.(http.Flusher).Flush()
+				select {
+				case <-time.After(pause):
+				case <-r.Context().Done():
+					return
+				}
+			}
+			fmt.Fprint(w, "done\n")
+		}
+	}
+	for _, tt := range []struct {
+		name    string
+		handler http.HandlerFunc
+		want    string // the error line; "" for healthy
+	}{
+		{"slow but steady", stream(20, timeout/6), ""},
+		{"a pause longer than -t", stream(2, 2*timeout), `error contacting \S+:   reading the body after 200 OK: timed out after 300ms \(-t/--timeout\)`},
+		{"never ends", stream(-1, timeout/6), `error contacting \S+:   took more than 3s in all \(10 times -t/--timeout\)`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			srv := httptest.NewServer(tt.handler)
+			t.Cleanup(srv.Close)
+			w := start(t, setup{programs: []testharness.Program{sleeper("web", testharness.ProcessConfig{})},
+				cfg: config{url: srv.URL, selector: sel("web"), timeout: timeout, body: "done"}})
+			began := time.Now()
+			w.tick()
+			took := time.Since(began)
+			if tt.want == "" {
+				w.tick()
+				w.settle()
+				if w.log.Messages() != "" || w.stops("web") != 0 {
+					t.Fatalf("a body streamed over %v with -t %v: stops %d, log:\n%s", took, timeout, w.stops("web"), w.log)
+				}
+				if took < 2*timeout {
+					t.Fatalf("the body took %v, not longer than -t %v: the test shows nothing", took, timeout)
+				}
+				return
+			}
+			w.waitLog(`(?m)^` + tt.want + `$`)
+			w.settle()
+			if w.restarts("web") != 1 {
+				t.Fatalf("log:\n%s", w.log)
+			}
+		})
+	}
 }
 
 // A redirect is the answer, as in superlance: healthy only if listed.

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"syscall"
 	"time"
@@ -19,8 +20,8 @@ import (
 
 // Defaults for the zero fields of a config.
 const (
-	// defaultTimeout bounds one check, retries included, as superlance's
-	// -t default of 10 seconds does.
+	// defaultTimeout bounds each socket operation of a check, as
+	// superlance's -t default of 10 seconds does.
 	defaultTimeout = 10 * time.Second
 	// zeroTimeout is what -t 0 means. superlance took 0 as no timeout at
 	// all, which lets one hung server stop the listener for good; golance
@@ -29,6 +30,11 @@ const (
 	// defaultRetryInterval is the wait before trying a refused connection
 	// again: superlance's hard-coded retry_time.
 	defaultRetryInterval = 10 * time.Second
+	// ceilingFactor times -t bounds a whole check, which superlance does
+	// not bound: a server that trickles an endless body one byte within
+	// each -t would otherwise hold the listener, and the ticks pile up in
+	// supervisord's buffer until they overflow.
+	ceilingFactor = 10
 	// maxBody is how much of the response body a check reads and searches
 	// for -b.
 	maxBody = 16 << 20
@@ -90,11 +96,18 @@ type prober struct {
 }
 
 func newProber(u *url.URL, timeout, interval time.Duration, readBody, insecure bool, roots *x509.CertPool) *prober {
+	dialer := &net.Dialer{Timeout: timeout}
 	transport := &http.Transport{
 		// A health check measures the server, not a proxy in between;
 		// superlance connects directly too.
-		Proxy:             nil,
-		DialContext:       (&net.Dialer{}).DialContext,
+		Proxy: nil,
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			c, err := dialer.DialContext(ctx, network, addr)
+			if err != nil {
+				return nil, err
+			}
+			return &opConn{Conn: c, timeout: timeout}, nil
+		},
 		DisableKeepAlives: true, // a fresh connection per check, as superlance makes
 		// No Accept-Encoding: the -b substring is looked for in the body
 		// as the server sends it.
@@ -116,13 +129,47 @@ func newProber(u *url.URL, timeout, interval time.Duration, readBody, insecure b
 	}
 }
 
-// check GETs the URL. A refused connection is tried again every interval
-// while the timeout allows another attempt, as superlance does; anything
-// else ends the check at once. The whole check ends within the timeout.
+// opConn bounds each read and each write on the connection by the
+// timeout, as superlance's socket timeout does: a server that answers at
+// once and streams its body slowly is healthy, however long the whole
+// body takes, as long as no single wait for it lasts the timeout.
+type opConn struct {
+	net.Conn
+	timeout time.Duration
+}
+
+func (c *opConn) Read(b []byte) (int, error) {
+	if err := c.Conn.SetReadDeadline(time.Now().Add(c.timeout)); err != nil {
+		return 0, err
+	}
+	return c.Conn.Read(b)
+}
+
+func (c *opConn) Write(b []byte) (int, error) {
+	if err := c.Conn.SetWriteDeadline(time.Now().Add(c.timeout)); err != nil {
+		return 0, err
+	}
+	return c.Conn.Write(b)
+}
+
+// attempts is how many times a check tries a refused connection:
+// superlance's count, 1 + (timeout-1)//retry_time in whole seconds, one
+// with the default -t 10 and six with -t 60 (#110).
+func (p *prober) attempts() int {
+	return 1 + int((p.timeout-time.Nanosecond)/p.interval)
+}
+
+// check GETs the URL. A refused connection is tried again every interval,
+// as many times as superlance does; anything else ends the check at once.
+// Each connect, read and write is bounded by the timeout, and the whole
+// check by ceilingFactor times it.
 func (p *prober) check(ctx context.Context) result {
+	ceiling := ceilingFactor * p.timeout
+	cctx, cancel := context.WithTimeout(ctx, ceiling)
+	defer cancel()
 	var res result
-	policy := retry.Policy{MaxElapsed: p.timeout, Initial: p.interval, Max: p.interval, Multiplier: 1, Jitter: retry.NoJitter}
-	err := retry.Do(ctx, policy, func(ctx context.Context) error {
+	policy := retry.Policy{MaxAttempts: p.attempts(), Initial: p.interval, Max: p.interval, Multiplier: 1, Jitter: retry.NoJitter}
+	err := retry.Do(cctx, policy, func(ctx context.Context) error {
 		res = result{}
 		err := p.get(ctx, &res)
 		if err != nil && !errors.Is(err, syscall.ECONNREFUSED) {
@@ -131,6 +178,9 @@ func (p *prober) check(ctx context.Context) result {
 		return err
 	})
 	if err != nil {
+		if ctx.Err() == nil && cctx.Err() != nil {
+			err = fmt.Errorf("took more than %v in all (%d times -t/--timeout)", ceiling, ceilingFactor)
+		}
 		res.err = p.describe(err)
 	}
 	return res
@@ -153,10 +203,19 @@ func (p *prober) get(ctx context.Context, res *result) error {
 		w = &body
 	}
 	if _, err := io.Copy(w, io.LimitReader(resp.Body, maxBody)); err != nil {
-		return fmt.Errorf("reading the body after %s: %w", resp.Status, err)
+		return fmt.Errorf("reading the body after %s: %w", resp.Status, p.timedOut(err))
 	}
 	res.status, res.code, res.body = resp.Status, resp.StatusCode, body.String()
 	return nil
+}
+
+// timedOut says a socket operation's timeout as such; other errors are
+// returned as they are.
+func (p *prober) timedOut(err error) error {
+	if errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("timed out after %v (-t/--timeout)", p.timeout)
+	}
+	return err
 }
 
 // describe turns a failed check into the text httpok reports: the error
@@ -168,13 +227,9 @@ func (p *prober) describe(err error) error {
 		attempts = re.Attempts
 		err = re.Err
 	}
-	if errors.Is(err, context.DeadlineExceeded) {
-		err = fmt.Errorf("timed out after %v (-t/--timeout)", p.timeout)
-	} else {
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err
-		}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = p.timedOut(ue.Err)
 	}
 	if attempts > 1 {
 		err = fmt.Errorf("%w (%d attempts)", err, attempts)

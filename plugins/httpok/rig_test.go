@@ -64,7 +64,7 @@ var self = selection.Self{Group: "httpok", Name: "httpok"}
 // (-a) without specs.
 func sel(specs ...string) *selection.Selector {
 	s, err := selection.New(selection.Spec{Programs: specs, Any: len(specs) == 0,
-		Empty: selection.EmptyNone, Policy: selection.SelfNever, Self: self})
+		Empty: selection.EmptyNone, Policy: selection.SelfNever, Self: self, ProcessOnly: true})
 	if err != nil {
 		panic(err)
 	}

@@ -20,9 +20,10 @@ type Options struct {
 	ProgramShort, AnyShort string
 	// Exclude adds --exclude.
 	Exclude bool
-	// Empty and Policy are as in Spec.
-	Empty  Empty
-	Policy SelfPolicy
+	// Empty, Policy and ProcessOnly are as in Spec.
+	Empty       Empty
+	Policy      SelfPolicy
+	ProcessOnly bool
 	// Verb says what the plugin does to a selected process, for the
 	// flags' help: "mail about", "restart", "report on".
 	Verb string
@@ -41,9 +42,12 @@ func Register(fs *pflag.FlagSet, opts Options) *Flags {
 	if opts.Verb == "" {
 		opts.Verb = "act on"
 	}
+	bare := "a bare name also covers every process of the group of that name (numprocs programs)"
+	if opts.ProcessOnly {
+		bare = "a bare name is a process's name in any group, as in superlance (write group:* for every process of a numprocs program)"
+	}
 	fs.StringArrayVarP(&f.programs, FlagProgram, opts.ProgramShort, nil,
-		opts.Verb+" this `process`: name, group:name, group:* or a shell pattern; a bare name also covers every process "+
-			"of the group of that name (numprocs programs); one name per flag, repeatable")
+		opts.Verb+" this `process`: name, group:name, group:* or a shell pattern; "+bare+"; one name per flag, repeatable")
 	anyUsage := opts.Verb + " every process but this listener itself"
 	switch {
 	case opts.Empty == EmptyAll && opts.Policy == SelfNever:
@@ -73,7 +77,7 @@ func (f *Flags) selector(self Self) (*Selector, error) {
 		example = "-" + f.opts.ProgramShort
 	}
 	s, err := New(Spec{Programs: f.programs, Any: f.any, Exclude: f.exclude, Empty: f.opts.Empty,
-		Self: self, Policy: f.opts.Policy, Flag: example})
+		Self: self, Policy: f.opts.Policy, Flag: example, ProcessOnly: f.opts.ProcessOnly})
 	if err != nil {
 		return nil, cli.Usagef("invalid %s: %w", flagName(f.opts.ProgramShort, FlagProgram), err)
 	}

@@ -39,6 +39,7 @@ type Selector struct {
 	match   *listener.Matcher
 	exclude *listener.Matcher
 	specs   []string // as given, for messages
+	shown   []string // normalised, for String
 	empty   Empty
 	self    Self
 	policy  SelfPolicy
@@ -59,6 +60,12 @@ type Spec struct {
 	// Flag is how the error for a name with a comma spells the flag to
 	// repeat; "-p" if empty.
 	Flag string
+	// ProcessOnly makes a bare name in Programs the name of a process in
+	// any group, and no longer also every process of the group of that
+	// name: superlance's httpok, which restarts what it is given, matches
+	// -p against process names and namespecs only, so that -p web on a
+	// numprocs program web restarts none of its processes.
+	ProcessOnly bool
 }
 
 // New returns the Selector for spec. A malformed name is an error
@@ -75,11 +82,24 @@ func New(spec Spec) (*Selector, error) {
 	if err := checkSpecs("--exclude", spec.Exclude); err != nil {
 		return nil, err
 	}
-	m, err := listener.NewMatcher(spec.Programs, spec.Any)
+	shown, err := listener.NewMatcher(spec.Programs, spec.Any)
 	if err != nil {
 		return nil, err
 	}
-	s := &Selector{match: m, specs: spec.Programs, empty: spec.Empty, self: spec.Self, policy: spec.Policy}
+	m := shown
+	if spec.ProcessOnly {
+		programs := make([]string, len(spec.Programs))
+		for i, p := range spec.Programs {
+			if !strings.Contains(p, ":") {
+				p = "*:" + strings.TrimSpace(p)
+			}
+			programs[i] = p
+		}
+		if m, err = listener.NewMatcher(programs, spec.Any); err != nil {
+			return nil, err
+		}
+	}
+	s := &Selector{match: m, specs: spec.Programs, shown: shown.Specs(), empty: spec.Empty, self: spec.Self, policy: spec.Policy}
 	if len(spec.Exclude) > 0 {
 		if s.exclude, err = listener.NewMatcher(spec.Exclude, false); err != nil {
 			return nil, err
@@ -185,7 +205,7 @@ func (s *Selector) String() string {
 	case s.match.Empty():
 		what = "no process"
 	default:
-		what = fmt.Sprintf("%q", s.match.Specs())
+		what = fmt.Sprintf("%q", s.shown)
 	}
 	if s.exclude != nil {
 		what += fmt.Sprintf(" except %q", s.exclude.Specs())

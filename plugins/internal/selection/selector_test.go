@@ -22,6 +22,7 @@ func TestSelects(t *testing.T) {
 		{"any leaves itself out", Spec{Any: true, Self: self}, []bool{true, true, true, true, false}},
 		{"any without a self", Spec{Any: true}, []bool{true, true, true, true, true}},
 		{"a bare name covers its group", Spec{Programs: []string{"web"}}, []bool{true, true, false, false, false}},
+		{"ProcessOnly: a bare name is a process's", Spec{Programs: []string{"web", "a", "worker", "web:web_01"}, ProcessOnly: true}, []bool{false, true, true, true, false}},
 		{"group:name and group:*", Spec{Programs: []string{"web:web_01", "batch:*"}}, []bool{false, true, false, true, false}},
 		{"named itself", Spec{Programs: []string{"crashmail"}, Self: self}, []bool{false, false, false, false, true}},
 		{"never itself, even named", Spec{Programs: []string{"crashmail", "worker"}, Self: self, Policy: SelfNever}, []bool{false, false, true, false, false}},
@@ -92,6 +93,18 @@ func TestUnmatchedAndString(t *testing.T) {
 	if !slices.Equal(got, []string{"db", "batch:b*"}) {
 		t.Errorf("Unmatched = %q", got)
 	}
+	s, err = New(Spec{Programs: []string{"web", "a", "web_00"}, ProcessOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = s.Unmatched(func(yield func(group, name string)) {
+		for _, p := range procs {
+			yield(p[0], p[1])
+		}
+	})
+	if !slices.Equal(got, []string{"web"}) {
+		t.Errorf("ProcessOnly: Unmatched = %q", got)
+	}
 	for _, tt := range []struct {
 		spec Spec
 		want string
@@ -101,6 +114,7 @@ func TestUnmatchedAndString(t *testing.T) {
 		{Spec{Any: true}, "every process but this listener"},
 		{Spec{Empty: EmptyNone}, "no process"},
 		{Spec{Programs: []string{"web", "db:*"}, Exclude: []string{"web:web_00"}}, `["web" "db:*"] except ["web:web_00"]`},
+		{Spec{Programs: []string{" web", "db:*"}, ProcessOnly: true}, `["web" "db:*"]`},
 	} {
 		s, err := New(tt.spec)
 		if err != nil {
