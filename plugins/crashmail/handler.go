@@ -10,6 +10,7 @@ import (
 
 	"github.com/golance/golance/listener"
 	"github.com/golance/golance/plugins/internal/crashinfo"
+	"github.com/golance/golance/plugins/internal/log"
 	"github.com/golance/golance/plugins/internal/mail"
 	"github.com/golance/golance/plugins/internal/outbox"
 )
@@ -77,8 +78,7 @@ func (h *handler) HandleEvent(ctx context.Context, ev listener.Event) error {
 	received := time.Now()
 	ps, err := ev.ProcessState()
 	if err != nil {
-		// Redelivering a payload that cannot be parsed cannot help.
-		h.cfg.log.Warn(fmt.Sprintf("ignoring event %d: %v", ev.Serial, err))
+		log.MalformedEvent(h.cfg.log, ev, err)
 		return nil
 	}
 	if ps.Expected || !h.cfg.selector.Selects(ps.GroupName, ps.ProcessName) {

@@ -2,6 +2,7 @@ package exporter
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -118,6 +119,10 @@ func (h *handler) HandleEvent(ctx context.Context, ev listener.Event) (err error
 
 	loaded := h.table.Loaded()
 	changes, terr := h.table.Observe(ctx, ev)
+	if errors.Is(terr, listener.ErrMalformedPayload) {
+		log.MalformedEvent(h.log, ev, terr)
+		return nil
+	}
 	if terr != nil || h.table.Loaded() {
 		h.called(terr)
 	}
@@ -134,8 +139,7 @@ func (h *handler) HandleEvent(ctx context.Context, ev listener.Event) (err error
 	case name.Is(listener.ProcessState):
 		ps, perr := ev.ProcessState()
 		if perr != nil {
-			// supervisord would send it the same way again.
-			h.log.Warn(fmt.Sprintf("ignoring a malformed %s event (serial %d): %v", name, ev.Serial, perr))
+			log.MalformedEvent(h.log, ev, perr)
 			return nil
 		}
 		h.st.event(ps, now)

@@ -1,6 +1,7 @@
 package exporter
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -54,7 +55,7 @@ func (f *fakeTable) Observe(_ context.Context, ev listener.Event) ([]proctable.C
 	if ev.EventName.Is(listener.ProcessState) {
 		ps, err := ev.ProcessState()
 		if err != nil {
-			return out, nil
+			return out, err
 		}
 		for i, p := range f.procs {
 			if p.Group == ps.GroupName && p.Name == ps.ProcessName {
@@ -374,5 +375,24 @@ func TestAlertsSurviveARestart(t *testing.T) {
 	}))
 	if len(posted) != 1 || posted[0].Labels["process"] != "db" || posted[0].Name() != alertFatal {
 		t.Errorf("resent %+v", posted)
+	}
+}
+
+// A malformed event, which the table cannot follow, gets the one line
+// every plugin writes for it, not a word about supervisord failing to
+// answer, and is acknowledged.
+func TestMalformedEventIsLogged(t *testing.T) {
+	t.Parallel()
+	r := newRig(t, "web:web")
+	var buf bytes.Buffer
+	r.h.log = log.New(&buf)
+	r.h.calls = log.NewRecurring(r.h.log, 0, r.clock)
+	ev := listener.Event{Header: listener.Header{Serial: 9, Pool: "exporter", PoolSerial: 1, EventName: listener.ProcessStateExited}, Payload: "garbage"}
+	if err := r.h.HandleEvent(context.Background(), ev); err != nil {
+		t.Fatalf("a malformed event rejected: %v", err)
+	}
+	got := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	if len(got) != 1 || !strings.Contains(got[0], "WARN ignoring a malformed PROCESS_STATE_EXITED event (serial 9): token without a colon") {
+		t.Fatalf("logged %q, want the one malformed-event line", got)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/golance/golance/listener"
+	"github.com/golance/golance/plugins/internal/log"
 	"github.com/golance/golance/plugins/internal/mail"
 	"github.com/golance/golance/plugins/internal/outbox"
 )
@@ -105,7 +106,12 @@ func newHandler(cfg config) (*handler, error) {
 // written, in memory, and the outbox says so.
 func (m *handler) HandleEvent(ctx context.Context, ev listener.Event) error {
 	now := m.cfg.clock.Now()
-	if ps, line, ok := m.cfg.kind.line(ev, now); ok {
+	ps, line, ok, err := m.cfg.kind.line(ev, now)
+	if err != nil {
+		log.MalformedEvent(m.cfg.log, ev, err)
+		return nil
+	}
+	if ok {
 		if !m.cfg.selector.Selects(ps.GroupName, ps.ProcessName) {
 			return nil
 		}

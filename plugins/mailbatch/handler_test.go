@@ -392,3 +392,33 @@ func TestWarnsWhenTheTickNeverComes(t *testing.T) {
 type nopSender struct{}
 
 func (nopSender) Send(context.Context, mail.Message) error { return nil }
+
+// A malformed payload of the event a batch mailer collects is acknowledged
+// with the one line every plugin writes for it; one of another type is
+// not the mailer's business and says nothing.
+func TestMalformedEventIsLogged(t *testing.T) {
+	t.Parallel()
+	for _, k := range kinds {
+		t.Run(k.name, func(t *testing.T) {
+			t.Parallel()
+			r := newRig(t, rigConfig{cfg: config{kind: k}})
+			other := listener.ProcessStateFatal
+			if k.event == other {
+				other = listener.ProcessStateExited
+			}
+			r.Sup.Notify(testharness.NewRawEvent(k.event, "garbage"))
+			r.Sup.Notify(testharness.NewRawEvent(other, "garbage"))
+			r.idle(t)
+			if res := r.Results(); len(res) < 2 || slices.ContainsFunc(res, func(s string) bool { return s != "OK" }) {
+				t.Errorf("results %q, want every event acknowledged", res)
+			}
+			logged := r.log.Messages()
+			if n := strings.Count(logged, "ignoring a malformed "+string(k.event)+" event (serial "); n != 1 {
+				t.Errorf("%d lines for the malformed %s event, want 1; log:\n%s", n, k.event, logged)
+			}
+			if strings.Contains(logged, string(other)) {
+				t.Errorf("logged the %s event, which %s does not collect:\n%s", other, k.name, logged)
+			}
+		})
+	}
+}

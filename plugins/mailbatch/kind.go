@@ -83,14 +83,15 @@ func kindNamed(name string) (kind, bool) {
 }
 
 // line returns the batch line for ev, and false when ev is not collected
-// (another type, an expected exit, a malformed payload).
-func (k kind) line(ev listener.Event, at time.Time) (listener.ProcessStateEvent, string, bool) {
+// (another type, an expected exit). A payload of the kind's event that
+// cannot be read is the error.
+func (k kind) line(ev listener.Event, at time.Time) (listener.ProcessStateEvent, string, bool, error) {
 	if ev.EventName != k.event {
-		return listener.ProcessStateEvent{}, "", false
+		return listener.ProcessStateEvent{}, "", false, nil
 	}
 	ps, err := ev.ProcessState()
 	if err != nil || (k.skipExpected && ps.Expected) {
-		return ps, "", false
+		return ps, "", false, err
 	}
-	return ps, k.word(ps, at), true
+	return ps, k.word(ps, at), true, nil
 }

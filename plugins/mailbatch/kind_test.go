@@ -45,7 +45,10 @@ func TestKindsWordLikeSuperlance(t *testing.T) {
 		{fatalMailBatch, tick, "", false, "Fatal start alert from supervisord"},
 	}
 	for _, tt := range tests {
-		_, line, ok := tt.kind.line(tt.ev, at)
+		_, line, ok, err := tt.kind.line(tt.ev, at)
+		if err != nil {
+			t.Errorf("%s on %s %q: %v", tt.kind.name, tt.ev.EventName, tt.ev.Payload, err)
+		}
 		if line != tt.line || ok != tt.ok {
 			t.Errorf("%s on %s %q: %q, %v; want %q, %v", tt.kind.name, tt.ev.EventName, tt.ev.Payload, line, ok, tt.line, tt.ok)
 		}

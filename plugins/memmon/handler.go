@@ -118,7 +118,10 @@ func (m *handler) HandleEvent(ctx context.Context, ev listener.Event) error {
 	} else if !m.table.Loaded() {
 		return nil // the first tick reads every process anyway
 	}
-	if _, err := m.table.Observe(ctx, ev); err != nil {
+	if _, err := m.table.Observe(ctx, ev); errors.Is(err, listener.ErrMalformedPayload) {
+		log.MalformedEvent(m.cfg.log, ev, err)
+		return nil
+	} else if err != nil {
 		m.listFailure.Fail(fmt.Sprintf("Cannot get the process list from supervisord, checking again at the next tick: %v", err))
 		return nil
 	}

@@ -470,3 +470,28 @@ func TestNothingSelectedIsIdle(t *testing.T) {
 		t.Fatalf("idle memmon logged:\n%s", got)
 	}
 }
+
+// A malformed PROCESS_STATE event, which the process table follows, gets
+// the one line every plugin writes for it, not a word about supervisord
+// failing to answer, and is acknowledged.
+func TestMalformedEventIsLogged(t *testing.T) {
+	t.Parallel()
+	w := start(t, setup{
+		programs: []testharness.Program{hog("small", 0, testharness.ProcessConfig{})},
+		events:   []listener.EventType{listener.Tick5, listener.ProcessState},
+		cfg:      config{programs: []limit{{"small", 32 * mib}}},
+	})
+	w.tick() // loads the table
+	w.Sup.Notify(testharness.NewRawEvent(listener.ProcessStateExited, "garbage"))
+	w.Idle()
+	w.tick()
+	if res := w.Results(); slices.ContainsFunc(res, func(s string) bool { return s != "OK" }) {
+		t.Errorf("results %q, want every event acknowledged", res)
+	}
+	if n := len(w.lines(`^ignoring a malformed PROCESS_STATE_EXITED event \(serial \d+\): token without a colon`)); n != 1 {
+		t.Errorf("%d lines for the malformed event, want 1; log:\n%s", n, w.log)
+	}
+	if l := w.lines(`Cannot get the process list`); len(l) != 0 {
+		t.Errorf("a malformed event logged as supervisord failing: %q", l)
+	}
+}

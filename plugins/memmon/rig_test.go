@@ -77,6 +77,7 @@ func (c *counting) GetPID(ctx context.Context) (int, error) {
 
 type setup struct {
 	programs []testharness.Program
+	events   []listener.EventType // the pool's subscriptions; TICK_5 if nil
 	groups   []testharness.Group
 	cfg      config // mail: mailTo mails through the world's sendmail
 	clock    clock.Clock
@@ -100,8 +101,12 @@ func start(t *testing.T, st setup) *world {
 	}
 	cfg.outbox.Dir = t.TempDir()
 	cfg.outbox.Retry = retry.Policy{Initial: 5 * time.Millisecond, Max: 50 * time.Millisecond}
+	events := st.events
+	if events == nil {
+		events = []listener.EventType{listener.Tick5}
+	}
 	w.Rig = rig.Start(t, rig.Config{
-		Pool: "memmon", Events: []listener.EventType{listener.Tick5}, RPC: true, Clock: st.clock,
+		Pool: "memmon", Events: events, RPC: true, Clock: st.clock,
 		Programs: st.programs, Groups: st.groups,
 		Handler: func(r *rig.Rig) listener.Handler {
 			w.sup = &counting{Supervisor: r.Client}

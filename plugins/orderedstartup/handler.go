@@ -167,7 +167,7 @@ func (s *handler) HandleEvent(ctx context.Context, ev listener.Event) error {
 		pse, err := ev.ProcessState()
 		if err != nil {
 			s.mu.Lock()
-			s.logf(slog.LevelWarn, "ignoring a malformed event: %v", err)
+			log.MalformedEvent(s.cfg.log, ev, err)
 			s.mu.Unlock()
 			return nil
 		}

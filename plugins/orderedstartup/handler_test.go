@@ -434,3 +434,25 @@ func TestSupervisordShuttingDown(t *testing.T) {
 		t.Errorf("shutdown reported as an error:\n%s", testkit.Levels(buf.String()))
 	}
 }
+
+// A malformed PROCESS_STATE event gets the one line every plugin writes for
+// it, and is acknowledged.
+func TestMalformedEventIsLogged(t *testing.T) {
+	t.Parallel()
+	sc := scenario{programs: []testharness.Program{prog("init", 1)}, keys: map[string]string{"init": "startinorder=true\n"}}
+	sup := sc.start(t)
+	waitState(t, sup, "init", listener.StateRunning)
+	if err := sup.WaitListenerState(rig.Context(t), "startup", testharness.ListenerReady); err != nil {
+		t.Fatal(err)
+	}
+	sup.Notify(testharness.NewRawEvent(listener.ProcessStateExited, "garbage"))
+	waitLog(t, sup, `WARN ignoring a malformed PROCESS_STATE_EXITED event \(serial \d+\): token without a colon, in payload "garbage"`)
+	if err := sup.WaitIdle(rig.Context(t)); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range sup.Transcript().Results("startup") {
+		if r.Body != "OK" {
+			t.Errorf("result %+v, want every event acknowledged", r)
+		}
+	}
+}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/golance/golance/listener"
 	"github.com/golance/golance/plugins/internal/crashinfo"
+	"github.com/golance/golance/plugins/internal/log"
 	"github.com/golance/golance/plugins/internal/outbox"
 )
 
@@ -102,9 +103,7 @@ func (n *handler) HandleEvent(ctx context.Context, ev listener.Event) error {
 	case ev.EventName.Is(listener.ProcessState):
 		ps, err := ev.ProcessState()
 		if err != nil {
-			// supervisord will never send it differently: rejecting it
-			// would only have it redelivered forever.
-			n.cfg.log.Warn("ignoring malformed event", "serial", ev.Serial, "err", err)
+			log.MalformedEvent(n.cfg.log, ev, err)
 			return nil
 		}
 		if !n.cfg.selector.Selects(ps.GroupName, ps.ProcessName) {

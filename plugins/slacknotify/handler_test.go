@@ -641,7 +641,7 @@ func TestMalformedEventIsAcknowledged(t *testing.T) {
 	t.Parallel()
 	r := newRig(t, false, nil)
 	err := r.n.HandleEvent(context.Background(), listener.Event{Header: listener.Header{EventName: listener.ProcessStateExited}, Payload: "garbage"})
-	if err != nil || !strings.Contains(r.log.String(), "ignoring malformed event") {
+	if err != nil || strings.Count(r.log.String(), "ignoring a malformed PROCESS_STATE_EXITED event (serial 0): token without a colon") != 1 {
 		t.Fatalf("err %v, log %s", err, r.log)
 	}
 }

@@ -14,11 +14,14 @@
 // 1234", httpok's "bad restarted") are the message part, unchanged.
 //
 // A failure that repeats at every tick is logged once, again when its text
-// changes, and one line when it is over: see Recurring.
+// changes, and one line when it is over: see Recurring. An event a plugin
+// cannot read gets one line, worded alike in every plugin: see
+// MalformedEvent.
 //
 //	log.go        New, the levels
 //	handler.go    Handler, the slog.Handler
 //	recurring.go  Recurring, the repeated-failure helper
+//	malformed.go  MalformedEvent, the line for an event that cannot be read
 package log
 
 import (

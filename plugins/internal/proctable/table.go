@@ -152,7 +152,10 @@ func (t *Table) Loaded() bool {
 //   - TICK_*: Check.
 //
 // An error means supervisord could not be asked: the table stays as it
-// was, and the next Check asks again.
+// was, and the next Check asks again. An event whose payload cannot be
+// read changes nothing, and its error wraps listener.ErrMalformedPayload,
+// for the plugin to log and acknowledge (plugins/internal/log
+// MalformedEvent).
 func (t *Table) Observe(ctx context.Context, ev listener.Event) ([]Change, error) {
 	t.op.Lock()
 	defer t.op.Unlock()
