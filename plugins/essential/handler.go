@@ -69,8 +69,7 @@ func (h *handler) HandleEvent(ctx context.Context, ev listener.Event) error {
 	}
 	ps, err := ev.ProcessState()
 	if err != nil {
-		// Redelivering a payload that cannot be parsed cannot help.
-		h.cfg.log.Warn(fmt.Sprintf("ignoring event %d: %v", ev.Serial, err))
+		log.MalformedEvent(h.cfg.log, ev, err)
 		return nil
 	}
 	if !h.cfg.selector.Selects(ps.GroupName, ps.ProcessName) || !h.cfg.on.fires(ps) {

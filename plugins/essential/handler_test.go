@@ -333,3 +333,20 @@ func TestRecordString(t *testing.T) {
 		}
 	}
 }
+
+// A malformed event of a type essential handles gets the one line every
+// plugin writes for it, is acknowledged and shuts nothing down.
+func TestMalformedEventIsLogged(t *testing.T) {
+	t.Parallel()
+	sv := &fakeSupervisor{}
+	f := newFixture(t, onFatal, sv, "web")
+	if err := f.h.HandleEvent(context.Background(), event("FATAL", "garbage")); err != nil {
+		t.Fatalf("a malformed event rejected: %v", err)
+	}
+	if n := strings.Count(f.log.Messages(), `ignoring a malformed PROCESS_STATE_FATAL event (serial 7): token without a colon, in payload "garbage"`); n != 1 {
+		t.Errorf("%d malformed-event lines, want 1:\n%s", n, f.log.Messages())
+	}
+	if sv.count() != 0 {
+		t.Errorf("%d shutdowns, want none", sv.count())
+	}
+}

@@ -82,7 +82,9 @@ func (c *handler) HandleEvent(ctx context.Context, ev listener.Event) error {
 	if !ev.EventName.Is(listener.Tick) {
 		if c.cfg.notEager && c.table.Loaded() {
 			// A failure here is asked again at the next tick's Check.
-			_, _ = c.table.Observe(ctx, ev)
+			if _, err := c.table.Observe(ctx, ev); errors.Is(err, listener.ErrMalformedPayload) {
+				log.MalformedEvent(c.cfg.log, ev, err)
+			}
 		}
 		return nil
 	}

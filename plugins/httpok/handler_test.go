@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -700,5 +701,25 @@ func TestNotEagerQuietTicksCallNothing(t *testing.T) {
 	}
 	if w.log.Messages() != "" {
 		t.Fatalf("log:\n%s", w.log)
+	}
+}
+
+// With -E, the process table follows PROCESS_STATE events: a malformed one
+// gets the one line every plugin writes for it, and is acknowledged.
+// Not parallel, as TestNotEagerQuietTicksCallNothing.
+func TestNotEagerMalformedEventIsLogged(t *testing.T) {
+	srv := newServer(t, 200, "ok")
+	w := start(t, setup{programs: []testharness.Program{sleeper("web", testharness.ProcessConfig{})},
+		events: []listener.EventType{listener.Tick5, listener.ProcessState},
+		cfg:    config{url: srv.URL, selector: sel("web"), notEager: true}})
+	rig.Must(t, w.Sup.WaitProcessState(w.ctx(), "web", listener.StateRunning))
+	w.tick() // loads the table
+	w.Sup.Notify(testharness.NewRawEvent(listener.ProcessStateExited, "garbage"))
+	w.Idle()
+	if res := w.Results(); slices.ContainsFunc(res, func(s string) bool { return s != "OK" }) {
+		t.Errorf("results %q, want every event acknowledged", res)
+	}
+	if n := strings.Count(w.log.Messages(), "ignoring a malformed PROCESS_STATE_EXITED event (serial "); n != 1 {
+		t.Errorf("%d malformed-event lines, want 1; log:\n%s", n, w.log)
 	}
 }

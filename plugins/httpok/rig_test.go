@@ -82,7 +82,8 @@ type world struct {
 
 type setup struct {
 	programs []testharness.Program
-	cfg      config // mail: mailTo mails through the world's sendmail
+	events   []listener.EventType // the pool's subscriptions; TICK_5 if nil
+	cfg      config               // mail: mailTo mails through the world's sendmail
 }
 
 // start runs the programs under an emulated supervisord with an httpok
@@ -105,8 +106,12 @@ func start(t *testing.T, st setup) *world {
 	}
 	cfg.outbox.Dir = t.TempDir()
 	cfg.outbox.Retry = retry.Policy{Initial: 5 * time.Millisecond, Max: 50 * time.Millisecond}
+	events := st.events
+	if events == nil {
+		events = []listener.EventType{listener.Tick5}
+	}
 	w.Rig = rig.Start(t, rig.Config{
-		Pool: "httpok", Events: []listener.EventType{listener.Tick5}, RPC: true, Programs: st.programs,
+		Pool: "httpok", Events: events, RPC: true, Programs: st.programs,
 		Handler: func(r *rig.Rig) listener.Handler {
 			c, err := newHandler(cfg, r.Client)
 			rig.Must(t, err)
