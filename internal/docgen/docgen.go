@@ -1,8 +1,9 @@
 // Package docgen produces the generated parts of golance's documentation
 // and checks the rest against the code:
 //
-//   - docs/reference/<binary>.md and docs/man/<binary>.1, from each
-//     binary's cobra command with cobra's doc generator;
+//   - docs/reference/<binary>.md, from each binary's cobra command with
+//     cobra's doc generator, and docs/man/<binary>.1 from the same command
+//     by manPage (man.go says why not cobra's);
 //   - the flag list between <!-- flags: <binary> --> and <!-- /flags --> in
 //     the hand-written docs/<binary>.md;
 //   - the table of superlance's and golance's options between
@@ -58,12 +59,7 @@ func Files(root string) (map[string][]byte, error) {
 			return nil, err
 		}
 		out[filepath.Join("docs", "reference", name+".md")] = md.Bytes()
-		var man bytes.Buffer
-		header := &doc.GenManHeader{Title: strings.ToUpper(name), Section: "1", Date: &manDate, Source: "golance", Manual: "golance manual"}
-		if err := doc.GenMan(cmd, header, &man); err != nil {
-			return nil, err
-		}
-		out[filepath.Join("docs", "man", name+".1")] = man.Bytes()
+		out[filepath.Join("docs", "man", name+".1")] = manPage(cmd)
 	}
 
 	pages, err := filepath.Glob(filepath.Join(root, "docs", "*.md"))

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/golance/golance/internal/commands"
 	"github.com/spf13/cobra"
 )
 
@@ -43,5 +44,64 @@ func TestFillFlags(t *testing.T) {
 	}
 	if _, err := fillFlags("<!-- flags: nosuch -->\n<!-- /flags -->", nil, "p.md"); err == nil {
 		t.Fatal("unknown command accepted")
+	}
+}
+
+// TestManPage holds every man page to what a reader of man(1) expects:
+// value names rather than Go defaults, the help text as written (no
+// "<process>" lost as markup), and the sections beyond the flags.
+func TestManPage(t *testing.T) {
+	cmd := &cobra.Command{Use: "demo", Short: "a demo", Long: "The subject reads \"<process> crashed\".\n\n.starts with a period\n\nback\\slash"}
+	cmd.Flags().StringArrayP("program", "p", nil, "watch this `process`")
+	cmd.Flags().BoolP("any", "a", false, "watch every process")
+	cmd.Flags().String("sendmail", "/usr/sbin/sendmail -t -i", "pipe mail into this `command`")
+	man := string(manPage(cmd))
+	for _, want := range []string{
+		`"<process> crashed"`, "\n\\&.starts with a period", `back\eslash`,
+		`\fB\-p\fR, \fB\-\-program\fR \fIprocess\fR` + "\nwatch this process\n",
+		`\fB\-a\fR, \fB\-\-any\fR` + "\nwatch every process\n",
+		`(default "/usr/sbin/sendmail \-t \-i")`,
+		".SH ENVIRONMENT\n", ".B SUPERVISOR_PROCESS_NAME\n", ".SH EXIT STATUS\n.TP\n.B 0\n", ".B 2\n",
+		".SH SEE ALSO\n.BR supervisord (1),\n",
+	} {
+		if !strings.Contains(man, want) {
+			t.Errorf("man page lacks %q:\n%s", want, man)
+		}
+	}
+	for _, bad := range []string{"[=false]", "=[]", "`"} {
+		if strings.Contains(man, bad) {
+			t.Errorf("man page has %q:\n%s", bad, man)
+		}
+	}
+}
+
+// TestManPagesOfEveryBinary: each binary's page names the environment it
+// reads and every other binary.
+func TestManPagesOfEveryBinary(t *testing.T) {
+	files, err := Files(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range commands.Binaries() {
+		man := string(files[filepath.Join("docs", "man", b.Name+".1")])
+		for _, want := range []string{".SH ENVIRONMENT\n", ".SH EXIT STATUS\n", ".SH SEE ALSO\n", ".BR supervisord (1)"} {
+			if !strings.Contains(man, want) {
+				t.Errorf("%s.1 lacks %q", b.Name, want)
+			}
+		}
+		if strings.Contains(man, "[=false]") || strings.Contains(man, "=[]") {
+			t.Errorf("%s.1 shows a Go default instead of a value name", b.Name)
+		}
+		for _, other := range commands.Binaries() {
+			if other.Name != b.Name && !strings.Contains(man, ".BR "+roff(other.Name)+" (1)") {
+				t.Errorf("%s.1: SEE ALSO lacks %s", b.Name, other.Name)
+			}
+		}
+	}
+	want := map[string]string{"crashmail": "SUPERVISOR_SERVER_URL", "crashsms": "GOLANCE_SMTP_PASSWORD", "slack-notify": "SLACK_TOKEN", "memmon": "SUPERVISOR_PASSWORD"}
+	for name, env := range want {
+		if man := string(files[filepath.Join("docs", "man", name+".1")]); !strings.Contains(man, ".B "+roff(env)+"\n") {
+			t.Errorf("%s.1: ENVIRONMENT lacks %s", name, env)
+		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	_ "embed"
 	"fmt"
 
+	"github.com/golance/golance/internal/manual"
 	"github.com/golance/golance/listener/rpc"
 	"github.com/golance/golance/plugins/internal/cli"
 	"github.com/golance/golance/plugins/internal/crashinfo"
@@ -57,6 +58,7 @@ every local user can read a command line.`,
 		Example: cli.Example(exampleSendmail, exampleSMTP),
 	}
 	cli.Setup(cmd)
+	manual.Environment(cmd, manual.SupervisorRPC...)
 	fs := cmd.Flags()
 	procs := selection.Register(fs, selection.Options{ProgramShort: "p", AnyShort: "a", Verb: "mail about"})
 	fs.StringVarP(&cfg.header, "optionalheader", "o", "", "prefix the subject with this `text` and a colon")

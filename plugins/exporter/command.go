@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/golance/golance/internal/manual"
 	"github.com/golance/golance/plugins/internal/cli"
 	"github.com/golance/golance/plugins/internal/outbox"
 	"github.com/golance/golance/plugins/internal/selection"
@@ -68,6 +69,7 @@ SUPERVISOR_STATE_CHANGE. It needs supervisord's XML-RPC interface.`,
 		},
 	}
 	cli.Setup(cmd)
+	manual.Environment(cmd, manual.SupervisorRPC...)
 	fs := cmd.Flags()
 	fs.SortFlags = false
 	fs.StringSliceVar(&cfg.listen, "web.listen-address", []string{defaultListen},

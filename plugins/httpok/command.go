@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/golance/golance/internal/manual"
 	"github.com/golance/golance/listener/rpc"
 	"github.com/golance/golance/plugins/internal/cli"
 	"github.com/golance/golance/plugins/internal/mailcli"
@@ -78,6 +79,7 @@ through an SMTP server with --smtpHost.`,
 		},
 	}
 	cli.Setup(cmd)
+	manual.Environment(cmd, manual.SupervisorRPC...)
 	fs := cmd.Flags()
 	fs.SortFlags = false
 	procs := selection.Register(fs, selection.Options{ProgramShort: "p", AnyShort: "a",

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/golance/golance/internal/manual"
 	"github.com/golance/golance/listener/rpc"
 	"github.com/golance/golance/plugins/internal/cli"
 	"github.com/golance/golance/plugins/internal/mailcli"
@@ -72,6 +73,7 @@ server with --smtpHost.`,
   priority=-9`,
 	}
 	cli.Setup(cmd)
+	manual.Environment(cmd, manual.SupervisorRPC...)
 	fs := cmd.Flags()
 	fs.SortFlags = false
 	fs.VarP(&limitsValue{flag: "-p", limits: &cfg.programs}, "program", "p",

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/golance/golance/internal/manual"
 	"github.com/golance/golance/internal/supervisorconf"
 	"github.com/golance/golance/listener/rpc"
 	"github.com/golance/golance/plugins/internal/cli"
@@ -91,6 +92,7 @@ order on stdout and exits without starting anything.`,
 		},
 	}
 	cli.Setup(cmd)
+	manual.Environment(cmd, manual.SupervisorRPC...)
 	cli.Query(cmd, "plan")
 	f := cmd.Flags()
 	f.StringVarP(&confFlag, "configuration", "c", "", "supervisord's configuration `file` (default: the file the supervisord that started this listener runs with, else supervisord's search paths)")

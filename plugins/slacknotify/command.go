@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/golance/golance/internal/manual"
 	"github.com/golance/golance/listener"
 	"github.com/golance/golance/listener/rpc"
 	"github.com/golance/golance/plugins/internal/cli"
@@ -89,6 +90,7 @@ it again, and a refused configuration stops the listener with the fix.`,
   priority=-20`,
 	}
 	cli.Setup(cmd)
+	manual.Environment(cmd, manual.SupervisorRPC...)
 	f := cmd.Flags()
 	procs := selection.Register(f, selection.Options{ProgramShort: "p", AnyShort: "a", Exclude: true,
 		Empty: selection.EmptyAll, Policy: selection.SelfNever, Verb: "report on"})
@@ -96,6 +98,8 @@ it again, and a refused configuration stops the listener with the fix.`,
 	f.StringVar(&o.webhookFile, "webhook-url-file", "", "read the incoming-webhook URL from this `file`")
 	f.StringVarP(&o.token, "token", "t", "", "bot `token` (visible to ps: prefer "+envToken+" or --token-file)")
 	f.StringVar(&o.tokenFile, "token-file", "", "read the bot token (xoxb-...) from this `file`")
+	manual.EnvFlag(f, "webhook-url", manual.EnvVar{Name: envWebhookURL, Text: "The incoming-webhook URL, when neither --webhook-url nor --webhook-url-file gives one."})
+	manual.EnvFlag(f, "token", manual.EnvVar{Name: envToken, Text: "The bot token, when neither --token nor --token-file gives one."})
 	f.StringVarP(&o.channel, "channel", "c", "", "`channel` a bot token posts to: #name or an ID like C0123456789")
 	f.StringSliceVar(&alertOn, "alert-on", []string{"EXITED", "BACKOFF", "FATAL"}, "process `states` whose entry alerts; EXITED only when unexpected unless --expected-exits")
 	f.BoolVar(&cfg.expectedExits, "expected-exits", false, "alert on EXITED even when the exit code is in the program's exitcodes")

@@ -20,18 +20,16 @@ import (
 	"runtime/debug"
 	"strings"
 
+	"github.com/golance/golance/internal/manual"
 	"github.com/golance/golance/listener"
 	"github.com/spf13/cobra"
 )
 
-// Exit statuses. supervisord restarts a listener that exits non-zero when
-// its autorestart allows, so a mistake on the command line is worth a
-// different status than a runtime failure only for the operator reading
-// the log.
+// Exit statuses (package manual says what each means, for the man pages).
 const (
-	ExitOK    = 0
-	ExitError = 1
-	ExitUsage = 2
+	ExitOK    = manual.ExitOK
+	ExitError = manual.ExitError
+	ExitUsage = manual.ExitUsage
 )
 
 // A UsageError is a mistake on the command line: a bad or missing flag, a

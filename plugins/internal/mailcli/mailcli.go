@@ -26,6 +26,7 @@
 package mailcli
 
 import (
+	"github.com/golance/golance/internal/manual"
 	"github.com/golance/golance/plugins/internal/mail"
 	"github.com/spf13/pflag"
 )
@@ -150,6 +151,7 @@ func Register(fs *pflag.FlagSet, opts Options) *Flags {
 	fs.StringVarP(&f.password, FlagPassword, s.Password, "",
 		"SMTP `password`; visible to every local user in ps, so prefer the environment variable "+PasswordEnv+" or --"+FlagPasswordFile)
 	fs.StringVar(&f.passwordFile, FlagPasswordFile, "", "read the SMTP password from this `file` (its whole content, less a trailing newline)")
+	manual.EnvFlag(fs, FlagPassword, manual.EnvVar{Name: PasswordEnv, Text: "The SMTP password, when neither --" + FlagPassword + " nor --" + FlagPasswordFile + " gives one; set it with environment= in the [eventlistener:x] section, which ps does not show."})
 	fs.BoolVar(&f.tls, FlagTLS, false, "require TLS with the SMTP server (STARTTLS, or implicit TLS on port 465); without it STARTTLS is still used whenever offered")
 	fromUsage := "sender `address` of the mail"
 	if !opts.RequireFrom {

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/golance/golance/internal/manual"
 	"github.com/spf13/pflag"
 )
 
@@ -34,6 +35,7 @@ func RegisterFlags(fs *pflag.FlagSet) *Flags {
 		"keep at most `n` undelivered notifications per destination; beyond that the oldest are replaced by a summary")
 	fs.DurationVar(&f.MaxAge, FlagOutboxMaxAge, DefaultMaxAge,
 		"keep an undelivered notification at most this `long` (e.g. 24h); older ones are replaced by a summary")
+	manual.EnvFlag(fs, FlagOutbox, manual.EnvVar{Name: "STATE_DIRECTORY", Text: "Where the outbox lives when --outbox is not given (systemd sets it for a unit with StateDirectory=), under a directory named after the listener."})
 	return f
 }
 
