@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/golance/golance/internal/manual"
 	"github.com/golance/golance/listener/rpc"
 	"github.com/golance/golance/plugins/internal/cli"
 	"github.com/golance/golance/plugins/internal/selection"
@@ -41,6 +42,7 @@ exits 0.`,
 		Example: example,
 	}
 	cli.Setup(cmd)
+	manual.Environment(cmd, manual.SupervisorRPC...)
 	fs := cmd.Flags()
 	procs := selection.Register(fs, selection.Options{ProgramShort: "p", AnyShort: "a",
 		Empty: selection.EmptyNone, Policy: selection.SelfNever, Verb: "watch"})
