@@ -111,21 +111,31 @@ func NoArgs(cmd *cobra.Command, args []string) error {
 // describe` (-ldflags "-X github.com/golance/golance/plugins/internal/cli.version=...").
 var version string
 
-// Version returns the version the binary was built as: the one `make
-// build` stamped, else the module version (the release tag for `go
-// install ...@v1.2.3`), else "(devel)" plus the VCS revision Go recorded
-// for a build from a checkout.
+// Version returns the version the binary was built as, in the form the
+// Makefile stamps (a release "1.2.3", or "0.0.0-<commit>" before one):
+// the version `make build` stamped; else the module's version Go recorded
+// (`go install ...@v1.2.3`, or the pseudo-version of a checkout);
+// else 0.0.0-<revision> from the VCS information Go recorded; else, for
+// a build with neither (go build with -buildvcs=false, or from a source
+// tarball), 0.0.0-unknown and how to get a version stamped, rather than
+// Go's bare "(devel)".
 func Version() string {
 	if version != "" {
 		return version
 	}
-	info, ok := debug.ReadBuildInfo()
-	if !ok {
-		return "(unknown)"
+	info, _ := debug.ReadBuildInfo()
+	return versionOf(info)
+}
+
+// unstamped is the version of a build that recorded none.
+const unstamped = "0.0.0-unknown (built without a version stamp: make build stamps one)"
+
+func versionOf(info *debug.BuildInfo) string {
+	if info == nil {
+		return unstamped
 	}
-	v := info.Main.Version
-	if v == "" {
-		v = "(devel)"
+	if v := info.Main.Version; v != "" && v != "(devel)" {
+		return strings.TrimPrefix(v, "v")
 	}
 	var rev, modified string
 	for _, s := range info.Settings {
@@ -134,17 +144,17 @@ func Version() string {
 			rev = s.Value
 		case "vcs.modified":
 			if s.Value == "true" {
-				modified = "+dirty"
+				modified = "-dirty"
 			}
 		}
 	}
-	if v == "(devel)" && rev != "" {
-		if len(rev) > 12 {
-			rev = rev[:12]
-		}
-		v += " " + rev + modified
+	if rev == "" {
+		return unstamped
 	}
-	return v
+	if len(rev) > 12 {
+		rev = rev[:12]
+	}
+	return "0.0.0-" + rev + modified
 }
 
 // Main runs cmd with the process's arguments and exits. It is the whole

@@ -5,6 +5,9 @@ import (
 	"context"
 	"errors"
 	"os"
+	"os/exec"
+	"regexp"
+	"runtime/debug"
 	"strings"
 	"testing"
 
@@ -121,5 +124,50 @@ func TestStampedVersionWins(t *testing.T) {
 	code, stdout, _ := run(t, newCmd(func(*cobra.Command, []string) error { return nil }), "--version")
 	if code != ExitOK || stdout != "demo v0.0.0-183-g37e56cf\n" {
 		t.Fatalf("--version: code=%d stdout=%q", code, stdout)
+	}
+}
+
+// TestVersionOf: a build never says Go's bare "(devel)"; it gives the
+// release, the commit, or how to get a version stamped.
+func TestVersionOf(t *testing.T) {
+	vcs := func(kv ...string) []debug.BuildSetting {
+		var s []debug.BuildSetting
+		for i := 0; i < len(kv); i += 2 {
+			s = append(s, debug.BuildSetting{Key: kv[i], Value: kv[i+1]})
+		}
+		return s
+	}
+	for _, c := range []struct {
+		info *debug.BuildInfo
+		want string
+	}{
+		{&debug.BuildInfo{Main: debug.Module{Version: "v1.2.3"}}, "1.2.3"},
+		{&debug.BuildInfo{Main: debug.Module{Version: "(devel)"}, Settings: vcs("vcs.revision", "1e313205d0c6aa77", "vcs.modified", "true")}, "0.0.0-1e313205d0c6-dirty"},
+		{&debug.BuildInfo{Main: debug.Module{Version: "(devel)"}, Settings: vcs("vcs.revision", "1e313205d0c6aa77", "vcs.modified", "false")}, "0.0.0-1e313205d0c6"},
+		{&debug.BuildInfo{Main: debug.Module{Version: "(devel)"}}, unstamped},
+		{nil, unstamped},
+	} {
+		got := versionOf(c.info)
+		if got != c.want {
+			t.Errorf("versionOf(%+v) = %q, want %q", c.info, got, c.want)
+		}
+		if strings.Contains(got, "devel") {
+			t.Errorf("versionOf(%+v) = %q says devel", c.info, got)
+		}
+	}
+	if !strings.Contains(unstamped, "make build") {
+		t.Errorf("an unstamped version must say how to stamp one: %q", unstamped)
+	}
+}
+
+// TestMakeBuildStampsVersion: the Makefile's -X names this package's
+// version variable, so that a rename cannot silently unstamp every binary.
+func TestMakeBuildStampsVersion(t *testing.T) {
+	out, err := exec.Command("make", "-s", "-n", "-C", "../../..", "build").CombinedOutput()
+	if err != nil {
+		t.Fatalf("make -n build: %v\n%s", err, out)
+	}
+	if !regexp.MustCompile(`-X github\.com/golance/golance/plugins/internal/cli\.version=\d\S*`).Match(out) {
+		t.Fatalf("make build does not stamp cli.version with a version:\n%s", out)
 	}
 }
