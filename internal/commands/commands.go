@@ -8,6 +8,7 @@ import (
 	"github.com/golance/golance/plugins/essential"
 	"github.com/golance/golance/plugins/eventdump"
 	"github.com/golance/golance/plugins/exporter"
+	"github.com/golance/golance/plugins/harness"
 	"github.com/golance/golance/plugins/httpok"
 	"github.com/golance/golance/plugins/mailbatch"
 	"github.com/golance/golance/plugins/memmon"
@@ -39,6 +40,7 @@ func Binaries() []Binary {
 		{"memmon", memmon.NewCommand, memmon.Main},
 		{"ordered-startup", orderedstartup.NewCommand, orderedstartup.Main},
 		{"slack-notify", slacknotify.NewCommand, slacknotify.Main},
+		{"supervisor-harness", harness.NewCommand, harness.Main},
 		{"supervisord_exporter", exporter.NewCommand, exporter.Main},
 	}
 }
