@@ -21,7 +21,10 @@ import (
 // fmt.Println in a handler, or a child process the handler runs, then
 // writes to supervisord's log of the listener's stderr instead of putting
 // the listener in the UNKNOWN state, where supervisord sends it nothing
-// until it is restarted. WithoutStdoutGuard turns this off.
+// until it is restarted. WithoutStdoutGuard turns this off. Output
+// before Run is not covered: a program that may print anything first calls
+// Guard at the top of main, and Run serves on the streams Guard kept
+// (whatever its options say, since descriptor 1 is moved already).
 //
 // The first SIGTERM or SIGINT (or ctx ending) lets the event in hand
 // finish and be answered, then Run returns; if no event is in hand, Run
@@ -37,7 +40,11 @@ func Run(ctx context.Context, h Handler, opts ...Option) error {
 	}
 	var in io.Reader = os.Stdin
 	var out io.Writer = os.Stdout
-	if c.guard {
+	if gin, gout, ok := guarded(); ok {
+		defer gin.Close()
+		defer gout.Close()
+		in, out = gin, newRawPipe(gout)
+	} else if c.guard {
 		gin, gout, err := guardStdio()
 		if err != nil {
 			return err
@@ -91,6 +98,13 @@ func Run(ctx context.Context, h Handler, opts ...Option) error {
 // otherwise wait silently for events that never come. Run checks this
 // itself; programs call it to refuse before doing anything else.
 func CheckStdin() error {
+	if terminal, ok := guardedTerminal(); ok {
+		// Guard moved standard input; it saw what was there.
+		if terminal {
+			return ErrNotUnderSupervisord
+		}
+		return nil
+	}
 	if isTerminal(os.Stdin) {
 		return ErrNotUnderSupervisord
 	}

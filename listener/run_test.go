@@ -54,6 +54,17 @@ func runMode(mode string) int {
 			cmd.Stdin = os.Stdin
 			return cmd.Run()
 		})
+	case "print-before-run", "guard-then-print":
+		if mode == "guard-then-print" {
+			if err := Guard(); err != nil {
+				fmt.Fprintln(os.Stderr, err)
+				return 1
+			}
+		}
+		fmt.Println("starting up")
+		syscall.Write(1, []byte("fd 1 before Run\n"))
+		opts = append(opts, WithoutStdoutGuard()) // Guard's streams are used all the same
+		h = HandlerFunc(func(context.Context, Event) error { return nil })
 	case "slow":
 		h = HandlerFunc(func(ctx context.Context, ev Event) error {
 			fmt.Fprintln(os.Stderr, "handling", ev.Serial)
@@ -175,6 +186,31 @@ func TestRunGuardsStdout(t *testing.T) {
 	}
 }
 
+// Output before Run reaches supervisord ahead of READY, which puts the
+// listener in UNKNOWN; after Guard it goes to stderr, and Run serves on the
+// streams Guard kept.
+func TestGuardCoversOutputBeforeRun(t *testing.T) {
+	c := startListener(t, "print-before-run")
+	c.expect(t, "starting up\nfd 1 before Run\nREADY\n")
+
+	c = startListener(t, "guard-then-print")
+	c.expect(t, "READY\n")
+	c.stdin.Write([]byte(envelopeSerial(1, Tick5, "when:1")))
+	c.expect(t, "RESULT 2\nOKREADY\n")
+	c.stdin.Close()
+	if rest, code := c.exit(t); rest != "" || code != 0 {
+		t.Fatalf("after EOF: stdout %q, exit %d", rest, code)
+	}
+	for _, s := range []string{"starting up", "fd 1 before Run"} {
+		if !strings.Contains(c.stderr.String(), s) {
+			t.Errorf("%q did not reach stderr:\n%s", s, c.stderr)
+		}
+	}
+}
+
+// Guard moves standard input away, yet Run still refuses a terminal.
+func TestGuardThenRunRefusesATerminal(t *testing.T) { refusesATerminal(t, "guard-then-print") }
+
 func TestRunFinishesTheEventOnSIGTERM(t *testing.T) {
 	c := startListener(t, "slow")
 	c.expect(t, "READY\n")
@@ -247,10 +283,15 @@ func TestRunExitsNonZeroOnACorruptStream(t *testing.T) {
 	}
 }
 
-func TestRunRefusesATerminal(t *testing.T) {
+func TestRunRefusesATerminal(t *testing.T) { refusesATerminal(t, "ok") }
+
+// refusesATerminal runs the listener of mode with a terminal on its
+// standard input, which it must refuse, printing nothing on stdout.
+func refusesATerminal(t *testing.T, mode string) {
+	t.Helper()
 	pts := pty.Open(t)
 	cmd := exec.CommandContext(context.Background(), os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), "GOLANCE_RUN_MODE=ok")
+	cmd.Env = append(os.Environ(), "GOLANCE_RUN_MODE="+mode)
 	cmd.Stdin = pts
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
