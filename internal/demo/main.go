@@ -243,7 +243,7 @@ var sectionsTemplate = template.Must(template.New("conf").Parse(`; Every program
 
 [eventlistener:ordered-startup]
 command={{.Bin}}/ordered-startup --configuration %(here)s/supervisord.conf --timeout 1m
-events=PROCESS_STATE,TICK_5
+events=PROCESS_STATE,PROCESS_GROUP,TICK_5
 priority=-60
 stderr_logfile=%(here)s/logs/ordered-startup.log
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/golance/golance/internal/manual"
 	"github.com/golance/golance/internal/supervisorconf"
+	"github.com/golance/golance/listener"
 	"github.com/golance/golance/listener/rpc"
 	"github.com/golance/golance/plugins/internal/cli"
 	"github.com/golance/golance/plugins/internal/mail"
@@ -24,7 +25,7 @@ import (
 // standard input is a terminal or /dev/null rather than supervisord's
 // pipe, and it would start programs before finding out.
 var errNotListener = errors.New("standard input is not a pipe from supervisord: run ordered-startup from an [eventlistener:x] " +
-	"section (events=PROCESS_STATE,TICK_5), or add --plan to see the start order")
+	"section (events=PROCESS_STATE,PROCESS_GROUP,TICK_5), or add --plan to see the start order")
 
 // NewCommand returns the ordered-startup command.
 func NewCommand() *cobra.Command {
@@ -71,13 +72,15 @@ reported on stderr (and by mail with -m); --on-failure says whether the
 programs waiting for it stay stopped or start anyway. BACKOFF is reported
 too. Programs are started with startProcess(wait=false), so the listener
 never keeps supervisord waiting, and a restarted listener carries on from the
-current process states instead of starting over.
+current process states instead of starting over. After supervisorctl update
+(PROCESS_GROUP_ADDED/REMOVED: put PROCESS_GROUP in events=) it reads the
+configuration again and carries on with the new plan.
 
 Everything the listener logs goes to stderr. --plan prints the resolved start
 order on stdout and exits without starting anything.`,
 		Example: `  [eventlistener:ordered-startup]
   command=/usr/local/bin/ordered-startup --timeout 10m -m ops@example.com
-  events=PROCESS_STATE,TICK_5
+  events=PROCESS_STATE,PROCESS_GROUP,TICK_5
   ; a priority no other [eventlistener:x] has
   priority=-2
   buffer_size=50
@@ -169,7 +172,7 @@ func run(cmd *cobra.Command, cfg config) error {
 	if cfg.showPlan {
 		budget = 0
 	}
-	plan, conn, where, err := load(cmd.Context(), cfg.confPath, budget)
+	plan, conf, conn, where, err := load(cmd.Context(), cfg.confPath, budget, cfg.timeout)
 	if err != nil {
 		if mailer != nil {
 			// The report waits in the outbox if it cannot go now;
@@ -178,13 +181,6 @@ func run(cmd *cobra.Command, cfg config) error {
 			mailer.close(25 * time.Second)
 		}
 		return err
-	}
-	if cfg.timeout > 0 {
-		for _, prog := range plan.Programs {
-			if d := time.Duration(prog.StartSecs) * time.Second; d >= cfg.timeout && len(prog.Dependents) > 0 {
-				plan.Warnings = append(plan.Warnings, fmt.Sprintf("%s has startsecs=%d, longer than --timeout=%s: it will be reported before it can reach RUNNING", prog.Name, prog.StartSecs, cfg.timeout))
-			}
-		}
 	}
 	if cfg.showPlan {
 		fmt.Fprintf(cmd.OutOrStdout(), "# %s\n", where)
@@ -203,7 +199,21 @@ func run(cmd *cobra.Command, cfg config) error {
 		report = mailer.notify
 	}
 	cfg.log.Info(where)
+	self := selection.CurrentSelf().Group
+	if w := subscriptionWarning(conf, self); w != "" {
+		cfg.log.Warn(w)
+	}
 	h := newHandler(cfg, plan, conn, report)
+	// supervisorctl update adds and removes groups: the plan is made
+	// again from the file as it is then, against the same supervisord.
+	path := conf.Files[0]
+	h.reload = func(ctx context.Context) (*startPlan, error) {
+		conf, err := loadConf(path, nil)
+		if err != nil {
+			return nil, err
+		}
+		return planFor(ctx, conf, conn, 0, cfg.timeout)
+	}
 	ctx := cmd.Context()
 	h.begin(ctx)
 	loopCtx, stop := context.WithCancel(ctx)
@@ -220,22 +230,34 @@ func Main() { cli.Main(NewCommand()) }
 
 // load finds and reads the configuration, connects to supervisord and
 // resolves the plan. where says which file and which supervisord.
-func load(ctx context.Context, explicit string, budget time.Duration) (plan *startPlan, conn *rpc.Client, where string, err error) {
+func load(ctx context.Context, explicit string, budget, timeout time.Duration) (plan *startPlan, conf *supervisorconf.Config, conn *rpc.Client, where string, err error) {
 	path, how, err := supervisorconf.Locator{}.Find(explicit)
 	if err != nil {
-		return nil, nil, "", err
+		return nil, nil, nil, "", err
 	}
-	conf, err := loadConf(path, nil)
-	if err != nil {
-		return nil, nil, "", err
+	if conf, err = loadConf(path, nil); err != nil {
+		return nil, nil, nil, "", err
 	}
+	if _, _, err := readOptions(conf); err != nil {
+		return nil, nil, nil, "", err // before connecting: a bad key is the first thing to fix
+	}
+	if conn, err = connect(conf, os.LookupEnv); err != nil {
+		return nil, nil, nil, "", err
+	}
+	if plan, err = planFor(ctx, conf, conn, budget, timeout); err != nil {
+		return nil, nil, nil, "", err
+	}
+	where = fmt.Sprintf("using %s (%s) and the %d file(s) it includes; supervisord at %s", path, how, len(conf.Files)-1, conn.URL())
+	return plan, conf, conn, where, nil
+}
+
+// planFor resolves the plan of conf against what supervisord at conn runs,
+// retrying for up to budget while it does not answer, and adds the
+// configuration's warnings and those about timeout to it.
+func planFor(ctx context.Context, conf *supervisorconf.Config, conn *rpc.Client, budget, timeout time.Duration) (*startPlan, error) {
 	options, pools, err := readOptions(conf)
 	if err != nil {
-		return nil, nil, "", err
-	}
-	conn, err = connect(conf, os.LookupEnv)
-	if err != nil {
-		return nil, nil, "", err
+		return nil, err
 	}
 	var infos []rpc.ConfigInfo
 	if budget <= 0 {
@@ -251,17 +273,49 @@ func load(ctx context.Context, explicit string, budget time.Duration) (plan *sta
 		})
 	}
 	if err != nil {
-		return nil, nil, "", fmt.Errorf("cannot read the program list from supervisord at %s: %w", conn.URL(), err)
+		return nil, fmt.Errorf("cannot read the program list from supervisord at %s: %w", conn.URL(), err)
 	}
-	plan, err = newStartPlan(options, pools, infos, selection.CurrentSelf().Group)
+	plan, err := newStartPlan(options, pools, infos, selection.CurrentSelf().Group)
 	if err != nil {
-		return nil, nil, "", err
+		return nil, err
 	}
-	where = fmt.Sprintf("using %s (%s) and the %d file(s) it includes; supervisord at %s", path, how, len(conf.Files)-1, conn.URL())
 	for _, w := range conf.Warnings {
 		plan.Warnings = append([]string{w}, plan.Warnings...)
 	}
-	return plan, conn, where, nil
+	if timeout > 0 {
+		for _, prog := range plan.Programs {
+			if d := time.Duration(prog.StartSecs) * time.Second; d >= timeout && len(prog.Dependents) > 0 {
+				plan.Warnings = append(plan.Warnings, fmt.Sprintf("%s has startsecs=%d, longer than --timeout=%s: it will be reported before it can reach RUNNING", prog.Name, prog.StartSecs, timeout))
+			}
+		}
+	}
+	return plan, nil
+}
+
+// subscriptionWarning returns the line to log when the listener's own
+// [eventlistener:self] section does not subscribe it to PROCESS_GROUP,
+// so that it cannot follow supervisorctl update, or "" when it does (or
+// its section is not found: run by hand, or under another name).
+func subscriptionWarning(conf *supervisorconf.Config, self string) string {
+	if self == "" {
+		return ""
+	}
+	groups, err := conf.Layout()
+	if err != nil {
+		return ""
+	}
+	for _, g := range groups {
+		if g.Kind != "eventlistener" || g.Name != self {
+			continue
+		}
+		for _, e := range g.Events {
+			if listener.ProcessGroupAdded.Is(e) {
+				return ""
+			}
+		}
+		return fmt.Sprintf("[%s] in %s has no PROCESS_GROUP in events=: after supervisorctl update this listener keeps the plan it read at start; write events=PROCESS_STATE,PROCESS_GROUP,TICK_5", g.Section.Name, g.Section.File)
+	}
+	return ""
 }
 
 // stdinIsPipe reports whether standard input can be supervisord's: a

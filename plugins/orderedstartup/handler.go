@@ -62,6 +62,16 @@ type handler struct {
 	// holds ends when the listener stops: held followers stay stopped.
 	holds     context.Context
 	stopHolds context.CancelFunc
+	// reload makes the plan again from the configuration as it is now
+	// (reload.go); nil: the plan never changes.
+	reload func(ctx context.Context) (*startPlan, error)
+	// reloadFailure logs a configuration that cannot be used once until
+	// one can.
+	reloadFailure *log.Recurring
+	// endLine is the end of startup last logged; startedSince, that a
+	// program was started after it.
+	endLine      string
+	startedSince bool
 }
 
 // programState is the starter's record of one program.
@@ -91,7 +101,8 @@ type programState struct {
 func newHandler(cfg config, plan *startPlan, sup supervisor, report func(subject, body string)) *handler {
 	cfg = cfg.withDefaults()
 	s := &handler{cfg: cfg, plan: plan, sup: sup, mailer: report, procs: map[string]*process{}, progs: map[*planProgram]*programState{},
-		wake: make(chan struct{}, 1), rpcFailure: log.NewRecurring(cfg.log, slog.LevelError, cfg.clock), changed: make(chan struct{})}
+		wake: make(chan struct{}, 1), rpcFailure: log.NewRecurring(cfg.log, slog.LevelError, cfg.clock), changed: make(chan struct{}),
+		reloadFailure: log.NewRecurring(cfg.log, slog.LevelError, cfg.clock)}
 	parallel := 0
 	for _, prog := range plan.Programs {
 		s.progs[prog] = &programState{}
@@ -188,6 +199,17 @@ func (s *handler) HandleEvent(ctx context.Context, ev listener.Event) error {
 			return nil
 		}
 		s.reconcile(ctx, s.cfg.clock.Now())
+	case ev.EventName.Is(listener.ProcessGroup):
+		pge, err := ev.ProcessGroup()
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if err != nil {
+			s.logf(slog.LevelWarn, "ignoring a malformed event: %v", err)
+			return nil
+		}
+		if !s.halted {
+			s.replan(ctx, ev.EventName, pge.GroupName)
+		}
 	case ev.EventName.Is(listener.Tick):
 		s.mu.Lock()
 		defer s.mu.Unlock()
@@ -301,6 +323,12 @@ func (s *handler) refresh(ctx context.Context) bool {
 	s.rpcFailure.Recover("supervisord answers again")
 	for _, info := range infos {
 		if p := s.procs[info.Namespec()]; p != nil {
+			if p.info.Start != 0 && info.Start == 0 {
+				// Never started, after it was: a new process of the same
+				// name, from a group supervisorctl update removed and
+				// added again.
+				*p = process{name: p.name, program: p.program}
+			}
 			p.sawInfo(info, s.cfg.anyExit)
 		}
 	}
@@ -604,6 +632,7 @@ func (s *handler) start(ctx context.Context, prog *planProgram, now time.Time) {
 		}
 	}
 	st.launched = now
+	s.startedSince = true
 }
 
 // checkDone notes the end of startup: every managed program started, and
@@ -626,15 +655,19 @@ func (s *handler) checkDone() {
 	case s.wake <- struct{}{}:
 	default:
 	}
-	if len(failed) > 0 {
-		s.logf(slog.LevelWarn, "startup finished; %s did not get there (reported above)", strings.Join(failed, ", "))
-		return
+	line, level := "startup complete: later events start nothing", slog.LevelInfo
+	switch {
+	case len(failed) > 0:
+		line, level = fmt.Sprintf("startup finished; %s did not get there (reported above)", strings.Join(failed, ", ")), slog.LevelWarn
+	case s.hasFollowers():
+		line += " but the followers of dependent_runtime"
 	}
-	if s.hasFollowers() {
-		s.logf(slog.LevelInfo, "startup complete: later events start nothing but the followers of dependent_runtime")
-		return
+	// After a configuration read again that changed nothing, the end is
+	// not news.
+	if line != s.endLine || s.startedSince {
+		s.logf(level, "%s", line)
 	}
-	s.logf(slog.LevelInfo, "startup complete: later events start nothing")
+	s.endLine, s.startedSince = line, false
 }
 
 func (s *handler) statesText(prog *planProgram) string {

@@ -219,7 +219,7 @@ func TestNotAListener(t *testing.T) {
 	out, err := cmd.CombinedOutput()
 	var exitErr *exec.ExitError
 	if !errors.As(err, &exitErr) || exitErr.ExitCode() != 1 ||
-		string(out) != "ordered-startup: standard input is not a pipe from supervisord: run ordered-startup from an [eventlistener:x] section (events=PROCESS_STATE,TICK_5), or add --plan to see the start order\n" {
+		string(out) != "ordered-startup: standard input is not a pipe from supervisord: run ordered-startup from an [eventlistener:x] section (events=PROCESS_STATE,PROCESS_GROUP,TICK_5), or add --plan to see the start order\n" {
 		t.Errorf("%v: %q", err, out)
 	}
 	if got := starts(sup); len(got) != 1 {

@@ -172,6 +172,10 @@ func TestRealSupervisordSeedExample(t *testing.T) {
 	if !strings.Contains(string(text), "INFO using "+sv.ConfigPath+" (from the command line of supervisord (pid ") {
 		t.Errorf("the listener did not find the configuration from supervisord's command line:\n%s", text)
 	}
+	// The README's events=PROCESS_STATE cannot follow supervisorctl update.
+	if want := "WARN [eventlistener:inorder] in " + sv.ConfigPath + " has no PROCESS_GROUP in events=: after supervisorctl update this listener keeps the plan it read at start; write events=PROCESS_STATE,PROCESS_GROUP,TICK_5"; strings.Count(string(text), want) != 1 {
+		t.Errorf("the listener did not say once that it cannot follow supervisorctl update (%q):\n%s", want, text)
+	}
 	t.Logf("the listener's log:\n%s", text)
 }
 
@@ -195,7 +199,7 @@ func TestRealSupervisordGraphWithGroupsAndNumprocs(t *testing.T) {
 	sv := supervisord.Start(t, supervisord.Config{Sections: `
 		[eventlistener:deps]
 		command=` + bin + ` -c %(here)s/supervisord.conf --timeout 30s
-		events=PROCESS_STATE,TICK_5
+		events=PROCESS_STATE,PROCESS_GROUP,TICK_5
 		priority=1
 
 		[group:backend]
@@ -324,19 +328,14 @@ func TestRealSupervisordDocExamples(t *testing.T) {
 	}
 }
 
-// TestRealSupervisordRuntimeDependencies restarts the database of a real
-// supervisord: the web program that opted in with dependent_runtime=restart
-// is restarted once the database is RUNNING again, the worker with
-// dependent_runtime=stop is stopped meanwhile and started again then, and
-// the program that did not opt in is left alone. A second restart finds
-// the restart budget (--max-restarts 1) spent and leaves them all alone.
-func TestRealSupervisordRuntimeDependencies(t *testing.T) {
-	t.Parallel()
-	bin := listenerBinary(t)
-	sv := supervisord.Start(t, supervisord.Config{Sections: `
+// dbAndWeb returns the sections of a listener run with flags, a database
+// it starts first and a web program it starts once the database is
+// RUNNING; the web section comes last, for the caller to add to.
+func dbAndWeb(t *testing.T, flags string) string {
+	return `
 		[eventlistener:deps]
-		command=` + bin + ` -c %(here)s/supervisord.conf --poll-interval 200ms --max-restarts 1
-		events=PROCESS_STATE,TICK_5
+		command=` + listenerBinary(t) + ` -c %(here)s/supervisord.conf --poll-interval 200ms ` + flags + `
+		events=PROCESS_STATE,PROCESS_GROUP,TICK_5
 		buffer_size=50
 		priority=1
 
@@ -352,6 +351,18 @@ func TestRealSupervisordRuntimeDependencies(t *testing.T) {
 		autostart=false
 		dependent_startup=true
 		dependent_startup_wait_for=db:running
+`
+}
+
+// TestRealSupervisordRuntimeDependencies restarts the database of a real
+// supervisord: the web program that opted in with dependent_runtime=restart
+// is restarted once the database is RUNNING again, the worker with
+// dependent_runtime=stop is stopped meanwhile and started again then, and
+// the program that did not opt in is left alone. A second restart finds
+// the restart budget (--max-restarts 1) spent and leaves them all alone.
+func TestRealSupervisordRuntimeDependencies(t *testing.T) {
+	t.Parallel()
+	sv := supervisord.Start(t, supervisord.Config{Sections: dbAndWeb(t, "--max-restarts 1") + `
 		dependent_runtime=restart
 
 		[program:worker]
@@ -430,5 +441,123 @@ func TestRealSupervisordRuntimeDependencies(t *testing.T) {
 	}
 	_, stderr := sv.ChildLogs(t, "deps")
 	text, _ := os.ReadFile(stderr)
+	t.Logf("the listener's log:\n%s", text)
+}
+
+// TestRealSupervisordFollowsUpdate edits the configuration of a running
+// supervisord and applies it with supervisorctl reread and update: the
+// listener reads it again on PROCESS_GROUP_ADDED, starts the programs
+// added in their order, and a runtime dependency added to a program that
+// supervisord saw no change in takes effect, without restarting the
+// listener. A group removed makes it read the configuration again too.
+func TestRealSupervisordFollowsUpdate(t *testing.T) {
+	t.Parallel()
+	ctl, err := exec.LookPath("supervisorctl")
+	if err != nil {
+		t.Fatalf("supervisorctl (Debian's supervisor package) is needed: %v", err)
+	}
+	sv := supervisord.Start(t, supervisord.Config{Sections: dbAndWeb(t, "")})
+	listenerLog(t, sv, "deps", `INFO startup complete`)
+	update := func(edit func(string) string) {
+		t.Helper()
+		text, err := os.ReadFile(sv.ConfigPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(sv.ConfigPath, []byte(edit(string(text))), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		for _, cmd := range []string{"reread", "update"} {
+			if out, err := exec.Command(ctl, "-c", sv.ConfigPath, cmd).CombinedOutput(); err != nil {
+				t.Fatalf("supervisorctl %s: %v\n%s", cmd, err, out)
+			}
+		}
+	}
+	ctx := rig.Context(t)
+	listenerPID := func() int {
+		info, err := sv.Client.GetProcessInfo(ctx, "deps")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return info.PID
+	}
+	pid := listenerPID()
+
+	offset := sv.LogSize()
+	update(func(text string) string {
+		// web's change is in ordered-startup's keys only: supervisord
+		// sees none, and leaves web running.
+		text = strings.Replace(text, "dependent_startup_wait_for=db:running\n",
+			"dependent_startup_wait_for=db:running cache:running\ndependent_runtime=restart\n", 1)
+		return text + `
+[program:cache]
+command=sleep 600
+startsecs=1
+autostart=false
+dependent_startup=true
+
+[program:worker]
+command=sleep 600
+startsecs=0
+autostart=false
+dependent_startup=true
+dependent_startup_wait_for=cache
+`
+	})
+	sv.WaitLogSince(t, offset, `(?s)spawned: 'cache'.*success: cache entered RUNNING.*spawned: 'worker'`)
+	listenerLog(t, sv, "deps", `INFO configuration read again after PROCESS_GROUP_ADDED (cache|worker) \(supervisorctl update\): the plan changed`)
+	listenerLog(t, sv, "deps", `INFO starting worker: cache reaches RUNNING`)
+	if log := sv.Log()[offset:]; strings.Contains(log, "'web'") || strings.Contains(log, "'db'") {
+		t.Errorf("update touched web or db:\n%s", log)
+	}
+
+	// web now follows cache.
+	offset = sv.LogSize()
+	if err := sv.Client.StopProcess(ctx, "cache", true); err != nil {
+		t.Fatal(err)
+	}
+	if err := sv.Client.StartProcess(ctx, "cache", false); err != nil {
+		t.Fatal(err)
+	}
+	sv.WaitLogSince(t, offset, `(?s)success: cache entered RUNNING.*spawned: 'web'`)
+	listenerLog(t, sv, "deps", `INFO restarted web: cache is RUNNING again`)
+
+	offset = sv.LogSize()
+	update(func(text string) string {
+		i := strings.Index(text, "\n[program:worker]")
+		return text[:i+1]
+	})
+	sv.WaitLogSince(t, offset, `stopped: worker`)
+	listenerLog(t, sv, "deps", `INFO configuration read again after PROCESS_GROUP_REMOVED worker \(supervisorctl update\): the plan changed`)
+	_, stderr := sv.ChildLogs(t, "deps")
+	if text, _ := os.ReadFile(stderr); strings.Contains(string(text), "ERRO") {
+		t.Errorf("the listener reported an error:\n%s", text)
+	}
+
+	// A configuration the listener cannot use is said once; the plan
+	// read before stays.
+	update(func(text string) string {
+		text = strings.Replace(text, "dependent_runtime=restart\n", "dependent_runtime=sometimes\n", 1)
+		return text + "\n[program:extra1]\ncommand=sleep 600\nautostart=false\ndependent_startup=true\n" +
+			"\n[program:extra2]\ncommand=sleep 600\nautostart=false\ndependent_startup=true\n"
+	})
+	listenerLog(t, sv, "deps", `ERRO cannot follow supervisorctl update \(PROCESS_GROUP_ADDED extra1\): bad supervisord configuration: `+
+		regexp.QuoteMeta(sv.ConfigPath)+`:\d+: \[program:web\] dependent_runtime=sometimes: is not a dependent_runtime mode; write restart`)
+	time.Sleep(time.Second) // the event for extra2
+	text, _ := os.ReadFile(stderr)
+	if n := strings.Count(string(text), "ERRO"); n != 1 {
+		t.Errorf("%d errors for one bad configuration, want 1:\n%s", n, text)
+	}
+	if strings.Contains(sv.Log(), "spawned: 'extra") {
+		t.Errorf("a program of the configuration refused was started:\n%s", sv.Log())
+	}
+	if got := listenerPID(); got != pid {
+		t.Errorf("the listener was restarted: pid %d, was %d", got, pid)
+	}
+	for _, bad := range []string{"-> UNKNOWN", "exited: deps", "BAD_NAME"} {
+		if strings.Contains(sv.Log(), bad) {
+			t.Errorf("supervisord's log has %q:\n%s", bad, sv.Log())
+		}
+	}
 	t.Logf("the listener's log:\n%s", text)
 }

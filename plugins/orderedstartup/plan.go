@@ -32,6 +32,9 @@ type startPlan struct {
 	Warnings []string
 
 	byProcess map[string]*planProgram
+	// groups are the process groups supervisord ran when the plan was
+	// made.
+	groups map[string]bool
 }
 
 // A planProgram is one [program:x] section as supervisord runs it.
@@ -108,13 +111,16 @@ func (p *startPlan) programOf(namespec string) *planProgram { return p.byProcess
 // part. Waits naming programs supervisord does not run, and programs that
 // wait for each other, are errors.
 func newStartPlan(options []programOptions, pools []string, infos []rpc.ConfigInfo, self string) (*startPlan, error) {
-	plan := &startPlan{byProcess: map[string]*planProgram{}}
+	plan := &startPlan{byProcess: map[string]*planProgram{}, groups: map[string]bool{}}
 	excluded := map[string]bool{self: true}
 	for _, p := range pools {
 		excluded[p] = true
 	}
 	byGroup := map[string][]rpc.ConfigInfo{}
 	for _, ci := range infos {
+		if ci.InUse {
+			plan.groups[ci.Group] = true
+		}
 		if !excluded[ci.Group] && ci.InUse {
 			byGroup[ci.Group] = append(byGroup[ci.Group], ci)
 		}
