@@ -267,3 +267,53 @@ autorestart=false
 		t.Errorf("the exporter's log should tell the outage:\n%s", b)
 	}
 }
+
+// SIGTERM while the Alertmanager is down: the exporter stops retrying at
+// once, so that `supervisorctl stop` returns well within stopwaitsecs,
+// and the alert reaches the Alertmanager after the next start: from the
+// outbox, or, without one, from the event supervisord delivers again.
+func TestIntegrationAlertmanagerStopDuringOutage(t *testing.T) {
+	t.Parallel()
+	supervisord.Require(t)
+	requireTool(t, "prometheus-alertmanager", "prometheus-alertmanager")
+	for _, ob := range []string{"dir", "none"} {
+		t.Run("outbox="+ob, func(t *testing.T) {
+			t.Parallel()
+			hook := startWebhook(t)
+			amAddr := freeAddr(t)
+			proxy := newRecordingProxy(t, "http://"+amAddr)
+			dir := ob
+			if ob == "dir" {
+				dir = filepath.Join(t.TempDir(), "outbox")
+			}
+			sv := supervisord.Start(t, supervisord.Config{Identifier: "stopping", LogLevel: "debug",
+				Sections: exporterListener(t, dir, proxy.srv.URL) + webProgram})
+			sv.WaitLog(t, `success: exporter entered RUNNING state`)
+			sv.WaitLog(t, `success: web entered RUNNING state`)
+			ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+			defer cancel()
+			if err := sv.Client.SignalProcess(ctx, "web", "KILL"); err != nil {
+				t.Fatal(err)
+			}
+			waitFor(t, 20*time.Second, "failed posts", func() bool { return proxy.refused.Load() >= 2 })
+			start := time.Now()
+			if err := sv.Client.StopProcess(ctx, "exporter", true); err != nil {
+				t.Fatal(err)
+			}
+			took := time.Since(start)
+			t.Logf("supervisorctl stop took %s", took)
+			if took > 2*time.Second || strings.Contains(sv.Log(), "killing 'exporter'") {
+				_, path := sv.ChildLogs(t, "exporter")
+				b, _ := os.ReadFile(path)
+				t.Errorf("stopping the exporter took %s (SIGKILL: %v):\n%s", took, strings.Contains(sv.Log(), "killing 'exporter'"), b)
+			}
+			startAlertmanager(t, amAddr, hook.url())
+			if err := sv.Client.StartProcess(ctx, "exporter", true); err != nil {
+				t.Fatal(err)
+			}
+			waitFor(t, 30*time.Second, "web's alert after the restart", func() bool {
+				return strings.HasPrefix(proxy.transitions()["SupervisordProcessExited/web"], "F")
+			})
+		})
+	}
+}

@@ -158,6 +158,15 @@ func (h *handler) HandleEvent(ctx context.Context, ev listener.Event) (err error
 	return h.settle(ctx, changes, now)
 }
 
+// Stop ends the retries of an alert under way (SIGTERM): without an
+// outbox, its event goes back to supervisord, which delivers it again to
+// the next start; with one, the alert waits in it.
+func (h *handler) Stop() {
+	if h.alerts != nil {
+		h.alerts.ob.Stop()
+	}
+}
+
 // noteSerial counts the events supervisord discarded from the pool's
 // buffer: its pool serials count up by one, and a rejected event comes
 // again with its own.
