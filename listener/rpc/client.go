@@ -211,7 +211,14 @@ func (c *Client) roundTrip(ctx context.Context, waiting bool, method string, arg
 	defer resp.Body.Close()
 	data, err := io.ReadAll(resp.Body)
 	if resp.StatusCode != http.StatusOK {
-		return nil, &StatusError{Method: method, URL: c.url, StatusCode: resp.StatusCode, Status: resp.Status}
+		se := &StatusError{Method: method, URL: c.url, StatusCode: resp.StatusCode, Status: resp.Status}
+		if c.auth {
+			se.Username = c.username
+			if se.Username == "" {
+				se.Username = "(empty)"
+			}
+		}
+		return nil, se
 	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: reading the response from %s: %w", method, c.url, err)

@@ -143,22 +143,40 @@ func TestTCP(t *testing.T) {
 	}
 }
 
+// TestUnauthorized: a 401 says to set the credentials only when the client
+// sent none; with credentials it names the user whose login was refused.
+// Either way the line is short enough to read in a log.
 func TestUnauthorized(t *testing.T) {
 	t.Parallel()
-	for _, fixture := range []string{"http_401_nocreds", "http_401_badcreds"} {
-		c, _ := replay(t, fixture)
-		_, err := c.GetState(context.Background())
+	for _, c := range []struct {
+		fixture   string
+		opts      []Option
+		want, not []string
+	}{
+		{"http_401_nocreds", nil, []string{"set SUPERVISOR_USERNAME and SUPERVISOR_PASSWORD", "environment="}, []string{"wrong"}},
+		{"http_401_badcreds", []Option{WithBasicAuth("alice", "wrong")}, []string{`user "alice" or its password is wrong`, "SUPERVISOR_PASSWORD"}, []string{"set SUPERVISOR_USERNAME"}},
+	} {
+		cl, _ := replay(t, c.fixture, c.opts...)
+		_, err := cl.GetState(context.Background())
 		if !errors.Is(err, ErrUnauthorized) {
-			t.Fatalf("%s: err = %v, want ErrUnauthorized", fixture, err)
+			t.Fatalf("%s: err = %v, want ErrUnauthorized", c.fixture, err)
 		}
 		var se *StatusError
-		if !errors.As(err, &se) || se.StatusCode != 401 || se.Method != "supervisor.getState" || se.URL != c.URL() {
-			t.Errorf("%s: %#v", fixture, se)
+		if !errors.As(err, &se) || se.StatusCode != 401 || se.Method != "supervisor.getState" || se.URL != cl.URL() {
+			t.Errorf("%s: %#v", c.fixture, se)
 		}
-		for _, want := range []string{"401", "SUPERVISOR_USERNAME", "SUPERVISOR_PASSWORD", "environment=", c.URL()} {
+		for _, want := range append(c.want, "401", cl.URL()) {
 			if !strings.Contains(err.Error(), want) {
-				t.Errorf("%s: message %q does not mention %q", fixture, err, want)
+				t.Errorf("%s: message %q does not mention %q", c.fixture, err, want)
 			}
+		}
+		for _, not := range c.not {
+			if strings.Contains(err.Error(), not) {
+				t.Errorf("%s: message %q says %q", c.fixture, err, not)
+			}
+		}
+		if n := len(err.Error()) - len(cl.URL()); n > 200 {
+			t.Errorf("%s: message of %d characters besides the URL: %q", c.fixture, n, err)
 		}
 	}
 }

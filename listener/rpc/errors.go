@@ -33,16 +33,24 @@ type StatusError struct {
 	URL        string // the server URL the client was built with
 	StatusCode int    // for example 401
 	Status     string // the status line, for example "401 Unauthorized"
+	// Username is the user name the client logged in as; "" when it sent
+	// no credentials, which is what a 401 then means.
+	Username string
 }
 
-// Error explains the status and what usually causes it.
+// Error explains the status and what usually causes it, in one line short
+// enough to read in a log.
 func (e *StatusError) Error() string {
 	prefix := fmt.Sprintf("%s: %s answered HTTP %s", e.Method, e.URL, e.Status)
 	switch e.StatusCode {
 	case http.StatusUnauthorized:
-		return prefix + ": set SUPERVISOR_USERNAME and SUPERVISOR_PASSWORD (the username= and password= of " +
-			"supervisord's [unix_http_server] or [inet_http_server]) in the listener's environment= line; " +
-			"supervisord does not pass them to its children"
+		if e.Username != "" {
+			return prefix + fmt.Sprintf(": user %q or its password is wrong; SUPERVISOR_USERNAME and "+
+				"SUPERVISOR_PASSWORD must match the server section's username= and password=", e.Username)
+		}
+		// supervisord does not pass its credentials to its children: an
+		// environment= line must.
+		return prefix + ": it needs a login; set SUPERVISOR_USERNAME and SUPERVISOR_PASSWORD in the listener's environment="
 	case http.StatusInternalServerError:
 		return prefix + ": supervisord raised an exception while handling the call (its main log has the " +
 			"traceback); reading a log that holds invalid UTF-8 is a known cause"

@@ -1,6 +1,7 @@
 package crashmail
 
 import (
+	"context"
 	_ "embed"
 	"fmt"
 
@@ -96,15 +97,25 @@ every local user can read a command line.`,
 // run serves crashmail for cfg until supervisord stops it.
 func run(cmd *cobra.Command, cfg config) error {
 	var supervisor crashinfo.Source
-	if c, err := rpc.FromEnv(); err != nil {
-		cfg.log.Warn(fmt.Sprintf("%v; mails will carry only what the event says", err))
-		supervisor = crashinfo.Unreachable{Err: err}
+	c, rpcErr := rpc.FromEnv()
+	if rpcErr != nil {
+		supervisor = crashinfo.Unreachable{Err: rpcErr}
 	} else {
 		supervisor = c
 	}
 	h, err := newHandler(cfg, supervisor)
 	if err != nil {
 		return err
+	}
+	// Ask once at the start, so that a wrong password or a missing socket
+	// is in the log before the first crash needs the answer.
+	if rpcErr == nil {
+		ctx, cancel := context.WithTimeout(cmd.Context(), h.cfg.detailsTimeout)
+		_, rpcErr = c.GetState(ctx)
+		cancel()
+	}
+	if rpcErr != nil {
+		h.noteAsking(rpcErr)
 	}
 	cfg.log.Info(fmt.Sprintf("crashmail: mailing %s about unexpected exits of %s, through the %s", cfg.mail, cfg.selector, h.ob))
 	return cli.RunListener(cmd, h, cfg.log, cli.DrainTimeout)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"time"
@@ -27,8 +28,12 @@ type handler struct {
 	// (*rpc.Client, or crashinfo.Unreachable to say why it cannot be);
 	// nil leaves those out of the mail.
 	supervisor crashinfo.Source
-	ob         *outbox.Outbox
-	sink       *mail.Sink
+	// asking logs, once until it changes or recovers, why supervisord
+	// cannot be asked: a wrong password or a missing socket is a
+	// configuration problem the log must show, not only each mail.
+	asking *log.Recurring
+	ob     *outbox.Outbox
+	sink   *mail.Sink
 
 	stopOnce sync.Once
 	stopped  chan struct{}
@@ -52,7 +57,8 @@ func newHandler(cfg config, supervisor crashinfo.Source) (*handler, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	h := &handler{cfg: cfg, supervisor: supervisor, sink: cfg.mail.Sink(), stopped: make(chan struct{})}
+	h := &handler{cfg: cfg, supervisor: supervisor, sink: cfg.mail.Sink(), stopped: make(chan struct{}),
+		asking: log.NewRecurring(cfg.log, slog.LevelWarn, cfg.clock)}
 	oc := cfg.outbox
 	oc.Program, oc.Log, oc.Clock, oc.SyncRetry = "crashmail", cfg.log, cfg.clock, cfg.retry
 	oc.Sinks = map[string]outbox.Sink{mail.SinkName: h.sink}
@@ -161,6 +167,7 @@ func (h *handler) item(ctx context.Context, key string, ps listener.ProcessState
 		dctx, cancel := context.WithTimeout(ctx, h.cfg.detailsTimeout)
 		d = crashinfo.Fetch(dctx, h.supervisor, ps, crashinfo.Options{TailLines: h.cfg.tailLines})
 		cancel()
+		h.noteAsking(d.InfoErr)
 	} else {
 		d.InfoErr = errors.New("crashmail has no connection to supervisord")
 	}
@@ -178,6 +185,23 @@ func (h *handler) item(ctx context.Context, key string, ps listener.ProcessState
 	h.pending = &pendingMail{item: it}
 	h.mu.Unlock()
 	return it, nil
+}
+
+// noteAsking logs whether supervisord could be asked about a crash: the
+// first failure, a different one, and the recovery.
+func (h *handler) noteAsking(err error) {
+	if err != nil {
+		// The same failure of another call (getState at the start,
+		// getProcessInfo at a crash) is the same problem: the key leaves
+		// out the method that starts the rpc package's messages.
+		key := err.Error()
+		if _, rest, ok := strings.Cut(key, ": "); ok && strings.HasPrefix(key, "supervisor.") {
+			key = rest
+		}
+		h.asking.FailAs(key, fmt.Sprintf("%v; mails will carry only what the event says", err))
+		return
+	}
+	h.asking.Recover("supervisord answers again: mails carry the exit status, uptime and logs")
 }
 
 // forget drops the kept mail once it is queued or delivered.

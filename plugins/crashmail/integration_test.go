@@ -161,3 +161,63 @@ func readFile(t *testing.T, path string) string {
 	}
 	return string(data)
 }
+
+// Real supervisord with a login: crashmail started with a wrong password,
+// then with none. Each says so in its own log once at the start, in a
+// line that names the cause (the hint to set the variables only when they
+// are unset), not again at each crash; the mails still go out, with what
+// the event says.
+func TestIntegrationLoginProblemsLoggedOnce(t *testing.T) {
+	t.Parallel()
+	supervisord.Require(t)
+	for _, c := range []struct {
+		name, env, want, not string
+	}{
+		{"wrong password", `environment=SUPERVISOR_USERNAME="ops",SUPERVISOR_PASSWORD="wrong"`, `401 Unauthorized: user "ops" or its password is wrong`, "set SUPERVISOR_USERNAME"},
+		{"no credentials", "", `401 Unauthorized: it needs a login; set SUPERVISOR_USERNAME and SUPERVISOR_PASSWORD`, "wrong"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			srv := mailserver.NewServer(t)
+			sv := supervisord.Start(t, supervisord.Config{Username: "ops", Password: "right", Sections: `
+				[eventlistener:crashmail]
+				command=` + rig.Binary(t, "crashmail") + ` -m ops@example.com -H ` + srv.Addr() + ` -f supervisor@example.com -p crasher --outbox none
+				events=PROCESS_STATE_EXITED
+				buffer_size=100
+				startsecs=0
+				stderr_logfile=%(here)s/crashmail.err
+				` + c.env + `
+
+				[program:crasher]
+				command=sh -c 'sleep 1; exit 3'
+				startsecs=0
+				priority=200
+			`})
+			ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
+			defer cancel()
+			errLog := filepath.Join(sv.Dir, "crashmail.err")
+			msgs, err := srv.Wait(ctx, 3)
+			if err != nil {
+				t.Fatalf("%v; crashmail stderr:\n%s", err, readFile(t, errLog))
+			}
+			if b := bodyOf(t, msgs[2]); !strings.Contains(b, "Details unavailable: ") || !strings.Contains(b, "401") {
+				t.Errorf("third mail does not say why details are missing:\n%s", b)
+			}
+			stderr := readFile(t, errLog)
+			var hits []string
+			for _, l := range strings.Split(stderr, "\n") {
+				if strings.Contains(l, "401") {
+					hits = append(hits, l)
+				}
+			}
+			// The socket's path is the test's temporary directory's.
+			short := func(l string) int { return len(strings.ReplaceAll(l, sv.Dir, "/run")) }
+			if len(hits) != 1 || !strings.Contains(hits[0], c.want) || strings.Contains(hits[0], c.not) || short(hits[0]) > 300 {
+				t.Fatalf("want one line with %q (and not %q) at most 300 characters long, got %q; stderr:\n%s", c.want, c.not, hits, stderr)
+			}
+			if strings.Index(stderr, hits[0]) > strings.Index(stderr, "unexpected exit of crasher") {
+				t.Errorf("the login problem was logged only at the first crash, not at the start:\n%s", stderr)
+			}
+		})
+	}
+}
