@@ -90,7 +90,10 @@ func (r *rootT) report(name string, t *scriptT, took time.Duration) {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "--- %s %s\n", verdict, name)
-	if log := strings.TrimRight(t.log.String(), "\n"); log != "" {
+	// testscript ends the log of a script that ran to its end with PASS,
+	// which the faults below may contradict.
+	log := strings.TrimSuffix(strings.TrimRight(t.log.String(), "\n"), "PASS")
+	if log = strings.TrimRight(log, "\n"); log != "" {
 		fmt.Fprintf(&b, "%s\n", log)
 	}
 	if len(found) > 0 {
