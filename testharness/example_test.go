@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/golance/golance/listener"
+	"github.com/golance/golance/listener/rpc"
 	"github.com/golance/golance/testharness"
 )
 
@@ -154,4 +155,95 @@ func ExampleFakeClock() {
 	// Output:
 	// STARTING 0
 	// RUNNING BUSY
+}
+
+// A handler that calls supervisord back, as crashmail asks for a crashed
+// process's exit status and logs: with RPC set the harness serves
+// supervisord's XML-RPC interface, and LookupEnv gives the handler the
+// SUPERVISOR_SERVER_URL a real child would find in its environment. A
+// handler written against os.LookupEnv takes the lookup function as a
+// parameter, as rpc.FromEnvLookup does.
+func Example_callingSupervisordBack() {
+	s, err := testharness.New(testharness.Config{
+		RPC: true,
+		Pools: []testharness.Pool{{
+			Name:   "crashinfo",
+			Events: []listener.EventType{listener.ProcessStateExited},
+			Handler: listener.HandlerFunc(func(ctx context.Context, ev listener.Event) error {
+				st, err := ev.ProcessState()
+				if err != nil {
+					return err
+				}
+				c, err := rpc.FromEnvLookup(testharness.LookupEnv(ctx))
+				if err != nil {
+					return err
+				}
+				info, err := c.GetProcessInfo(ctx, st.Namespec())
+				if err != nil {
+					return err
+				}
+				fmt.Printf("%s exited with status %d; supervisord says %s\n", st.Namespec(), info.ExitStatus, info.StateName)
+				return nil
+			}),
+		}},
+		Programs: []testharness.Program{{Name: "web", ProcessConfig: testharness.ProcessConfig{Autorestart: testharness.RestartNever}}},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer s.Close()
+
+	if err := s.Process("web").Exit(3); err != nil {
+		log.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := s.WaitIdle(ctx); err != nil {
+		log.Fatal(err)
+	}
+	// Output:
+	// web exited with status 3; supervisord says EXITED
+}
+
+// Driving a program to FATAL, as fatalmailbatch must see it: a virtual
+// program that exits before its startsecs is in BACKOFF, and supervisord
+// gives up (FATAL) once startretries are spent; with no retries the first
+// early exit does it.
+func Example_fatal() {
+	s, err := testharness.New(testharness.Config{
+		Pools: []testharness.Pool{{
+			Name:   "fatalwatch",
+			Events: []listener.EventType{listener.ProcessStateBackoff, listener.ProcessStateFatal},
+			Handler: listener.HandlerFunc(func(_ context.Context, ev listener.Event) error {
+				st, err := ev.ProcessState()
+				if err != nil {
+					return err
+				}
+				fmt.Printf("%s: %s -> %s\n", st.Namespec(), st.FromState, st.State)
+				return nil
+			}),
+		}},
+		Programs: []testharness.Program{{Name: "job", ProcessConfig: testharness.ProcessConfig{
+			StartSecs:    10 * time.Second, // still STARTING when it exits
+			StartRetries: -1,               // startretries=0
+		}}},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer s.Close()
+
+	if err := s.Process("job").Exit(1); err != nil {
+		log.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := s.WaitIdle(ctx); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(s.Process("job").State())
+	// Output:
+	// job: STARTING -> BACKOFF
+	// job: BACKOFF -> FATAL
+	// FATAL
 }
