@@ -135,6 +135,7 @@ func runSnippet(t *testing.T, sn snippet, bin string, binaries []string) {
 	for _, f := range []struct{ path, content string }{
 		{"etc/golance/smtp-password", "s3cret\n"},
 		{"etc/golance/slack-token", "xoxb-0000-docs-test\n"},
+		{"etc/golance/httpok.header", "Authorization: Bearer docs-test\n"},
 	} {
 		p := filepath.Join(dir, f.path)
 		must(t, os.MkdirAll(filepath.Dir(p), 0o755))

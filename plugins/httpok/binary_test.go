@@ -25,7 +25,8 @@ import (
 // webserve is a program serving HTTP on the address in its first argument,
 // answering every request with the status in its second: the unhealthy
 // and healthy programs of the integration tests. It writes each request's
-// method and path to stdout, for tests that count the checks.
+// method, path and basic credentials' user (the password's length only) to
+// stdout, for tests that count the checks.
 func webserve() {
 	if len(os.Args) != 3 {
 		fmt.Fprintln(os.Stderr, "usage: webserve ADDR STATUS")
@@ -42,7 +43,8 @@ func webserve() {
 		os.Exit(1)
 	}
 	http.Serve(l, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		fmt.Println(r.Method, r.URL.Path)
+		user, password, _ := r.BasicAuth()
+		fmt.Printf("%s %s user=%s password-length=%d\n", r.Method, r.URL.Path, user, len(password))
 		w.WriteHeader(status)
 		fmt.Fprintf(w, "status %d from pid %d\n", status, os.Getpid())
 	}))

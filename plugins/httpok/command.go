@@ -103,6 +103,8 @@ through an SMTP server with --smtpHost.`,
 	fs.Lookup("not-eager").NoOptDefVal = "true"
 	fs.StringVarP(&cfg.name, "name", "n", "", "tag mail subjects with this `name`: \"httpok [name]: ...\"")
 	fs.BoolVar(&cfg.insecure, "insecure", false, "do not verify the https server's certificate")
+	fs.StringVar(&cfg.authFile, flagAuth, "", "send the HTTP basic credentials in this `file`, user:password on one line (unless "+envUsername+" or "+envPassword+" is set); keeps the password off the command line")
+	fs.StringVar(&cfg.headerFile, flagHeader, "", "send the headers in this `file`, one Name: value a line, e.g. Authorization: Bearer TOKEN (unless "+envHeader+" holds one)")
 	cfg.restart.Policy.AddFlags(fs, "failed checks")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		if _, err := parseURL(args[0]); err != nil {
@@ -154,7 +156,7 @@ func run(cmd *cobra.Command, cfg config) error {
 	if err != nil {
 		return err
 	}
-	cfg.log.Info(fmt.Sprintf("httpok: checking %s at every tick, restarting %s when it fails, %s", cfg.url, cfg.selector, h.notices))
+	cfg.log.Info(fmt.Sprintf("httpok: checking %s at every tick, restarting %s when it fails, %s", h.url, cfg.selector, h.notices))
 	return cli.RunListener(cmd, h, cfg.log, cli.DrainTimeout)
 }
 

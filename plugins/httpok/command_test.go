@@ -132,6 +132,8 @@ func TestBadCommandLines(t *testing.T) {
 		{[]string{"-p", "web", "ftp://x/"}, `httpok: bad URL "ftp://x/": scheme ftp is neither http nor https: write http://host[:port]/path or https://host[:port]/path (see httpok --help)`},
 		{[]string{"-p", "web", "http:///x"}, `httpok: bad URL "http:///x": no host: write http://host[:port]/path or https://host[:port]/path (see httpok --help)`},
 		{[]string{"-p", "web", "http://[::1/"}, `httpok: bad URL "http://[::1/": missing ']' in host: write http://host[:port]/path or https://host[:port]/path (see httpok --help)`},
+		{[]string{"-p", "web", "ftp://ops:s3cr3t@x/"}, `httpok: bad URL "ftp://ops:xxxxx@x/": scheme ftp is neither http nor https: write http://host[:port]/path or https://host[:port]/path (see httpok --help)`},
+		{[]string{"-p", "web", "http://ops:s3cr3t%zz@x/health"}, `httpok: bad URL "http://xxxxx@x/health": malformed (the user:password@ part is left out here): write http://host[:port]/path or https://host[:port]/path (see httpok --help)`},
 		{[]string{"-p", "web", "-t", "ten", "http://x/"}, `httpok: -t/--timeout "ten" is not a whole number: write digits only, e.g. -t 10 (see httpok --help)`},
 		{[]string{"-p", "web", "-t", "-1", "http://x/"}, `httpok: -t/--timeout must be 0 or more seconds, got -1 (see httpok --help)`},
 		{[]string{"-p", "web", "-c", "2000", "http://x/"}, `httpok: -c/--code 2000 is not an HTTP status: give a number from 100 to 599 (see httpok --help)`},
@@ -145,5 +147,13 @@ func TestBadCommandLines(t *testing.T) {
 		if code != cli.ExitUsage || stderr != tt.want+"\n" {
 			t.Errorf("%q: exit %d, stderr:\n%s\nwant:\n%s", tt.args, code, stderr, tt.want)
 		}
+	}
+}
+
+func TestCredentialFlags(t *testing.T) {
+	t.Parallel()
+	cfg, code, stderr := parse(t, "-p", "web", "--auth-file", "/etc/httpok/auth", "--header-file", "/etc/httpok/header", "http://x/")
+	if code != cli.ExitOK || cfg.authFile != "/etc/httpok/auth" || cfg.headerFile != "/etc/httpok/header" {
+		t.Fatalf("exit %d, %s, config %+v", code, stderr, cfg)
 	}
 }

@@ -38,6 +38,9 @@ type config struct {
 	notEager bool
 	// insecure skips the verification of https certificates.
 	insecure bool
+	// authFile holds the check's user:password, headerFile its headers
+	// (see resolveAuth); the environment's HTTPOK_* variables come first.
+	authFile, headerFile string
 	// rootCAs, if set, replaces the system's certificate authorities.
 	rootCAs *x509.CertPool
 	// retryInterval is the wait before trying a refused connection again;

@@ -19,9 +19,11 @@ import (
 
 // handler is the httpok handler.
 type handler struct {
-	cfg       config
-	sup       restart.Supervisor
-	prober    *prober
+	cfg    config
+	sup    restart.Supervisor
+	prober *prober
+	// url is the URL as httpok writes it in its log and mail: a password
+	// in it shows as xxxxx.
 	url       string
 	restarter *restart.Restarter
 	streaks   *restart.Streaks
@@ -47,6 +49,10 @@ func newHandler(cfg config, sup restart.Supervisor) (*handler, error) {
 		return nil, errors.New("httpok: no supervisord to ask")
 	}
 	u, _ := parseURL(cfg.url)
+	a, err := resolveAuth(u, cfg.authFile, cfg.headerFile, cfg.log)
+	if err != nil {
+		return nil, err
+	}
 	oc := cfg.outbox
 	oc.Clock, oc.SyncRetry = cfg.clock, cfg.mailRetry
 	notices, err := mailcli.OpenNotices(cfg.mail, oc, "httpok", cfg.log)
@@ -62,8 +68,8 @@ func newHandler(cfg config, sup restart.Supervisor) (*handler, error) {
 		cfg:         cfg,
 		table:       table,
 		sup:         sup,
-		prober:      newProber(u, cfg.timeout, cfg.retryInterval, cfg.body != "", cfg.insecure, cfg.rootCAs),
-		url:         cfg.url,
+		prober:      newProber(u, a, cfg.timeout, cfg.retryInterval, cfg.body != "", cfg.insecure, cfg.rootCAs),
+		url:         u.Redacted(),
 		restarter:   restart.New(sup, cfg.restart),
 		streaks:     restart.NewStreaks(cfg.restart.Consecutive),
 		listFailure: log.NewRecurring(cfg.log, slog.LevelWarn, cfg.clock),

@@ -2,6 +2,7 @@ package httpok
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"regexp"
 	"strings"
@@ -142,5 +143,49 @@ func TestIntegrationNotEagerQuietTicksCallNothing(t *testing.T) {
 	}
 	if n := strings.Count(string(b), "GET /health"); n < 3 {
 		t.Errorf("the URL checked %d times in 3 ticks; web wrote:\n%s", n, b)
+	}
+}
+
+// Under the real supervisord, a password in the URL on the command line
+// still authenticates, gives one warning line at start, and shows nowhere
+// else: not in httpok's log, the mail, or supervisord's debug log.
+func TestIntegrationPasswordInTheURLIsNotShown(t *testing.T) {
+	t.Parallel()
+	const password = "s3cr3t-pw"
+	addr := freePort(t)
+	sendmail := rig.NewSendmail(t)
+	sv := supervisord.Start(t, supervisord.Config{LogLevel: "debug", Sections: `
+		[program:web]
+		command=` + rig.Binary(t, "webserve") + ` ` + addr + ` 500
+		startsecs=0
+
+		[eventlistener:httpok]
+		command=` + rig.Binary(t, "httpok") + ` -p web -m ops@example.com -s "` + sendmail.Command() + `" http://ops:` + password + `@` + addr + `/health
+		events=TICK_5
+	`})
+	mails := sendmail.Wait(1)
+	sv.WaitLog(t, `httpok: BUSY -> ACKNOWLEDGED`)
+	_, stderr := sv.ChildLogs(t, "httpok")
+	b, err := os.ReadFile(stderr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logged := testkit.Messages(string(b))
+	if n := strings.Count(logged, "the health-check password is on the command line (in the URL http://ops:xxxxx@"+addr+"/health)"); n != 1 {
+		t.Errorf("the warning %d times:\n%s", n, b)
+	}
+	if !strings.Contains(logged, "status contacting http://ops:xxxxx@"+addr+"/health: 500 Internal Server Error") {
+		t.Errorf("httpok's log:\n%s", b)
+	}
+	stdout, _ := sv.ChildLogs(t, "web")
+	served, _ := os.ReadFile(stdout)
+	for what, text := range map[string]string{"httpok's log": string(b), "supervisord's log": sv.Log(),
+		"the mail": fmt.Sprint(mails[0].Header) + mails[0].Body} {
+		if strings.Contains(text, password) {
+			t.Errorf("%s shows the password:\n%s", what, text)
+		}
+	}
+	if want := fmt.Sprintf("GET /health user=ops password-length=%d\n", len(password)); !strings.Contains(string(served), want) {
+		t.Errorf("web was not asked with the credentials (%q):\n%s", want, served)
 	}
 }

@@ -49,17 +49,24 @@ var errBadURL = errors.New("bad URL")
 // parseURL checks that s is an http or https URL with a host, IPv6 literals
 // in brackets ("http://[::1]:8080/health").
 func parseURL(s string) (*url.URL, error) {
+	shown := s
 	bad := func(why string) error {
-		return fmt.Errorf("%w %q: %s: write http://host[:port]/path or https://host[:port]/path", errBadURL, s, why)
+		return fmt.Errorf("%w %q: %s: write http://host[:port]/path or https://host[:port]/path", errBadURL, shown, why)
 	}
 	u, err := url.Parse(s)
 	if err != nil {
+		if rest, ok := cutUserinfo(s); ok {
+			// The parser's words may quote the password.
+			shown = rest
+			return nil, bad("malformed (the user:password@ part is left out here)")
+		}
 		var ue *url.Error
 		if errors.As(err, &ue) {
 			err = ue.Err
 		}
 		return nil, bad(err.Error())
 	}
+	shown = u.Redacted()
 	switch strings.ToLower(u.Scheme) {
 	case "http", "https":
 	case "":
@@ -78,6 +85,32 @@ func parseURL(s string) (*url.URL, error) {
 	return u, nil
 }
 
+// withoutUser returns u without its userinfo, which auth carries.
+func withoutUser(u *url.URL) string {
+	v := *u
+	v.User = nil
+	return v.String()
+}
+
+// cutUserinfo returns s with its userinfo ("user:password@") replaced by
+// "xxxxx@", and whether it had one, for a URL url.Parse refuses.
+func cutUserinfo(s string) (string, bool) {
+	scheme, rest, ok := strings.Cut(s, "://")
+	if !ok {
+		return s, false
+	}
+	authority, path, _ := strings.Cut(rest, "/")
+	at := strings.LastIndex(authority, "@")
+	if at < 0 {
+		return s, false
+	}
+	out := scheme + "://xxxxx" + authority[at:]
+	if len(authority) < len(rest) {
+		out += "/" + path
+	}
+	return out, true
+}
+
 // result is the outcome of one check.
 type result struct {
 	status string // "500 Internal Server Error", "" after an error
@@ -89,13 +122,14 @@ type result struct {
 // prober makes the GET requests.
 type prober struct {
 	client   *http.Client
-	url      string
+	url      string // without userinfo: auth has the credentials
+	auth     auth
 	timeout  time.Duration
 	interval time.Duration
 	readBody bool
 }
 
-func newProber(u *url.URL, timeout, interval time.Duration, readBody, insecure bool, roots *x509.CertPool) *prober {
+func newProber(u *url.URL, a auth, timeout, interval time.Duration, readBody, insecure bool, roots *x509.CertPool) *prober {
 	dialer := &net.Dialer{Timeout: timeout}
 	transport := &http.Transport{
 		// A health check measures the server, not a proxy in between;
@@ -122,7 +156,8 @@ func newProber(u *url.URL, timeout, interval time.Duration, readBody, insecure b
 			// with -c if it is healthy.
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		},
-		url:      u.String(),
+		url:      withoutUser(u),
+		auth:     a,
 		timeout:  timeout,
 		interval: interval,
 		readBody: readBody,
@@ -192,6 +227,7 @@ func (p *prober) get(ctx context.Context, res *result) error {
 		return err
 	}
 	req.Header.Set("User-Agent", userAgent)
+	p.auth.apply(req)
 	resp, err := p.client.Do(req)
 	if err != nil {
 		return err

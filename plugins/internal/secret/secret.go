@@ -6,7 +6,9 @@
 // set wins and the others are not looked at:
 //
 //  1. Value, given directly (a --password flag). Kept for superlance
-//     compatibility; anyone who can run ps can read it.
+//     compatibility; anyone who can run ps can read it, so when Source.Flag
+//     names where it came from, Resolve logs one warning line saying where
+//     to put it instead (see WarnCommandLine).
 //  2. The environment variable Env, set for instance by the environment=
 //     line of the [eventlistener:x] section. An empty variable counts as
 //     unset.
@@ -49,8 +51,13 @@ type Source struct {
 	Env string
 	// File is the path of a file that may hold the secret.
 	File string
-	// Logger receives the warning about a world-readable file; nil means
-	// slog.Default().
+	// Flag, if set, is how the command line gave Value ("--password", "the
+	// URL"): Resolve then warns that ps shows it, naming Env and FileFlag,
+	// the flag that sets File, as the places to use instead.
+	Flag     string
+	FileFlag string
+	// Logger receives the warnings about a secret on the command line and
+	// a world-readable file; nil means slog.Default().
 	Logger *slog.Logger
 }
 
@@ -86,6 +93,16 @@ func (src Source) Resolve() (Secret, error) {
 		name = "secret"
 	}
 	if src.Value != "" {
+		if src.Flag != "" {
+			var instead []string
+			if src.Env != "" {
+				instead = append(instead, "set environment variable "+src.Env+" (environment= in the [eventlistener:x] section)")
+			}
+			if src.FileFlag != "" {
+				instead = append(instead, "name a file holding it with "+src.FileFlag)
+			}
+			WarnCommandLine(src.logger(), name, src.Flag, strings.Join(instead, ", or "))
+		}
 		return Secret{value: src.Value, origin: "the command line"}, nil
 	}
 	if src.Env != "" {
@@ -127,11 +144,7 @@ func (src Source) readFile(name string) (string, error) {
 		return "", fmt.Errorf("%s file %s is %d bytes, more than a secret can be (%d); check the path", name, path, info.Size(), MaxFileSize)
 	}
 	if info.Mode().Perm()&0o004 != 0 {
-		logger := src.Logger
-		if logger == nil {
-			logger = slog.Default()
-		}
-		logger.Warn(fmt.Sprintf("%s file %s is readable by every user; restrict it with chmod o-r", name, path),
+		src.logger().Warn(fmt.Sprintf("%s file %s is readable by every user; restrict it with chmod o-r", name, path),
 			"file", path, "mode", info.Mode().Perm().String())
 	}
 	// Read one byte past the limit: the file may have grown since Stat.
@@ -150,6 +163,31 @@ func (src Source) readFile(name string) (string, error) {
 		return "", fmt.Errorf("%s file %s is empty; write the %s into it", name, path, name)
 	}
 	return v, nil
+}
+
+func (src Source) logger() *slog.Logger {
+	if src.Logger == nil {
+		return slog.Default()
+	}
+	return src.Logger
+}
+
+// WarnCommandLine logs the one warning line for a secret given on the
+// command line, which every local user can read with ps and supervisord
+// writes into its log: what it is (name), where on the command line it
+// was (where: "--password", "the URL"), and instead, the places to move it
+// to ("set environment variable X, or name a file holding it with
+// --x-file"). The secret still works: superlance's command lines keep
+// running.
+func WarnCommandLine(logger *slog.Logger, name, where, instead string) {
+	if logger == nil {
+		logger = slog.Default()
+	}
+	msg := fmt.Sprintf("the %s is on the command line (%s), where every local user can read it with ps", name, where)
+	if instead != "" {
+		msg += ": " + instead + " instead"
+	}
+	logger.Warn(msg)
 }
 
 // fileError turns an open or read failure into one line with the fix.

@@ -204,3 +204,37 @@ func TestSecretIsRedactedWhenPrinted(t *testing.T) {
 		t.Errorf("Reveal = %q", s.Reveal())
 	}
 }
+
+// A secret from a flag the Source names gives one warning line naming the
+// places to use instead, and still works; a secret from elsewhere, or from
+// a Source that names no flag, gives none.
+func TestResolveWarnsAboutTheCommandLine(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		src  Source
+		want string
+	}{
+		{Source{Name: "SMTP password", Value: "hunter2", Flag: "--password", Env: "GOLANCE_SMTP_PASSWORD", FileFlag: "--password-file"},
+			`level=WARN msg="the SMTP password is on the command line (--password), where every local user can read it with ps: ` +
+				`set environment variable GOLANCE_SMTP_PASSWORD (environment= in the [eventlistener:x] section), or name a file holding it with --password-file instead"` + "\n"},
+		{Source{Name: "token", Value: "hunter2", Flag: "--token", FileFlag: "--token-file"},
+			`level=WARN msg="the token is on the command line (--token), where every local user can read it with ps: name a file holding it with --token-file instead"` + "\n"},
+		{Source{Name: "token", Value: "hunter2"}, ""},
+		{Source{Name: "token", Env: "GOLANCE_TEST_ARGV_SECRET", Flag: "--token", File: writeSecret(t, "hunter2", 0o600)}, ""},
+	} {
+		var logs bytes.Buffer
+		tt.src.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+			if a.Key == slog.TimeKey {
+				return slog.Attr{}
+			}
+			return a
+		}}))
+		s, err := tt.src.Resolve()
+		if err != nil || s.Reveal() != "hunter2" {
+			t.Fatalf("%+v: %q, %v", tt.src, s.Reveal(), err)
+		}
+		if logs.String() != tt.want {
+			t.Errorf("%+v logged\n%q, want\n%q", tt.src, logs.String(), tt.want)
+		}
+	}
+}
