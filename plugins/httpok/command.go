@@ -105,6 +105,10 @@ through an SMTP server with --smtpHost.`,
 	fs.BoolVar(&cfg.insecure, "insecure", false, "do not verify the https server's certificate")
 	fs.StringVar(&cfg.authFile, flagAuth, "", "send the HTTP basic credentials in this `file`, user:password on one line (unless "+envUsername+" or "+envPassword+" is set); keeps the password off the command line")
 	fs.StringVar(&cfg.headerFile, flagHeader, "", "send the headers in this `file`, one Name: value a line, e.g. Authorization: Bearer TOKEN (unless "+envHeader+" holds one)")
+	manual.Environment(cmd,
+		manual.EnvVar{Name: envUsername, Text: "The user name of the check's HTTP basic credentials, when the URL has none; set it with environment= in the [eventlistener:x] section, which ps does not show."},
+		manual.EnvVar{Name: envPassword, Text: "The password that goes with " + envUsername + "; it comes before --" + flagAuth + "."},
+		manual.EnvVar{Name: envHeader, Text: "A header the check sends, Name: value (Authorization: Bearer TOKEN); it comes before --" + flagHeader + "."})
 	cfg.restart.Policy.AddFlags(fs, "failed checks")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		if _, err := parseURL(args[0]); err != nil {
