@@ -4,7 +4,10 @@
 package commands
 
 import (
+	"strings"
+
 	"github.com/golance/golance/plugins/crashmail"
+	"github.com/golance/golance/plugins/doctor"
 	"github.com/golance/golance/plugins/essential"
 	"github.com/golance/golance/plugins/eventdump"
 	"github.com/golance/golance/plugins/exporter"
@@ -27,7 +30,8 @@ type Binary struct {
 	Main func()
 }
 
-// Binaries returns every binary under cmd/, in alphabetical order.
+// Binaries returns every listener binary under cmd/, in alphabetical
+// order; Tools returns the others.
 func Binaries() []Binary {
 	return []Binary{
 		{"crashmail", crashmail.NewCommand, crashmail.Main},
@@ -52,4 +56,26 @@ func All() []*cobra.Command {
 		cmds = append(cmds, b.Command())
 	}
 	return cmds
+}
+
+// Tools returns the binaries under cmd/ that are not listeners: golance,
+// whose doctor and snippet know every listener of Binaries.
+func Tools() []Binary {
+	return []Binary{
+		{"golance", func() *cobra.Command { return doctor.NewCommand(Plugins()) }, func() { doctor.Main(Plugins()) }},
+	}
+}
+
+// Plugins returns, as the golance command needs them, the binaries that
+// run as supervisord event listeners: those whose --help shows an
+// [eventlistener:x] section (supervisor-harness, a test runner, shows
+// none).
+func Plugins() []doctor.Plugin {
+	var out []doctor.Plugin
+	for _, b := range Binaries() {
+		if strings.Contains(b.Command().Example, "[eventlistener:") {
+			out = append(out, doctor.Plugin{Name: b.Name, Command: b.Command})
+		}
+	}
+	return out
 }

@@ -47,6 +47,9 @@ var manDate = time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 func Files(root string) (map[string][]byte, error) {
 	out := map[string][]byte{}
 	cmds := commands.All()
+	for _, b := range commands.Tools() {
+		cmds = append(cmds, b.Command())
+	}
 	for _, cmd := range cmds {
 		name := cmd.Name()
 		cmd.DisableAutoGenTag = true

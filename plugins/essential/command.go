@@ -14,7 +14,8 @@ import (
 // example is the section --help shows.
 const example = `  [eventlistener:essential]
   command=essential -p web
-  events=PROCESS_STATE_FATAL,PROCESS_STATE_EXITED`
+  events=PROCESS_STATE_FATAL,PROCESS_STATE_EXITED
+  buffer_size=100`
 
 // NewCommand returns the essential command.
 func NewCommand() *cobra.Command {

@@ -54,12 +54,14 @@ SUPERVISOR_STATE_CHANGE. It needs supervisord's XML-RPC interface.`,
   command=supervisord_exporter --alertmanager.url http://alertmanager:9093
   events=PROCESS_STATE,PROCESS_GROUP,SUPERVISOR_STATE_CHANGE,TICK_5
   priority=-100
+  buffer_size=100
 
   ; metrics for node_exporter's textfile collector, nothing served
   [eventlistener:supervisord_textfile]
   command=supervisord_exporter --textfile /var/lib/node_exporter/supervisord.prom
   events=PROCESS_STATE,PROCESS_GROUP,SUPERVISOR_STATE_CHANGE,TICK_60
-  priority=-99`,
+  priority=-99
+  buffer_size=100`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg.listenSet = cmd.Flags().Changed("web.listen-address")
 			if err := cfg.validate(); err != nil {

@@ -1,0 +1,258 @@
+package doctor
+
+import (
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/golance/golance/internal/supervisorconf"
+	"github.com/golance/golance/listener"
+)
+
+// A pool is one [eventlistener:x] of the configuration that runs a golance
+// plugin, with its command line parsed by that plugin's own flags.
+type pool struct {
+	group  *supervisorconf.Group
+	plugin string
+	need   need
+}
+
+// Check reads cfg as supervisord would run it and returns its problems,
+// in the order of the file. plugins names the golance listeners whose
+// command lines it understands; an [eventlistener:x] running anything
+// else is checked only for what every listener needs.
+func Check(cfg *supervisorconf.Config, plugins []Plugin) ([]Finding, error) {
+	if err := cfg.Check(); err != nil {
+		return nil, err
+	}
+	groups, err := cfg.Groups()
+	if err != nil {
+		return nil, err
+	}
+	var out []Finding
+	var pools []pool
+	processes := 0
+	for _, g := range groups {
+		processes += len(g.Processes)
+	}
+	for _, g := range groups {
+		if g.Kind != "eventlistener" {
+			continue
+		}
+		p, findings := parsePool(g, plugins)
+		out = append(out, findings...)
+		out = append(out, checkPool(g, p, processes)...)
+		if p != nil {
+			pools = append(pools, *p)
+		}
+	}
+	server, err := checkServer(cfg, pools)
+	if err != nil {
+		return nil, err
+	}
+	creds, err := checkCredentials(cfg, pools)
+	if err != nil {
+		return nil, err
+	}
+	return append(append(server, out...), creds...), nil
+}
+
+// parsePool recognises the plugin a pool runs and parses its command line
+// with the plugin's flags; nil when it runs something else.
+func parsePool(g *supervisorconf.Group, plugins []Plugin) (*pool, []Finding) {
+	if len(g.Processes) == 0 {
+		return nil, nil
+	}
+	argv, err := supervisorconf.SplitCommand(g.Processes[0].Command)
+	if err != nil || len(argv) == 0 {
+		return nil, nil // supervisorconf's Check has said it
+	}
+	name := filepath.Base(argv[0])
+	i := slices.IndexFunc(plugins, func(p Plugin) bool { return p.Name == name })
+	needOf, known := needs[name]
+	if i < 0 || !known {
+		return nil, nil
+	}
+	cmd := plugins[i].Command()
+	cmd.InitDefaultHelpFlag()
+	cmd.InitDefaultVersionFlag()
+	fs := cmd.Flags()
+	if err := fs.Parse(argv[1:]); err != nil {
+		return nil, []Finding{at(g.Programs[0].Section, "command", fmt.Sprintf("%s refuses its command line (%v)", name, err),
+			"correct command= ("+name+" --help lists its flags)")}
+	}
+	return &pool{group: g, plugin: name, need: needOf(fs)}, nil
+}
+
+// checkPool checks one pool's own keys: events=, buffer_size= and
+// stdout_logfile=.
+func checkPool(g *supervisorconf.Group, p *pool, processes int) []Finding {
+	var out []Finding
+	if p != nil {
+		var missing []string
+		var why []string
+		for _, r := range p.need.events {
+			if r.delivered(g.Events) {
+				continue
+			}
+			missing = append(missing, string(r.types[0]))
+			why = append(why, string(r.types[0])+": "+p.plugin+" "+r.why)
+		}
+		if len(missing) > 0 {
+			events := append(eventNames(g.Events), missing...)
+			out = append(out, at(g.Section, "events",
+				fmt.Sprintf("events=%s lacks what %s's command line needs (%s)", strings.Join(eventNames(g.Events), ","), p.plugin, strings.Join(why, "; ")),
+				"events="+strings.Join(events, ",")))
+		}
+	}
+	// A pool that only hears ticks gets one event per 5 seconds at most;
+	// any other subscription gets bursts: supervisord queues 4 state
+	// changes per process on `supervisorctl restart all` (STOPPING,
+	// STOPPED, STARTING, RUNNING), and a listener busy with the first
+	// (a mail, a restart) cannot take the rest until it is done.
+	if bursty(g.Events) {
+		if want := 4 * processes; g.BufferSize < want {
+			out = append(out, at(g.Section, "buffer_size",
+				fmt.Sprintf("buffer_size=%d holds fewer events than the %d state changes a restart of all %d processes queues at once: supervisord discards the oldest (\"event buffer overflowed\")", g.BufferSize, want, processes),
+				fmt.Sprintf("buffer_size=%d", max(want, 100))))
+		}
+	}
+	for _, proc := range g.Processes {
+		if f := proc.Stdout.File; f != supervisorconf.LogNone && f != supervisorconf.LogAuto {
+			out = append(out, at(proc.Program.Section, "stdout_logfile",
+				fmt.Sprintf("stdout_logfile=%s: a listener's stdout is the protocol, so the file fills with READY and RESULT lines", f),
+				"stdout_logfile=NONE, and log the listener's own lines with stderr_logfile="))
+			break
+		}
+	}
+	return out
+}
+
+// bursty reports whether a subscription can bring events faster than one
+// per tick.
+func bursty(events []listener.EventType) bool {
+	for _, e := range events {
+		if !e.Is(listener.Tick) || e == listener.AnyEvent {
+			return true
+		}
+	}
+	return false
+}
+
+// checkServer: a listener that calls supervisord back needs a server
+// section and [rpcinterface:supervisor].
+func checkServer(cfg *supervisorconf.Config, pools []pool) ([]Finding, error) {
+	var callers []string
+	for _, p := range pools {
+		if p.need.rpc || p.need.rpcFromFile {
+			callers = append(callers, p.group.Name)
+		}
+	}
+	if len(callers) == 0 {
+		return nil, nil
+	}
+	who := "[eventlistener:" + strings.Join(callers, "], [eventlistener:") + "]"
+	file := cfg.Files[0]
+	var out []Finding
+	url, err := cfg.ServerURL()
+	if err != nil {
+		return nil, err
+	}
+	if url == "" {
+		out = append(out, Finding{File: file,
+			Problem: "no [unix_http_server] or [inet_http_server] section: " + who + " cannot call supervisord back",
+			Fix:     "add [unix_http_server] with file=/run/supervisor.sock (and chmod=0700)"})
+	}
+	ifaces, err := cfg.RPCInterfaces()
+	if err != nil {
+		return nil, err
+	}
+	if !slices.ContainsFunc(ifaces, func(r *supervisorconf.RPCInterface) bool {
+		return r.Name == "supervisor" && r.Factory == supervisorconf.MainRPCInterface
+	}) {
+		out = append(out, Finding{File: file,
+			Problem: "no [rpcinterface:supervisor] section: supervisord answers no supervisor.* call, which " + who + " make",
+			Fix:     "add [rpcinterface:supervisor] with supervisor.rpcinterface_factory = " + supervisorconf.MainRPCInterface})
+	}
+	return out, nil
+}
+
+// checkCredentials: supervisord never passes its server's credentials to
+// its children, so a listener that calls back with the environment's
+// credentials needs them in environment= when the server demands them.
+func checkCredentials(cfg *supervisorconf.Config, pools []pool) ([]Finding, error) {
+	servers, err := cfg.Servers()
+	if err != nil {
+		return nil, err
+	}
+	var out []Finding
+	for _, p := range pools {
+		if !p.need.rpc {
+			continue
+		}
+		proc := p.group.Processes[0]
+		url := proc.ServerURL
+		if url == "" {
+			if url, err = cfg.ServerURL(); err != nil {
+				return nil, err
+			}
+		}
+		srv := serving(servers, url)
+		if srv == nil || !srv.HasPassword {
+			continue
+		}
+		env := map[string]string{}
+		for _, kv := range proc.Environment {
+			k, v, _ := strings.Cut(kv, "=")
+			env[k] = v
+		}
+		section := proc.Program.Section
+		user, hasUser := env["SUPERVISOR_USERNAME"]
+		pass := env["SUPERVISOR_PASSWORD"]
+		hashed := strings.HasPrefix(srv.Password, "{SHA}")
+		want := fmt.Sprintf("environment=SUPERVISOR_USERNAME=\"%s\",SUPERVISOR_PASSWORD=\"%s\"", srv.Username, srv.Password)
+		if hashed {
+			want = fmt.Sprintf("environment=SUPERVISOR_USERNAME=\"%s\",SUPERVISOR_PASSWORD=\"<the password whose SHA-1 [%s] holds>\"", srv.Username, srv.Section.Name)
+		}
+		switch {
+		case !hasUser:
+			out = append(out, at(section, "environment",
+				fmt.Sprintf("[%s] requires a username and password, which supervisord does not pass to its children, and environment= has no SUPERVISOR_USERNAME: every call of %s gets 401 Unauthorized", srv.Section.Name, p.plugin),
+				want))
+		case user != srv.Username || (!hashed && pass != srv.Password):
+			out = append(out, at(section, "environment",
+				fmt.Sprintf("SUPERVISOR_USERNAME and SUPERVISOR_PASSWORD of environment= are not the username and password of [%s]: every call of %s gets 401 Unauthorized", srv.Section.Name, p.plugin),
+				want))
+		}
+	}
+	return out, nil
+}
+
+// serving returns the server section url reaches, nil for none.
+func serving(servers []*supervisorconf.Server, url string) *supervisorconf.Server {
+	for _, s := range servers {
+		if s.URL() == url {
+			return s
+		}
+	}
+	return nil
+}
+
+// at places a finding on key of section, or on its header when the key is
+// not written there.
+func at(s *supervisorconf.Section, key, problem, fix string) Finding {
+	f := Finding{File: s.File, Line: s.Line, Section: s.Name, Problem: problem, Fix: fix}
+	if v, ok := s.Lookup(key); ok {
+		f.File, f.Line = v.File, v.Line
+	}
+	return f
+}
+
+func eventNames(events []listener.EventType) []string {
+	var out []string
+	for _, e := range events {
+		out = append(out, string(e))
+	}
+	return out
+}

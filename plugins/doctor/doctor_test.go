@@ -1,0 +1,277 @@
+package doctor_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/golance/golance/internal/commands"
+	"github.com/golance/golance/internal/supervisorconf"
+	"github.com/golance/golance/internal/testkit/rig"
+	"github.com/golance/golance/plugins/doctor"
+	"github.com/golance/golance/testharness/supervisord"
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+// TestMain puts every golance binary on PATH (testscript runs this test
+// binary as each of them), for the real supervisord and for run.
+func TestMain(m *testing.M) {
+	mains := map[string]func(){}
+	for _, b := range append(commands.Binaries(), commands.Tools()...) {
+		mains[b.Name] = b.Main
+	}
+	testscript.Main(m, mains)
+}
+
+func TestScripts(t *testing.T) {
+	rig.Scripts(t, testscript.Params{Dir: "testdata/script"})
+}
+
+// base is what every listener that calls back needs, and a fleet of ten
+// programs, so that buffer_size matters.
+func base() string {
+	var b strings.Builder
+	b.WriteString("[supervisord]\n\n[unix_http_server]\nfile=/run/test-supervisor.sock\n\n[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n")
+	for i := range 10 {
+		fmt.Fprintf(&b, "\n[program:app%d]\ncommand=sleep 1000\n", i)
+	}
+	return b.String()
+}
+
+func check(t *testing.T, text string) []doctor.Finding {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "supervisord.conf")
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := supervisorconf.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	findings, err := doctor.Check(cfg, commands.Plugins())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return findings
+}
+
+// Every plugin's own sections, as golance snippet prints them and the
+// package ships them, pass the doctor in a configuration with a server
+// and ten programs.
+func TestShippedSnippetsAreHealthy(t *testing.T) {
+	for _, p := range commands.Plugins() {
+		snippet := doctor.Snippet(p)
+		if !strings.Contains(snippet, "[eventlistener:") {
+			t.Errorf("%s: its snippet has no [eventlistener:x] section:\n%s", p.Name, snippet)
+		}
+		for _, f := range check(t, base()+"\n"+snippet) {
+			t.Errorf("%s's snippet: %s", p.Name, f)
+		}
+	}
+}
+
+// Each problem the doctor knows, in a configuration that has it, is one
+// line that names it and its fix; the same configuration without the
+// problem is clean (the base cases of TestShippedSnippetsAreHealthy).
+func TestFindings(t *testing.T) {
+	const noRPC = "[supervisord]\n\n[program:web]\ncommand=sleep 1000\n"
+	cases := []struct {
+		name, conf string
+		want       []string // substrings of the one finding
+	}{
+		{"no server", noRPC + "[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n" +
+			"[eventlistener:memmon]\ncommand=memmon -a 1GB\nevents=TICK_60\n",
+			[]string{"no [unix_http_server] or [inet_http_server]", "[eventlistener:memmon] cannot call supervisord back", "fix: add [unix_http_server]"}},
+		{"no rpcinterface", noRPC + "[unix_http_server]\nfile=/tmp/x.sock\n" +
+			"[eventlistener:httpok]\ncommand=httpok -p web http://localhost/\nevents=TICK_60\n",
+			[]string{"no [rpcinterface:supervisor]", "fix: add [rpcinterface:supervisor] with supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface"}},
+		{"crashmail without exits", base() + "[eventlistener:crashmail]\ncommand=/usr/bin/crashmail -m root\nevents=PROCESS_STATE_FATAL\nbuffer_size=100\n",
+			[]string{":[0-9]+: \\[eventlistener:crashmail\\]: events=PROCESS_STATE_FATAL lacks", "PROCESS_STATE_EXITED: crashmail mails", "fix: events=PROCESS_STATE_FATAL,PROCESS_STATE_EXITED$"}},
+		{"batch tick", base() + "[eventlistener:crashsms]\ncommand=crashsms -t 555@sms.example.com -f a@example.com -e TICK_5\nevents=PROCESS_STATE,TICK_60\nbuffer_size=100\n",
+			[]string{"TICK_5: crashsms counts its interval in TICK_5 events", "fix: events=PROCESS_STATE,TICK_60,TICK_5$"}},
+		{"ticks only", base() + "[eventlistener:memmon]\ncommand=memmon -a 1GB\nevents=PROCESS_STATE_EXITED\nbuffer_size=100\n",
+			[]string{"TICK_5: memmon measures memory", "fix: events=PROCESS_STATE_EXITED,TICK_5$"}},
+		{"buffer", base() + "[eventlistener:crashmail]\ncommand=crashmail -m root\nevents=PROCESS_STATE_EXITED\nbuffer_size=20\n",
+			[]string{"buffer_size=20 holds fewer events than the 44 state changes a restart of all 11 processes", "fix: buffer_size=100$"}},
+		{"buffer default", base() + "[eventlistener:dump]\ncommand=eventdump\nevents=EVENT\n",
+			[]string{"\\[eventlistener:dump\\]: buffer_size=10 holds fewer", "fix: buffer_size=100$"}},
+		{"stdout logged", base() + "[eventlistener:dump]\ncommand=eventdump\nevents=TICK_60\nstdout_logfile=/var/log/dump.log\n",
+			[]string{"stdout_logfile=/var/log/dump.log: a listener's stdout is the protocol", "fix: stdout_logfile=NONE"}},
+		{"credentials missing", strings.Replace(base(), "file=/run/test-supervisor.sock\n", "file=/run/test-supervisor.sock\nusername=admin\npassword=s3cret\n", 1) +
+			"[eventlistener:memmon]\ncommand=memmon -a 1GB\nevents=TICK_60\n",
+			[]string{"[unix_http_server] requires a username and password", "environment= has no SUPERVISOR_USERNAME: every call of memmon gets 401", `fix: environment=SUPERVISOR_USERNAME="admin",SUPERVISOR_PASSWORD="s3cret"$`}},
+		{"credentials wrong", strings.Replace(base(), "file=/run/test-supervisor.sock\n", "file=/run/test-supervisor.sock\nusername=admin\npassword=s3cret\n", 1) +
+			"[eventlistener:memmon]\ncommand=memmon -a 1GB\nevents=TICK_60\nenvironment=SUPERVISOR_USERNAME=\"admin\",SUPERVISOR_PASSWORD=\"old\"\n",
+			[]string{"are not the username and password of [unix_http_server]"}},
+		{"essential --on exit", base() + "[eventlistener:essential]\ncommand=essential -p app0 --on exit\nevents=PROCESS_STATE_FATAL\nbuffer_size=100\n",
+			[]string{"PROCESS_STATE_EXITED: essential with --on exit also acts on exits", "fix: events=PROCESS_STATE_FATAL,PROCESS_STATE_EXITED$"}},
+		{"bad command line", base() + "[eventlistener:memmon]\ncommand=memmon --no-such-flag\nevents=TICK_60\n",
+			[]string{"memmon refuses its command line", "no-such-flag", "fix: correct command="}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			findings := check(t, c.conf)
+			if len(findings) != 1 {
+				t.Fatalf("%d findings, want 1: %v", len(findings), findings)
+			}
+			line := findings[0].String()
+			if strings.Contains(line, "\n") {
+				t.Errorf("the finding is more than one line: %q", line)
+			}
+			for _, w := range c.want {
+				if !regexp.MustCompile(regexp.QuoteMeta(w)).MatchString(line) && !regexp.MustCompile(w).MatchString(line) {
+					t.Errorf("finding %q does not match %q", line, w)
+				}
+			}
+		})
+	}
+}
+
+// run runs the built golance binary and returns its stdout, stderr and
+// exit status.
+func run(t *testing.T, env []string, args ...string) (string, string, int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "golance", args...)
+	cmd.Env = env
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return stdout.String(), stderr.String(), code
+}
+
+// The real supervisord, with a password on its socket and a memmon
+// without credentials: memmon's calls are refused, and the doctor says
+// why and what to write.
+func TestIntegrationCredentials(t *testing.T) {
+	env := os.Environ()
+	sv := supervisord.Start(t, supervisord.Config{Env: env, Username: "admin", Password: "s3cret", Sections: `
+		[program:web]
+		command=sleep 1000
+		[eventlistener:memmon]
+		command=memmon -a 1GB
+		events=TICK_5
+		priority=-5
+	`})
+	sv.WaitLog(t, `success: memmon entered RUNNING state`)
+	stdout, stderr, code := run(t, env, "doctor", "-c", sv.ConfigPath)
+	if code != 1 || !strings.Contains(stderr, "1 problem found") {
+		t.Errorf("doctor: exit %d, stderr %q; want 1 and the count", code, stderr)
+	}
+	if !strings.Contains(stdout, `environment= has no SUPERVISOR_USERNAME`) || !strings.Contains(stdout, `fix: environment=SUPERVISOR_USERNAME="admin",SUPERVISOR_PASSWORD="s3cret"`) {
+		t.Errorf("doctor did not report the missing credentials:\n%s", stdout)
+	}
+	// What the doctor predicts is what happens: memmon's calls are
+	// refused (supervisord's debug log carries memmon's stderr).
+	sv.WaitLog(t, `memmon' stderr output:\n.*401 Unauthorized`)
+}
+
+// An edit of a listener's command= that supervisord was not told of: the
+// doctor sees the running command line differ, prints the supervisorctl
+// line that applies it, and once that line has run, finds nothing.
+func TestIntegrationEditedListener(t *testing.T) {
+	env := os.Environ()
+	sv := supervisord.Start(t, supervisord.Config{Env: env, Sections: `
+		[eventlistener:dump]
+		command=eventdump --output %(here)s/events.jsonl
+		events=TICK_5
+		priority=-5
+	`})
+	sv.WaitLog(t, `success: dump entered RUNNING state`)
+	stdout, _, code := run(t, env, "doctor", "-c", sv.ConfigPath)
+	if code != 0 || !strings.Contains(stdout, "no problems found") {
+		t.Fatalf("doctor on the running configuration: exit %d\n%s", code, stdout)
+	}
+	text, err := os.ReadFile(sv.ConfigPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited := strings.Replace(string(text), "events.jsonl", "events2.jsonl", 1)
+	if err := os.WriteFile(sv.ConfigPath, []byte(edited), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stdout, _, code = run(t, env, "doctor", "-c", sv.ConfigPath)
+	apply := fmt.Sprintf("supervisorctl -c %s reread && supervisorctl -c %s update", sv.ConfigPath, sv.ConfigPath)
+	if code != 1 || !strings.Contains(stdout, "dump runs as ") || !strings.Contains(stdout, "events.jsonl") || !strings.Contains(stdout, "fix: "+apply) {
+		t.Fatalf("doctor after the edit: exit %d, want 1, the running line and %q:\n%s", code, apply, stdout)
+	}
+	if out, err := exec.Command("sh", "-c", apply).CombinedOutput(); err != nil {
+		t.Fatalf("%s: %v\n%s", apply, err, out)
+	}
+	sv.WaitLog(t, `success: dump entered RUNNING state(.|\n)*success: dump entered RUNNING state`)
+	stdout, _, code = run(t, env, "doctor", "-c", sv.ConfigPath)
+	if code != 0 || !strings.Contains(stdout, "no problems found") {
+		t.Errorf("doctor after %s: exit %d\n%s", apply, code, stdout)
+	}
+}
+
+// ordered-startup's chain, as ordered-startup itself plans it under the
+// real supervisord: a program without startinorder=true after the last
+// one with it is started by the chain, and the doctor says so.
+func TestIntegrationOrderedStartupPullsIn(t *testing.T) {
+	env := os.Environ()
+	sv := supervisord.Start(t, supervisord.Config{Env: env, Sections: `
+		[eventlistener:ordered-startup]
+		command=ordered-startup
+		events=PROCESS_STATE,TICK_5
+		priority=-2
+		buffer_size=100
+		[program:db]
+		command=sleep 1000
+		priority=100
+		autostart=false
+		startsecs=0
+		startinorder=true
+		[program:backup]
+		command=sleep 1000
+		priority=200
+		autostart=false
+	`})
+	sv.WaitLog(t, `success: ordered-startup entered RUNNING state`)
+	stdout, _, code := run(t, env, "doctor", "-c", sv.ConfigPath)
+	if code != 1 || !strings.Contains(stdout, "the ordered-startup chain starts backup when db reaches RUNNING, though it has no startinorder=true") ||
+		!strings.Contains(stdout, "fix: add startinorder=true to [program:backup]") {
+		t.Errorf("doctor: exit %d, want 1 and the pulled-in backup:\n%s", code, stdout)
+	}
+	if strings.Contains(stdout, "[program:db]") {
+		t.Errorf("doctor reports db, which has startinorder=true:\n%s", stdout)
+	}
+}
+
+// golance snippet prints what Snippet returns; --dir writes one file per
+// plugin; a wrong name is one line that lists the right ones.
+func TestSnippetCommand(t *testing.T) {
+	env := os.Environ()
+	stdout, _, code := run(t, env, "snippet", "crashmail")
+	p := commands.Plugins()[0]
+	if code != 0 || p.Name != "crashmail" || stdout != doctor.Snippet(p) {
+		t.Errorf("golance snippet crashmail: exit %d\n%s", code, stdout)
+	}
+	dir := t.TempDir()
+	if _, stderr, code := run(t, env, "snippet", "--dir", dir); code != 0 {
+		t.Fatalf("snippet --dir: exit %d: %s", code, stderr)
+	}
+	for _, p := range commands.Plugins() {
+		if b, err := os.ReadFile(filepath.Join(dir, p.Name+".conf")); err != nil || string(b) != doctor.Snippet(p) {
+			t.Errorf("snippet --dir: %s.conf: %v", p.Name, err)
+		}
+	}
+	_, stderr, code := run(t, env, "snippet", "nosuch")
+	if code != 2 || strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, "crashmail, crashmailbatch") {
+		t.Errorf("snippet nosuch: exit %d, stderr %q", code, stderr)
+	}
+}
