@@ -561,3 +561,30 @@ dependent_startup_wait_for=cache
 	}
 	t.Logf("the listener's log:\n%s", text)
 }
+
+// TestRealSupervisordListenerStopsWhileHolding stops the listener while it
+// holds a follower stopped: the follower stays stopped, the listener says
+// how to start it, and it exits cleanly instead of waiting for the
+// database.
+func TestRealSupervisordListenerStopsWhileHolding(t *testing.T) {
+	t.Parallel()
+	sv := supervisord.Start(t, supervisord.Config{Sections: dbAndWeb(t, "") + `
+		dependent_runtime=stop
+	`})
+	listenerLog(t, sv, "deps", `INFO startup complete`)
+	ctx := rig.Context(t)
+	if err := sv.Client.StopProcess(ctx, "db", true); err != nil {
+		t.Fatal(err)
+	}
+	sv.WaitLog(t, `stopped: web \(terminated by SIGTERM\)`)
+	began := time.Now()
+	if err := sv.Client.StopProcess(ctx, "deps", true); err != nil {
+		t.Fatal(err)
+	}
+	sv.WaitLog(t, `stopped: deps \(exit status 0\)`)
+	t.Logf("the listener stopped in %v", time.Since(began))
+	listenerLog(t, sv, "deps", `WARN web stays stopped: the listener stopped while waiting for db to be RUNNING again; start it with supervisorctl start web`)
+	if info, err := sv.Client.GetProcessInfo(ctx, "web"); err != nil || info.State != listener.StateStopped {
+		t.Errorf("web after the listener stopped: %+v, %v", info, err)
+	}
+}
