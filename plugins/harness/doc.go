@@ -13,7 +13,7 @@
 //	config.go    config: the settings, and the configuration a scenario runs under
 //	runner.go    rootT, scriptT: testscript.T outside go test; PASS, FAIL, the report
 //	session.go   session: one scenario's supervisord, clock and sinks; settling
-//	verbs.go     what supervisord does: exit, crash, fatal, log, comm, tick, remote, start, stop
+//	verbs.go     what supervisord does: exit, crash, fatal, log, comm, tick, remote, supervisorctl
 //	expect.go    what the listener did: answered, unknown, logged, called, mailed, requested, state, fault
 //	probe.go     probe: non-ASCII text that catches len read as bytes
 //	fault.go     the protocol lint over the transcript

@@ -1,7 +1,6 @@
 package harness
 
 import (
-	"context"
 	"fmt"
 	"strconv"
 	"strings"
@@ -28,9 +27,9 @@ func commands() map[string]func(ts *testscript.TestScript, neg bool, args []stri
 		"comm":   driving("comm", verbComm),
 		"tick":   driving("tick", verbTick),
 		"remote": driving("remote", verbRemote),
-		"start":  driving("start", verbStart),
-		"stop":   driving("stop", verbStop),
-		"probe":  driving("probe", verbProbe),
+		// Not "stop": testscript's own stop ends a script.
+		"supervisorctl": driving("supervisorctl", verbSupervisorctl),
+		"probe":         driving("probe", verbProbe),
 
 		"answered":  expectAnswered,
 		"unknown":   expectUnknown,
@@ -191,12 +190,17 @@ func verbFatal(s *session, args []string) error {
 				return err
 			}
 		case listener.StateBackoff:
-			// The retry comes after the backoff: jump there.
-			if next, ok := s.clock.Next(); ok {
-				s.clock.Set(next)
-			}
-			if err := s.waitLeave(p, st); err != nil {
-				return err
+			// The retry comes after the backoff: jump there, deadline by
+			// deadline (a tick may come first).
+			deadline := time.Now().Add(s.cfg.timeout)
+			for p.State() == st {
+				if time.Now().After(deadline) {
+					return fmt.Errorf("%s stayed %s for %v", p.Namespec(), st, s.cfg.timeout)
+				}
+				if next, ok := s.clock.Next(); ok {
+					s.clock.Set(next)
+				}
+				time.Sleep(time.Millisecond)
 			}
 		case listener.StateExited, listener.StateStopped:
 			ctx, cancel := s.ctx()
@@ -303,27 +307,32 @@ func verbRemote(s *session, args []string) error {
 	return nil
 }
 
-// start <name>: as supervisorctl start.
-func verbStart(s *session, args []string) error {
-	return s.control(args, "start", (*testharness.Process).Start)
-}
-
-// stop <name>: as supervisorctl stop.
-func verbStop(s *session, args []string) error {
-	return s.control(args, "stop", (*testharness.Process).Stop)
-}
-
-// control starts or stops the process args name, without waiting: the
-// settling after every verb waits, on the virtual clock.
-func (s *session) control(args []string, verb string, do func(*testharness.Process, context.Context, bool) error) error {
-	if err := usage(args, 1, 1, verb+" <process>"); err != nil {
+// supervisorctl start|stop|restart <name>: as supervisorctl does, without
+// waiting: the settling after every verb waits, on the virtual clock.
+func verbSupervisorctl(s *session, args []string) error {
+	if err := usage(args, 2, 2, "supervisorctl start|stop|restart <process>"); err != nil {
 		return err
 	}
-	p, err := s.process(args[0])
+	p, err := s.process(args[1])
 	if err != nil {
 		return err
 	}
 	ctx, cancel := s.ctx()
 	defer cancel()
-	return do(p, ctx, false)
+	switch args[0] {
+	case "start":
+		return p.Start(ctx, false)
+	case "stop":
+		return p.Stop(ctx, false)
+	case "restart":
+		// supervisorctl restart stops, waits, then starts.
+		if err := p.Stop(ctx, false); err != nil {
+			return err
+		}
+		if err := s.settle(); err != nil {
+			return err
+		}
+		return p.Start(ctx, false)
+	}
+	return fmt.Errorf("supervisorctl %s: the scenario knows start, stop and restart", args[0])
 }
