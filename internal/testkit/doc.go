@@ -13,6 +13,8 @@
 //	memhog/      a program holding a chosen amount of resident memory
 //	pty/         pseudo-terminals, for what a program does in a terminal
 //	resident/    a binary built as `make build` builds it, and its resident memory
+//	stopcheck/   SIGTERM with mail undeliverable: a quick stop, the mail after
+//	             the next start (the real supervisord)
 //
 // The real supervisord is started by testharness/supervisord, which the
 // demo uses too.

@@ -4,13 +4,16 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/golance/golance/internal/testkit"
+	"github.com/golance/golance/internal/testkit/mailserver"
 	"github.com/golance/golance/internal/testkit/rig"
+	"github.com/golance/golance/internal/testkit/stopcheck"
 	"github.com/golance/golance/listener"
 	"github.com/golance/golance/testharness/supervisord"
 )
@@ -187,5 +190,35 @@ func TestIntegrationPasswordInTheURLIsNotShown(t *testing.T) {
 	}
 	if want := fmt.Sprintf("GET /health user=ops password-length=%d\n", len(password)); !strings.Contains(string(served), want) {
 		t.Errorf("web was not asked with the credentials (%q):\n%s", want, served)
+	}
+}
+
+// SIGTERM while the mail server is down, with a restart's mail in the
+// outbox: httpok stops retrying at once, so that `supervisorctl stop`
+// returns well within stopwaitsecs, and the mail goes after the next
+// start.
+func TestIntegrationStopDuringMailOutage(t *testing.T) {
+	t.Parallel()
+	srv := mailserver.NewServer(t)
+	srv.Stop()
+	bad := freePort(t)
+	sv := supervisord.Start(t, supervisord.Config{Sections: `
+		[program:bad]
+		command=` + rig.Binary(t, "webserve") + ` ` + bad + ` 500
+		startsecs=0
+
+		[eventlistener:httpok]
+		command=` + rig.Binary(t, "httpok") + ` -p bad -t 5 -m ops@example.com --fromEmail supervisor@example.com --smtpHost ` + srv.Addr() + ` --outbox %(here)s/outbox http://` + bad + `/health
+		events=TICK_5
+		priority=-20
+		stderr_logfile=%(here)s/httpok.err
+	`})
+	sv.WaitLog(t, `success: httpok entered RUNNING state`)
+	m := stopcheck.MailAfterStop(t, sv, srv, "httpok", filepath.Join(sv.Dir, "httpok.err"), func() {
+		// Stopped, bad is neither restarted nor mailed about again.
+		rig.Must(t, sv.Client.StopProcess(context.Background(), "bad", true))
+	})
+	if s, _ := m.Subject(); !strings.Contains(s, "bad") {
+		t.Errorf("subject %q, want the mail about bad's restart", s)
 	}
 }

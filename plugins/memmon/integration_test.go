@@ -3,6 +3,7 @@ package memmon
 import (
 	"context"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -10,7 +11,9 @@ import (
 	"time"
 
 	"github.com/golance/golance/internal/testkit"
+	"github.com/golance/golance/internal/testkit/mailserver"
 	"github.com/golance/golance/internal/testkit/rig"
+	"github.com/golance/golance/internal/testkit/stopcheck"
 	"github.com/golance/golance/listener"
 	"github.com/golance/golance/testharness/supervisord"
 )
@@ -184,5 +187,39 @@ func TestIntegrationNothingSelectedRunsIdle(t *testing.T) {
 	}
 	if got := testkit.Levels(string(b)); got != "INFO "+idleLine+"\n" {
 		t.Errorf("idle memmon wrote:\n%s", got)
+	}
+}
+
+// SIGTERM while the mail server is down, with a restart's mail in the
+// outbox: memmon stops retrying at once, so that `supervisorctl stop`
+// returns well within stopwaitsecs, and the mail goes after the next
+// start.
+func TestIntegrationStopDuringMailOutage(t *testing.T) {
+	t.Parallel()
+	srv := mailserver.NewServer(t)
+	srv.Stop()
+	sv := supervisord.Start(t, supervisord.Config{Sections: `
+		[program:hog]
+		command=` + rig.Binary(t, "memhog") + ` -mb 120
+		startsecs=0
+
+		[eventlistener:memmon]
+		command=` + rig.Binary(t, "memmon") + ` -p hog=50MB -m ops@example.com --fromEmail supervisor@example.com --smtpHost ` + srv.Addr() + ` --outbox %(here)s/outbox
+		events=TICK_5
+		priority=-10
+		stderr_logfile=%(here)s/memmon.err
+	`})
+	errLog := filepath.Join(sv.Dir, "memmon.err")
+	sv.WaitLog(t, `success: memmon entered RUNNING state`)
+	// Stopped before the next start, hog is neither restarted nor mailed
+	// about again: the one mail is the one held at the stop.
+	m := stopcheck.MailAfterStop(t, sv, srv, "memmon", errLog, func() {
+		rig.Must(t, sv.Client.StopProcess(context.Background(), "hog", true))
+	})
+	if s, _ := m.Subject(); s != "memmon: process hog:hog restarted" {
+		t.Errorf("subject %q", s)
+	}
+	if b, _ := os.ReadFile(errLog); !strings.Contains(string(b), "left by an earlier run") {
+		t.Errorf("the mail did not come from the outbox:\n%s", b)
 	}
 }

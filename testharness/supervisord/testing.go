@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 )
@@ -92,4 +93,26 @@ func (s *Supervisord) ChildLogs(t testing.TB, name string) (stdout, stderr strin
 		t.Fatalf("log paths of %s: %v", name, err)
 	}
 	return info.StdoutLogfile, info.StderrLogfile
+}
+
+// StopProcess stops the process name as `supervisorctl stop` does, waiting until
+// it is down, and returns how long that took and whether supervisord had to
+// SIGKILL it once stopwaitsecs ran out: what a test of a listener's SIGTERM
+// handling asserts on. name is "name" or "group:name".
+func (s *Supervisord) StopProcess(t testing.TB, name string) (took time.Duration, killed bool) {
+	t.Helper()
+	offset := s.LogSize()
+	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.WaitTimeout)
+	defer cancel()
+	start := time.Now()
+	if err := s.Client.StopProcess(ctx, name, true); err != nil {
+		t.Fatalf("stopping %s: %v", name, err)
+	}
+	took = time.Since(start)
+	_, proc, _ := strings.Cut(name, ":")
+	if proc == "" {
+		proc = name
+	}
+	killed = strings.Contains(since(s.Log(), offset), "killing '"+proc+"'")
+	return took, killed
 }

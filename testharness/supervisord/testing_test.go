@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestRequireHelper runs Require inside the subprocesses of
@@ -70,5 +71,32 @@ func TestRequireFound(t *testing.T) {
 	path := Require(t)
 	if !filepath.IsAbs(path) {
 		t.Errorf("Require() = %q, want an absolute path", path)
+	}
+}
+
+// StopProcess times a stop and tells a SIGTERM that was obeyed from one
+// that supervisord had to follow with SIGKILL.
+func TestStopProcess(t *testing.T) {
+	t.Parallel()
+	Require(t)
+	sv := Start(t, Config{Sections: `
+		[program:obeys]
+		command=sleep 1000
+		startsecs=0
+
+		[program:deaf]
+		command=sh -c 'trap "" TERM; while :; do sleep 0.1; done'
+		startsecs=0
+		stopwaitsecs=1
+		stopasgroup=true
+		killasgroup=true
+	`})
+	sv.WaitLog(t, `success: obeys entered RUNNING state`)
+	sv.WaitLog(t, `success: deaf entered RUNNING state`)
+	if took, killed := sv.StopProcess(t, "obeys"); killed || took > time.Second {
+		t.Errorf("obeys: took %s, killed %v; want quick and not killed", took, killed)
+	}
+	if took, killed := sv.StopProcess(t, "deaf:deaf"); !killed || took < time.Second {
+		t.Errorf("deaf: took %s, killed %v; want stopwaitsecs and SIGKILL", took, killed)
 	}
 }
