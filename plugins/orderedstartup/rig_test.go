@@ -1,6 +1,7 @@
 package orderedstartup
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"os"
@@ -35,6 +36,9 @@ type scenario struct {
 	keys     map[string]string // [program:x] name -> extra lines
 	args     []string          // extra listener flags
 	noStart  bool              // the listener pool does not autostart
+	// backoff is how long a process stays in BACKOFF after its first
+	// failed start; 10ms if zero.
+	backoff time.Duration
 }
 
 // prog is a virtual program the listener may start: autostart=false and
@@ -81,7 +85,7 @@ func (sc scenario) start(t *testing.T) *testharness.Supervisor {
 			Events: []listener.EventType{listener.ProcessState, listener.Tick5},
 			ProcessConfig: testharness.ProcessConfig{Command: args, NoAutostart: sc.noStart,
 				Autorestart: testharness.RestartNever, StopWaitSecs: 5 * time.Second}}},
-		BackoffUnit: 10 * time.Millisecond,
+		BackoffUnit: cmp.Or(sc.backoff, 10*time.Millisecond),
 		WaitTimeout: 30 * time.Second,
 	})
 }
@@ -309,6 +313,9 @@ func TestFatalStep(t *testing.T) {
 			sc.programs[1].StartSecs = time.Second
 			sc.programs[1].StartRetries = 1
 			sc.args = []string{"--on-failure", policy, "-m", "ops@example.com", "-s", sendmail}
+			// Long enough for the listener to see BACKOFF however
+			// loaded the machine: it reports what it sees.
+			sc.backoff = time.Second
 			sup := sc.start(t)
 			waitState(t, sup, "ping", listener.StateRunning)
 			exit(t, sup, "ping", 0)
