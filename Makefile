@@ -67,7 +67,7 @@ fuzz:
 		$(GO) test -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME) ./listener || exit 1; \
 	done
 
-# demo: every binary at work under a real supervisord, with a live summary.
+# demo: every listener but essential at work under a real supervisord, with a live summary.
 demo: build
 	$(GO) build -o $(BIN)/.golance-demo ./internal/demo
 	$(BIN)/.golance-demo -bin $(BIN)

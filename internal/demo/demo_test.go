@@ -14,8 +14,10 @@ import (
 )
 
 // TestDemo runs `make demo` as a newcomer would, with the real supervisord
-// and the real binaries, until every plugin has acted, and checks that it
-// stops cleanly with nothing left behind.
+// and the real binaries, until every listener binary has acted, and checks
+// that its own configuration draws no error or warning, that it tells
+// what happened in order, and that it stops cleanly with nothing left
+// behind.
 func TestDemo(t *testing.T) {
 	supervisord.Require(t)
 	bin := t.TempDir()
@@ -44,6 +46,10 @@ func TestDemo(t *testing.T) {
 		"httpok           web restarted",
 		"slack-notify     would post (webhook): payment-worker exited unexpectedly",
 		"eventdump        ",
+		"crashmailbatch   delivered to ops@example.com through sendmail command",
+		"crashsms         delivered to 5550100@sms.example.com through sendmail command",
+		"fatalmailbatch   delivered to ops@example.com through sendmail command",
+		"supervisord      gave up starting nightly-report: too many start retries too quickly",
 		"No process was left behind.",
 		"Logs are in " + dir,
 	} {
@@ -55,10 +61,46 @@ func TestDemo(t *testing.T) {
 	if err != nil || !strings.Contains(string(mailbox), "Subject: [demo]: payment-worker crashed at") {
 		t.Errorf("the mailbox lacks crashmail's mail (%v):\n%s", err, mailbox)
 	}
+	// The demo's own configuration is sound: supervisord drops no event
+	// and logs no error, and no listener warns about the configuration.
+	if main, err := os.ReadFile(filepath.Join(dir, "supervisord.log")); err != nil || bytes.Contains(main, []byte(" ERRO ")) {
+		t.Errorf("supervisord logged an error (%v):\n%s", err, grepLines(string(main), " ERRO "))
+	}
+	for _, name := range []string{"ordered-startup", "crashmail", "crashmailbatch", "crashsms", "fatalmailbatch", "memmon", "slack-notify", "eventdump", "supervisord_exporter"} {
+		b, err := os.ReadFile(filepath.Join(dir, "logs", name+".log"))
+		if err != nil {
+			t.Errorf("%s's log: %v", name, err)
+		} else if bad := grepLines(string(b), " WARN ", " ERRO ", " CRIT "); bad != "" {
+			t.Errorf("%s warned:\n%s", name, bad)
+		}
+	}
+	// Lines of one instant read in the order they happened: the crash
+	// before what the listeners did about it.
+	if crash, mail := strings.Index(text, "payment-worker exited with status 3"), strings.Index(text, "crashmail        unexpected exit of payment-worker"); crash < 0 || mail < crash {
+		t.Errorf("crashmail's line comes before the crash it is about:\n%s", text)
+	}
+	// The demo's own shutdown stops web: that is no failed health check.
+	if _, after, _ := strings.Cut(text, "\nStopping ("); strings.Contains(after, "health check failed") {
+		t.Errorf("the shutdown was reported as a failed health check:\n%s", text)
+	}
 	// Nothing the demo started may outlive it.
 	for _, pid := range processesMentioning(dir, bin) {
 		t.Errorf("process %d outlived the demo", pid)
 	}
+}
+
+// grepLines returns the lines of text that hold one of subs.
+func grepLines(text string, subs ...string) string {
+	var out []string
+	for _, l := range strings.Split(text, "\n") {
+		for _, sub := range subs {
+			if strings.Contains(l, sub) {
+				out = append(out, l)
+				break
+			}
+		}
+	}
+	return strings.Join(out, "\n")
 }
 
 // processesMentioning lists processes whose command line names one of the

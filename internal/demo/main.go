@@ -4,6 +4,9 @@
 //
 //	ordered-startup  starts db-migrate, then cache (after its startsecs), then api
 //	crashmail        mails each crash of payment-worker into a local mailbox file
+//	crashmailbatch   mails payment-worker's crashes in batches, every 15 seconds
+//	crashsms         texts the same crashes, short enough for an SMS gateway
+//	fatalmailbatch   mails that nightly-report could not be started (FATAL)
 //	memmon           restarts report-builder when it grows past 60 MB
 //	httpok           restarts web when its health check starts failing
 //	slack-notify     prints the Slack messages it would post (--dry-run)
@@ -11,8 +14,12 @@
 //	supervisord_exporter  serves metrics and a status page, and posts an
 //	                 alert about payment-worker to an Alertmanager stand-in
 //
-// Ctrl-C stops supervisord and every process it started, and prints where
-// the logs are. The same binary plays the demo's programs (demo role ...).
+// Two binaries are left out, and the demo says so: essential, whose one
+// act, shutting supervisord down when an essential program fails, would
+// end the demo (docs/essential.md shows it), and supervisor-harness, which
+// runs a listener under test rather than under supervisord. Ctrl-C stops supervisord and
+// every process it started, and prints where the logs are. The same binary
+// plays the demo's programs (demo role ...).
 package main
 
 import (
@@ -55,7 +62,7 @@ func main() {
 
 // plugins are the listeners the demo shows, in the order the summary's
 // closing report lists them.
-var plugins = []string{"ordered-startup", "crashmail", "memmon", "httpok", "slack-notify", "eventdump", "supervisord_exporter"}
+var plugins = []string{"ordered-startup", "crashmail", "crashmailbatch", "crashsms", "fatalmailbatch", "memmon", "httpok", "slack-notify", "eventdump", "supervisord_exporter"}
 
 func run(bin, dir string, untilAllActed bool, timeout time.Duration) error {
 	path, err := findSupervisord()
@@ -119,6 +126,8 @@ func run(bin, dir string, untilAllActed bool, timeout time.Duration) error {
 
 	fmt.Printf("golance demo: supervisord %s (pid %d) with configuration %s\n", version(path), sv.PID, sv.ConfigPath)
 	fmt.Printf("Everything happens on this machine. Watch for a minute; Ctrl-C stops it all.\n")
+	fmt.Printf("Every listener binary is at work but essential, whose one act (shutting supervisord down\n" +
+		"when an essential program fails) would end the demo; supervisor-harness runs listeners in tests.\n")
 	fmt.Printf("supervisord_exporter's status page: http://127.0.0.1:%d/ (metrics at /metrics)\n\n", ports[1])
 
 	stop := make(chan os.Signal, 1)
@@ -154,6 +163,7 @@ loop:
 		}
 	}
 	w.poll()
+	w.stopping = true
 	fmt.Printf("\nStopping (%s): supervisord stops every program and listener...\n", reason)
 	stopErr := sv.Stop()
 	w.poll()
@@ -167,7 +177,7 @@ loop:
 	fmt.Printf("Logs are in %s:\n", dir)
 	fmt.Printf("  supervisord.log     supervisord's main log\n")
 	fmt.Printf("  logs/<name>.log     each program's and listener's output\n")
-	fmt.Printf("  mailbox             the mail crashmail sent (through the sendmail stand-in deliver-mail)\n")
+	fmt.Printf("  mailbox             the mail crashmail and the batch mailers sent (through the sendmail stand-in deliver-mail)\n")
 	fmt.Printf("  events.jsonl        every event, as eventdump wrote it\n")
 	fmt.Printf("  alerts.jsonl        the alerts supervisord_exporter posted to the Alertmanager stand-in\n")
 	if stopErr != nil {
@@ -239,35 +249,63 @@ var sectionsTemplate = template.Must(template.New("conf").Parse(`; Every program
 ; account or the network.
 
 ; --- the listeners (each with its own priority: supervisord puts an event
-; one listener rejects back into every pool of the same priority) ---
+; one listener rejects back into every pool of the same priority, and a
+; buffer_size of 100, as their docs recommend: at start-up supervisord
+; queues a burst of events faster than a listener's first READY) ---
 
 [eventlistener:ordered-startup]
 command={{.Bin}}/ordered-startup --configuration %(here)s/supervisord.conf --timeout 1m
 events=PROCESS_STATE,PROCESS_GROUP,TICK_5
+buffer_size=100
 priority=-60
 stderr_logfile=%(here)s/logs/ordered-startup.log
 
 [eventlistener:crashmail]
 command={{.Bin}}/crashmail -p payment-worker -m ops@example.com -o "[demo]" -s %(here)s/deliver-mail --tail-lines 3
 events=PROCESS_STATE_EXITED
+buffer_size=100
 priority=-50
 stderr_logfile=%(here)s/logs/crashmail.log
+
+[eventlistener:crashmailbatch]
+command={{.Bin}}/crashmailbatch --program payment-worker -t ops@example.com -f demo@example.com --sendmail_program %(here)s/deliver-mail -e TICK_5 -i 0.25
+events=PROCESS_STATE_EXITED,TICK_5
+buffer_size=100
+priority=-49
+stderr_logfile=%(here)s/logs/crashmailbatch.log
+
+[eventlistener:crashsms]
+command={{.Bin}}/crashsms --program payment-worker -t 5550100@sms.example.com -f demo@example.com --sendmail_program %(here)s/deliver-mail -e TICK_5 -i 0.25
+events=PROCESS_STATE_EXITED,TICK_5
+buffer_size=100
+priority=-48
+stderr_logfile=%(here)s/logs/crashsms.log
+
+[eventlistener:fatalmailbatch]
+command={{.Bin}}/fatalmailbatch -t ops@example.com -f demo@example.com --sendmail_program %(here)s/deliver-mail -e TICK_5 -i 0.25
+events=PROCESS_STATE_FATAL,TICK_5
+buffer_size=100
+priority=-47
+stderr_logfile=%(here)s/logs/fatalmailbatch.log
 
 [eventlistener:memmon]
 command={{.Bin}}/memmon -p report-builder=60MB
 events=TICK_5
+buffer_size=100
 priority=-40
 stderr_logfile=%(here)s/logs/memmon.log
 
 [eventlistener:httpok]
 command={{.Bin}}/httpok -p web -t 2 --max-restarts 3 --restart-window 10m http://127.0.0.1:{{.WebPort}}/health
 events=TICK_5
+buffer_size=100
 priority=-30
 stderr_logfile=%(here)s/logs/httpok.log
 
 [eventlistener:slack-notify]
 command={{.Bin}}/slack-notify --dry-run -p payment-worker -p web --stderr-lines 3
 events=PROCESS_STATE,TICK_60
+buffer_size=100
 priority=-20
 stderr_logfile=%(here)s/logs/slack-notify.log
 
@@ -308,10 +346,10 @@ priority=200
 stdout_logfile=%(here)s/logs/cache.log
 redirect_stderr=true
 
+; api ends the chain: without startinorder it starts nothing after it.
 [program:api]
 command={{.Self}} role idle api
 autostart=false
-startinorder=true
 priority=300
 stdout_logfile=%(here)s/logs/api.log
 redirect_stderr=true
@@ -323,6 +361,15 @@ command={{.Self}} role crasher
 startsecs=1
 stdout_logfile=%(here)s/logs/payment-worker.log
 stderr_logfile=%(here)s/logs/payment-worker.err.log
+
+; --- a job that cannot start: supervisord gives up on it (FATAL) ---
+
+[program:nightly-report]
+command={{.Self}} role broken
+startsecs=1
+startretries=1
+stdout_logfile=%(here)s/logs/nightly-report.log
+redirect_stderr=true
 
 ; --- a process whose memory keeps growing ---
 
@@ -373,6 +420,20 @@ type watcher struct {
 	metricsURL  string
 	lastScrape  time.Time
 	lastCrashes string
+	// stopping is set once the demo stops supervisord, which stops web
+	// before httpok: its failed checks then are the demo's own doing.
+	stopping bool
+}
+
+// stampLayout is the time stamp supervisord and golance's binaries start
+// their lines with.
+const stampLayout = "2006-01-02 15:04:05,000"
+
+// entry is a summary line waiting to be printed, at the time its source
+// line was written.
+type entry struct {
+	at       time.Time
+	who, say string
 }
 
 func newWatcher(dir string) *watcher {
@@ -388,11 +449,23 @@ var (
 	successRe = regexp.MustCompile(`INFO success: (\S+) entered RUNNING`)
 	exitedRe  = regexp.MustCompile(`(?:INFO|WARN) exited: (\S+) \(exit status (\d+); (not expected|expected)\)`)
 	stoppedRe = regexp.MustCompile(`(?:INFO|WARN) stopped: (\S+) \(([^)]*)\)`)
+	fatalRe   = regexp.MustCompile(`INFO gave up: (\S+) entered FATAL state, (.*)`)
 	// levelRe is the stamp golance's binaries start their lines with, as
 	// supervisord starts its own.
 	levelRe = regexp.MustCompile(`^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} (?:BLAT|TRAC|DEBG|INFO|WARN|ERRO|CRIT) `)
 	rssRe   = regexp.MustCompile(`^RSS of (\S+) is (\d+)$`)
 )
+
+// batchRule shows what a batch mailer queues and delivers.
+func batchRule(l string) (string, bool, bool) {
+	switch {
+	case strings.HasPrefix(l, "delivered to "):
+		return l + " (see mailbox)", true, true
+	case strings.HasPrefix(l, "queued a batch of "), strings.Contains(l, " undelivered: "):
+		return l, false, true
+	}
+	return "", false, false
+}
 
 func isListener(name string) bool {
 	for _, p := range plugins {
@@ -414,6 +487,9 @@ func (w *watcher) rules() map[string]rule {
 			}
 			if m := exitedRe.FindStringSubmatch(l); m != nil {
 				return fmt.Sprintf("%s exited with status %s (%s)", m[1], m[2], m[3]), false, true
+			}
+			if m := fatalRe.FindStringSubmatch(l); m != nil {
+				return fmt.Sprintf("gave up starting %s: %s", m[1], m[2]), false, true
 			}
 			if m := stoppedRe.FindStringSubmatch(l); m != nil && !isListener(m[1]) {
 				return fmt.Sprintf("%s stopped (%s)", m[1], m[2]), false, true
@@ -438,6 +514,9 @@ func (w *watcher) rules() map[string]rule {
 			}
 			return "", false, false
 		},
+		"logs/crashmailbatch.log": batchRule,
+		"logs/crashsms.log":       batchRule,
+		"logs/fatalmailbatch.log": batchRule,
 		"logs/memmon.log": func(l string) (string, bool, bool) {
 			if m := rssRe.FindStringSubmatch(l); m != nil {
 				return "", false, false // every tick; too chatty for a summary
@@ -451,6 +530,10 @@ func (w *watcher) rules() map[string]rule {
 		"logs/httpok.log": func(l string) (string, bool, bool) {
 			switch {
 			case strings.HasPrefix(l, "error contacting"), strings.HasPrefix(l, "status contacting"):
+				if w.stopping {
+					// web stops with everything else: not a failure.
+					return "", false, false
+				}
 				return "health check failed: " + l, false, true
 			case strings.HasSuffix(l, " restarted"):
 				return l, true, true
@@ -500,7 +583,9 @@ func (w *watcher) rules() map[string]rule {
 	}
 }
 
-// poll reads what each file gained since the last call and prints it.
+// poll reads what each file gained since the last call and prints it,
+// the lines of all the files in the order they were written, so that a
+// crash reads before what the listeners did about it.
 func (w *watcher) poll() {
 	rules := w.rules()
 	names := make([]string, 0, len(rules))
@@ -508,8 +593,16 @@ func (w *watcher) poll() {
 		names = append(names, n)
 	}
 	sort.Strings(names)
+	now := time.Now()
+	var entries []entry
 	for _, name := range names {
 		for _, line := range w.newLines(name) {
+			at := now
+			if len(line) >= len(stampLayout) {
+				if t, err := time.ParseInLocation(stampLayout, line[:len(stampLayout)], time.Local); err == nil {
+					at = t
+				}
+			}
 			if strings.HasPrefix(name, "logs/") {
 				line = levelRe.ReplaceAllString(line, "")
 			}
@@ -521,13 +614,17 @@ func (w *watcher) poll() {
 			if name == "alerts.jsonl" {
 				who = "supervisord_exporter"
 			}
-			w.say(who, summary)
+			entries = append(entries, entry{at, who, summary})
 			if acted {
 				if _, seen := w.acted[who]; !seen {
 					w.acted[who] = summary
 				}
 			}
 		}
+	}
+	sort.SliceStable(entries, func(i, j int) bool { return entries[i].at.Before(entries[j].at) })
+	for _, e := range entries {
+		w.sayAt(e.at, e.who, e.say)
 	}
 	w.scrape()
 	// eventdump: report the count now and then rather than every event.
@@ -542,8 +639,12 @@ func (w *watcher) poll() {
 	}
 }
 
-func (w *watcher) say(who, what string) {
-	elapsed := time.Since(w.start).Truncate(time.Second)
+func (w *watcher) say(who, what string) { w.sayAt(time.Now(), who, what) }
+
+// sayAt prints a summary line stamped with how long after the start at
+// was; a stamp of a second's precision can fall just before the start.
+func (w *watcher) sayAt(at time.Time, who, what string) {
+	elapsed := max(at.Sub(w.start), 0).Truncate(time.Second)
 	fmt.Printf("%6s  %-15s  %s\n", elapsed, who, what)
 }
 
@@ -602,6 +703,9 @@ func role(name string, args []string) int {
 		time.Sleep(time.Second)
 		fmt.Println("migrations applied")
 		return 0
+	case "broken":
+		fmt.Println("nightly-report: cannot open /srv/reports: no such directory")
+		return 1
 	case "idle":
 		fmt.Println(args[0], "ready")
 		<-ctx.Done()
