@@ -52,14 +52,14 @@ test: lint
 # SDK against a C listener (built with cc when there is one) and Python's
 # childutils over real pipes, driven by a lean dispatcher on one CPU
 # (events/s, CPU per event, ratios). `go run ./internal/bench -h` for options.
-# Then memmon's tick under the real supervisord at 100/500/1000 processes,
+# Then memmon's and httpok -E's tick under the real supervisord at 100/500/1000 processes,
 # from supervisord's debug log, with the XML-RPC calls per tick.
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./listener
 	$(GO) run ./internal/bench
 	$(GO) test -run '^$$' -bench . -benchmem ./plugins/exporter
 	$(GO) test -run '^$$' -bench . -benchmem ./plugins/internal/outbox ./plugins/crashmail
-	$(GO) test -run '^$$' -bench 'TickRealSupervisord' -benchtime 1x -timeout 20m ./plugins/memmon
+	$(GO) test -run '^$$' -bench 'TickRealSupervisord' -benchtime 1x -timeout 20m ./plugins/memmon ./plugins/httpok
 
 fuzz:
 	@for target in $$($(GO) test -list '^Fuzz' ./listener | grep ^Fuzz); do \

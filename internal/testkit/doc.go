@@ -1,7 +1,9 @@
 // Package testkit is golance's test support, in one place, for the tests
 // of every package. This package reads plugins' logs (Messages, Levels)
 // and supervisord's debug log (AnswerTimes, how long a listener took;
-// CallsPerAnswer, the XML-RPC calls made up to each answer), and
+// CallsPerAnswer, the XML-RPC calls made up to each answer; QuietTicks;
+// TickUnderSupervisord, a listener's ticks measured under the real
+// supervisord for make bench), and
 // says how long the outage tests last (Outage);
 // its subpackages stand in for the world a listener lives in:
 //
