@@ -47,11 +47,24 @@ var manDate = time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 func Files(root string) (map[string][]byte, error) {
 	out := map[string][]byte{}
 	cmds := commands.All()
+	binaries := len(cmds)
 	for _, b := range commands.Tools() {
 		cmds = append(cmds, b.Command())
 	}
-	for _, cmd := range cmds {
-		name := cmd.Name()
+	// A binary's subcommands (essential run) get pages of their own,
+	// named as cobra's SEE ALSO sections link them: essential_run.md,
+	// essential-run(1). A tool's subcommands are covered by its own page.
+	documented := append([]*cobra.Command{}, cmds...)
+	for _, cmd := range cmds[:binaries] {
+		for _, sub := range cmd.Commands() {
+			if sub.IsAvailableCommand() {
+				documented = append(documented, sub)
+			}
+		}
+	}
+	for _, cmd := range documented {
+		name := strings.ReplaceAll(cmd.CommandPath(), " ", "-")
+		file := strings.ReplaceAll(cmd.CommandPath(), " ", "_")
 		cmd.DisableAutoGenTag = true
 		// cobra adds these two flags only when a command runs; the
 		// reference must list them.
@@ -61,7 +74,7 @@ func Files(root string) (map[string][]byte, error) {
 		if err := doc.GenMarkdownCustom(cmd, &md, func(s string) string { return s }); err != nil {
 			return nil, err
 		}
-		out[filepath.Join("docs", "reference", name+".md")] = md.Bytes()
+		out[filepath.Join("docs", "reference", file+".md")] = md.Bytes()
 		out[filepath.Join("docs", "man", name+".1")] = manPage(cmd)
 	}
 
@@ -72,8 +85,8 @@ func Files(root string) (map[string][]byte, error) {
 	pages = append(pages, filepath.Join(root, "README.md"))
 	sort.Strings(pages)
 	byName := map[string]*cobra.Command{}
-	for _, cmd := range cmds {
-		byName[cmd.Name()] = cmd
+	for _, cmd := range documented {
+		byName[strings.ReplaceAll(cmd.CommandPath(), " ", "-")] = cmd
 	}
 	for _, page := range pages {
 		src, err := os.ReadFile(page)

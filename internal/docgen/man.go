@@ -20,7 +20,9 @@ import (
 // that names supervisord.
 func manPage(cmd *cobra.Command) []byte {
 	var b bytes.Buffer
-	name := cmd.Name()
+	// A subcommand's page is named as git's are: essential-run(1).
+	name := strings.ReplaceAll(cmd.CommandPath(), " ", "-")
+	guide := cmd.Root().Name()
 	fmt.Fprintf(&b, ".TH %q \"1\" %q \"golance\" \"golance manual\"\n", strings.ToUpper(name), manDate.Format("January 2006"))
 	b.WriteString(".nh\n.ad l\n")
 	b.WriteString(".SH NAME\n" + roff(name) + " \\- " + roff(cmd.Short) + "\n")
@@ -44,11 +46,22 @@ func manPage(cmd *cobra.Command) []byte {
 		b.WriteString(".TP\n.B " + roff(v.Name) + "\n" + roff(v.Text) + "\n")
 	}
 	b.WriteString(".SH EXIT STATUS\n")
-	for _, s := range manual.ExitStatuses(name) {
+	for _, s := range manual.ExitStatusesOf(cmd) {
 		fmt.Fprintf(&b, ".TP\n.B %d\n%s\n", s.Code, roff(s.Text))
 	}
 	b.WriteString(".SH SEE ALSO\n")
 	see := []string{"supervisord(1)", "supervisorctl(1)"}
+	for _, other := range commands.Binaries() {
+		if other.Name != name {
+			continue
+		}
+		// A binary's subcommands have pages of their own (Files).
+		for _, sub := range cmd.Commands() {
+			if sub.IsAvailableCommand() {
+				see = append(see, name+"-"+sub.Name()+"(1)")
+			}
+		}
+	}
 	for _, other := range commands.Binaries() {
 		if other.Name != name {
 			see = append(see, other.Name+"(1)")
@@ -62,7 +75,7 @@ func manPage(cmd *cobra.Command) []byte {
 		n, sec, _ := strings.Cut(strings.TrimSuffix(s, ")"), "(")
 		fmt.Fprintf(&b, ".BR %s (%s)%s\n", roff(n), sec, sep)
 	}
-	b.WriteString(".PP\nThe guide to " + roff(name) + " is docs/" + roff(name) + ".md in golance's source tree, " +
+	b.WriteString(".PP\nThe guide to " + roff(cmd.CommandPath()) + " is docs/" + roff(guide) + ".md in golance's source tree, " +
 		"and docs/migrating-from-superlance.md lists where golance differs from superlance.\n")
 	return b.Bytes()
 }

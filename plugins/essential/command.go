@@ -43,7 +43,8 @@ exits 0.`,
 		Example: example,
 	}
 	cli.Setup(cmd)
-	manual.Environment(cmd, manual.SupervisorRPC...)
+	manual.Environment(cmd, append(manual.SupervisorRPC, manual.EnvVar{Name: RecordEnv,
+		Text: "Set by essential run for supervisord, whose children inherit it: the file the listener writes its record to before it shuts supervisord down. Without it supervisord still stops, but exits 0."})...)
 	fs := cmd.Flags()
 	procs := selection.Register(fs, selection.Options{ProgramShort: "p", AnyShort: "a",
 		Empty: selection.EmptyNone, Policy: selection.SelfNever, Verb: "watch"})
@@ -62,6 +63,73 @@ exits 0.`,
 		cfg.record = os.Getenv(RecordEnv)
 		return serve(cmd, cfg)
 	}
+	cmd.AddCommand(newRunCommand())
+	// The one subcommand is run; cobra's completion command would be
+	// a second, unasked-for one.
+	cmd.CompletionOptions.DisableDefaultCmd = true
+	return cmd
+}
+
+// newRunCommand returns essential run, the entrypoint.
+func newRunCommand() *cobra.Command {
+	cfg := runConfig{grace: defaultGrace}
+	cmd := &cobra.Command{
+		Use:   "run [flags] -- supervisord -n -c FILE",
+		Short: "Run supervisord as a container's entrypoint that exits with the essential program's code",
+		Long: `essential run runs the command it is given, supervisord in the foreground, as
+its child, typically as a container's entrypoint (PID 1). It passes SIGTERM,
+SIGINT, SIGQUIT, SIGHUP and SIGUSR2 on to supervisord, reaps every orphan that
+is handed to it (it is PID 1, or else a child subreaper), and once supervisord
+has exited it ends what was left behind (SIGTERM, then SIGKILL after --grace).
+
+It tells the essential listener where to write its record through the
+environment variable ` + RecordEnv + `, which supervisord's children inherit,
+and clears any record an earlier run left. It exits with:
+
+  the program's exit status  an essential program exited (--on unexpected or exit)
+  128+n                      an essential program was killed by signal n
+  69                         an essential program went FATAL
+  0                          supervisord was shut down otherwise (docker stop)
+  supervisord's own code     supervisord exited with an error of its own
+  126, 127                   the command cannot be run, or is not found`,
+		Example: `  ENTRYPOINT ["essential", "run", "--"]
+  CMD ["supervisord", "-n", "-c", "/etc/supervisor/supervisord.conf"]`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return cli.Usagef("missing the command to run: write essential run -- supervisord -n -c FILE")
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if cfg.grace < 0 {
+				return cli.Usagef("invalid --grace %v: give a duration, 0 or more", cfg.grace)
+			}
+			cfg.command = args
+			cfg.log = cli.Logger(cmd)
+			if code := entrypoint(cfg); code != 0 {
+				return cli.ExitStatus(code)
+			}
+			return nil
+		},
+	}
+	manual.SetExitStatuses(cmd,
+		manual.Status{Code: 0, Text: "supervisord was shut down otherwise than by the essential listener (docker stop, supervisorctl shutdown), or an essential program exited 0 under --on exit."},
+		manual.Status{Code: 1, Text: "An essential program exited unexpectedly with a status supervisord could not tell, or essential run could not prepare the record's directory."},
+		manual.Status{Code: 2, Text: "A mistake on the command line, or supervisord's own failure to read its configuration."},
+		manual.Status{Code: codeFatal, Text: "An essential program went FATAL (EX_UNAVAILABLE)."},
+		manual.Status{Code: codeCannotExecute, Text: "The command cannot be run."},
+		manual.Status{Code: codeNotFound, Text: "The command is not found."},
+		manual.Status{Code: codeSignalled, Text: "An essential program was killed by a signal supervisord's main log did not name."},
+		manual.Status{Code: 128 + 15, Text: "128+n: an essential program, or supervisord itself, was killed by signal n (137 for SIGKILL, 143 for SIGTERM). Any other code is the exit status of the essential program that ended, or else supervisord's own."},
+	)
+	// A terminal on stdin is fine here (docker run -it): run is not a
+	// listener.
+	cmd.PersistentPreRunE = func(*cobra.Command, []string) error { return nil }
+	fs := cmd.Flags()
+	// Everything from the command's name on is the command's own.
+	fs.SetInterspersed(false)
+	fs.StringVar(&cfg.record, "record", "", "hand the essential listener this `file` for its record, cleared at start and kept at exit (default: one in a new temporary directory, removed at exit)")
+	fs.DurationVar(&cfg.grace, "grace", defaultGrace, "once supervisord has exited, give what outlived it this `duration` between SIGTERM and SIGKILL")
 	return cmd
 }
 

@@ -18,6 +18,10 @@ const (
 	// it again and the retries start over. The record is on disk by then,
 	// so nothing is lost while supervisord does not answer.
 	defaultShutdownBudget = 30 * time.Second
+	// defaultGrace is how long what outlives supervisord has between
+	// SIGTERM and SIGKILL: well within the 10 seconds docker stop waits
+	// for the whole container, most of which supervisord's own stop takes.
+	defaultGrace = 2 * time.Second
 )
 
 // config is every setting of the listener.
@@ -52,4 +56,17 @@ func (c config) withDefaults() config {
 	c.retry.Clock = c.clock
 	c.log = log.Or(c.log)
 	return c
+}
+
+// runConfig is every setting of essential run.
+type runConfig struct {
+	// command runs as the child: supervisord -n -c FILE.
+	command []string
+	// record is the hand-over file; "" means one in a new temporary
+	// directory, removed at exit.
+	record string
+	// grace is how long the processes left behind once supervisord has
+	// exited have between SIGTERM and SIGKILL.
+	grace time.Duration
+	log   *slog.Logger
 }

@@ -1,6 +1,8 @@
 package essential
 
 import (
+	"syscall"
+
 	"github.com/golance/golance/listener"
 	"github.com/golance/golance/plugins/internal/crashinfo"
 )
@@ -21,6 +23,11 @@ const (
 	// codeUnknown is a program that exited unexpectedly with a status
 	// supervisord could not tell; an expected one gives 0.
 	codeUnknown = 1
+	// codeCannotExecute and codeNotFound are the shell's codes for a
+	// command that cannot be run: essential run's when it cannot start
+	// the command it was given.
+	codeCannotExecute = 126
+	codeNotFound      = 127
 )
 
 // exitCode is the code essential run exits with when the end of a
@@ -44,4 +51,13 @@ func exitCode(state listener.State, expected bool, exit crashinfo.Exit) int {
 		return 0
 	}
 	return codeUnknown
+}
+
+// waitCode is the code of a child that ended with ws, as a shell reports
+// it: its exit status, or 128+n when signal n killed it.
+func waitCode(ws syscall.WaitStatus) int {
+	if ws.Signaled() {
+		return 128 + int(ws.Signal())
+	}
+	return ws.ExitStatus()
 }

@@ -43,6 +43,12 @@ type Config struct {
 	// Binary is the supervisord to run; the one in PATH (see Require) if
 	// empty.
 	Binary string
+	// Wrapper, if set, is a command that runs supervisord as its child,
+	// such as an entrypoint ("essential", "run", "--"): New runs Wrapper
+	// followed by supervisord's own command line. PID, Wait and the
+	// signals of Stop and Kill then concern the wrapper, which must pass
+	// SIGTERM on and exit when supervisord does.
+	Wrapper []string
 	// StartTimeout bounds the wait for supervisord to answer RUNNING; 30s
 	// if zero.
 	StartTimeout time.Duration

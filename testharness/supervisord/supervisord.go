@@ -163,7 +163,8 @@ func (s *Supervisord) launch(ctx context.Context, inetPort int) error {
 		return err
 	}
 	defer out.Close()
-	cmd := exec.Command(s.cfg.Binary, "-n", "-c", s.ConfigPath)
+	args := append(append([]string{}, s.cfg.Wrapper...), s.cfg.Binary, "-n", "-c", s.ConfigPath)
+	cmd := exec.Command(args[0], args[1:]...)
 	cmd.Dir = s.Dir
 	// State a listener keeps (golance's outbox) stays in the test's
 	// directory rather than the machine's /var/lib; Config.Env may say

@@ -51,6 +51,14 @@ func Usagef(format string, args ...any) error {
 	return &UsageError{Err: fmt.Errorf(format, args...)}
 }
 
+// An ExitStatus, returned by a command, is the status Execute returns,
+// with nothing printed: the command has said what happened, and the
+// status is a message of its own (essential run passes on the exit code
+// of the program that ended).
+type ExitStatus int
+
+func (e ExitStatus) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
+
 // Setup prepares a plugin's root command. Every golance command calls it
 // from its constructor, so the command behaves the same in tests as in
 // the binary: errors are returned rather than printed by cobra, flag
@@ -172,6 +180,10 @@ func Execute(ctx context.Context, cmd *cobra.Command, args []string, stdout, std
 	err := cmd.ExecuteContext(ctx)
 	if err == nil {
 		return ExitOK
+	}
+	var status ExitStatus
+	if errors.As(err, &status) {
+		return int(status)
 	}
 	msg := strings.TrimSpace(err.Error())
 	msg = strings.ReplaceAll(msg, "\n", " ")

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"regexp"
@@ -47,6 +48,13 @@ func TestBadFlagIsOneLineOnStderr(t *testing.T) {
 			!strings.Contains(stderr, "(see demo --help)") {
 			t.Errorf("%v: code=%d stdout=%q stderr=%q", args, code, stdout, stderr)
 		}
+	}
+}
+
+func TestExitStatusIsPassedOnSilently(t *testing.T) {
+	code, stdout, stderr := run(t, newCmd(func(*cobra.Command, []string) error { return fmt.Errorf("run: %w", ExitStatus(69)) }))
+	if code != 69 || stdout != "" || stderr != "" {
+		t.Fatalf("code=%d stdout=%q stderr=%q", code, stdout, stderr)
 	}
 }
 
