@@ -120,7 +120,7 @@ and clears any record an earlier run left. It exits with:
 		manual.Status{Code: codeCannotExecute, Text: "The command cannot be run."},
 		manual.Status{Code: codeNotFound, Text: "The command is not found."},
 		manual.Status{Code: codeSignalled, Text: "An essential program was killed by a signal supervisord's main log did not name."},
-		manual.Status{Code: 128 + 15, Text: "128+n: an essential program, or supervisord itself, was killed by signal n (137 for SIGKILL, 143 for SIGTERM). Any other code is the exit status of the essential program that ended, or else supervisord's own."},
+		manual.Status{Code: 128 + 15, Text: "An essential program, or supervisord itself, was killed by SIGTERM: 128+n for signal n, 137 for SIGKILL. Any other code is the exit status of the essential program that ended, or else supervisord's own."},
 	)
 	// A terminal on stdin is fine here (docker run -it): run is not a
 	// listener.
