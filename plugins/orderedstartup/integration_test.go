@@ -357,8 +357,9 @@ func dbAndWeb(t *testing.T, flags string) string {
 // TestRealSupervisordRuntimeDependencies restarts the database of a real
 // supervisord: the web program that opted in with dependent_runtime=restart
 // is restarted once the database is RUNNING again, the worker with
-// dependent_runtime=stop is stopped meanwhile and started again then, and
-// the program that did not opt in is left alone. A second restart finds
+// dependent_runtime=stop is stopped meanwhile and started again then, jobs,
+// which follows the worker, after the worker runs again, and the program
+// that did not opt in is left alone. A second restart finds
 // the restart budget (--max-restarts 1) spent and leaves them all alone.
 func TestRealSupervisordRuntimeDependencies(t *testing.T) {
 	t.Parallel()
@@ -371,6 +372,14 @@ func TestRealSupervisordRuntimeDependencies(t *testing.T) {
 		autostart=false
 		dependent_startup=true
 		dependent_startup_wait_for=db
+		dependent_runtime=stop
+
+		[program:jobs]
+		command=sleep 600
+		startsecs=0
+		autostart=false
+		dependent_startup=true
+		dependent_startup_wait_for=worker
 		dependent_runtime=stop
 
 		[program:other]
@@ -396,6 +405,7 @@ func TestRealSupervisordRuntimeDependencies(t *testing.T) {
 		t.Fatal(err)
 	}
 	sv.WaitLogSince(t, offset, `stopped: worker \(terminated by SIGTERM\)`)
+	sv.WaitLogSince(t, offset, `stopped: jobs \(terminated by SIGTERM\)`)
 	if info, err := sv.Client.GetProcessInfo(ctx, "web"); err != nil || info.State != listener.StateRunning || info.PID != before {
 		t.Fatalf("web while db is stopped: %+v, %v; want RUNNING as pid %d", info, err, before)
 	}
@@ -403,7 +413,8 @@ func TestRealSupervisordRuntimeDependencies(t *testing.T) {
 		t.Fatal(err)
 	}
 	sv.WaitLogSince(t, offset, `(?s)success: db entered RUNNING.*spawned: 'web'`)
-	sv.WaitLogSince(t, offset, `spawned: 'worker'`)
+	// jobs follows worker: it starts again once worker runs again.
+	sv.WaitLogSince(t, offset, `(?s)spawned: 'worker'.*success: worker entered RUNNING.*spawned: 'jobs'`)
 	listenerLog(t, sv, "deps", `INFO restarted web: db is RUNNING again`)
 	listenerLog(t, sv, "deps", `INFO started worker again: db is RUNNING`)
 	log := sv.Log()[offset:]
