@@ -141,7 +141,6 @@ func (c *handler) check(ctx context.Context, tick listener.Event) {
 		return
 	}
 	c.streaks.Pass(c.url)
-	c.cfg.log.Warn(msg)
 	c.act(ctx, c.url+": "+subject, msg)
 }
 
@@ -204,11 +203,21 @@ func (c *handler) hintGroups(missing []string, each func(yield func(group, name 
 func (c *handler) act(ctx context.Context, subject, msg string) {
 	infos, err := c.sup.GetAllProcessInfo(ctx)
 	if err != nil {
+		c.cfg.log.Warn(msg)
 		c.listFailure.Fail(fmt.Sprintf("Exception retrieving process info %v, not acting", err))
 		return
 	}
 	c.listFailure.Recover("supervisord answers again")
 	sel := c.cfg.selector
+	if c.cfg.notEager && !slices.ContainsFunc(infos, func(info rpc.ProcessInfo) bool {
+		return info.State == listener.StateRunning && sel.Selects(info.Group, info.Name)
+	}) {
+		// The table saw no change, yet none runs any more: a stop under
+		// way (STOPPING keeps its pid). superlance, which asks at every
+		// tick, would not have checked; neither does httpok act.
+		return
+	}
+	c.cfg.log.Warn(msg)
 	rep := &report{log: c.cfg.log, msg: msg}
 	if sel.Any() {
 		rep.add("Restarting all running processes")

@@ -723,3 +723,24 @@ func TestNotEagerMalformedEventIsLogged(t *testing.T) {
 		t.Errorf("%d malformed-event lines, want 1; log:\n%s", n, w.log)
 	}
 }
+
+// With -E, a watched process being stopped (STOPPING, its pid still
+// there, so the table has seen no change) is not acted on when the check
+// fails meanwhile: superlance, asking supervisord at every tick, would
+// not have checked.
+func TestNotEagerDuringAStop(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t, 200, "")
+	stubborn := testharness.Program{Name: "stubborn", ProcessConfig: testharness.ProcessConfig{
+		Command: []string{"memhog", "-ignore-sigterm"}, StopWaitSecs: 3 * time.Second}}
+	w := start(t, setup{programs: []testharness.Program{stubborn}, cfg: config{url: srv.URL, selector: sel("stubborn"), notEager: true, mail: mailTo}})
+	waitReady(t, w.Sup, "stubborn")
+	w.tick()
+	rig.Must(t, w.Sup.Process("stubborn").Stop(w.ctx(), false))
+	rig.Must(t, w.Sup.WaitProcessState(w.ctx(), "stubborn", listener.StateStopping))
+	srv.status.Store(503)
+	w.tick()
+	if srv.requests.Load() > 2 || w.log.Messages() != "" || len(w.mails()) != 0 {
+		t.Fatalf("%d requests, %d mails; log:\n%s", srv.requests.Load(), len(w.mails()), w.log)
+	}
+}
