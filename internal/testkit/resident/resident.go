@@ -1,5 +1,7 @@
-// Package resident measures a golance binary's own resident memory,
-// for the benchmarks that report it (memmon's and httpok's).
+// Package resident measures a golance binary's own resident memory: for
+// the benchmarks that report it (memmon's and httpok's), and for the test
+// that holds every listener to its idle figure under supervisord
+// (resident_test.go).
 package resident
 
 import (
@@ -14,7 +16,7 @@ import (
 // Build builds cmd/<name> as `make build` does, not the test binary, whose
 // testing code would inflate the figures; env adds to the build's
 // environment (CGO_ENABLED=0 for a static binary).
-func Build(b *testing.B, name string, env ...string) string {
+func Build(b testing.TB, name string, env ...string) string {
 	b.Helper()
 	out := filepath.Join(b.TempDir(), name)
 	// The go command that runs the benchmark is the one on PATH (make
@@ -25,6 +27,20 @@ func Build(b *testing.B, name string, env ...string) string {
 		b.Fatalf("go build: %v\n%s", err, msg)
 	}
 	return out
+}
+
+// Of returns the resident memory of pid, now, in bytes, and its file-backed
+// part.
+func Of(pid int) (rss, file uint64, err error) {
+	p, err := procfs.NewProc(pid)
+	if err != nil {
+		return 0, 0, err
+	}
+	st, err := p.NewStatus()
+	if err != nil {
+		return 0, 0, err
+	}
+	return st.VmRSS, st.RssFile, nil
 }
 
 // Report reports the resident memory of pid, now and at its peak, as the

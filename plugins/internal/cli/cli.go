@@ -9,6 +9,7 @@
 //	flagerror.go  flag values refused in words that say what to write
 //	run.go      RunListener, Logger, DrainTimeout: serving, logging, draining
 //	example.go  Example: supervisord.conf sections as --help shows them
+//	trim_*.go   trimResident: start-up's memory given back before serving
 package cli
 
 import (
