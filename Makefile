@@ -10,16 +10,25 @@ FUZZTIME ?= 10s
 GIT_TAG := $(shell git describe --tags --dirty 2>/dev/null)
 GIT_REV := $(shell git describe --always --dirty 2>/dev/null)
 VERSION ?= $(patsubst v%,%,$(or $(GIT_TAG),0.0.0-$(or $(GIT_REV),unknown)))
-LDFLAGS := -X github.com/golance/golance/plugins/internal/cli.version=$(VERSION)
+LDFLAGS := -X github.com/golance/golance/plugins/internal/cli.version=$(VERSION) $(EXTRA_LDFLAGS)
 # make install: where, and under which root (DESTDIR, for a staged install).
 PREFIX  ?= /usr/local
 DESTDIR ?=
+# make deb: nfpm, pinned and run from the Go module proxy like staticcheck
+# (.ci/run fetches it before the tests), rather than a library in go.mod:
+# its ~70 modules would join the module graph of every program that imports
+# golance's SDK. The package goes into $(DIST); it is staged in $(DEB_STAGE).
+NFPM_VERSION := v2.45.2
+NFPM      ?= $(GO) run github.com/goreleaser/nfpm/v2/cmd/nfpm@$(NFPM_VERSION)
+DIST      ?= dist
+DEB_STAGE ?= $(DIST)/.deb-root
+DEB_ARCH  ?= $(shell $(GO) env GOARCH)
 # staticcheck, pinned: fetched from the Go module proxy and built once into
 # Go's caches (.ci/run fetches it before the tests).
 STATICCHECK_VERSION := v0.8.2
 STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 
-.PHONY: all build install test lint bench fuzz docs demo clean screenshot soak
+.PHONY: all build install deb test lint bench fuzz docs demo clean screenshot soak
 
 all: build
 
@@ -35,6 +44,22 @@ install: build
 	install -d '$(DESTDIR)$(PREFIX)/bin' '$(DESTDIR)$(PREFIX)/share/man/man1'
 	install -m 0755 $(BIN)/* '$(DESTDIR)$(PREFIX)/bin/'
 	install -m 0644 docs/man/*.1 '$(DESTDIR)$(PREFIX)/share/man/man1/'
+
+# deb: a Debian package of what `make install PREFIX=/usr` installs (every
+# binary in /usr/bin, the man pages, compressed as Debian's policy asks),
+# with every plugin's [eventlistener:x] sections (golance snippet) in
+# /usr/share/doc/golance/examples; the version is $(VERSION). Its binaries
+# are built without the symbol table and DWARF (-s -w), a third smaller;
+# panics still name every function.
+deb:
+	rm -rf '$(DEB_STAGE)'
+	$(MAKE) --no-print-directory install DESTDIR='$(abspath $(DEB_STAGE))' PREFIX=/usr EXTRA_LDFLAGS='-s -w' 
+	'$(DEB_STAGE)/usr/bin/golance' snippet --dir '$(DEB_STAGE)/usr/share/doc/golance/examples'
+	gzip -9n '$(DEB_STAGE)'/usr/share/man/man1/*.1
+	@mkdir -p '$(DIST)'
+	cd '$(DEB_STAGE)' && VERSION='$(VERSION)' DEB_ARCH='$(DEB_ARCH)' \
+		$(NFPM) package --config '$(CURDIR)/packaging/nfpm.yaml' --packager deb --target '$(abspath $(DIST))/'
+	rm -rf '$(DEB_STAGE)'
 
 # lint: gofmt, go vet and staticcheck, clean over the tree.
 lint:
@@ -73,7 +98,7 @@ demo: build
 	$(BIN)/.golance-demo -bin $(BIN)
 
 clean:
-	rm -rf $(BIN)
+	rm -rf $(BIN) $(DIST)
 
 # Regenerates the flag references, man pages and embedded examples in
 # docs/ and README.md; docs/docs_test.go fails when they are stale.

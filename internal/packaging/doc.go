@@ -4,4 +4,5 @@
 // Makefile and packaging/nfpm.yaml are what it tests.
 //
 //	install_test.go  make install: every binary and man page, the version stamped
+//	deb_test.go      make deb: the package installed with dpkg into a scratch root, run
 package packaging

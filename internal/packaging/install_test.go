@@ -11,6 +11,29 @@ import (
 // root is the repository's top directory, where the Makefile is.
 const root = "../.."
 
+// version is what the tests stamp. Both tests build into one directory
+// with the same flags, as make deb does, so that the second build finds
+// the binaries current and links nothing.
+const version = "1.2.3-test"
+
+var binDir string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "golance-packaging-bin-")
+	if err != nil {
+		panic(err)
+	}
+	binDir = dir
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// makeVars are the variables every make run of these tests is given.
+func makeVars() []string {
+	return []string{"BIN=" + binDir, "VERSION=" + version, "EXTRA_LDFLAGS=-s -w"}
+}
+
 // make runs a Makefile target with the given variables and fails the test
 // with make's output if it fails.
 func runMake(t *testing.T, args ...string) {
@@ -51,7 +74,7 @@ func TestMakeInstall(t *testing.T) {
 	}
 	tmp := t.TempDir()
 	dest := filepath.Join(tmp, "root")
-	runMake(t, "install", "BIN="+filepath.Join(tmp, "bin"), "DESTDIR="+dest, "PREFIX=/opt/golance", "VERSION=9.8.7-test")
+	runMake(t, append(makeVars(), "install", "DESTDIR="+dest, "PREFIX=/opt/golance")...)
 
 	for _, name := range binaries(t) {
 		path := filepath.Join(dest, "opt/golance/bin", name)
@@ -66,7 +89,7 @@ func TestMakeInstall(t *testing.T) {
 		out, err := exec.Command(path, "--version").Output()
 		if err != nil {
 			t.Errorf("%s --version: %v", name, err)
-		} else if got, want := string(out), name+" 9.8.7-test\n"; got != want {
+		} else if got, want := string(out), name+" "+version+"\n"; got != want {
 			t.Errorf("%s --version printed %q, want %q: VERSION is not stamped", name, got, want)
 		}
 	}
