@@ -52,7 +52,13 @@ func run(cmd *cobra.Command, cfg config) error {
 	if cfg.byteLengths {
 		opts = append(opts, listener.WithByteLengths())
 	}
-	return cli.RunListener(cmd, newHandler(w), cli.Logger(cmd), cli.DrainTimeout, opts...)
+	logger := cli.Logger(cmd)
+	// Without --output the events are the stderr stream, which stays
+	// JSON lines only; with it, the start-up line every binary logs.
+	if cfg.output != "" {
+		logger.Info(fmt.Sprintf("eventdump: appending each event as a JSON line to %s", cfg.output))
+	}
+	return cli.RunListener(cmd, newHandler(w), logger, cli.DrainTimeout, opts...)
 }
 
 // Main runs the eventdump command; it is cmd/eventdump's main.
