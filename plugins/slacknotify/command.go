@@ -253,11 +253,13 @@ func parseAPIURL(raw string) (string, error) {
 // destination works out where messages go from the flags and the
 // environment, and checks what can be checked before the first event.
 func destination(ctx context.Context, o options, stderr io.Writer, logger *slog.Logger) (slackPoster, error) {
-	webhook, err := secret.Source{Name: "Slack webhook URL", Value: o.webhookURL, Env: envWebhookURL, File: o.webhookFile, Logger: logger}.Resolve()
+	webhook, err := secret.Source{Name: "Slack webhook URL", Value: o.webhookURL, Env: envWebhookURL, File: o.webhookFile,
+		Flag: "-w/--webhook-url", FileFlag: "--webhook-url-file", Logger: logger}.Resolve()
 	if err != nil && !errors.Is(err, secret.ErrNotSet) {
 		return nil, cli.Usagef("%v", err)
 	}
-	token, err := secret.Source{Name: "Slack bot token", Value: o.token, Env: envToken, File: o.tokenFile, Logger: logger}.Resolve()
+	token, err := secret.Source{Name: "Slack bot token", Value: o.token, Env: envToken, File: o.tokenFile,
+		Flag: "-t/--token", FileFlag: "--token-file", Logger: logger}.Resolve()
 	if err != nil && !errors.Is(err, secret.ErrNotSet) {
 		return nil, cli.Usagef("%v", err)
 	}

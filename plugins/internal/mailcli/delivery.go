@@ -134,11 +134,13 @@ func (f *Flags) Build(log *slog.Logger) (*Delivery, error) {
 
 	cfg := mail.SMTPConfig{Host: f.smtpHost, RequireTLS: f.tls}
 	pw, err := secret.Source{
-		Name:   "SMTP password",
-		Value:  f.password,
-		Env:    PasswordEnv,
-		File:   f.passwordFile,
-		Logger: log,
+		Name:     "SMTP password",
+		Value:    f.password,
+		Env:      PasswordEnv,
+		File:     f.passwordFile,
+		Flag:     f.name(FlagPassword),
+		FileFlag: f.name(FlagPasswordFile),
+		Logger:   log,
 	}.Resolve()
 	switch {
 	case errors.Is(err, secret.ErrNotSet):

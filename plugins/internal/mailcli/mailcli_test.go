@@ -202,6 +202,41 @@ func TestPasswordSources(t *testing.T) {
 	}
 }
 
+// A password on the command line still logs in, with one warning line
+// naming the places that ps does not show, for crashmail's --password and
+// the batch mailers' -p alike; one from elsewhere says nothing.
+func TestPasswordOnTheCommandLineWarns(t *testing.T) {
+	t.Setenv(PasswordEnv, "")
+	srv := mailserver.NewServer(t, mailserver.WithAuth("bob", "s3cret"))
+	file := filepath.Join(t.TempDir(), "pw")
+	if err := os.WriteFile(file, []byte("s3cret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	const instead = ", where every local user can read it with ps: set environment variable GOLANCE_SMTP_PASSWORD " +
+		"(environment= in the [eventlistener:x] section), or name a file holding it with --password-file instead"
+	for _, tt := range []struct {
+		opts Options
+		args []string
+		want string
+	}{
+		{crashmailOptions, []string{"-m", "ops@example.com", "--password", "s3cret"}, "WARN the SMTP password is on the command line (--password)" + instead},
+		{batchOptions, []string{"-t", "ops@example.com", "-p", "s3cret"}, "WARN the SMTP password is on the command line (-p/--password)" + instead},
+		{batchOptions, []string{"-t", "ops@example.com", "--password-file", file}, ""},
+	} {
+		args := append([]string{"-f", "me@example.com", "-H", srv.Addr(), "-u", "bob"}, tt.args...)
+		d, log, err := build(t, tt.opts, args...)
+		if err != nil {
+			t.Fatalf("%q: %v", args, err)
+		}
+		if strings.TrimSpace(log) != tt.want {
+			t.Errorf("%q logged:\n%s\nwant:\n%s", args, log, tt.want)
+		}
+		if err := d.Sender.Send(context.Background(), mail.Message{From: d.From, To: d.To, Subject: "x"}); err != nil {
+			t.Errorf("%q: the password did not log in: %v", args, err)
+		}
+	}
+}
+
 // What superlance accepted without effect still starts, with a warning.
 func TestIneffectiveSettingsWarn(t *testing.T) {
 	t.Setenv(PasswordEnv, "")
@@ -214,7 +249,9 @@ func TestIneffectiveSettingsWarn(t *testing.T) {
 		{batchOptions, []string{"-t", "a@example.com", "-f", "me@example.com", "-u", "bob"},
 			`WARN -u/--userName "bob" given without a password (-p/--password, environment variable GOLANCE_SMTP_PASSWORD or --password-file): sending without logging in`},
 		{batchOptions, []string{"-t", "a@example.com", "-f", "me@example.com", "-p", "pw"},
-			"WARN an SMTP password was given (from the command line) but no -u/--userName: sending without logging in"},
+			"WARN the SMTP password is on the command line (-p/--password), where every local user can read it with ps: " +
+				"set environment variable GOLANCE_SMTP_PASSWORD (environment= in the [eventlistener:x] section), or name a file holding it with --password-file instead\n" +
+				"WARN an SMTP password was given (from the command line) but no -u/--userName: sending without logging in"},
 		{crashmailOptions, []string{"-m", "a@example.com", "-s", script, "--tls", "-u", "bob"},
 			"WARN -u/--userName has no effect when mail goes through sendmail; it applies to SMTP (-H/--smtpHost)\n" +
 				"WARN --tls has no effect when mail goes through sendmail; it applies to SMTP (-H/--smtpHost)"},
