@@ -69,6 +69,7 @@ var needs = map[string]func(fs *pflag.FlagSet) need{
 		for _, t := range []listener.EventType{listener.ProcessStateRunning, listener.ProcessStateExited, listener.ProcessStateBackoff, listener.ProcessStateFatal} {
 			reqs = append(reqs, requirement{[]listener.EventType{t}, "follows each program it starts through its PROCESS_STATE events"})
 		}
+		reqs = append(reqs, requirement{[]listener.EventType{listener.ProcessGroupAdded}, "follows supervisorctl update through PROCESS_GROUP events"})
 		return need{rpcFromFile: true, events: reqs}
 	},
 	"slack-notify": func(fs *pflag.FlagSet) need {
