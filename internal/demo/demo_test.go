@@ -51,6 +51,10 @@ func TestDemo(t *testing.T) {
 		"fatalmailbatch   delivered to ops@example.com through sendmail command",
 		"supervisord      gave up starting nightly-report: too many start retries too quickly",
 		"No process was left behind.",
+		"supervisord      gave up: shop entered FATAL state, too many start retries too quickly",
+		"essential        shop went FATAL (Exited too quickly (process log may have details)): shutting supervisord down; essential run will exit with 69",
+		"supervisord      cache stopped (exit status 0)",
+		"essential run    exited with 69",
 		"Logs are in " + dir,
 	} {
 		if !strings.Contains(text, want) {

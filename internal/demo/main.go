@@ -14,10 +14,12 @@
 //	supervisord_exporter  serves metrics and a status page, and posts an
 //	                 alert about payment-worker to an Alertmanager stand-in
 //
-// Two binaries are left out, and the demo says so: essential, whose one
-// act, shutting supervisord down when an essential program fails, would
-// end the demo (docs/essential.md shows it), and supervisor-harness, which
-// runs a listener under test rather than under supervisord. Ctrl-C stops supervisord and
+// essential comes last, with a supervisord of its own (essential.go), since
+// its one act, shutting supervisord down when an essential program fails,
+// ends it: supervisord under essential run, an essential program that goes
+// FATAL, and essential run's exit code 69. supervisor-harness is left out,
+// and the demo says so: it runs a listener under test rather than under
+// supervisord. Ctrl-C stops supervisord and
 // every process it started, and prints where the logs are. The same binary
 // plays the demo's programs (demo role ...).
 package main
@@ -73,7 +75,7 @@ func run(bin, dir string, untilAllActed bool, timeout time.Duration) error {
 	if err != nil {
 		return err
 	}
-	for _, p := range plugins {
+	for _, p := range append(plugins, "essential") {
 		if _, err := os.Stat(filepath.Join(bin, p)); err != nil {
 			return fmt.Errorf("%s is missing from %s: run `make build` first (make demo does)", p, bin)
 		}
@@ -126,8 +128,8 @@ func run(bin, dir string, untilAllActed bool, timeout time.Duration) error {
 
 	fmt.Printf("golance demo: supervisord %s (pid %d) with configuration %s\n", version(path), sv.PID, sv.ConfigPath)
 	fmt.Printf("Everything happens on this machine. Watch for a minute; Ctrl-C stops it all.\n")
-	fmt.Printf("Every listener binary is at work but essential, whose one act (shutting supervisord down\n" +
-		"when an essential program fails) would end the demo; supervisor-harness runs listeners in tests.\n")
+	fmt.Printf("Every listener binary is at work; essential's turn, which ends a supervisord, comes last, with one\n" +
+		"of its own. supervisor-harness runs listeners in tests.\n")
 	fmt.Printf("supervisord_exporter's status page: http://127.0.0.1:%d/ (metrics at /metrics)\n\n", ports[1])
 
 	stop := make(chan os.Signal, 1)
@@ -174,14 +176,20 @@ loop:
 	} else {
 		fmt.Printf("%d leftover process(es) had to be killed.\n", left)
 	}
+	sceneErr := essentialScene(path, bin, self, dir, stop)
+	fmt.Println()
 	fmt.Printf("Logs are in %s:\n", dir)
 	fmt.Printf("  supervisord.log     supervisord's main log\n")
 	fmt.Printf("  logs/<name>.log     each program's and listener's output\n")
 	fmt.Printf("  mailbox             the mail crashmail and the batch mailers sent (through the sendmail stand-in deliver-mail)\n")
 	fmt.Printf("  events.jsonl        every event, as eventdump wrote it\n")
 	fmt.Printf("  alerts.jsonl        the alerts supervisord_exporter posted to the Alertmanager stand-in\n")
+	fmt.Printf("  essential/          essential's scene: its supervisord.log and logs/\n")
 	if stopErr != nil {
 		return fmt.Errorf("stopping supervisord: %w", stopErr)
+	}
+	if sceneErr != nil {
+		return fmt.Errorf("essential's scene: %w", sceneErr)
 	}
 	if untilAllActed && !w.allActed() {
 		return fmt.Errorf("not every plugin acted: %s", strings.Join(w.missing(), ", "))
@@ -703,6 +711,9 @@ func role(name string, args []string) int {
 		time.Sleep(time.Second)
 		fmt.Println("migrations applied")
 		return 0
+	case "no-database":
+		fmt.Println("shop: cannot reach its database at db:5432")
+		return 3
 	case "broken":
 		fmt.Println("nightly-report: cannot open /srv/reports: no such directory")
 		return 1
