@@ -91,6 +91,12 @@ func renderRecord(r testharness.Record) string {
 		return fmt.Sprintf("%s spawned, pid %d", r.Process, r.PID)
 	case testharness.RecordExited:
 		return fmt.Sprintf("%s %s", r.Process, r.Reason)
+	case testharness.RecordBadResultLine:
+		return "" // the change to UNKNOWN that follows says it
+	case testharness.RecordRebuffer:
+		return fmt.Sprintf("%s gave back serial %d (%s): it goes back to pool %s's buffer", r.Process, r.Serial, r.Reason, r.Pool)
+	case testharness.RecordOverflow:
+		return fmt.Sprintf("pool %s's buffer overflowed: serial %d (%s) discarded", r.Pool, r.Serial, r.EventName)
 	case testharness.RecordRPC:
 		if r.Process == "" {
 			return ""
@@ -107,4 +113,19 @@ func oneLine(text string, max int) string {
 		q = q[:max] + "…"
 	}
 	return q
+}
+
+// stderrs is what each listener wrote on stderr, for a failure's report.
+func (s *session) stderrs() string {
+	sv := s.supervisor()
+	if sv == nil {
+		return ""
+	}
+	var b strings.Builder
+	for _, name := range s.listeners() {
+		if text := sv.Process(name).Stderr(); text != "" {
+			fmt.Fprintf(&b, "stderr of %s:%s\n", name, indent(text))
+		}
+	}
+	return b.String()
 }

@@ -108,6 +108,9 @@ func (r *rootT) report(name string, t *scriptT, took time.Duration) {
 	if failed && !r.cfg.record && t.sess != nil {
 		fmt.Fprintf(&b, "transcript:\n%s", t.sess.render())
 	}
+	if failed && t.sess != nil {
+		b.WriteString(t.sess.stderrs())
+	}
 	io.WriteString(r.stderr, b.String())
 }
 
