@@ -22,7 +22,7 @@ func NewCommand() *cobra.Command { return newCommand(run) }
 // flags are read, so that tests can see the config a command line makes.
 func newCommand(run func(cmd *cobra.Command, cfg config) error) *cobra.Command {
 	var (
-		cfg      = config{metric: procmem.RSS, uptime: noUptimeLimit}
+		cfg      = config{metric: procmem.RSS, uptime: noUptimeLimit, runtimeJitter: -1}
 		anyLimit sizeValue
 	)
 	cmd := &cobra.Command{
@@ -48,7 +48,14 @@ group "name", so a numprocs program is covered whole), "group:name", or
 "group:*"; either part may be a shell pattern (web:web_0?). A process covered
 by several rules is restarted when it is above any of them, at most once per
 tick.
-With flags but no -p, -g or -a, memmon runs idle, as superlance's does: it
+--max-runtime NAME=SECS restarts (with --max-runtime-action stop, stops) a
+process RUNNING longer than SECS, through the same restarts and
+--max-restarts budget; each process's limit is lengthened by its own share of
+--max-runtime-jitter so that numprocs copies go at different ticks, and
+nothing is done during --max-runtime-not-during. (superlance's -u only
+decides which restarts are mailed.)
+
+With flags but no -p, -g, -a or --max-runtime, memmon runs idle, as superlance's does: it
 says so in one line and answers every event without a check.
 
 Restarts run in the background: the TICK is acknowledged at once, so
@@ -93,6 +100,13 @@ server with --smtpHost.`,
 	outboxFlags := outbox.RegisterFlags(fs)
 	fs.VarP(&secondsValue{&cfg.uptime}, "uptime", "u", "mail about a restart only when the process had been up at most `SECS` (failures are always mailed)")
 	fs.StringVarP(&cfg.name, "name", "n", "", "tag mail subjects with this `name`: \"memmon [name]: ...\"")
+	fs.Var(&runtimesValue{&cfg.runtimes}, "max-runtime",
+		"restart each process NAME covers (as -p) once it has been RUNNING longer than SECS; give `NAME=SECS`, repeatable")
+	fs.Var(&actionValue{&cfg.runtimeAction}, "max-runtime-action", "what to do to a process past its --max-runtime: `restart|stop`")
+	fs.Var(&jitterValue{&cfg.runtimeJitter}, "max-runtime-jitter",
+		"lengthen each process's --max-runtime by up to `SECS`, by a share fixed by its name, so that the copies of a numprocs program go at different ticks (default: a tenth of the limit)")
+	fs.Var(&windowValue{&cfg.notDuring}, "max-runtime-not-during",
+		"never act on --max-runtime during this daily window, in local time: `HH:MM-HH:MM` (22:00-06:00 spans midnight); a process past its limit then waits for the window's end")
 	cfg.restart.Policy.AddFlags(fs, "ticks over the limit")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		if anyLimit.set {
@@ -134,10 +148,30 @@ func run(cmd *cobra.Command, cfg config) error {
 	for i, r := range h.rules {
 		rules[i] = r.String()
 	}
+	var doing []string
+	if len(rules) > 0 {
+		doing = append(doing, fmt.Sprintf("restarting what goes above its limit (%s, %v)", strings.Join(rules, ", "), cfg.metric))
+	}
+	if len(cfg.runtimes) > 0 {
+		limits := make([]string, len(cfg.runtimes))
+		for i, l := range cfg.runtimes {
+			limits[i] = "--max-runtime " + l.String()
+		}
+		line := fmt.Sprintf("%s what runs longer than its limit (%s", map[runtimeAction]string{actRestart: "restarting", actStop: "stopping"}[cfg.runtimeAction], strings.Join(limits, ", "))
+		if cfg.runtimeJitter >= 0 {
+			line += ", jitter up to " + formatSeconds(cfg.runtimeJitter)
+		} else {
+			line += ", jitter up to a tenth of the limit"
+		}
+		if cfg.notDuring != nil {
+			line += ", never during " + cfg.notDuring.String()
+		}
+		doing = append(doing, line+")")
+	}
 	if cfg.idle() {
 		cfg.log.Info(idleLine)
 	} else {
-		cfg.log.Info(fmt.Sprintf("memmon: restarting what goes above its limit (%s, %v), %s", strings.Join(rules, ", "), cfg.metric, h.notices))
+		cfg.log.Info(fmt.Sprintf("memmon: %s, %s", strings.Join(doing, "; "), h.notices))
 	}
 	return cli.RunListener(cmd, h, cfg.log, cli.DrainTimeout)
 }
@@ -216,6 +250,90 @@ func (v *secondsValue) String() string {
 }
 
 func (v *secondsValue) Type() string { return "SECS" }
+
+// runtimesValue is the repeatable --max-runtime NAME=SECS flag.
+type runtimesValue struct{ limits *[]runtimeLimit }
+
+func (v *runtimesValue) Set(s string) error {
+	l, err := parseRuntimeLimit(s)
+	if err != nil {
+		return err
+	}
+	if _, err := newRuntimeRule(l, selection.Self{}); err != nil {
+		return err
+	}
+	*v.limits = append(*v.limits, l)
+	return nil
+}
+
+func (v *runtimesValue) String() string {
+	parts := make([]string, len(*v.limits))
+	for i, l := range *v.limits {
+		parts[i] = l.String()
+	}
+	return strings.Join(parts, ",")
+}
+
+func (v *runtimesValue) Type() string { return "NAME=SECS" }
+
+// actionValue is the --max-runtime-action flag.
+type actionValue struct{ a *runtimeAction }
+
+func (v *actionValue) Set(s string) error {
+	switch s {
+	case "restart":
+		*v.a = actRestart
+	case "stop":
+		*v.a = actStop
+	default:
+		return badValue("unknown action %q: use restart or stop", s)
+	}
+	return nil
+}
+
+func (v *actionValue) String() string { return v.a.String() }
+
+func (v *actionValue) Type() string { return "ACTION" }
+
+// jitterValue is the --max-runtime-jitter SECS flag; negative is unset.
+type jitterValue struct{ d *time.Duration }
+
+func (v *jitterValue) Set(s string) error {
+	d, err := parseSeconds(s)
+	if err == nil {
+		*v.d = d
+	}
+	return err
+}
+
+func (v *jitterValue) String() string {
+	if *v.d < 0 {
+		return ""
+	}
+	return formatSeconds(*v.d)
+}
+
+func (v *jitterValue) Type() string { return "SECS" }
+
+// windowValue is the --max-runtime-not-during HH:MM-HH:MM flag.
+type windowValue struct{ w **dailyWindow }
+
+func (v *windowValue) Set(s string) error {
+	w, err := parseWindow(s)
+	if err == nil {
+		*v.w = w
+	}
+	return err
+}
+
+func (v *windowValue) String() string {
+	if *v.w == nil {
+		return ""
+	}
+	return (*v.w).String()
+}
+
+func (v *windowValue) Type() string { return "WINDOW" }
 
 // metricValue is the --metric flag.
 type metricValue struct{ m *procmem.Metric }

@@ -100,6 +100,26 @@ func TestDefaults(t *testing.T) {
 	}
 }
 
+// The run-time limit's flags, alone: no memory limit is needed.
+func TestRuntimeFlags(t *testing.T) {
+	t.Parallel()
+	cfg, code, stderr := parse(t, "--max-runtime", "worker=12h", "--max-runtime=web:web_01=86400", "--max-runtime-action", "stop",
+		"--max-runtime-jitter", "30m", "--max-runtime-not-during", "22:00-06:00")
+	if code != cli.ExitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if len(cfg.runtimes) != 2 || cfg.runtimes[0] != (runtimeLimit{"worker", 12 * time.Hour}) || cfg.runtimes[1] != (runtimeLimit{"web:web_01", 24 * time.Hour}) {
+		t.Errorf("runtimes %+v", cfg.runtimes)
+	}
+	if cfg.runtimeAction != actStop || cfg.runtimeJitter != 30*time.Minute || cfg.notDuring == nil || cfg.notDuring.String() != "22:00-06:00" || cfg.idle() {
+		t.Errorf("config %+v", cfg)
+	}
+	cfg, _, _ = parse(t, "--max-runtime", "worker=10h")
+	if cfg.runtimeAction != actRestart || cfg.jitterFor(10*time.Hour) != time.Hour || cfg.notDuring != nil {
+		t.Errorf("defaults: %+v", cfg)
+	}
+}
+
 func TestLongFormsAndNewFlags(t *testing.T) {
 	t.Parallel()
 	cfg, code, stderr := parse(t, "--program=grp:web=1.5G", "--program", "web:web_0?=512m", "--group=workers=2GB", "--any=0",
@@ -136,6 +156,10 @@ func TestBadCommandLines(t *testing.T) {
 		{[]string{"-a", "1GB", "--metric", "vsz"}, `memmon: invalid --metric: unknown memory metric "vsz": use rss, pss or uss (see memmon --help)`},
 		{[]string{"-a", "1GB", "--consecutive", "0"}, `memmon: --consecutive must be 1 or more, got 0 (see memmon --help)`},
 		{[]string{"-a", "1GB", "-m", "ops@example.com", "-s", "/nonexistent/sendmail -t"}, `memmon: sendmail program /nonexistent/sendmail not found; install it or set --sendmail_program (see memmon --help)`},
+		{[]string{"--max-runtime", "worker"}, `memmon: invalid --max-runtime: "worker" is not NAME=SECS: write for example worker=12h or web:web_01=86400 (see memmon --help)`},
+		{[]string{"--max-runtime", "worker=1h", "--max-runtime-action", "kill"}, `memmon: invalid --max-runtime-action: unknown action "kill": use restart or stop (see memmon --help)`},
+		{[]string{"--max-runtime", "worker=1h", "--max-runtime-not-during", "8-20"}, `memmon: invalid --max-runtime-not-during: "8-20" is not a time window: write HH:MM-HH:MM in local time, such as 08:00-20:00 (or 22:00-06:00 across midnight) (see memmon --help)`},
+		{[]string{"-a", "1GB", "--max-runtime-action", "stop"}, `memmon: --max-runtime-action, --max-runtime-jitter and --max-runtime-not-during apply to --max-runtime limits: give --max-runtime NAME=SECS too (see memmon --help)`},
 		{[]string{"-a", "1GB", "extra"}, `memmon: unexpected argument "extra": memmon takes only flags (see memmon --help)`},
 	}
 	for _, tt := range tests {

@@ -39,6 +39,17 @@ type config struct {
 	// metric is what memory counts: procmem.RSS (superlance's), PSS or USS.
 	metric procmem.Metric
 
+	// runtimes are the --max-runtime limits: a RUNNING process one covers
+	// is restarted (or, with runtimeAction actStop, stopped) once it has
+	// been up longer than its limit plus its share of runtimeJitter
+	// (spread), except while the time of day is in notDuring.
+	runtimes      []runtimeLimit
+	runtimeAction runtimeAction
+	// runtimeJitter is the most a process's run-time limit is lengthened
+	// by; negative means a tenth of each limit.
+	runtimeJitter time.Duration
+	notDuring     *dailyWindow
+
 	// mail says how and to whom memmon mails; nil sends none.
 	mail *mailcli.Delivery
 	// mailRetry bounds a mail's delivery without an outbox;
@@ -85,11 +96,24 @@ func (c config) withDefaults() config {
 // validate reports a configuration memmon cannot work with. One without
 // any limit is valid: memmon then answers every event and checks nothing.
 func (c config) validate() error {
+	if len(c.runtimes) == 0 && (c.notDuring != nil || c.runtimeAction != actRestart || c.runtimeJitter > 0) {
+		return errors.New("--max-runtime-action, --max-runtime-jitter and --max-runtime-not-during apply to --max-runtime limits: give --max-runtime NAME=SECS too")
+	}
 	return c.restart.Policy.Validate()
 }
 
 // idle reports a configuration without any limit.
-func (c config) idle() bool { return len(c.programs) == 0 && len(c.groups) == 0 && c.any == nil }
+func (c config) idle() bool {
+	return len(c.programs) == 0 && len(c.groups) == 0 && c.any == nil && len(c.runtimes) == 0
+}
+
+// jitterFor returns the jitter of a run-time limit max.
+func (c config) jitterFor(max time.Duration) time.Duration {
+	if c.runtimeJitter < 0 {
+		return max / 10
+	}
+	return c.runtimeJitter
+}
 
 // idleLine is the one line an idle memmon says when it starts.
-const idleLine = "memmon: nothing selected: no -p, -g or -a limit was given, so every tick is answered without a check; add -p NAME=SIZE, -g GROUP=SIZE or -a SIZE to watch processes"
+const idleLine = "memmon: nothing selected: no -p, -g, -a or --max-runtime limit was given, so every tick is answered without a check; add -p NAME=SIZE, -g GROUP=SIZE, -a SIZE or --max-runtime NAME=SECS to watch processes"

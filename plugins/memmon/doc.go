@@ -10,5 +10,6 @@
 //	config.go   config: every setting, its default, validate
 //	handler.go  handler: checks memory on every TICK, restarts in the background
 //	limit.go    limit and rule: -p NAME=SIZE, -g GROUP=SIZE, -a SIZE
+//	runtime.go  --max-runtime: run-time limits, their jitter and window
 //	size.go     SIZE and SECS values, as superlance reads them
 package memmon

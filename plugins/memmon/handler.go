@@ -17,9 +17,13 @@ import (
 
 // handler is the memmon handler.
 type handler struct {
-	cfg       config
-	sup       restart.Supervisor
-	rules     []*rule
+	cfg      config
+	sup      restart.Supervisor
+	rules    []*rule
+	runtimes []*runtimeRule
+	// waiting are the processes past their run-time limit that wait for
+	// the end of --max-runtime-not-during, said once each.
+	waiting   map[string]bool
 	checking  []string
 	table     *proctable.Table
 	reader    *procmem.Reader
@@ -69,6 +73,14 @@ func newHandler(cfg config, sup restart.Supervisor) (*handler, error) {
 			return nil, err
 		}
 	}
+	for _, l := range cfg.runtimes {
+		r, err := newRuntimeRule(l, cfg.self)
+		if err != nil {
+			return nil, err
+		}
+		m.runtimes = append(m.runtimes, r)
+	}
+	m.waiting = map[string]bool{}
 	for _, line := range []string{checkingLine("programs", cfg.programs), checkingLine("groups", cfg.groups)} {
 		if line != "" {
 			m.checking = append(m.checking, line)
@@ -107,7 +119,7 @@ func newHandler(cfg config, sup restart.Supervisor) (*handler, error) {
 // down or unreachable) is not worth redelivering, since the next tick
 // checks afresh.
 func (m *handler) HandleEvent(ctx context.Context, ev listener.Event) error {
-	if len(m.rules) == 0 {
+	if len(m.rules) == 0 && len(m.runtimes) == 0 {
 		return nil // idle: nothing selected, nothing to ask supervisord
 	}
 	tick := ev.EventName.Is(listener.Tick)
@@ -127,7 +139,7 @@ func (m *handler) HandleEvent(ctx context.Context, ev listener.Event) error {
 	}
 	m.listFailure.Recover("supervisord answers again")
 	if tick {
-		m.check()
+		m.check(ctx)
 	}
 	return nil
 }
@@ -145,8 +157,23 @@ func (m *handler) Shutdown(ctx context.Context) error {
 func (m *handler) Stop() { m.notices.Stop() }
 
 // check is one tick's work, once the table is current.
-func (m *handler) check() {
+func (m *handler) check(ctx context.Context) {
 	procs := m.table.Processes()
+	if len(m.rules) > 0 {
+		m.checkMemory(procs)
+	}
+	for _, p := range procs {
+		m.checkRuntime(ctx, p)
+	}
+	for name := range m.waiting {
+		if _, ok := m.table.Process(name); !ok {
+			delete(m.waiting, name)
+		}
+	}
+}
+
+// checkMemory applies the memory limits to procs.
+func (m *handler) checkMemory(procs []proctable.Process) {
 	snap, err := m.reader.Snapshot(m.cfg.cumulative)
 	if err != nil {
 		m.memoryFailure.Fail(fmt.Sprintf("Cannot read process memory, checking again at the next tick: %v", err))
@@ -229,32 +256,108 @@ func (m *handler) checkProcess(snap *procmem.Snapshot, p proctable.Process) {
 		m.cfg.log.Info(fmt.Sprintf("%v of %s is above %s (%d of %d ticks in a row before a restart)", m.cfg.metric, pname, over, n, m.streaks.Need()))
 		return
 	}
-	m.restart(name, pname, used, over)
+	usage := fmt.Sprintf("%v %d", m.cfg.metric, used)
+	m.restart(name, pname, cause{
+		usage:   usage,
+		above:   fmt.Sprintf("%s, above %s", usage, over),
+		because: fmt.Sprintf("it was consuming too much memory (%d bytes %v)", used, m.cfg.metric),
+	})
+}
+
+// checkRuntime applies the run-time limits to one process: restarted (or
+// stopped) once it has been RUNNING longer than the smallest limit
+// covering it plus its spread, unless the time of day is in
+// --max-runtime-not-during. The start time comes from the table, which
+// asks supervisord for it (getProcessInfo) only after a start it learned
+// of from /proc or an event.
+func (m *handler) checkRuntime(ctx context.Context, p proctable.Process) {
+	var limit *runtimeRule
+	for _, r := range m.runtimes {
+		if r.match.Selects(p.Group, p.Name) && (limit == nil || r.limit.max < limit.limit.max) {
+			limit = r
+		}
+	}
+	name := p.Namespec()
+	if limit == nil || p.PID == 0 || p.State != listener.StateRunning || m.restarter.InFlight(name) {
+		return
+	}
+	if !p.Detailed {
+		var err error
+		if p, err = m.table.Detail(ctx, name); err != nil {
+			m.listFailure.Fail(fmt.Sprintf("Cannot get the start time of %s from supervisord, checking again at the next tick: %v", name, err))
+			return
+		}
+	}
+	if p.Start == 0 || p.State != listener.StateRunning {
+		return
+	}
+	now := m.cfg.clock.Now()
+	up := now.Sub(p.Start.Time()).Truncate(time.Second)
+	jitter := spread(name, m.cfg.jitterFor(limit.limit.max))
+	if up < limit.limit.max+jitter {
+		delete(m.waiting, name)
+		return
+	}
+	pname := p.Group + ":" + p.Name
+	past := fmt.Sprintf("up %v, past --max-runtime %s (+%v)", up, limit.limit, jitter)
+	if m.cfg.notDuring.contains(now) {
+		if !m.waiting[name] {
+			m.waiting[name] = true
+			m.cfg.log.Info(fmt.Sprintf("%s is %s; waiting for the end of --max-runtime-not-during %s", pname, past, m.cfg.notDuring))
+		}
+		return
+	}
+	delete(m.waiting, name)
+	m.restart(name, pname, cause{
+		usage: past, above: past, stop: m.cfg.runtimeAction == actStop, uptime: up, uptimeKnown: true,
+		because: fmt.Sprintf("it had been running for %v, longer than its limit of %v", up, limit.limit.max+jitter),
+	})
+}
+
+// cause is why memmon restarts (or stops) a process, in the words its log
+// lines and mail use.
+type cause struct {
+	// usage is the measure in a failed stop's line: "RSS 1234".
+	usage string
+	// above is the measure and the limit in a refusal's line.
+	above string
+	// because ends the mail's sentence "memmon.py restarted ... because ".
+	because string
+	// stop leaves the process stopped: --max-runtime-action stop.
+	stop bool
+	// uptime is the process's uptime when uptimeKnown; otherwise -u
+	// asks supervisord for it.
+	uptime      time.Duration
+	uptimeKnown bool
 }
 
 // restart hands a process over to the restarter.
-func (m *handler) restart(name, pname string, used uint64, over *rule) {
-	req := restart.Request{Name: name}
+func (m *handler) restart(name, pname string, c cause) {
+	req := restart.Request{Name: name, StopOnly: c.stop}
 	// Only -u needs the uptime, which supervisord works out from its own
 	// clock: asked for as superlance does, before the stop, in the
 	// background. Unknown, it counts as short, so the restart is mailed.
-	var uptime time.Duration
-	if m.cfg.mail != nil && m.cfg.uptime != noUptimeLimit {
+	uptime := c.uptime
+	if m.cfg.mail != nil && m.cfg.uptime != noUptimeLimit && !c.uptimeKnown {
 		req.Prepare = func(ctx context.Context) {
 			if info, err := m.sup.GetProcessInfo(ctx, name); err == nil {
 				uptime = info.Uptime()
 			}
 		}
 	}
-	req.Done = func(ctx context.Context, out restart.Outcome) { m.finished(ctx, pname, used, uptime, out) }
+	req.Done = func(ctx context.Context, out restart.Outcome) { m.finished(ctx, pname, c, uptime, out) }
 	err := m.restarter.Restart(req)
 	var budget *restart.BudgetError
+	verb := "Restarting "
+	if c.stop {
+		verb = "Stopping "
+	}
 	switch {
 	case err == nil:
 		m.streaks.Pass(name)
-		m.cfg.log.Info("Restarting " + pname)
+		m.cfg.log.Info(verb + pname)
 	case errors.As(err, &budget):
-		line := fmt.Sprintf("Not restarting %s (%v %d, above %s): %v", pname, m.cfg.metric, used, over, budget)
+		line := fmt.Sprintf("Not restarting %s (%s): %v", pname, c.above, budget)
 		m.cfg.log.Warn(line)
 		if budget.First {
 			m.mailInBackground(fmt.Sprintf("process %s not restarted, restart budget spent", pname), line)
@@ -266,10 +369,14 @@ func (m *handler) restart(name, pname string, used uint64, over *rule) {
 }
 
 // finished reports a restart's outcome, in the background.
-func (m *handler) finished(ctx context.Context, pname string, used uint64, uptime time.Duration, out restart.Outcome) {
+func (m *handler) finished(ctx context.Context, pname string, c cause, uptime time.Duration, out restart.Outcome) {
+	done := "restarted"
+	if c.stop {
+		done = "stopped"
+	}
 	switch {
 	case out.StopErr != nil:
-		line := fmt.Sprintf("Failed to stop process %s (%v %d): %s", pname, m.cfg.metric, used, restart.Describe(out.StopErr))
+		line := fmt.Sprintf("Failed to stop process %s (%s): %s", pname, c.usage, restart.Describe(out.StopErr))
 		m.cfg.log.Error(line)
 		m.mail(ctx, "failed to stop process "+pname, line)
 	case out.StartErr != nil:
@@ -277,11 +384,11 @@ func (m *handler) finished(ctx context.Context, pname string, used uint64, uptim
 		m.cfg.log.Error(line)
 		m.mail(ctx, "failed to start process "+pname, line)
 	default:
-		m.cfg.log.Info(pname + " restarted")
+		m.cfg.log.Info(pname + " " + done)
 		if uptime <= m.cfg.uptime {
-			m.mail(ctx, "process "+pname+" restarted", fmt.Sprintf(
-				"memmon.py restarted the process named %s at %s because it was consuming too much memory (%d bytes %v)",
-				pname, out.Ended.Format("Mon Jan _2 15:04:05 2006 MST"), used, m.cfg.metric))
+			m.mail(ctx, "process "+pname+" "+done, fmt.Sprintf(
+				"memmon.py %s the process named %s at %s because %s",
+				done, pname, out.Ended.Format("Mon Jan _2 15:04:05 2006 MST"), c.because))
 		}
 	}
 }

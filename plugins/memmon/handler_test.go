@@ -281,7 +281,7 @@ func TestFailedStartIsReportedAndMemmonCarriesOn(t *testing.T) {
 func TestFailedStopIsReported(t *testing.T) {
 	t.Parallel()
 	w := start(t, setup{cfg: config{programs: []limit{{"ghost", mib}}, mail: mailTo}})
-	w.mon.restart("ghost", "ghost:ghost", 5*mib, w.mon.rules[0])
+	w.mon.restart("ghost", "ghost:ghost", cause{usage: "RSS 5242880"})
 	w.waitLog(`(?m)^Failed to stop process ghost:ghost \(RSS 5242880\): <Fault 10: 'BAD_NAME: ghost'>$`)
 	if m := w.mails(1)[0]; m.Subject != "memmon: failed to stop process ghost:ghost" || m.Body != "Failed to stop process ghost:ghost (RSS 5242880): <Fault 10: 'BAD_NAME: ghost'>" {
 		t.Fatalf("mail %+v", m)

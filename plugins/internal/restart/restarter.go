@@ -115,6 +115,10 @@ type Request struct {
 	// Outcome's StartErr. The restart counts as in flight meanwhile, and
 	// takes one of Config.Parallel's places.
 	Hold func(ctx context.Context) error
+	// StopOnly leaves the process stopped: no start follows the stop
+	// (memmon's --max-runtime-action stop). It counts in the budget as a
+	// restart does.
+	StopOnly bool
 	// Done, if set, receives the outcome, in the background. The process is
 	// no longer in flight when it is called, and the Restarter's Shutdown
 	// waits for it to return, so it may deliver mail; ctx ends when
@@ -329,6 +333,9 @@ func (r *Restarter) restart(req Request, out *Outcome) {
 			// still stopping, in which case a start would fail anyway.
 			return
 		}
+	}
+	if req.StopOnly {
+		return
 	}
 	if req.Hold != nil {
 		if err := req.Hold(r.ctx); err != nil {

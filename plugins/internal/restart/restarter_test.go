@@ -158,6 +158,27 @@ func TestRestartOfAStoppedProcessStartsIt(t *testing.T) {
 	}
 }
 
+// StopOnly stops the process and starts nothing; it counts in the budget.
+func TestStopOnlyLeavesTheProcessStopped(t *testing.T) {
+	t.Parallel()
+	s, c := start(t, program("web", sleeper, testharness.ProcessConfig{}))
+	r := New(c, Config{Policy: Policy{MaxRestarts: 1, Window: time.Hour}})
+	o := newOutcomes()
+	if err := r.Restart(Request{Name: "web", StopOnly: true, Done: o.done}); err != nil {
+		t.Fatal(err)
+	}
+	if out := o.wait(t); out.Err() != nil || out.NotRunning || out.AlreadyStarted {
+		t.Fatalf("outcome %+v", out)
+	}
+	if st := s.Process("web").State(); st != listener.StateStopped {
+		t.Fatalf("state %v, want STOPPED", st)
+	}
+	var budget *BudgetError
+	if err := r.Restart(Request{Name: "web"}); !errors.As(err, &budget) {
+		t.Fatalf("second request: %v, want the budget's refusal", err)
+	}
+}
+
 // startedByOthers starts the process itself between the stop and the
 // start, as an operator running supervisorctl start would.
 type startedByOthers struct{ *rpc.Client }
