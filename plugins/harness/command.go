@@ -59,6 +59,7 @@ See docs/harness-cli.md for the scenario commands.`,
 	f := cmd.Flags()
 	f.StringVarP(&cfg.configFile, "configuration", "c", "", "run every scenario under this supervisord.conf `file` (default: the scenario's own supervisord.conf)")
 	f.StringVar(&cfg.listenerCommand, "listener", "", "without a configuration file: the listener's `command` line, run as [eventlistener:listener]")
+	f.StringVarP(&cfg.name, "name", "n", "listener", "with --listener: the `name` of its [eventlistener:x] section, as the scenario calls it")
 	f.StringSliceVar(&cfg.events, "events", nil, "with --listener: the event `types` it subscribes to, comma-separated")
 	f.StringSliceVarP(&cfg.programs, "program", "p", nil, "with --listener: a virtual program `name` for the scenario to drive (repeatable)")
 	f.BoolVar(&cfg.record, "record", false, "print the transcript of every scenario on standard output")

@@ -20,6 +20,7 @@ type config struct {
 	// listenerCommand, events and programs describe a configuration
 	// without a file: one [eventlistener:listener] and virtual programs.
 	listenerCommand string
+	name            string
 	events          []string
 	programs        []string
 
@@ -51,8 +52,8 @@ func (c *config) validate() error {
 	if c.configFile != "" && c.listenerCommand != "" {
 		return cli.Usagef("-c and --listener both given: the listener comes from supervisord.conf or from the flags, not both")
 	}
-	if c.listenerCommand == "" && (len(c.events) > 0 || len(c.programs) > 0) {
-		return cli.Usagef("--events and --program describe the listener of --listener: give --listener too, or use -c supervisord.conf")
+	if c.listenerCommand == "" && (len(c.events) > 0 || len(c.programs) > 0 || c.name != "listener") {
+		return cli.Usagef("--name, --events and --program describe the listener of --listener: give --listener too, or use -c supervisord.conf")
 	}
 	if c.listenerCommand != "" && len(c.events) == 0 {
 		return cli.Usagef("--listener needs --events: name what it subscribes to, e.g. --events PROCESS_STATE")
@@ -71,7 +72,7 @@ func (c *config) validate() error {
 // flagSections is the supervisord.conf text the listener flags describe.
 func (c *config) flagSections() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "[eventlistener:listener]\ncommand=%s\nevents=%s\n", c.listenerCommand, strings.Join(c.events, ","))
+	fmt.Fprintf(&b, "[eventlistener:%s]\ncommand=%s\nevents=%s\n", c.name, c.listenerCommand, strings.Join(c.events, ","))
 	for _, p := range c.programs {
 		// The command is never run: programs are virtual in a scenario.
 		fmt.Fprintf(&b, "\n[program:%s]\ncommand=/bin/true\n", p)

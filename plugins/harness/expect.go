@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/golance/golance/listener"
 	"github.com/golance/golance/testharness"
 	"github.com/rogpeppe/go-internal/testscript"
 )
@@ -114,6 +115,9 @@ func expectAnswered(ts *testscript.TestScript, neg bool, args []string) {
 	wrong := func() bool {
 		if lp.ListenerState() == testharness.ListenerUnknown {
 			return true // it will answer nothing more
+		}
+		if st := lp.State(); st == listener.StateFatal || st == listener.StateExited || st == listener.StateStopped {
+			return true // nor will a listener that is not coming back
 		}
 		if len(want) == 1 {
 			return slices.ContainsFunc(got, func(b string) bool { return b != want[0] })

@@ -288,13 +288,39 @@ func verbTick(s *session, args []string) error {
 	}
 	for d > 0 {
 		step := min(d, 5*time.Second)
+		now := s.clock.Now()
+		crosses := now.Add(step).Truncate(5 * time.Second).After(now.Truncate(5 * time.Second))
+		ticks := s.ticksNotified()
 		s.clock.Advance(step)
 		d -= step
+		// The tick fires in a goroutine of its own and arms the next one
+		// from the clock's reading then: wait for it before moving on, or
+		// the next step would skip a slice.
+		if crosses {
+			deadline := time.Now().Add(s.cfg.timeout)
+			for s.ticksNotified() == ticks {
+				if time.Now().After(deadline) {
+					return fmt.Errorf("no TICK_5 came %v after the clock crossed a 5-second slice", s.cfg.timeout)
+				}
+				time.Sleep(time.Millisecond)
+			}
+		}
 		if err := s.settle(); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// ticksNotified counts the TICK_5 events supervisord has raised.
+func (s *session) ticksNotified() int {
+	n := 0
+	for _, r := range s.supervisor().Transcript().Filter(testharness.RecordNotified, "") {
+		if r.EventName == listener.Tick5 {
+			n++
+		}
+	}
+	return n
 }
 
 // remote <type> <data...>: a REMOTE_COMMUNICATION event, as
