@@ -162,8 +162,20 @@ func (m *handler) check(ctx context.Context) {
 	if len(m.rules) > 0 {
 		m.checkMemory(procs)
 	}
+	for _, r := range m.runtimes {
+		r.matched = false
+	}
 	for _, p := range procs {
 		m.checkRuntime(ctx, p)
+	}
+	for _, r := range m.runtimes {
+		switch {
+		case r.matched:
+			r.reported = false
+		case !r.reported:
+			r.reported = true
+			m.cfg.log.Warn(fmt.Sprintf("No process matches --max-runtime %s; check the name with supervisorctl status", r.limit))
+		}
 	}
 	for name := range m.waiting {
 		if _, ok := m.table.Process(name); !ok {
@@ -273,6 +285,9 @@ func (m *handler) checkProcess(snap *procmem.Snapshot, p proctable.Process) {
 func (m *handler) checkRuntime(ctx context.Context, p proctable.Process) {
 	var limit *runtimeRule
 	for _, r := range m.runtimes {
+		if r.match.Covers(p.Group, p.Name) {
+			r.matched = true
+		}
 		if r.match.Selects(p.Group, p.Name) && (limit == nil || r.limit.max < limit.limit.max) {
 			limit = r
 		}

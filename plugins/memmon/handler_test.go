@@ -317,13 +317,15 @@ func TestUptimeLimitsMail(t *testing.T) {
 func TestUnknownNameIsReportedOnce(t *testing.T) {
 	t.Parallel()
 	w := start(t, setup{programs: []testharness.Program{hog("small", 0, testharness.ProcessConfig{})},
-		cfg: config{programs: []limit{{"ghost", mib}, {"small", 32 * mib}}, groups: []limit{{"nogroup", mib}}}})
+		cfg: config{programs: []limit{{"ghost", mib}, {"small", 32 * mib}}, groups: []limit{{"nogroup", mib}},
+			runtimes: []runtimeLimit{{"phantom", time.Hour}, {"small", time.Hour}}}})
 	w.tick()
 	w.tick()
 	got := w.lines(`^No process matches`)
 	want := []string{
 		"No process matches -p ghost=1048576; check the name with supervisorctl status",
 		"No process matches -g nogroup=1048576; check the name with supervisorctl status",
+		"No process matches --max-runtime phantom=1h; check the name with supervisorctl status",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Fatalf("got:\n%s", w.log)

@@ -40,6 +40,9 @@ func (l runtimeLimit) String() string { return l.name + "=" + formatSeconds(l.ma
 type runtimeRule struct {
 	limit runtimeLimit
 	match *selection.Selector
+	// matched is set when the rule covered a process in the current tick;
+	// reported when memmon said that it covers none.
+	matched, reported bool
 }
 
 func newRuntimeRule(l runtimeLimit, self selection.Self) (*runtimeRule, error) {
