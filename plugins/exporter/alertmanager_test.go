@@ -19,7 +19,9 @@ import (
 	"time"
 
 	"github.com/golance/golance/plugins/internal/alertmanager"
+	"github.com/golance/golance/plugins/internal/log"
 	"github.com/golance/golance/testharness/supervisord"
+	"github.com/spf13/cobra"
 )
 
 // webProgram is a program that stays up, and stays down once killed
@@ -314,6 +316,74 @@ func TestIntegrationAlertmanagerStopDuringOutage(t *testing.T) {
 			waitFor(t, 30*time.Second, "web's alert after the restart", func() bool {
 				return strings.HasPrefix(proxy.transitions()["SupervisordProcessExited/web"], "F")
 			})
+		})
+	}
+}
+
+// Credentials for an Alertmanager behind a proxy that asks for them come
+// from the environment or --alertmanager.auth-file; a URL's own
+// user:password@ still works and wins, with one warning line naming
+// those places.
+func TestAlertmanagerCredentials(t *testing.T) {
+	// Not parallel: it sets environment variables.
+	var auths []string
+	var mu sync.Mutex
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		user, pw, _ := r.BasicAuth()
+		mu.Lock()
+		auths = append(auths, r.URL.Path+" "+user+":"+pw)
+		mu.Unlock()
+	}))
+	defer srv.Close()
+	file := filepath.Join(t.TempDir(), "am-auth")
+	if err := os.WriteFile(file, []byte("ops:s3cret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	inURL := strings.Replace(srv.URL, "http://", "http://url:inurl@", 1) + "/b"
+	for _, tt := range []struct {
+		name       string
+		env        [2]string
+		args       []string
+		want, warn string
+	}{
+		{"file", [2]string{}, []string{"--alertmanager.auth-file", file}, "ops:s3cret", "WARN the Alertmanager password is on the command line (in --alertmanager.url http://url:xxxxx@"},
+		{"environment", [2]string{"envuser", "envpw"}, nil, "envuser:envpw", "WARN the Alertmanager password is on the command line"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv(envAMUsername, tt.env[0])
+			t.Setenv(envAMPassword, tt.env[1])
+			var cfg *config
+			cmd := newCommand(func(_ *cobra.Command, c *config) error { cfg = c; return nil })
+			cmd.SetArgs(append([]string{"--alertmanager.url", srv.URL + "/a", "--alertmanager.url", inURL, "--outbox", "none"}, tt.args...))
+			if err := cmd.Execute(); err != nil {
+				t.Fatal(err)
+			}
+			var buf bytes.Buffer
+			r := newRig(t)
+			ob, err := openAlerts(cfg, r.h, r.col, log.New(&buf))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ob.Close(context.Background())
+			auths = nil
+			for _, s := range r.h.alerts.sinks {
+				it, err := s.sink.Item(s.name, "k", "test", alertmanager.Alert{Labels: map[string]string{"alertname": "X"}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := s.sink.Deliver(context.Background(), it); err != nil {
+					t.Fatal(err)
+				}
+			}
+			sort.Strings(auths)
+			if want := []string{"/a/api/v2/alerts " + tt.want, "/b/api/v2/alerts url:inurl"}; strings.Join(auths, "|") != strings.Join(want, "|") {
+				t.Errorf("the Alertmanagers saw %q, want %q", auths, want)
+			}
+			logged := buf.String()
+			if strings.Count(logged, "\n") != 1 || !strings.Contains(logged, tt.warn) || strings.Contains(logged, "inurl") ||
+				!strings.Contains(logged, envAMUsername+" and "+envAMPassword) || !strings.Contains(logged, "--"+flagAMAuthFile) {
+				t.Errorf("logged:\n%s\nwant one line with %q naming the places to use instead, without the password", logged, tt.warn)
+			}
 		})
 	}
 }

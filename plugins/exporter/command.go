@@ -87,6 +87,11 @@ SUPERVISOR_STATE_CHANGE. It needs supervisord's XML-RPC interface.`,
 		"read processes' memory and CPU from /proc every `duration`")
 	fs.StringArrayVar(&cfg.alertmanagers, "alertmanager.url", nil,
 		"post alerts to the Alertmanager at this `URL` (http://host:9093, with any path prefix); repeatable, each gets every alert")
+	fs.StringVar(&cfg.amAuthFile, flagAMAuthFile, "",
+		"read the Alertmanagers' basic credentials, user:password, from this `file` (or set "+envAMUsername+" and "+envAMPassword+"); a URL's own user:password@ wins")
+	manual.Environment(cmd,
+		manual.EnvVar{Name: envAMUsername, Text: "The user name the Alertmanagers are posted to with (basic authentication), for a URL without user:password@."},
+		manual.EnvVar{Name: envAMPassword, Text: "The password the Alertmanagers are posted to with, for a URL without user:password@; set it with environment= in the [eventlistener:x] section, which ps does not show."})
 	fs.DurationVar(&cfg.resend, "alertmanager.resend-interval", defaultResend,
 		"re-send firing alerts every `duration`; each says it ends four intervals later unless re-sent")
 	fs.Var(&labelsValue{cfg.labels}, "alertmanager.label", "add this label to every alert, given as `NAME=VALUE`; repeatable")

@@ -40,6 +40,7 @@ type config struct {
 	sampleInterval time.Duration
 
 	alertmanagers []string
+	amAuthFile    string // --alertmanager.auth-file
 	resend        time.Duration
 	labels        map[string]string
 	logLines      int
@@ -104,3 +105,11 @@ func (c *config) samples() int {
 	n := int(historySpan / c.sampleInterval)
 	return max(2, min(n, maxSamples))
 }
+
+// Where the Alertmanagers' basic credentials come from, other than a URL's
+// user:password@, which ps shows.
+const (
+	envAMUsername  = "GOLANCE_ALERTMANAGER_USERNAME"
+	envAMPassword  = "GOLANCE_ALERTMANAGER_PASSWORD"
+	flagAMAuthFile = "alertmanager.auth-file"
+)

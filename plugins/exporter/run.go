@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
 	"sync"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/golance/golance/plugins/internal/log"
 	"github.com/golance/golance/plugins/internal/outbox"
 	"github.com/golance/golance/plugins/internal/proctable"
+	"github.com/golance/golance/plugins/internal/secret"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/spf13/cobra"
@@ -122,10 +124,24 @@ func openAlerts(cfg *config, h *handler, col *collector, logger *slog.Logger) (*
 	sinks := map[string]outbox.Sink{}
 	var named []namedSink
 	col.sinkLabel = map[string]string{}
+	user, password, err := secret.UserPassword("Alertmanager credentials", envAMUsername, envAMPassword, cfg.amAuthFile, logger)
+	hasAuth := err == nil
+	if err != nil && !errors.Is(err, secret.ErrNotSet) {
+		return nil, cli.Usagef("%v", err)
+	}
 	for _, u := range cfg.alertmanagers {
 		c, err := alertmanager.NewClient(u, nil)
 		if err != nil {
 			return nil, err
+		}
+		if pu, _ := url.Parse(u); pu != nil && pu.User != nil {
+			if _, given := pu.User.Password(); given {
+				secret.WarnCommandLine(logger, "Alertmanager password", "in --alertmanager.url "+pu.Redacted(),
+					"write the URL without user:password@ and set "+envAMUsername+" and "+envAMPassword+
+						" (environment= in the [eventlistener:x] section), or name a file holding user:password with --"+flagAMAuthFile)
+			}
+		} else if hasAuth {
+			c.SetBasicAuth(user, password)
 		}
 		s := alertmanager.NewSink(c, validFor, map[string]string{"host": labels["host"]}, h.clock)
 		name := "alertmanager " + u

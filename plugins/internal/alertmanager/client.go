@@ -24,6 +24,10 @@ type Client struct {
 	base     string // as given, for messages
 	endpoint string // base + /api/v2/alerts
 	http     *http.Client
+	// user and password, when basic is set, authenticate every post in
+	// place of any userinfo in base.
+	basic          bool
+	user, password string
 }
 
 // NewClient returns a Client for the Alertmanager at base, its URL as
@@ -45,6 +49,13 @@ func NewClient(base string, hc *http.Client) (*Client, error) {
 		hc = &http.Client{Timeout: DefaultTimeout}
 	}
 	return &Client{base: base, endpoint: u.String(), http: hc}, nil
+}
+
+// SetBasicAuth makes every post authenticate with HTTP basic credentials
+// (an Alertmanager behind a reverse proxy that asks for them), in place of
+// any user:password@ in the URL.
+func (c *Client) SetBasicAuth(user, password string) {
+	c.basic, c.user, c.password = true, user, password
 }
 
 // String names the Alertmanager in log lines, without any password its URL
@@ -73,6 +84,9 @@ func (c *Client) Post(ctx context.Context, alerts []Alert) error {
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "golance")
+	if c.basic {
+		req.SetBasicAuth(c.user, c.password)
+	}
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return fmt.Errorf("%s unreachable: %w", c, unwrapURLError(err))

@@ -145,3 +145,41 @@ func TestPostUnreachable(t *testing.T) {
 		t.Errorf("error %q", err)
 	}
 }
+
+// Basic credentials set on the client authenticate every post, in place
+// of any userinfo in the URL.
+func TestPostBasicAuth(t *testing.T) {
+	var auths []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		user, pw, ok := r.BasicAuth()
+		if !ok {
+			user, pw = "-", "-"
+		}
+		auths = append(auths, user+":"+pw)
+	}))
+	defer srv.Close()
+	withUserinfo := strings.Replace(srv.URL, "http://", "http://url:inurl@", 1)
+	for _, tt := range []struct {
+		base, user, pw, want string
+	}{
+		{srv.URL, "", "", "-:-"},
+		{withUserinfo, "", "", "url:inurl"},
+		{srv.URL, "ops", "s3cret", "ops:s3cret"},
+		{withUserinfo, "ops", "s3cret", "ops:s3cret"},
+	} {
+		c, err := NewClient(tt.base, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tt.user != "" {
+			c.SetBasicAuth(tt.user, tt.pw)
+		}
+		auths = nil
+		if err := c.Post(context.Background(), []Alert{{Labels: map[string]string{"alertname": "X"}}}); err != nil {
+			t.Fatal(err)
+		}
+		if len(auths) != 1 || auths[0] != tt.want {
+			t.Errorf("%s with %q: the Alertmanager saw %q, want %q", tt.base, tt.user, auths, tt.want)
+		}
+	}
+}
