@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -196,5 +197,51 @@ func TestIntegrationStopDuringOutage(t *testing.T) {
 				t.Errorf("batch %q", got)
 			}
 		})
+	}
+}
+
+// A kill -9 in the middle of the SMTP DATA exchange of a batch: the server
+// holds the message of the dead connection, and the restarted listener
+// sends the batch again with the same Message-ID (the outbox's key, from
+// the batch's first event), so that the receiving side can tell.
+func TestIntegrationKillDuringDataKeepsTheMessageID(t *testing.T) {
+	t.Parallel()
+	supervisord.Require(t)
+	srv := mailserver.NewServer(t)
+	srv.Stall(1)
+	sv := supervisord.Start(t, supervisord.Config{Sections: `
+		[eventlistener:batch]
+		command=` + binary(t, "crashmailbatch") + ` -t ops@example.com -f supervisor@example.com -H ` + srv.Addr() + ` -e TICK_5 -i 0.05 --program crasher
+		events=PROCESS_STATE,TICK_5
+		priority=100
+		startsecs=0
+		stderr_logfile=%(here)s/batch.err
+
+		[program:crasher]
+		command=sh -c 'if [ -e %(here)s/crashed ]; then exec sleep 1000; fi; touch %(here)s/crashed; sleep 0.5; exit 3'
+		startsecs=0
+		priority=200
+	`})
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if _, err := srv.Wait(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	info, err := sv.Client.GetProcessInfo(ctx, "batch")
+	must(t, err)
+	must(t, syscall.Kill(info.PID, syscall.SIGKILL))
+	msgs, err := srv.Wait(ctx, 2)
+	if err != nil {
+		data, _ := os.ReadFile(filepath.Join(sv.Dir, "batch.err"))
+		t.Fatalf("%v:\n%s", err, data)
+	}
+	var ids []string
+	for _, m := range msgs {
+		h, err := m.Header()
+		must(t, err)
+		ids = append(ids, h.Get("Message-Id")+" "+h.Get("Date"))
+	}
+	if ids[0] != ids[1] || string(msgs[0].Data) != string(msgs[1].Data) {
+		t.Errorf("the resent batch differs: %q\n%s\n---\n%s", ids, msgs[0].Data, msgs[1].Data)
 	}
 }
