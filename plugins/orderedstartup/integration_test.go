@@ -11,7 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/golance/golance/internal/testkit/mailserver"
 	"github.com/golance/golance/internal/testkit/rig"
+	"github.com/golance/golance/internal/testkit/stopcheck"
 	"github.com/golance/golance/listener"
 	"github.com/golance/golance/testharness/supervisord"
 )
@@ -597,5 +599,33 @@ func TestRealSupervisordListenerStopsWhileHolding(t *testing.T) {
 	listenerLog(t, sv, "deps", `WARN web stays stopped: the listener stopped while waiting for db to be RUNNING again; start it with supervisorctl start web`)
 	if info, err := sv.Client.GetProcessInfo(ctx, "web"); err != nil || info.State != listener.StateStopped {
 		t.Errorf("web after the listener stopped: %+v, %v", info, err)
+	}
+}
+
+// SIGTERM while the mail server is down, with the report of a failed init
+// job in the outbox: ordered-startup stops at once, so that `supervisorctl
+// stop` returns well within stopwaitsecs, and the report goes after the
+// next start.
+func TestRealSupervisordStopDuringMailOutage(t *testing.T) {
+	t.Parallel()
+	srv := mailserver.NewServer(t)
+	srv.Stop()
+	sv := supervisord.Start(t, supervisord.Config{Sections: `
+		[eventlistener:inorder]
+		command=` + listenerBinary(t) + ` -m ops@example.com --fromEmail supervisor@example.com --smtpHost ` + srv.Addr() + ` --outbox %(here)s/outbox
+		events=PROCESS_STATE
+		priority=1
+		stderr_logfile=%(here)s/inorder.err
+
+		[include]
+		files=` + seedInclude(t, 1) + `/*.conf
+	`})
+	errLog := filepath.Join(sv.Dir, "inorder.err")
+	m := stopcheck.MailAfterStop(t, sv, srv, "inorder", errLog, nil)
+	if s, _ := m.Subject(); !strings.HasPrefix(s, "ordered-startup on ") {
+		t.Errorf("subject %q, want ordered-startup's report", s)
+	}
+	if b, _ := os.ReadFile(errLog); !strings.Contains(string(b), "left by an earlier run") {
+		t.Errorf("the report did not come from the outbox:\n%s", b)
 	}
 }
