@@ -94,8 +94,12 @@ func TestFidelityOfVerbs(t *testing.T) {
 	drive.events("web", "PROCESS_LOG_STDOUT", 1)
 	drive.tell("comm note ü")
 	drive.events("web", "PROCESS_COMMUNICATION_STDOUT", 1)
+	drive.tell("logerr an error line, also longer than the capture token")
+	drive.events("web", "PROCESS_LOG_STDERR", 1)
 	must(t, sv.Client.SendRemoteCommEvent(ctx, "kind", "some data"))
 	must(t, sv.Client.StopProcess(ctx, "web", true))
+	must(t, sv.Client.StartProcess(ctx, "web", true))
+	must(t, sv.Client.StopProcess(ctx, "web", true)) // supervisorctl restart web
 	must(t, sv.Client.StartProcess(ctx, "web", true))
 	must(t, os.WriteFile(filepath.Join(ctl, "fatal"), nil, 0o600)) // fatal web
 	drive.tell("exit 1")

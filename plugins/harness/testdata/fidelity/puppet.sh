@@ -7,6 +7,7 @@ while :; do
 	case $verb in
 	exit) exit "$arg" ;;
 	log) echo "$arg" ;;
+	logerr) echo "$arg" >&2 ;;
 	comm) printf '<!--XSUPERVISOR:BEGIN-->%s<!--XSUPERVISOR:END-->' "$arg" ;;
 	esac
 done
