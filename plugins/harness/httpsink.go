@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"time"
 )
 
 // httpSink is the built-in HTTP endpoint: every request gets 200 OK and is
@@ -49,6 +50,7 @@ func (k *httpSink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	text += "\n" + string(body)
+	time.Sleep(causalHold)
 	k.mu.Lock()
 	k.reqs = append(k.reqs, arrival{at: k.pos(), text: text})
 	k.mu.Unlock()

@@ -21,6 +21,14 @@ type smtpSink struct {
 	msgs []arrival
 }
 
+// causalHold is how long a sink holds a message or request before noting
+// where in the transcript it arrived, and answering. A listener that
+// answered OK before sending it wrote the answer first, but the harness
+// reads that answer on another goroutine, which a loaded machine may run
+// later: after the hold it has. A listener that waits for the answer
+// before its OK cannot have written it during the hold.
+const causalHold = 100 * time.Millisecond
+
 // arrival is one message or request a sink received.
 type arrival struct {
 	at   int    // the transcript's length when it arrived
@@ -79,6 +87,7 @@ func (s *sinkSession) Data(r io.Reader) error {
 	if err != nil {
 		return err
 	}
+	time.Sleep(causalHold)
 	s.k.mu.Lock()
 	s.k.msgs = append(s.k.msgs, arrival{at: s.k.pos(), text: string(b)})
 	s.k.mu.Unlock()
