@@ -22,7 +22,7 @@ func manPage(cmd *cobra.Command) []byte {
 	var b bytes.Buffer
 	// A subcommand's page is named as git's are: essential-run(1).
 	name := strings.ReplaceAll(cmd.CommandPath(), " ", "-")
-	guide := cmd.Root().Name()
+	guide := manual.GuideOf(cmd)
 	fmt.Fprintf(&b, ".TH %q \"1\" %q \"golance\" \"golance manual\"\n", strings.ToUpper(name), manDate.Format("January 2006"))
 	b.WriteString(".nh\n.ad l\n")
 	b.WriteString(".SH NAME\n" + roff(name) + " \\- " + roff(cmd.Short) + "\n")

@@ -5,6 +5,7 @@
 //	env.go     EnvVar, Environment, EnvFlag, EnvironmentOf: the environment
 //	           variables a command reads, as annotations on it and its flags
 //	status.go  the exit statuses every binary shares
+//	guide.go   Guide, GuideOf: the docs/ page a binary's man page points to
 //
 // internal/docgen renders them into docs/man; plugins/internal/cli exits
 // with the statuses listed here.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/golance/golance/internal/manual"
 	"github.com/golance/golance/internal/supervisorconf"
 	"github.com/golance/golance/plugins/internal/cli"
 	"github.com/spf13/cobra"
@@ -16,32 +17,36 @@ func NewCommand(plugins []Plugin) *cobra.Command {
 		Use:   "golance COMMAND",
 		Short: "Check a supervisord configuration for golance's listeners, and print their sections",
 		Long: `golance doctor reads the supervisord.conf supervisord is using (the file of the
-running supervisord, found through /proc, or -c) and prints one line per problem,
-each with its fix:
+running supervisord, found through /proc; -c FILE reads FILE instead) and prints
+one line per problem, each with its fix:
 
-  - no [unix_http_server] or [inet_http_server], or no [rpcinterface:supervisor],
-    while a listener calls supervisord back;
-  - a server that requires a username and password while the environment= of a
-    listener that calls back lacks SUPERVISOR_USERNAME and SUPERVISOR_PASSWORD,
-    or has others (supervisord never passes them to its children);
-  - an events= that lacks what the listener's command line needs (crashmail
-    needs PROCESS_STATE_EXITED, crashmailbatch -e TICK_5 needs TICK_5, ...);
-  - a buffer_size= smaller than the state changes a restart of every process
-    queues at once, for a listener that hears more than ticks;
+  - no [unix_http_server] or [inet_http_server], or no [rpcinterface:supervisor], while a listener calls supervisord back;
+  - a server that requires a username and password while the environment= of a listener that calls back lacks SUPERVISOR_USERNAME and SUPERVISOR_PASSWORD, or has others (supervisord never passes them to its children);
+  - an events= that lacks what the listener's command line needs (crashmail needs PROCESS_STATE_EXITED, crashmailbatch -e TICK_5 needs TICK_5, ...);
+  - a buffer_size= smaller than the state changes a restart of every process queues at once, for a listener that hears more than ticks;
   - a listener's stdout logged to a file, which fills with the protocol;
   - an ordered-startup chain that starts a program without startinorder=true;
-  - a running listener whose command line differs from the file's command=: the
-    file was edited and supervisord not told; doctor prints the supervisorctl
-    reread and update that apply it.
+  - a running listener whose command line differs from the file's command=: the file was edited and supervisord not told; doctor prints the supervisorctl reread and update that apply it.
 
-It exits with status 1 when it found a problem, 0 when it found none.
+The running supervisord is asked through the URL and credentials
+supervisorctl would use. Without one, doctor says so and checks the file alone.
 
-golance snippet PLUGIN prints correct [eventlistener:x] sections for a plugin.`,
+golance snippet PLUGIN prints correct [eventlistener:x] sections for a plugin;
+golance snippet --dir DIR writes every plugin's into DIR, one PLUGIN.conf each.`,
 		Example: `  golance doctor
   golance doctor -c /etc/supervisor/supervisord.conf
   golance snippet crashmail >> /etc/supervisor/conf.d/crashmail.conf`,
 	}
 	cli.Setup(root)
+	manual.Guide(root, "doctor")
+	manual.Environment(root,
+		manual.EnvVar{Name: "SUPERVISOR_SERVER_URL", Text: "Where doctor asks the running supervisord, instead of [supervisorctl] serverurl= or the file's server section."},
+		manual.EnvVar{Name: "SUPERVISOR_USERNAME", Text: "The user name doctor sends to supervisord, instead of [supervisorctl]'s or the server section's."},
+		manual.EnvVar{Name: "SUPERVISOR_PASSWORD", Text: "The password that goes with SUPERVISOR_USERNAME."})
+	manual.SetExitStatuses(root,
+		manual.Status{Code: manual.ExitOK, Text: "doctor found no problem; snippet printed what was asked; or --help or --version was given."},
+		manual.Status{Code: manual.ExitError, Text: "doctor found a problem (its lines are on standard output, their count on standard error), or could not read the configuration (one line on standard error says why)."},
+		manual.Status{Code: manual.ExitUsage, Text: "A mistake on the command line: one line on standard error names it and what to write instead."})
 	root.AddCommand(doctorCommand(plugins), snippetCommand(plugins))
 	return root
 }
