@@ -202,3 +202,12 @@ func TestShortLettersAgree(t *testing.T) {
 		}
 	}
 }
+
+// TestSuperlanceCommandLines runs superlance's documented command lines
+// (local mailboxes and comma lists included) under supervisor-harness and
+// checks what they did. So far memmon's forms; the other plugins' forms
+// are in their own packages' scripts.
+func TestSuperlanceCommandLines(t *testing.T) {
+	t.Parallel()
+	testscript.Run(t, testscript.Params{Dir: "testdata/superlance"})
+}
