@@ -10,14 +10,16 @@ import (
 	"time"
 
 	"github.com/golance/golance/internal/testkit/pty"
+	"github.com/golance/golance/plugins/harness"
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
 // TestMain makes this test binary every golance binary: testscript copies
 // it onto PATH under each command's name, and running it under that name
-// runs the command.
+// runs the command. It is supervisor-harness's sendmail stand-in too,
+// which a scenario runs as this executable under the name sendmail.
 func TestMain(m *testing.M) {
-	mains := map[string]func(){}
+	mains := map[string]func(){"sendmail": harness.SendmailMain}
 	for _, b := range append(Binaries(), Tools()...) {
 		mains[b.Name] = b.Main
 	}
