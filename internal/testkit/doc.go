@@ -17,6 +17,8 @@
 //	resident/    a binary built as `make build` builds it, and its resident memory
 //	stopcheck/   SIGTERM with mail undeliverable: a quick stop, the mail after
 //	             the next start (the real supervisord)
+//	killcheck/   a kill -9 in the middle of SMTP DATA: the mail sent again
+//	             after the restart is the same mail (the real supervisord)
 //
 // The real supervisord is started by testharness/supervisord, which the
 // demo uses too.

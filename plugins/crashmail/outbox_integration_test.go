@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/golance/golance/internal/testkit"
+	"github.com/golance/golance/internal/testkit/killcheck"
 	"github.com/golance/golance/internal/testkit/mailserver"
 	"github.com/golance/golance/internal/testkit/rig"
 	"github.com/golance/golance/testharness/supervisord"
@@ -292,27 +293,7 @@ func TestIntegrationKillDuringDataKeepsTheMessageID(t *testing.T) {
 		startsecs=0
 		priority=200
 	`})
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	if _, err := srv.Wait(ctx, 1); err != nil {
-		t.Fatal(err)
-	}
-	info, err := sv.Client.GetProcessInfo(ctx, "crashmail")
-	must(t, err)
-	must(t, syscall.Kill(info.PID, syscall.SIGKILL))
-	msgs, err := srv.Wait(ctx, 2)
-	if err != nil {
-		t.Fatalf("%v:\n%s", err, readFile(t, filepath.Join(sv.Dir, "crashmail.err")))
-	}
-	var ids []string
-	for _, m := range msgs {
-		h, err := m.Header()
-		must(t, err)
-		ids = append(ids, h.Get("Message-Id")+" "+h.Get("Date"))
-	}
-	if ids[0] != ids[1] || string(msgs[0].Data) != string(msgs[1].Data) {
-		t.Errorf("the resent mail differs: %q\n%s\n---\n%s", ids, msgs[0].Data, msgs[1].Data)
-	}
+	killcheck.Resend(t, sv, srv, "crashmail", filepath.Join(sv.Dir, "crashmail.err"), nil)
 }
 
 // The outbox cannot be used: another crashmail holds it, its directory

@@ -8,10 +8,10 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/golance/golance/internal/testkit/killcheck"
 	"github.com/golance/golance/internal/testkit/mailserver"
 	"github.com/golance/golance/testharness/supervisord"
 )
@@ -222,26 +222,5 @@ func TestIntegrationKillDuringDataKeepsTheMessageID(t *testing.T) {
 		startsecs=0
 		priority=200
 	`})
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	if _, err := srv.Wait(ctx, 1); err != nil {
-		t.Fatal(err)
-	}
-	info, err := sv.Client.GetProcessInfo(ctx, "batch")
-	must(t, err)
-	must(t, syscall.Kill(info.PID, syscall.SIGKILL))
-	msgs, err := srv.Wait(ctx, 2)
-	if err != nil {
-		data, _ := os.ReadFile(filepath.Join(sv.Dir, "batch.err"))
-		t.Fatalf("%v:\n%s", err, data)
-	}
-	var ids []string
-	for _, m := range msgs {
-		h, err := m.Header()
-		must(t, err)
-		ids = append(ids, h.Get("Message-Id")+" "+h.Get("Date"))
-	}
-	if ids[0] != ids[1] || string(msgs[0].Data) != string(msgs[1].Data) {
-		t.Errorf("the resent batch differs: %q\n%s\n---\n%s", ids, msgs[0].Data, msgs[1].Data)
-	}
+	killcheck.Resend(t, sv, srv, "batch", filepath.Join(sv.Dir, "batch.err"), nil)
 }
