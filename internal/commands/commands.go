@@ -4,8 +4,7 @@
 package commands
 
 import (
-	"strings"
-
+	"github.com/golance/golance/internal/manual"
 	"github.com/golance/golance/plugins/crashmail"
 	"github.com/golance/golance/plugins/doctor"
 	"github.com/golance/golance/plugins/essential"
@@ -73,7 +72,7 @@ func Tools() []Binary {
 func Plugins() []doctor.Plugin {
 	var out []doctor.Plugin
 	for _, b := range Binaries() {
-		if strings.Contains(b.Command().Example, "[eventlistener:") {
+		if manual.IsListener(b.Command()) {
 			out = append(out, doctor.Plugin{Name: b.Name, Command: b.Command})
 		}
 	}

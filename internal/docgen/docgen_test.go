@@ -51,7 +51,8 @@ func TestFillFlags(t *testing.T) {
 // value names rather than Go defaults, the help text as written (no
 // "<process>" lost as markup), and the sections beyond the flags.
 func TestManPage(t *testing.T) {
-	cmd := &cobra.Command{Use: "demo", Short: "a demo", Long: "The subject reads \"<process> crashed\".\n\n.starts with a period\n\nback\\slash"}
+	cmd := &cobra.Command{Use: "demo", Short: "a demo", Long: "The subject reads \"<process> crashed\".\n\n.starts with a period\n\nback\\slash",
+		Example: "  [eventlistener:demo]\n  command=demo\n  events=TICK_60"}
 	cmd.Flags().StringArrayP("program", "p", nil, "watch this `process`")
 	cmd.Flags().BoolP("any", "a", false, "watch every process")
 	cmd.Flags().String("sendmail", "/usr/sbin/sendmail -t -i", "pipe mail into this `command`")
@@ -72,6 +73,13 @@ func TestManPage(t *testing.T) {
 		if strings.Contains(man, bad) {
 			t.Errorf("man page has %q:\n%s", bad, man)
 		}
+	}
+	// A command that is no listener reads nothing supervisord sets for its
+	// children, and its page says what it reads: here, nothing.
+	tool := &cobra.Command{Use: "tool", Short: "a tool", Long: "Run by hand."}
+	man = string(manPage(tool))
+	if strings.Contains(man, "SUPERVISOR_") || !strings.Contains(man, ".SH ENVIRONMENT\n.PP\ntool reads no environment variable of its own.\n") {
+		t.Errorf("a tool's ENVIRONMENT:\n%s", man)
 	}
 }
 
@@ -98,7 +106,20 @@ func TestManPagesOfEveryBinary(t *testing.T) {
 			}
 		}
 	}
-	want := map[string]string{"crashmail": "SUPERVISOR_SERVER_URL", "crashsms": "GOLANCE_SMTP_PASSWORD", "slack-notify": "SLACK_TOKEN", "memmon": "SUPERVISOR_PASSWORD"}
+	// Only the binaries supervisord runs as listeners read what it sets
+	// for its children; golance, essential run and supervisor-harness
+	// are started by hand or start supervisord.
+	for _, page := range []string{"golance", "essential-run", "supervisor-harness"} {
+		if man := string(files[filepath.Join("docs", "man", page+".1")]); man == "" || strings.Contains(man, "SUPERVISOR_PROCESS_NAME") || strings.Contains(man, "SUPERVISOR_GROUP_NAME") {
+			t.Errorf("%s.1: ENVIRONMENT lists what only listeners read (or the page is missing)", page)
+		}
+	}
+	for _, p := range commands.Plugins() {
+		if man := string(files[filepath.Join("docs", "man", p.Name+".1")]); !strings.Contains(man, ".B SUPERVISOR_PROCESS_NAME\n") {
+			t.Errorf("%s.1: ENVIRONMENT lacks SUPERVISOR_PROCESS_NAME, which the listener reads", p.Name)
+		}
+	}
+	want := map[string]string{"golance": "SUPERVISOR_PASSWORD", "crashmail": "SUPERVISOR_SERVER_URL", "crashsms": "GOLANCE_SMTP_PASSWORD", "slack-notify": "SLACK_TOKEN", "memmon": "SUPERVISOR_PASSWORD"}
 	for name, env := range want {
 		if man := string(files[filepath.Join("docs", "man", name+".1")]); !strings.Contains(man, ".B "+roff(env)+"\n") {
 			t.Errorf("%s.1: ENVIRONMENT lacks %s", name, env)

@@ -42,7 +42,11 @@ func manPage(cmd *cobra.Command) []byte {
 		b.WriteString(".SH EXAMPLE\n.PP\n.nf\n.RS 2\n" + roffLines(strings.TrimRight(cmd.Example, "\n")) + "\n.RE\n.fi\n")
 	}
 	b.WriteString(".SH ENVIRONMENT\n")
-	for _, v := range manual.EnvironmentOf(cmd) {
+	env := manual.EnvironmentOf(cmd)
+	if len(env) == 0 {
+		b.WriteString(".PP\n" + roff(cmd.CommandPath()) + " reads no environment variable of its own.\n")
+	}
+	for _, v := range env {
 		b.WriteString(".TP\n.B " + roff(v.Name) + "\n" + roff(v.Text) + "\n")
 	}
 	b.WriteString(".SH EXIT STATUS\n")

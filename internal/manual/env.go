@@ -18,7 +18,8 @@ type EnvVar struct {
 // envAnnotation keys the variables recorded on a command or a flag.
 const envAnnotation = "golance/env"
 
-// Every golance binary runs as a child of supervisord, which sets these.
+// supervisorSelf is what supervisord sets for each of its children, read
+// by a binary that runs as a listener (IsListener) and by no other.
 var supervisorSelf = []EnvVar{
 	{"SUPERVISOR_PROCESS_NAME", "Set by supervisord to this listener's process name; with SUPERVISOR_GROUP_NAME it is how the listener knows itself: it leaves itself out of the processes it watches, and names its outbox after itself."},
 	{"SUPERVISOR_GROUP_NAME", "Set by supervisord to this listener's group name."},
@@ -28,7 +29,7 @@ var supervisorSelf = []EnvVar{
 // reads to find and log in to it.
 var SupervisorRPC = []EnvVar{
 	{"SUPERVISOR_SERVER_URL", "Set by supervisord to the URL of its XML-RPC interface (unix:// for a socket, http:// for an inet server); calls to supervisord go there."},
-	{"SUPERVISOR_USERNAME", "The user name supervisord's [unix_http_server] or [inet_http_server] section requires, if it requires one; supervisord does not set it, so give it with environment= in the [eventlistener:x] section."},
+	{"SUPERVISOR_USERNAME", "The user name supervisord's [unix_http_server] or [inet_http_server] section requires, if it requires one; supervisord does not set it: the listener inherits it from supervisord's own environment, or gets it from environment= in the [eventlistener:x] section."},
 	{"SUPERVISOR_PASSWORD", "The password that goes with SUPERVISOR_USERNAME."},
 }
 
@@ -57,11 +58,22 @@ func EnvFlag(fs *pflag.FlagSet, flag string, v EnvVar) {
 	}
 }
 
+// IsListener reports whether cmd runs as a supervisord event listener:
+// its examples show the [eventlistener:x] section that runs it. The
+// golance command, supervisor-harness and essential run show none: they
+// are started by hand or start supervisord, and are no child of it.
+func IsListener(cmd *cobra.Command) bool {
+	return strings.Contains(cmd.Example, "[eventlistener:")
+}
+
 // EnvironmentOf returns the environment variables cmd's binary reads:
-// supervisord's for every child, then those recorded with Environment,
-// then those of its flags, each once.
+// for a listener, what supervisord sets for each child; then those
+// recorded with Environment, then those of its flags, each once.
 func EnvironmentOf(cmd *cobra.Command) []EnvVar {
-	out := append([]EnvVar(nil), supervisorSelf...)
+	var out []EnvVar
+	if IsListener(cmd) {
+		out = append(out, supervisorSelf...)
+	}
 	for l := range strings.SplitSeq(cmd.Annotations[envAnnotation], "\n") {
 		if name, text, ok := strings.Cut(l, "\t"); ok {
 			out = append(out, EnvVar{name, text})
