@@ -177,7 +177,7 @@ func run(cmd *cobra.Command, cfg config) error {
 		if mailer != nil {
 			// The report waits in the outbox if it cannot go now;
 			// supervisord restarts the listener, which reports again.
-			mailer.notify("cannot start: "+problemKind(err), err.Error())
+			mailer.notify(outbox.StateKey("cannot start", err.Error()), "cannot start: "+problemKind(err), err.Error())
 			mailer.close(25 * time.Second)
 		}
 		return err
@@ -193,7 +193,7 @@ func run(cmd *cobra.Command, cfg config) error {
 		return errNotListener
 	}
 
-	var report func(subject, body string)
+	var report func(key, subject, body string)
 	if mailer != nil {
 		defer mailer.close(5 * time.Second) // supervisord's stopwaitsecs is 10s by default
 		report = mailer.notify

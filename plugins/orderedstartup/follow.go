@@ -166,7 +166,7 @@ func (s *handler) restartFollower(f, cause *planProgram, procs []string, hold bo
 			msg := fmt.Sprintf("not restarting %s after %s left RUNNING: %v; it is left as it is", ns, cause.Name, err)
 			s.logf(slog.LevelError, "%s", msg)
 			if be.First {
-				s.notify(ns+": restart budget spent", msg)
+				s.notify(s.factsKey("budget spent", f, append(s.runs(cause), ns)...), ns+": restart budget spent", msg)
 			}
 		case errors.Is(err, restart.ErrInFlight):
 			n++ // the restart under way serves
@@ -258,7 +258,7 @@ func (s *handler) restarted(f, cause *planProgram, held bool, out restart.Outcom
 		}
 		msg := fmt.Sprintf("%s: the %s after %s left RUNNING failed: %s", out.Name, what, cause.Name, restart.Describe(err))
 		s.logf(slog.LevelError, "%s", msg)
-		s.notify(out.Name+": "+what+" failed", msg)
+		s.notify(s.factsKey(what+" failed", f, append(s.runs(cause), out.Name)...), out.Name+": "+what+" failed", msg)
 	case held:
 		verb := "is"
 		if len(f.Follows) > 1 {

@@ -14,6 +14,7 @@ import (
 	"github.com/golance/golance/listener/rpc"
 	"github.com/golance/golance/plugins/internal/asctime"
 	"github.com/golance/golance/plugins/internal/log"
+	"github.com/golance/golance/plugins/internal/outbox"
 	"github.com/golance/golance/plugins/internal/restart"
 	"github.com/golance/golance/plugins/internal/retry"
 )
@@ -40,7 +41,7 @@ type handler struct {
 	cfg     config
 	plan    *startPlan
 	sup     supervisor
-	mailer  func(subject, body string) // nil: problems are only logged
+	mailer  func(key, subject, body string) // nil: problems are only logged
 	mu      sync.Mutex
 	began   time.Time
 	procs   map[string]*process
@@ -98,7 +99,7 @@ type programState struct {
 // sup as cfg says; report, if not nil, is called for each problem with a
 // mail subject and body, and must not block: the handler holds its lock
 // meanwhile. Call begin before serving events, and loop alongside.
-func newHandler(cfg config, plan *startPlan, sup supervisor, report func(subject, body string)) *handler {
+func newHandler(cfg config, plan *startPlan, sup supervisor, report func(key, subject, body string)) *handler {
 	cfg = cfg.withDefaults()
 	s := &handler{cfg: cfg, plan: plan, sup: sup, mailer: report, procs: map[string]*process{}, progs: map[*planProgram]*programState{},
 		wake: make(chan struct{}, 1), rpcFailure: log.NewRecurring(cfg.log, slog.LevelError, cfg.clock), changed: make(chan struct{}),
@@ -208,7 +209,7 @@ func (s *handler) HandleEvent(ctx context.Context, ev listener.Event) error {
 			return nil
 		}
 		if !s.halted {
-			s.replan(ctx, ev.EventName, pge.GroupName)
+			s.replan(ctx, ev.EventName, pge.GroupName, outbox.EventKey(ev))
 		}
 	case ev.EventName.Is(listener.Tick):
 		s.mu.Lock()
@@ -479,7 +480,7 @@ func (s *handler) checkPrograms(now time.Time) {
 					st.backoff = true
 					msg := fmt.Sprintf("%s entered BACKOFF (%s): supervisord retries it, and it may still reach %s", ns, describe(p.info), goalText(pending))
 					s.logf(slog.LevelWarn, "%s", msg)
-					s.notify(prog.Name+" entered BACKOFF", msg)
+					s.notify(s.factsKey("backoff", prog), prog.Name+" entered BACKOFF", msg)
 					break
 				}
 			}
@@ -540,7 +541,7 @@ func (s *handler) report(prog *planProgram, reason string) {
 		}
 	}
 	s.logf(slog.LevelError, "%s", msg)
-	s.notify(strings.SplitN(reason, " (", 2)[0], msg)
+	s.notify(s.factsKey("failed", prog), strings.SplitN(reason, " (", 2)[0], msg)
 }
 
 // startReady starts, in plan order, every managed program not started
@@ -682,8 +683,27 @@ func (s *handler) logf(level slog.Level, format string, args ...any) {
 	s.cfg.log.Log(context.Background(), level, fmt.Sprintf(format, args...))
 }
 
-// notify mails a report with the state of every program of the plan.
-func (s *handler) notify(subject, msg string) {
+// factsKey is the key of a report about prog: what is reported (kind)
+// and which run of each of prog's processes it is about, their start
+// times as supervisord gives them. A restarted listener that finds the
+// same failure of the same runs makes the same key, and so sends no
+// second report; a failure of a later run is a new one.
+func (s *handler) factsKey(kind string, prog *planProgram, more ...string) string {
+	return outbox.StateKey(append(append([]string{kind, prog.Name}, s.runs(prog)...), more...)...)
+}
+
+// runs names the latest run of each of prog's processes: "name@start".
+func (s *handler) runs(prog *planProgram) []string {
+	var out []string
+	for _, ns := range prog.Processes {
+		out = append(out, fmt.Sprintf("%s@%d", ns, s.procs[ns].info.Start))
+	}
+	return out
+}
+
+// notify mails a report with the state of every program of the plan,
+// under key (factsKey, outbox.StateKey).
+func (s *handler) notify(key, subject, msg string) {
 	if s.mailer == nil {
 		return
 	}
@@ -698,7 +718,7 @@ func (s *handler) notify(subject, msg string) {
 			b.WriteString("\n")
 		}
 	}
-	s.mailer(subject, b.String())
+	s.mailer(key, subject, b.String())
 }
 
 // describe returns supervisord's account of a process in trouble.

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -89,7 +90,7 @@ dependent_startup_wait_for=nofile ghost spawnfail
 	var mu sync.Mutex
 	var subjects []string
 	s := newHandler(config{log: log.New(&buf), poll: 50 * time.Millisecond, onFailure: policyContinue}, plan, conn,
-		func(subject, body string) { mu.Lock(); subjects = append(subjects, subject); mu.Unlock() })
+		func(_, subject, body string) { mu.Lock(); subjects = append(subjects, subject); mu.Unlock() })
 	s.begin(ctx)
 	waitState(t, sup, "a", listener.StateRunning)
 
@@ -302,7 +303,7 @@ func TestMailer(t *testing.T) {
 	// notify never blocks on the mail server, and drops nothing.
 	const n = 60
 	for i := range n {
-		m.notify("problem", strings.Repeat("x", i))
+		m.notify("problem/"+strconv.Itoa(i), "problem", strings.Repeat("x", i))
 	}
 	got := mails(t, dir, n)
 	if !strings.Contains(got[0], "Subject: ordered-startup on host: problem\n") || !strings.Contains(got[0], "To: ops@example.com\n") {
@@ -316,7 +317,7 @@ func TestMailer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m.notify("kept", "body")
+	m.notify("kept", "kept", "body")
 	m.close(20 * time.Second)
 	if !strings.Contains(testkit.Levels(buf.String()), `WARN 1 notification(s) for ops@example.com left undelivered in `) {
 		t.Errorf("log %q", testkit.Levels(buf.String()))

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/golance/golance/internal/testkit/killcheck"
 	"github.com/golance/golance/internal/testkit/mailserver"
 	"github.com/golance/golance/internal/testkit/rig"
 	"github.com/golance/golance/internal/testkit/stopcheck"
@@ -602,15 +603,12 @@ func TestRealSupervisordListenerStopsWhileHolding(t *testing.T) {
 	}
 }
 
-// SIGTERM while the mail server is down, with the report of a failed init
-// job in the outbox: ordered-startup stops at once, so that `supervisorctl
-// stop` returns well within stopwaitsecs, and the report goes after the
-// next start.
-func TestRealSupervisordStopDuringMailOutage(t *testing.T) {
-	t.Parallel()
-	srv := mailserver.NewServer(t)
-	srv.Stop()
-	sv := supervisord.Start(t, supervisord.Config{Sections: `
+// startReporting runs supervisord with the seed example whose init job
+// fails, and ordered-startup mailing its reports to srv; the listener is
+// inorder, its stderr in inorder.err.
+func startReporting(t *testing.T, srv *mailserver.Server) *supervisord.Supervisord {
+	t.Helper()
+	return supervisord.Start(t, supervisord.Config{Sections: `
 		[eventlistener:inorder]
 		command=` + listenerBinary(t) + ` -m ops@example.com --fromEmail supervisor@example.com --smtpHost ` + srv.Addr() + ` --outbox %(here)s/outbox
 		events=PROCESS_STATE
@@ -620,6 +618,17 @@ func TestRealSupervisordStopDuringMailOutage(t *testing.T) {
 		[include]
 		files=` + seedInclude(t, 1) + `/*.conf
 	`})
+}
+
+// SIGTERM while the mail server is down, with the report of a failed init
+// job in the outbox: ordered-startup stops at once, so that `supervisorctl
+// stop` returns well within stopwaitsecs, and the report goes after the
+// next start.
+func TestRealSupervisordStopDuringMailOutage(t *testing.T) {
+	t.Parallel()
+	srv := mailserver.NewServer(t)
+	srv.Stop()
+	sv := startReporting(t, srv)
 	errLog := filepath.Join(sv.Dir, "inorder.err")
 	m := stopcheck.MailAfterStop(t, sv, srv, "inorder", errLog, nil)
 	if s, _ := m.Subject(); !strings.HasPrefix(s, "ordered-startup on ") {
@@ -628,4 +637,16 @@ func TestRealSupervisordStopDuringMailOutage(t *testing.T) {
 	if b, _ := os.ReadFile(errLog); !strings.Contains(string(b), "left by an earlier run") {
 		t.Errorf("the report did not come from the outbox:\n%s", b)
 	}
+}
+
+// A kill -9 in the middle of the SMTP DATA exchange of a report: the
+// restarted listener finds the same failure again, and its report has the
+// key of that failure, so that only the interrupted mail goes again, with
+// its Message-ID.
+func TestRealSupervisordKillDuringDataKeepsTheMessageID(t *testing.T) {
+	t.Parallel()
+	srv := mailserver.NewServer(t)
+	srv.Stall(1)
+	sv := startReporting(t, srv)
+	killcheck.Resend(t, sv, srv, "inorder", filepath.Join(sv.Dir, "inorder.err"), regexp.MustCompile(`ERRO ping exited with status 1`))
 }

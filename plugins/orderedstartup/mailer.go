@@ -2,7 +2,6 @@ package orderedstartup
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"time"
 
@@ -34,11 +33,11 @@ func newReportMailer(d *mailcli.Delivery, ob outbox.Config, prefix string, polic
 	return &reportMailer{notices: n, prefix: prefix, clock: clock.Or(ob.Clock)}, nil
 }
 
-// notify queues a report. It never blocks on the mail server.
-func (m *reportMailer) notify(subject, body string) {
-	at := m.clock.Now()
-	subject = m.prefix + subject
-	_ = m.notices.Send(context.Background(), fmt.Sprintf("ordered-startup/%s/%d", subject, at.UnixNano()), subject, body, at)
+// notify queues a report under key, the identity of what it reports
+// (outbox.StateKey), which its Message-ID derives from. It never blocks
+// on the mail server.
+func (m *reportMailer) notify(key, subject, body string) {
+	_ = m.notices.Send(context.Background(), key, m.prefix+subject, body, m.clock.Now())
 }
 
 // close lets the mail under way go, waiting at most wait, and closes the

@@ -19,8 +19,9 @@ import (
 // effect at once (a change to ordered-startup's keys alone is not one
 // supervisord sees: it takes effect at the next group added or removed).
 // A configuration that cannot be used is said once, and
-// the previous plan kept. The caller holds s.mu.
-func (s *handler) replan(ctx context.Context, event listener.EventType, group string) {
+// the previous plan kept; key is the event's (outbox.EventKey), for the
+// report of that. The caller holds s.mu.
+func (s *handler) replan(ctx context.Context, event listener.EventType, group, key string) {
 	if s.reload == nil || (event == listener.ProcessGroupAdded && s.plan.groups[group]) {
 		// A group the plan was made with: supervisord announces every
 		// group when it starts, before this listener is up.
@@ -38,7 +39,7 @@ func (s *handler) replan(ctx context.Context, event listener.EventType, group st
 	if err != nil {
 		msg := fmt.Sprintf("cannot follow supervisorctl update (%s %s): %v; keeping the plan read before", event, group, err)
 		if s.reloadFailure.FailAs(err.Error(), msg) {
-			s.notify("cannot follow supervisorctl update", msg)
+			s.notify(key, "cannot follow supervisorctl update", msg)
 		}
 		s.adopt(s.plan) // records for the processes dropped above
 		return

@@ -18,13 +18,17 @@ import (
 	"github.com/golance/golance/testharness/supervisord"
 )
 
+// Grace is how long Resend waits, once the restarted listener has done
+// what could make it mail again, for a mail that would show it did.
+const Grace = time.Second
+
 // Resend expects srv to have been told to Stall(1) before the listener
 // name mailed. It waits for the stalled mail, kills the listener with
 // SIGKILL, and waits for the mail its restart sends; then, if settled is
 // not nil, until the listener's stderr log errLog matches it after the
-// kill (the restarted listener has done what could make it mail again).
-// It fails the test unless every mail srv holds by then is the same,
-// and returns them.
+// kill (the restarted listener has done what could make it mail again),
+// and Grace more. It fails the test unless every mail srv holds by then
+// is the same, and returns them.
 func Resend(t *testing.T, sv *supervisord.Supervisord, srv *mailserver.Server, name, errLog string, settled *regexp.Regexp) []mailserver.Message {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
@@ -47,6 +51,11 @@ func Resend(t *testing.T, sv *supervisord.Supervisord, srv *mailserver.Server, n
 		if _, err := supervisord.WaitFile(ctx, errLog, offset, settled); err != nil {
 			t.Fatalf("%v: the restarted %s never logged %q:\n%s", err, name, settled, read(errLog))
 		}
+		// A mail made again goes straight after the line, behind the
+		// resent one in the outbox's order: Grace is room for it.
+		wait, stop := context.WithTimeout(ctx, Grace)
+		_, _ = srv.Wait(wait, 3)
+		stop()
 	}
 	msgs := srv.Messages()
 	for i, m := range msgs {

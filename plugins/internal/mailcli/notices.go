@@ -48,8 +48,11 @@ func OpenNotices(d *Delivery, cfg outbox.Config, program string, log *slog.Logge
 }
 
 // Send queues the mail subject and body, dated at, under key: the
-// notice's own identity, the same if the same notice is sent again (so
-// that it is sent once, with one Message-ID). A failure is logged, and
+// identity of what the notice reports, from the event or state that
+// caused it (outbox.EventKey, outbox.StateKey), never from the time of
+// sending, so that the same notice made again (by a listener restarted
+// after a kill) is sent once, and its Message-ID, derived from key by the
+// mail sink, is the same. A failure is logged, and
 // returned when it happened before Send returns; a plugin's work goes on
 // either way.
 func (n *Notices) Send(ctx context.Context, key, subject, body string, at time.Time) error {

@@ -27,6 +27,17 @@ func EventKey(ev listener.Event) string {
 	return fmt.Sprintf("%s/%s/%s/%d", ev.Server, supervisordRun(), ev.Pool, ev.Serial)
 }
 
+// StateKey returns the idempotency key of a notification about a state of
+// supervisord's processes rather than about one event (ordered-startup's
+// report that a program failed): facts name the state, as the processes'
+// names and start times do. The key is the same for every run of the
+// listener under this supervisord run that finds the same facts, so that
+// a listener restarted after a kill -9 and finding the failure again does
+// not report it twice; it differs under another supervisord run.
+func StateKey(facts ...string) string {
+	return supervisordRun() + "/" + strings.Join(facts, "/")
+}
+
 var (
 	runOnce sync.Once
 	runID   string

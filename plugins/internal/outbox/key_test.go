@@ -27,6 +27,19 @@ func TestEventKeyIdentifiesOneEventOfOneRun(t *testing.T) {
 	}
 }
 
+func TestStateKeyNamesTheFactsUnderOneRun(t *testing.T) {
+	k := StateKey("failed", "web", "web@1700000000")
+	if k != StateKey("failed", "web", "web@1700000000") {
+		t.Fatal("the same facts give another key")
+	}
+	if !strings.HasPrefix(k, supervisordRun()+"/") || !strings.HasSuffix(k, "/failed/web/web@1700000000") {
+		t.Fatalf("key %q", k)
+	}
+	if StateKey("failed", "web", "web@1700000001") == k {
+		t.Fatal("a later start of the process gives the same key")
+	}
+}
+
 // fakeProc writes the /proc files findRun reads.
 func fakeProc(t *testing.T, boot string, procs map[int]string) string {
 	t.Helper()
