@@ -60,11 +60,13 @@ func TickUnderSupervisord(b *testing.B, l TickBench, n int) {
 		`, n, l.Pool, l.Command) + "\n" + flush(l.Sections)})
 	sv.WaitLog(b, fmt.Sprintf(`success: sleep_%04d entered RUNNING state`, n-1))
 	// Started once every process runs, the listener's first tick loads
-	// the whole table, and nothing changes after it.
+	// the whole table, and nothing changes after it. The log is read from
+	// before the start: the first tick may be sent before StartProcess
+	// returns.
+	offset := sv.LogSize()
 	if err := sv.Client.StartProcess(context.Background(), l.Pool, true); err != nil {
 		b.Fatal(err)
 	}
-	offset := sv.LogSize()
 	sv.WaitLogSince(b, offset, fmt.Sprintf(`(?s)(%s: BUSY -> ACKNOWLEDGED.*){%d}`, l.Pool, 1+quietTicks))
 	log := sv.Log()[offset:]
 	times := AnswerTimes(log, l.Pool)
