@@ -12,4 +12,11 @@
 //	probe.go    the check: one GET, a refused connection tried again
 //	report.go   report: the lines of one act, logged as they come, mailed once over
 //	gcore.go    the core dump before a restart (-d)
+//
+// The mail of an act is keyed in the outbox, and its Message-ID derived,
+// by the tick whose check failed (its outbox.EventKey: supervisord's
+// identification and run, the pool, the serial), never by when the mail
+// was made: httpok acts at most once per tick, so the key names the act.
+// A mail a kill -9 interrupted goes again from the outbox, the same mail;
+// the act of a later tick is another.
 package httpok

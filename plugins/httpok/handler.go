@@ -13,6 +13,7 @@ import (
 	"github.com/golance/golance/listener/rpc"
 	"github.com/golance/golance/plugins/internal/log"
 	"github.com/golance/golance/plugins/internal/mailcli"
+	"github.com/golance/golance/plugins/internal/outbox"
 	"github.com/golance/golance/plugins/internal/proctable"
 	"github.com/golance/golance/plugins/internal/restart"
 )
@@ -141,7 +142,7 @@ func (c *handler) check(ctx context.Context, tick listener.Event) {
 		return
 	}
 	c.streaks.Pass(c.url)
-	c.act(ctx, c.url+": "+subject, msg)
+	c.act(ctx, outbox.EventKey(tick), c.url+": "+subject, msg)
 }
 
 // watchedRunning reports whether a process httpok watches is RUNNING, for
@@ -199,8 +200,11 @@ func (c *handler) hintGroups(missing []string, each func(yield func(group, name 
 
 // act restarts the watched processes and reports, as superlance's act
 // does: its lines go to stderr as they happen, and once every restart has
-// finished, to the mail, after msg.
-func (c *handler) act(ctx context.Context, subject, msg string) {
+// finished, to the mail, after msg. key, the outbox key of the mail and
+// what its Message-ID derives from, is the failed check's tick
+// (outbox.EventKey): one act per tick at most, and the same key whenever
+// that mail is made.
+func (c *handler) act(ctx context.Context, key, subject, msg string) {
 	infos, err := c.sup.GetAllProcessInfo(ctx)
 	if err != nil {
 		c.cfg.log.Warn(msg)
@@ -252,8 +256,7 @@ func (c *handler) act(ctx context.Context, subject, msg string) {
 	to := strings.Join(d.To, ", ")
 	err = c.restarter.Go(func(ctx context.Context) {
 		body := rep.wait()
-		at := c.cfg.clock.Now()
-		if err := c.notices.Send(ctx, fmt.Sprintf("httpok/%s/%d", subject, at.UnixNano()), subject, body, at); err != nil {
+		if err := c.notices.Send(ctx, key, subject, body, c.cfg.clock.Now()); err != nil {
 			return
 		}
 		c.cfg.log.Info(fmt.Sprintf("Mailed:\n\nTo: %s\nSubject: %s\n\n%s", to, subject, body))

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/golance/golance/internal/testkit"
+	"github.com/golance/golance/internal/testkit/killcheck"
 	"github.com/golance/golance/internal/testkit/mailserver"
 	"github.com/golance/golance/internal/testkit/rig"
 	"github.com/golance/golance/internal/testkit/stopcheck"
@@ -193,6 +194,19 @@ func TestIntegrationPasswordInTheURLIsNotShown(t *testing.T) {
 	}
 }
 
+// mailingHttpok is the section of an httpok that checks bad's /health
+// (bad is host:port) and mails srv through the outbox; its stderr goes to
+// httpok.err.
+func mailingHttpok(t *testing.T, srv *mailserver.Server, bad string) string {
+	return `
+		[eventlistener:httpok]
+		command=` + rig.Binary(t, "httpok") + ` -p bad -t 5 -m ops@example.com --fromEmail supervisor@example.com --smtpHost ` + srv.Addr() + ` --outbox %(here)s/outbox http://` + bad + `/health
+		events=TICK_5
+		priority=-20
+		stderr_logfile=%(here)s/httpok.err
+	`
+}
+
 // SIGTERM while the mail server is down, with a restart's mail in the
 // outbox: httpok stops retrying at once, so that `supervisorctl stop`
 // returns well within stopwaitsecs, and the mail goes after the next
@@ -207,18 +221,35 @@ func TestIntegrationStopDuringMailOutage(t *testing.T) {
 		command=` + rig.Binary(t, "webserve") + ` ` + bad + ` 500
 		startsecs=0
 
-		[eventlistener:httpok]
-		command=` + rig.Binary(t, "httpok") + ` -p bad -t 5 -m ops@example.com --fromEmail supervisor@example.com --smtpHost ` + srv.Addr() + ` --outbox %(here)s/outbox http://` + bad + `/health
-		events=TICK_5
-		priority=-20
-		stderr_logfile=%(here)s/httpok.err
-	`})
+	` + mailingHttpok(t, srv, bad)})
 	sv.WaitLog(t, `success: httpok entered RUNNING state`)
 	m := stopcheck.MailAfterStop(t, sv, srv, "httpok", filepath.Join(sv.Dir, "httpok.err"), func() {
 		// Stopped, bad is neither restarted nor mailed about again.
 		rig.Must(t, sv.Client.StopProcess(context.Background(), "bad", true))
 	})
 	if s, _ := m.Subject(); !strings.Contains(s, "bad") {
+		t.Errorf("subject %q, want the mail about bad's restart", s)
+	}
+}
+
+// A kill -9 in the middle of the SMTP DATA exchange of a restart's mail:
+// the restarted httpok sends it again, the same mail with the same
+// Message-ID (the key of the tick whose check failed), so that the
+// receiving side can tell. bad answers 500 in its first run only, so that
+// no second restart adds a mail of its own.
+func TestIntegrationKillDuringDataKeepsTheMessageID(t *testing.T) {
+	t.Parallel()
+	srv := mailserver.NewServer(t)
+	srv.Stall(1)
+	bad, web := freePort(t), rig.Binary(t, "webserve")
+	sv := supervisord.Start(t, supervisord.Config{Sections: `
+		[program:bad]
+		command=sh -c 'if [ -e %(here)s/failed ]; then exec ` + web + ` ` + bad + ` 200; fi; touch %(here)s/failed; exec ` + web + ` ` + bad + ` 500'
+		startsecs=0
+
+	` + mailingHttpok(t, srv, bad)})
+	msgs := killcheck.Resend(t, sv, srv, "httpok", filepath.Join(sv.Dir, "httpok.err"), nil)
+	if s, _ := msgs[0].Subject(); !strings.Contains(s, "bad status returned") {
 		t.Errorf("subject %q, want the mail about bad's restart", s)
 	}
 }

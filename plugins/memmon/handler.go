@@ -10,6 +10,7 @@ import (
 	"github.com/golance/golance/listener"
 	"github.com/golance/golance/plugins/internal/log"
 	"github.com/golance/golance/plugins/internal/mailcli"
+	"github.com/golance/golance/plugins/internal/outbox"
 	"github.com/golance/golance/plugins/internal/procmem"
 	"github.com/golance/golance/plugins/internal/proctable"
 	"github.com/golance/golance/plugins/internal/restart"
@@ -139,7 +140,7 @@ func (m *handler) HandleEvent(ctx context.Context, ev listener.Event) error {
 	}
 	m.listFailure.Recover("supervisord answers again")
 	if tick {
-		m.check(ctx)
+		m.check(ctx, outbox.EventKey(ev))
 	}
 	return nil
 }
@@ -156,17 +157,18 @@ func (m *handler) Shutdown(ctx context.Context) error {
 // Stop ends the retries of mail under way (SIGTERM).
 func (m *handler) Stop() { m.notices.Stop() }
 
-// check is one tick's work, once the table is current.
-func (m *handler) check(ctx context.Context) {
+// check is one tick's work, once the table is current; tick is the
+// tick's outbox.EventKey, which the keys of its notices start with.
+func (m *handler) check(ctx context.Context, tick string) {
 	procs := m.table.Processes()
 	if len(m.rules) > 0 {
-		m.checkMemory(procs)
+		m.checkMemory(procs, tick)
 	}
 	for _, r := range m.runtimes {
 		r.matched = false
 	}
 	for _, p := range procs {
-		m.checkRuntime(ctx, p)
+		m.checkRuntime(ctx, p, tick)
 	}
 	for _, r := range m.runtimes {
 		switch {
@@ -185,7 +187,7 @@ func (m *handler) check(ctx context.Context) {
 }
 
 // checkMemory applies the memory limits to procs.
-func (m *handler) checkMemory(procs []proctable.Process) {
+func (m *handler) checkMemory(procs []proctable.Process, tick string) {
 	snap, err := m.reader.Snapshot(m.cfg.cumulative)
 	if err != nil {
 		m.memoryFailure.Fail(fmt.Sprintf("Cannot read process memory, checking again at the next tick: %v", err))
@@ -196,7 +198,7 @@ func (m *handler) checkMemory(procs []proctable.Process) {
 		r.matched = false
 	}
 	for _, p := range procs {
-		m.checkProcess(snap, p)
+		m.checkProcess(snap, p, tick)
 	}
 	m.streaks.Retain(func(name string) bool {
 		_, ok := m.table.Process(name)
@@ -214,7 +216,7 @@ func (m *handler) checkMemory(procs []proctable.Process) {
 }
 
 // checkProcess applies the rules to one process.
-func (m *handler) checkProcess(snap *procmem.Snapshot, p proctable.Process) {
+func (m *handler) checkProcess(snap *procmem.Snapshot, p proctable.Process, tick string) {
 	var applies []*rule
 	self := false
 	for _, r := range m.rules {
@@ -270,6 +272,7 @@ func (m *handler) checkProcess(snap *procmem.Snapshot, p proctable.Process) {
 	}
 	usage := fmt.Sprintf("%v %d", m.cfg.metric, used)
 	m.restart(name, pname, cause{
+		key:     noticeKey(tick, name, p.PID),
 		usage:   usage,
 		above:   fmt.Sprintf("%s, above %s", usage, over),
 		because: fmt.Sprintf("it was consuming too much memory (%d bytes %v)", used, m.cfg.metric),
@@ -282,7 +285,7 @@ func (m *handler) checkProcess(snap *procmem.Snapshot, p proctable.Process) {
 // --max-runtime-not-during. The start time comes from the table, which
 // asks supervisord for it (getProcessInfo) only after a start it learned
 // of from /proc or an event.
-func (m *handler) checkRuntime(ctx context.Context, p proctable.Process) {
+func (m *handler) checkRuntime(ctx context.Context, p proctable.Process, tick string) {
 	var limit *runtimeRule
 	for _, r := range m.runtimes {
 		if r.match.Covers(p.Group, p.Name) {
@@ -324,6 +327,7 @@ func (m *handler) checkRuntime(ctx context.Context, p proctable.Process) {
 	}
 	delete(m.waiting, name)
 	m.restart(name, pname, cause{
+		key:   noticeKey(tick, name, p.PID),
 		usage: past, above: past, stop: m.cfg.runtimeAction == actStop, uptime: up, uptimeKnown: true,
 		because: fmt.Sprintf("it had been running for %v, longer than its limit of %v", up, limit.limit.max+jitter),
 	})
@@ -332,6 +336,8 @@ func (m *handler) checkRuntime(ctx context.Context, p proctable.Process) {
 // cause is why memmon restarts (or stops) a process, in the words its log
 // lines and mail use.
 type cause struct {
+	// key identifies the notices of this restart (noticeKey).
+	key string
 	// usage is the measure in a failed stop's line: "RSS 1234".
 	usage string
 	// above is the measure and the limit in a refusal's line.
@@ -375,7 +381,7 @@ func (m *handler) restart(name, pname string, c cause) {
 		line := fmt.Sprintf("Not restarting %s (%s): %v", pname, c.above, budget)
 		m.cfg.log.Warn(line)
 		if budget.First {
-			m.mailInBackground(fmt.Sprintf("process %s not restarted, restart budget spent", pname), line)
+			m.mailInBackground(c.key+"/budget spent", fmt.Sprintf("process %s not restarted, restart budget spent", pname), line)
 		}
 	case errors.Is(err, restart.ErrClosed):
 	default:
@@ -393,15 +399,15 @@ func (m *handler) finished(ctx context.Context, pname string, c cause, uptime ti
 	case out.StopErr != nil:
 		line := fmt.Sprintf("Failed to stop process %s (%s): %s", pname, c.usage, restart.Describe(out.StopErr))
 		m.cfg.log.Error(line)
-		m.mail(ctx, "failed to stop process "+pname, line)
+		m.mail(ctx, c.key+"/stop failed", "failed to stop process "+pname, line)
 	case out.StartErr != nil:
 		line := fmt.Sprintf("Failed to start process %s after stopping it: %s", pname, restart.Describe(out.StartErr))
 		m.cfg.log.Error(line)
-		m.mail(ctx, "failed to start process "+pname, line)
+		m.mail(ctx, c.key+"/start failed", "failed to start process "+pname, line)
 	default:
 		m.cfg.log.Info(pname + " " + done)
 		if uptime <= m.cfg.uptime {
-			m.mail(ctx, "process "+pname+" "+done, fmt.Sprintf(
+			m.mail(ctx, c.key+"/"+done, "process "+pname+" "+done, fmt.Sprintf(
 				"memmon.py %s the process named %s at %s because %s",
 				done, pname, out.Ended.Format("Mon Jan _2 15:04:05 2006 MST"), c.because))
 		}
@@ -418,14 +424,23 @@ func (m *handler) subject(s string) string {
 }
 
 // mailInBackground queues a mail; it never holds up the event loop.
-func (m *handler) mailInBackground(subject, body string) {
-	m.mail(context.Background(), subject, body)
+func (m *handler) mailInBackground(key, subject, body string) {
+	m.mail(context.Background(), key, subject, body)
 }
 
-// mail queues one mail in the outbox, if memmon mails; a failure is
-// logged there. Its key is the notice itself, at its time.
-func (m *handler) mail(ctx context.Context, subject, body string) {
-	at := m.cfg.clock.Now()
+// mail queues one mail in the outbox under key, if memmon mails; a
+// failure is logged there.
+func (m *handler) mail(ctx context.Context, key, subject, body string) {
 	subject = m.subject(subject)
-	m.notices.Send(ctx, fmt.Sprintf("memmon/%s/%d", subject, at.UnixNano()), subject, body, at)
+	m.notices.Send(ctx, key, subject, body, m.cfg.clock.Now())
+}
+
+// noticeKey is the outbox key of the notices of one restart, which their
+// Message-ID derives from: the tick that found the process over its limit
+// (its outbox.EventKey: supervisord's identification and run, the pool,
+// the serial) and the process, by name and pid. A notice made again is
+// the same mail; another restart, even of the same process at the next
+// tick, is another.
+func noticeKey(tick, name string, pid int) string {
+	return fmt.Sprintf("%s/%s/%d", tick, name, pid)
 }

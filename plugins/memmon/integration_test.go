@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/golance/golance/internal/testkit"
+	"github.com/golance/golance/internal/testkit/killcheck"
 	"github.com/golance/golance/internal/testkit/mailserver"
 	"github.com/golance/golance/internal/testkit/rig"
 	"github.com/golance/golance/internal/testkit/stopcheck"
@@ -190,6 +191,18 @@ func TestIntegrationNothingSelectedRunsIdle(t *testing.T) {
 	}
 }
 
+// mailingMemmon is the section of a memmon that restarts hog above 50 MB
+// and mails srv through the outbox; its stderr goes to memmon.err.
+func mailingMemmon(t *testing.T, srv *mailserver.Server) string {
+	return `
+		[eventlistener:memmon]
+		command=` + rig.Binary(t, "memmon") + ` -p hog=50MB -m ops@example.com --fromEmail supervisor@example.com --smtpHost ` + srv.Addr() + ` --outbox %(here)s/outbox
+		events=TICK_5
+		priority=-10
+		stderr_logfile=%(here)s/memmon.err
+	`
+}
+
 // SIGTERM while the mail server is down, with a restart's mail in the
 // outbox: memmon stops retrying at once, so that `supervisorctl stop`
 // returns well within stopwaitsecs, and the mail goes after the next
@@ -203,12 +216,7 @@ func TestIntegrationStopDuringMailOutage(t *testing.T) {
 		command=` + rig.Binary(t, "memhog") + ` -mb 120
 		startsecs=0
 
-		[eventlistener:memmon]
-		command=` + rig.Binary(t, "memmon") + ` -p hog=50MB -m ops@example.com --fromEmail supervisor@example.com --smtpHost ` + srv.Addr() + ` --outbox %(here)s/outbox
-		events=TICK_5
-		priority=-10
-		stderr_logfile=%(here)s/memmon.err
-	`})
+	` + mailingMemmon(t, srv)})
 	errLog := filepath.Join(sv.Dir, "memmon.err")
 	sv.WaitLog(t, `success: memmon entered RUNNING state`)
 	// Stopped before the next start, hog is neither restarted nor mailed
@@ -221,5 +229,27 @@ func TestIntegrationStopDuringMailOutage(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(errLog); !strings.Contains(string(b), "left by an earlier run") {
 		t.Errorf("the mail did not come from the outbox:\n%s", b)
+	}
+}
+
+// A kill -9 in the middle of the SMTP DATA exchange of a restart's mail:
+// the restarted memmon sends it again, the same mail with the same
+// Message-ID (the key of the tick and the process restarted), so that the
+// receiving side can tell. hog is big in its first run only, so that no
+// second restart adds a mail of its own.
+func TestIntegrationKillDuringDataKeepsTheMessageID(t *testing.T) {
+	t.Parallel()
+	srv := mailserver.NewServer(t)
+	srv.Stall(1)
+	hog := rig.Binary(t, "memhog")
+	sv := supervisord.Start(t, supervisord.Config{Sections: `
+		[program:hog]
+		command=sh -c 'if [ -e %(here)s/hogged ]; then exec ` + hog + ` -mb 1; fi; touch %(here)s/hogged; exec ` + hog + ` -mb 120'
+		startsecs=0
+
+	` + mailingMemmon(t, srv)})
+	msgs := killcheck.Resend(t, sv, srv, "memmon", filepath.Join(sv.Dir, "memmon.err"), nil)
+	if s, _ := msgs[0].Subject(); s != "memmon: process hog:hog restarted" {
+		t.Errorf("subject %q", s)
 	}
 }
