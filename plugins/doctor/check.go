@@ -1,6 +1,8 @@
 package doctor
 
 import (
+	"crypto/sha1"
+	"encoding/hex"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -19,16 +21,18 @@ type pool struct {
 }
 
 // Check reads cfg as supervisord would run it and returns its problems,
-// in the order of the file. plugins names the golance listeners whose
+// in the order of the file, and notes on what it could not check or
+// found in an unexpected place. inherited is what the listeners inherit
+// from the running supervisord (ReadInherited); the zero value is none. plugins names the golance listeners whose
 // command lines it understands; an [eventlistener:x] running anything
 // else is checked only for what every listener needs.
-func Check(cfg *supervisorconf.Config, plugins []Plugin) ([]Finding, error) {
+func Check(cfg *supervisorconf.Config, plugins []Plugin, inherited Inherited) ([]Finding, []string, error) {
 	if err := cfg.Check(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	groups, err := cfg.Groups()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var out []Finding
 	var pools []pool
@@ -49,13 +53,13 @@ func Check(cfg *supervisorconf.Config, plugins []Plugin) ([]Finding, error) {
 	}
 	server, err := checkServer(cfg, pools)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	creds, err := checkCredentials(cfg, pools)
+	creds, notes, err := checkCredentials(cfg, pools, inherited)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return append(append(server, out...), creds...), nil
+	return append(append(server, out...), creds...), notes, nil
 }
 
 // parsePool recognises the plugin a pool runs and parses its command line
@@ -178,15 +182,19 @@ func checkServer(cfg *supervisorconf.Config, pools []pool) ([]Finding, error) {
 	return out, nil
 }
 
-// checkCredentials: supervisord never passes its server's credentials to
-// its children, so a listener that calls back with the environment's
-// credentials needs them in environment= when the server demands them.
-func checkCredentials(cfg *supervisorconf.Config, pools []pool) ([]Finding, error) {
+// checkCredentials: a listener that calls back with the environment's
+// credentials needs them when the server demands them. supervisord sets
+// no credentials for its children; they inherit its own environment,
+// then environment= applies, so either can hold them. With a running
+// supervisord whose environment cannot be read, doctor cannot tell, and
+// says so in a note instead of a finding.
+func checkCredentials(cfg *supervisorconf.Config, pools []pool, inherited Inherited) ([]Finding, []string, error) {
 	servers, err := cfg.Servers()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var out []Finding
+	var notes []string
 	for _, p := range pools {
 		if !p.need.rpc {
 			continue
@@ -195,17 +203,20 @@ func checkCredentials(cfg *supervisorconf.Config, pools []pool) ([]Finding, erro
 		url := proc.ServerURL
 		if url == "" {
 			if url, err = cfg.ServerURL(); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 		}
 		srv := serving(servers, url)
 		if srv == nil || !srv.HasPassword {
 			continue
 		}
-		env := map[string]string{}
+		env, from := map[string]string{}, map[string]string{}
+		for k, v := range inherited.Env {
+			env[k], from[k] = v, inherited.from()
+		}
 		for _, kv := range proc.Environment {
 			k, v, _ := strings.Cut(kv, "=")
-			env[k] = v
+			env[k], from[k] = v, "environment="
 		}
 		section := proc.Program.Section
 		user, hasUser := env["SUPERVISOR_USERNAME"]
@@ -216,17 +227,44 @@ func checkCredentials(cfg *supervisorconf.Config, pools []pool) ([]Finding, erro
 			want = fmt.Sprintf("environment=SUPERVISOR_USERNAME=\"%s\",SUPERVISOR_PASSWORD=\"<the password whose SHA-1 [%s] holds>\"", srv.Username, srv.Section.Name)
 		}
 		switch {
+		case !hasUser && inherited.Err != nil:
+			notes = append(notes, fmt.Sprintf("[%s]: credentials not checked: environment= has no SUPERVISOR_USERNAME, and %v: run golance doctor as root or as supervisord's user", section.Name, inherited.Err))
 		case !hasUser:
 			out = append(out, at(section, "environment",
-				fmt.Sprintf("[%s] requires a username and password, which supervisord does not pass to its children, and environment= has no SUPERVISOR_USERNAME: every call of %s gets 401 Unauthorized", srv.Section.Name, p.plugin),
+				fmt.Sprintf("[%s] requires a username and password, which supervisord does not set for its children, and neither environment= nor %s has SUPERVISOR_USERNAME: every call of %s gets 401 Unauthorized", srv.Section.Name, inherited.from(), p.plugin),
 				want))
-		case user != srv.Username || (!hashed && pass != srv.Password):
+		case user != srv.Username || !passwordMatches(srv.Password, pass):
 			out = append(out, at(section, "environment",
-				fmt.Sprintf("SUPERVISOR_USERNAME and SUPERVISOR_PASSWORD of environment= are not the username and password of [%s]: every call of %s gets 401 Unauthorized", srv.Section.Name, p.plugin),
+				fmt.Sprintf("%s are not the username and password of [%s]: every call of %s gets 401 Unauthorized", sources(from), srv.Section.Name, p.plugin),
 				want))
+		case from["SUPERVISOR_USERNAME"] != "environment=" || from["SUPERVISOR_PASSWORD"] != "environment=":
+			notes = append(notes, fmt.Sprintf("[%s] gets %s", section.Name, sources(from)))
 		}
 	}
-	return out, nil
+	return out, notes, nil
+}
+
+// sources says where a listener's credentials come from.
+func sources(from map[string]string) string {
+	u, p := from["SUPERVISOR_USERNAME"], from["SUPERVISOR_PASSWORD"]
+	switch {
+	case p == "":
+		return "SUPERVISOR_USERNAME from " + u + ", and no SUPERVISOR_PASSWORD,"
+	case p == u:
+		return "SUPERVISOR_USERNAME and SUPERVISOR_PASSWORD from " + u
+	}
+	return "SUPERVISOR_USERNAME from " + u + " and SUPERVISOR_PASSWORD from " + p
+}
+
+// passwordMatches reports whether pass is what a server section's
+// password= accepts: the text itself, or for "{SHA}hex" the password
+// whose SHA-1 that is, as supervisord's http.py compares them.
+func passwordMatches(written, pass string) bool {
+	if digest, ok := strings.CutPrefix(written, "{SHA}"); ok {
+		sum := sha1.Sum([]byte(pass))
+		return hex.EncodeToString(sum[:]) == digest
+	}
+	return written == pass
 }
 
 // serving returns the server section url reaches, nil for none.

@@ -21,7 +21,7 @@ running supervisord, found through /proc; -c FILE reads FILE instead) and prints
 one line per problem, each with its fix:
 
   - no [unix_http_server] or [inet_http_server], or no [rpcinterface:supervisor], while a listener calls supervisord back;
-  - a server that requires a username and password while the environment= of a listener that calls back lacks SUPERVISOR_USERNAME and SUPERVISOR_PASSWORD, or has others (supervisord never passes them to its children);
+  - a server that requires a username and password while a listener that calls back gets no SUPERVISOR_USERNAME and SUPERVISOR_PASSWORD, or others, from its environment= or from the running supervisord's own environment, which its children inherit (/proc/PID/environ: run doctor as root or as supervisord's user to read it);
   - an events= that lacks what the listener's command line needs (crashmail needs PROCESS_STATE_EXITED, crashmailbatch -e TICK_5 needs TICK_5, ...);
   - a buffer_size= smaller than the state changes a restart of every process queues at once, for a listener that hears more than ticks;
   - a listener's stdout logged to a file, which fills with the protocol;
@@ -71,9 +71,12 @@ func doctorCommand(plugins []Plugin) *cobra.Command {
 			}
 			out := cmd.OutOrStdout()
 			fmt.Fprintf(out, "# %s (%s)\n", found, how)
-			findings, err := Check(cfg, plugins)
+			findings, notes, err := Check(cfg, plugins, ReadInherited(cmd.Context(), cfg, procRoot))
 			if err != nil {
 				return err
+			}
+			for _, n := range notes {
+				fmt.Fprintf(out, "# %s\n", n)
 			}
 			chain, err := checkOrderedStartup(cmd.Context(), cfg, found, plugins)
 			if err != nil {

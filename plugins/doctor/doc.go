@@ -13,6 +13,7 @@
 //	check.go          Check: the file's problems, section by section
 //	needs.go          what each plugin's command line needs
 //	running.go        CompareRunning: running listeners against the file
+//	inherited.go      Inherited: what listeners inherit of supervisord's environment
 //	orderedstartup.go ordered-startup's chain, from its own --plan
 //	finding.go        Finding: one problem and its fix, one line
 //	snippet.go        Snippet, WriteSnippets: the plugins' sections

@@ -3,6 +3,9 @@ package doctor_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha1"
+	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -47,6 +50,17 @@ func base() string {
 
 func check(t *testing.T, text string) []doctor.Finding {
 	t.Helper()
+	findings, notes := checkWith(t, text, doctor.Inherited{})
+	if len(notes) > 0 {
+		t.Errorf("notes without a running supervisord: %q", notes)
+	}
+	return findings
+}
+
+// checkWith checks text as the file of a supervisord whose children
+// inherit inherited.
+func checkWith(t *testing.T, text string, inherited doctor.Inherited) ([]doctor.Finding, []string) {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), "supervisord.conf")
 	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
@@ -55,11 +69,11 @@ func check(t *testing.T, text string) []doctor.Finding {
 	if err != nil {
 		t.Fatal(err)
 	}
-	findings, err := doctor.Check(cfg, commands.Plugins())
+	findings, notes, err := doctor.Check(cfg, commands.Plugins(), inherited)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return findings
+	return findings, notes
 }
 
 // Every plugin's own sections, as golance snippet prints them and the
@@ -106,7 +120,10 @@ func TestFindings(t *testing.T) {
 			[]string{"stdout_logfile=/var/log/dump.log: a listener's stdout is the protocol", "fix: stdout_logfile=NONE"}},
 		{"credentials missing", strings.Replace(base(), "file=/run/test-supervisor.sock\n", "file=/run/test-supervisor.sock\nusername=admin\npassword=s3cret\n", 1) +
 			"[eventlistener:memmon]\ncommand=memmon -a 1GB\nevents=TICK_60\n",
-			[]string{"[unix_http_server] requires a username and password", "environment= has no SUPERVISOR_USERNAME: every call of memmon gets 401", `fix: environment=SUPERVISOR_USERNAME="admin",SUPERVISOR_PASSWORD="s3cret"$`}},
+			[]string{"[unix_http_server] requires a username and password", "neither environment= nor supervisord's own environment (no supervisord answered to read it from; every child inherits it)", "has SUPERVISOR_USERNAME: every call of memmon gets 401", `fix: environment=SUPERVISOR_USERNAME="admin",SUPERVISOR_PASSWORD="s3cret"$`}},
+		{"hashed password wrong", strings.Replace(base(), "file=/run/test-supervisor.sock\n", "file=/run/test-supervisor.sock\nusername=admin\npassword={SHA}"+sha1Hex("s3cret")+"\n", 1) +
+			"[eventlistener:memmon]\ncommand=memmon -a 1GB\nevents=TICK_60\nenvironment=SUPERVISOR_USERNAME=\"admin\",SUPERVISOR_PASSWORD=\"old\"\n",
+			[]string{"SUPERVISOR_USERNAME and SUPERVISOR_PASSWORD from environment= are not the username and password", `SUPERVISOR_PASSWORD="<the password whose SHA-1 [unix_http_server] holds>"`}},
 		{"credentials wrong", strings.Replace(base(), "file=/run/test-supervisor.sock\n", "file=/run/test-supervisor.sock\nusername=admin\npassword=s3cret\n", 1) +
 			"[eventlistener:memmon]\ncommand=memmon -a 1GB\nevents=TICK_60\nenvironment=SUPERVISOR_USERNAME=\"admin\",SUPERVISOR_PASSWORD=\"old\"\n",
 			[]string{"are not the username and password of [unix_http_server]"}},
@@ -134,6 +151,62 @@ func TestFindings(t *testing.T) {
 	}
 }
 
+func sha1Hex(s string) string {
+	sum := sha1.Sum([]byte(s))
+	return hex.EncodeToString(sum[:])
+}
+
+// supervisord starts each child with a copy of its own environment, so
+// credentials given to supervisord itself reach a listener without an
+// environment= line: doctor reads them from the running supervisord's
+// environment, says where they come from, and reports them only when they
+// are wrong; when it cannot read that environment, it says so and does
+// not guess.
+func TestInheritedCredentials(t *testing.T) {
+	conf := func(pass, env string) string {
+		return strings.Replace(base(), "file=/run/test-supervisor.sock\n", "file=/run/test-supervisor.sock\nusername=admin\npassword="+pass+"\n", 1) +
+			"[eventlistener:memmon]\ncommand=memmon -a 1GB\nevents=TICK_60\n" + env
+	}
+	inherit := func(user, pass string) doctor.Inherited {
+		return doctor.Inherited{PID: 42, Env: map[string]string{"PATH": "/usr/bin", "SUPERVISOR_USERNAME": user, "SUPERVISOR_PASSWORD": pass}}
+	}
+	cases := []struct {
+		name, conf string
+		inherited  doctor.Inherited
+		finding    string // "" for none
+		note       string // "" for none
+	}{
+		{"inherited", conf("s3cret", ""), inherit("admin", "s3cret"), "",
+			"[eventlistener:memmon] gets SUPERVISOR_USERNAME and SUPERVISOR_PASSWORD from supervisord's own environment (pid 42; every child inherits it)"},
+		{"inherited, hashed", conf("{SHA}"+sha1Hex("s3cret"), ""), inherit("admin", "s3cret"), "", "from supervisord's own environment (pid 42;"},
+		{"inherited wrong", conf("s3cret", ""), inherit("admin", "old"), "SUPERVISOR_USERNAME and SUPERVISOR_PASSWORD from supervisord's own environment (pid 42; every child inherits it) are not the username and password of [unix_http_server]", ""},
+		{"environment= wins", conf("s3cret", "environment=SUPERVISOR_PASSWORD=\"s3cret\"\n"), inherit("admin", "old"), "", "gets SUPERVISOR_USERNAME from supervisord's own environment (pid 42; every child inherits it) and SUPERVISOR_PASSWORD from environment="},
+		{"environment= wrong over right", conf("s3cret", "environment=SUPERVISOR_PASSWORD=\"old\"\n"), inherit("admin", "s3cret"), "SUPERVISOR_USERNAME from supervisord's own environment (pid 42; every child inherits it) and SUPERVISOR_PASSWORD from environment= are not", ""},
+		{"inherited nothing", conf("s3cret", ""), doctor.Inherited{PID: 42, Env: map[string]string{"PATH": "/usr/bin"}},
+			"neither environment= nor supervisord's own environment (pid 42; every child inherits it) has SUPERVISOR_USERNAME", ""},
+		{"unreadable", conf("s3cret", ""), doctor.Inherited{PID: 42, Err: errors.New("the environment of supervisord (pid 42) cannot be read from here (permission denied)")}, "",
+			"[eventlistener:memmon]: credentials not checked: environment= has no SUPERVISOR_USERNAME, and the environment of supervisord (pid 42) cannot be read from here (permission denied): run golance doctor as root"},
+		{"unreadable, environment= decides", conf("s3cret", "environment=SUPERVISOR_USERNAME=\"admin\",SUPERVISOR_PASSWORD=\"s3cret\"\n"), doctor.Inherited{PID: 42, Err: errors.New("x")}, "", ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			findings, notes := checkWith(t, c.conf, c.inherited)
+			switch {
+			case c.finding == "" && len(findings) > 0:
+				t.Errorf("findings, want none: %v", findings)
+			case c.finding != "" && (len(findings) != 1 || !strings.Contains(findings[0].String(), c.finding)):
+				t.Errorf("findings %v, want one with %q", findings, c.finding)
+			}
+			switch {
+			case c.note == "" && len(notes) > 0:
+				t.Errorf("notes %q, want none", notes)
+			case c.note != "" && (len(notes) != 1 || !strings.Contains(notes[0], c.note)):
+				t.Errorf("notes %q, want one with %q", notes, c.note)
+			}
+		})
+	}
+}
+
 // run runs the built golance binary and returns its stdout, stderr and
 // exit status.
 func run(t *testing.T, env []string, args ...string) (string, string, int) {
@@ -154,30 +227,68 @@ func run(t *testing.T, env []string, args ...string) (string, string, int) {
 	return stdout.String(), stderr.String(), code
 }
 
+// startMemmon starts the real supervisord in env, with a password on its
+// socket, a program web and a memmon that measures it, without
+// environment=.
+func startMemmon(t *testing.T, env []string) *supervisord.Supervisord {
+	sv := supervisord.Start(t, supervisord.Config{Env: env, Username: "admin", Password: "s3cret", Sections: `
+		[program:web]
+		command=sleep 1000
+		[eventlistener:memmon]
+		command=memmon -p web=1GB
+		events=TICK_5
+		priority=-5
+	`})
+	sv.WaitLog(t, `success: memmon entered RUNNING state`)
+	return sv
+}
+
 // The real supervisord, with a password on its socket and a memmon
 // without credentials: memmon's calls are refused, and the doctor says
 // why and what to write.
 func TestIntegrationCredentials(t *testing.T) {
 	env := os.Environ()
-	sv := supervisord.Start(t, supervisord.Config{Env: env, Username: "admin", Password: "s3cret", Sections: `
-		[program:web]
-		command=sleep 1000
-		[eventlistener:memmon]
-		command=memmon -a 1GB
-		events=TICK_5
-		priority=-5
-	`})
-	sv.WaitLog(t, `success: memmon entered RUNNING state`)
+	sv := startMemmon(t, env)
 	stdout, stderr, code := run(t, env, "doctor", "-c", sv.ConfigPath)
 	if code != 1 || !strings.Contains(stderr, "1 problem found") {
 		t.Errorf("doctor: exit %d, stderr %q; want 1 and the count", code, stderr)
 	}
-	if !strings.Contains(stdout, `environment= has no SUPERVISOR_USERNAME`) || !strings.Contains(stdout, `fix: environment=SUPERVISOR_USERNAME="admin",SUPERVISOR_PASSWORD="s3cret"`) {
+	if !strings.Contains(stdout, fmt.Sprintf("neither environment= nor supervisord's own environment (pid %d; every child inherits it) has SUPERVISOR_USERNAME", sv.PID)) || !strings.Contains(stdout, `fix: environment=SUPERVISOR_USERNAME="admin",SUPERVISOR_PASSWORD="s3cret"`) {
 		t.Errorf("doctor did not report the missing credentials:\n%s", stdout)
 	}
 	// What the doctor predicts is what happens: memmon's calls are
 	// refused (supervisord's debug log carries memmon's stderr).
 	sv.WaitLog(t, `memmon' stderr output:\n.*401 Unauthorized`)
+}
+
+// The real supervisord, started with the credentials of its own socket in
+// its environment, and a memmon without environment=: memmon inherits
+// them and its calls succeed, and the doctor, reading supervisord's
+// environment, finds no problem and says where the credentials come from.
+// When it cannot read that environment, it says so and reports nothing.
+func TestIntegrationInheritedCredentials(t *testing.T) {
+	env := os.Environ()
+	sv := startMemmon(t, append(env, "SUPERVISOR_USERNAME=admin", "SUPERVISOR_PASSWORD=s3cret"))
+	stdout, stderr, code := run(t, env, "doctor", "-c", sv.ConfigPath)
+	if code != 0 || !strings.Contains(stdout, "no problems found") {
+		t.Errorf("doctor: exit %d, stderr %q; want 0:\n%s", code, stderr, stdout)
+	}
+	if want := fmt.Sprintf("# [eventlistener:memmon] gets SUPERVISOR_USERNAME and SUPERVISOR_PASSWORD from supervisord's own environment (pid %d; every child inherits it)\n", sv.PID); !strings.Contains(stdout, want) {
+		t.Errorf("doctor does not say where the credentials come from (%q):\n%s", want, stdout)
+	}
+	// What the doctor predicts is what happens: memmon reads web's memory
+	// through supervisord, which it cannot do with its calls refused.
+	sv.WaitLog(t, `memmon' stderr output:\n.* of web:web is [0-9]+`)
+	if log, _ := os.ReadFile(sv.LogPath); strings.Contains(string(log), "401") {
+		t.Errorf("memmon's calls were refused:\n%s", log)
+	}
+
+	// Without a readable /proc/<pid>/environ (another user's supervisord,
+	// here a proc root without it), doctor cannot tell and does not guess.
+	stdout, stderr, code = run(t, env, "doctor", "-c", sv.ConfigPath, "--proc", t.TempDir())
+	if code != 0 || !strings.Contains(stdout, fmt.Sprintf("# [eventlistener:memmon]: credentials not checked: environment= has no SUPERVISOR_USERNAME, and the environment of supervisord (pid %d) cannot be read from here", sv.PID)) {
+		t.Errorf("doctor without supervisord's environment: exit %d, stderr %q; want 0 and a note:\n%s", code, stderr, stdout)
+	}
 }
 
 // An edit of a listener's command= that supervisord was not told of: the

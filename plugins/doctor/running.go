@@ -22,24 +22,13 @@ import (
 // reread` and `update` have not applied yet. It returns an error when
 // supervisord cannot be asked.
 func CompareRunning(ctx context.Context, cfg *supervisorconf.Config, procRoot string) ([]Finding, error) {
-	ep, err := cfg.Endpoint(os.LookupEnv)
-	if err != nil {
-		return nil, err
-	}
-	if ep.URL == "" {
-		return nil, fmt.Errorf("the configuration serves no XML-RPC")
-	}
-	var opts []rpc.Option
-	if ep.Username != "" {
-		opts = append(opts, rpc.WithBasicAuth(ep.Username, ep.Password))
-	}
-	client, err := rpc.New(ep.URL, append(opts, rpc.WithTimeout(5*time.Second))...)
+	client, url, err := dial(cfg)
 	if err != nil {
 		return nil, err
 	}
 	infos, err := client.GetAllProcessInfo(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("supervisord at %s: %w", ep.URL, err)
+		return nil, fmt.Errorf("supervisord at %s: %w", url, err)
 	}
 	groups, err := cfg.Groups()
 	if err != nil {
@@ -81,6 +70,24 @@ func CompareRunning(ctx context.Context, cfg *supervisorconf.Config, procRoot st
 		}
 	}
 	return out, nil
+}
+
+// dial returns a client of the supervisord that runs cfg, through the
+// endpoint supervisorctl would use, and its URL.
+func dial(cfg *supervisorconf.Config) (*rpc.Client, string, error) {
+	ep, err := cfg.Endpoint(os.LookupEnv)
+	if err != nil {
+		return nil, "", err
+	}
+	if ep.URL == "" {
+		return nil, "", fmt.Errorf("the configuration serves no XML-RPC")
+	}
+	opts := []rpc.Option{rpc.WithTimeout(5 * time.Second)}
+	if ep.Username != "" {
+		opts = append(opts, rpc.WithBasicAuth(ep.Username, ep.Password))
+	}
+	client, err := rpc.New(ep.URL, opts...)
+	return client, ep.URL, err
 }
 
 // cmdline reads a process's arguments from the proc filesystem at
