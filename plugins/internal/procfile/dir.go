@@ -19,9 +19,10 @@ const DefaultRoot = "/proc"
 // unix.ESRCH for a process that is gone...), unwrapped: the caller names
 // the file.
 type Dir struct {
-	root string
-	fd   int
-	buf  []byte
+	root   string
+	fd     int
+	buf    []byte
+	dirbuf []byte // for ReadPIDs
 }
 
 // OpenDir opens the proc filesystem mounted at root; "" means DefaultRoot.
@@ -85,6 +86,29 @@ func (d *Dir) Pread(fd int) ([]byte, error) {
 		}
 		// Possibly cut short: read again with room to spare.
 		d.buf = make([]byte, 2*len(d.buf))
+	}
+}
+
+// PreadAll reads a file kept open from offset 0 to its end, for a list
+// handed out a page per read (task/<tid>/children) that must read afresh
+// each time: the kernel starts such a list again at a read from offset 0.
+func (d *Dir) PreadAll(fd int) ([]byte, error) {
+	n := 0
+	for {
+		if n == len(d.buf) {
+			d.buf = append(d.buf, make([]byte, len(d.buf))...)
+		}
+		k, err := unix.Pread(fd, d.buf[n:], int64(n))
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if k == 0 {
+			return d.buf[:n], nil
+		}
+		n += k
 	}
 }
 

@@ -9,7 +9,8 @@
 // every tick. procmem still reads smaps_rollup through it, which is read
 // only for PSS and USS and costs the kernel far more than the parsing.
 //
-//	dir.go   Dir: the files of a proc filesystem, read whole
+//	dir.go   Dir: the files of a proc filesystem, read whole (Pread, PreadAll)
 //	stat.go  Stat, ParseStat and ParseStatm: the fields the plugins need
 //	uint.go  ParseUint, the decimal numbers of /proc files
+//	pids.go  ParsePIDs and Dir.ReadPIDs: children lists, processes, threads
 package procfile

@@ -5,9 +5,13 @@ import (
 	"errors"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/golance/golance/plugins/internal/procfile"
 
 	"github.com/golance/golance/internal/testkit/memhog"
 	"github.com/rogpeppe/go-internal/testscript"
@@ -103,17 +107,37 @@ func TestUsageOfOneProcess(t *testing.T) {
 	}
 }
 
+// treeReaders returns a Reader that finds descendants from the kernel's
+// children lists, and one that scans every process as on a kernel without
+// them.
+func treeReaders(t *testing.T) map[string]*Reader {
+	t.Helper()
+	lists, scan := newReader(t), newReader(t)
+	t.Cleanup(func() { lists.Close(); scan.Close() })
+	if !lists.lists {
+		t.Fatal("no children lists in /proc/<pid>/task/<tid>/children (CONFIG_PROC_CHILDREN)")
+	}
+	scan.lists = false
+	return map[string]*Reader{"lists": lists, "scan": scan}
+}
+
 func TestCumulativeUsageAddsDescendants(t *testing.T) {
 	t.Parallel()
 	// memhog children are themselves memhog processes, so a child of a
 	// child would show up too; two children of 32 MiB make a tree of at
-	// least 64 MiB around a parent holding nothing.
+	// least 64 MiB around a parent holding nothing. memhog is a Go
+	// program: its children belong to whichever of its threads forked them.
 	pid := startHog(t, 0, 2, 32)
-	r := newReader(t)
-	s, err := r.Snapshot(true)
-	if err != nil {
-		t.Fatal(err)
+	for mode, r := range treeReaders(t) {
+		s, err := r.Snapshot(true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Run(mode, func(t *testing.T) { checkHogTree(t, s, pid) })
 	}
+}
+
+func checkHogTree(t *testing.T, s *Snapshot, pid int) {
 	for _, m := range Metrics {
 		own := usage(t, s, pid, m, false)
 		all := usage(t, s, pid, m, true)
@@ -143,71 +167,112 @@ func TestUsageOfAVanishedProcess(t *testing.T) {
 	if err := cmd.Run(); err != nil {
 		t.Fatal(err)
 	}
-	r := newReader(t)
-	for _, tree := range []bool{false, true} {
-		s, err := r.Snapshot(tree)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, m := range Metrics {
-			if _, err := s.Usage(cmd.Process.Pid, m, tree); !errors.Is(err, ErrNoProcess) {
-				t.Errorf("tree=%v %v: err %v, want ErrNoProcess", tree, m, err)
+	for mode, r := range treeReaders(t) {
+		for _, tree := range []bool{false, true} {
+			s, err := r.Snapshot(tree)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range Metrics {
+				if _, err := s.Usage(cmd.Process.Pid, m, tree); !errors.Is(err, ErrNoProcess) {
+					t.Errorf("%s tree=%v %v: err %v, want ErrNoProcess", mode, tree, m, err)
+				}
 			}
 		}
 	}
 }
 
-func TestNewReaderNeedsProc(t *testing.T) {
+// A single-threaded parent's tree, grandchildren included, is the sum of
+// its processes' own figures, read alike whether from children lists or a
+// scan; a child that exits leaves the sum at the next snapshot.
+func TestCumulativeUsageOfAShellTree(t *testing.T) {
 	t.Parallel()
-	if _, err := NewReader(t.TempDir()); err == nil {
-		t.Fatal("an empty directory accepted as /proc")
-	}
-}
-
-func TestParseMetric(t *testing.T) {
-	t.Parallel()
-	for _, m := range Metrics {
-		for _, s := range []string{m.Name(), m.String()} {
-			if got, err := ParseMetric(s); err != nil || got != m {
-				t.Errorf("ParseMetric(%q) = %v, %v", s, got, err)
-			}
-		}
-	}
-	if _, err := ParseMetric("vsz"); err == nil {
-		t.Error("vsz accepted")
-	}
-}
-
-// A Reader keeps the files of the processes it reads open, notices when one
-// of them exits, and closes the files nobody asks about any more.
-func TestReaderKeepsAndClosesFiles(t *testing.T) {
-	t.Parallel()
-	cmd := exec.Command("sleep", "3600")
+	cmd := exec.Command("sh", "-c", "sleep 3600 & sh -c 'sleep 3600 & wait' & wait")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	r := newReader(t)
-	t.Cleanup(func() { r.Close() })
-	s, _ := r.Snapshot(false)
-	first := usage(t, s, cmd.Process.Pid, RSS, false)
-	if _, ok := r.files[fileKey{cmd.Process.Pid, fileStatm}]; !ok || first == 0 {
-		t.Fatalf("statm of %d not kept open (rss %d)", cmd.Process.Pid, first)
+	t.Cleanup(func() { syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL); cmd.Wait() })
+	readers := treeReaders(t)
+	var tree []int
+	deadline := time.Now().Add(10 * time.Second)
+	for len(tree) != 4 { // sh, sleep, sh, sleep
+		if time.Now().After(deadline) {
+			t.Fatalf("the shell tree is %v, want 4 processes", tree)
+		}
+		time.Sleep(10 * time.Millisecond)
+		tree = descendants(t, cmd.Process.Pid)
 	}
-	cmd.Process.Kill()
-	cmd.Wait()
-	s, _ = r.Snapshot(false)
-	if _, err := s.Usage(cmd.Process.Pid, RSS, false); !errors.Is(err, ErrNoProcess) {
-		t.Fatalf("after exit: %v, want ErrNoProcess", err)
+	for mode, r := range readers {
+		s, err := r.Snapshot(true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sum uint64
+		for _, pid := range tree {
+			sum += usage(t, s, pid, RSS, false)
+		}
+		if all := usage(t, s, cmd.Process.Pid, RSS, true); all != sum || sum == 0 {
+			t.Errorf("%s: cumulative RSS %d, want the sum of %v: %d", mode, all, tree, sum)
+		}
 	}
-	if len(r.files) != 0 {
-		t.Fatalf("files of an exited process still open: %v", r.files)
+	// The first sleep exits: the tree loses it.
+	first := tree[1]
+	if err := syscall.Kill(first, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
 	}
-	// A process nobody asks about for a whole snapshot loses its file.
-	s, _ = r.Snapshot(false)
-	usage(t, s, os.Getpid(), RSS, false)
-	r.Snapshot(false)
-	r.Snapshot(false)
-	if len(r.files) != 0 {
-		t.Fatalf("unused files still open: %v", r.files)
+	for slices.Contains(descendants(t, cmd.Process.Pid), first) {
+		time.Sleep(10 * time.Millisecond)
 	}
+	for mode, r := range readers {
+		s, err := r.Snapshot(true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sum uint64
+		for _, pid := range tree {
+			if pid != first {
+				sum += usage(t, s, pid, RSS, false)
+			}
+		}
+		if all := usage(t, s, cmd.Process.Pid, RSS, true); all != sum {
+			t.Errorf("%s after an exit: cumulative RSS %d, want %d", mode, all, sum)
+		}
+	}
+}
+
+// descendants returns pid and its descendants, parents before children,
+// from the parent field of every /proc/<pid>/stat.
+func descendants(t *testing.T, pid int) []int {
+	t.Helper()
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	parent := map[int]int{}
+	for _, e := range entries {
+		p, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		if st, err := procfile.ParseStat(b); err == nil && st.State != 'Z' {
+			parent[p] = st.PPID
+		}
+	}
+	out := []int{pid}
+	for i := 0; i < len(out); i++ {
+		var kids []int
+		for c, p := range parent {
+			if p == out[i] {
+				kids = append(kids, c)
+			}
+		}
+		slices.Sort(kids)
+		out = append(out, kids...)
+	}
+	return out
 }

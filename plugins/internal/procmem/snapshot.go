@@ -12,29 +12,33 @@ import (
 // reading each process's /proc files at most once. Get one from
 // Reader.Snapshot.
 type Snapshot struct {
-	r       *Reader
-	tree    bool
+	r    *Reader
+	tree bool // Usage may be cumulative
+	// scanned reports that the tree came from every process's stat, read
+	// up front into stats and edges, rather than from children lists
+	// read as Usage walks them.
+	scanned bool
 	stats   map[int]statFields
-	edges   []edge // every parent→child link, sorted by parent
+	edges   []edge // every parent→child link, sorted by parent, when scanned
 	rollups map[int]procfs.ProcSMapsRollup
 	stack   []int
+	walk    uint32 // the current cumulative Usage
 }
 
 type edge struct{ parent, child int }
 
-// statFields is what a Snapshot keeps of a process: its parent, for the
-// tree, and its resident size. The tree reads /proc/<pid>/stat of every
-// process on the machine with procfile.ParseStat, which reads the few
-// fields it needs where procfs's ProcStat parses all 52 with fmt.Fscan
-// (about 12 µs per process here: over 200 processes, more than a tick's
-// whole budget).
+// statFields is what a Snapshot keeps of a process: its resident size and
+// the last walk that counted it. stat and statm are read with
+// procfile.ParseStat and ParseStatm, which read the few fields they need
+// where procfs's ProcStat parses all 52 with fmt.Fscan (about 12 µs per
+// process here: over 200 processes, more than a tick's whole budget).
 type statFields struct {
-	ppid     int
 	rssPages uint64
+	walk     uint32
 }
 
-func (s *Snapshot) reset(tree bool) {
-	s.tree = tree
+func (s *Snapshot) reset(tree, scanned bool) {
+	s.tree, s.scanned = tree, scanned
 	if s.stats == nil {
 		s.stats = make(map[int]statFields)
 		s.rollups = make(map[int]procfs.ProcSMapsRollup)
@@ -48,14 +52,22 @@ func (s *Snapshot) sortEdges() {
 	slices.SortFunc(s.edges, func(a, b edge) int { return a.parent - b.parent })
 }
 
-// children returns the links from pid to its children.
-func (s *Snapshot) children(pid int) []edge {
-	lo, _ := slices.BinarySearchFunc(s.edges, pid, func(e edge, p int) int { return e.parent - p })
-	hi := lo
-	for hi < len(s.edges) && s.edges[hi].parent == pid {
-		hi++
+// appendChildren appends the children of pid to dst.
+func (s *Snapshot) appendChildren(dst []int, pid int) ([]int, error) {
+	if !s.scanned {
+		// statm first, even for PSS: it fails once the process is gone,
+		// and opening it afresh retires the task directory and children
+		// list of an earlier process with that pid (see Reader.open).
+		if _, err := s.fields(pid); err != nil {
+			return dst, err
+		}
+		return s.r.appendChildren(dst, pid)
 	}
-	return s.edges[lo:hi]
+	lo, _ := slices.BinarySearchFunc(s.edges, pid, func(e edge, p int) int { return e.parent - p })
+	for hi := lo; hi < len(s.edges) && s.edges[hi].parent == pid; hi++ {
+		dst = append(dst, s.edges[hi].child)
+	}
+	return dst, nil
 }
 
 // Usage returns the memory of process pid in bytes by metric m; with
@@ -72,27 +84,55 @@ func (s *Snapshot) Usage(pid int, m Metric, cumulative bool) (uint64, error) {
 	}
 	// Walk the descendants depth first. A snapshot is not atomic: a pid
 	// reused while /proc was read could in theory link back to an
-	// ancestor, so the walk stops after visiting every known process once.
-	s.stack = s.stack[:0]
-	for _, e := range s.children(pid) {
-		s.stack = append(s.stack, e.child)
+	// ancestor, so the walk counts each process once.
+	s.walk++
+	if s.stack, err = s.appendChildren(s.stack[:0], pid); err != nil {
+		return 0, err
 	}
-	for visits := 0; len(s.stack) > 0 && visits <= len(s.stats); visits++ {
+	s.counted(pid)
+	for len(s.stack) > 0 {
 		p := s.stack[len(s.stack)-1]
 		s.stack = s.stack[:len(s.stack)-1]
+		if f, ok := s.stats[p]; ok && f.walk == s.walk {
+			continue
+		}
 		n, err := s.own(p, m)
+		if err == nil {
+			s.stack, err = s.appendChildren(s.stack, p)
+		}
 		switch {
 		case errors.Is(err, ErrNoProcess):
 			continue
 		case err != nil:
 			return 0, err
 		}
+		s.counted(p)
 		total += n
-		for _, e := range s.children(p) {
-			s.stack = append(s.stack, e.child)
-		}
 	}
 	return total, nil
+}
+
+// counted marks pid as counted by the current walk.
+func (s *Snapshot) counted(pid int) {
+	if f, ok := s.stats[pid]; ok {
+		f.walk = s.walk
+		s.stats[pid] = f
+	}
+}
+
+// fields returns what the snapshot knows of pid, read once: from statm,
+// unless a scan read its stat.
+func (s *Snapshot) fields(pid int) (statFields, error) {
+	if f, ok := s.stats[pid]; ok {
+		return f, nil
+	}
+	pages, err := s.r.residentPages(pid)
+	f := statFields{rssPages: pages}
+	if err != nil {
+		return statFields{}, err
+	}
+	s.stats[pid] = f
+	return f, nil
 }
 
 // own returns one process's memory by metric m.
@@ -102,16 +142,11 @@ func (s *Snapshot) own(pid int, m Metric) (uint64, error) {
 	}
 	switch m {
 	case RSS:
-		if st, ok := s.stats[pid]; ok {
-			return st.rssPages * s.r.pageSize, nil
-		}
-		// Not in the tree (or no tree): statm is cheaper than stat.
-		pages, err := s.r.residentPages(pid)
+		f, err := s.fields(pid)
 		if err != nil {
 			return 0, err
 		}
-		s.stats[pid] = statFields{ppid: -1, rssPages: pages}
-		return pages * s.r.pageSize, nil
+		return f.rssPages * s.r.pageSize, nil
 	case PSS, USS:
 		ru, ok := s.rollups[pid]
 		if !ok {

@@ -58,7 +58,6 @@ type watcher struct {
 	// checks: a run too short to be seen, but whose end changed a
 	// process's state or details.
 	reaped     bool
-	dirbuf     []byte
 	pids, tids []int
 }
 
@@ -78,7 +77,7 @@ func newWatcher(root string, spid int) (*watcher, error) {
 		return nil, err
 	}
 	w := &watcher{root: root, spid: spid, d: d, loadavg: -1, forks: -1, self: -1,
-		kids: map[int]*kid{}, dirbuf: make([]byte, 32<<10)}
+		kids: map[int]*kid{}}
 	open := func(name string) int {
 		if err != nil {
 			return -1
@@ -216,7 +215,7 @@ const maxTaskLists = 16
 // reports whether it did.
 func (w *watcher) listChildren(fresh func(int) bool) (bool, error) {
 	taskDir := strconv.Itoa(w.spid) + "/task"
-	tids, err := w.readDirPIDs(taskDir, w.tids[:0])
+	tids, err := w.d.ReadPIDs(taskDir, w.tids[:0])
 	w.tids = tids[:0]
 	if err != nil || len(tids) > maxTaskLists {
 		return false, err
@@ -230,7 +229,7 @@ func (w *watcher) listChildren(fresh func(int) bool) (bool, error) {
 		if err != nil {
 			return false, err
 		}
-		if pids, err = parsePIDs(pids, b); err != nil {
+		if pids, err = procfile.ParsePIDs(pids, b); err != nil {
 			return false, err
 		}
 	}
@@ -254,7 +253,7 @@ func (w *watcher) listChildren(fresh func(int) bool) (bool, error) {
 // the previous check and was not created since is not one now (an orphan
 // reparented to supervisord is none of its programs).
 func (w *watcher) scan(fresh func(int) bool) error {
-	pids, err := w.readDirPIDs("", w.pids[:0])
+	pids, err := w.d.ReadPIDs("", w.pids[:0])
 	w.pids = pids[:0]
 	if err != nil {
 		return err
@@ -344,35 +343,4 @@ func (w *watcher) readForks() (uint64, error) {
 		return 0, fmt.Errorf("reading %s/stat: %w", w.root, err)
 	}
 	return parseForks(b)
-}
-
-// readDirPIDs appends the numeric names in dir, under the root ("" for
-// the root itself), to dst: the processes of a proc filesystem, or the
-// threads of a process. It parses the kernel's
-// directory records itself, since unix.ParseDirent makes a string of every
-// name.
-func (w *watcher) readDirPIDs(dir string, dst []int) ([]int, error) {
-	fd := w.d.FD()
-	if dir != "" {
-		var err error
-		if fd, err = w.d.OpenAt(dir); err != nil {
-			return dst, fmt.Errorf("opening %s: %w", w.d.Path(dir), err)
-		}
-		defer unix.Close(fd)
-	} else if _, err := unix.Seek(fd, 0, 0); err != nil {
-		return dst, fmt.Errorf("rewinding %s: %w", w.root, err)
-	}
-	for {
-		n, err := unix.Getdents(fd, w.dirbuf)
-		if err == unix.EINTR {
-			continue
-		}
-		if err != nil {
-			return dst, fmt.Errorf("reading %s: %w", w.d.Path(dir), err)
-		}
-		if n == 0 {
-			return dst, nil
-		}
-		dst = appendDirentPIDs(dst, w.dirbuf[:n])
-	}
 }
