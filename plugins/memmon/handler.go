@@ -125,6 +125,9 @@ func (m *handler) HandleEvent(ctx context.Context, ev listener.Event) error {
 	}
 	tick := ev.EventName.Is(listener.Tick)
 	if tick {
+		// A tick's lines reach supervisord in one write, before the
+		// answer, so that they wake it once (log.Hold).
+		defer log.Hold(m.cfg.log)()
 		for _, line := range m.checking {
 			m.cfg.log.Info(line)
 		}

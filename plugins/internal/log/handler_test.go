@@ -158,3 +158,32 @@ func TestOr(t *testing.T) {
 	}
 	Or(nil).Error("nowhere")
 }
+
+// Held lines, from every logger sharing the handler, wait for the release
+// and go out in one Write, in order; then lines are written one by one
+// again. A second release, or a Hold on a foreign handler, does nothing.
+func TestHold(t *testing.T) {
+	t.Parallel()
+	w := &countingWriter{}
+	l := New(w)
+	other := l.With("k", "v")
+	release := Hold(l)
+	l.Info("one")
+	other.Info("two")
+	if len(w.chunks) != 0 {
+		t.Fatalf("written while held: %q", w.chunks)
+	}
+	inner := Hold(other)
+	inner()
+	if len(w.chunks) != 0 {
+		t.Fatalf("written while the outer hold is on: %q", w.chunks)
+	}
+	release()
+	release()
+	l.Info("three")
+	held := regexp.MustCompile(`^[-\d]+ [:,\d]+ INFO one\n[-\d]+ [:,\d]+ INFO two k=v\n$`)
+	if len(w.chunks) != 2 || !held.MatchString(w.chunks[0]) || !strings.HasSuffix(w.chunks[1], " INFO three\n") {
+		t.Fatalf("writes %q, want the two held lines in one, then the third", w.chunks)
+	}
+	Hold(Discard())()
+}

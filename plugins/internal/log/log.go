@@ -9,9 +9,10 @@
 // The time is local, in package asctime's format; the level is spelled as
 // supervisord spells it (DEBG, INFO, WARN, ERRO, CRIT); control characters
 // in the message become spaces, so that one entry is one line, written in
-// one Write; attributes follow as key=value, quoted when needed. Message
-// texts that superlance's plugins print (memmon's "RSS of web:web is
-// 1234", httpok's "bad restarted") are the message part, unchanged.
+// one Write (the lines of a Hold together); attributes follow as
+// key=value, quoted when needed. Message texts that superlance's plugins
+// print (memmon's "RSS of web:web is 1234", httpok's "bad restarted")
+// are the message part, unchanged.
 //
 // A failure that repeats at every tick is logged once, again when its text
 // changes, and one line when it is over: see Recurring. An event a plugin
@@ -19,7 +20,7 @@
 // MalformedEvent.
 //
 //	log.go        New, the levels
-//	handler.go    Handler, the slog.Handler
+//	handler.go    Handler, the slog.Handler; Hold, lines written at once
 //	recurring.go  Recurring, the repeated-failure helper
 //	malformed.go  MalformedEvent, the line for an event that cannot be read
 package log
