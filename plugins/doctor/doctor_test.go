@@ -257,8 +257,9 @@ func TestIntegrationCredentials(t *testing.T) {
 		t.Errorf("doctor did not report the missing credentials:\n%s", stdout)
 	}
 	// What the doctor predicts is what happens: memmon's calls are
-	// refused (supervisord's debug log carries memmon's stderr).
-	sv.WaitLog(t, `memmon' stderr output:\n.*401 Unauthorized`)
+	// refused (supervisord's debug log carries memmon's stderr, a tick's
+	// lines in one entry).
+	sv.WaitLog(t, `WARN Cannot get the process list from supervisord.*401 Unauthorized`)
 }
 
 // The real supervisord, started with the credentials of its own socket in
@@ -278,7 +279,7 @@ func TestIntegrationInheritedCredentials(t *testing.T) {
 	}
 	// What the doctor predicts is what happens: memmon reads web's memory
 	// through supervisord, which it cannot do with its calls refused.
-	sv.WaitLog(t, `memmon' stderr output:\n.* of web:web is [0-9]+`)
+	sv.WaitLog(t, `INFO RSS of web:web is [0-9]+`)
 	if log, _ := os.ReadFile(sv.LogPath); strings.Contains(string(log), "401") {
 		t.Errorf("memmon's calls were refused:\n%s", log)
 	}
