@@ -99,13 +99,17 @@ func life(c contender, w workload, warm, n int) (lifetime, error) {
 	return l, nil
 }
 
-// threadCPU is the CPU time the calling thread has used.
+// threadCPU is the CPU time the calling thread has used, from the
+// scheduler's own count (CLOCK_THREAD_CPUTIME_ID, in nanoseconds):
+// getrusage's figure is sampled at the timer tick, so a batch of a few
+// milliseconds on a loaded machine could read as no time at all (seen as
+// "0s per event" in TestInstantListener at a load of 9).
 func threadCPU() time.Duration {
-	var ru unix.Rusage
-	if err := unix.Getrusage(unix.RUSAGE_THREAD, &ru); err != nil {
+	var ts unix.Timespec
+	if err := unix.ClockGettime(unix.CLOCK_THREAD_CPUTIME_ID, &ts); err != nil {
 		panic(err)
 	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	return time.Duration(ts.Nano())
 }
 
 // median returns the median of each figure of ss, taken on its own.
