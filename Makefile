@@ -92,7 +92,7 @@ fuzz:
 		$(GO) test -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME) ./listener || exit 1; \
 	done
 
-# demo: every listener but essential at work under a real supervisord, with a live summary.
+# demo: every listener at work under a real supervisord, with a live summary, essential last.
 demo: build
 	$(GO) build -o $(BIN)/.golance-demo ./internal/demo
 	$(BIN)/.golance-demo -bin $(BIN)

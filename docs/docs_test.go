@@ -95,3 +95,54 @@ func TestLinksResolve(t *testing.T) {
 		}
 	}
 }
+
+// TestReadmeCommandsExist fails when a command line of README.md's ```sh
+// blocks names a make target the Makefile lacks or a package path that is
+// not in the tree, or when a prose line starts with a lone space, the mark
+// of an edit that lost the rest of its sentence: a newcomer reads only the
+// README, and what it says to run is what internal/packaging, TestDemo and
+// make test run.
+func TestReadmeCommandsExist(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	makefile, err := os.ReadFile("../Makefile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	targets := map[string]bool{}
+	for _, m := range regexp.MustCompile(`(?m)^([a-z][\w-]*):`).FindAllStringSubmatch(string(makefile), -1) {
+		targets[m[1]] = true
+	}
+	blocks := regexp.MustCompile("(?s)```sh\n(.*?)```").FindAllStringSubmatch(string(readme), -1)
+	if len(blocks) == 0 {
+		t.Fatal("README.md has no ```sh block")
+	}
+	makeTarget := regexp.MustCompile(`\bmake ((?:[a-z][\w-]* ?)+)`)
+	pkgPath := regexp.MustCompile(`\bgo (?:build|test|run|install)\b[^#\n]*?(\./[\w/.-]+)`)
+	for _, b := range blocks {
+		for _, m := range makeTarget.FindAllStringSubmatch(b[1], -1) {
+			for _, target := range strings.Fields(m[1]) {
+				if !targets[target] {
+					t.Errorf("README.md runs `make %s`: the Makefile has no target %s", target, target)
+				}
+			}
+		}
+		for _, m := range pkgPath.FindAllStringSubmatch(b[1], -1) {
+			if _, err := os.Stat(filepath.Join("..", m[1])); err != nil {
+				t.Errorf("README.md runs a go command on %s, which is not in the tree", m[1])
+			}
+		}
+	}
+	fence := false
+	for i, line := range strings.Split(string(readme), "\n") {
+		if strings.HasPrefix(line, "```") {
+			fence = !fence
+			continue
+		}
+		if !fence && regexp.MustCompile(`^ \S`).MatchString(line) {
+			t.Errorf("README.md:%d starts with a lone space, a sentence cut short: %q", i+1, line)
+		}
+	}
+}
