@@ -3,6 +3,7 @@ package commands
 import (
 	"bytes"
 	"context"
+	"net"
 	"os"
 	"os/exec"
 	"strings"
@@ -207,9 +208,24 @@ func TestShortLettersAgree(t *testing.T) {
 
 // TestSuperlanceCommandLines runs superlance's documented command lines
 // (local mailboxes and comma lists included) under supervisor-harness and
-// checks what they did. So far memmon's forms; the other plugins' forms
-// are in their own packages' scripts.
+// checks what they did: crashmail's, the batch mailers', memmon's and
+// httpok's.
 func TestSuperlanceCommandLines(t *testing.T) {
 	t.Parallel()
-	testscript.Run(t, testscript.Params{Dir: "testdata/superlance"})
+	testscript.Run(t, testscript.Params{Dir: "testdata/superlance",
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){"tarpit": tarpit}})
+}
+
+// tarpit VAR listens on a loopback port, named host:port in $VAR, and
+// never accepts: the kernel completes the connection and takes the
+// request, and no answer ever comes, so that httpok's -t is what ends
+// the wait.
+func tarpit(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: tarpit VAR")
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ts.Check(err)
+	ts.Defer(func() { ln.Close() })
+	ts.Setenv(args[0], ln.Addr().String())
 }
