@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/textproto"
 	"net/url"
-	"os"
 	"strings"
 
 	"github.com/golance/golance/plugins/internal/secret"
@@ -40,8 +39,7 @@ type auth struct {
 // the headerFile, one "Name: value" a line. Errors never show a secret.
 func resolveAuth(u *url.URL, authFile, headerFile string, log *slog.Logger) (auth, error) {
 	var a auth
-	switch user, password := os.Getenv(envUsername), os.Getenv(envPassword); {
-	case u.User != nil:
+	if u.User != nil {
 		a.basic, a.user = true, u.User.Username()
 		var given bool
 		if a.password, given = u.User.Password(); given {
@@ -49,18 +47,14 @@ func resolveAuth(u *url.URL, authFile, headerFile string, log *slog.Logger) (aut
 				"write the URL without user:password@ and set "+envUsername+" and "+envPassword+
 					" (environment= in the [eventlistener:x] section), or name a file holding user:password with --"+flagAuth)
 		}
-	case user != "" || password != "":
-		a.basic, a.user, a.password = true, user, password
-	case authFile != "":
-		s, err := secret.Source{Name: "health-check credentials", File: authFile, Logger: log}.Resolve()
-		if err != nil {
+	} else {
+		user, password, err := secret.UserPassword("health-check credentials", envUsername, envPassword, authFile, log)
+		switch {
+		case err == nil:
+			a.basic, a.user, a.password = true, user, password
+		case !errors.Is(err, secret.ErrNotSet):
 			return auth{}, err
 		}
-		var ok bool
-		if a.user, a.password, ok = strings.Cut(s.Reveal(), ":"); !ok {
-			return auth{}, fmt.Errorf("health-check credentials file %s holds no ':': write user:password in it, on one line", authFile)
-		}
-		a.basic = true
 	}
 	s, err := secret.Source{Name: "health-check header", Env: envHeader, File: headerFile, Logger: log}.Resolve()
 	switch {

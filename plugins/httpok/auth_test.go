@@ -57,13 +57,14 @@ func writeFile(t *testing.T, content string) string {
 // The password reaches the server wherever it comes from, and httpok's
 // log and mail never show it: the URL is written with the password as
 // xxxxx. A password in the URL on the command line still works and gives
-// one warning line, at start, saying how to move it.
+// one warning line, at start, saying how to move it. Each case has a
+// server of its own, so that one case's credentials cannot pass for
+// another's.
 func TestCredentials(t *testing.T) {
 	t.Parallel()
 	const password = "s3cr3t-pw"
-	srv := newAuthServer(t)
-	hostport := strings.TrimPrefix(srv.URL, "http://")
-	warning := `the health-check password is on the command line (in the URL http://ops:xxxxx@` + hostport + `/health), where every local user can read it with ps: ` +
+	// HOST stands for the case's server in url, shown and warns.
+	warning := `the health-check password is on the command line (in the URL http://ops:xxxxx@HOST/health), where every local user can read it with ps: ` +
 		`write the URL without user:password@ and set HTTPOK_USERNAME and HTTPOK_PASSWORD (environment= in the [eventlistener:x] section), or name a file holding user:password with --auth-file instead`
 	for _, tt := range []struct {
 		name               string
@@ -71,13 +72,16 @@ func TestCredentials(t *testing.T) {
 		authFile, header   string
 		want, shown, warns string
 	}{
-		{"in the URL", "http://ops:" + password + "@" + hostport + "/health", "", "", "ops:" + password + " ", "http://ops:xxxxx@" + hostport + "/health", warning},
-		{"in a file", srv.URL + "/health", "ops:" + password + "\n", "", "ops:" + password + " ", srv.URL + "/health", ""},
-		{"a header file", srv.URL + "/health", "", "Authorization: Bearer " + password + "\n\nx-probe: 1\n", "Bearer " + password + " 1", srv.URL + "/health", ""},
-		{"both", srv.URL + "/health", "ops:" + password, "X-Probe: 2", "ops:" + password + " 2", srv.URL + "/health", ""},
+		{"in the URL", "http://ops:" + password + "@HOST/health", "", "", "ops:" + password + " ", "http://ops:xxxxx@HOST/health", warning},
+		{"in a file", "http://HOST/health", "ops:" + password + "\n", "", "ops:" + password + " ", "http://HOST/health", ""},
+		{"a header file", "http://HOST/health", "", "Authorization: Bearer " + password + "\n\nx-probe: 1\n", "Bearer " + password + " 1", "http://HOST/health", ""},
+		{"both", "http://HOST/health", "ops:" + password, "X-Probe: 2", "ops:" + password + " 2", "http://HOST/health", ""},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
+			srv := newAuthServer(t)
+			host := strings.NewReplacer("HOST", strings.TrimPrefix(srv.URL, "http://"))
+			tt.url, tt.shown, tt.warns = host.Replace(tt.url), host.Replace(tt.shown), host.Replace(tt.warns)
 			cfg := config{url: tt.url, selector: sel("web"), mail: mailTo}
 			if tt.authFile != "" {
 				cfg.authFile = writeFile(t, tt.authFile)
