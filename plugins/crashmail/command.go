@@ -10,7 +10,6 @@ import (
 	"github.com/golance/golance/plugins/internal/cli"
 	"github.com/golance/golance/plugins/internal/crashinfo"
 	"github.com/golance/golance/plugins/internal/mailcli"
-	"github.com/golance/golance/plugins/internal/outbox"
 	"github.com/golance/golance/plugins/internal/selection"
 	"github.com/spf13/cobra"
 )
@@ -68,8 +67,8 @@ every local user can read a command line.`,
 		ToFlag:  mailcli.FlagEmail,
 		About:   "each unexpected exit",
 		Shorts:  mailcli.Shorts{SMTPHost: "H", UserName: "u", FromEmail: "f", Sendmail: "s", To: "m"},
+		Outbox:  &cfg.outbox,
 	})
-	outboxFlags := outbox.RegisterFlags(fs)
 	fs.IntVar(&cfg.tailLines, "tail-lines", defaultTailLines, "quote the last `n` lines of the process's stderr and stdout logs in the mail; 0 quotes none")
 	fs.SortFlags = false
 
@@ -77,10 +76,6 @@ every local user can read a command line.`,
 		if cfg.tailLines < 0 {
 			return cli.Usagef("invalid --tail-lines %d: give a number of lines, 0 or more", cfg.tailLines)
 		}
-		if err := outboxFlags.Validate(); err != nil {
-			return &cli.UsageError{Err: err}
-		}
-		outboxFlags.Apply(&cfg.outbox)
 		cfg.log = cli.Logger(cmd)
 		var err error
 		if cfg.selector, err = procs.Selector(); err != nil {

@@ -9,7 +9,6 @@ import (
 	"github.com/golance/golance/listener/rpc"
 	"github.com/golance/golance/plugins/internal/cli"
 	"github.com/golance/golance/plugins/internal/mailcli"
-	"github.com/golance/golance/plugins/internal/outbox"
 	"github.com/golance/golance/plugins/internal/selection"
 	"github.com/spf13/cobra"
 )
@@ -93,8 +92,8 @@ through an SMTP server with --smtpHost.`,
 		Optional: true,
 		About:    "a report of each restart",
 		Shorts:   mailcli.Shorts{Sendmail: "s", To: "m"},
+		Outbox:   &cfg.outbox,
 	})
-	outboxFlags := outbox.RegisterFlags(fs)
 	fs.StringVarP(&cfg.gcore, "gcore", "g", cfg.gcore, "the `command` that dumps a core, run as COMMAND \"COREDIR/NAME\" PID")
 	fs.StringVarP(&cfg.coreDir, "coredir", "d", "", "dump each process's core into this `directory` before restarting it (no dump without it)")
 	fs.VarP(&eagerValue{target: &eager, value: true}, "eager", "e", "check the URL even when no watched process is RUNNING")
@@ -132,10 +131,6 @@ through an SMTP server with --smtpHost.`,
 		if err := cfg.restart.Policy.Validate(); err != nil {
 			return cli.Usagef("%v", err)
 		}
-		if err := outboxFlags.Validate(); err != nil {
-			return &cli.UsageError{Err: err}
-		}
-		outboxFlags.Apply(&cfg.outbox)
 		cfg.log = cli.Logger(cmd)
 		var err error
 		if cfg.selector, err = procs.Selector(); err != nil {

@@ -9,7 +9,6 @@ import (
 	"github.com/golance/golance/listener/rpc"
 	"github.com/golance/golance/plugins/internal/cli"
 	"github.com/golance/golance/plugins/internal/mailcli"
-	"github.com/golance/golance/plugins/internal/outbox"
 	"github.com/golance/golance/plugins/internal/procmem"
 	"github.com/golance/golance/plugins/internal/selection"
 	"github.com/spf13/cobra"
@@ -96,8 +95,8 @@ server with --smtpHost.`,
 		Optional: true,
 		About:    "each restart, failed restart and spent restart budget",
 		Shorts:   mailcli.Shorts{Sendmail: "s", To: "m"},
+		Outbox:   &cfg.outbox,
 	})
-	outboxFlags := outbox.RegisterFlags(fs)
 	fs.VarP(&secondsValue{&cfg.uptime}, "uptime", "u", "mail about a restart only when the process had been up at most `SECS` (failures are always mailed)")
 	fs.StringVarP(&cfg.name, "name", "n", "", "tag mail subjects with this `name`: \"memmon [name]: ...\"")
 	fs.Var(&runtimesValue{&cfg.runtimes}, "max-runtime",
@@ -118,10 +117,6 @@ server with --smtpHost.`,
 		if err := cfg.validate(); err != nil {
 			return &cli.UsageError{Err: err}
 		}
-		if err := outboxFlags.Validate(); err != nil {
-			return &cli.UsageError{Err: err}
-		}
-		outboxFlags.Apply(&cfg.outbox)
 		cfg.log = cli.Logger(cmd)
 		var err error
 		if cfg.mail, err = mailFlags.Build(cfg.log); err != nil {

@@ -112,8 +112,8 @@ order on stdout and exits without starting anything.`,
 		Optional: true,
 		About:    "every problem",
 		Shorts:   mailcli.Shorts{Sendmail: "s", To: "m"},
+		Outbox:   &cfg.outbox,
 	})
-	outboxFlags := outbox.RegisterFlags(f)
 	cfg.restart.MaxRestarts = defaultMaxRestarts
 	cfg.restart.AddBudgetFlags(f)
 	f.DurationVar(&cfg.poll, "poll-interval", defaultPoll, "how often to read the process states while startup is under way, in case an event was lost")
@@ -141,10 +141,6 @@ order on stdout and exits without starting anything.`,
 		if err := cfg.restart.Validate(); err != nil {
 			return cli.Usagef("%v", err)
 		}
-		if err := outboxFlags.Validate(); err != nil {
-			return &cli.UsageError{Err: err}
-		}
-		outboxFlags.Apply(&cfg.outbox)
 		cfg.log = cli.Logger(cmd)
 		if cfg.mail, err = mailFlags.Build(cfg.log); err != nil {
 			return err

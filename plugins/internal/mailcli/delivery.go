@@ -69,8 +69,15 @@ func Summary(d *Delivery) string {
 // fix. Settings that superlance accepted but that have no effect (a user
 // name without a password, SMTP options with sendmail, mail options
 // without recipients) are not errors, so that superlance command lines
-// keep working; Build logs them as warnings.
+// keep working; Build logs them as warnings. With Options.Outbox, Build
+// first checks the outbox flags and puts them there, mail or no mail.
 func (f *Flags) Build(log *slog.Logger) (*Delivery, error) {
+	if f.outbox != nil {
+		if err := f.outbox.Validate(); err != nil {
+			return nil, &cli.UsageError{Err: err}
+		}
+		f.outbox.Apply(f.opts.Outbox)
+	}
 	warn := func(format string, args ...any) { log.Warn(fmt.Sprintf(format, args...)) }
 
 	transport := f.opts.Default

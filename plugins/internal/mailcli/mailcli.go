@@ -28,6 +28,7 @@ package mailcli
 import (
 	"github.com/golance/golance/internal/manual"
 	"github.com/golance/golance/plugins/internal/mail"
+	"github.com/golance/golance/plugins/internal/outbox"
 	"github.com/spf13/pflag"
 )
 
@@ -100,6 +101,11 @@ type Options struct {
 	About string
 	// Shorts are the short letters.
 	Shorts Shorts
+	// Outbox, if set, is where Build puts what the outbox flags say
+	// (--outbox, --outbox-max, --outbox-max-age), which Register then adds
+	// after the mail flags: the plugins whose mail waits in an outbox
+	// register, check and apply them the same way.
+	Outbox *outbox.Config
 }
 
 // Flags holds the values of one command's mail flags. Register creates it;
@@ -113,6 +119,8 @@ type Flags struct {
 	sendmail     string
 	from         string
 	to           recipients
+	// outbox holds the outbox flags when Options.Outbox is set.
+	outbox *outbox.Flags
 
 	opts Options
 	fs   *pflag.FlagSet
@@ -158,6 +166,9 @@ func Register(fs *pflag.FlagSet, opts Options) *Flags {
 		fromUsage += " (required for SMTP; without it sendmail uses the local user)"
 	}
 	fs.StringVarP(&f.from, FlagFromEmail, s.FromEmail, "", fromUsage)
+	if opts.Outbox != nil {
+		f.outbox = outbox.RegisterFlags(fs)
+	}
 	return f
 }
 

@@ -10,11 +10,13 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/golance/golance/internal/testkit/mailserver"
 	"github.com/golance/golance/plugins/internal/cli"
 	"github.com/golance/golance/plugins/internal/log"
 	"github.com/golance/golance/plugins/internal/mail"
+	"github.com/golance/golance/plugins/internal/outbox"
 	"github.com/spf13/pflag"
 )
 
@@ -365,5 +367,40 @@ func TestCheck(t *testing.T) {
 	}
 	if (&Delivery{Sender: s}).Check() == nil || (&Delivery{Sender: s, To: []string{"root"}}).Check() != nil {
 		t.Error("Check disagrees about recipients")
+	}
+}
+
+// With Options.Outbox the outbox flags come after the mail flags, and
+// Build checks them and puts them there, with mail or without: a bad
+// value is a usage error naming the flag.
+func TestOutboxFlags(t *testing.T) {
+	t.Parallel()
+	var ob outbox.Config
+	opts := memmonOptions
+	opts.Outbox = &ob
+	if _, _, err := build(t, opts, "--outbox", "/var/spool/x", "--outbox-max", "7", "--outbox-max-age", "2h"); err != nil ||
+		ob.Dir != "/var/spool/x" || ob.MaxItems != 7 || ob.MaxAge != 2*time.Hour {
+		t.Errorf("no -m: %+v, %v", ob, err)
+	}
+	ob = outbox.Config{}
+	if d, _, err := build(t, opts, "-m", "root", "-s", "cat"); d == nil || err != nil || ob.MaxItems != outbox.DefaultMaxItems || ob.MaxAge != outbox.DefaultMaxAge {
+		t.Errorf("the defaults: %+v, %v", ob, err)
+	}
+	var usage *cli.UsageError
+	if _, _, err := build(t, opts, "-m", "root", "-s", "cat", "--outbox-max", "0"); !errors.As(err, &usage) || !strings.Contains(err.Error(), "--outbox-max 0") {
+		t.Errorf("--outbox-max 0: %v", err)
+	}
+	fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
+	fs.SortFlags = false
+	Register(fs, opts)
+	var names []string
+	fs.VisitAll(func(f *pflag.Flag) { names = append(names, f.Name) })
+	if i := slices.Index(names, outbox.FlagOutbox); i < 0 || i < slices.Index(names, FlagFromEmail) {
+		t.Errorf("flags in order %q: want --outbox after the mail flags", names)
+	}
+	fs = pflag.NewFlagSet("test", pflag.ContinueOnError)
+	Register(fs, memmonOptions)
+	if fs.Lookup(outbox.FlagOutbox) != nil {
+		t.Error("--outbox registered without Options.Outbox")
 	}
 }
