@@ -9,7 +9,8 @@
 //
 //	rig/         the plugin test rig: a handler or binary as a listener pool
 //	             of the emulated supervisord, waiting helpers, a sendmail
-//	             stand-in that keeps every mail
+//	             stand-in that keeps every mail, a page's example
+//	             configuration under the real supervisord (DocExample)
 //	mailserver/  a real SMTP server (STARTTLS, AUTH, refusals, outages)
 //	fakeslack/   Slack's incoming webhooks and Web API, with failures on demand
 //	memhog/      a program holding a chosen amount of resident memory

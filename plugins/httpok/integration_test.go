@@ -89,31 +89,13 @@ func TestIntegrationRestartsTheUnhealthyProgram(t *testing.T) {
 }
 
 // The configurations docs/httpok.md shows load into the real supervisord,
-// and httpok starts and serves with them. The mail goes to a recorder
-// instead of /usr/sbin/sendmail, which test machines need not have.
+// and httpok starts and serves with them.
 func TestIntegrationDocExamples(t *testing.T) {
 	t.Parallel()
-	sendmail := rig.NewSendmail(t).Path()
 	for _, name := range []string{"httpok", "httpok-https"} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			conf, err := os.ReadFile("testdata/examples/" + name + ".conf")
-			if err != nil {
-				t.Fatal(err)
-			}
-			sections := strings.ReplaceAll(string(conf), "-m ops@example.com", "-m ops@example.com -s "+sendmail)
-			pool := regexp.MustCompile(`\[eventlistener:(\w+)\]`).FindStringSubmatch(sections)[1]
-			sv := supervisord.Start(t, supervisord.Config{Sections: sections})
-			sv.WaitLog(t, `success: `+pool+` entered RUNNING state`)
-			info, err := sv.Client.GetProcessInfo(context.Background(), pool)
-			if err != nil || info.State != listener.StateRunning {
-				t.Fatalf("%s: %+v, %v\n%s", pool, info, err, sv.Log())
-			}
-			if _, stderr := sv.ChildLogs(t, pool); stderr != "" {
-				if b, _ := os.ReadFile(stderr); regexp.MustCompile(`(?m)^\S+ \S+ (WARN|ERRO|CRIT) `).Match(b) {
-					t.Fatalf("%s wrote:\n%s", pool, b)
-				}
-			}
+			rig.DocExample(t, name)
 		})
 	}
 }

@@ -1,20 +1,18 @@
 package memmon
 
 import (
-	"bytes"
-	"context"
-	"github.com/golance/golance/internal/testkit/rig"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/golance/golance/internal/testkit/memhog"
+	"github.com/golance/golance/internal/testkit/rig"
 	"github.com/golance/golance/plugins/internal/cli"
+	"github.com/golance/golance/plugins/internal/cli/clitest"
 	"github.com/golance/golance/plugins/internal/procmem"
 	"github.com/golance/golance/plugins/internal/restart"
 	"github.com/rogpeppe/go-internal/testscript"
-	"github.com/spf13/cobra"
 )
 
 func TestMain(m *testing.M) {
@@ -27,20 +25,10 @@ func TestScripts(t *testing.T) {
 }
 
 // parse runs the command line through memmon's flags and returns the
-// Config it makes, or the exit status and standard error of a refusal.
+// config it makes, or the exit status and standard error of a refusal.
 func parse(t *testing.T, args ...string) (config, int, string) {
 	t.Helper()
-	var got config
-	cmd := newCommand(func(_ *cobra.Command, cfg config) error {
-		got = cfg
-		return nil
-	})
-	var stdout, stderr bytes.Buffer
-	code := cli.Execute(context.Background(), cmd, args, &stdout, &stderr)
-	if stdout.Len() > 0 {
-		t.Errorf("%q wrote to stdout: %q", args, stdout.String())
-	}
-	return got, code, stderr.String()
+	return clitest.Parse(t, newCommand, args...)
 }
 
 // superlance's own argument test, unchanged.

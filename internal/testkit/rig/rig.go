@@ -9,6 +9,7 @@
 //	sendmail.go  Sendmail, Mail: a sendmail that keeps every mail
 //	buffer.go    Buffer: a log written from several goroutines
 //	helpers.go   Context, Must, Binary, Eventually, ExampleCommand
+//	examples.go  DocExample: a page's example configuration under the real supervisord
 package rig
 
 import (
