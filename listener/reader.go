@@ -42,6 +42,7 @@ type Reader struct {
 
 	r       *bufio.Reader
 	headers headerParser
+	strings arena           // holds the payloads that fit the buffer
 	big     strings.Builder // collects payloads larger than the buffer
 }
 
@@ -109,7 +110,7 @@ func (r *Reader) readBytes(n int) (string, error) {
 		if err != nil {
 			return "", truncated(err, fmt.Sprintf("the stream ended after %d of %d payload bytes", len(p), n))
 		}
-		s := string(p)
+		s := r.strings.string(p)
 		r.r.Discard(n)
 		return s, nil
 	}
@@ -138,7 +139,8 @@ func (r *Reader) readBytes(n int) (string, error) {
 // always safe to wait for; when the buffered data ends inside a multi-byte
 // sequence, only one more byte is.
 //
-// Payloads that fit the buffer are scanned in place and copied once.
+// Payloads that fit the buffer are scanned in place and copied once,
+// into the arena.
 //
 // supervisord always sends valid UTF-8 (it replaces undecodable output with
 // the text "Undecodable: b'...'"). Should invalid bytes arrive anyway, each
@@ -195,7 +197,7 @@ func (r *Reader) readCodePoints(n int) (string, error) {
 		s = r.big.String()
 		r.big.Reset()
 	} else {
-		s = string(p)
+		s = r.strings.string(p)
 	}
 	r.r.Discard(scanned)
 	return s, nil

@@ -307,8 +307,10 @@ func TestReadEventAllocations(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
-	if allocs > 1 {
-		t.Fatalf("ReadEvent allocates %v times per TICK, want at most 1 (the payload string)", allocs)
+	// The payload's string comes from the arena, one block for hundreds
+	// of ticks.
+	if allocs > 0.1 {
+		t.Fatalf("ReadEvent allocates %v times per TICK, want well under 1 (the arena's block, now and then)", allocs)
 	}
 }
 
