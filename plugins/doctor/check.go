@@ -34,6 +34,10 @@ func Check(cfg *supervisorconf.Config, plugins []Plugin, inherited Inherited) ([
 	if err != nil {
 		return nil, nil, err
 	}
+	var sv *supervisorconf.Supervisord
+	if sv, err = cfg.Supervisord(); err != nil {
+		return nil, nil, err
+	}
 	var out []Finding
 	var pools []pool
 	processes := 0
@@ -46,7 +50,7 @@ func Check(cfg *supervisorconf.Config, plugins []Plugin, inherited Inherited) ([
 		}
 		p, findings := parsePool(g, plugins)
 		out = append(out, findings...)
-		out = append(out, checkPool(g, p, processes)...)
+		out = append(out, checkPool(g, p, processes, sv)...)
 		if p != nil {
 			pools = append(pools, *p)
 		}
@@ -90,8 +94,8 @@ func parsePool(g *supervisorconf.Group, plugins []Plugin) (*pool, []Finding) {
 }
 
 // checkPool checks one pool's own keys: events=, buffer_size= and
-// stdout_logfile=.
-func checkPool(g *supervisorconf.Group, p *pool, processes int) []Finding {
+// stdout_logfile= (sv's childlogdir and identifier name AUTO logs).
+func checkPool(g *supervisorconf.Group, p *pool, processes int, sv *supervisorconf.Supervisord) []Finding {
 	var out []Finding
 	if p != nil {
 		var missing []string
@@ -122,15 +126,69 @@ func checkPool(g *supervisorconf.Group, p *pool, processes int) []Finding {
 				fmt.Sprintf("buffer_size=%d", max(want, 100))))
 		}
 	}
-	for _, proc := range g.Processes {
-		if f := proc.Stdout.File; f != supervisorconf.LogNone && f != supervisorconf.LogAuto {
-			out = append(out, at(proc.Program.Section, "stdout_logfile",
-				fmt.Sprintf("stdout_logfile=%s: a listener's stdout is the protocol, so the file fills with READY and RESULT lines", f),
-				"stdout_logfile=NONE, and log the listener's own lines with stderr_logfile="))
-			break
-		}
+	if f := stdoutLogged(g, sv); f != nil {
+		out = append(out, *f)
 	}
 	return out
+}
+
+// stdoutLogged reports a pool whose stdout supervisord copies into a file:
+// its dispatcher writes every byte the listener sends it, READY and
+// RESULT lines only, to stdout_logfile, and the default AUTO is such a
+// file too, named in childlogdir (checked with supervisord 4.2.5). One
+// finding per section, since every process of it shares the keys.
+func stdoutLogged(g *supervisorconf.Group, sv *supervisorconf.Supervisord) *Finding {
+	if len(g.Processes) == 0 {
+		return nil
+	}
+	proc := g.Processes[0]
+	const fix = "stdout_logfile=NONE (the listener's own lines are on stderr, stderr_logfile=)"
+	switch out := proc.Stdout; out.File {
+	case supervisorconf.LogNone:
+		return nil
+	case supervisorconf.LogAuto:
+		where := filepath.Join(sv.Childlogdir, autoLogPrefix(proc.Name, sv)+"*.log")
+		if n := len(g.Processes) - 1; n > 0 {
+			where += fmt.Sprintf(" and %d more like it", n)
+		}
+		f := at(proc.Program.Section, "stdout_logfile",
+			fmt.Sprintf("stdout_logfile is AUTO (supervisord's default), so supervisord writes the listener's stdout, the protocol (READY, RESULT 2 OK: 17 bytes an event), into %s%s", where, rotation(out)),
+			fix)
+		return &f
+	default:
+		f := at(proc.Program.Section, "stdout_logfile",
+			fmt.Sprintf("stdout_logfile=%s: a listener's stdout is the protocol, so the file fills with READY and RESULT lines%s", out.File, rotation(out)),
+			fix)
+		return &f
+	}
+}
+
+// autoLogPrefix is how the name of a process's AUTO stdout log starts:
+// supervisord names it "<process>-stdout---<identifier>-" and a random
+// rest (options.py, get_autochildlog_name).
+func autoLogPrefix(process string, sv *supervisorconf.Supervisord) string {
+	return process + "-stdout---" + sv.Identifier + "-"
+}
+
+// rotation says how large a log may grow.
+func rotation(l supervisorconf.Log) string {
+	if l.MaxBytes == 0 {
+		return ", without end (stdout_logfile_maxbytes=0)"
+	}
+	return fmt.Sprintf(", up to %s and %d backups", size(l.MaxBytes), l.Backups)
+}
+
+// size writes a byte count as supervisord.conf would.
+func size(n int64) string {
+	for _, u := range []struct {
+		suffix string
+		bytes  int64
+	}{{"GB", 1 << 30}, {"MB", 1 << 20}, {"KB", 1 << 10}} {
+		if n%u.bytes == 0 {
+			return fmt.Sprintf("%d%s", n/u.bytes, u.suffix)
+		}
+	}
+	return fmt.Sprint(n)
 }
 
 // bursty reports whether a subscription can bring events faster than one

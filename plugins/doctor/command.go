@@ -24,14 +24,14 @@ one line per problem, each with its fix:
   - a server that requires a username and password while a listener that calls back gets no SUPERVISOR_USERNAME and SUPERVISOR_PASSWORD, or others, from its environment= or from the running supervisord's own environment, which its children inherit (/proc/PID/environ: run doctor as root or as supervisord's user to read it);
   - an events= that lacks what the listener's command line needs (crashmail needs PROCESS_STATE_EXITED, crashmailbatch -e TICK_5 needs TICK_5, ...);
   - a buffer_size= smaller than the state changes a restart of every process queues at once, for a listener that hears more than ticks;
-  - a listener's stdout logged to a file, which fills with the protocol;
-  - an ordered-startup chain that starts a program without startinorder=true;
-  - a running listener whose command line differs from the file's command=: the file was edited and supervisord not told; doctor prints the supervisorctl reread and update that apply it.
+  - a listener's stdout logged to a file, which fills with the protocol: a stdout_logfile= or, when there is none, supervisord's default AUTO, a file in childlogdir;
+  - each warning of ordered-startup's plan (ordered-startup --plan, against the running supervisord): a program with startinorder=true that nothing starts, a program the chain starts that has autostart=true, ...; and, in a # line, the program without startinorder=true that ends a chain, which the chain starts whatever its keys;
+  - a running listener whose command line differs from the file's command=, or whose stdout log differs from its stdout_logfile=: the file was edited and supervisord not told; doctor prints the supervisorctl reread and update that apply it.
 
 The running supervisord is asked through the URL and credentials
 supervisorctl would use. Without one, doctor says so and checks the file alone.
 
-golance snippet PLUGIN prints correct [eventlistener:x] sections for a plugin;
+golance snippet PLUGIN prints correct [eventlistener:x] sections for a plugin (those of its --help, with stdout_logfile=NONE);
 golance snippet --dir DIR writes every plugin's into DIR, one PLUGIN.conf each.`,
 		Example: `  golance doctor
   golance doctor -c /etc/supervisor/supervisord.conf
@@ -75,12 +75,12 @@ func doctorCommand(plugins []Plugin) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			for _, n := range notes {
-				fmt.Fprintf(out, "# %s\n", n)
-			}
-			chain, err := checkOrderedStartup(cmd.Context(), cfg, found, plugins)
+			chain, chainNotes, err := checkOrderedStartup(cmd.Context(), cfg, found, plugins)
 			if err != nil {
-				fmt.Fprintf(out, "# ordered-startup's plan not checked: %v\n", err)
+				chainNotes = append(chainNotes, fmt.Sprintf("ordered-startup's plan not checked: %v", err))
+			}
+			for _, n := range append(notes, chainNotes...) {
+				fmt.Fprintf(out, "# %s\n", n)
 			}
 			findings = append(findings, chain...)
 			running, err := CompareRunning(cmd.Context(), cfg, procRoot)

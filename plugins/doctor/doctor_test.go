@@ -99,42 +99,55 @@ func TestFindings(t *testing.T) {
 	cases := []struct {
 		name, conf string
 		want       []string // substrings of the one finding
+		// logged leaves the listeners' stdout_logfile as written;
+		// otherwise each gets stdout_logfile=NONE, so that the case
+		// has its one finding.
+		logged bool
 	}{
 		{"no server", noRPC + "[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n" +
 			"[eventlistener:memmon]\ncommand=memmon -a 1GB\nevents=TICK_60\n",
-			[]string{"no [unix_http_server] or [inet_http_server]", "[eventlistener:memmon] cannot call supervisord back", "fix: add [unix_http_server]"}},
+			[]string{"no [unix_http_server] or [inet_http_server]", "[eventlistener:memmon] cannot call supervisord back", "fix: add [unix_http_server]"}, false},
 		{"no rpcinterface", noRPC + "[unix_http_server]\nfile=/tmp/x.sock\n" +
 			"[eventlistener:httpok]\ncommand=httpok -p web http://localhost/\nevents=TICK_60\n",
-			[]string{"no [rpcinterface:supervisor]", "fix: add [rpcinterface:supervisor] with supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface"}},
+			[]string{"no [rpcinterface:supervisor]", "fix: add [rpcinterface:supervisor] with supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface"}, false},
 		{"crashmail without exits", base() + "[eventlistener:crashmail]\ncommand=/usr/bin/crashmail -m root\nevents=PROCESS_STATE_FATAL\nbuffer_size=100\n",
-			[]string{":[0-9]+: \\[eventlistener:crashmail\\]: events=PROCESS_STATE_FATAL lacks", "PROCESS_STATE_EXITED: crashmail mails", "fix: events=PROCESS_STATE_FATAL,PROCESS_STATE_EXITED$"}},
+			[]string{":[0-9]+: \\[eventlistener:crashmail\\]: events=PROCESS_STATE_FATAL lacks", "PROCESS_STATE_EXITED: crashmail mails", "fix: events=PROCESS_STATE_FATAL,PROCESS_STATE_EXITED$"}, false},
 		{"batch tick", base() + "[eventlistener:crashsms]\ncommand=crashsms -t 555@sms.example.com -f a@example.com -e TICK_5\nevents=PROCESS_STATE,TICK_60\nbuffer_size=100\n",
-			[]string{"TICK_5: crashsms counts its interval in TICK_5 events", "fix: events=PROCESS_STATE,TICK_60,TICK_5$"}},
+			[]string{"TICK_5: crashsms counts its interval in TICK_5 events", "fix: events=PROCESS_STATE,TICK_60,TICK_5$"}, false},
 		{"ticks only", base() + "[eventlistener:memmon]\ncommand=memmon -a 1GB\nevents=PROCESS_STATE_EXITED\nbuffer_size=100\n",
-			[]string{"TICK_5: memmon measures memory", "fix: events=PROCESS_STATE_EXITED,TICK_5$"}},
+			[]string{"TICK_5: memmon measures memory", "fix: events=PROCESS_STATE_EXITED,TICK_5$"}, false},
 		{"buffer", base() + "[eventlistener:crashmail]\ncommand=crashmail -m root\nevents=PROCESS_STATE_EXITED\nbuffer_size=20\n",
-			[]string{"buffer_size=20 holds fewer events than the 44 state changes a restart of all 11 processes", "fix: buffer_size=100$"}},
+			[]string{"buffer_size=20 holds fewer events than the 44 state changes a restart of all 11 processes", "fix: buffer_size=100$"}, false},
 		{"buffer default", base() + "[eventlistener:dump]\ncommand=eventdump\nevents=EVENT\n",
-			[]string{"\\[eventlistener:dump\\]: buffer_size=10 holds fewer", "fix: buffer_size=100$"}},
+			[]string{"\\[eventlistener:dump\\]: buffer_size=10 holds fewer", "fix: buffer_size=100$"}, false},
 		{"stdout logged", base() + "[eventlistener:dump]\ncommand=eventdump\nevents=TICK_60\nstdout_logfile=/var/log/dump.log\n",
-			[]string{"stdout_logfile=/var/log/dump.log: a listener's stdout is the protocol", "fix: stdout_logfile=NONE"}},
+			[]string{"stdout_logfile=/var/log/dump.log: a listener's stdout is the protocol", "up to 50MB and 10 backups", "fix: stdout_logfile=NONE"}, true},
+		{"stdout AUTO", base() + "[eventlistener:dump]\ncommand=eventdump\nevents=TICK_60\n",
+			[]string{":[0-9]+: \\[eventlistener:dump\\]: stdout_logfile is AUTO \\(supervisord's default\\), so supervisord writes the listener's stdout, the protocol",
+				"into /\\S*/dump-stdout---supervisor-\\*\\.log, up to 50MB and 10 backups", "fix: stdout_logfile=NONE"}, true},
+		{"stdout AUTO, numprocs: one line", base() + "[eventlistener:dump]\ncommand=eventdump\nevents=TICK_60\nnumprocs=3\nprocess_name=%(program_name)s_%(process_num)d\nstdout_logfile=AUTO\nstdout_logfile_maxbytes=0\n",
+			[]string{"stdout_logfile is AUTO", "without end \\(stdout_logfile_maxbytes=0\\)"}, true},
 		{"credentials missing", strings.Replace(base(), "file=/run/test-supervisor.sock\n", "file=/run/test-supervisor.sock\nusername=admin\npassword=s3cret\n", 1) +
 			"[eventlistener:memmon]\ncommand=memmon -a 1GB\nevents=TICK_60\n",
-			[]string{"[unix_http_server] requires a username and password", "neither environment= nor supervisord's own environment (no supervisord answered to read it from; every child inherits it)", "has SUPERVISOR_USERNAME: every call of memmon gets 401", `fix: environment=SUPERVISOR_USERNAME="admin",SUPERVISOR_PASSWORD="s3cret"$`}},
+			[]string{"[unix_http_server] requires a username and password", "neither environment= nor supervisord's own environment (no supervisord answered to read it from; every child inherits it)", "has SUPERVISOR_USERNAME: every call of memmon gets 401", `fix: environment=SUPERVISOR_USERNAME="admin",SUPERVISOR_PASSWORD="s3cret"$`}, false},
 		{"hashed password wrong", strings.Replace(base(), "file=/run/test-supervisor.sock\n", "file=/run/test-supervisor.sock\nusername=admin\npassword={SHA}"+sha1Hex("s3cret")+"\n", 1) +
 			"[eventlistener:memmon]\ncommand=memmon -a 1GB\nevents=TICK_60\nenvironment=SUPERVISOR_USERNAME=\"admin\",SUPERVISOR_PASSWORD=\"old\"\n",
-			[]string{"SUPERVISOR_USERNAME and SUPERVISOR_PASSWORD from environment= are not the username and password", `SUPERVISOR_PASSWORD="<the password whose SHA-1 [unix_http_server] holds>"`}},
+			[]string{"SUPERVISOR_USERNAME and SUPERVISOR_PASSWORD from environment= are not the username and password", `SUPERVISOR_PASSWORD="<the password whose SHA-1 [unix_http_server] holds>"`}, false},
 		{"credentials wrong", strings.Replace(base(), "file=/run/test-supervisor.sock\n", "file=/run/test-supervisor.sock\nusername=admin\npassword=s3cret\n", 1) +
 			"[eventlistener:memmon]\ncommand=memmon -a 1GB\nevents=TICK_60\nenvironment=SUPERVISOR_USERNAME=\"admin\",SUPERVISOR_PASSWORD=\"old\"\n",
-			[]string{"are not the username and password of [unix_http_server]"}},
+			[]string{"are not the username and password of [unix_http_server]"}, false},
 		{"essential --on exit", base() + "[eventlistener:essential]\ncommand=essential -p app0 --on exit\nevents=PROCESS_STATE_FATAL\nbuffer_size=100\n",
-			[]string{"PROCESS_STATE_EXITED: essential with --on exit also acts on exits", "fix: events=PROCESS_STATE_FATAL,PROCESS_STATE_EXITED$"}},
+			[]string{"PROCESS_STATE_EXITED: essential with --on exit also acts on exits", "fix: events=PROCESS_STATE_FATAL,PROCESS_STATE_EXITED$"}, false},
 		{"bad command line", base() + "[eventlistener:memmon]\ncommand=memmon --no-such-flag\nevents=TICK_60\n",
-			[]string{"memmon refuses its command line", "no-such-flag", "fix: correct command="}},
+			[]string{"memmon refuses its command line", "no-such-flag", "fix: correct command="}, false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			findings := check(t, c.conf)
+			conf := c.conf
+			if !c.logged {
+				conf = quiet(conf)
+			}
+			findings := check(t, conf)
 			if len(findings) != 1 {
 				t.Fatalf("%d findings, want 1: %v", len(findings), findings)
 			}
@@ -151,6 +164,11 @@ func TestFindings(t *testing.T) {
 	}
 }
 
+// quiet gives every [eventlistener:x] of conf stdout_logfile=NONE.
+func quiet(conf string) string {
+	return regexp.MustCompile(`(?m)^(\[eventlistener:[^\]]+\]\n)`).ReplaceAllString(conf, "${1}stdout_logfile=NONE\n")
+}
+
 func sha1Hex(s string) string {
 	sum := sha1.Sum([]byte(s))
 	return hex.EncodeToString(sum[:])
@@ -165,7 +183,7 @@ func sha1Hex(s string) string {
 func TestInheritedCredentials(t *testing.T) {
 	conf := func(pass, env string) string {
 		return strings.Replace(base(), "file=/run/test-supervisor.sock\n", "file=/run/test-supervisor.sock\nusername=admin\npassword="+pass+"\n", 1) +
-			"[eventlistener:memmon]\ncommand=memmon -a 1GB\nevents=TICK_60\n" + env
+			"[eventlistener:memmon]\ncommand=memmon -a 1GB\nevents=TICK_60\nstdout_logfile=NONE\n" + env
 	}
 	inherit := func(user, pass string) doctor.Inherited {
 		return doctor.Inherited{PID: 42, Env: map[string]string{"PATH": "/usr/bin", "SUPERVISOR_USERNAME": user, "SUPERVISOR_PASSWORD": pass}}
@@ -238,6 +256,7 @@ func startMemmon(t *testing.T, env []string) *supervisord.Supervisord {
 		command=memmon -p web=1GB
 		events=TICK_5
 		priority=-5
+		stdout_logfile=NONE
 	`})
 	sv.WaitLog(t, `success: memmon entered RUNNING state`)
 	return sv
@@ -302,28 +321,20 @@ func TestIntegrationEditedListener(t *testing.T) {
 		command=eventdump --output %(here)s/events.jsonl
 		events=TICK_5
 		priority=-5
+		stdout_logfile=NONE
 	`})
 	sv.WaitLog(t, `success: dump entered RUNNING state`)
 	stdout, _, code := run(t, env, "doctor", "-c", sv.ConfigPath)
 	if code != 0 || !strings.Contains(stdout, "no problems found") {
 		t.Fatalf("doctor on the running configuration: exit %d\n%s", code, stdout)
 	}
-	text, err := os.ReadFile(sv.ConfigPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	edited := strings.Replace(string(text), "events.jsonl", "events2.jsonl", 1)
-	if err := os.WriteFile(sv.ConfigPath, []byte(edited), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	edit(t, sv, "events.jsonl", "events2.jsonl")
 	stdout, _, code = run(t, env, "doctor", "-c", sv.ConfigPath)
-	apply := fmt.Sprintf("supervisorctl -c %s reread && supervisorctl -c %s update", sv.ConfigPath, sv.ConfigPath)
+	apply := applyLine(sv)
 	if code != 1 || !strings.Contains(stdout, "dump runs as ") || !strings.Contains(stdout, "events.jsonl") || !strings.Contains(stdout, "fix: "+apply) {
 		t.Fatalf("doctor after the edit: exit %d, want 1, the running line and %q:\n%s", code, apply, stdout)
 	}
-	if out, err := exec.Command("sh", "-c", apply).CombinedOutput(); err != nil {
-		t.Fatalf("%s: %v\n%s", apply, err, out)
-	}
+	reread(t, sv)
 	sv.WaitLog(t, `success: dump entered RUNNING state(.|\n)*success: dump entered RUNNING state`)
 	stdout, _, code = run(t, env, "doctor", "-c", sv.ConfigPath)
 	if code != 0 || !strings.Contains(stdout, "no problems found") {
@@ -331,36 +342,81 @@ func TestIntegrationEditedListener(t *testing.T) {
 	}
 }
 
-// ordered-startup's chain, as ordered-startup itself plans it under the
-// real supervisord: a program without startinorder=true after the last
-// one with it is started by the chain, and the doctor says so.
-func TestIntegrationOrderedStartupPullsIn(t *testing.T) {
-	env := os.Environ()
+// startChain starts the real supervisord in env with ordered-startup, a
+// chain whose first program is db, and more.
+func startChain(t *testing.T, env []string, more string) *supervisord.Supervisord {
 	sv := supervisord.Start(t, supervisord.Config{Env: env, Sections: `
 		[eventlistener:ordered-startup]
 		command=ordered-startup
-		events=PROCESS_STATE,TICK_5
+		events=PROCESS_STATE,PROCESS_GROUP,TICK_5
 		priority=-2
 		buffer_size=100
+		stdout_logfile=NONE
 		[program:db]
 		command=sleep 1000
 		priority=100
 		autostart=false
 		startsecs=0
 		startinorder=true
+	` + more})
+	sv.WaitLog(t, `success: ordered-startup entered RUNNING state`)
+	return sv
+}
+
+// ordered-startup's chain, as ordered-startup itself plans it under the
+// real supervisord: a program without startinorder=true after the last
+// one with it is started by the chain, which is how a chain's last
+// program is written and how a program meant to be started by hand gets
+// started at boot. The doctor cannot tell which from the file: it names
+// the program and how to keep it out in a # line, and reports no problem;
+// the chain does start it; with the fix applied, the line is gone.
+func TestIntegrationOrderedStartupPullsIn(t *testing.T) {
+	env := os.Environ()
+	sv := startChain(t, env, `
 		[program:backup]
 		command=sleep 1000
 		priority=200
 		autostart=false
-	`})
-	sv.WaitLog(t, `success: ordered-startup entered RUNNING state`)
+	`)
 	stdout, _, code := run(t, env, "doctor", "-c", sv.ConfigPath)
-	if code != 1 || !strings.Contains(stdout, "the ordered-startup chain starts backup when db reaches RUNNING, though it has no startinorder=true") ||
-		!strings.Contains(stdout, "fix: add startinorder=true to [program:backup]") {
-		t.Errorf("doctor: exit %d, want 1 and the pulled-in backup:\n%s", code, stdout)
+	note := regexp.MustCompile(`(?m)^# \S+supervisord.conf:\d+: ordered-startup's chain ends with backup, started when db reaches RUNNING though \[program:backup\] has no startinorder=true .*; if backup is not meant to start at boot, give it a priority= below db's \(100\), the chain's first, and apply it with supervisorctl reread && update$`)
+	if code != 0 || !note.MatchString(stdout) || !strings.Contains(stdout, "\nno problems found\n") {
+		t.Errorf("doctor: exit %d, want 0, no problem and the note on backup:\n%s", code, stdout)
 	}
-	if strings.Contains(stdout, "[program:db]") {
-		t.Errorf("doctor reports db, which has startinorder=true:\n%s", stdout)
+	if strings.Contains(stdout, "chain ends with db") {
+		t.Errorf("doctor names db, which has startinorder=true:\n%s", stdout)
+	}
+	// What the note says happens: the chain starts backup.
+	sv.WaitLog(t, `success: db entered RUNNING state(.|\n)*spawned: 'backup'`)
+
+	edit(t, sv, "priority=200\n", "priority=50\n")
+	reread(t, sv)
+	stdout, _, code = run(t, env, "doctor", "-c", sv.ConfigPath)
+	if code != 0 || strings.Contains(stdout, "chain ends with") {
+		t.Errorf("doctor with backup before the chain: exit %d, want 0 and no note:\n%s", code, stdout)
+	}
+}
+
+// A warning of ordered-startup's plan is a problem: here a program of the
+// chain has autostart=true, so supervisord starts it at once, before the
+// one it is to follow.
+func TestIntegrationOrderedStartupWarning(t *testing.T) {
+	env := os.Environ()
+	sv := startChain(t, env, `
+		[program:app]
+		command=sleep 1000
+		priority=200
+		startinorder=true
+	`)
+	stdout, stderr, code := run(t, env, "doctor", "-c", sv.ConfigPath)
+	if code != 1 || !strings.Contains(stdout, ": ordered-startup --plan: app has autostart=true, so supervisord starts it at once instead of after db reaches RUNNING: set autostart=false in [program:app]; fix: ") ||
+		!strings.Contains(stderr, "1 problem found") {
+		t.Errorf("doctor: exit %d, want 1 and the plan's warning:\n%s%s", code, stdout, stderr)
+	}
+	// What the warning says happens: supervisord starts app before db.
+	sv.WaitLog(t, `spawned: 'app'`)
+	if log := sv.Log(); strings.Contains(log, "spawned: 'db'") && strings.Index(log, "spawned: 'db'") < strings.Index(log, "spawned: 'app'") {
+		t.Errorf("db started before app:\n%s", log)
 	}
 }
 
@@ -385,5 +441,91 @@ func TestSnippetCommand(t *testing.T) {
 	_, stderr, code := run(t, env, "snippet", "nosuch")
 	if code != 2 || strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, "crashmail, crashmailbatch") {
 		t.Errorf("snippet nosuch: exit %d, stderr %q", code, stderr)
+	}
+}
+
+// The real supervisord gives a listener without stdout_logfile= an AUTO
+// log in childlogdir and copies the protocol into it: the doctor names
+// the file in one line for the listener's three processes, the file holds
+// READY and RESULT lines, and with the fix applied the doctor finds
+// nothing.
+func TestIntegrationStdoutAuto(t *testing.T) {
+	env := os.Environ()
+	sv := supervisord.Start(t, supervisord.Config{Env: env, Sections: `
+		[eventlistener:dump]
+		command=eventdump --output %(here)s/events-%(process_num)d.jsonl
+		process_name=%(program_name)s_%(process_num)d
+		numprocs=3
+		events=TICK_5
+		priority=-5
+	`})
+	sv.WaitLog(t, `success: dump_2 entered RUNNING state`)
+	dir := filepath.Dir(sv.ConfigPath)
+	stdout, _, code := run(t, env, "doctor", "-c", sv.ConfigPath)
+	want := fmt.Sprintf("[eventlistener:dump]: stdout_logfile is AUTO (supervisord's default), so supervisord writes the listener's stdout, the protocol (READY, RESULT 2 OK: 17 bytes an event), into %s, up to 50MB and 10 backups; fix: stdout_logfile=NONE",
+		filepath.Join(dir, "dump_0-stdout---supervisor-*.log")+" and 2 more like it")
+	if code != 1 || strings.Count(stdout, want) != 1 || strings.Count(stdout, "\n") != 2 {
+		t.Fatalf("doctor: exit %d, want 1 and one line %q:\n%s", code, want, stdout)
+	}
+
+	// What the doctor says is there: each process's file fills with the
+	// protocol, from its first READY on.
+	files, err := filepath.Glob(filepath.Join(dir, "dump_0-stdout---supervisor-*.log"))
+	if err != nil || len(files) != 1 {
+		t.Fatalf("dump_0's AUTO stdout log: %v %v", files, err)
+	}
+	deadline := time.Now().Add(time.Minute)
+	for {
+		b, _ := os.ReadFile(files[0])
+		if strings.HasPrefix(string(b), "READY\nRESULT 2\nOKREADY\n") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s does not hold the protocol after a minute:\n%q", files[0], b)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+
+	edit(t, sv, "priority=-5\n", "priority=-5\nstdout_logfile=NONE\n")
+	stdout, _, code = run(t, env, "doctor", "-c", sv.ConfigPath)
+	apply := applyLine(sv)
+	if want := "dump:dump_0 runs with its stdout logged to " + files[0] + ", not as stdout_logfile=NONE says: the file was changed after supervisord read it; fix: " + apply; code != 1 || strings.Count(stdout, "\n") != 2 || !strings.Contains(stdout, want) {
+		t.Fatalf("doctor on the fixed file, before supervisord reads it: exit %d, want 1 and only %q:\n%s", code, want, stdout)
+	}
+	reread(t, sv)
+	sv.WaitLog(t, `success: dump_2 entered RUNNING state(.|\n)*success: dump_2 entered RUNNING state`)
+	stdout, _, code = run(t, env, "doctor", "-c", sv.ConfigPath)
+	if code != 0 || !strings.Contains(stdout, "no problems found") {
+		t.Errorf("doctor after the fix: exit %d\n%s", code, stdout)
+	}
+}
+
+// edit replaces old with new in sv's configuration file, which must hold
+// old.
+func edit(t *testing.T, sv *supervisord.Supervisord, old, new string) {
+	t.Helper()
+	text, err := os.ReadFile(sv.ConfigPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited := strings.Replace(string(text), old, new, 1)
+	if edited == string(text) {
+		t.Fatalf("no %q in the configuration to edit:\n%s", old, text)
+	}
+	if err := os.WriteFile(sv.ConfigPath, []byte(edited), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// applyLine is the line the doctor prints to apply an edit of sv's file.
+func applyLine(sv *supervisord.Supervisord) string {
+	return fmt.Sprintf("supervisorctl -c %s reread && supervisorctl -c %s update", sv.ConfigPath, sv.ConfigPath)
+}
+
+// reread runs applyLine.
+func reread(t *testing.T, sv *supervisord.Supervisord) {
+	t.Helper()
+	if out, err := exec.Command("sh", "-c", applyLine(sv)).CombinedOutput(); err != nil {
+		t.Fatalf("%s: %v\n%s", applyLine(sv), err, out)
 	}
 }

@@ -14,26 +14,33 @@ import (
 
 // planLine is a program's line in ordered-startup --plan: its name, then
 // what starts it.
-var planLine = regexp.MustCompile(`^  (\S+)(?: \([^)]*\))?: started when (.*); priority`)
+var planLine = regexp.MustCompile(`^  (\S+)(?: \([^)]*\))?: started (?:when (.*)|first); priority (\S+)`)
 
 // checkOrderedStartup asks ordered-startup itself (its --plan, against the
 // running supervisord) how it will start the programs of path, when a
-// pool runs it, and reports each program its chain starts although the
-// program's section has neither startinorder=true nor dependent_startup=true
-// (ordered-startup-supervisord's rule: a program with startinorder=true
-// starts the next one in supervisord's order, whatever that one says), and
-// each warning of the plan. Asking the plugin keeps the chain's rules in
-// one place.
-func checkOrderedStartup(ctx context.Context, cfg *supervisorconf.Config, path string, plugins []Plugin) ([]Finding, error) {
+// pool runs it, and reports each warning of the plan as a finding. Each
+// program the chain starts although its section has neither
+// startinorder=true nor dependent_startup=true gets a note: by
+// ordered-startup-supervisord's rule a program with startinorder=true
+// starts the next one in supervisord's order whatever that one says, and
+// a program without it ends the chain. That is how a chain's last
+// program is meant to be written (docs/ordered-startup.md), and how a
+// program meant to be started by hand is started at boot; the file cannot
+// say which, so the note names the program and how to keep it out, and
+// is no problem. (A program pulled in with autostart=true is a warning of
+// the plan.) Asking the plugin keeps the chain's rules in one place.
+func checkOrderedStartup(ctx context.Context, cfg *supervisorconf.Config, path string, plugins []Plugin) ([]Finding, []string, error) {
 	p, ok := pluginNamed(plugins, "ordered-startup")
 	if !ok || !runsPlugin(cfg, p.Name) {
-		return nil, nil
+		return nil, nil, nil
 	}
 	var stdout, stderr bytes.Buffer
 	if cli.Execute(ctx, p.Command(), []string{"--plan", "-c", path}, &stdout, &stderr) != cli.ExitOK {
-		return nil, fmt.Errorf("%s", strings.TrimSpace(stderr.String()))
+		return nil, nil, fmt.Errorf("%s", strings.TrimSpace(stderr.String()))
 	}
 	var out []Finding
+	var notes []string
+	first := ""
 	for line := range strings.SplitSeq(stdout.String(), "\n") {
 		if warn, ok := strings.CutPrefix(line, "warning: "); ok {
 			out = append(out, Finding{File: path, Problem: "ordered-startup --plan: " + warn, Fix: "see `ordered-startup --plan` and docs/ordered-startup.md"})
@@ -43,15 +50,25 @@ func checkOrderedStartup(ctx context.Context, cfg *supervisorconf.Config, path s
 		if m == nil {
 			continue
 		}
+		if m[2] == "" {
+			if first == "" {
+				first = fmt.Sprintf("%s's (%s)", m[1], m[3])
+			}
+			continue
+		}
 		s, ok := cfg.Section("program:" + m[1])
 		if !ok || truthy(cfg, s, "startinorder") || truthy(cfg, s, "dependent_startup") {
 			continue
 		}
-		out = append(out, at(s, "priority",
-			fmt.Sprintf("the ordered-startup chain starts %s when %s, though it has no startinorder=true: a program with startinorder=true starts the next one in priority order, whatever its keys", m[1], m[2]),
-			"add startinorder=true to [program:"+m[1]+"] if the chain should start it; if not, give it a priority= below the chain's first program"))
+		notes = append(notes, fmt.Sprintf("%s: ordered-startup's chain ends with %s, started when %s though [program:%s] has no startinorder=true (a program with it starts the next one in priority order, whatever its keys); if %s is not meant to start at boot, give it a priority= below %s, the chain's first, and apply it with supervisorctl reread && update",
+			position(s), m[1], m[2], m[1], m[1], first))
 	}
-	return out, nil
+	return out, notes, nil
+}
+
+// position is where a section starts, as a finding's line names it.
+func position(s *supervisorconf.Section) string {
+	return fmt.Sprintf("%s:%d", s.File, s.Line)
 }
 
 // runsPlugin reports whether an [eventlistener:x] of cfg runs the plugin.

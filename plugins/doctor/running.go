@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -34,6 +35,10 @@ func CompareRunning(ctx context.Context, cfg *supervisorconf.Config, procRoot st
 	if err != nil {
 		return nil, err
 	}
+	sv, err := cfg.Supervisord()
+	if err != nil {
+		return nil, err
+	}
 	apply := fmt.Sprintf("supervisorctl -c %s reread && supervisorctl -c %s update", cfg.Files[0], cfg.Files[0])
 	running := map[string]rpc.ProcessInfo{}
 	for _, info := range infos {
@@ -59,17 +64,39 @@ func CompareRunning(ctx context.Context, cfg *supervisorconf.Config, procRoot st
 			if err != nil {
 				continue // it exited meanwhile
 			}
-			want, err := supervisorconf.SplitCommand(proc.Command)
-			if err != nil || slices.Equal(argv, want) {
-				continue
+			if want, err := supervisorconf.SplitCommand(proc.Command); err == nil && !slices.Equal(argv, want) {
+				out = append(out, at(proc.Program.Section, "command",
+					fmt.Sprintf("%s runs as %q (pid %d), not as command= says (%q): the file was changed after supervisord read it", info.Namespec(), strings.Join(argv, " "), info.PID, strings.Join(want, " ")),
+					apply))
+				break
 			}
-			out = append(out, at(proc.Program.Section, "command",
-				fmt.Sprintf("%s runs as %q (pid %d), not as command= says (%q): the file was changed after supervisord read it", info.Namespec(), strings.Join(argv, " "), info.PID, strings.Join(want, " ")),
-				apply))
-			break
+			// The fix doctor gives for a logged protocol is a key
+			// supervisord reads only at reread and update.
+			if !sameStdoutLog(proc, info.StdoutLogfile, sv) {
+				logs := "no stdout log"
+				if info.StdoutLogfile != "" {
+					logs = "its stdout logged to " + info.StdoutLogfile
+				}
+				out = append(out, at(proc.Program.Section, "stdout_logfile",
+					fmt.Sprintf("%s runs with %s, not as stdout_logfile=%s says: the file was changed after supervisord read it", info.Namespec(), logs, proc.Stdout.File),
+					apply))
+				break
+			}
 		}
 	}
 	return out, nil
+}
+
+// sameStdoutLog reports whether running, the stdout log supervisord
+// reports for a process ("" for none), is what the file gives it.
+func sameStdoutLog(proc *supervisorconf.Process, running string, sv *supervisorconf.Supervisord) bool {
+	switch proc.Stdout.File {
+	case supervisorconf.LogNone:
+		return running == ""
+	case supervisorconf.LogAuto:
+		return filepath.Dir(running) == filepath.Clean(sv.Childlogdir) && strings.HasPrefix(filepath.Base(running), autoLogPrefix(proc.Name, sv))
+	}
+	return running == proc.Stdout.File
 }
 
 // dial returns a client of the supervisord that runs cfg, through the

@@ -87,7 +87,8 @@ it again, and a refused configuration stops the listener with the fix.`,
   events=PROCESS_STATE,TICK_60
   environment=SLACK_WEBHOOK_URL="https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX"
   buffer_size=100
-  priority=-20`,
+  priority=-20
+  stdout_logfile=NONE`,
 	}
 	cli.Setup(cmd)
 	manual.Environment(cmd, manual.SupervisorRPC...)
