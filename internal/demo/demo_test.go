@@ -15,9 +15,10 @@ import (
 
 // TestDemo runs `make demo` as a newcomer would, with the real supervisord
 // and the real binaries, until every listener binary has acted, and checks
-// that its own configuration draws no error or warning, that it tells
-// what happened in order, and that it stops cleanly with nothing left
-// behind.
+// that every binary is shown (golance doctor and supervisor-harness too),
+// that its own configuration draws no error or warning and passes the
+// doctor, that it tells what happened in order, and that it stops cleanly
+// with nothing left behind.
 func TestDemo(t *testing.T) {
 	supervisord.Require(t)
 	bin := t.TempDir()
@@ -56,6 +57,10 @@ func TestDemo(t *testing.T) {
 		"supervisord      cache stopped (exit status 0)",
 		"essential run    exited with 69",
 		"Logs are in " + dir,
+		// golance doctor on the configuration the demo's supervisord runs.
+		"golance doctor   no problems found",
+		// supervisor-harness, crashmail under the emulated supervisord.
+		"supervisor-harness  PASS crash",
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("the demo's output lacks %q:\n%s", want, text)

@@ -22,6 +22,7 @@ command=%[1]s/essential -p shop
 events=PROCESS_STATE_FATAL
 buffer_size=100
 stderr_logfile=%%(here)s/logs/essential.log
+stdout_logfile=NONE
 
 [program:shop]
 command=%[2]s role no-database

@@ -14,12 +14,14 @@
 //	supervisord_exporter  serves metrics and a status page, and posts an
 //	                 alert about payment-worker to an Alertmanager stand-in
 //
-// essential comes last, with a supervisord of its own (essential.go), since
-// its one act, shutting supervisord down when an essential program fails,
-// ends it: supervisord under essential run, an essential program that goes
-// FATAL, and essential run's exit code 69. supervisor-harness is left out,
-// and the demo says so: it runs a listener under test rather than under
-// supervisord. Ctrl-C stops supervisord and
+// At the start, golance doctor checks the configuration supervisord runs
+// (tools.go). Once supervisord has stopped, supervisor-harness plays a
+// scenario of crashes with crashmail under its emulated supervisord, as a
+// listener is tested before it is deployed. essential comes last, with a
+// supervisord of its own (essential.go), since its one act, shutting
+// supervisord down when an essential program fails, ends it: supervisord
+// under essential run, an essential program that goes FATAL, and essential
+// run's exit code 69. Ctrl-C stops supervisord and
 // every process it started, and prints where the logs are. The same binary
 // plays the demo's programs (demo role ...).
 package main
@@ -75,7 +77,7 @@ func run(bin, dir string, untilAllActed bool, timeout time.Duration) error {
 	if err != nil {
 		return err
 	}
-	for _, p := range append(plugins, "essential") {
+	for _, p := range append(plugins, "essential", "golance", "supervisor-harness") {
 		if _, err := os.Stat(filepath.Join(bin, p)); err != nil {
 			return fmt.Errorf("%s is missing from %s: run `make build` first (make demo does)", p, bin)
 		}
@@ -128,9 +130,14 @@ func run(bin, dir string, untilAllActed bool, timeout time.Duration) error {
 
 	fmt.Printf("golance demo: supervisord %s (pid %d) with configuration %s\n", version(path), sv.PID, sv.ConfigPath)
 	fmt.Printf("Everything happens on this machine. Watch for a minute; Ctrl-C stops it all.\n")
-	fmt.Printf("Every listener binary is at work; essential's turn, which ends a supervisord, comes last, with one\n" +
-		"of its own. supervisor-harness runs listeners in tests.\n")
-	fmt.Printf("supervisord_exporter's status page: http://127.0.0.1:%d/ (metrics at /metrics)\n\n", ports[1])
+	fmt.Printf("Every listener binary is at work; then supervisor-harness tests one without supervisord, and\n" +
+		"essential's turn, which ends a supervisord, comes last, with one of its own.\n")
+	fmt.Printf("supervisord_exporter's status page: http://127.0.0.1:%d/ (metrics at /metrics)\n", ports[1])
+	fmt.Printf("golance doctor checks the configuration supervisord runs, and supervisord itself:\n")
+	if err := doctor(bin, sv.ConfigPath); err != nil {
+		return err
+	}
+	fmt.Println()
 
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
@@ -176,6 +183,7 @@ loop:
 	} else {
 		fmt.Printf("%d leftover process(es) had to be killed.\n", left)
 	}
+	harnessErr := harnessScene(bin, dir)
 	sceneErr := essentialScene(path, bin, self, dir, stop)
 	fmt.Println()
 	fmt.Printf("Logs are in %s:\n", dir)
@@ -184,9 +192,13 @@ loop:
 	fmt.Printf("  mailbox             the mail crashmail and the batch mailers sent (through the sendmail stand-in deliver-mail)\n")
 	fmt.Printf("  events.jsonl        every event, as eventdump wrote it\n")
 	fmt.Printf("  alerts.jsonl        the alerts supervisord_exporter posted to the Alertmanager stand-in\n")
+	fmt.Printf("  harness/            supervisor-harness's scenario\n")
 	fmt.Printf("  essential/          essential's scene: its supervisord.log and logs/\n")
 	if stopErr != nil {
 		return fmt.Errorf("stopping supervisord: %w", stopErr)
+	}
+	if harnessErr != nil {
+		return harnessErr
 	}
 	if sceneErr != nil {
 		return fmt.Errorf("essential's scene: %w", sceneErr)
@@ -257,9 +269,11 @@ var sectionsTemplate = template.Must(template.New("conf").Parse(`; Every program
 ; account or the network.
 
 ; --- the listeners (each with its own priority: supervisord puts an event
-; one listener rejects back into every pool of the same priority, and a
+; one listener rejects back into every pool of the same priority; a
 ; buffer_size of 100, as their docs recommend: at start-up supervisord
-; queues a burst of events faster than a listener's first READY) ---
+; queues a burst of events faster than a listener's first READY; and
+; stdout_logfile=NONE: a listener's stdout is the protocol, which
+; supervisord's default AUTO would copy into a file) ---
 
 [eventlistener:ordered-startup]
 command={{.Bin}}/ordered-startup --configuration %(here)s/supervisord.conf --timeout 1m
@@ -267,6 +281,7 @@ events=PROCESS_STATE,PROCESS_GROUP,TICK_5
 buffer_size=100
 priority=-60
 stderr_logfile=%(here)s/logs/ordered-startup.log
+stdout_logfile=NONE
 
 [eventlistener:crashmail]
 command={{.Bin}}/crashmail -p payment-worker -m ops@example.com -o "[demo]" -s %(here)s/deliver-mail --tail-lines 3
@@ -274,6 +289,7 @@ events=PROCESS_STATE_EXITED
 buffer_size=100
 priority=-50
 stderr_logfile=%(here)s/logs/crashmail.log
+stdout_logfile=NONE
 
 [eventlistener:crashmailbatch]
 command={{.Bin}}/crashmailbatch --program payment-worker -t ops@example.com -f demo@example.com --sendmail_program %(here)s/deliver-mail -e TICK_5 -i 0.25
@@ -281,6 +297,7 @@ events=PROCESS_STATE_EXITED,TICK_5
 buffer_size=100
 priority=-49
 stderr_logfile=%(here)s/logs/crashmailbatch.log
+stdout_logfile=NONE
 
 [eventlistener:crashsms]
 command={{.Bin}}/crashsms --program payment-worker -t 5550100@sms.example.com -f demo@example.com --sendmail_program %(here)s/deliver-mail -e TICK_5 -i 0.25
@@ -288,6 +305,7 @@ events=PROCESS_STATE_EXITED,TICK_5
 buffer_size=100
 priority=-48
 stderr_logfile=%(here)s/logs/crashsms.log
+stdout_logfile=NONE
 
 [eventlistener:fatalmailbatch]
 command={{.Bin}}/fatalmailbatch -t ops@example.com -f demo@example.com --sendmail_program %(here)s/deliver-mail -e TICK_5 -i 0.25
@@ -295,6 +313,7 @@ events=PROCESS_STATE_FATAL,TICK_5
 buffer_size=100
 priority=-47
 stderr_logfile=%(here)s/logs/fatalmailbatch.log
+stdout_logfile=NONE
 
 [eventlistener:memmon]
 command={{.Bin}}/memmon -p report-builder=60MB
@@ -302,6 +321,7 @@ events=TICK_5
 buffer_size=100
 priority=-40
 stderr_logfile=%(here)s/logs/memmon.log
+stdout_logfile=NONE
 
 [eventlistener:httpok]
 command={{.Bin}}/httpok -p web -t 2 --max-restarts 3 --restart-window 10m http://127.0.0.1:{{.WebPort}}/health
@@ -309,6 +329,7 @@ events=TICK_5
 buffer_size=100
 priority=-30
 stderr_logfile=%(here)s/logs/httpok.log
+stdout_logfile=NONE
 
 [eventlistener:slack-notify]
 command={{.Bin}}/slack-notify --dry-run -p payment-worker -p web --stderr-lines 3
@@ -316,6 +337,7 @@ events=PROCESS_STATE,TICK_60
 buffer_size=100
 priority=-20
 stderr_logfile=%(here)s/logs/slack-notify.log
+stdout_logfile=NONE
 
 [eventlistener:supervisord_exporter]
 command={{.Bin}}/supervisord_exporter --web.listen-address 127.0.0.1:{{.ExporterPort}} --sample-interval 2s --alertmanager.url http://127.0.0.1:{{.AlertPort}} --outbox %(here)s/outbox -p payment-worker
@@ -323,6 +345,7 @@ events=PROCESS_STATE,PROCESS_GROUP,SUPERVISOR_STATE_CHANGE,TICK_5
 buffer_size=100
 priority=-15
 stderr_logfile=%(here)s/logs/supervisord_exporter.log
+stdout_logfile=NONE
 
 [eventlistener:eventdump]
 command={{.Bin}}/eventdump --output %(here)s/events.jsonl
@@ -330,6 +353,7 @@ events=EVENT
 buffer_size=200
 priority=-10
 stderr_logfile=%(here)s/logs/eventdump.log
+stdout_logfile=NONE
 
 ; --- an ordered start: db-migrate must exit 0, then cache must be RUNNING
 ; (after its startsecs), then api starts ---
