@@ -529,3 +529,73 @@ func reread(t *testing.T, sv *supervisord.Supervisord) {
 		t.Fatalf("%s: %v\n%s", applyLine(sv), err, out)
 	}
 }
+
+// The real supervisord with a crashmail subscribed to FATAL only: the
+// doctor says events= lacks PROCESS_STATE_EXITED and writes the line that
+// has it; a crash before the fix is mailed by no one, and with the
+// doctor's line applied the next crash is.
+func TestIntegrationEventsLack(t *testing.T) {
+	env := os.Environ()
+	dir := t.TempDir()
+	mailbox := filepath.Join(dir, "mailbox")
+	sendmail := filepath.Join(dir, "sendmail")
+	if err := os.WriteFile(sendmail, []byte("#!/bin/sh\n{ cat; echo; } >> "+mailbox+"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	sv := supervisord.Start(t, supervisord.Config{Env: env, Sections: `
+		[eventlistener:crashmail]
+		command=crashmail -p crasher -m ops@example.com -s ` + sendmail + `
+		events=PROCESS_STATE_FATAL
+		priority=-5
+		buffer_size=100
+		stdout_logfile=NONE
+		[program:crasher]
+		command=sh -c "sleep 2.5; exit 3"
+		autostart=false
+		autorestart=false
+	`})
+	sv.WaitLog(t, `success: crashmail entered RUNNING state`)
+	stdout, _, code := run(t, env, "doctor", "-c", sv.ConfigPath)
+	line := regexp.MustCompile(`(?m)^\S+supervisord.conf:\d+: \[eventlistener:crashmail\]: events=PROCESS_STATE_FATAL lacks what crashmail's command line needs \(PROCESS_STATE_EXITED: crashmail mails each unexpected exit, a PROCESS_STATE_EXITED event\); fix: (events=PROCESS_STATE_FATAL,PROCESS_STATE_EXITED)$`)
+	m := line.FindStringSubmatch(stdout)
+	if code != 1 || m == nil {
+		t.Fatalf("doctor: exit %d, want 1 and the line on events=:\n%s", code, stdout)
+	}
+
+	crash := func() int {
+		t.Helper()
+		offset := sv.LogSize()
+		if err := sv.Client.StartProcess(t.Context(), "crasher", true); err != nil {
+			t.Fatal(err)
+		}
+		info, err := sv.Client.GetProcessInfo(t.Context(), "crasher")
+		if err != nil {
+			t.Fatal(err)
+		}
+		sv.WaitLogSince(t, offset, `exited: crasher \(exit status 3; not expected\)`)
+		return info.PID
+	}
+	before := crash()
+	edit(t, sv, "events=PROCESS_STATE_FATAL\n", m[1]+"\n")
+	reread(t, sv)
+	sv.WaitLog(t, `success: crashmail entered RUNNING state(.|\n)*success: crashmail entered RUNNING state`)
+	after := crash()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		b, _ := os.ReadFile(mailbox)
+		if strings.Contains(string(b), fmt.Sprintf("(pid %d)", after)) {
+			if strings.Contains(string(b), fmt.Sprintf("(pid %d)", before)) || strings.Count(string(b), "Subject: ") != 1 {
+				t.Errorf("the crash before the fix was mailed, or more than one:\n%s", b)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no mail about the crash after the fix (pid %d):\n%s\nmain log:\n%s", after, b, sv.Log())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	stdout, _, code = run(t, env, "doctor", "-c", sv.ConfigPath)
+	if code != 0 || !strings.Contains(stdout, "no problems found") {
+		t.Errorf("doctor after the fix: exit %d\n%s", code, stdout)
+	}
+}
