@@ -202,12 +202,17 @@ func run(cmd *cobra.Command, cfg config) error {
 	h := newHandler(cfg, plan, conn, report)
 	// supervisorctl update adds and removes groups: the plan is made
 	// again from the file as it is then, against the same supervisord.
+	// An edit of ordered-startup's own keys alone has no event: the files
+	// are looked at at every TICK.
 	path := conf.Files[0]
+	stamp := newConfStamp(conf.Files)
+	h.edited = stamp.changed
 	h.reload = func(ctx context.Context) (*startPlan, error) {
 		conf, err := loadConf(path, nil)
 		if err != nil {
 			return nil, err
 		}
+		*stamp = *newConfStamp(conf.Files)
 		return planFor(ctx, conf, conn, 0, cfg.timeout)
 	}
 	ctx := cmd.Context()

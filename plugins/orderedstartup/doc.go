@@ -6,7 +6,8 @@
 //	config.go    config: every setting, its default
 //	handler.go   handler: starts what is ready at every event, tick and poll
 //	progress.go  process: what the handler knows of one process
-//	reload.go    the handler following supervisorctl update: the plan made again
+//	reload.go    the handler following supervisorctl update and edits of its own keys: the plan made again
+//	confstamp.go confStamp: whether the configuration files changed, looked at every TICK
 //	follow.go    the handler's runtime dependencies: followers stopped and restarted
 //	runtime.go   runtimeMode: dependent_runtime
 //	plan.go      startPlan: the start order, in layers, from the startup keys

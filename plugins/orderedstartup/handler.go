@@ -69,6 +69,11 @@ type handler struct {
 	// reloadFailure logs a configuration that cannot be used once until
 	// one can.
 	reloadFailure *log.Recurring
+	// edited reports, at a TICK, that the configuration files changed
+	// since they were last read (confstamp.go); nil: not watched.
+	// editPending logs, once, an edit that cannot be used yet.
+	edited      func() bool
+	editPending *log.Recurring
 	// endLine is the end of startup last logged; startedSince, that a
 	// program was started after it.
 	endLine      string
@@ -103,7 +108,7 @@ func newHandler(cfg config, plan *startPlan, sup supervisor, report func(key, su
 	cfg = cfg.withDefaults()
 	s := &handler{cfg: cfg, plan: plan, sup: sup, mailer: report, procs: map[string]*process{}, progs: map[*planProgram]*programState{},
 		wake: make(chan struct{}, 1), rpcFailure: log.NewRecurring(cfg.log, slog.LevelError, cfg.clock), changed: make(chan struct{}),
-		reloadFailure: log.NewRecurring(cfg.log, slog.LevelError, cfg.clock)}
+		reloadFailure: log.NewRecurring(cfg.log, slog.LevelError, cfg.clock), editPending: log.NewRecurring(cfg.log, slog.LevelInfo, cfg.clock)}
 	parallel := 0
 	for _, prog := range plan.Programs {
 		s.progs[prog] = &programState{}
@@ -209,11 +214,14 @@ func (s *handler) HandleEvent(ctx context.Context, ev listener.Event) error {
 			return nil
 		}
 		if !s.halted {
-			s.replan(ctx, ev.EventName, pge.GroupName, outbox.EventKey(ev))
+			s.groupChanged(ctx, ev.EventName, pge.GroupName, outbox.EventKey(ev))
 		}
 	case ev.EventName.Is(listener.Tick):
 		s.mu.Lock()
 		defer s.mu.Unlock()
+		if !s.halted && s.edited != nil && s.edited() {
+			s.fileChanged(ctx)
+		}
 		if !s.done && !s.halted {
 			s.reconcile(ctx, s.cfg.clock.Now())
 		}

@@ -576,6 +576,62 @@ dependent_startup_wait_for=cache
 	t.Logf("the listener's log:\n%s", text)
 }
 
+// TestRealSupervisordFollowsAnEditOfItsKeys edits only ordered-startup's
+// keys of a running configuration, which supervisorctl update would not
+// see: at the next TICK the listener reads the file again, and web, given
+// dependent_runtime=restart, is restarted when db restarts; no
+// supervisorctl ran, the listener was not restarted. An edit that cannot
+// be used yet (a wait for a program supervisord does not run) is one INFO
+// line, no error, and the plan stays.
+func TestRealSupervisordFollowsAnEditOfItsKeys(t *testing.T) {
+	t.Parallel()
+	sv := supervisord.Start(t, supervisord.Config{Sections: dbAndWeb(t, "")})
+	listenerLog(t, sv, "deps", `INFO startup complete`)
+	ctx := rig.Context(t)
+	info, err := sv.Client.GetProcessInfo(ctx, "deps")
+	if err != nil {
+		t.Fatal(err)
+	}
+	edit := func(old, new string) {
+		t.Helper()
+		text, err := os.ReadFile(sv.ConfigPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(text), old) {
+			t.Fatalf("%q is not in the configuration", old)
+		}
+		if err := os.WriteFile(sv.ConfigPath, []byte(strings.Replace(string(text), old, new, 1)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	edit("dependent_startup_wait_for=db:running\n", "dependent_startup_wait_for=db:running\ndependent_runtime=restart\n")
+	listenerLog(t, sv, "deps", `INFO configuration read again after a change to its files: the plan changed`)
+	offset := sv.LogSize()
+	if err := sv.Client.StopProcess(ctx, "db", true); err != nil {
+		t.Fatal(err)
+	}
+	if err := sv.Client.StartProcess(ctx, "db", false); err != nil {
+		t.Fatal(err)
+	}
+	sv.WaitLogSince(t, offset, `(?s)success: db entered RUNNING.*spawned: 'web'`)
+	listenerLog(t, sv, "deps", `INFO restarted web: db is RUNNING again`)
+
+	edit("dependent_startup_wait_for=db:running\n", "dependent_startup_wait_for=db:running cache:running\n")
+	listenerLog(t, sv, "deps", `INFO the configuration changed and cannot be used yet \(.*cache.*\); keeping the plan read before until the next change or supervisorctl update`)
+	edit("dependent_startup_wait_for=db:running cache:running\n", "dependent_startup_wait_for=db:running\n")
+	listenerLog(t, sv, "deps", `INFO the configuration can be used after 1 failure`)
+
+	if now, err := sv.Client.GetProcessInfo(ctx, "deps"); err != nil || now.PID != info.PID {
+		t.Errorf("the listener was restarted: %+v, %v; was pid %d", now, err, info.PID)
+	}
+	_, stderr := sv.ChildLogs(t, "deps")
+	if text, _ := os.ReadFile(stderr); strings.Contains(string(text), "ERRO") || strings.Contains(string(text), "WARN") {
+		t.Errorf("the listener warned or reported an error:\n%s", text)
+	}
+}
+
 // TestRealSupervisordListenerStopsWhileHolding stops the listener while it
 // holds a follower stopped: the follower stays stopped, the listener says
 // how to start it, and it exits cleanly instead of waiting for the

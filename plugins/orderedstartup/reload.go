@@ -10,18 +10,11 @@ import (
 	"github.com/golance/golance/listener"
 )
 
-// replan follows supervisorctl update: on a PROCESS_GROUP_ADDED or
-// PROCESS_GROUP_REMOVED event it reads the configuration again, makes the
-// plan again against what supervisord runs now, and carries on with it as
-// a restarted listener would, keeping what it knows of the programs of
-// both plans: that it announced, reported or stopped them. A group added
-// is started in order like any; a changed wait or dependent_runtime takes
-// effect at once (a change to ordered-startup's keys alone is not one
-// supervisord sees: it takes effect at the next group added or removed).
-// A configuration that cannot be used is said once, and
-// the previous plan kept; key is the event's (outbox.EventKey), for the
-// report of that. The caller holds s.mu.
-func (s *handler) replan(ctx context.Context, event listener.EventType, group, key string) {
+// groupChanged follows supervisorctl update: on a PROCESS_GROUP_ADDED or
+// PROCESS_GROUP_REMOVED event it makes the plan again (replan). key is
+// the event's (outbox.EventKey), for the report of a configuration that
+// cannot be used. The caller holds s.mu.
+func (s *handler) groupChanged(ctx context.Context, event listener.EventType, group, key string) {
 	if s.reload == nil || (event == listener.ProcessGroupAdded && s.plan.groups[group]) {
 		// A group the plan was made with: supervisord announces every
 		// group when it starts, before this listener is up.
@@ -45,10 +38,49 @@ func (s *handler) replan(ctx context.Context, event listener.EventType, group, k
 		return
 	}
 	s.reloadFailure.Recover("the configuration can be used again")
+	s.editPending.Recover("the configuration can be used")
+	s.replan(ctx, plan, fmt.Sprintf("after %s %s (supervisorctl update)", event, group))
+}
+
+// fileChanged follows an edit of the configuration files that no event
+// announces, such as one of ordered-startup's own keys (dependent_startup_wait_for,
+// dependent_runtime): the plan is made again from the files as they are
+// now, against what supervisord runs now. An edit that cannot be used yet
+// is not an error: the file may be saved before supervisorctl update adds
+// what it names, or halfway through. It is said once, at INFO, and the
+// plan read before stays until the next edit or group event. The caller
+// holds s.mu.
+func (s *handler) fileChanged(ctx context.Context) {
+	if s.reload == nil {
+		return
+	}
+	plan, err := s.reload(ctx)
+	if err != nil {
+		s.editPending.FailAs(err.Error(), fmt.Sprintf("the configuration changed and cannot be used yet (%v); keeping the plan read before until the next change or supervisorctl update", err))
+		return
+	}
+	s.editPending.Recover("the configuration can be used")
+	if planString(plan) == planString(s.plan) {
+		// An edit of something else, such as a program's command=,
+		// which waits for supervisorctl update.
+		s.adopt(plan)
+		s.plan = plan
+		return
+	}
+	s.replan(ctx, plan, "after a change to its files")
+}
+
+// replan carries on with plan, made again from the configuration, as a
+// restarted listener would, keeping what it knows of the programs of
+// both plans: that it announced, reported or stopped them. A group added
+// is started in order like any; a changed wait or dependent_runtime takes
+// effect at once. why says what made it, for the log. The caller holds
+// s.mu.
+func (s *handler) replan(ctx context.Context, plan *startPlan, why string) {
 	before := planString(s.plan)
 	s.adopt(plan)
 	if after := planString(plan); after != before {
-		s.logf(slog.LevelInfo, "configuration read again after %s %s (supervisorctl update): the plan changed", event, group)
+		s.logf(slog.LevelInfo, "configuration read again %s: the plan changed", why)
 		for _, w := range plan.Warnings {
 			if !slices.Contains(s.plan.Warnings, w) {
 				s.logf(slog.LevelWarn, "%s", w)
