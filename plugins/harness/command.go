@@ -33,7 +33,10 @@ Every run also checks the protocol, even where the scenario does not ask:
 stray bytes on stdout, a badly framed RESULT, len read as bytes (with
 --probe, or the probe command), OK given before the work it acknowledges,
 and exiting while an event is in hand. A fault fails the scenario unless
-the scenario expects it with "fault <kind>".
+the scenario expects it with "fault <kind>". A listener that hands its
+work off durably before its OK (an outbox) is declared with "durable
+<listener>": it is then killed with SIGKILL right after each OK and
+restarted, and the work must still arrive.
 
 Each scenario prints PASS or FAIL on standard output; a failure is
 explained on standard error with the transcript of the run, which

@@ -16,12 +16,13 @@ import (
 // not hold. what describes cond for the failure; detail, called on a
 // failure, what was there instead.
 func expect(ts *testscript.TestScript, neg bool, what string, cond func() bool, detail func() string) {
-	expectSettled(ts, neg, what, cond, func() bool { return false }, detail)
+	expectSettled(ts, neg, what, cond, func() bool { return false }, detail, nil)
 }
 
 // expectSettled is expect with a way to stop waiting early: settled says
-// cond can no longer come to hold.
-func expectSettled(ts *testscript.TestScript, neg bool, what string, cond, settled func() bool, detail func() string) {
+// cond can no longer come to hold; and missed, if not nil, is told when
+// what was expected did not come.
+func expectSettled(ts *testscript.TestScript, neg bool, what string, cond, settled func() bool, detail func() string, missed func()) {
 	s := sessionOf(ts)
 	if neg {
 		if err := s.settle(); err != nil {
@@ -38,6 +39,9 @@ func expectSettled(ts *testscript.TestScript, neg bool, what string, cond, settl
 	}
 	ok = ok && cond()
 	if !ok {
+		if missed != nil {
+			missed()
+		}
 		ts.Fatalf("expected %s, but it did not happen (waited up to %v)%s", what, s.cfg.timeout, detail())
 	}
 }
@@ -116,7 +120,7 @@ func expectAnswered(ts *testscript.TestScript, neg bool, args []string) {
 		if lp.ListenerState() == testharness.ListenerUnknown {
 			return true // it will answer nothing more
 		}
-		if st := lp.State(); st == listener.StateFatal || st == listener.StateExited || st == listener.StateStopped {
+		if st := lp.State(); (st == listener.StateFatal || st == listener.StateExited || st == listener.StateStopped) && !s.restarting(lp) {
 			return true // nor will a listener that is not coming back
 		}
 		if len(want) == 1 {
@@ -124,7 +128,7 @@ func expectAnswered(ts *testscript.TestScript, neg bool, args []string) {
 		}
 		return len(got) >= len(want) && !slices.Equal(got, want)
 	}
-	expectSettled(ts, neg, what, cond, wrong, func() string { return fmt.Sprintf("; it answered %q since the last answered", got) })
+	expectSettled(ts, neg, what, cond, wrong, func() string { return fmt.Sprintf("; it answered %q since the last answered", got) }, nil)
 	s.mu.Lock()
 	s.seen[name] = from + len(got)
 	s.mu.Unlock()
@@ -207,6 +211,14 @@ func listArrivals(get func() []arrival) func() string {
 	}
 }
 
+// expectWork is expect for a mail or request: one that never comes is
+// noted for the lint, which names the OK a durable listener was killed
+// after (durable.go).
+func expectWork(ts *testscript.TestScript, neg bool, what, noun string, cond func() bool, detail func() string) {
+	s := sessionOf(ts)
+	expectSettled(ts, neg, what, cond, func() bool { return false }, detail, func() { s.noteMissed(noun) })
+}
+
 // mailed <regexp>: a mail that matches (headers and body) reached the
 // SMTP server, directly or through the sendmail stand-in.
 func expectMailed(ts *testscript.TestScript, neg bool, args []string) {
@@ -215,7 +227,7 @@ func expectMailed(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	s := sessionOf(ts)
 	re := compile(ts, args[0])
-	expect(ts, neg, fmt.Sprintf("a mail matching `%s`", args[0]), matchArrivals(re, s.mail.messages),
+	expectWork(ts, neg, fmt.Sprintf("a mail matching `%s`", args[0]), "mail", matchArrivals(re, s.mail.messages),
 		func() string { return "; the mail received" + listArrivals(s.mail.messages)() })
 }
 
@@ -227,7 +239,7 @@ func expectRequested(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	s := sessionOf(ts)
 	re := compile(ts, args[0])
-	expect(ts, neg, fmt.Sprintf("an HTTP request matching `%s`", args[0]), matchArrivals(re, s.web.requests),
+	expectWork(ts, neg, fmt.Sprintf("an HTTP request matching `%s`", args[0]), "request", matchArrivals(re, s.web.requests),
 		func() string { return "; the requests received" + listArrivals(s.web.requests)() })
 }
 

@@ -2,6 +2,7 @@ package harness
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -56,10 +57,13 @@ func (f fault) String() string { return fmt.Sprintf("%s: %s: %s", f.kind, f.proc
 // listenerTrack is what the lint remembers of one listener as it reads
 // the transcript.
 type listenerTrack struct {
+	pid      int                 // its current process
 	sent     *testharness.Record // the event in hand, or the last one sent
 	result   *testharness.Record // the result given since, if any
 	busy     bool
 	stopping bool
+	killed   bool           // the harness killed this process after its OK (durable)
+	byKill   bool           // its last event was caused by such a kill
 	flagged  map[int64]bool // serials already reported as acknowledged early
 }
 
@@ -67,15 +71,25 @@ type listenerTrack struct {
 // arrivals, for protocol faults.
 func (s *session) lint() []fault {
 	s.mu.Lock()
-	end := s.end
+	end, missed := s.end, slices.Clone(s.missed)
 	s.mu.Unlock()
+	records := s.supervisor().Transcript().Records()
+	// Which listener each pid was, for the arrivals peer.go attributed.
+	spawnedAs := map[int]string{}
+	for _, r := range records {
+		if r.Kind == testharness.RecordSpawned && s.pools[r.Pool] {
+			spawnedAs[r.PID] = r.Process
+		}
+	}
 	var arrivals []arrival
 	for _, m := range s.mail.messages() {
-		arrivals = append(arrivals, arrival{at: m.at, text: "sent a mail (" + subjectOf(m.text) + ")"})
+		m.text = "sent a mail (" + subjectOf(m.text) + ")"
+		arrivals = append(arrivals, m)
 	}
 	for _, r := range s.web.requests() {
 		line, _, _ := strings.Cut(r.text, "\n")
-		arrivals = append(arrivals, arrival{at: r.at, text: "made the HTTP request " + line})
+		r.text = "made the HTTP request " + line
+		arrivals = append(arrivals, r)
 	}
 	sort.SliceStable(arrivals, func(i, j int) bool { return arrivals[i].at < arrivals[j].at })
 
@@ -87,19 +101,34 @@ func (s *session) lint() []fault {
 		return tracks[p]
 	}
 	var out []fault
-	// early reports work done by p after it acknowledged an event.
+	// early reports work done by p after it acknowledged an event; not
+	// after an OK the harness killed it for (durable), since what it did
+	// before dying, it did.
 	early := func(p string, t *listenerTrack, at int, work string) {
-		if t.busy || t.result == nil || !t.result.OK || t.flagged[t.result.Serial] {
+		if t.busy || t.killed || t.byKill || t.result == nil || !t.result.OK || t.flagged[t.result.Serial] {
 			return
 		}
 		t.flagged[t.result.Serial] = true
 		out = append(out, fault{faultAckBeforeWork, p, at, fmt.Sprintf(
-			"answered OK to serial %d (%s), then %s: if it dies in between, that work is lost and supervisord will not send the event again; answer OK after the work",
+			"answered OK to serial %d (%s), then %s: if it dies in between, that work is lost and supervisord will not send the event again; answer OK after the work (or, if it was handed off durably before the OK, declare the listener durable, which tests it)",
 			t.result.Serial, t.result.EventName, work)})
 	}
-	// arrive attributes a mail or request to the listener that was
-	// handling an event, else to the one that acknowledged last.
+	kills := map[string][]killSeen{} // per durable listener
+	arrived := map[string][]int{}    // where each listener's work arrived
+	// arrive attributes a mail or request to the listener whose process
+	// sent it; failing that, to the one handling an event, else to the
+	// one that acknowledged last.
 	arrive := func(a arrival) {
+		if p, ok := spawnedAs[a.pid]; ok {
+			t := track(p)
+			if !t.byKill {
+				arrived[p] = append(arrived[p], a.at)
+			}
+			if t.pid == a.pid {
+				early(p, t, a.at, a.text)
+			}
+			return
+		}
 		var last string
 		for p, t := range tracks {
 			if t.busy {
@@ -114,7 +143,9 @@ func (s *session) lint() []fault {
 		}
 	}
 
-	for _, r := range s.supervisor().Transcript().Records() {
+	results := map[string]int{}     // per pool, as the result handler counts them
+	killedPool := map[string]bool{} // pools the harness has killed a process of
+	for _, r := range records {
 		if r.Seq > end {
 			break
 		}
@@ -128,15 +159,31 @@ func (s *session) lint() []fault {
 		t := track(r.Process)
 		switch r.Kind {
 		case testharness.RecordSpawned:
-			*t = listenerTrack{flagged: t.flagged}
+			*t = listenerTrack{pid: r.PID, flagged: t.flagged}
 		case testharness.RecordSent:
 			if r.EventName != "" {
 				rec := r
 				t.sent, t.result, t.busy = &rec, nil, true
+				// What a listener does about an event the harness's own
+				// kill caused is not the scenario's: not held against it,
+				// nor taken for the work a kill interrupted.
+				g, _ := groupNamed(r.Payload)
+				t.byKill = killedPool[g]
 			}
 		case testharness.RecordResult:
 			rec := r
 			t.result, t.busy = &rec, false
+			n := results[r.Pool]
+			results[r.Pool]++
+			if k, ok := s.durable.killed(r.Pool, n); ok {
+				if k.err != nil {
+					out = append(out, killError(r.Process, r.Seq, r.Serial, k.err))
+					break
+				}
+				t.killed = true
+				killedPool[r.Pool] = true
+				kills[r.Process] = append(kills[r.Process], killSeen{process: r.Process, at: r.Seq, serial: r.Serial, event: string(r.EventName)})
+			}
 		case testharness.RecordProcessState:
 			t.stopping = r.ToState == listener.StateStopping
 		case testharness.RecordRPC:
@@ -147,11 +194,11 @@ func (s *session) lint() []fault {
 			out = append(out, fault{faultBadResult, r.Process, r.Seq,
 				"its RESULT line gave a negative length, and supervisord stopped reading it: write RESULT <n>\\n with n the body's length in bytes"})
 		case testharness.RecordExited:
-			if t.probed() && !t.busy {
+			if t.probed() && !t.busy && !t.killed {
 				out = append(out, t.lenBytes(r.Process, r.Seq, "exited"))
 			}
 		case testharness.RecordRebuffer:
-			if r.Reason == "exited" && !t.stopping {
+			if r.Reason == "exited" && !t.stopping && !t.killed {
 				out = append(out, fault{faultExitMidEvent, r.Process, r.Seq, fmt.Sprintf(
 					"exited while handling serial %d (%s): supervisord gives it to the next listener; finish the event, or answer FAIL, before exiting",
 					r.Serial, r.EventName)})
@@ -165,6 +212,7 @@ func (s *session) lint() []fault {
 	for _, a := range arrivals {
 		arrive(a)
 	}
+	out = append(out, lostWork(missed, kills, arrived)...)
 	sort.SliceStable(out, func(i, j int) bool { return out[i].at < out[j].at })
 	return out
 }

@@ -1,6 +1,7 @@
 package harness
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net"
@@ -26,7 +27,9 @@ func newHTTPSink(pos func() int) (*httpSink, error) {
 		return nil, err
 	}
 	k := &httpSink{ln: ln, pos: pos}
-	k.srv = &http.Server{Handler: k}
+	k.srv = &http.Server{Handler: k, ConnContext: func(ctx context.Context, c net.Conn) context.Context {
+		return context.WithValue(ctx, connKey{}, c)
+	}}
 	go k.srv.Serve(ln) //nolint:errcheck // ends with Close
 	return k, nil
 }
@@ -41,7 +44,15 @@ func (k *httpSink) requests() []arrival {
 	return append([]arrival(nil), k.reqs...)
 }
 
+// connKey is where a request's context holds its connection.
+type connKey struct{}
+
 func (k *httpSink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	// Which listener sent it is read while its client waits for the answer.
+	pid := 0
+	if c, ok := r.Context().Value(connKey{}).(net.Conn); ok {
+		pid = senderOf(c)
+	}
 	body, _ := io.ReadAll(r.Body)
 	text := fmt.Sprintf("%s %s\n", r.Method, r.URL.RequestURI())
 	for name, vs := range r.Header {
@@ -52,7 +63,7 @@ func (k *httpSink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	text += "\n" + string(body)
 	time.Sleep(causalHold)
 	k.mu.Lock()
-	k.reqs = append(k.reqs, arrival{at: k.pos(), text: text})
+	k.reqs = append(k.reqs, arrival{at: k.pos(), text: text, pid: pid})
 	k.mu.Unlock()
 	w.WriteHeader(http.StatusOK)
 }

@@ -5,15 +5,18 @@ import (
 	"os/exec"
 	"testing"
 
+	"github.com/golance/golance/plugins/crashmail"
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
-// TestMain makes this test binary supervisor-harness, and its sendmail
-// stand-in, for the scripts in testdata.
+// TestMain makes this test binary supervisor-harness, its sendmail
+// stand-in, and golance's crashmail (a listener that hands its mail off
+// durably), for the scripts in testdata.
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
 		"supervisor-harness": Main,
 		sendmailName:         SendmailMain,
+		"crashmail":          crashmail.Main,
 	})
 }
 

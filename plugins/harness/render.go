@@ -28,19 +28,40 @@ func (s *session) render() string {
 		lines = append(lines, line{st.at, "> " + st.text})
 	}
 	s.mu.Unlock()
+	records := sv.Transcript().Records()
+	spawnedAs := map[int]string{}
+	for _, r := range records {
+		if r.Kind == testharness.RecordSpawned {
+			spawnedAs[r.PID] = r.Process
+		}
+	}
+	from := func(a arrival) string {
+		if p, ok := spawnedAs[a.pid]; ok {
+			return fmt.Sprintf("from %s (pid %d) ", p, a.pid)
+		}
+		return ""
+	}
 	for _, m := range s.mail.messages() {
-		lines = append(lines, line{m.at, "  mail      " + oneLine(m.text, 160)})
+		lines = append(lines, line{m.at, "  mail      " + from(m) + oneLine(m.text, 160)})
 	}
 	for _, r := range s.web.requests() {
-		lines = append(lines, line{r.at, "  http      " + oneLine(r.text, 160)})
+		lines = append(lines, line{r.at, "  http      " + from(r) + oneLine(r.text, 160)})
 	}
 	var start time.Time
-	for _, r := range sv.Transcript().Records() {
+	results := map[string]int{}
+	for _, r := range records {
 		if start.IsZero() {
 			start = r.Time
 		}
 		if text := renderRecord(r); text != "" {
 			lines = append(lines, line{r.Seq - 1, fmt.Sprintf("  %7.3fs  %s", r.Time.Sub(start).Seconds(), text)})
+		}
+		if r.Kind == testharness.RecordResult {
+			n := results[r.Pool]
+			results[r.Pool]++
+			if k, ok := s.durable.killed(r.Pool, n); ok && k.err == nil {
+				lines = append(lines, line{r.Seq - 1, fmt.Sprintf("  %7.3fs  %s (pid %d) killed with SIGKILL, its process group with it: declared durable", r.Time.Sub(start).Seconds(), r.Process, k.pid)})
+			}
 		}
 	}
 	// Steps and arrivals sit after the record they followed; records

@@ -28,6 +28,8 @@ type session struct {
 	pools map[string]bool // pool names: their processes are the listeners
 	mail  *smtpSink
 	web   *httpSink
+	// durable is what the scenario declared durable (durable.go).
+	durable *durability
 
 	mu       sync.Mutex
 	steps    []arrival      // the scenario's driving commands, where they ran
@@ -35,6 +37,7 @@ type session struct {
 	expected map[faultKind]bool
 	end      int // the transcript's length when the scenario ended
 	probes   []probeWindow
+	missed   []missedWork // mail and requests expected in vain
 
 	faults []fault // found once the scenario ended
 }
@@ -47,7 +50,7 @@ func clockStart() time.Time { return time.Now().Truncate(5 * time.Second) }
 // scenario whose files are in work, and lets it settle: the listeners
 // started and READY.
 func newSession(cfg *config, work string) (*session, error) {
-	s := &session{cfg: cfg, work: work, seen: map[string]int{}, expected: map[faultKind]bool{}, pools: map[string]bool{}}
+	s := &session{cfg: cfg, work: work, seen: map[string]int{}, expected: map[faultKind]bool{}, pools: map[string]bool{}, durable: newDurability()}
 	var err error
 	if s.mail, err = newSMTPSink(s.pos); err != nil {
 		return nil, fmt.Errorf("cannot start the SMTP server: %w", err)
@@ -120,8 +123,9 @@ func (s *session) start() error {
 	for i := range spec.Programs {
 		spec.Programs[i].Command = nil // virtual: the scenario drives them
 	}
-	for _, p := range spec.Pools {
+	for i, p := range spec.Pools {
 		s.pools[p.Name] = true
+		spec.Pools[i].ResultHandler = s.durable.resultHandler(p.Name)
 	}
 	s.clock = testharness.NewFakeClock(clockStart())
 	spec.Clock = s.clock
@@ -209,6 +213,9 @@ func (s *session) settleHolding(hold *testharness.Process) error {
 			case s.isListener(p) && transitional(st):
 				listenerMoving = true
 				waiting = fmt.Sprintf("listener %s to leave %s", p.Namespec(), st)
+			case s.isListener(p) && s.restarting(p):
+				listenerMoving = true
+				waiting = fmt.Sprintf("listener %s to start again after the harness killed it (durable)", p.Namespec())
 			case s.isListener(p) && st == listener.StateRunning:
 				if ls := p.ListenerState(); ls != testharness.ListenerReady && ls != testharness.ListenerUnknown {
 					what := "answer its event"
@@ -272,6 +279,7 @@ func (s *session) finish() {
 	if sv == nil {
 		return
 	}
+	s.durable.stop()
 	s.mu.Lock()
 	s.end = sv.Transcript().Len()
 	s.mu.Unlock()

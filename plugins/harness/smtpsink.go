@@ -2,6 +2,7 @@ package harness
 
 import (
 	"io"
+	"log"
 	"net"
 	"sync"
 	"time"
@@ -33,6 +34,7 @@ const causalHold = 100 * time.Millisecond
 type arrival struct {
 	at   int    // the transcript's length when it arrived
 	text string // the message, or the request as "METHOD URI" and body
+	pid  int    // the listener that sent it (peer.go), 0 if unknown
 }
 
 func newSMTPSink(pos func() int) (*smtpSink, error) {
@@ -46,6 +48,8 @@ func newSMTPSink(pos func() int) (*smtpSink, error) {
 	k.srv.ReadTimeout = time.Minute
 	k.srv.WriteTimeout = time.Minute
 	k.srv.AllowInsecureAuth = true
+	// A listener killed mid-session (durable) is no error of the harness's.
+	k.srv.ErrorLog = log.New(io.Discard, "", 0)
 	go k.srv.Serve(ln) //nolint:errcheck // ends with Close
 	return k, nil
 }
@@ -60,11 +64,15 @@ func (k *smtpSink) messages() []arrival {
 	return append([]arrival(nil), k.msgs...)
 }
 
-// NewSession implements smtp.Backend.
-func (k *smtpSink) NewSession(*smtp.Conn) (smtp.Session, error) { return &sinkSession{k: k}, nil }
+// NewSession implements smtp.Backend. It reads which listener is
+// connecting while the client waits for the greeting.
+func (k *smtpSink) NewSession(c *smtp.Conn) (smtp.Session, error) {
+	return &sinkSession{k: k, pid: senderOf(c.Conn())}, nil
+}
 
 type sinkSession struct {
 	k    *smtpSink
+	pid  int
 	from string
 	to   []string
 }
@@ -89,7 +97,7 @@ func (s *sinkSession) Data(r io.Reader) error {
 	}
 	time.Sleep(causalHold)
 	s.k.mu.Lock()
-	s.k.msgs = append(s.k.msgs, arrival{at: s.k.pos(), text: string(b)})
+	s.k.msgs = append(s.k.msgs, arrival{at: s.k.pos(), text: string(b), pid: s.pid})
 	s.k.mu.Unlock()
 	return nil
 }

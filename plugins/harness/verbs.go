@@ -30,6 +30,7 @@ func commands() map[string]func(ts *testscript.TestScript, neg bool, args []stri
 		// Not "stop": testscript's own stop ends a script.
 		"supervisorctl": driving("supervisorctl", verbSupervisorctl),
 		"probe":         driving("probe", verbProbe),
+		"durable":       driving("durable", verbDurable),
 
 		"answered":  expectAnswered,
 		"unknown":   expectUnknown,
