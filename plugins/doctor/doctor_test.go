@@ -555,12 +555,7 @@ func TestIntegrationEventsLack(t *testing.T) {
 		autorestart=false
 	`})
 	sv.WaitLog(t, `success: crashmail entered RUNNING state`)
-	stdout, _, code := run(t, env, "doctor", "-c", sv.ConfigPath)
-	line := regexp.MustCompile(`(?m)^\S+supervisord.conf:\d+: \[eventlistener:crashmail\]: events=PROCESS_STATE_FATAL lacks what crashmail's command line needs \(PROCESS_STATE_EXITED: crashmail mails each unexpected exit, a PROCESS_STATE_EXITED event\); fix: (events=PROCESS_STATE_FATAL,PROCESS_STATE_EXITED)$`)
-	m := line.FindStringSubmatch(stdout)
-	if code != 1 || m == nil {
-		t.Fatalf("doctor: exit %d, want 1 and the line on events=:\n%s", code, stdout)
-	}
+	fix := theFix(t, env, sv, `\[eventlistener:crashmail\]: events=PROCESS_STATE_FATAL lacks what crashmail's command line needs \(PROCESS_STATE_EXITED: crashmail mails each unexpected exit, a PROCESS_STATE_EXITED event\); fix: (events=PROCESS_STATE_FATAL,PROCESS_STATE_EXITED)`)
 
 	crash := func() int {
 		t.Helper()
@@ -576,7 +571,7 @@ func TestIntegrationEventsLack(t *testing.T) {
 		return info.PID
 	}
 	before := crash()
-	edit(t, sv, "events=PROCESS_STATE_FATAL\n", m[1]+"\n")
+	edit(t, sv, "events=PROCESS_STATE_FATAL\n", fix+"\n")
 	reread(t, sv)
 	sv.WaitLog(t, `success: crashmail entered RUNNING state(.|\n)*success: crashmail entered RUNNING state`)
 	after := crash()
@@ -594,8 +589,67 @@ func TestIntegrationEventsLack(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	stdout, _, code = run(t, env, "doctor", "-c", sv.ConfigPath)
+	stdout, _, code := run(t, env, "doctor", "-c", sv.ConfigPath)
 	if code != 0 || !strings.Contains(stdout, "no problems found") {
 		t.Errorf("doctor after the fix: exit %d\n%s", code, stdout)
 	}
+}
+
+// The real supervisord with twelve programs and a listener on the
+// default buffer_size of 10: the doctor says a restart of everything
+// overflows it and writes the buffer_size that holds it; supervisorctl
+// restart all then makes supervisord log "event buffer overflowed", and
+// with the doctor's line applied the same restart does not.
+func TestIntegrationBufferSize(t *testing.T) {
+	env := os.Environ()
+	var programs strings.Builder
+	for i := range 12 {
+		fmt.Fprintf(&programs, "\t\t[program:app%d]\n\t\tcommand=sleep 1000\n\t\tstartsecs=0\n", i)
+	}
+	sv := supervisord.Start(t, supervisord.Config{Env: env, Sections: `
+		[eventlistener:dump]
+		command=eventdump --output %(here)s/events.jsonl
+		events=PROCESS_STATE
+		priority=-5
+		stdout_logfile=NONE
+` + programs.String()})
+	sv.WaitLog(t, `success: dump entered RUNNING state`)
+	fix := theFix(t, env, sv, `\[eventlistener:dump\]: buffer_size=10 holds fewer events than the 52 state changes a restart of all 13 processes queues at once: supervisord discards the oldest \("event buffer overflowed"\); fix: (buffer_size=100)`)
+	restartAll := func() string {
+		t.Helper()
+		offset := sv.LogSize()
+		if out, err := exec.Command("supervisorctl", "-c", sv.ConfigPath, "restart", "all").CombinedOutput(); err != nil {
+			t.Fatalf("supervisorctl restart all: %v\n%s", err, out)
+		}
+		sv.WaitLogSince(t, offset, `success: dump entered RUNNING state`)
+		return sv.Log()[offset:]
+	}
+	if log := restartAll(); !strings.Contains(log, "ERRO pool dump event buffer overflowed, discarding event") {
+		t.Errorf("restart all with buffer_size=10: no overflow:\n%s", log)
+	}
+
+	offset := sv.LogSize()
+	edit(t, sv, "priority=-5\n", "priority=-5\n"+fix+"\n")
+	reread(t, sv)
+	sv.WaitLogSince(t, offset, `success: dump entered RUNNING state`)
+	if log := restartAll(); strings.Contains(log, "event buffer overflowed") {
+		t.Errorf("restart all with the doctor's %s: an overflow:\n%s", fix, log)
+	}
+	stdout, _, code := run(t, env, "doctor", "-c", sv.ConfigPath)
+	if code != 0 || !strings.Contains(stdout, "no problems found") {
+		t.Errorf("doctor after the fix: exit %d\n%s", code, stdout)
+	}
+}
+
+// theFix runs the doctor on sv's file, which must find one problem, on
+// the line that matches finding (after FILE:LINE: ), and returns the
+// fix, finding's first group.
+func theFix(t *testing.T, env []string, sv *supervisord.Supervisord, finding string) string {
+	t.Helper()
+	stdout, _, code := run(t, env, "doctor", "-c", sv.ConfigPath)
+	m := regexp.MustCompile(`(?m)^\S+supervisord.conf:\d+: ` + finding + `$`).FindStringSubmatch(stdout)
+	if code != 1 || m == nil || strings.Count(stdout, "\n") != 2 {
+		t.Fatalf("doctor: exit %d, want 1 and one line matching %s:\n%s", code, finding, stdout)
+	}
+	return m[1]
 }
