@@ -34,8 +34,13 @@ func doctor(bin, config string) error {
 }
 
 // harnessScenario is what supervisor-harness plays: the crash of the
-// demo's worker, crashmail's mail, and its answer.
-const harnessScenario = `# payment-worker crashes: crashmail answers OK and mails ops through sendmail.
+// demo's worker, crashmail's answer, and its mail, sent even though
+// crashmail is killed right after the answer.
+const harnessScenario = `# crashmail writes each mail to its outbox, synced, before it answers OK, and
+# sends it after: the harness kills it with SIGKILL right after each OK to a
+# crash, and the restarted crashmail must still send the mail.
+durable crashmail PROCESS_STATE_EXITED
+# payment-worker crashes: crashmail answers OK and mails ops through sendmail.
 crash payment-worker
 answered crashmail OK
 mailed '(?m)^Subject: \[demo\]: payment-worker crashed at '
@@ -58,19 +63,17 @@ func harnessScene(bin, dir string) error {
 	if err := os.WriteFile(scenario, []byte(harnessScenario), 0o644); err != nil {
 		return err
 	}
-	// --outbox none: the mail goes before the answer. With the outbox,
-	// crashmail's default, it is written to disk before the answer and
-	// sent after it, which the harness, watching from outside, cannot
-	// tell from work done after the answer (its ack-before-work fault).
-	listener := filepath.Join(bin, "crashmail") + ` -p payment-worker -m ops@example.com -o "[demo]" -s "sendmail -t -i" --outbox none`
+	listener := filepath.Join(bin, "crashmail") + ` -p payment-worker -m ops@example.com -o "[demo]" -s "sendmail -t -i"`
 	args := []string{"--probe", "--listener", listener, "-n", "crashmail", "--events", "PROCESS_STATE_EXITED", "-p", "payment-worker", scenario}
 	fmt.Printf("\nsupervisor-harness tests a listener before it is deployed: crashmail under an emulated supervisord,\n"+
-		"a scenario of crashes, and every protocol fault checked:\n  supervisor-harness --probe --listener '%s' -n crashmail --events PROCESS_STATE_EXITED -p payment-worker %s\n", listener, scenario)
+		"a scenario of crashes, a kill -9 right after each OK, and every protocol fault checked:\n  supervisor-harness --probe --listener '%s' -n crashmail --events PROCESS_STATE_EXITED -p payment-worker %s\n", listener, scenario)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	var out bytes.Buffer
 	cmd := exec.CommandContext(ctx, filepath.Join(bin, "supervisor-harness"), args...)
 	cmd.Dir = hdir
+	// crashmail's outbox, which its restarts after each kill share.
+	cmd.Env = append(os.Environ(), "STATE_DIRECTORY="+filepath.Join(hdir, "state"))
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := cmd.Run()
 	for _, l := range strings.Split(strings.TrimSpace(out.String()), "\n") {
