@@ -135,14 +135,19 @@ func (d *durability) killed(pool string, n int) (kill, bool) {
 }
 
 // restarting reports whether p is a durable listener the harness killed
-// and supervisord has not yet started again: the killed process is still
-// its pid, or it is EXITED, from which autorestart takes it.
+// and supervisord has not yet started again: its latest spawn is the
+// killed process, which still runs or has just exited (EXITED, from
+// which autorestart takes it).
 func (s *session) restarting(p *testharness.Process) bool {
 	d := s.durable
 	d.mu.Lock()
 	k, ok := d.last[p.Group()]
 	d.mu.Unlock()
 	if !ok || k.err != nil {
+		return false
+	}
+	spawns := s.supervisor().Transcript().Filter(testharness.RecordSpawned, p.Namespec())
+	if len(spawns) == 0 || spawns[len(spawns)-1].PID != k.pid {
 		return false
 	}
 	return p.PID() == k.pid || p.State() == listener.StateExited
