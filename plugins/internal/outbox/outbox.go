@@ -395,9 +395,19 @@ func (ob *Outbox) deliverNow(ctx context.Context, it Item) error {
 		}
 	}()
 	p := ob.cfg.SyncRetry
+	// One line for an outage, whatever the item and however many
+	// attempts: the failure is the sink and its error, not the subject
+	// or the count of attempts each item's line names.
+	cause := func(err error) string {
+		var re *retry.Error
+		if errors.As(err, &re) && re.Err != nil {
+			err = re.Err
+		}
+		return fmt.Sprintf("%s: %v", q.sink, err)
+	}
 	if p.OnRetry == nil {
 		p.OnRetry = func(attempt int, err error, wait time.Duration) {
-			q.failures.Fail(fmt.Sprintf("%s: not delivered to %s (%v); trying again for up to %s", it.Subject, q.sink, err, p.MaxElapsed))
+			q.failures.FailAs(cause(err), fmt.Sprintf("%s: not delivered to %s (%v); trying again for up to %s", it.Subject, q.sink, err, p.MaxElapsed))
 		}
 	}
 	err := retry.Do(ctx, p, func(ctx context.Context) error { return q.sink.Deliver(ctx, it) })
@@ -407,7 +417,7 @@ func (ob *Outbox) deliverNow(ctx context.Context, it Item) error {
 			return fmt.Errorf("%s: not delivered to %s, stopping: %w", it.Subject, q.sink, err)
 		default:
 		}
-		q.failures.Fail(fmt.Sprintf("%s: not delivered to %s: %v", it.Subject, q.sink, err))
+		q.failures.FailAs(cause(err), fmt.Sprintf("%s: not delivered to %s: %v", it.Subject, q.sink, err))
 		return fmt.Errorf("%s: not delivered to %s: %w", it.Subject, q.sink, err)
 	}
 	q.failures.Recover(fmt.Sprintf("%s accepts notifications again", q.sink))

@@ -422,6 +422,30 @@ func TestNoneDeliversBeforeAnswering(t *testing.T) {
 	}
 }
 
+// Without an outbox, a sink that stays down is said once however many
+// items fail on it, each after its retries, and once when it is back:
+// the subject and the attempts differ from item to item, the failure
+// does not.
+func TestSynchronousOutageIsLoggedOnce(t *testing.T) {
+	s := newTestSink("mail")
+	ob, logs := open(t, None, s)
+	s.setDown(errDown)
+	for i := range 3 {
+		err := ob.Update(context.Background(), func(tx *Tx) error { tx.Enqueue(item("mail", i+1)); return nil })
+		if !errors.Is(err, errDown) {
+			t.Fatalf("item %d: %v, want the sink's error", i+1, err)
+		}
+	}
+	if n := logs.count(`not delivered`); n != 1 {
+		t.Errorf("%d lines about the outage, want 1:\n%s", n, logs)
+	}
+	s.setDown(nil)
+	enqueue(t, ob, item("mail", 4))
+	if n := logs.count(`accepts notifications again after 6 failures`); n != 1 {
+		t.Errorf("no one recovery line after the 6 failures (3 items, 2 attempts each):\n%s", logs)
+	}
+}
+
 func TestStopEndsSynchronousRetriesAtOnce(t *testing.T) {
 	s := newTestSink("mail")
 	s.setDown(errDown)
