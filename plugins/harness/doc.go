@@ -17,6 +17,8 @@
 //	expect.go    what the listener did: answered, unknown, logged, called, mailed, requested, state, fault
 //	probe.go     probe: non-ASCII text that catches len read as bytes
 //	fault.go     the protocol lint over the transcript
+//	durable.go   durable: kill a listener right after its OK, and find the work it lost
+//	peer_linux.go  which listener sent a mail or request; a pool's live process, from /proc
 //	render.go    the transcript for a person
 //	smtpsink.go  the built-in SMTP server
 //	httpsink.go  the built-in HTTP endpoint
