@@ -169,23 +169,19 @@ func FuzzParseHeaderPaths(f *testing.F) {
 }
 
 // FuzzScanCodePoints checks the scanner against utf8.DecodeRune on any
-// bytes: the same code points, ending at the same offset.
+// bytes, from any offset: the same code points, ending at the same offset.
 func FuzzScanCodePoints(f *testing.F) {
-	f.Add([]byte("héllo wörld 5€ 🙂"), 10)
-	f.Add([]byte("\xed\xa0\x80\xe0\x80\x80\xf4\x90\x80\x80\xc3"), 5)
-	f.Fuzz(func(t *testing.T, p []byte, max int) {
-		if max < 0 {
+	f.Add([]byte("héllo wörld 5€ 🙂"), 0, 10)
+	f.Add([]byte("\xed\xa0\x80\xe0\x80\x80\xf4\x90\x80\x80\xc3"), 0, 5)
+	f.Add([]byte("processname:web "+strings.Repeat("é€a", 30)+"\xe2\x82"+strings.Repeat("日a", 20)), 3, 200)
+	f.Fuzz(func(t *testing.T, p []byte, start, max int) {
+		if max < 0 || start < 0 || start > len(p) {
 			return
 		}
-		end, counted := scanCodePoints(p, 0, max)
-		i, n := 0, 0
-		for i < len(p) && n < max && utf8.FullRune(p[i:]) {
-			_, w := utf8.DecodeRune(p[i:])
-			i += w
-			n++
-		}
+		end, counted := scanCodePoints(p, start, max)
+		i, n := decodeRuneCount(p, start, max)
 		if end != i || counted != n {
-			t.Fatalf("%q max %d: scan gives (%d, %d), DecodeRune (%d, %d)", p, max, end, counted, i, n)
+			t.Fatalf("%q from %d, max %d: scan gives (%d, %d), DecodeRune (%d, %d)", p, start, max, end, counted, i, n)
 		}
 	})
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"os"
 	"strings"
 	"testing"
@@ -337,6 +338,103 @@ func TestScanCodePointsCountsAsDecodeRune(t *testing.T) {
 			}
 			if end != i || counted != n {
 				t.Fatalf("%q max %d: scan gives (%d, %d), DecodeRune (%d, %d)", in, max, end, counted, i, n)
+			}
+		}
+	}
+}
+
+// decodeRuneCount is the reference scanCodePoints must match: DecodeRune
+// from i on, stopping at a sequence the end of p cuts short.
+func decodeRuneCount(p []byte, i, max int) (end, counted int) {
+	for i < len(p) && counted < max && utf8.FullRune(p[i:]) {
+		_, w := utf8.DecodeRune(p[i:])
+		i += w
+		counted++
+	}
+	return i, counted
+}
+
+// TestScanCodePointsLongText compares the scanner with utf8.DecodeRune on
+// long texts of every kind of sequence, valid and not, with the invalid
+// ones in every position of a 32-byte block, from any starting offset
+// and to any limit: the text the scanner counts in blocks (scanBlocks)
+// and the text that makes it step back to one code point at a time.
+func TestScanCodePointsLongText(t *testing.T) {
+	valid := []string{"a", "é", "€", "日", "\u0939", "\ud55c", "\ud7a3", "\u07ff", "\u0800", "\uffff", "\n"}
+	irregular := []string{
+		"\x80", "\xbf", "\xc0\x80", "\xc1\xbf", "\xc2", "\xe2\x82", "\xe0\x80\x80", "\xe0\x9f\xbf", "\xed\xa0\x80",
+		"\xed\xbf\xbf", "\xf0\x9f\x99\x82", "\xf0\x9f\x99", "\xf5\x80\x80", "\xff\xbf\xbf", "\xf4\x90\x80\x80", "\xf5", "\xff", "\xc3\xc3", "\xe2\x82\xe2", "\xc0", "\xc1",
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for round := range 3000 {
+		// A few kinds of characters each round, so that some blocks are
+		// all ASCII and some all one width.
+		pool := make([]string, 1+rng.IntN(3))
+		for k := range pool {
+			pool[k] = valid[rng.IntN(len(valid))]
+		}
+		var b strings.Builder
+		b.WriteString(valid[rng.IntN(len(valid))])
+		size := 40 + rng.IntN(300)
+		for b.Len() < size {
+			b.WriteString(pool[rng.IntN(len(pool))])
+		}
+		p := []byte(b.String())
+		// Up to two irregular pieces, anywhere, in half the rounds.
+		for k := range 2 {
+			if round%2 == 0 || k > 0 && rng.IntN(2) == 0 {
+				continue
+			}
+			at := rng.IntN(len(p) + 1)
+			p = append(p[:at], append([]byte(irregular[rng.IntN(len(irregular))]), p[at:]...)...)
+		}
+		start := rng.IntN(8)
+		if rng.IntN(4) == 0 {
+			start = rng.IntN(len(p) + 1)
+		}
+		total := utf8.RuneCount(p[start:])
+		for _, max := range []int{total, total + 1, rng.IntN(total + 1), total - rng.IntN(40)} {
+			if max < 0 {
+				continue
+			}
+			end, counted := scanCodePoints(p, start, max)
+			i, n := decodeRuneCount(p, start, max)
+			if end != i || counted != n {
+				t.Fatalf("%q from %d, max %d: scan gives (%d, %d), DecodeRune (%d, %d)", p, start, max, end, counted, i, n)
+			}
+			// A buffer that ends anywhere: the scanner stops where DecodeRune does.
+			cut := start + rng.IntN(len(p)-start+1)
+			end, counted = scanCodePoints(p[:cut], start, max)
+			i, n = decodeRuneCount(p[:cut], start, max)
+			if end != i || counted != n {
+				t.Fatalf("%q from %d, max %d: scan gives (%d, %d), DecodeRune (%d, %d)", p[:cut], start, max, end, counted, i, n)
+			}
+		}
+	}
+}
+
+// TestScanBlocksTakesValidText checks that scanBlocks, where the CPU runs
+// it, counts valid text of one- to three-byte sequences in whole blocks,
+// up to the last one that fits, rather than leaving it all to scanRunes.
+func TestScanBlocksTakesValidText(t *testing.T) {
+	if !haveBlocks {
+		t.Skip("scanBlocks is not used here: no AVX2, or built with the purego tag")
+	}
+	for _, text := range []string{strings.Repeat("é€a", 40), strings.Repeat("a", 100), strings.Repeat("日本", 30), "xy" + strings.Repeat("\ud7a3\u0800", 20)} {
+		p := []byte(text)
+		for start := 2; start < 8; start++ {
+			if utf8.RuneStart(p[start]) {
+				end, counted := scanBlocks(p, start, len(p))
+				blocks := (len(p) - start) / 32
+				starts := 0 // the code points begun in the blocks
+				for _, b := range p[start:end] {
+					if utf8.RuneStart(b) {
+						starts++
+					}
+				}
+				if end != start+32*blocks || counted != starts {
+					t.Errorf("%q from %d: scanBlocks gives (%d, %d), want %d blocks", text, start, end, counted, blocks)
+				}
 			}
 		}
 	}
