@@ -21,6 +21,9 @@ func TestFormat(t *testing.T) {
 		if got := Format(tm); got != want {
 			t.Errorf("Format(%v) = %q, want %q", tm, got, want)
 		}
+		if got := string(Append([]byte("at "), tm)); got != "at "+want {
+			t.Errorf("Append(%v) = %q, want %q", tm, got, "at "+want)
+		}
 	}
 }
 

@@ -51,12 +51,30 @@ func (h *Handler) Enabled(_ context.Context, level slog.Level) bool {
 
 // Handle writes r as one line, in one Write.
 func (h *Handler) Handle(_ context.Context, r slog.Record) error {
+	// The line is formatted outside the lock, since an attribute's
+	// LogValue may log; into a pooled buffer, since a tick's hundreds of
+	// lines would otherwise each allocate one.
+	bp := lineBuffers.Get().(*[]byte)
+	defer putLineBuffer(bp)
+	b := h.appendLine((*bp)[:0], r)
+	*bp = b
+	h.out.mu.Lock()
+	defer h.out.mu.Unlock()
+	if h.out.holds > 0 {
+		h.out.held = append(h.out.held, b...)
+		return nil
+	}
+	_, err := h.out.w.Write(b)
+	return err
+}
+
+// appendLine appends r, formatted as one line, to b.
+func (h *Handler) appendLine(b []byte, r slog.Record) []byte {
 	t := r.Time
 	if t.IsZero() {
 		t = time.Now()
 	}
-	b := make([]byte, 0, 128+len(r.Message))
-	b = append(b, asctime.Format(t)...)
+	b = asctime.Append(b, t)
 	b = append(b, ' ')
 	b = append(b, levelName(r.Level)...)
 	b = append(b, ' ')
@@ -66,15 +84,18 @@ func (h *Handler) Handle(_ context.Context, r slog.Record) error {
 		b = appendAttr(b, h.prefix, a)
 		return true
 	})
-	b = append(b, '\n')
-	h.out.mu.Lock()
-	defer h.out.mu.Unlock()
-	if h.out.holds > 0 {
-		h.out.held = append(h.out.held, b...)
-		return nil
+	return append(b, '\n')
+}
+
+// lineBuffers are the buffers Handle formats lines in.
+var lineBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 256); return &b }}
+
+// putLineBuffer returns a buffer to lineBuffers, unless a long line made
+// it too large to keep.
+func putLineBuffer(bp *[]byte) {
+	if cap(*bp) <= 64<<10 {
+		lineBuffers.Put(bp)
 	}
-	_, err := h.out.w.Write(b)
-	return err
 }
 
 // Hold makes the lines l logs from now on, from any goroutine, wait until
@@ -104,6 +125,7 @@ func Hold(l *slog.Logger) (release func()) {
 			if out.holds--; out.holds > 0 || len(out.held) == 0 {
 				return
 			}
+			makeRoom(out.w, len(out.held))
 			out.w.Write(out.held)
 			out.held = out.held[:0]
 		})
@@ -133,6 +155,9 @@ func (h *Handler) WithGroup(name string) slog.Handler {
 
 // appendText appends s with every control character made a space.
 func appendText(b []byte, s string) []byte {
+	if printableASCII(s) {
+		return append(b, s...)
+	}
 	for _, r := range s {
 		if unicode.IsControl(r) {
 			r = ' '
@@ -140,6 +165,17 @@ func appendText(b []byte, s string) []byte {
 		b = utf8.AppendRune(b, r)
 	}
 	return b
+}
+
+// printableASCII reports that s holds only printable ASCII characters,
+// which appendText copies as they are: nearly every line.
+func printableASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < ' ' || c > '~' {
+			return false
+		}
+	}
+	return true
 }
 
 // appendAttr appends " key=value", groups flattened into dotted keys and

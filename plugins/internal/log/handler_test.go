@@ -90,6 +90,24 @@ func TestLevelFilter(t *testing.T) {
 	Discard().Error("nowhere") // must not panic
 }
 
+// Info writes what slog's Info writes, and nothing below the handler's
+// level.
+func TestInfo(t *testing.T) {
+	t.Parallel()
+	var viaSlog, viaInfo, quiet bytes.Buffer
+	New(&viaSlog).Info("RSS of web:web is 1234")
+	Info(New(&viaInfo), "RSS of web:web is 1234")
+	Info(slog.New(NewHandler(&quiet, slog.LevelWarn)), "not shown")
+	stamp := regexp.MustCompile(`^[-\d]+ [:,\d]+ `)
+	if a, b := stamp.ReplaceAllString(viaSlog.String(), ""), stamp.ReplaceAllString(viaInfo.String(), ""); a != b || a != "INFO RSS of web:web is 1234\n" {
+		t.Errorf("Info wrote %q, slog's Info %q", viaInfo.String(), viaSlog.String())
+	}
+	if quiet.Len() != 0 {
+		t.Errorf("Info below the level wrote %q", quiet.String())
+	}
+	Info(Discard(), "nowhere") // must not panic
+}
+
 // The stamp is the record's time, in the local zone as supervisord writes
 // it; a record without a time gets the time it is written.
 func TestTime(t *testing.T) {
