@@ -43,22 +43,14 @@ func TickUnderSupervisord(b *testing.B, l TickBench, n int) {
 		LogLevel: "trace", StartTimeout: 2 * time.Minute, StopTimeout: 2 * time.Minute, WaitTimeout: time.Minute,
 		// Three pipes per process, and poll() in supervisord, not select().
 		SupervisordOptions: "minfds=" + strconv.Itoa(4*n+256),
-		Sections: fmt.Sprintf(`
-			[program:sleep]
-			command=sleep infinity
-			numprocs=%d
-			process_name=%%(program_name)s_%%(process_num)04d
-			startsecs=0
-			stdout_logfile=NONE
-			stderr_logfile=NONE
-
+		Sections: flush(Sleepers(n)) + fmt.Sprintf(`
 			[eventlistener:%s]
 			command=%s
 			events=TICK_5
 			autostart=false
 			stderr_logfile=NONE
-		`, n, l.Pool, l.Command) + "\n" + flush(l.Sections)})
-	sv.WaitLog(b, fmt.Sprintf(`success: sleep_%04d entered RUNNING state`, n-1))
+		`, l.Pool, l.Command) + "\n" + flush(l.Sections)})
+	WaitSleepers(b, sv, n)
 	// Started once every process runs, the listener's first tick loads
 	// the whole table, and nothing changes after it. The log is read from
 	// before the start: the first tick may be sent before StartProcess
@@ -93,6 +85,27 @@ func TickUnderSupervisord(b *testing.B, l TickBench, n int) {
 			b.ReportMetric(load, "loadavg")
 		}
 	}
+}
+
+// Sleepers is the supervisord.conf section of n sleeping processes,
+// sleep:sleep_0000 to sleep:sleep_<n-1>, unlogged, that the tick
+// benchmarks supervise; WaitSleepers waits until they all run.
+func Sleepers(n int) string {
+	return fmt.Sprintf(`
+[program:sleep]
+command=sleep infinity
+numprocs=%d
+process_name=%%(program_name)s_%%(process_num)04d
+startsecs=0
+stdout_logfile=NONE
+stderr_logfile=NONE
+`, n)
+}
+
+// WaitSleepers waits until the last of Sleepers(n) runs under sv.
+func WaitSleepers(b testing.TB, sv *supervisord.Supervisord, n int) {
+	b.Helper()
+	sv.WaitLog(b, fmt.Sprintf(`success: sleep_%04d entered RUNNING state`, n-1))
 }
 
 // flush takes the indentation off every line of sections, which the

@@ -72,6 +72,9 @@ type config struct {
 	self selection.Self
 	// procFS is where the proc filesystem is mounted; "" means /proc.
 	procFS string
+	// supervisorPID is supervisord's pid, for a handler that is not its
+	// child (a benchmark); 0 means asking supervisord (proctable.Config).
+	supervisorPID int
 	// clock dates the mail; nil means the real clock.
 	clock clock.Clock
 	// log receives memmon's report lines.

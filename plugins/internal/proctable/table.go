@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"sync"
 	"time"
 
@@ -219,13 +220,20 @@ func (t *Table) noteSerial(serial uint64) {
 // Processes returns every process, sorted as getAllProcessInfo sorts them:
 // by group, then by name.
 func (t *Table) Processes() []Process {
+	return t.AppendProcesses([]Process{})
+}
+
+// AppendProcesses appends what Processes returns to dst, for a caller
+// that reuses one slice at every tick rather than allocating hundreds of
+// copies each time.
+func (t *Table) AppendProcesses(dst []Process) []Process {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
-	out := make([]Process, len(t.order))
-	for i, e := range t.order {
-		out[i] = e.Process
+	dst = slices.Grow(dst, len(t.order))
+	for _, e := range t.order {
+		dst = append(dst, e.Process)
 	}
-	return out
+	return dst
 }
 
 // Process returns the process named namespec ("name" or "group:name"),
