@@ -18,8 +18,12 @@ import (
 var ErrNoProcess = errors.New("no such process")
 
 // DefaultMaxOpenFiles bounds the /proc files a Reader keeps open between
-// snapshots.
-const DefaultMaxOpenFiles = 2048
+// snapshots: three per process for a tree (statm, the task directory, the
+// children list), so those of 2730 processes. Past the bound, files are
+// opened and closed at every snapshot, which costs as much again as
+// reading them (2048 made a tick over 1000 processes 5 times the cost of
+// one over 500).
+const DefaultMaxOpenFiles = 8192
 
 // procFile names the per-process files a Reader reads.
 type procFile uint8
@@ -74,7 +78,7 @@ type Reader struct {
 	d        *procfile.Dir
 	pageSize uint64
 	path     []byte
-	files    map[fileKey]openFile
+	files    map[fileKey]*openFile
 	maxFiles int
 	gen      uint64
 	snap     Snapshot
@@ -108,7 +112,7 @@ func NewReader(mountPoint string) (*Reader, error) {
 		root:     mountPoint,
 		d:        d,
 		pageSize: uint64(os.Getpagesize()),
-		files:    make(map[fileKey]openFile),
+		files:    make(map[fileKey]*openFile),
 		maxFiles: DefaultMaxOpenFiles,
 	}
 	var lim unix.Rlimit
@@ -285,7 +289,7 @@ func (r *Reader) read(pid int, file procFile) ([]byte, error) {
 // or statm has to be opened afresh (the process is new to the Reader, or
 // its file failed and was closed), the task directory and children list
 // kept open for that pid may be a previous process's, and are closed too.
-func (r *Reader) open(k fileKey) (openFile, bool, error) {
+func (r *Reader) open(k fileKey) (*openFile, bool, error) {
 	if f, ok := r.files[k]; ok {
 		return f, true, nil
 	}
@@ -298,15 +302,15 @@ func (r *Reader) open(k fileKey) (openFile, bool, error) {
 	r.path = append(r.path, k.file.name(k.pid)...)
 	fd, err := r.d.OpenAt(string(r.path))
 	if err != nil {
-		return openFile{}, false, r.procError(k.pid, k.file.name(k.pid), err)
+		return nil, false, r.procError(k.pid, k.file.name(k.pid), err)
 	}
-	return openFile{fd: fd}, false, nil
+	return &openFile{fd: fd}, false, nil
 }
 
 // keep keeps the file k open for the next snapshots after a use that
 // failed with err (then closed, and err returned as procError wraps it),
 // unless it was opened now and the Reader keeps its maximum already.
-func (r *Reader) keep(k fileKey, f openFile, cached bool, err error) error {
+func (r *Reader) keep(k fileKey, f *openFile, cached bool, err error) error {
 	if err != nil || (!cached && len(r.files) >= r.maxFiles) {
 		unix.Close(f.fd)
 		delete(r.files, k)
@@ -315,8 +319,12 @@ func (r *Reader) keep(k fileKey, f openFile, cached bool, err error) error {
 		}
 		return nil
 	}
+	// Kept by pointer, so that marking a file used, hundreds of times a
+	// snapshot, is no map assignment.
 	f.gen = r.gen
-	r.files[k] = f
+	if !cached {
+		r.files[k] = f
+	}
 	return nil
 }
 
