@@ -224,7 +224,7 @@ func scanCodePoints(p []byte, i, max int) (end, counted int) {
 		i += 8
 		counted += 8
 	}
-	if haveBlocks && max-counted >= 32 && len(p)-i >= 32 {
+	for haveBlocks && max-counted >= 32 && len(p)-i >= 32 {
 		if i < 2 {
 			// The blocks look two bytes back.
 			i, counted = scanRunes(p, i, counted, counted+2)
@@ -241,6 +241,13 @@ func scanCodePoints(p []byte, i, max int) (end, counted int) {
 			}
 			i, counted = j, counted+c
 		}
+		if max-counted < 32 || len(p)-i < 64 {
+			break
+		}
+		// A block scanBlocks leaves alone (a four-byte sequence, an
+		// invalid byte): one code point at a time past it, then blocks
+		// again.
+		i, counted = scanRunes(p[:i+32], i, counted, max)
 	}
 	return scanRunes(p, i, counted, max)
 }

@@ -360,7 +360,7 @@ func decodeRuneCount(p []byte, i, max int) (end, counted int) {
 // and to any limit: the text the scanner counts in blocks (scanBlocks)
 // and the text that makes it step back to one code point at a time.
 func TestScanCodePointsLongText(t *testing.T) {
-	valid := []string{"a", "é", "€", "日", "\u0939", "\ud55c", "\ud7a3", "\u07ff", "\u0800", "\uffff", "\n"}
+	valid := []string{"a", "é", "€", "日", "🙂", "\u0939", "\ud55c", "\ud7a3", "\u07ff", "\u0800", "\uffff", "\n"}
 	irregular := []string{
 		"\x80", "\xbf", "\xc0\x80", "\xc1\xbf", "\xc2", "\xe2\x82", "\xe0\x80\x80", "\xe0\x9f\xbf", "\xed\xa0\x80",
 		"\xed\xbf\xbf", "\xf0\x9f\x99\x82", "\xf0\x9f\x99", "\xf5\x80\x80", "\xff\xbf\xbf", "\xf4\x90\x80\x80", "\xf5", "\xff", "\xc3\xc3", "\xe2\x82\xe2", "\xc0", "\xc1",

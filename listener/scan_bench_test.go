@@ -30,3 +30,17 @@ func BenchmarkScanCodePointsASCII(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkScanCodePointsEmoji scans the log event's payload with an
+// emoji, a four-byte sequence, in its first quarter.
+func BenchmarkScanCodePointsEmoji(b *testing.B) {
+	at := len(log200) / 4
+	p := []byte(log200[:at] + "🙂" + log200[at:])
+	n := utf8.RuneCount(p)
+	b.SetBytes(int64(len(p)))
+	for b.Loop() {
+		if end, c := scanCodePoints(p, 0, n); end != len(p) || c != n {
+			b.Fatal(end, c)
+		}
+	}
+}
