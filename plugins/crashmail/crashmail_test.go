@@ -366,6 +366,16 @@ func TestRepeatedFailuresArePaced(t *testing.T) {
 	if !slices.Equal(answers, []string{"FAIL", "FAIL", "OK"}) || len(sent) != 3 {
 		t.Fatalf("answers %q to %d deliveries", answers, len(sent))
 	}
+	// The same failure, twice: said once, with the event's line, and
+	// once when the mail goes.
+	for _, l := range []struct {
+		re string
+		n  int
+	}{{"rejecting the event so that supervisord delivers it again", 1}, {"unexpected exit of web", 1}, {"mail to .* goes again after 2 failures over", 1}} {
+		if n := len(regexp.MustCompile(l.re).FindAllString(r.log.Messages(), -1)); n != l.n {
+			t.Errorf("%d lines match %q, want %d:\n%s", n, l.re, l.n, r.log)
+		}
+	}
 	if d := answered[1].Sub(sent[1]); d < delay {
 		t.Errorf("second rejection after %v, want at least %v", d, delay)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/golance/golance/plugins/internal/log"
 	"github.com/golance/golance/plugins/internal/mail"
 	"github.com/golance/golance/plugins/internal/outbox"
+	"github.com/golance/golance/plugins/internal/retry"
 )
 
 // handler mails each unexpected exit of a selected process and ignores
@@ -32,8 +33,12 @@ type handler struct {
 	// cannot be asked: a wrong password or a missing socket is a
 	// configuration problem the log must show, not only each mail.
 	asking *log.Recurring
-	ob     *outbox.Outbox
-	sink   *mail.Sink
+	// mailing logs, once until it changes or recovers, that mail cannot
+	// go and events are rejected for it: without an outbox, supervisord
+	// delivers a rejected event again and again while the server is down.
+	mailing *log.Recurring
+	ob      *outbox.Outbox
+	sink    *mail.Sink
 
 	stopOnce sync.Once
 	stopped  chan struct{}
@@ -58,7 +63,8 @@ func newHandler(cfg config, supervisor crashinfo.Source) (*handler, error) {
 		return nil, err
 	}
 	h := &handler{cfg: cfg, supervisor: supervisor, sink: cfg.mail.Sink(), stopped: make(chan struct{}),
-		asking: log.NewRecurring(cfg.log, slog.LevelWarn, cfg.clock)}
+		asking:  log.NewRecurring(cfg.log, slog.LevelWarn, cfg.clock),
+		mailing: log.NewRecurring(cfg.log, slog.LevelError, cfg.clock)}
 	oc := cfg.outbox
 	oc.Program, oc.Log, oc.Clock, oc.SyncRetry = "crashmail", cfg.log, cfg.clock, cfg.retry
 	oc.Sinks = map[string]outbox.Sink{mail.SinkName: h.sink}
@@ -94,19 +100,25 @@ func (h *handler) HandleEvent(ctx context.Context, ev listener.Event) error {
 	if h.ob.Seen(mail.SinkName, key) {
 		return nil // a redelivery of an event whose mail is queued or sent
 	}
+	h.mu.Lock()
+	again := h.pending != nil && h.pending.item.Key == key // a redelivery of a rejected event, said already
+	h.mu.Unlock()
 	it, err := h.item(ctx, key, ps)
 	if err != nil {
 		// A mail that cannot be rendered never will be.
 		h.cfg.log.Error(fmt.Sprintf("cannot mail about %s: %v", ps.Namespec(), err))
 		return nil
 	}
-	h.cfg.log.Info(fmt.Sprintf("unexpected exit of %s (pid %d), mailing %s", ps.Namespec(), ps.PID, strings.Join(h.cfg.mail.To, ", ")))
+	if !again {
+		h.cfg.log.Info(fmt.Sprintf("unexpected exit of %s (pid %d), mailing %s", ps.Namespec(), ps.PID, strings.Join(h.cfg.mail.To, ", ")))
+	}
 	err = h.ob.Update(ctx, func(tx *outbox.Tx) error { tx.Enqueue(it); return nil })
 	if err == nil {
 		h.forget(key)
+		h.mailing.Recover(fmt.Sprintf("mail to %s goes again", h.cfg.mail))
 		return nil
 	}
-	h.cfg.log.Error(fmt.Sprintf("could not mail %s about %s: %v; rejecting the event so that supervisord delivers it again",
+	h.mailing.FailAs(retry.Cause(err).Error(), fmt.Sprintf("could not mail %s about %s: %v; rejecting the event so that supervisord delivers it again",
 		h.cfg.mail, ps.Namespec(), err))
 	if h.failed(key) > 1 {
 		h.pace(ctx, received)

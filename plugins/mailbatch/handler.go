@@ -3,6 +3,7 @@ package mailbatch
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/golance/golance/plugins/internal/log"
 	"github.com/golance/golance/plugins/internal/mail"
 	"github.com/golance/golance/plugins/internal/outbox"
+	"github.com/golance/golance/plugins/internal/retry"
 )
 
 // stateName is the outbox state that holds the pending batch.
@@ -66,6 +68,10 @@ type handler struct {
 	warned   bool // about missing ticks
 
 	sending chan struct{} // non-nil while a batch is being queued; closed when done
+	// failing logs, once until it changes or recovers, a batch that
+	// cannot be queued (without an outbox: sent), which is tried again
+	// at every interval.
+	failing *log.Recurring
 }
 
 // newHandler returns the handler for cfg, its outbox open with the batch
@@ -80,7 +86,8 @@ func newHandler(cfg config) (*handler, error) {
 		return nil, err
 	}
 	period, _ := cfg.tickEvent.TickPeriod()
-	m := &handler{cfg: cfg, cadence: cadence, period: period, lastTick: cfg.clock.Now(), sink: cfg.mail.Sink()}
+	m := &handler{cfg: cfg, cadence: cadence, period: period, lastTick: cfg.clock.Now(), sink: cfg.mail.Sink(),
+		failing: log.NewRecurring(cfg.log, slog.LevelError, cfg.clock)}
 	oc := cfg.outbox
 	oc.Program, oc.Log, oc.Clock, oc.SyncRetry = cfg.kind.name, cfg.log, cfg.clock, cfg.retry
 	oc.Sinks = map[string]outbox.Sink{mail.SinkName: m.sink}
@@ -240,10 +247,11 @@ func (m *handler) send(ctx context.Context) error {
 		return tx.Save(stateName, b)
 	})
 	if err != nil {
-		m.cfg.log.Error(fmt.Sprintf("could not send the batch to %s: %v; keeping the lines for the next interval", m.cfg.mail, err))
+		m.failing.FailAs(retry.Cause(err).Error(), fmt.Sprintf("could not send the batch to %s: %v; keeping the lines for the next interval", m.cfg.mail, err))
 		return err
 	}
 	if n > 0 {
+		m.failing.Recover(fmt.Sprintf("the batches to %s go again", m.cfg.mail))
 		m.cfg.log.Info(fmt.Sprintf("queued a batch of %d line(s) for %s, subject %q", n, strings.Join(m.cfg.mail.To, ", "), m.cfg.subject))
 	}
 	return nil

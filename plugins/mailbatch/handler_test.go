@@ -166,6 +166,16 @@ func TestWithoutOutboxAFailedBatchIsKeptAndMerged(t *testing.T) {
 		!strings.Contains(r.log.Messages(), "connection refused") {
 		t.Errorf("log:\n%s", r.log)
 	}
+	// Two intervals of the same outage: said once by the outbox and once
+	// by the batch, and once each when it is over.
+	for _, l := range []struct {
+		re string
+		n  int
+	}{{"could not send the batch", 1}, {"trying again for up to", 1}, {"the batches to .* go again after 2 failures over", 1}, {"accepts notifications again after", 1}} {
+		if n := len(regexp.MustCompile(l.re).FindAllString(r.log.Messages(), -1)); n != l.n {
+			t.Errorf("%d lines match %q, want %d:\n%s", n, l.re, l.n, r.log)
+		}
+	}
 	for _, res := range r.Sup.Transcript().Results("batch") {
 		if res.Body != "OK" {
 			t.Fatalf("result %+v", res)

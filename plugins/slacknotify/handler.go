@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sync"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/golance/golance/plugins/internal/crashinfo"
 	"github.com/golance/golance/plugins/internal/log"
 	"github.com/golance/golance/plugins/internal/outbox"
+	"github.com/golance/golance/plugins/internal/retry"
 )
 
 // handler is the slack-notify handler. It keeps the incidents' state
@@ -36,6 +38,10 @@ type handler struct {
 
 	mu    sync.Mutex // Serve calls one at a time; tests may not
 	state *state
+	// posting logs, once until it changes or recovers, that messages
+	// cannot be made durable (without an outbox: posted) and events are
+	// rejected for it, which supervisord then delivers again and again.
+	posting *log.Recurring
 }
 
 // newHandler returns the handler for cfg, its outbox open and delivering
@@ -45,7 +51,8 @@ func newHandler(cfg config) (*handler, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	n := &handler{cfg: cfg, alertOn: map[listener.State]bool{}, threaded: threads(cfg.poster)}
+	n := &handler{cfg: cfg, alertOn: map[listener.State]bool{}, threaded: threads(cfg.poster),
+		posting: log.NewRecurring(cfg.log, slog.LevelError, cfg.clock)}
 	for _, s := range cfg.alertOn {
 		n.alertOn[s] = true
 	}
@@ -150,6 +157,7 @@ func (n *handler) run(ctx context.Context, ev listener.Event, now time.Time, wor
 	if err := n.ob.Update(ctx, c.write); err != nil {
 		return n.failed(err)
 	}
+	n.posting.Recover("messages go to Slack again")
 	c.apply()
 	return nil
 }
@@ -168,7 +176,7 @@ func (n *handler) failed(err error) error {
 	if ce != nil && n.cfg.onConfigError != nil {
 		n.cfg.onConfigError(ce)
 	}
-	n.cfg.log.Error("Slack post failed; the event is rejected so that supervisord delivers it again", "err", err)
+	n.posting.FailAs(retry.Cause(err).Error(), "Slack post failed; the event is rejected so that supervisord delivers it again", "err", err)
 	return err
 }
 

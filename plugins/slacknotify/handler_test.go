@@ -421,9 +421,16 @@ func TestWithoutOutboxRetriesThenFail(t *testing.T) {
 	if !strings.Contains(r.log.String(), "rejected so that supervisord delivers it again") {
 		t.Errorf("log lacks the rejection:\n%s", r.log)
 	}
+	if err := r.redeliver(); err == nil {
+		t.Fatal("the redelivery was acknowledged while Slack still fails")
+	}
 	r.slack.Recover(fakeslack.PostMessage)
 	if err := r.redeliver(); err != nil {
 		t.Fatal(err)
+	}
+	// The same failure twice: said once, and once when it is over.
+	if n, m := strings.Count(r.log.String(), "rejected so that supervisord delivers it again"), strings.Count(r.log.String(), "messages go to Slack again after 2 failures"); n != 1 || m != 1 {
+		t.Errorf("%d rejection lines and %d recovery lines, want 1 and 1:\n%s", n, m, r.log)
 	}
 	r.must(exited("w", 2))
 	if p, u := len(r.slack.Accepted(fakeslack.PostMessage)), len(r.slack.Accepted(fakeslack.Update)); p != 1 || u != 1 {

@@ -398,13 +398,7 @@ func (ob *Outbox) deliverNow(ctx context.Context, it Item) error {
 	// One line for an outage, whatever the item and however many
 	// attempts: the failure is the sink and its error, not the subject
 	// or the count of attempts each item's line names.
-	cause := func(err error) string {
-		var re *retry.Error
-		if errors.As(err, &re) && re.Err != nil {
-			err = re.Err
-		}
-		return fmt.Sprintf("%s: %v", q.sink, err)
-	}
+	cause := func(err error) string { return fmt.Sprintf("%s: %v", q.sink, retry.Cause(err)) }
 	if p.OnRetry == nil {
 		p.OnRetry = func(attempt int, err error, wait time.Duration) {
 			q.failures.FailAs(cause(err), fmt.Sprintf("%s: not delivered to %s (%v); trying again for up to %s", it.Subject, q.sink, err, p.MaxElapsed))

@@ -1,6 +1,7 @@
 package retry
 
 import (
+	"errors"
 	"fmt"
 	"time"
 )
@@ -49,6 +50,18 @@ func (e *Error) Unwrap() []error {
 		errs = append(errs, e.Stopped)
 	}
 	return errs
+}
+
+// Cause returns the last attempt's error of the first Error in err's
+// chain, or err itself when there is none: what failed, without the
+// attempts and time that Error adds, so that a log.Recurring keyed by it
+// sees one outage however many items and retries it takes.
+func Cause(err error) error {
+	var e *Error
+	if errors.As(err, &e) && e.Err != nil {
+		return e.Err
+	}
+	return err
 }
 
 func plural(n int, noun string) string {

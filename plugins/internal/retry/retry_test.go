@@ -363,3 +363,17 @@ func BenchmarkDoSuccess(b *testing.B) {
 		_ = Do(ctx, Policy{MaxElapsed: time.Minute}, op)
 	}
 }
+
+// Cause is the last attempt's error, through any wrapping, and the error
+// itself when no retry gave up.
+func TestCause(t *testing.T) {
+	last := errors.New("connection refused")
+	wrapped := fmt.Errorf("subject: not delivered to mail: %w", &Error{Attempts: 3, Err: last})
+	if got := Cause(wrapped); got != last {
+		t.Errorf("Cause(%v) = %v, want the last attempt's error", wrapped, got)
+	}
+	plain := errors.New("disk full")
+	if got := Cause(plain); got != plain {
+		t.Errorf("Cause(%v) = %v, want the error itself", plain, got)
+	}
+}
