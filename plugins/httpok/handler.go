@@ -38,6 +38,9 @@ type handler struct {
 	notices *mailcli.Notices
 	// hinted are the -p names said to name a group (hintGroups).
 	hinted map[string]bool
+	// procs is the table's processes at the last tick, a buffer reused
+	// rather than hundreds of copies allocated at every tick.
+	procs []proctable.Process
 }
 
 // newHandler returns the handler for cfg, asking sup about processes.
@@ -152,7 +155,8 @@ func (c *handler) watchedRunning(ctx context.Context, tick listener.Event) (bool
 	if _, err := c.table.Observe(ctx, tick); err != nil {
 		return false, err
 	}
-	procs := c.table.Processes()
+	c.procs = c.table.AppendProcesses(c.procs[:0])
+	procs := c.procs
 	for _, p := range procs {
 		if p.State == listener.StateRunning && c.cfg.selector.Selects(p.Group, p.Name) {
 			return true, nil
