@@ -13,4 +13,5 @@
 //	stat.go  Stat, ParseStat and ParseStatm: the fields the plugins need
 //	uint.go  ParseUint, the decimal numbers of /proc files
 //	pids.go  ParsePIDs and Dir.ReadPIDs: children lists, processes, threads
+//	forks.go ForkClock: was any process or thread created since? in O(1)
 package procfile

@@ -3,6 +3,7 @@ package procmem
 import (
 	"bufio"
 	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"slices"
@@ -15,10 +16,22 @@ import (
 
 	"github.com/golance/golance/internal/testkit/memhog"
 	"github.com/rogpeppe/go-internal/testscript"
+	"golang.org/x/sys/unix"
 )
 
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){"memhog": memhog.Main})
+	testscript.Main(m, map[string]func(){"memhog": memhog.Main, "subreaper-sh": subreaperShell})
+}
+
+// subreaperShell, subreaper-sh, runs sh -c with its argument as a child subreaper
+// (PR_SET_CHILD_SUBREAPER, kept across exec): orphans of its tree become
+// its children.
+func subreaperShell() {
+	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+		os.Exit(1)
+	}
+	err := syscall.Exec("/bin/sh", []string{"sh", "-c", os.Args[1]}, os.Environ())
+	panic(err)
 }
 
 const mib = 1 << 20
@@ -275,4 +288,118 @@ func descendants(t *testing.T, pid int) []int {
 		out = append(out, kids...)
 	}
 	return out
+}
+
+// startShell runs script under sh, in a process group of its own killed
+// at the end, and returns its pid and its standard input.
+func startShell(t *testing.T, args ...string) (int, io.WriteCloser) {
+	t.Helper()
+	cmd := exec.Command(args[0], args[1:]...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL); cmd.Wait() })
+	return cmd.Process.Pid, stdin
+}
+
+// waitTree waits until pid and its descendants are n processes, and
+// returns them.
+func waitTree(t *testing.T, pid, n int) []int {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		tree := descendants(t, pid)
+		if len(tree) == n {
+			return tree
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the tree of %d is %v, want %d processes", pid, tree, n)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// sumOwn is the sum of the processes' own RSS in s.
+func sumOwn(t *testing.T, s *Snapshot, pids []int) uint64 {
+	t.Helper()
+	var sum uint64
+	for _, pid := range pids {
+		sum += usage(t, s, pid, RSS, false)
+	}
+	return sum
+}
+
+// When no process was created since the previous snapshot, a tree
+// snapshot uses the children lists it read then: told the truth by the
+// fork clock, it reads them again after a fork and counts the new child;
+// forced to think nothing forked, it misses the next one.
+func TestKeptListsWhileNothingForks(t *testing.T) {
+	t.Parallel()
+	r := newReader(t)
+	defer r.Close()
+	pid, stdin := startShell(t, "sh", "-c", "sleep 3600 & read x; sleep 3600 & read x; sleep 3600 & wait")
+	waitTree(t, pid, 2)
+	s, err := r.Snapshot(true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	usage(t, s, pid, RSS, true) // reads the lists
+	for _, forced := range []bool{false, true} {
+		before := descendants(t, pid)
+		if _, err := stdin.Write([]byte("go\n")); err != nil {
+			t.Fatal(err)
+		}
+		after := waitTree(t, pid, len(before)+1)
+		if forced {
+			r.quiet = func(prev, now procfile.Mark) bool { return true }
+		}
+		if s, err = r.Snapshot(true); err != nil {
+			t.Fatal(err)
+		}
+		want := sumOwn(t, s, after)
+		if forced {
+			want = sumOwn(t, s, before)
+		}
+		if all := usage(t, s, pid, RSS, true); all != want {
+			t.Errorf("forced quiet %v: cumulative RSS %d, want %d (tree %v, then %v)", forced, all, want, before, after)
+		}
+	}
+}
+
+// A process of kept lists that exits hands its children to another
+// parent, here a subreaper at the root of the tree: the lists are read
+// again, and the adopted grandchild still counts.
+func TestKeptListsAfterAnExit(t *testing.T) {
+	t.Parallel()
+	r := newReader(t)
+	defer r.Close()
+	r.quiet = func(prev, now procfile.Mark) bool { return true }
+	pid, _ := startShell(t, "subreaper-sh", "sh -c 'sleep 3600 & wait' & sleep 3600 & wait")
+	tree := waitTree(t, pid, 4) // sh, sh, sleep, sleep
+	s, err := r.Snapshot(true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	usage(t, s, pid, RSS, true) // reads the lists
+	var middle int
+	for _, p := range tree[1:] {
+		if len(descendants(t, p)) == 2 {
+			middle = p
+		}
+	}
+	if err := syscall.Kill(middle, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	left := waitTree(t, pid, 3)
+	if s, err = r.Snapshot(true); err != nil {
+		t.Fatal(err)
+	}
+	if all, want := usage(t, s, pid, RSS, true), sumOwn(t, s, left); all != want {
+		t.Errorf("cumulative RSS %d, want %d, the sum over %v", all, want, left)
+	}
 }

@@ -23,6 +23,8 @@ type Snapshot struct {
 	rollups map[int]procfs.ProcSMapsRollup
 	stack   []int
 	walk    uint32 // the current cumulative Usage
+	// fresh makes the walk read every children list anew.
+	fresh bool
 }
 
 type edge struct{ parent, child int }
@@ -35,6 +37,9 @@ type edge struct{ parent, child int }
 type statFields struct {
 	rssPages uint64
 	walk     uint32
+	// unmapped: the process has no memory map, a zombie or exiting, whose
+	// children have gone to another parent already.
+	unmapped bool
 }
 
 func (s *Snapshot) reset(tree, scanned bool) {
@@ -58,10 +63,11 @@ func (s *Snapshot) appendChildren(dst []int, pid int) ([]int, error) {
 		// statm first, even for PSS: it fails once the process is gone,
 		// and opening it afresh retires the task directory and children
 		// list of an earlier process with that pid (see Reader.open).
-		if _, err := s.fields(pid); err != nil {
+		f, err := s.fields(pid)
+		if err != nil {
 			return dst, err
 		}
-		return s.r.appendChildren(dst, pid)
+		return s.r.appendChildren(dst, pid, !s.fresh && !f.unmapped)
 	}
 	lo, _ := slices.BinarySearchFunc(s.edges, pid, func(e edge, p int) int { return e.parent - p })
 	for hi := lo; hi < len(s.edges) && s.edges[hi].parent == pid; hi++ {
@@ -82,10 +88,15 @@ func (s *Snapshot) Usage(pid int, m Metric, cumulative bool) (uint64, error) {
 	if err != nil || !cumulative {
 		return total, err
 	}
+	self := total
+	s.fresh = false
+walk:
 	// Walk the descendants depth first. A snapshot is not atomic: a pid
 	// reused while /proc was read could in theory link back to an
 	// ancestor, so the walk counts each process once.
+	total = self
 	s.walk++
+	s.r.cachedLists = false
 	if s.stack, err = s.appendChildren(s.stack[:0], pid); err != nil {
 		return 0, err
 	}
@@ -101,6 +112,14 @@ func (s *Snapshot) Usage(pid int, m Metric, cumulative bool) (uint64, error) {
 			s.stack, err = s.appendChildren(s.stack, p)
 		}
 		switch {
+		case errors.Is(err, ErrNoProcess) && s.r.cachedLists && !s.fresh:
+			// A process of kept lists has exited: its children went
+			// to another parent, perhaps one in this tree (a
+			// subreaper), so the lists are read anew, now and at the
+			// next snapshots, until one lists them again.
+			s.r.quietSince = s.r.gen + 1
+			s.fresh = true
+			goto walk
 		case errors.Is(err, ErrNoProcess):
 			continue
 		case err != nil:
@@ -126,8 +145,8 @@ func (s *Snapshot) fields(pid int) (statFields, error) {
 	if f, ok := s.stats[pid]; ok {
 		return f, nil
 	}
-	pages, err := s.r.residentPages(pid)
-	f := statFields{rssPages: pages}
+	pages, mapped, err := s.r.residentPages(pid)
+	f := statFields{rssPages: pages, unmapped: !mapped}
 	if err != nil {
 		return statFields{}, err
 	}

@@ -168,6 +168,5 @@
 //	change.go         Change
 //	stats.go          Stats
 //	supervisor.go     Supervisor: the XML-RPC calls the table makes
-//	watcher_linux.go  watcher: supervisord's children in /proc
-//	procfile.go       the /proc files only the watcher reads (the rest: internal/procfile)
+//	watcher_linux.go  watcher: supervisord's children in /proc (its O(1) test: procfile.ForkClock)
 package proctable

@@ -39,16 +39,13 @@ type watcher struct {
 	root     string
 	spid     int
 	d        *procfile.Dir
-	loadavg  int // root/loadavg, kept open
-	forks    int // root/stat, kept open
+	clock    *procfile.ForkClock
 	self     int // root/<spid>/stat, kept open
 	children bool
-	pidSpace uint64 // pid_max minus the reserved pids: one full cycle
 
 	primed     bool
-	lastPID    int
+	last       procfile.Mark
 	lastReaped uint64
-	lastForks  uint64
 	kids       map[int]*kid
 	mark       uint64
 
@@ -76,35 +73,15 @@ func newWatcher(root string, spid int) (*watcher, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := &watcher{root: root, spid: spid, d: d, loadavg: -1, forks: -1, self: -1,
-		kids: map[int]*kid{}}
-	open := func(name string) int {
-		if err != nil {
-			return -1
-		}
-		var fd int
-		if fd, err = d.OpenAt(name); err != nil {
-			err = &os.PathError{Op: "open", Path: d.Path(name), Err: err}
-		}
-		return fd
-	}
-	w.loadavg = open("loadavg")
-	w.forks = open("stat")
-	w.self = open(strconv.Itoa(spid) + "/stat")
-	if err != nil {
+	w := &watcher{root: root, spid: spid, d: d, self: -1, kids: map[int]*kid{}}
+	if w.clock, err = procfile.OpenForkClock(d); err != nil {
 		w.close()
 		return nil, err
 	}
-	pidMax := uint64(1 << 22)
-	if b, err := d.ReadSmall("sys/kernel/pid_max"); err == nil {
-		if v, ok := procfile.ParseUint(b); ok {
-			pidMax = v
-		}
-	}
-	const reserved = 300 // RESERVED_PIDS: where allocation starts again after wrapping
-	w.pidSpace = pidMax
-	if pidMax > 2*reserved {
-		w.pidSpace = pidMax - reserved
+	self := strconv.Itoa(spid) + "/stat"
+	if w.self, err = d.OpenAt(self); err != nil {
+		w.close()
+		return nil, &os.PathError{Op: "open", Path: d.Path(self), Err: err}
 	}
 	tasks, _ := filepath.Glob(filepath.Join(root, strconv.Itoa(spid), "task", "*", "children"))
 	w.children = len(tasks) > 0
@@ -124,11 +101,12 @@ func (w *watcher) source() string {
 }
 
 func (w *watcher) close() {
-	for _, fd := range []*int{&w.loadavg, &w.forks, &w.self} {
-		if *fd >= 0 {
-			unix.Close(*fd)
-			*fd = -1
-		}
+	if w.clock != nil {
+		w.clock.Close()
+	}
+	if w.self >= 0 {
+		unix.Close(w.self)
+		w.self = -1
 	}
 	w.d.Close()
 }
@@ -144,7 +122,7 @@ func (w *watcher) check() (quiet bool, err error) {
 	w.born, w.gone, w.reaped = w.born[:0], w.gone[:0], false
 	// The marks come first: what changes while the children are listed is
 	// seen by the next check.
-	last, threads, err := w.readLoadavg()
+	mark, err := w.clock.Read()
 	if err != nil {
 		return false, err
 	}
@@ -152,17 +130,12 @@ func (w *watcher) check() (quiet bool, err error) {
 	if err != nil {
 		return false, err
 	}
-	forks, err := w.readForks()
-	if err != nil {
-		return false, err
-	}
-	wrapped := forks-w.lastForks+uint64(threads) >= w.pidSpace
-	if w.primed && last == w.lastPID && reaped == w.lastReaped && !wrapped {
+	if w.primed && w.clock.Quiet(w.last, mark) && reaped == w.lastReaped {
 		return true, nil
 	}
 	w.reaped = w.primed && reaped != w.lastReaped
-	all := !w.primed || wrapped
-	from := w.lastPID
+	all := !w.primed || w.clock.Wrapped(w.last, mark)
+	from, last := w.last.LastPID, mark.LastPID
 	fresh := func(pid int) bool { return all || allocatedSince(from, last, pid) }
 	w.mark++
 	listed := false
@@ -189,7 +162,7 @@ func (w *watcher) check() (quiet bool, err error) {
 		delete(w.kids, pid)
 		w.gone = append(w.gone, pid)
 	}
-	w.primed, w.lastPID, w.lastReaped, w.lastForks = true, last, reaped, forks
+	w.primed, w.last, w.lastReaped = true, mark, reaped
 	return false, nil
 }
 
@@ -327,20 +300,4 @@ func (w *watcher) readSelf() (uint64, error) {
 		return 0, fmt.Errorf("%s/%d/stat: %w", w.root, w.spid, err)
 	}
 	return st.Reaped, nil
-}
-
-func (w *watcher) readLoadavg() (lastPID, threads int, err error) {
-	b, err := w.d.Pread(w.loadavg)
-	if err != nil {
-		return 0, 0, fmt.Errorf("reading %s/loadavg: %w", w.root, err)
-	}
-	return parseLoadavg(b)
-}
-
-func (w *watcher) readForks() (uint64, error) {
-	b, err := w.d.Pread(w.forks)
-	if err != nil {
-		return 0, fmt.Errorf("reading %s/stat: %w", w.root, err)
-	}
-	return parseForks(b)
 }

@@ -320,4 +320,4 @@ func TestWatcherManyChildren(t *testing.T) {
 
 // pretendFork makes the next check list the children, as after a fork
 // elsewhere: it moves the last pid seen one back.
-func (w *watcher) pretendFork() { w.lastPID-- }
+func (w *watcher) pretendFork() { w.last.LastPID-- }
