@@ -173,7 +173,9 @@ func TestSendmailHonoursContext(t *testing.T) {
 	// The script starts a child; both must die with the context.
 	prog := script(t, "sleep 30 & echo $! > "+pidFile+"; wait")
 	s := newSendmail(t, prog+" -t")
-	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	// Long enough for the script to start its child and say so on a
+	// loaded machine (100ms was not, at a load of 5).
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	start := time.Now()
 	err := s.Send(ctx, testMessage())

@@ -3,6 +3,7 @@ package outbox
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"os"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/golance/golance/internal/clock"
 	"github.com/golance/golance/plugins/internal/retry"
+	bolt "go.etcd.io/bbolt"
 )
 
 // logBuffer collects log lines written from several goroutines.
@@ -224,6 +226,53 @@ func TestCountBoundDropsOldestForASummary(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), "dropped") {
 		t.Fatalf("dropping was not logged:\n%s", logs)
+	}
+}
+
+// The item a failed attempt leaves for the next is still the one being
+// delivered while the queue waits out its backoff: a bound reached then
+// drops the items behind it, never it (a Slack alert whose edits queue
+// behind it keeps its thread).
+func TestCountBoundKeepsTheItemInBackoff(t *testing.T) {
+	s := newTestSink("mail")
+	s.setDown(errDown)
+	ob, err := Open(Config{Dir: t.TempDir(), Sinks: map[string]Sink{"mail": s}, MaxItems: 3,
+		Retry: retry.Policy{Initial: time.Hour, Jitter: retry.NoJitter}, Log: slog.New(slog.NewTextHandler(&logBuffer{}, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ob.Close(context.Background())
+	ob.Start()
+	enqueue(t, ob, item("mail", 1))
+	for deadline := time.Now().Add(10 * time.Second); s.attemptCount() == 0; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("no attempt")
+		}
+	}
+	time.Sleep(20 * time.Millisecond) // the attempt over, the hour's backoff begun
+	for i := 2; i <= 4; i++ {
+		enqueue(t, ob, item("mail", i))
+	}
+	var keys []string
+	err = ob.st.view(func(tx *bolt.Tx) error {
+		b, err := sinkBucket(tx, bucketQueue, "mail")
+		if err != nil {
+			return err
+		}
+		return b.ForEach(func(_, v []byte) error {
+			var it Item
+			if err := json.Unmarshal(v, &it); err != nil {
+				return err
+			}
+			keys = append(keys, it.Key)
+			return nil
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(keys) != 3 || keys[0] != "k1" || !strings.HasPrefix(keys[1], "dropped/") || keys[2] != "k4" {
+		t.Fatalf("queue %q, want k1 (in backoff), the summary of k2 and k3, k4", keys)
 	}
 }
 

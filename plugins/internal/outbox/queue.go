@@ -29,6 +29,11 @@ type queue struct {
 
 	mu       sync.Mutex
 	inflight string // key of the item being delivered
+	// retrying is the key of the item a failed attempt left for the next,
+	// after the backoff: the count bound keeps it as it keeps the one in
+	// flight, so that a Slack alert is not dropped from under the edits
+	// queued behind it; the age bound drops it as any.
+	retrying string
 	lastErr  string
 	// Since the sink last failed: when, and how many were delivered
 	// after that.
@@ -122,7 +127,10 @@ func (q *queue) run(ctx context.Context) {
 		derr := q.sink.Deliver(actx, it)
 		cancel()
 		q.mu.Lock()
-		q.inflight = ""
+		q.inflight, q.retrying = "", ""
+		if derr != nil && !q.refuses(derr) {
+			q.retrying = it.Key
+		}
 		q.mu.Unlock()
 		switch {
 		case derr == nil:
@@ -260,12 +268,16 @@ func (q *queue) enforceAge() error {
 }
 
 // drop removes up to n items from the head of b (all those queued before
-// cutoff when n < 0), never the one being delivered, and puts a summary of
+// cutoff when n < 0), never the one being delivered (nor, for a count, the
+// one waiting out its backoff), and puts a summary of
 // them in the place of the newest one dropped.
 func (q *queue) drop(tx *bolt.Tx, b *bolt.Bucket, n int, cutoff time.Time, why string) error {
 	q.mu.Lock()
-	inflight, lastErr := q.inflight, q.lastErr
+	inflight, retrying, lastErr := q.inflight, q.retrying, q.lastErr
 	q.mu.Unlock()
+	if n < 0 {
+		retrying = ""
+	}
 	d := Dropped{Sink: q.sink.String(), Why: why, LastError: lastErr}
 	var victims [][]byte
 	c := b.Cursor()
@@ -277,7 +289,7 @@ func (q *queue) drop(tx *bolt.Tx, b *bolt.Bucket, n int, cutoff time.Time, why s
 		if n < 0 && !it.Queued.Before(cutoff) {
 			break
 		}
-		if it.Key == inflight {
+		if it.Key == inflight || it.Key == retrying {
 			continue
 		}
 		d.add(it)
