@@ -59,18 +59,20 @@ func NewCommand(name string) *cobra.Command {
 The interval is counted in whole ticks: the batch is due once ticks x tick
 period reaches round(interval x 60) seconds, so an interval that is not a multiple
 of the tick period is rounded up to the next tick (-i 1.5 with TICK_60 sends
-every 2 minutes) and -i 2 with TICK_5 sends on every 24th tick.
+every 2 minutes) and -i 2 with TICK_5 sends on every 24th tick. The count is
+kept in the outbox with the pending batch, so that a listener restarted in the
+middle of an interval continues it and mails on the same tick.
 
 No line is dropped. A collected event is acknowledged once its line is in the
-pending batch, which the outbox keeps on disk; when the interval is complete the
-batch becomes a mail in the outbox, which delivers it in the background and
-retries for as long as its bounds allow, across restarts of the listener, so
-that a mail server that is down never makes supervisord drop events. A batch
-pending when the listener is stopped (SIGTERM) or loses its input is queued
-before it exits. --spool is another name for --outbox (an old spool file there
-is moved into the outbox). With --outbox none, lines are kept in memory only,
-and a batch whose mail fails is kept and sent again at the next interval with
-the lines collected since.
+pending batch, which the outbox keeps on disk; the tick that completes the
+interval is acknowledged once the batch is a mail in the outbox, which delivers
+it in the background and retries for as long as its bounds allow, across
+restarts of the listener, so that a mail server that is down never makes
+supervisord drop events. A batch pending when the listener is stopped (SIGTERM)
+or loses its input is queued before it exits. --spool is another name for
+--outbox (an old spool file there is moved into the outbox). With --outbox none,
+lines and the count are kept in memory only, and a batch whose mail fails is
+kept and sent again at the next interval with the lines collected since.
 
 Mail goes to an SMTP server (-H, default localhost:25; STARTTLS whenever the
 server offers it, --tls to require TLS, port 465 for implicit TLS) or, with

@@ -6,10 +6,12 @@
 //
 // Nothing is dropped: the pending batch lives in the outbox
 // (plugins/internal/outbox), each line on disk before its event is
-// answered; a due batch becomes a mail there in one step, delivered in the
-// background whatever the mail server does; a batch still pending when the
-// listener is stopped (SIGTERM) or supervisord goes away (end of input) is
-// queued before the listener exits.
+// answered, and so does the count of ticks towards the interval, so that
+// a restarted listener continues it; the tick that completes the interval
+// is answered once the batch is a mail there, made in one step and
+// delivered in the background whatever the mail server does; a batch
+// still pending when the listener is stopped (SIGTERM) or supervisord goes
+// away (end of input) is queued before the listener exits.
 //
 //	command.go   NewCommand, Main: the flags, one command per batch mailer
 //	config.go    config: every setting, its default, validate

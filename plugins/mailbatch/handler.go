@@ -29,6 +29,15 @@ type batch struct {
 	Lines []batchLine `json:"lines"`
 	// Recent are the keys of lines that already left in a batch.
 	Recent []string `json:"recent,omitempty"`
+	// Counted is the part of the interval the ticks since the last batch
+	// make, in seconds (see cadence), kept here so that a restarted
+	// listener continues the count and mails on the tick it would have
+	// mailed on without the restart.
+	Counted int64 `json:"counted,omitempty"`
+	// Tick is the key of the last tick counted: a tick delivered again
+	// (its listener killed after counting it, before its OK) is not
+	// counted twice.
+	Tick string `json:"tick,omitempty"`
 }
 
 // batchLine is one collected line and the event it came from.
@@ -52,13 +61,14 @@ func (b *batch) has(key string) bool {
 }
 
 // handler is the batch mailers' handler. It collects lines on process
-// state events into the pending batch, which the outbox keeps on disk,
-// and when a tick completes the interval it turns the batch into a mail in
-// the outbox, which delivers it in the background, so that a slow or
+// state events into the pending batch, which the outbox keeps on disk
+// with the count of ticks towards the interval, and when a tick completes
+// the interval it turns the batch into a mail in the outbox before the
+// tick's OK; the outbox delivers it in the background, so that a slow or
 // unreachable mail server never holds up supervisord's events.
 type handler struct {
 	cfg     config
-	cadence *cadence
+	cadence cadence
 	period  time.Duration
 	ob      *outbox.Outbox
 	sink    *mail.Sink
@@ -67,10 +77,15 @@ type handler struct {
 	lastTick time.Time
 	warned   bool // about missing ticks
 
-	sending chan struct{} // non-nil while a batch is being queued; closed when done
+	// Without a store (--outbox none) nothing survives the listener, and
+	// the batch is sent in the background, since sending is then
+	// delivering: counted is the count towards the interval, and sending
+	// is non-nil while a batch is being sent, closed when done.
+	counted int64
+	sending chan struct{}
 	// failing logs, once until it changes or recovers, a batch that
 	// cannot be queued (without an outbox: sent), which is tried again
-	// at every interval.
+	// at every interval (with a store, at every tick).
 	failing *log.Recurring
 }
 
@@ -100,9 +115,7 @@ func newHandler(cfg config) (*handler, error) {
 			return nil, err
 		}
 	}
-	if n := len(m.pending()); n > 0 {
-		cfg.log.Info(fmt.Sprintf("%d line(s) left pending by an earlier run, in the %s", n, m.ob))
-	}
+	m.logResumed()
 	m.ob.Start()
 	return m, nil
 }
@@ -127,13 +140,65 @@ func (m *handler) HandleEvent(ctx context.Context, ev listener.Event) error {
 	if ev.EventName == m.cfg.tickEvent {
 		m.mu.Lock()
 		m.lastTick, m.warned = now, false
-		due := m.cadence.tick()
 		m.mu.Unlock()
-		if due {
-			m.startSend()
-		}
+		m.tick(ctx, ev)
 	}
 	return nil
+}
+
+// tick counts ev towards the interval and, when it completes it, turns the
+// pending batch into a mail in the outbox: the count and the mail are one
+// durable step, before the tick's OK, so that a listener killed at any
+// point neither starts the interval again nor loses the batch. Without a
+// store the count is kept in memory, as the batch is, and the batch is
+// sent in the background.
+//
+// A tick that cannot be counted is still acknowledged: its lines stay
+// pending, and the next tick tries again, whereas a rejected tick would
+// come back at once and, with a store that cannot be written and a mail
+// server that is down, again and again.
+func (m *handler) tick(ctx context.Context, ev listener.Event) {
+	on := string(ev.EventName)
+	if t, err := ev.Tick(); err == nil {
+		on += fmt.Sprintf(" when:%d", t.When.Unix())
+	}
+	if m.ob.Mode() != outbox.Durable {
+		m.mu.Lock()
+		var due bool
+		m.counted, due = m.cadence.count(m.counted)
+		m.mu.Unlock()
+		if due {
+			m.startSend(on)
+		}
+		return
+	}
+	key := outbox.EventKey(ev)
+	due, n := false, 0
+	err := m.ob.Update(ctx, func(tx *outbox.Tx) error {
+		var b batch
+		if _, err := tx.Load(stateName, &b); err != nil {
+			return err
+		}
+		if b.Tick == key {
+			return nil // delivered again: counted already
+		}
+		b.Tick = key
+		if b.Counted, due = m.cadence.count(b.Counted); due {
+			var err error
+			if n, err = m.enqueue(tx, &b); err != nil {
+				return err
+			}
+		}
+		return tx.Save(stateName, b)
+	})
+	switch {
+	case err != nil && due:
+		m.failing.FailAs(retry.Cause(err).Error(), fmt.Sprintf("could not queue the batch for %s on %s: %v; its lines are kept, and the next %s tries again", m.cfg.mail, on, err, m.cfg.tickEvent))
+	case err != nil:
+		m.failing.FailAs(retry.Cause(err).Error(), fmt.Sprintf("could not count %s towards the interval: %v; the next %s tries again", on, err, m.cfg.tickEvent))
+	default:
+		m.queued(n, on)
+	}
 }
 
 // add puts line in the pending batch, unless its event is already there.
@@ -171,22 +236,43 @@ func (m *handler) add(ctx context.Context, key, line string, now time.Time) erro
 	return nil
 }
 
-// pending returns the lines waiting for the next interval, oldest first.
-func (m *handler) pending() []string {
+// saved returns the pending batch.
+func (m *handler) saved() batch {
 	var b batch
 	_, _ = m.ob.LoadState(stateName, &b)
+	return b
+}
+
+// pending returns the lines waiting for the next interval, oldest first.
+func (m *handler) pending() []string {
 	var out []string
-	for _, l := range b.Lines {
+	for _, l := range m.saved().Lines {
 		out = append(out, l.Text)
 	}
 	return out
 }
 
-// startSend queues the pending lines as one mail, in the background
-// unless a batch is already being queued (which only takes long without
-// an outbox, when queueing is sending); lines it does not take wait for
-// the next interval.
-func (m *handler) startSend() {
+// logResumed says what an earlier run left in the outbox: lines pending,
+// and the ticks of the interval it counted, which this run continues.
+func (m *handler) logResumed() {
+	b := m.saved()
+	n, ticks := len(b.Lines), m.cadence.ticks(b.Counted)
+	counted := fmt.Sprintf("%d of the %d %s of the interval counted", ticks, m.cadence.every(), m.cfg.tickEvent)
+	switch {
+	case n > 0 && ticks > 0:
+		m.cfg.log.Info(fmt.Sprintf("%d line(s) left pending by an earlier run, in the %s; %s", n, m.ob, counted))
+	case n > 0:
+		m.cfg.log.Info(fmt.Sprintf("%d line(s) left pending by an earlier run, in the %s", n, m.ob))
+	case ticks > 0:
+		m.cfg.log.Info(fmt.Sprintf("%s by an earlier run, in the %s", counted, m.ob))
+	}
+}
+
+// startSend sends the pending lines as one mail, due on the tick on, in
+// the background (without a store, queueing is sending), unless a batch
+// is already being sent; lines it does not take wait for the next
+// interval.
+func (m *handler) startSend(on string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.sending != nil {
@@ -202,47 +288,25 @@ func (m *handler) startSend() {
 			m.mu.Unlock()
 			close(done)
 		}()
-		_ = m.send(context.Background())
+		_ = m.send(context.Background(), on)
 	}()
 }
 
 // send turns the pending batch into a mail in the outbox, in one step: a
 // crash between the two leaves either the batch or the mail, never both
-// or neither. Without an outbox the mail is sent first, and the batch kept
+// or neither. on is the tick the batch is due on, or "" when the listener
+// stops. Without an outbox the mail is sent first, and the batch kept
 // (and merged with the lines collected next) if it cannot be.
-func (m *handler) send(ctx context.Context) error {
+func (m *handler) send(ctx context.Context, on string) error {
 	n := 0
 	err := m.ob.Update(ctx, func(tx *outbox.Tx) error {
 		var b batch
 		if _, err := tx.Load(stateName, &b); err != nil {
 			return err
 		}
-		if len(b.Lines) == 0 {
-			return nil
-		}
-		texts := make([]string, len(b.Lines))
-		for i, l := range b.Lines {
-			texts[i] = l.Text
-			b.Recent = append(b.Recent, l.Key)
-		}
-		it, err := m.sink.Item("batch/"+b.Lines[0].Key, mail.Message{
-			From:    m.cfg.mail.From,
-			To:      m.cfg.mail.To,
-			Subject: m.cfg.subject,
-			Body:    strings.Join(texts, "\n") + "\n",
-			Date:    m.cfg.clock.Now(),
-		})
-		if err != nil {
+		var err error
+		if n, err = m.enqueue(tx, &b); err != nil || n == 0 {
 			return err
-		}
-		if it.Subject == "" {
-			it.Subject = fmt.Sprintf("a batch of %d line(s)", len(texts))
-		}
-		tx.Enqueue(it)
-		n = len(b.Lines)
-		b.Lines = nil
-		if len(b.Recent) > recentKeys {
-			b.Recent = b.Recent[len(b.Recent)-recentKeys:]
 		}
 		return tx.Save(stateName, b)
 	})
@@ -250,11 +314,56 @@ func (m *handler) send(ctx context.Context) error {
 		m.failing.FailAs(retry.Cause(err).Error(), fmt.Sprintf("could not send the batch to %s: %v; keeping the lines for the next interval", m.cfg.mail, err))
 		return err
 	}
-	if n > 0 {
-		m.failing.Recover(fmt.Sprintf("the batches to %s go again", m.cfg.mail))
-		m.cfg.log.Info(fmt.Sprintf("queued a batch of %d line(s) for %s, subject %q", n, strings.Join(m.cfg.mail.To, ", "), m.cfg.subject))
-	}
+	m.queued(n, on)
 	return nil
+}
+
+// enqueue turns the lines of b into one mail in tx and takes them out of
+// b, remembering their keys; it returns how many lines the mail has (0:
+// nothing pending, nothing queued). The caller saves b.
+func (m *handler) enqueue(tx *outbox.Tx, b *batch) (int, error) {
+	if len(b.Lines) == 0 {
+		return 0, nil
+	}
+	texts := make([]string, len(b.Lines))
+	for i, l := range b.Lines {
+		texts[i] = l.Text
+	}
+	it, err := m.sink.Item("batch/"+b.Lines[0].Key, mail.Message{
+		From:    m.cfg.mail.From,
+		To:      m.cfg.mail.To,
+		Subject: m.cfg.subject,
+		Body:    strings.Join(texts, "\n") + "\n",
+		Date:    m.cfg.clock.Now(),
+	})
+	if err != nil {
+		return 0, err
+	}
+	if it.Subject == "" {
+		it.Subject = fmt.Sprintf("a batch of %d line(s)", len(texts))
+	}
+	tx.Enqueue(it)
+	for _, l := range b.Lines {
+		b.Recent = append(b.Recent, l.Key)
+	}
+	if len(b.Recent) > recentKeys {
+		b.Recent = b.Recent[len(b.Recent)-recentKeys:]
+	}
+	b.Lines = nil
+	return len(texts), nil
+}
+
+// queued logs a batch of n lines queued, on the tick on ("" when the
+// listener stops); n = 0 is nothing to say.
+func (m *handler) queued(n int, on string) {
+	if n == 0 {
+		return
+	}
+	m.failing.Recover(fmt.Sprintf("the batches to %s go again", m.cfg.mail))
+	if on != "" {
+		on = ", on " + on
+	}
+	m.cfg.log.Info(fmt.Sprintf("queued a batch of %d line(s) for %s, subject %q%s", n, strings.Join(m.cfg.mail.To, ", "), m.cfg.subject, on))
 }
 
 // waitIdle waits until no batch is being queued, or ctx ends.
@@ -293,7 +402,7 @@ func (m *handler) flush(ctx context.Context) error {
 	if err := m.waitIdle(ctx); err != nil {
 		return m.unsent(err)
 	}
-	if err := m.send(ctx); err != nil {
+	if err := m.send(ctx, ""); err != nil {
 		return m.unsent(err)
 	}
 	return nil

@@ -367,7 +367,7 @@ func TestRedeliveredEventIsCollectedOnce(t *testing.T) {
 	for range 3 {
 		must(t, mon.HandleEvent(rig.Context(t), crash))
 	}
-	must(t, mon.send(rig.Context(t)))
+	must(t, mon.send(rig.Context(t), ""))
 	must(t, mon.HandleEvent(rig.Context(t), crash)) // after its batch left
 	if p := mon.pending(); len(p) != 0 {
 		t.Fatalf("pending %q, want nothing: the line already left in a batch", p)

@@ -2,12 +2,15 @@ package mailbatch
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -15,6 +18,16 @@ import (
 	"github.com/golance/golance/internal/testkit/mailserver"
 	"github.com/golance/golance/testharness/supervisord"
 )
+
+// crasherOnce is a [program:crasher] section, indented as the sections of
+// the tests that append it: it exits 3 half a second after its first
+// start, and runs on after the next.
+const crasherOnce = `
+		[program:crasher]
+		command=sh -c 'if [ -e %(here)s/crashed ]; then exec sleep 1000; fi; touch %(here)s/crashed; sleep 0.5; exit 3'
+		startsecs=0
+		priority=200
+`
 
 // binary returns the absolute path of a batch mailer TestMain put on PATH.
 func binary(t *testing.T, name string) string {
@@ -216,11 +229,108 @@ func TestIntegrationKillDuringDataKeepsTheMessageID(t *testing.T) {
 		priority=100
 		startsecs=0
 		stderr_logfile=%(here)s/batch.err
-
-		[program:crasher]
-		command=sh -c 'if [ -e %(here)s/crashed ]; then exec sleep 1000; fi; touch %(here)s/crashed; sleep 0.5; exit 3'
-		startsecs=0
-		priority=200
-	`})
+	` + crasherOnce})
 	killcheck.Resend(t, sv, srv, "batch", filepath.Join(sv.Dir, "batch.err"), nil)
+}
+
+// A crashmailbatch killed with SIGKILL in the middle of its interval and
+// restarted by the real supervisord mails on the tick it would have
+// mailed on without the kill: the restarted process continues the count
+// from the outbox. tee keeps what supervisord sends the listener, so that
+// the test knows each tick it had and what its when: said.
+func TestIntegrationKilledMidIntervalMailsOnTime(t *testing.T) {
+	t.Parallel()
+	supervisord.Require(t)
+	srv := mailserver.NewServer(t)
+	const every = 6 // -i 0.5 with TICK_5
+	sv := supervisord.Start(t, supervisord.Config{Sections: `
+		[eventlistener:batch]
+		command=sh -c 'tee -a %(here)s/events | ` + binary(t, "crashmailbatch") + ` -t ops@example.com -f supervisor@example.com -H ` + srv.Addr() + ` -e TICK_5 -i 0.5 --program crasher --outbox %(here)s/outbox'
+		events=PROCESS_STATE_EXITED,TICK_5
+		buffer_size=100
+		priority=100
+		startsecs=0
+		stopasgroup=true
+		stderr_logfile=%(here)s/batch.err
+	` + crasherOnce})
+	errLog, events := filepath.Join(sv.Dir, "batch.err"), filepath.Join(sv.Dir, "events")
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	report := func() string {
+		data, _ := os.ReadFile(errLog)
+		return fmt.Sprintf("ticks %v; stderr:\n%s", ticksIn(t, events), data)
+	}
+	waitTicks := func(n int) []int64 {
+		t.Helper()
+		for {
+			if ticks := ticksIn(t, events); len(ticks) >= n {
+				return ticks
+			}
+			select {
+			case <-ctx.Done():
+				t.Fatalf("waiting for %d TICK_5: %v; %s", n, ctx.Err(), report())
+			case <-time.After(10 * time.Millisecond):
+			}
+		}
+	}
+	// The second tick sent means the first was answered, counted.
+	ticks := waitTicks(2)
+	if len(ticks) >= every {
+		t.Fatalf("the interval was over before the kill: %s", report())
+	}
+	info, err := sv.Client.GetProcessInfo(ctx, "batch")
+	must(t, err)
+	must(t, syscall.Kill(-info.PID, syscall.SIGKILL))
+	t.Logf("killed the listener after %d ticks", len(ticks))
+
+	re := regexp.MustCompile(`queued a batch of 1 line\(s\) for ops@example.com, subject "Crash alert from supervisord", on TICK_5 when:(\d+)`)
+	m, err := supervisord.WaitFile(ctx, errLog, 0, re)
+	if err != nil {
+		t.Fatalf("%v; %s", err, report())
+	}
+	due := waitTicks(every)[every-1]
+	if got := re.FindStringSubmatch(m)[1]; got != strconv.FormatInt(due, 10) {
+		t.Errorf("the batch was queued on the TICK_5 of when:%s, want the %dth, when:%d; %s", got, every, due, report())
+	}
+	data, _ := os.ReadFile(errLog)
+	if !regexp.MustCompile(`left pending by an earlier run, in the outbox .*; [1-5] of the 6 TICK_5 of the interval counted\n(?s:.*)` + re.String()).Match(data) {
+		t.Errorf("the restarted listener did not continue the count and queue the batch; %s", report())
+	}
+	msgs, err := srv.Wait(ctx, 1)
+	if err != nil {
+		t.Fatalf("%v; %s", err, report())
+	}
+	if got := lines(t, msgs[0]); len(got) != 1 || !strings.HasPrefix(got[0], "T -- Process crasher:crasher (pid ") {
+		t.Errorf("batch %q", got)
+	}
+}
+
+// ticksIn returns the when: of each distinct TICK_5 in the events file,
+// supervisord's envelopes as the listener read them (an event sent again
+// after the kill appears twice, with one serial).
+func ticksIn(t *testing.T, path string) []int64 {
+	t.Helper()
+	data, _ := os.ReadFile(path)
+	var whens []int64
+	seen := map[string]bool{}
+	header := regexp.MustCompile(`^ver:\S+ server:\S+ serial:(\d+) pool:\S+ poolserial:\d+ eventname:(\S+) len:(\d+)\n`)
+	for rest := string(data); ; {
+		h := header.FindStringSubmatch(rest)
+		if h == nil {
+			return whens
+		}
+		n, _ := strconv.Atoi(h[3])
+		if len(rest) < len(h[0])+n {
+			return whens // being written
+		}
+		payload := rest[len(h[0]) : len(h[0])+n]
+		rest = rest[len(h[0])+n:]
+		if h[2] != "TICK_5" || seen[h[1]] {
+			continue
+		}
+		seen[h[1]] = true
+		when, err := strconv.ParseInt(strings.TrimPrefix(payload, "when:"), 10, 64)
+		must(t, err)
+		whens = append(whens, when)
+	}
 }

@@ -51,36 +51,44 @@ func parseTickEvent(name string) (listener.EventType, error) {
 // batch is due when ticks × tick period ≥ interval. An interval that is not
 // a multiple of the tick period is thus rounded up to the next whole tick
 // (90 s with TICK_60 flushes every second tick, 120 s); an interval of 0
-// flushes at every tick. The count starts when the listener starts, not
-// with the first line, and restarts after every flush, sent or not.
+// flushes at every tick. The count starts when the listener first starts,
+// not with the first line, and again after every flush, sent or not.
+//
+// The count itself is the caller's (the pending batch's, in the outbox),
+// so that it survives a restart of the listener: superlance counted in
+// memory, and a listener restarted more often than its interval never
+// mailed. It is kept in seconds rather than ticks so that a change of -e
+// between two runs carries the time already counted.
 type cadence struct {
 	period, interval int64 // seconds
-	ticks            int64
 }
 
 // newCadence returns a cadence for ticks of the given type and an interval
 // rounded to whole seconds.
-func newCadence(tick listener.EventType, interval time.Duration) (*cadence, error) {
+func newCadence(tick listener.EventType, interval time.Duration) (cadence, error) {
 	p, ok := tick.TickPeriod()
 	if !ok {
-		return nil, fmt.Errorf("%q is not a tick event", tick)
+		return cadence{}, fmt.Errorf("%q is not a tick event", tick)
 	}
-	return &cadence{period: int64(p / time.Second), interval: int64(interval.Round(time.Second) / time.Second)}, nil
+	return cadence{period: int64(p / time.Second), interval: int64(interval.Round(time.Second) / time.Second)}, nil
 }
 
-// tick counts one tick and reports whether the batch is due; if so the
-// count starts again.
-func (c *cadence) tick() bool {
-	c.ticks++
-	if c.ticks*c.period >= c.interval {
-		c.ticks = 0
-		return true
+// count adds one tick to counted, the seconds of the interval counted so
+// far, and reports whether the batch is due; if so the count starts again
+// at 0.
+func (c cadence) count(counted int64) (int64, bool) {
+	counted += c.period
+	if counted >= c.interval {
+		return 0, true
 	}
-	return false
+	return counted, false
 }
+
+// ticks returns how many ticks counted seconds make.
+func (c cadence) ticks(counted int64) int64 { return counted / c.period }
 
 // every returns how many ticks make one interval.
-func (c *cadence) every() int64 {
+func (c cadence) every() int64 {
 	if c.interval <= 0 {
 		return 1
 	}

@@ -1,12 +1,18 @@
 package mailbatch
 
 import (
+	"context"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/golance/golance/internal/testkit/rig"
 	"github.com/golance/golance/listener"
+	"github.com/golance/golance/plugins/internal/log"
+	"github.com/golance/golance/plugins/internal/mailcli"
+	"github.com/golance/golance/testharness"
 )
 
 func TestParseInterval(t *testing.T) {
@@ -63,8 +69,10 @@ func dueTicks(t *testing.T, tick listener.EventType, minutes float64, n int) []i
 		t.Fatal(err)
 	}
 	var due []int
+	var counted int64
 	for i := 1; i <= n; i++ {
-		if c.tick() {
+		var ok bool
+		if counted, ok = c.count(counted); ok {
 			due = append(due, i)
 		}
 	}
@@ -119,5 +127,133 @@ func TestCadenceEvery(t *testing.T) {
 		if got := c.every(); got != tt.want {
 			t.Errorf("%s every %v: Every() = %d, want %d", tt.tick, tt.d, got, tt.want)
 		}
+	}
+}
+
+// batchTicker drives a handler directly, as supervisord would, with an
+// outbox in dir that outlives it: restart closes the outbox without
+// flushing, as a kill -9 leaves it, and opens a new handler on it.
+type batchTicker struct {
+	t      *testing.T
+	dir    string
+	cfg    config
+	h      *handler
+	log    *rig.Buffer
+	serial uint64
+	when   int64
+}
+
+func newBatchTicker(t *testing.T, interval time.Duration) *batchTicker {
+	t.Helper()
+	bt := &batchTicker{t: t, dir: t.TempDir(), when: 1_800_000_000, log: &rig.Buffer{}, cfg: config{
+		kind: crashMailBatch, interval: interval, tickEvent: listener.Tick60,
+		mail: &mailcli.Delivery{To: []string{"ops@example.com"}, Sender: nopSender{}},
+	}}
+	bt.cfg.log = log.New(bt.log)
+	bt.open()
+	t.Cleanup(func() { bt.h.Shutdown(context.Background()) })
+	return bt
+}
+
+func (bt *batchTicker) open() {
+	bt.t.Helper()
+	cfg := bt.cfg
+	cfg.outbox.Dir = bt.dir
+	h, err := newHandler(cfg)
+	must(bt.t, err)
+	bt.h = h
+}
+
+func (bt *batchTicker) restart() {
+	bt.t.Helper()
+	must(bt.t, bt.h.ob.Close(rig.Context(bt.t)))
+	bt.open()
+}
+
+// handle delivers ev with the next serial and fails the test if the
+// handler does not acknowledge it.
+func (bt *batchTicker) handle(ev listener.Event) listener.Event {
+	bt.t.Helper()
+	bt.serial++
+	ev.Serial, ev.Pool = bt.serial, "batch"
+	must(bt.t, bt.h.HandleEvent(rig.Context(bt.t), ev))
+	return ev
+}
+
+func (bt *batchTicker) crash() {
+	bt.handle(stateEvent(testharness.ProcessStateChange{Process: "web", Group: "web", From: listener.StateRunning, To: listener.StateExited, PID: int(bt.serial + 1)}))
+}
+
+// tick delivers the next TICK_60 and reports whether it queued the batch:
+// when HandleEvent returns, that is when supervisord gets the tick's OK,
+// the lines must have become a mail.
+func (bt *batchTicker) tick() (listener.Event, bool) {
+	bt.t.Helper()
+	bt.when += 60
+	before := len(bt.h.pending())
+	ev := bt.handle(listener.Event{Header: listener.Header{EventName: listener.Tick60}, Payload: "when:" + strconv.FormatInt(bt.when, 10)})
+	return ev, before > 0 && len(bt.h.pending()) == 0
+}
+
+// A listener killed and restarted anywhere in the interval mails on the
+// tick it mails on when nothing restarts: the count of ticks is kept with
+// the pending batch. superlance's, in memory, started again at every
+// restart.
+func TestIntervalSurvivesRestarts(t *testing.T) {
+	t.Parallel()
+	// dueTicksWith runs 9 ticks of a 3-tick interval, a crash before
+	// each interval, restarting before the ticks listed, and returns the
+	// ticks that queued a batch.
+	dueTicksWith := func(t *testing.T, restarts ...int) ([]int, *batchTicker) {
+		bt := newBatchTicker(t, 3*time.Minute)
+		var due []int
+		for i := 1; i <= 9; i++ {
+			if i%3 == 1 {
+				bt.crash()
+			}
+			if slices.Contains(restarts, i) {
+				bt.restart()
+			}
+			if _, ok := bt.tick(); ok {
+				due = append(due, i)
+			}
+		}
+		return due, bt
+	}
+	want := []int{3, 6, 9}
+	if got, _ := dueTicksWith(t); !slices.Equal(got, want) {
+		t.Fatalf("without restarts, due on ticks %v, want %v", got, want)
+	}
+	for _, restarts := range [][]int{{2}, {3}, {2, 3}, {2, 3, 4, 5, 6, 7, 8, 9}, {4, 8}} {
+		got, bt := dueTicksWith(t, restarts...)
+		if !slices.Equal(got, want) {
+			t.Errorf("restarted before ticks %v: due on ticks %v, want %v; log:\n%s", restarts, got, want, bt.log)
+		}
+	}
+	// A restart says where the interval stands.
+	_, bt := dueTicksWith(t, 3)
+	if msgs := bt.log.Messages(); !strings.Contains(msgs, "1 line(s) left pending by an earlier run, in the outbox "+bt.dir+"; 2 of the 3 TICK_60 of the interval counted") {
+		t.Errorf("log:\n%s", msgs)
+	}
+}
+
+// A tick delivered again, because its listener was killed after counting
+// it but before its OK reached supervisord, is counted once, in the same
+// run or the next.
+func TestRedeliveredTickIsCountedOnce(t *testing.T) {
+	t.Parallel()
+	bt := newBatchTicker(t, 2*time.Minute)
+	bt.crash()
+	first, _ := bt.tick()
+	for range 2 {
+		must(t, bt.h.HandleEvent(rig.Context(t), first))
+	}
+	bt.restart()
+	must(t, bt.h.HandleEvent(rig.Context(t), first))
+	if p := bt.h.pending(); len(p) != 1 {
+		t.Fatalf("the first tick, delivered 4 times, completed a 2-tick interval: pending %q", p)
+	}
+	if _, ok := bt.tick(); !ok {
+		t.Errorf("the second tick did not queue the batch; log:\n%s", bt.log)
 	}
 }
