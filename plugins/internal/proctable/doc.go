@@ -113,7 +113,8 @@
 // A child is a pid and a start time (from /proc/<pid>/stat), so that a pid
 // reused by a new child counts as one child gone and one born. A Check
 // first reads three small files: the last pid allocated in this pid
-// namespace (the last field of /proc/loadavg), supervisord's counters
+// namespace (the last field of /proc/loadavg, which with the fork count
+// below makes the procfile.ForkClock that procmem reads too), supervisord's counters
 // that the kernel adds a child's to when supervisord reaps it (cminflt,
 // cmajflt, cutime and cstime in /proc/<pid>/stat), and the machine's fork
 // count (/proc/stat). Pids are allocated cyclically: an unchanged last pid
