@@ -45,10 +45,16 @@ type Outbox struct {
 	// updateMu serialises Update; stateMu guards state, dirty and sent,
 	// and is never held across a delivery.
 	updateMu sync.Mutex
-	stateMu  sync.Mutex
-	state    map[string][]byte
-	dirty    map[string]bool      // state names not yet written to st
-	sent     map[string]time.Time // keys delivered without st
+	// dropMu holds a transaction that may drop items (commit) apart from
+	// a delivery loop's read of its head and its note of that item as in
+	// flight: a bound never drops the item being delivered, and without
+	// it could between the two, and the item went out all the same while
+	// its summary said it was dropped.
+	dropMu  sync.Mutex
+	stateMu sync.Mutex
+	state   map[string][]byte
+	dirty   map[string]bool      // state names not yet written to st
+	sent    map[string]time.Time // keys delivered without st
 
 	queues map[string]*queue
 	writes *log.Recurring // the store's write failures
@@ -325,6 +331,8 @@ func (ob *Outbox) commit(tx *Tx, items []Item, now time.Time) error {
 		dirty[name] = ob.state[name]
 	}
 	ob.stateMu.Unlock()
+	ob.dropMu.Lock()
+	defer ob.dropMu.Unlock()
 	err := ob.st.update(func(btx *bolt.Tx) error {
 		b := btx.Bucket(bucketState)
 		for _, m := range []map[string][]byte{dirty, tx.changes} {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -226,6 +227,45 @@ func TestCountBoundDropsOldestForASummary(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), "dropped") {
 		t.Fatalf("dropping was not logged:\n%s", logs)
+	}
+}
+
+// Under a count bound that drops items while the sink delivers, every
+// item is accounted for exactly once: delivered, or counted in a summary
+// that was, never both (an item the delivery loop had read as its head
+// but not yet marked in flight was dropped and delivered all the same).
+func TestBoundAndDeliveryCountEachItemOnce(t *testing.T) {
+	const n = 3000
+	s := newTestSink("mail")
+	ob, err := Open(Config{Dir: t.TempDir(), Sinks: map[string]Sink{"mail": s}, Retry: fastRetry, MaxItems: 2,
+		SyncRetry: retry.Policy{MaxAttempts: 1}, Log: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ob.Close(context.Background())
+	ob.Start()
+	for i := range n {
+		it := Item{Key: fmt.Sprintf("k%d", i), Sink: "mail", Subject: fmt.Sprintf("item %d", i)}
+		if err := ob.Update(context.Background(), func(tx *Tx) error { tx.Enqueue(it); return nil }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, func() bool { return ob.Pending()["mail"].Items == 0 })
+	delivered, dropped := 0, 0
+	for _, it := range s.items() {
+		if it.Dropped == nil {
+			delivered++
+			continue
+		}
+		var d Dropped
+		if err := json.Unmarshal(it.Payload, &d); err == nil {
+			dropped += d.Count
+		} else {
+			dropped += it.Dropped.Count
+		}
+	}
+	if delivered+dropped != n {
+		t.Errorf("%d delivered and %d dropped, of %d items", delivered, dropped, n)
 	}
 }
 

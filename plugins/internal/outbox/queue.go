@@ -88,10 +88,17 @@ func (q *queue) run(ctx context.Context) {
 			it  Item
 			ok  bool
 		)
+		ob.dropMu.Lock()
 		err := ob.st.view(func(tx *bolt.Tx) (err error) {
 			seq, it, ok, err = head(tx, q.name)
 			return err
 		})
+		if err == nil && ok {
+			q.mu.Lock()
+			q.inflight = it.Key
+			q.mu.Unlock()
+		}
+		ob.dropMu.Unlock()
 		if err != nil {
 			ob.cfg.Log.Error(fmt.Sprintf("cannot read the outbox in %s: %v; background delivery to %s stops", ob.dir, err, q.sink))
 			return
@@ -118,18 +125,26 @@ func (q *queue) run(ctx context.Context) {
 			}
 		}
 		if failures > 0 && waitCtx.Err() != nil {
+			q.mu.Lock()
+			q.inflight = ""
+			q.mu.Unlock()
 			return
 		}
-		q.mu.Lock()
-		q.inflight = it.Key
-		q.mu.Unlock()
 		actx, cancel := context.WithTimeout(ctx, ob.cfg.AttemptTimeout)
 		derr := q.sink.Deliver(actx, it)
 		cancel()
+		// An item delivered or refused stays in flight until finish has
+		// taken it out of the queue: a bound dropping it in between would
+		// count it in a summary although it went.
+		settled := func() {
+			q.mu.Lock()
+			q.inflight = ""
+			q.mu.Unlock()
+		}
 		q.mu.Lock()
-		q.inflight, q.retrying = "", ""
+		q.retrying = ""
 		if derr != nil && !q.refuses(derr) {
-			q.retrying = it.Key
+			q.inflight, q.retrying = "", it.Key
 		}
 		q.mu.Unlock()
 		switch {
@@ -144,14 +159,17 @@ func (q *queue) run(ctx context.Context) {
 			if err := q.finish(seq, it, "delivered", nil); err != nil {
 				ob.writes.Fail(fmt.Sprintf("cannot write the outbox in %s: %v; %s may be delivered again", ob.dir, err, it.Subject))
 			}
+			settled()
 			continue
 		case ctx.Err() != nil:
+			settled()
 			return
 		case q.refuses(derr):
 			ob.cfg.Log.Error(fmt.Sprintf("%s: refused by %s for good: %v; set aside in %s, not retried", it.Subject, q.sink, derr, ob.st.path))
 			if err := q.finish(seq, it, "rejected", derr); err != nil {
 				ob.writes.Fail(fmt.Sprintf("cannot write the outbox in %s: %v", ob.dir, err))
 			}
+			settled()
 			continue
 		}
 		failures++
