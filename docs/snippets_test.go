@@ -226,26 +226,12 @@ func must(t *testing.T, err error) {
 // has around it (a [supervisord], a server and [rpcinterface:supervisor])
 // when the block has none of its own.
 func TestConfigSnippetsPassTheDoctor(t *testing.T) {
-	// The example files of memmon and httpok, which their pages embed,
-	// do not set stdout_logfile=NONE yet: they are held to the doctor's
-	// other checks, and this list empties as they gain it.
-	pending := map[string]bool{}
-	for _, f := range []string{"../plugins/memmon/testdata/examples/memmon.conf", "../plugins/memmon/testdata/examples/memmon-flap.conf",
-		"../plugins/httpok/testdata/examples/httpok.conf", "../plugins/httpok/testdata/examples/httpok-https.conf"} {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		pending[strings.TrimSpace(string(b))] = true
-	}
 	checked := 0
 	for _, sn := range iniSnippets(t) {
 		if !listenerSection.MatchString(sn.text) {
 			continue
 		}
 		checked++
-		waiting := pending[strings.TrimSpace(sn.text)]
-		delete(pending, strings.TrimSpace(sn.text))
 		text := sn.text
 		if !strings.Contains(text, "[supervisord]") {
 			text = "[supervisord]\n\n" + text
@@ -268,18 +254,8 @@ func TestConfigSnippetsPassTheDoctor(t *testing.T) {
 			t.Errorf("%s#%d: %v", sn.page, sn.n, err)
 		}
 		for _, f := range findings {
-			if waiting && strings.HasPrefix(f.Problem, "stdout_logfile is AUTO") {
-				waiting = false
-				continue
-			}
 			t.Errorf("%s#%d: golance doctor: %s: %s; fix: %s", sn.page, sn.n, f.Section, f.Problem, f.Fix)
 		}
-		if waiting {
-			t.Errorf("%s#%d sets stdout_logfile=NONE now: take its file off the pending list", sn.page, sn.n)
-		}
-	}
-	if len(pending) > 0 {
-		t.Errorf("%d pending example files are embedded in no page", len(pending))
 	}
 	if checked < 15 {
 		t.Fatalf("only %d ini blocks define a listener", checked)
