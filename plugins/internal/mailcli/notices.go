@@ -8,8 +8,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/golance/golance/plugins/internal/log"
 	"github.com/golance/golance/plugins/internal/mail"
 	"github.com/golance/golance/plugins/internal/outbox"
+	"github.com/golance/golance/plugins/internal/retry"
 )
 
 // Notices are the report mails of a plugin whose work is not mail (memmon
@@ -22,6 +24,10 @@ type Notices struct {
 	sink *mail.Sink
 	ob   *outbox.Outbox
 	log  *slog.Logger
+	// failing logs a notice that could not go once until the cause
+	// changes or mail goes again: without an outbox, each notice of an
+	// outage would otherwise add its own line.
+	failing *log.Recurring
 
 	// Without an outbox a notice is delivered, with its retries, in a
 	// goroutine of its own; Close waits for them.
@@ -31,13 +37,13 @@ type Notices struct {
 // OpenNotices opens the outbox cfg describes for the mail of d, and starts
 // delivering what an earlier run left; cfg's Sinks, Log and Program are
 // filled in. With d nil it returns nil.
-func OpenNotices(d *Delivery, cfg outbox.Config, program string, log *slog.Logger) (*Notices, error) {
+func OpenNotices(d *Delivery, cfg outbox.Config, program string, logger *slog.Logger) (*Notices, error) {
 	if d == nil {
 		return nil, nil
 	}
-	n := &Notices{d: d, sink: d.Sink(), log: log}
+	n := &Notices{d: d, sink: d.Sink(), log: logger, failing: log.NewRecurring(logger, slog.LevelError, cfg.Clock)}
 	cfg.Sinks = map[string]outbox.Sink{mail.SinkName: n.sink}
-	cfg.Program, cfg.Log = program, log
+	cfg.Program, cfg.Log = program, logger
 	ob, err := outbox.Open(cfg)
 	if err != nil {
 		return nil, err
@@ -67,9 +73,11 @@ func (n *Notices) Send(ctx context.Context, key, subject, body string, at time.T
 	send := func(ctx context.Context) error {
 		err := n.ob.Update(ctx, func(tx *outbox.Tx) error { tx.Enqueue(it); return nil })
 		if err != nil {
-			n.log.Error(fmt.Sprintf("Failed to mail %q to %s: %v", subject, strings.Join(n.d.To, ", "), err))
+			n.failing.FailAs(retry.Cause(err).Error(), fmt.Sprintf("Failed to mail %q to %s: %v", subject, strings.Join(n.d.To, ", "), err))
+			return err
 		}
-		return err
+		n.failing.Recover(fmt.Sprintf("mail to %s goes again", strings.Join(n.d.To, ", ")))
+		return nil
 	}
 	if n.ob.Mode() == outbox.Durable {
 		return send(ctx)
