@@ -43,8 +43,15 @@ func Binary(t testing.TB, name string) string {
 // failing the test after 20 seconds with what text() said last.
 func Eventually(t testing.TB, what string, text func() string, pattern string) string {
 	t.Helper()
+	return EventuallyWithin(t, 20*time.Second, what, text, pattern)
+}
+
+// EventuallyWithin is Eventually waiting up to d, for what takes several
+// ticks by design.
+func EventuallyWithin(t testing.TB, d time.Duration, what string, text func() string, pattern string) string {
+	t.Helper()
 	re := regexp.MustCompile(pattern)
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(d)
 	for {
 		s := text()
 		if re.MatchString(s) {
