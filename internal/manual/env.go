@@ -25,6 +25,14 @@ var supervisorSelf = []EnvVar{
 	{"SUPERVISOR_GROUP_NAME", "Set by supervisord to this listener's group name."},
 }
 
+// goRuntime is what a listener reads of the Go runtime's own settings,
+// which it sets otherwise for the least resident memory (see
+// plugins/internal/cli, tuneRuntime).
+var goRuntime = []EnvVar{
+	{"GOMAXPROCS", "How many threads may run Go code at once; a listener runs with 1 unless this is set, as it handles one event at a time."},
+	{"GOGC", "How far the heap may grow between garbage collections, in percent of what is live; a listener runs with 50 unless this is set (the Go default is 100), to keep its memory small."},
+}
+
 // SupervisorRPC is what a binary that calls supervisord back over XML-RPC
 // reads to find and log in to it.
 var SupervisorRPC = []EnvVar{
@@ -68,7 +76,9 @@ func IsListener(cmd *cobra.Command) bool {
 
 // EnvironmentOf returns the environment variables cmd's binary reads:
 // for a listener, what supervisord sets for each child; then those
-// recorded with Environment, then those of its flags, each once.
+// recorded with Environment, then those of its flags, then, for a
+// listener, the Go runtime's settings it leaves to the environment; each
+// once.
 func EnvironmentOf(cmd *cobra.Command) []EnvVar {
 	var out []EnvVar
 	if IsListener(cmd) {
@@ -84,6 +94,9 @@ func EnvironmentOf(cmd *cobra.Command) []EnvVar {
 			out = append(out, EnvVar{v[0], v[1]})
 		}
 	})
+	if IsListener(cmd) {
+		out = append(out, goRuntime...)
+	}
 	seen := map[string]bool{}
 	uniq := out[:0]
 	for _, v := range out {

@@ -9,7 +9,8 @@
 //	flagerror.go  flag values refused in words that say what to write
 //	run.go      RunListener, Logger, DrainTimeout: serving, logging, draining
 //	example.go  Example: supervisord.conf sections as --help shows them
-//	trim_*.go   trimResident: start-up's memory given back before serving
+//	trim*.go    settle: the runtime tuned for one listener, start-up's memory
+//	            given back before serving, and the collector's after it
 package cli
 
 import (
@@ -167,8 +168,10 @@ func versionOf(info *debug.BuildInfo) string {
 }
 
 // Main runs cmd with the process's arguments and exits. It is the whole
-// body of every cmd/<name>/main.go.
+// body of every cmd/<name>/main.go, and so the process is the command's
+// own: a listener may tune its runtime (ownProcess).
 func Main(cmd *cobra.Command) {
+	ownProcess = true
 	os.Exit(Execute(context.Background(), cmd, os.Args[1:], os.Stdout, os.Stderr))
 }
 

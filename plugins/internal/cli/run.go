@@ -49,8 +49,9 @@ func Logger(cmd *cobra.Command) *slog.Logger {
 // the error returned, so that the listener's last line says what was
 // left undone and its exit status says that something was.
 //
-// Before serving, it gives back the memory only start-up needed
-// (trimResident).
+// Before serving, it tunes the runtime for one listener and gives back
+// the memory only start-up needed, and it keeps giving back what the
+// garbage collector touches (settle).
 //
 // When h is a Stopper, the first SIGTERM or SIGINT also calls its Stop:
 // listener.Run lets the event in hand finish, and Stop makes that quick.
@@ -63,7 +64,7 @@ func RunListener(cmd *cobra.Command, h listener.Handler, logger *slog.Logger, dr
 			s.Stop()
 		}()
 	}
-	trimResident()
+	settle()
 	err := listener.Run(cmd.Context(), h, append([]listener.Option{listener.WithLogger(logger)}, opts...)...)
 	if s, ok := h.(Shutdowner); ok {
 		ctx, cancel := context.WithTimeout(context.Background(), drain)
