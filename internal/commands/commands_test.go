@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/golance/golance/internal/testkit/memhog"
 	"github.com/golance/golance/internal/testkit/pty"
 	"github.com/golance/golance/plugins/harness"
 	"github.com/rogpeppe/go-internal/testscript"
@@ -18,9 +19,10 @@ import (
 // TestMain makes this test binary every golance binary: testscript copies
 // it onto PATH under each command's name, and running it under that name
 // runs the command. It is supervisor-harness's sendmail stand-in too,
-// which a scenario runs as this executable under the name sendmail.
+// which a scenario runs as this executable under the name sendmail, and
+// memhog, a process holding real memory for memmon to measure.
 func TestMain(m *testing.M) {
-	mains := map[string]func(){"sendmail": harness.SendmailMain}
+	mains := map[string]func(){"sendmail": harness.SendmailMain, "memhog": memhog.Main}
 	for _, b := range append(Binaries(), Tools()...) {
 		mains[b.Name] = b.Main
 	}
