@@ -67,7 +67,7 @@ See docs/harness-cli.md for the scenario commands.`,
 	f.StringSliceVarP(&cfg.programs, "program", "p", nil, "with --listener: a virtual program `name` for the scenario to drive (repeatable)")
 	f.BoolVar(&cfg.record, "record", false, "print the transcript of every scenario on standard output")
 	f.BoolVar(&cfg.probe, "probe", false, "end every scenario by sending each listener non-ASCII text, which catches len read as bytes")
-	f.DurationVar(&cfg.timeout, "timeout", 10*time.Second, "how long to wait for the listener at each step")
+	f.DurationVar(&cfg.timeout, "timeout", 10*time.Second, "how long each verb and expectation may take, waits included (tick: per 5 seconds; fatal: per start)")
 	f.BoolVarP(&cfg.verbose, "verbose", "v", false, "print each scenario's log even when it passes")
 	f.BoolVar(&cfg.keep, "keep", false, "keep the scenarios' work directories, and print where they are")
 	return cmd

@@ -4,9 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/golance/golance/listener"
 	"github.com/golance/golance/testharness"
@@ -31,8 +33,14 @@ type durability struct {
 	judged map[string]int                  // results judged so far, per pool
 	kills  map[killKey]kill
 	last   map[string]kill // each pool's latest kill
-	off    bool            // the scenario ended: supervisord's shutdown is not tested
+	// starting is, per pool, the stretches of the clock its listener
+	// spent starting again after a kill.
+	starting map[string][]stretch
+	off      bool // the scenario ended: supervisord's shutdown is not tested
 }
+
+// stretch is a stretch of the virtual clock: after from, up to to.
+type stretch struct{ from, to time.Time }
 
 // killKey is a result: its pool and its index among the pool's results,
 // which the transcript's RecordResult records follow one for one.
@@ -48,7 +56,7 @@ type kill struct {
 }
 
 func newDurability() *durability {
-	return &durability{pools: map[string][]listener.EventType{}, judged: map[string]int{}, kills: map[killKey]kill{}, last: map[string]kill{}}
+	return &durability{pools: map[string][]listener.EventType{}, judged: map[string]int{}, kills: map[killKey]kill{}, last: map[string]kill{}, starting: map[string][]stretch{}}
 }
 
 // resultHandler is pool's result handler: supervisord's (only the body OK
@@ -69,6 +77,13 @@ func (d *durability) resultHandler(pool string) func(testharness.Event, []byte) 
 			_, byKill := d.last[g]
 			kills = kills && !byKill
 		}
+		// A tick that came while the listener started again comes of
+		// the time the restart took, not of the scenario: killing after
+		// it would never end for a listener whose startsecs span a tick
+		// (startsecs=5 and TICK_5).
+		if at, ok := tickTime(ev); ok {
+			kills = kills && !slices.ContainsFunc(d.starting[pool], func(s stretch) bool { return at.After(s.from) && !at.After(s.to) })
+		}
 		d.mu.Unlock()
 		if kills {
 			k := killListener(pool)
@@ -82,6 +97,36 @@ func (d *durability) resultHandler(pool string) func(testharness.Event, []byte) 
 		}
 		return nil
 	}
+}
+
+// tickTime returns when a TICK event's slice began: the moment the clock
+// crossed into it.
+func tickTime(ev testharness.Event) (time.Time, bool) {
+	if !ev.Type.Is(listener.Tick) {
+		return time.Time{}, false
+	}
+	s, ok := strings.CutPrefix(ev.Payload, "when:")
+	if !ok {
+		return time.Time{}, false
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
+	if err != nil {
+		return time.Time{}, false
+	}
+	return time.Unix(n, 0), true
+}
+
+// startedAgain notes that pool's listener, killed, spent the clock from
+// from to to starting again.
+func (d *durability) startedAgain(pool string, from, to time.Time) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	ss := d.starting[pool]
+	if n := len(ss); n > 0 && ss[n-1].to.Equal(from) {
+		ss[n-1].to = to
+		return
+	}
+	d.starting[pool] = append(ss, stretch{from, to})
 }
 
 // groupNamed returns the groupname: of a process event's payload.
@@ -132,6 +177,14 @@ func (d *durability) killed(pool string, n int) (kill, bool) {
 	defer d.mu.Unlock()
 	k, ok := d.kills[killKey{pool, n}]
 	return k, ok
+}
+
+// wasKilled reports whether the harness has killed pool's listener.
+func (d *durability) wasKilled(pool string) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	_, ok := d.last[pool]
+	return ok
 }
 
 // restarting reports whether p is a durable listener the harness killed

@@ -24,6 +24,7 @@ func expect(ts *testscript.TestScript, neg bool, what string, cond func() bool, 
 // what was expected did not come.
 func expectSettled(ts *testscript.TestScript, neg bool, what string, cond, settled func() bool, detail func() string, missed func()) {
 	s := sessionOf(ts)
+	s.begin("expecting " + what)
 	if neg {
 		if err := s.settle(); err != nil {
 			ts.Fatalf("%v", err)

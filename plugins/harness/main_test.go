@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/golance/golance/plugins/crashmail"
+	"github.com/golance/golance/plugins/mailbatch"
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
@@ -17,6 +18,7 @@ func TestMain(m *testing.M) {
 		"supervisor-harness": Main,
 		sendmailName:         SendmailMain,
 		"crashmail":          crashmail.Main,
+		"crashsms":           func() { mailbatch.Main("crashsms") },
 	})
 }
 

@@ -142,6 +142,7 @@ func run(cmd *cobra.Command, cfg *config) error {
 			}
 			s := env.Values[sessionKey{}].(*session)
 			env.Defer(func() {
+				s.begin("probe at the end")
 				if err := verbProbe(s, nil); err != nil {
 					fmt.Fprintf(&env.T().(*scriptT).log, "probe: %v\n", err)
 				}

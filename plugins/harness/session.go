@@ -30,6 +30,9 @@ type session struct {
 	web   *httpSink
 	// durable is what the scenario declared durable (durable.go).
 	durable *durability
+	// bound is the time of what the scenario does now; only the
+	// scenario's goroutine uses it.
+	bound bound
 
 	mu       sync.Mutex
 	steps    []arrival      // the scenario's driving commands, where they ran
@@ -140,6 +143,7 @@ func (s *session) start() error {
 		return err
 	}
 	s.sv.Store(sv)
+	s.begin("supervisord's start")
 	if err := s.settle(); err != nil {
 		return err
 	}
@@ -193,27 +197,68 @@ func transitional(st listener.State) bool {
 // listener that dies 200ms after it starts still dies within startsecs.
 const pace = 20 * time.Millisecond
 
+// bound is the time a verb or an expectation has. Every wait inside it
+// ends at the one deadline, however many waits it makes: a verb whose
+// waits each see progress (a listener killed, restarted and killed again)
+// still ends, with the verb named, instead of running for ever.
+type bound struct {
+	what     string // the verb's line, or the expectation
+	allowed  time.Duration
+	deadline time.Time
+}
+
+// begin gives what the scenario does next --timeout from now.
+func (s *session) begin(what string) { s.beginFor(what, s.cfg.timeout) }
+
+// beginFor gives what the scenario does next d from now.
+func (s *session) beginFor(what string, d time.Duration) {
+	s.bound = bound{what: what, allowed: d, deadline: time.Now().Add(d)}
+}
+
+// overdue returns, once the bound's time is up, the one-line failure
+// that names what the scenario was doing and what it waited for.
+func (s *session) overdue(waiting string) error {
+	if time.Now().Before(s.bound.deadline) {
+		return nil
+	}
+	return fmt.Errorf("%s: gave up after %v waiting for %s", s.bound.what, s.bound.allowed, waiting)
+}
+
 // settle lets supervisord's own work finish: every event answered, every
 // starting or stopping process through, every running listener READY (or
 // UNKNOWN, which never answers). Virtual programs' deadlines are jumped
-// to; a listener's pass in real time. It gives up after the timeout,
-// saying what it waited for.
+// to; a listener's pass in real time. It gives up when the bound's time
+// is up, saying what it waited for.
 func (s *session) settle() error { return s.settleHolding(nil) }
 
-// settleHolding settles but leaves the program hold where it is: fatal
-// drives it through its states itself.
+// settleHolding settles, but the program hold is fatal's, which makes it
+// die at every start: it is waited for to leave BACKOFF, and while it is
+// STARTING the clock stays where it is, its startsecs with it, so that
+// fatal can make it die within them. Time that passed there, at a
+// listener's pace or in a jump to another deadline, would let
+// supervisord count it started: RUNNING, then EXITED, its retries reset,
+// and for a durable listener killed after each EXITED and restarted in
+// real time, the same again for ever.
 func (s *session) settleHolding(hold *testharness.Process) error {
 	sv := s.supervisor()
-	deadline := time.Now().Add(s.cfg.timeout)
 	for {
-		listenerMoving, listenerWorking, programMoving, waiting := false, false, false, ""
+		listenerMoving, listenerWorking, programMoving, holdStarting, waiting := false, false, false, false, ""
+		var startingAgain []string
 		for _, p := range sv.Processes() {
 			st := p.State()
+			restarting := s.isListener(p) && s.restarting(p)
+			if restarting || s.isListener(p) && transitional(st) && s.durable.wasKilled(p.Group()) {
+				// On its way back from a kill (durable.go).
+				startingAgain = append(startingAgain, p.Group())
+			}
+			held := hold != nil && p.Namespec() == hold.Namespec()
 			switch {
+			case held && st == listener.StateStarting:
+				holdStarting = true
 			case s.isListener(p) && transitional(st):
 				listenerMoving = true
 				waiting = fmt.Sprintf("listener %s to leave %s", p.Namespec(), st)
-			case s.isListener(p) && s.restarting(p):
+			case restarting:
 				listenerMoving = true
 				waiting = fmt.Sprintf("listener %s to start again after the harness killed it (durable)", p.Namespec())
 			case s.isListener(p) && st == listener.StateRunning:
@@ -225,7 +270,7 @@ func (s *session) settleHolding(hold *testharness.Process) error {
 					waiting = fmt.Sprintf("listener %s to %s (it is %s)", p.Namespec(), what, ls)
 					listenerWorking = true
 				}
-			case transitional(st) && (hold == nil || p.Namespec() != hold.Namespec()):
+			case transitional(st):
 				programMoving = true
 				if waiting == "" {
 					waiting = fmt.Sprintf("%s to leave %s", p.Namespec(), st)
@@ -235,13 +280,20 @@ func (s *session) settleHolding(hold *testharness.Process) error {
 		if waiting == "" {
 			return nil
 		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("waited %v for %s", s.cfg.timeout, waiting)
+		if err := s.overdue(waiting); err != nil {
+			return err
 		}
+		timePasses := listenerMoving || programMoving && !listenerWorking
 		switch {
+		case holdStarting && timePasses:
+			return nil
 		case listenerMoving:
 			time.Sleep(pace)
+			from := s.clock.Now()
 			s.clock.Advance(pace)
+			for _, pool := range startingAgain {
+				s.durable.startedAgain(pool, from, s.clock.Now())
+			}
 		case programMoving && !listenerWorking:
 			// Time jumps only while no listener is working, so that what
 			// it sees (getProcessInfo, its own clock) is what it would
@@ -256,14 +308,14 @@ func (s *session) settleHolding(hold *testharness.Process) error {
 	}
 }
 
-// waitFor settles, then polls cond until it holds or the timeout passes.
+// waitFor settles, then polls cond until it holds or the bound's time is
+// up.
 func (s *session) waitFor(cond func() bool) (bool, error) {
 	if err := s.settle(); err != nil {
 		return false, err
 	}
-	deadline := time.Now().Add(s.cfg.timeout)
 	for !cond() {
-		if time.Now().After(deadline) {
+		if s.overdue("") != nil {
 			return false, nil
 		}
 		time.Sleep(5 * time.Millisecond)

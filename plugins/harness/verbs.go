@@ -51,7 +51,9 @@ func driving(name string, verb func(s *session, args []string) error) func(ts *t
 			ts.Fatalf("a verb cannot be negated with !: only expectations can")
 		}
 		s := sessionOf(ts)
-		s.step(strings.Join(append([]string{name}, args...), " "))
+		line := strings.Join(append([]string{name}, args...), " ")
+		s.step(line)
+		s.begin(line)
 		if err := verb(s, args); err != nil {
 			ts.Fatalf("%v", err)
 		}
@@ -179,8 +181,15 @@ func verbFatal(s *session, args []string) error {
 	if err != nil {
 		return err
 	}
+	// Each start supervisord makes is a step: the verb has --timeout for
+	// each of the startretries+1 it makes, and for the death it begins
+	// with.
+	s.beginFor(s.bound.what, s.cfg.timeout*time.Duration(s.startRetriesOf(p)+2))
 	for range 1000 {
 		if err := s.settleHolding(p); err != nil {
+			return err
+		}
+		if err := s.overdue(fmt.Sprintf("%s to go FATAL (it is %s)", p.Namespec(), p.State())); err != nil {
 			return err
 		}
 		switch st := p.State(); st {
@@ -189,19 +198,6 @@ func verbFatal(s *session, args []string) error {
 		case listener.StateStarting, listener.StateRunning:
 			if err := p.Exit(s.crashCode(p)); err != nil {
 				return err
-			}
-		case listener.StateBackoff:
-			// The retry comes after the backoff: jump there, deadline by
-			// deadline (a tick may come first).
-			deadline := time.Now().Add(s.cfg.timeout)
-			for p.State() == st {
-				if time.Now().After(deadline) {
-					return fmt.Errorf("%s stayed %s for %v", p.Namespec(), st, s.cfg.timeout)
-				}
-				if next, ok := s.clock.Next(); ok {
-					s.clock.Set(next)
-				}
-				time.Sleep(time.Millisecond)
 			}
 		case listener.StateExited, listener.StateStopped:
 			ctx, cancel := s.ctx()
@@ -219,12 +215,29 @@ func verbFatal(s *session, args []string) error {
 	return fmt.Errorf("%s never went FATAL", args[0])
 }
 
+// startRetriesOf returns the startretries= of the program p belongs to,
+// as supervisord reads it.
+func (s *session) startRetriesOf(p *testharness.Process) int {
+	for _, prog := range s.spec.Programs {
+		if prog.Name == p.Name() || prog.Name == p.Group() {
+			switch n := prog.StartRetries; {
+			case n == 0:
+				return 3
+			case n < 0:
+				return 0
+			default:
+				return n
+			}
+		}
+	}
+	return 3
+}
+
 // waitLeave waits until p is no longer in st.
 func (s *session) waitLeave(p *testharness.Process, st listener.State) error {
-	deadline := time.Now().Add(s.cfg.timeout)
 	for p.State() == st {
-		if time.Now().After(deadline) {
-			return fmt.Errorf("%s stayed %s for %v", p.Namespec(), st, s.cfg.timeout)
+		if err := s.overdue(fmt.Sprintf("%s to leave %s", p.Namespec(), st)); err != nil {
+			return err
 		}
 		time.Sleep(time.Millisecond)
 	}
@@ -292,16 +305,18 @@ func verbTick(s *session, args []string) error {
 		now := s.clock.Now()
 		crosses := now.Add(step).Truncate(5 * time.Second).After(now.Truncate(5 * time.Second))
 		ticks := s.ticksNotified()
+		// Each 5 seconds is a step with --timeout of its own: an hour
+		// of ticks is 720 steps.
+		s.beginFor(s.bound.what, s.cfg.timeout)
 		s.clock.Advance(step)
 		d -= step
 		// The tick fires in a goroutine of its own and arms the next one
 		// from the clock's reading then: wait for it before moving on, or
 		// the next step would skip a slice.
 		if crosses {
-			deadline := time.Now().Add(s.cfg.timeout)
 			for s.ticksNotified() == ticks {
-				if time.Now().After(deadline) {
-					return fmt.Errorf("no TICK_5 came %v after the clock crossed a 5-second slice", s.cfg.timeout)
+				if err := s.overdue("the TICK_5 of the 5-second slice the clock crossed"); err != nil {
+					return err
 				}
 				time.Sleep(time.Millisecond)
 			}
