@@ -34,14 +34,22 @@ const mib = 1 << 20
 // in their outbox at every tick), memmon 10.2-10.5 -> 5.7-6.8, httpok
 // 9.0-9.2 -> 7.0-7.8, ordered-startup 7.6-7.7 -> 3.9-4.3, slack-notify
 // 7.6-7.8 -> 3.8-4.0, eventdump 5.2-5.3 -> 3.6-4.6, essential 6.5-6.7 ->
-// 3.6-3.8, supervisord_exporter 10.6-11.4 -> 8.2-8.9. httpok is within
-// the target, but 0.2 MiB from it is too close
-// for a test that must not flake: its ceiling is 9 MiB. The exporter is
-// above the target: 4.9-5.5 MiB of it is the code that its events and its
-// /proc sampling touch again every few seconds, 3.2-3.4 MiB anonymous
-// (client_golang's registries, the hour of samples it keeps for its
-// status page, the runtime's own); its ceiling is its figure plus 1 MiB,
-// so that a regression shows and the target stays in sight.
+// 3.6-3.8, supervisord_exporter 10.6-11.4 -> 8.2-8.9, each read once,
+// three ticks after the second collection. The most each held over the
+// two minutes after that (two runs): crashmail 4.0-4.1, the batch mailers
+// 6.0-6.6, memmon 6.7-6.8, httpok 8.2, ordered-startup 4.3, slack-notify
+// 4.1-4.2, eventdump 4.7, essential 3.7-3.9, supervisord_exporter 8.7.
+// httpok is above the target by 0.2 MiB at its most: the code that each
+// check's fresh connection runs (net/http's client, three new goroutines
+// whose stacks grow) touches 5-6 MiB of the binary's pages, with
+// fault-around; its ceiling is 9 MiB. The exporter is above the target:
+// 4.9-5.5 MiB of it is the code that its events and its /proc sampling
+// touch again every few seconds, 3.2-3.4 MiB anonymous (client_golang's
+// registries, the hour of samples it keeps for its status page, the
+// runtime's own); its ceiling is its figure plus 1 MiB, so that a
+// regression shows and the target stays in sight. These figures do not cover
+// the minute after the process table's full refresh (every 10 minutes,
+// over XML-RPC), when memmon measured up to 7.9 MiB and the exporter 11.5.
 var idle = map[string]struct {
 	args, events string
 	ceiling      uint64
@@ -72,7 +80,8 @@ var notListeners = map[string]bool{"supervisor-harness": true, "golance": true}
 // memory (mark and sweep structures): measuring earlier would flatter
 // every figure by 1-2 MiB. The runtime writes a line at each collection
 // to the listener's stderr (GODEBUG=gctrace=1), which is how the test
-// knows; then it lets three TICK_5 pass, and reads each listener's VmRSS.
+// knows; then it lets three TICK_5 pass, and reads each listener's VmRSS
+// at every tick for two minutes more: the figure is the most it held.
 func TestIntegrationIdleResidentMemory(t *testing.T) {
 	t.Parallel()
 	supervisord.Require(t)
@@ -111,23 +120,45 @@ func TestIntegrationIdleResidentMemory(t *testing.T) {
 		}
 	}
 	sv.WaitLogSince(t, sv.LogSize(), `(?s)(memmon: BUSY -> ACKNOWLEDGED.*){3}`)
+	// The most each holds over the next two minutes, a whole period of the
+	// runtime's forced collections: what a listener touches between two of
+	// them builds up until the trim after the next one gives it back.
+	type reading struct{ low, high, file uint64 }
+	held := map[string]*reading{}
+	for range ticksPerGCPeriod {
+		for name := range idle {
+			info, err := sv.Client.GetProcessInfo(context.Background(), name)
+			if err != nil || info.PID == 0 {
+				t.Fatalf("%s is not running: %+v, %v", name, info, err)
+			}
+			rss, file, err := resident.Of(info.PID)
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			r := held[name]
+			if r == nil {
+				r = &reading{low: rss}
+				held[name] = r
+			}
+			r.low = min(r.low, rss)
+			if rss > r.high {
+				r.high, r.file = rss, file
+			}
+		}
+		sv.WaitLogSince(t, sv.LogSize(), `memmon: BUSY -> ACKNOWLEDGED`)
+	}
 	for name, l := range idle {
-		info, err := sv.Client.GetProcessInfo(context.Background(), name)
-		if err != nil || info.PID == 0 {
-			t.Errorf("%s is not running: %+v, %v", name, info, err)
-			continue
-		}
-		rss, file, err := resident.Of(info.PID)
-		if err != nil {
-			t.Errorf("%s: %v", name, err)
-			continue
-		}
-		t.Logf("%-21s %5.1f MiB resident (%.1f MiB of it file-backed), ceiling %.0f MiB", name, float64(rss)/mib, float64(file)/mib, float64(l.ceiling)/mib)
-		if rss > l.ceiling {
-			t.Errorf("%s holds %.1f MiB idle, above its %.0f MiB", name, float64(rss)/mib, float64(l.ceiling)/mib)
+		r := held[name]
+		t.Logf("%-21s %4.1f-%4.1f MiB resident (%.1f MiB of the most file-backed), ceiling %.0f MiB", name, float64(r.low)/mib, float64(r.high)/mib, float64(r.file)/mib, float64(l.ceiling)/mib)
+		if r.high > l.ceiling {
+			t.Errorf("%s held %.1f MiB idle, above its %.0f MiB", name, float64(r.high)/mib, float64(l.ceiling)/mib)
 		}
 	}
 }
+
+// ticksPerGCPeriod is how many TICK_5 the runtime's forced collection
+// period (two minutes) spans.
+const ticksPerGCPeriod = 24
 
 // freePort returns a loopback port nothing listens on.
 func freePort(t *testing.T) string {
