@@ -15,20 +15,33 @@ import (
 	"github.com/golance/golance/plugins/internal/retry"
 )
 
-// stateName is the outbox state that holds the pending batch.
-const stateName = "batch"
+// The pending batch is kept in the outbox in three parts: the lines, one
+// list entry each, so that collecting a line writes that line only and
+// costs the same however many are pending (see the package doc); the
+// keys of the lines that already left in a batch, another list; and the
+// count of ticks, a saved value.
+const (
+	// stateName is the outbox state that holds the count of ticks (and,
+	// in stores written before the lists, the lines: see migrate).
+	stateName = "batch"
+	// linesList holds the pending lines, oldest first, keyed by event.
+	linesList = "batch.lines"
+	// recentList holds the keys of the last recentKeys lines mailed.
+	recentList = "batch.recent"
+)
 
-// recentKeys is how many keys of lines already batched the state
+// recentKeys is how many keys of lines already batched the outbox
 // remembers, so that an event delivered again after its line left in a
 // batch is not collected twice.
 const recentKeys = 256
 
-// batch is the pending batch, as the outbox keeps it.
+// batch is the saved part of the pending batch.
 type batch struct {
-	// Lines wait for the next interval, oldest first.
-	Lines []batchLine `json:"lines"`
-	// Recent are the keys of lines that already left in a batch.
-	Recent []string `json:"recent,omitempty"`
+	// Lines and Recent are where stores written by golance before the
+	// lists kept the lines and the keys of lines mailed; migrate moves
+	// them into linesList and recentList.
+	Lines  []batchLine `json:"lines,omitempty"`
+	Recent []string    `json:"recent,omitempty"`
 	// Counted is the part of the interval the ticks since the last batch
 	// make, in seconds (see cadence), kept here so that a restarted
 	// listener continues the count and mails on the tick it would have
@@ -40,24 +53,37 @@ type batch struct {
 	Tick string `json:"tick,omitempty"`
 }
 
-// batchLine is one collected line and the event it came from.
+// batchLine is one collected line and the event it came from, as stores
+// before the lists kept it.
 type batchLine struct {
 	Key  string `json:"key"`
 	Text string `json:"text"`
 }
 
-func (b *batch) has(key string) bool {
-	for _, l := range b.Lines {
-		if l.Key == key {
-			return true
+// migrate moves the lines and keys a store written before the lists keeps
+// in the batch state into the lists, in one durable step.
+func (m *handler) migrate() error {
+	return m.ob.Update(context.Background(), func(tx *outbox.Tx) error {
+		var b batch
+		if _, err := tx.Load(stateName, &b); err != nil {
+			return err
 		}
-	}
-	for _, k := range b.Recent {
-		if k == key {
-			return true
+		if len(b.Lines) == 0 && len(b.Recent) == 0 {
+			return nil
 		}
-	}
-	return false
+		for _, k := range b.Recent {
+			if _, err := tx.Append(recentList, k, nil); err != nil {
+				return err
+			}
+		}
+		for _, l := range b.Lines {
+			if _, err := tx.Append(linesList, l.Key, l.Text); err != nil {
+				return err
+			}
+		}
+		b.Lines, b.Recent = nil, nil
+		return tx.Save(stateName, b)
+	})
 }
 
 // handler is the batch mailers' handler. It collects lines on process
@@ -108,6 +134,10 @@ func newHandler(cfg config) (*handler, error) {
 	oc.Sinks = map[string]outbox.Sink{mail.SinkName: m.sink}
 	if m.ob, err = outbox.Open(oc); err != nil {
 		return nil, err
+	}
+	if err := m.migrate(); err != nil {
+		m.ob.Close(context.Background())
+		return nil, fmt.Errorf("cannot read the pending batch: %w", err)
 	}
 	if cfg.spool != "" {
 		if err := m.importSpool(cfg.spool); err != nil {
@@ -185,7 +215,7 @@ func (m *handler) tick(ctx context.Context, ev listener.Event) {
 		b.Tick = key
 		if b.Counted, due = m.cadence.count(b.Counted); due {
 			var err error
-			if n, err = m.enqueue(tx, &b); err != nil {
+			if n, err = m.enqueue(tx); err != nil {
 				return err
 			}
 		}
@@ -205,16 +235,12 @@ func (m *handler) tick(ctx context.Context, ev listener.Event) {
 func (m *handler) add(ctx context.Context, key, line string, now time.Time) error {
 	added := false
 	err := m.ob.Update(ctx, func(tx *outbox.Tx) error {
-		var b batch
-		if _, err := tx.Load(stateName, &b); err != nil {
-			return err
+		if tx.Has(recentList, key) {
+			return nil // delivered again: its line left in a batch already
 		}
-		if b.has(key) {
-			return nil // delivered again: its line is collected already
-		}
-		b.Lines = append(b.Lines, batchLine{Key: key, Text: line})
-		added = true
-		return tx.Save(stateName, b)
+		var err error
+		added, err = tx.Append(linesList, key, line) // not added: collected already
+		return err
 	})
 	if err != nil {
 		m.cfg.log.Error(fmt.Sprintf("could not keep %q: %v; rejecting the event so that supervisord delivers it again", line, err))
@@ -236,7 +262,7 @@ func (m *handler) add(ctx context.Context, key, line string, now time.Time) erro
 	return nil
 }
 
-// saved returns the pending batch.
+// saved returns the count of ticks towards the interval.
 func (m *handler) saved() batch {
 	var b batch
 	_, _ = m.ob.LoadState(stateName, &b)
@@ -246,8 +272,11 @@ func (m *handler) saved() batch {
 // pending returns the lines waiting for the next interval, oldest first.
 func (m *handler) pending() []string {
 	var out []string
-	for _, l := range m.saved().Lines {
-		out = append(out, l.Text)
+	for _, e := range m.ob.Entries(linesList) {
+		var text string
+		if e.Decode(&text) == nil {
+			out = append(out, text)
+		}
 	}
 	return out
 }
@@ -255,8 +284,7 @@ func (m *handler) pending() []string {
 // logResumed says what an earlier run left in the outbox: lines pending,
 // and the ticks of the interval it counted, which this run continues.
 func (m *handler) logResumed() {
-	b := m.saved()
-	n, ticks := len(b.Lines), m.cadence.ticks(b.Counted)
+	n, ticks := len(m.ob.Entries(linesList)), m.cadence.ticks(m.saved().Counted)
 	counted := fmt.Sprintf("%d of the %d %s of the interval counted", ticks, m.cadence.every(), m.cfg.tickEvent)
 	switch {
 	case n > 0 && ticks > 0:
@@ -300,15 +328,9 @@ func (m *handler) startSend(on string) {
 func (m *handler) send(ctx context.Context, on string) error {
 	n := 0
 	err := m.ob.Update(ctx, func(tx *outbox.Tx) error {
-		var b batch
-		if _, err := tx.Load(stateName, &b); err != nil {
-			return err
-		}
 		var err error
-		if n, err = m.enqueue(tx, &b); err != nil || n == 0 {
-			return err
-		}
-		return tx.Save(stateName, b)
+		n, err = m.enqueue(tx)
+		return err
 	})
 	if err != nil {
 		m.failing.FailAs(retry.Cause(err).Error(), fmt.Sprintf("could not send the batch to %s: %v; keeping the lines for the next interval", m.cfg.mail, err))
@@ -318,18 +340,21 @@ func (m *handler) send(ctx context.Context, on string) error {
 	return nil
 }
 
-// enqueue turns the lines of b into one mail in tx and takes them out of
-// b, remembering their keys; it returns how many lines the mail has (0:
-// nothing pending, nothing queued). The caller saves b.
-func (m *handler) enqueue(tx *outbox.Tx, b *batch) (int, error) {
-	if len(b.Lines) == 0 {
+// enqueue turns the pending lines into one mail in tx and takes them out
+// of the batch, remembering their keys; it returns how many lines the
+// mail has (0: nothing pending, nothing queued).
+func (m *handler) enqueue(tx *outbox.Tx) (int, error) {
+	lines := tx.Entries(linesList)
+	if len(lines) == 0 {
 		return 0, nil
 	}
-	texts := make([]string, len(b.Lines))
-	for i, l := range b.Lines {
-		texts[i] = l.Text
+	texts := make([]string, len(lines))
+	for i, l := range lines {
+		if err := l.Decode(&texts[i]); err != nil {
+			return 0, err
+		}
 	}
-	it, err := m.sink.Item("batch/"+b.Lines[0].Key, mail.Message{
+	it, err := m.sink.Item("batch/"+lines[0].Key, mail.Message{
 		From:    m.cfg.mail.From,
 		To:      m.cfg.mail.To,
 		Subject: m.cfg.subject,
@@ -343,13 +368,15 @@ func (m *handler) enqueue(tx *outbox.Tx, b *batch) (int, error) {
 		it.Subject = fmt.Sprintf("a batch of %d line(s)", len(texts))
 	}
 	tx.Enqueue(it)
-	for _, l := range b.Lines {
-		b.Recent = append(b.Recent, l.Key)
+	// Only the last recentKeys can be remembered: appending the keys of
+	// a longer batch would cost as many entries as the Trim then drops.
+	for _, l := range lines[max(0, len(lines)-recentKeys):] {
+		if _, err := tx.Append(recentList, l.Key, nil); err != nil {
+			return 0, err
+		}
 	}
-	if len(b.Recent) > recentKeys {
-		b.Recent = b.Recent[len(b.Recent)-recentKeys:]
-	}
-	b.Lines = nil
+	tx.Trim(recentList, recentKeys)
+	tx.Trim(linesList, 0)
 	return len(texts), nil
 }
 

@@ -2,6 +2,8 @@ package mailbatch
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -145,11 +147,19 @@ type batchTicker struct {
 
 func newBatchTicker(t *testing.T, interval time.Duration) *batchTicker {
 	t.Helper()
+	return newBatchTickerIn(t, interval, func(string) {})
+}
+
+// newBatchTickerIn is newBatchTicker with prepare run on the outbox
+// directory before the handler opens it.
+func newBatchTickerIn(t *testing.T, interval time.Duration, prepare func(dir string)) *batchTicker {
+	t.Helper()
 	bt := &batchTicker{t: t, dir: t.TempDir(), when: 1_800_000_000, log: &rig.Buffer{}, cfg: config{
 		kind: crashMailBatch, interval: interval, tickEvent: listener.Tick60,
 		mail: &mailcli.Delivery{To: []string{"ops@example.com"}, Sender: nopSender{}},
 	}}
 	bt.cfg.log = log.New(bt.log)
+	prepare(bt.dir)
 	bt.open()
 	t.Cleanup(func() { bt.h.Shutdown(context.Background()) })
 	return bt
@@ -255,5 +265,42 @@ func TestRedeliveredTickIsCountedOnce(t *testing.T) {
 	}
 	if _, ok := bt.tick(); !ok {
 		t.Errorf("the second tick did not queue the batch; log:\n%s", bt.log)
+	}
+}
+
+// A store written by golance before the pending lines were a list, with
+// two lines pending, one mailed and two of the three ticks of the interval
+// counted, keeps all of it: the lines, the key of the line mailed (its
+// event delivered again is not collected again) and the count (the next
+// tick mails the two lines). testdata/store-v1/outbox.db was written by
+// main's code at 296c3b2: a handler with -i 3 and TICK_60, the line of
+// event old/1 and three ticks (mailed, delivered), the lines of old/2 and
+// old/3 and two ticks, then its outbox closed as a kill leaves it.
+func TestStoreFromBeforeTheListsKeepsItsBatch(t *testing.T) {
+	t.Parallel()
+	fixture, err := os.ReadFile("testdata/store-v1/outbox.db")
+	must(t, err)
+	bt := newBatchTickerIn(t, 3*time.Minute, func(dir string) {
+		must(t, os.WriteFile(filepath.Join(dir, "outbox.db"), fixture, 0o600))
+	})
+	want := []string{
+		"2024-05-06 07:09:09,123 -- Process web:web (pid 102) died unexpectedly",
+		"2024-05-06 07:10:09,123 -- Process api:api (pid 103) died unexpectedly",
+	}
+	if got := bt.h.pending(); !slices.Equal(got, want) {
+		t.Fatalf("pending %q, want %q", got, want)
+	}
+	if msgs := bt.log.Messages(); !strings.Contains(msgs, "2 line(s) left pending by an earlier run, in the outbox "+bt.dir+"; 2 of the 3 TICK_60 of the interval counted") {
+		t.Errorf("log:\n%s", msgs)
+	}
+	ctx := rig.Context(t)
+	must(t, bt.h.add(ctx, "old/1", "mailed already", at))
+	must(t, bt.h.add(ctx, "old/3", "pending already", at))
+	bt.restart() // migrated once: the lines are not moved twice
+	if got := bt.h.pending(); !slices.Equal(got, want) {
+		t.Fatalf("after a restart, pending %q, want %q", got, want)
+	}
+	if _, ok := bt.tick(); !ok {
+		t.Fatalf("the third tick did not queue the batch; log:\n%s", bt.log)
 	}
 }

@@ -24,8 +24,18 @@
 //   - queue (queue.go): the background delivery to one sink, in order, with
 //     backoff, bounds and the status lines.
 //   - Tx (tx.go): what one Update writes; the listener's saved state (a
-//     batch mailer's pending lines, slack-notify's incidents) lives in the
+//     batch mailer's count of ticks, slack-notify's incidents) lives in the
 //     same store as the queue, so both change together.
+//   - lists (list.go): saved state that grows an entry at a time (a batch
+//     mailer's pending lines). Tx.Append adds an entry under a key unless
+//     the list holds that key, Tx.Has looks a key up, Tx.Trim drops the
+//     oldest entries, Tx.Entries and Outbox.Entries read the list in
+//     order. A saved value (Tx.Save) is written whole at each change; an
+//     Append writes its entry only and a Has reads none, so both cost the
+//     same however long the list (TestAppendWritesTheSamePagesHoweverLongTheList).
+//     Lists change in the same Update, durably and atomically, as the
+//     queue and the values; one changed while the store cannot be written
+//     is kept in memory and written whole by the next Update that can.
 //   - store (store.go): the bbolt file and its layout.
 //   - DefaultDir (location.go): where the store lives when --outbox is not
 //     given; Flags (flags.go): the command-line flags every notifier shares.

@@ -50,11 +50,13 @@ type Outbox struct {
 	// flight: a bound never drops the item being delivered, and without
 	// it could between the two, and the item went out all the same while
 	// its summary said it was dropped.
-	dropMu  sync.Mutex
-	stateMu sync.Mutex
-	state   map[string][]byte
-	dirty   map[string]bool      // state names not yet written to st
-	sent    map[string]time.Time // keys delivered without st
+	dropMu     sync.Mutex
+	stateMu    sync.Mutex
+	state      map[string][]byte
+	dirty      map[string]bool // state names not yet written to st
+	lists      map[string]*list
+	dirtyLists map[string]bool      // lists changed while st could not be written
+	sent       map[string]time.Time // keys delivered without st
 
 	queues map[string]*queue
 	writes *log.Recurring // the store's write failures
@@ -80,15 +82,17 @@ func Open(cfg Config) (*Outbox, error) {
 		return nil, errors.New("outbox: no sink configured")
 	}
 	ob := &Outbox{
-		cfg:     cfg,
-		dir:     cfg.Dir,
-		mode:    Synchronous,
-		state:   map[string][]byte{},
-		dirty:   map[string]bool{},
-		sent:    map[string]time.Time{},
-		queues:  map[string]*queue{},
-		stopped: make(chan struct{}),
-		closing: make(chan struct{}),
+		cfg:        cfg,
+		dir:        cfg.Dir,
+		mode:       Synchronous,
+		state:      map[string][]byte{},
+		dirty:      map[string]bool{},
+		lists:      map[string]*list{},
+		dirtyLists: map[string]bool{},
+		sent:       map[string]time.Time{},
+		queues:     map[string]*queue{},
+		stopped:    make(chan struct{}),
+		closing:    make(chan struct{}),
 	}
 	ob.runCtx, ob.cancel = context.WithCancel(context.Background())
 	ob.writes = log.NewRecurring(cfg.Log, slog.LevelWarn, cfg.Clock)
@@ -140,10 +144,14 @@ func (ob *Outbox) Dir() string { return ob.dir }
 
 func (ob *Outbox) loadState() error {
 	return ob.st.view(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketState).ForEach(func(k, v []byte) error {
+		err := tx.Bucket(bucketState).ForEach(func(k, v []byte) error {
 			ob.state[string(k)] = append([]byte(nil), v...)
 			return nil
 		})
+		if err != nil {
+			return err
+		}
+		return ob.loadLists(tx)
 	})
 }
 
@@ -268,7 +276,7 @@ func (ob *Outbox) Seen(sink, key string) bool {
 func (ob *Outbox) Update(ctx context.Context, fn func(tx *Tx) error) error {
 	ob.updateMu.Lock()
 	defer ob.updateMu.Unlock()
-	tx := &Tx{ob: ob, changes: map[string][]byte{}}
+	tx := &Tx{ob: ob, changes: map[string][]byte{}, lists: map[string]*listChange{}}
 	if err := fn(tx); err != nil {
 		return err
 	}
@@ -330,6 +338,14 @@ func (ob *Outbox) commit(tx *Tx, items []Item, now time.Time) error {
 	for name := range ob.dirty {
 		dirty[name] = ob.state[name]
 	}
+	dirtyLists := map[string][]Entry{}
+	for name := range ob.dirtyLists {
+		if l := ob.lists[name]; l != nil {
+			dirtyLists[name] = append([]Entry(nil), l.entries...)
+		} else {
+			dirtyLists[name] = nil
+		}
+	}
 	ob.stateMu.Unlock()
 	ob.dropMu.Lock()
 	defer ob.dropMu.Unlock()
@@ -346,6 +362,16 @@ func (ob *Outbox) commit(tx *Tx, items []Item, now time.Time) error {
 				if err != nil {
 					return err
 				}
+			}
+		}
+		for name, entries := range dirtyLists {
+			if err := rewriteList(btx, name, entries); err != nil {
+				return err
+			}
+		}
+		for name, c := range tx.lists {
+			if err := writeList(btx, name, ob.listLen(name), c); err != nil {
+				return err
 			}
 		}
 		for _, it := range items {
@@ -367,6 +393,9 @@ func (ob *Outbox) commit(tx *Tx, items []Item, now time.Time) error {
 	for name := range dirty {
 		delete(ob.dirty, name)
 	}
+	for name := range dirtyLists {
+		delete(ob.dirtyLists, name)
+	}
 	ob.stateMu.Unlock()
 	return nil
 }
@@ -384,6 +413,12 @@ func (ob *Outbox) apply(tx *Tx, markDirty bool) {
 		}
 		if markDirty {
 			ob.dirty[name] = true
+		}
+	}
+	for name, c := range tx.lists {
+		ob.applyList(name, c)
+		if markDirty {
+			ob.dirtyLists[name] = true
 		}
 	}
 }

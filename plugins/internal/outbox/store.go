@@ -18,7 +18,8 @@ import (
 // Bucket names. queue and rejected hold one nested bucket per sink whose
 // keys are big-endian sequence numbers, so iteration order is queue
 // order; keys maps sink+"\x00"+Item.Key to a keyRecord; state holds the
-// plugins' named values (Tx.Save).
+// plugins' named values (Tx.Save); lists (bucketLists, list.go) their
+// lists (Tx.Append).
 var (
 	bucketQueue    = []byte("queue")
 	bucketRejected = []byte("rejected")
@@ -102,7 +103,7 @@ func openBolt(path string, lockWait time.Duration, maxSize int) (s *store, err e
 	_ = os.WriteFile(path+".pid", []byte(strconv.Itoa(os.Getpid())+"\n"), 0o600)
 	s = &store{db: db, path: path}
 	if err := db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketQueue, bucketRejected, bucketKeys, bucketState} {
+		for _, b := range [][]byte{bucketQueue, bucketRejected, bucketKeys, bucketState, bucketLists} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}

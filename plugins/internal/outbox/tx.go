@@ -12,6 +12,7 @@ type Tx struct {
 	ob      *Outbox
 	items   []Item
 	changes map[string][]byte // nil value: deleted
+	lists   map[string]*listChange
 }
 
 // Enqueue queues it for delivery by its sink.
