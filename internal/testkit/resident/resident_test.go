@@ -36,10 +36,13 @@ const mib = 1 << 20
 // 7.6-7.8 -> 3.8-4.0, eventdump 5.2-5.3 -> 3.6-4.6, essential 6.5-6.7 ->
 // 3.6-3.8, supervisord_exporter 10.6-11.4 -> 8.2-8.9, each read once,
 // three ticks after the second collection. The most each held over the
-// two minutes after that (two runs): crashmail 4.0-4.1, the batch mailers
-// 6.0-6.6, memmon 6.7-6.8, httpok 8.2, ordered-startup 4.3, slack-notify
-// 4.1-4.2, eventdump 4.7, essential 3.7-3.9, supervisord_exporter 8.7.
-// httpok is above the target by 0.2 MiB at its most: the code that each
+// two minutes after that (four runs): crashmail 4.0-4.1, the batch
+// mailers 6.0-7.6, memmon 6.2-6.8, httpok 7.8-8.3, ordered-startup
+// 4.1-4.3, slack-notify 4.1-4.2, eventdump 4.7, essential 3.7-3.9,
+// supervisord_exporter 8.6-9.4. The batch mailers are within the target,
+// but at 7.6 too close to it for a test that must not flake, since they
+// write their interval to their outbox at every tick: their ceiling is 9.
+// httpok is above the target by 0.3 MiB at its most: the code that each
 // check's fresh connection runs (net/http's client, three new goroutines
 // whose stacks grow) touches 5-6 MiB of the binary's pages, with
 // fault-around; its ceiling is 9 MiB. The exporter is above the target:
@@ -55,9 +58,9 @@ var idle = map[string]struct {
 	ceiling      uint64
 }{
 	"crashmail":            {"-a -m root -s /bin/true --outbox %(here)s/crashmail", "PROCESS_STATE_EXITED", 8 * mib},
-	"crashmailbatch":       {"-t root --sendmail_program /bin/true -f me@example.com -e TICK_5 --outbox %(here)s/crashmailbatch", "PROCESS_STATE,TICK_5", 8 * mib},
-	"fatalmailbatch":       {"-t root --sendmail_program /bin/true -f me@example.com -e TICK_5 --outbox %(here)s/fatalmailbatch", "PROCESS_STATE,TICK_5", 8 * mib},
-	"crashsms":             {"-t 5551234@sms.example.com --sendmail_program /bin/true -f me@example.com -e TICK_5 --outbox %(here)s/crashsms", "PROCESS_STATE,TICK_5", 8 * mib},
+	"crashmailbatch":       {"-t root --sendmail_program /bin/true -f me@example.com -e TICK_5 --outbox %(here)s/crashmailbatch", "PROCESS_STATE,TICK_5", 9 * mib},
+	"fatalmailbatch":       {"-t root --sendmail_program /bin/true -f me@example.com -e TICK_5 --outbox %(here)s/fatalmailbatch", "PROCESS_STATE,TICK_5", 9 * mib},
+	"crashsms":             {"-t 5551234@sms.example.com --sendmail_program /bin/true -f me@example.com -e TICK_5 --outbox %(here)s/crashsms", "PROCESS_STATE,TICK_5", 9 * mib},
 	"memmon":               {"-a 1GB -c", "TICK_5", 8 * mib},
 	"httpok":               {"-p sleep -t 2 {{url}}", "TICK_5", 9 * mib},
 	"ordered-startup":      {"--configuration %(here)s/supervisord.conf", "PROCESS_STATE", 8 * mib},
