@@ -32,7 +32,8 @@ type durability struct {
 	pools  map[string][]listener.EventType // declared pools: the event types whose OK kills (none: all)
 	judged map[string]int                  // results judged so far, per pool
 	kills  map[killKey]kill
-	last   map[string]kill // each pool's latest kill
+	spared map[killKey]bool // OKs not followed by a kill for a tick that came while it started again
+	last   map[string]kill  // each pool's latest kill
 	// starting is, per pool, the stretches of the clock its listener
 	// spent starting again after a kill.
 	starting map[string][]stretch
@@ -56,7 +57,7 @@ type kill struct {
 }
 
 func newDurability() *durability {
-	return &durability{pools: map[string][]listener.EventType{}, judged: map[string]int{}, kills: map[killKey]kill{}, last: map[string]kill{}, starting: map[string][]stretch{}}
+	return &durability{pools: map[string][]listener.EventType{}, judged: map[string]int{}, kills: map[killKey]kill{}, spared: map[killKey]bool{}, last: map[string]kill{}, starting: map[string][]stretch{}}
 }
 
 // resultHandler is pool's result handler: supervisord's (only the body OK
@@ -81,8 +82,9 @@ func (d *durability) resultHandler(pool string) func(testharness.Event, []byte) 
 		// the time the restart took, not of the scenario: killing after
 		// it would never end for a listener whose startsecs span a tick
 		// (startsecs=5 and TICK_5).
-		if at, ok := tickTime(ev); ok {
-			kills = kills && !slices.ContainsFunc(d.starting[pool], func(s stretch) bool { return at.After(s.from) && !at.After(s.to) })
+		if at, ok := tickTime(ev); ok && kills && slices.ContainsFunc(d.starting[pool], func(s stretch) bool { return at.After(s.from) && !at.After(s.to) }) {
+			kills = false
+			d.spared[killKey{pool, n}] = true
 		}
 		d.mu.Unlock()
 		if kills {
@@ -169,6 +171,15 @@ func (d *durability) stop() {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.off = true
+}
+
+// wasSpared reports whether the pool's n-th result was an OK the harness
+// would have killed the listener after, but for the tick it answered
+// having come while it started again.
+func (d *durability) wasSpared(pool string, n int) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.spared[killKey{pool, n}]
 }
 
 // killed returns the kill made after the pool's n-th result, if any.

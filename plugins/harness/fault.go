@@ -64,6 +64,7 @@ type listenerTrack struct {
 	stopping bool
 	killed   bool           // the harness killed this process after its OK (durable)
 	byKill   bool           // its last event was caused by such a kill
+	spared   bool           // it answered OK to a tick the harness spared it a kill for (durable)
 	flagged  map[int64]bool // serials already reported as acknowledged early
 }
 
@@ -105,7 +106,7 @@ func (s *session) lint() []fault {
 	// after an OK the harness killed it for (durable), since what it did
 	// before dying, it did.
 	early := func(p string, t *listenerTrack, at int, work string) {
-		if t.busy || t.killed || t.byKill || t.result == nil || !t.result.OK || t.flagged[t.result.Serial] {
+		if t.busy || t.killed || t.byKill || t.spared || t.result == nil || !t.result.OK || t.flagged[t.result.Serial] {
 			return
 		}
 		t.flagged[t.result.Serial] = true
@@ -175,6 +176,10 @@ func (s *session) lint() []fault {
 			t.result, t.busy = &rec, false
 			n := results[r.Pool]
 			results[r.Pool]++
+			// A spared OK hands work off as a killed one does, untested:
+			// what the process sends from then on is that work, sent
+			// late on purpose, as the scenario declared.
+			t.spared = t.spared || s.durable.wasSpared(r.Pool, n)
 			if k, ok := s.durable.killed(r.Pool, n); ok {
 				if k.err != nil {
 					out = append(out, killError(r.Process, r.Seq, r.Serial, k.err))
