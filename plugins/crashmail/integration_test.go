@@ -206,7 +206,8 @@ func TestIntegrationLoginProblemsLoggedOnce(t *testing.T) {
 			stderr := readFile(t, errLog)
 			var hits []string
 			for _, l := range strings.Split(stderr, "\n") {
-				if strings.Contains(l, "401") {
+				// Not "401" alone: a time stamp's milliseconds can read 401.
+				if strings.Contains(l, "HTTP 401") {
 					hits = append(hits, l)
 				}
 			}

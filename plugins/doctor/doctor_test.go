@@ -299,7 +299,7 @@ func TestIntegrationInheritedCredentials(t *testing.T) {
 	// What the doctor predicts is what happens: memmon reads web's memory
 	// through supervisord, which it cannot do with its calls refused.
 	sv.WaitLog(t, `INFO RSS of web:web is [0-9]+`)
-	if log, _ := os.ReadFile(sv.LogPath); strings.Contains(string(log), "401") {
+	if log, _ := os.ReadFile(sv.LogPath); strings.Contains(string(log), "401 Unauthorized") {
 		t.Errorf("memmon's calls were refused:\n%s", log)
 	}
 
