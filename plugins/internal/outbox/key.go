@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -73,7 +74,7 @@ func findRun(proc string, ppid int) string {
 		if chosen == 0 {
 			chosen, chosenStart = pid, start
 		}
-		if strings.Contains(comm, "supervisord") || cmdlineHas(proc, pid, "supervisord") {
+		if comm == "supervisord" || runsSupervisord(proc, pid) {
 			chosen, chosenStart = pid, start
 			break
 		}
@@ -108,9 +109,24 @@ func readStat(proc string, pid int) (start string, ppid int, comm string, ok boo
 	return fields[19], ppid, comm, true
 }
 
-func cmdlineHas(proc string, pid int, word string) bool {
+// runsSupervisord reports whether pid's program is supervisord run by an
+// interpreter (python3 /usr/bin/supervisord, python3 -m
+// supervisor.supervisord): one of its first arguments names it. Not any
+// word of its command line: `go test` given the package path
+// .../testharness/supervisord is no supervisord, and taking it for one
+// gave two harness runs under it the same keys.
+func runsSupervisord(proc string, pid int) bool {
 	b, err := os.ReadFile(fmt.Sprintf("%s/%d/cmdline", proc, pid))
-	return err == nil && bytes.Contains(b, []byte(word))
+	if err != nil {
+		return false
+	}
+	args := bytes.Split(bytes.TrimRight(b, "\x00"), []byte{0})
+	for _, a := range args[:min(len(args), 3)] {
+		if s := string(a); filepath.Base(s) == "supervisord" || s == "supervisor.supervisord" {
+			return true
+		}
+	}
+	return false
 }
 
 func randomRun() string {

@@ -41,7 +41,7 @@ func TestStateKeyNamesTheFactsUnderOneRun(t *testing.T) {
 }
 
 // fakeProc writes the /proc files findRun reads.
-func fakeProc(t *testing.T, boot string, procs map[int]string) string {
+func fakeProc(t *testing.T, boot string, procs map[int]string, cmdlines ...string) string {
 	t.Helper()
 	root := t.TempDir()
 	must := func(err error) {
@@ -56,6 +56,11 @@ func fakeProc(t *testing.T, boot string, procs map[int]string) string {
 		must(os.MkdirAll(d, 0o755))
 		must(os.WriteFile(filepath.Join(d, "stat"), []byte(stat), 0o644))
 		must(os.WriteFile(filepath.Join(d, "cmdline"), nil, 0o644))
+	}
+	// cmdlines: pid, then its arguments separated by spaces, for each.
+	for _, c := range cmdlines {
+		pid, args, _ := strings.Cut(c, " ")
+		must(os.WriteFile(filepath.Join(root, pid, "cmdline"), []byte(strings.ReplaceAll(args, " ", "\x00")+"\x00"), 0o644))
 	}
 	return root
 }
@@ -90,6 +95,28 @@ func TestFindRunPrefersSupervisordAmongAncestors(t *testing.T) {
 	root = fakeProc(t, boot, map[int]string{50: stat(50, "super visord) (x", 1, "77")})
 	if got, want := findRun(root, 50), "0f1e2d3c4b5a-50-77"; got != want {
 		t.Fatalf("findRun = %q, want %q", got, want)
+	}
+}
+
+// supervisord run by its interpreter is found from its arguments; a
+// command that only mentions supervisord (go test given the package
+// .../testharness/supervisord) is not taken for it.
+func TestFindRunReadsTheProgramNotEveryWord(t *testing.T) {
+	boot := "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
+	root := fakeProc(t, boot, map[int]string{
+		60: stat(60, "crashmail", 61, "600"),
+		61: stat(61, "python3", 1, "610"),
+	}, "61 /usr/bin/python3 /usr/bin/supervisord -n -c /etc/supervisor/supervisord.conf")
+	if got, want := findRun(root, 61), "0f1e2d3c4b5a-61-610"; got != want {
+		t.Fatalf("findRun = %q, want %q (python3 running supervisord)", got, want)
+	}
+	root = fakeProc(t, boot, map[int]string{
+		70: stat(70, "supervisor-harn", 71, "700"),
+		71: stat(71, "go", 1, "710"),
+	}, "70 supervisor-harness -c crashmail.conf crash.txtar",
+		"71 go test -count=1 github.com/golance/golance/testharness/supervisord")
+	if got, want := findRun(root, 70), "0f1e2d3c4b5a-70-700"; got != want {
+		t.Fatalf("findRun = %q, want %q (the parent: go test is no supervisord)", got, want)
 	}
 }
 
