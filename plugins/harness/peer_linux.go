@@ -8,7 +8,6 @@ import (
 	"net"
 	"os"
 	"strconv"
-	"strings"
 
 	"github.com/golance/golance/plugins/internal/procfile"
 	"github.com/prometheus/procfs"
@@ -36,24 +35,24 @@ func senderOf(conn net.Conn) int {
 	if !ok {
 		return 0
 	}
+	fs, err := procfs.NewDefaultFS()
+	if err != nil {
+		return 0
+	}
+	table, err := fs.NetTCP()
+	if err != nil {
+		return 0
+	}
+	inode := socketInode(table, client.Port, server.Port)
+	if inode == 0 {
+		return 0
+	}
 	d, err := procfile.OpenDir("")
 	if err != nil {
 		return 0
 	}
 	defer d.Close()
-	table, err := d.ReadAll("net/tcp")
-	if err != nil {
-		return 0
-	}
-	inode := socketInode(table, client.Port, server.Port)
-	if inode == "" {
-		return 0
-	}
-	fs, err := procfs.NewDefaultFS()
-	if err != nil {
-		return 0
-	}
-	target := "socket:[" + inode + "]"
+	target := fmt.Sprintf("socket:[%d]", inode)
 	for _, top := range childrenOf(d, os.Getpid()) {
 		if holds(fs, d, top, target, 0) {
 			return top
@@ -63,20 +62,15 @@ func senderOf(conn net.Conn) int {
 }
 
 // socketInode returns the inode of the IPv4 socket from local port to
-// remote port in table, the text of /proc/net/tcp, or "". Its rows read
-// "sl local_address rem_address st ... uid timeout inode", the addresses
-// as hex ADDR:PORT.
-func socketInode(table []byte, local, remote int) string {
-	want := [2]string{fmt.Sprintf(":%04X", local), fmt.Sprintf(":%04X", remote)}
-	for row := range bytes.Lines(table) {
-		f := strings.Fields(string(row))
-		// A socket no process holds (TIME_WAIT) has inode 0.
-		if len(f) < 10 || !strings.HasSuffix(f[1], want[0]) || !strings.HasSuffix(f[2], want[1]) || f[9] == "0" {
-			continue
+// remote port in table, or 0. A socket no process holds (TIME_WAIT) has
+// inode 0.
+func socketInode(table procfs.NetTCP, local, remote int) uint64 {
+	for _, l := range table {
+		if l.LocalPort == uint64(local) && l.RemPort == uint64(remote) && l.Inode != 0 {
+			return l.Inode
 		}
-		return f[9]
 	}
-	return ""
+	return 0
 }
 
 // maxDepth bounds the walk down a listener's descendants: a shell's
@@ -113,14 +107,7 @@ func childrenOf(d *procfile.Dir, pid int) []int {
 	if err != nil {
 		return nil
 	}
-	var out []int
-	for _, tid := range tids {
-		b, err := d.ReadAll(fmt.Sprintf("%d/task/%d/children", pid, tid))
-		if err != nil {
-			continue
-		}
-		out, _ = procfile.ParsePIDs(out, b)
-	}
+	out, _ := d.ReadThreadChildren(nil, pid, tids)
 	return out
 }
 

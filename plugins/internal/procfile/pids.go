@@ -2,7 +2,9 @@ package procfile
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"strconv"
 
 	"golang.org/x/sys/unix"
 )
@@ -83,4 +85,28 @@ func appendDirentPIDs(dst []int, b []byte) []int {
 		b = b[reclen:]
 	}
 	return dst
+}
+
+// ReadThreadChildren appends to dst the children of process pid whose
+// threads are tids (from ReadPIDs of <pid>/task): the kernel lists a child
+// under the thread that forked it, in <pid>/task/<tid>/children
+// (CONFIG_PROC_CHILDREN). A thread that ended meanwhile is passed over.
+// Errors name the file; one of a process that has gone wraps
+// unix.ENOENT or unix.ESRCH.
+func (d *Dir) ReadThreadChildren(dst []int, pid int, tids []int) ([]int, error) {
+	task := strconv.Itoa(pid) + "/task/"
+	for _, tid := range tids {
+		name := task + strconv.Itoa(tid) + "/children"
+		b, err := d.ReadAll(name)
+		if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ESRCH) {
+			continue // the thread ended
+		}
+		if err != nil {
+			return dst, err
+		}
+		if dst, err = ParsePIDs(dst, b); err != nil {
+			return dst, fmt.Errorf("%s: %w", d.Path(name), err)
+		}
+	}
+	return dst, nil
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"slices"
+	"strconv"
 	"testing"
 
 	"golang.org/x/sys/unix"
@@ -112,4 +113,31 @@ func countOf(s []int, v int) int {
 		}
 	}
 	return n
+}
+
+// The children lists of this process's threads name a child it started,
+// and a thread that is not there is passed over.
+func TestReadThreadChildren(t *testing.T) {
+	child := exec.Command("sleep", "30")
+	if err := child.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { child.Process.Kill(); child.Wait() }()
+	d, err := OpenDir("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	pid := os.Getpid()
+	tids, err := d.ReadPIDs(strconv.Itoa(pid)+"/task", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kids, err := d.ReadThreadChildren(nil, pid, append(tids, 1<<22-1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(kids, child.Process.Pid) {
+		t.Fatalf("children %v lack %d", kids, child.Process.Pid)
+	}
 }

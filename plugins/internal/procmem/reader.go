@@ -297,17 +297,9 @@ func (r *Reader) readChildren(dst []int, pid int) ([]int, error) {
 	if err != nil {
 		return dst, r.procError(pid, "task", err)
 	}
-	for _, tid := range tids {
-		b, err := r.d.ReadAll(task + "/" + strconv.Itoa(tid) + "/children")
-		if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ESRCH) {
-			continue // the thread ended
-		}
-		if err != nil {
-			return dst, r.procError(pid, "task/"+strconv.Itoa(tid)+"/children", err)
-		}
-		if dst, err = r.parsePIDs(dst, pid, b); err != nil {
-			return dst, err
-		}
+	dst, err = r.d.ReadThreadChildren(dst, pid, tids)
+	if err != nil {
+		return dst, r.procError(pid, "task/*/children", err)
 	}
 	return dst, nil
 }

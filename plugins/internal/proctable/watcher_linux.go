@@ -193,20 +193,11 @@ func (w *watcher) listChildren(fresh func(int) bool) (bool, error) {
 	if err != nil || len(tids) > maxTaskLists {
 		return false, err
 	}
-	pids := w.pids[:0]
-	for _, tid := range tids {
-		b, err := w.d.ReadAll(taskDir + "/" + strconv.Itoa(tid) + "/children")
-		if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ESRCH) {
-			continue // the thread ended
-		}
-		if err != nil {
-			return false, err
-		}
-		if pids, err = procfile.ParsePIDs(pids, b); err != nil {
-			return false, err
-		}
-	}
+	pids, err := w.d.ReadThreadChildren(w.pids[:0], w.spid, tids)
 	w.pids = pids[:0]
+	if err != nil {
+		return false, err
+	}
 	for _, pid := range pids {
 		k := w.kids[pid]
 		if k != nil && !fresh(pid) {
