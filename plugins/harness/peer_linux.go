@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"strconv"
+	"strings"
 
 	"github.com/golance/golance/plugins/internal/procfile"
 	"github.com/prometheus/procfs"
@@ -35,24 +36,24 @@ func senderOf(conn net.Conn) int {
 	if !ok {
 		return 0
 	}
-	fs, err := procfs.NewDefaultFS()
-	if err != nil {
-		return 0
-	}
-	table, err := fs.NetTCP()
-	if err != nil {
-		return 0
-	}
-	inode := socketInode(table, client.Port, server.Port)
-	if inode == 0 {
-		return 0
-	}
 	d, err := procfile.OpenDir("")
 	if err != nil {
 		return 0
 	}
 	defer d.Close()
-	target := fmt.Sprintf("socket:[%d]", inode)
+	table, err := d.ReadAll("net/tcp")
+	if err != nil {
+		return 0
+	}
+	inode := socketInode(table, client.Port, server.Port)
+	if inode == "" {
+		return 0
+	}
+	fs, err := procfs.NewDefaultFS()
+	if err != nil {
+		return 0
+	}
+	target := "socket:[" + inode + "]"
 	for _, top := range childrenOf(d, os.Getpid()) {
 		if holds(fs, d, top, target, 0) {
 			return top
@@ -62,15 +63,21 @@ func senderOf(conn net.Conn) int {
 }
 
 // socketInode returns the inode of the IPv4 socket from local port to
-// remote port in table, or 0. A socket no process holds (TIME_WAIT) has
-// inode 0.
-func socketInode(table procfs.NetTCP, local, remote int) uint64 {
-	for _, l := range table {
-		if l.LocalPort == uint64(local) && l.RemPort == uint64(remote) && l.Inode != 0 {
-			return l.Inode
+// remote port in table, the text of /proc/net/tcp, or "". Its rows read
+// "sl local_address rem_address st ... uid timeout inode", the addresses
+// as hex ADDR:PORT. Not procfs's NetTCP: it is deprecated for netlink's
+// sock_diag, a dependency this one lookup does not warrant.
+func socketInode(table []byte, local, remote int) string {
+	want := [2]string{fmt.Sprintf(":%04X", local), fmt.Sprintf(":%04X", remote)}
+	for row := range bytes.Lines(table) {
+		f := strings.Fields(string(row))
+		// A socket no process holds (TIME_WAIT) has inode 0.
+		if len(f) < 10 || !strings.HasSuffix(f[1], want[0]) || !strings.HasSuffix(f[2], want[1]) || f[9] == "0" {
+			continue
 		}
+		return f[9]
 	}
-	return 0
+	return ""
 }
 
 // maxDepth bounds the walk down a listener's descendants: a shell's
