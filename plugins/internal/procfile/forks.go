@@ -123,19 +123,4 @@ func parseLoadavg(b []byte) (lastPID, threads int, err error) {
 
 // parseForks returns the "processes" line of /proc/stat: how many tasks
 // (processes and threads) the machine has created since it booted.
-func parseForks(b []byte) (uint64, error) {
-	const key = "\nprocesses "
-	i := bytes.Index(b, []byte(key))
-	if i < 0 {
-		return 0, fmt.Errorf("%w: no processes line in /proc/stat", ErrMalformed)
-	}
-	line := b[i+len(key):]
-	if nl := bytes.IndexByte(line, '\n'); nl >= 0 {
-		line = line[:nl]
-	}
-	v, ok := ParseUint(line)
-	if !ok {
-		return 0, fmt.Errorf("%w: /proc/stat processes %q", ErrMalformed, line)
-	}
-	return v, nil
-}
+func parseForks(b []byte) (uint64, error) { return machineCounter(b, "processes") }

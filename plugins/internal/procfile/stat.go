@@ -20,6 +20,9 @@ type Stat struct {
 	Start uint64
 	// RSSPages is the resident set, in pages.
 	RSSPages uint64
+	// UTime and STime are the CPU time the process has spent in user and
+	// in kernel mode, in clock ticks (USER_HZ), not counting its children.
+	UTime, STime uint64
 }
 
 // Fields of /proc/<pid>/stat counted from the state field, the first
@@ -30,6 +33,8 @@ const (
 	statPPID    = 1
 	statCMinFlt = 8
 	statCMajFlt = 10
+	statUTime   = 11
+	statSTime   = 12
 	statCUTime  = 13
 	statCSTime  = 14
 	statStart   = 19
@@ -61,7 +66,7 @@ func ParseStat(b []byte) (Stat, error) {
 			}
 			st.State = field[0]
 			continue
-		case statPPID, statCMinFlt, statCMajFlt, statCUTime, statCSTime, statStart, statRSS:
+		case statPPID, statCMinFlt, statCMajFlt, statUTime, statSTime, statCUTime, statCSTime, statStart, statRSS:
 		default:
 			continue
 		}
@@ -76,6 +81,10 @@ func ParseStat(b []byte) (Stat, error) {
 			st.Start = v
 		case statRSS:
 			st.RSSPages = v
+		case statUTime:
+			st.UTime = v
+		case statSTime:
+			st.STime = v
 		default:
 			st.Reaped += v
 		}

@@ -14,10 +14,10 @@ func TestParseStat(t *testing.T) {
 		file string
 		want Stat
 	}{
-		{"stat-plain.txt", Stat{State: 'S', PPID: 4200, Reaped: 0, Start: 7436, RSSPages: 17237}},
+		{"stat-plain.txt", Stat{State: 'S', PPID: 4200, Reaped: 0, Start: 7436, RSSPages: 17237, UTime: 3, STime: 1}},
 		// A command name may hold spaces and parentheses of its own.
 		{"stat-parens.txt", Stat{State: 'R', PPID: 1, Start: 100, RSSPages: 3}},
-		{"stat-kthread.txt", Stat{State: 'S', Start: 6}},
+		{"stat-kthread.txt", Stat{State: 'S', Start: 6, STime: 4}},
 	} {
 		b, err := os.ReadFile("testdata/" + tt.file)
 		if err != nil {
@@ -27,9 +27,10 @@ func TestParseStat(t *testing.T) {
 			t.Errorf("%s: got %+v, %v; want %+v", tt.file, got, err, tt.want)
 		}
 	}
-	// The four counters a parent's reaping adds to, summed.
+	// The four counters a parent's reaping adds to, summed, and the
+	// process's own CPU times between them, apart.
 	line := "4242 (a) (b) c) S 77 4242 4242 0 -1 4194560 1500 10 2 3 40 50 6 7 20 0 1 0 987654 12345678 400 18446744073709551615\n"
-	want := Stat{State: 'S', PPID: 77, Reaped: 10 + 3 + 6 + 7, Start: 987654, RSSPages: 400}
+	want := Stat{State: 'S', PPID: 77, Reaped: 10 + 3 + 6 + 7, Start: 987654, RSSPages: 400, UTime: 40, STime: 50}
 	if got, err := ParseStat([]byte(line)); err != nil || got != want {
 		t.Errorf("got %+v, %v; want %+v", got, err, want)
 	}
@@ -93,6 +94,19 @@ func TestParseStatAgreesWithProcfs(t *testing.T) {
 			return ours.RSSPages, uint64(theirs.RSS)
 		}) {
 			t.Errorf("pid %d (%s): stat rss disagrees with procfs", p.PID, want.Comm)
+		}
+		for field, get := range map[string]func(Stat, procfs.ProcStat) (uint64, uint64){
+			"utime": func(o Stat, t procfs.ProcStat) (uint64, uint64) { return o.UTime, uint64(t.UTime) },
+			"stime": func(o Stat, t procfs.ProcStat) (uint64, uint64) { return o.STime, uint64(t.STime) },
+		} {
+			if !agrees(func() (uint64, uint64) {
+				b, _ := d.ReadSmall(itoa(p.PID) + "/stat")
+				ours, _ := ParseStat(b)
+				theirs, _ := p.Stat()
+				return get(ours, theirs)
+			}) {
+				t.Errorf("pid %d (%s): stat %s disagrees with procfs", p.PID, want.Comm, field)
+			}
 		}
 		if !agrees(func() (uint64, uint64) {
 			b, _ := d.ReadSmall(itoa(p.PID) + "/statm")
