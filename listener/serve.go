@@ -134,6 +134,8 @@ func (c *config) serve(ctx context.Context, r io.Reader, w io.Writer, h Handler)
 	if s.hctx == nil {
 		s.hctx = context.WithoutCancel(ctx)
 	}
+	after := new(afterAnswer)
+	s.hctx = context.WithValue(s.hctx, afterAnswerKey{}, after)
 	if d, ok := r.(deadliner); ok {
 		stop := context.AfterFunc(ctx, func() { d.SetReadDeadline(time.Unix(1, 0)) })
 		defer stop()
@@ -166,12 +168,16 @@ func (c *config) serve(ctx context.Context, r io.Reader, w io.Writer, h Handler)
 		}
 		body := s.handle(ev)
 		if ctx.Err() != nil {
-			if err := wr.Result(body); err != nil {
+			err := wr.Result(body)
+			after.runAll()
+			if err != nil {
 				return fmt.Errorf("listener: writing result for serial %d: %w", ev.Serial, err)
 			}
 			return nil
 		}
-		if err := wr.ResultReady(body); err != nil {
+		err = wr.ResultReady(body)
+		after.runAll()
+		if err != nil {
 			return fmt.Errorf("listener: writing result for serial %d: %w", ev.Serial, err)
 		}
 		if c.afterResult != nil {

@@ -130,9 +130,14 @@ func (m *handler) HandleEvent(ctx context.Context, ev listener.Event) error {
 	}
 	tick := ev.EventName.Is(listener.Tick)
 	if tick {
-		// A tick's lines reach supervisord in one write, before the
-		// answer, so that they wake it once (log.Hold).
-		defer log.Hold(m.cfg.log)()
+		// A tick's lines reach supervisord in one write (log.Hold),
+		// right after the answer (listener.AfterAnswer), so that they
+		// neither wake it more than once nor delay its reading the
+		// answer.
+		release := log.Hold(m.cfg.log)
+		if !listener.AfterAnswer(ctx, release) {
+			defer release()
+		}
 		for _, line := range m.checking {
 			m.cfg.log.Info(line)
 		}
