@@ -3,6 +3,7 @@ package procfile
 import (
 	"bytes"
 	"fmt"
+	"iter"
 
 	"golang.org/x/sys/unix"
 )
@@ -22,6 +23,7 @@ type ForkClock struct {
 	d        *Dir
 	loadavg  int // kept open
 	stat     int // kept open
+	pidMax   int
 	pidSpace uint64
 }
 
@@ -53,7 +55,7 @@ func OpenForkClock(d *Dir) (*ForkClock, error) {
 			pidMax = v
 		}
 	}
-	const reserved = 300 // RESERVED_PIDS: where allocation starts again after wrapping
+	c.pidMax = int(pidMax)
 	c.pidSpace = pidMax
 	if pidMax > 2*reserved {
 		c.pidSpace = pidMax - reserved
@@ -88,6 +90,39 @@ func (c *ForkClock) Read() (Mark, error) {
 		return Mark{}, err
 	}
 	return m, nil
+}
+
+// reserved is RESERVED_PIDS, where allocation starts again after it
+// reaches the pid space's end.
+const reserved = 300
+
+// Allocated returns the pids allocated between the readings prev and now,
+// in the order the namespace allocated them, for a caller that looks at
+// each process created meanwhile rather than at every process it knows
+// of. It returns false when more than limit pids were, or allocation may
+// have gone round the whole pid space (Wrapped): looking at everything is
+// then cheaper, or the only way. The sequence may include pids taken
+// before prev that allocation went past (a long-lived process's), and
+// pids of processes and threads that have exited since.
+func (c *ForkClock) Allocated(prev, now Mark, limit int) (iter.Seq[int], bool) {
+	from, to := prev.LastPID, now.LastPID
+	n := to - from
+	if n < 0 { // went past the end, once
+		n = c.pidMax - 1 - from + to - reserved + 1
+	}
+	if n > limit || c.Wrapped(prev, now) {
+		return nil, false
+	}
+	return func(yield func(int) bool) {
+		for pid, i := from, 0; i < n; i++ {
+			if pid++; pid >= c.pidMax {
+				pid = reserved
+			}
+			if !yield(pid) {
+				return
+			}
+		}
+	}, true
 }
 
 // Wrapped reports that between the readings prev and now, allocation may

@@ -3,6 +3,7 @@ package procfile
 import (
 	"errors"
 	"os/exec"
+	"slices"
 	"testing"
 )
 
@@ -58,5 +59,56 @@ func TestForkClock(t *testing.T) {
 	later.Forks += c.pidSpace
 	if !c.Wrapped(after, later) || c.Quiet(after, later) {
 		t.Errorf("a pid space of forks later is not wrapped")
+	}
+}
+
+// Allocated yields the pids allocated between two readings, a started
+// process's among them, in order across the end of the pid space, and
+// refuses more than its limit or a wrapped space.
+func TestForkClockAllocated(t *testing.T) {
+	d, err := OpenDir("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	c, err := OpenForkClock(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	before, err := c.Read()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("true")
+	if err := cmd.Run(); err != nil {
+		t.Fatal(err)
+	}
+	after, err := c.Read()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pids, ok := c.Allocated(before, after, 1<<20)
+	if !ok || !slices.Contains(slices.Collect(pids), cmd.Process.Pid) {
+		t.Fatalf("the pids allocated between %+v and %+v do not include true's %d", before, after, cmd.Process.Pid)
+	}
+	if _, ok := c.Allocated(before, after, 0); ok {
+		t.Error("more pids than the limit were allowed")
+	}
+	if pids, ok := c.Allocated(after, after, 10); !ok || len(slices.Collect(pids)) != 0 {
+		t.Error("pids were allocated between a reading and itself")
+	}
+
+	c.pidMax = 1000
+	end := Mark{LastPID: 997, Forks: 10}
+	past := Mark{LastPID: 302, Forks: 15}
+	pids, ok = c.Allocated(end, past, 10)
+	if got, want := slices.Collect(pids), []int{998, 999, 300, 301, 302}; !ok || !slices.Equal(got, want) {
+		t.Errorf("across the end: %v, want %v", got, want)
+	}
+	wrapped := past
+	wrapped.Forks += c.pidSpace
+	if _, ok := c.Allocated(end, wrapped, 1<<30); ok {
+		t.Error("a wrapped pid space was allowed")
 	}
 }

@@ -174,7 +174,7 @@ func (r *Reader) Snapshot(tree bool) (*Snapshot, error) {
 	r.closeUnused()
 	if tree && r.clock != nil {
 		m, err := r.clock.Read()
-		if err != nil || !r.primed || !r.quiet(r.mark, m) {
+		if err != nil || !r.primed || (!r.quiet(r.mark, m) && !r.retireLists(r.mark, m)) {
 			r.quietSince = r.gen
 		}
 		r.mark, r.primed = m, err == nil
@@ -205,6 +205,39 @@ func (r *Reader) Snapshot(tree bool) (*Snapshot, error) {
 	}
 	s.sortEdges()
 	return s, nil
+}
+
+// retireLists finds the processes created between the clock's readings
+// prev and now, and marks the kept children list of each one's parent as
+// stale, to be read again, and reports whether it could: not when more
+// were created than the Reader keeps lists of, as reading those lists
+// again costs less than looking at every new process. A host forks all
+// the time (shells, cron, health checks): without this, any fork anywhere
+// made a tree snapshot read every list again, two system calls per
+// process, which over 500 processes made half of memmon's tick.
+//
+// A thread is allocated a pid too, and its stat names its process's
+// parent, whose list is read again for nothing: a cost, not an error.
+func (r *Reader) retireLists(prev, now procfile.Mark) bool {
+	pids, ok := r.clock.Allocated(prev, now, max(len(r.files)/3, 64))
+	if !ok {
+		return false
+	}
+	for pid := range pids {
+		r.path = append(strconv.AppendInt(r.path[:0], int64(pid), 10), "/stat"...)
+		b, err := r.d.ReadSmall(string(r.path))
+		if err != nil {
+			continue // exited already, or never a process
+		}
+		st, err := procfile.ParseStat(b)
+		if err != nil {
+			return false
+		}
+		if f := r.files[fileKey{st.PPID, fileTask}]; f != nil {
+			f.listed = 0
+		}
+	}
+	return true
 }
 
 // closeUnused closes the files no snapshot read since the one before the
@@ -252,12 +285,12 @@ func (r *Reader) threads(pid int) (int, error) {
 // appendChildren appends the children of pid to dst. Children belong to
 // the thread that forked them: a single-threaded process has one list,
 // kept open; the lists of a process with several are read afresh, one per
-// thread. With kept, the lists read at an earlier snapshot serve, when no
-// process was created since (quietSince): a process gains a child only by
-// a fork, which allocates a pid, and loses one by an exit, which the
-// caller sees in the child's statm. This saves two system calls per
-// process, a third of a tick, where nothing forks between ticks (a
-// container's own pid namespace).
+// thread. With kept, the list read at an earlier snapshot serves, unless
+// a process was created since whose parent is pid (retireLists), or too
+// many were to tell (quietSince): a process gains a child only by a fork,
+// which allocates a pid, and loses one by an exit, which the caller sees
+// in the child's statm. This saves two system calls per process, half of
+// a tick over 500 processes.
 func (r *Reader) appendChildren(dst []int, pid int, kept bool) ([]int, error) {
 	k := fileKey{pid, fileTask}
 	if f := r.files[k]; kept && f != nil && f.listed != 0 && f.listed >= r.quietSince {

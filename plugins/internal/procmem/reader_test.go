@@ -403,3 +403,38 @@ func TestKeptListsAfterAnExit(t *testing.T) {
 		t.Errorf("cumulative RSS %d, want %d, the sum over %v", all, want, left)
 	}
 }
+
+// Processes created elsewhere do not make a tree snapshot read its kept
+// lists again: only the lists of the new processes' parents are, so a
+// fork in the tree still counts at once.
+func TestKeptListsWhenOthersFork(t *testing.T) {
+	t.Parallel()
+	r := newReader(t)
+	defer r.Close()
+	pid, stdin := startShell(t, "sh", "-c", "sleep 3600 & read x; sleep 3600 & wait")
+	tree := waitTree(t, pid, 2)
+	s, err := r.Snapshot(true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	usage(t, s, pid, RSS, true) // reads the lists
+	if err := exec.Command("true").Run(); err != nil {
+		t.Fatal(err)
+	}
+	if s, err = r.Snapshot(true); err != nil {
+		t.Fatal(err)
+	}
+	if all, want := usage(t, s, pid, RSS, true), sumOwn(t, s, tree); all != want || !r.cachedLists {
+		t.Errorf("after a fork elsewhere: cumulative RSS %d, want %d; kept lists used: %v", all, want, r.cachedLists)
+	}
+	if _, err := stdin.Write([]byte("go\n")); err != nil {
+		t.Fatal(err)
+	}
+	grown := waitTree(t, pid, 3)
+	if s, err = r.Snapshot(true); err != nil {
+		t.Fatal(err)
+	}
+	if all, want := usage(t, s, pid, RSS, true), sumOwn(t, s, grown); all != want {
+		t.Errorf("after a fork in the tree: cumulative RSS %d, want %d, the sum over %v", all, want, grown)
+	}
+}
