@@ -57,3 +57,32 @@ func BenchmarkParse(b *testing.B) {
 		}
 	}
 }
+
+// Append's kept second serves the milliseconds of that second only, in
+// the zone of its time: the next second, the same second again, and the
+// same instant in another zone are each formatted afresh.
+func TestAppendKeepsOneSecond(t *testing.T) {
+	base := time.Date(2026, 12, 4, 2, 30, 59, 0, time.Local)
+	for _, tm := range []time.Time{
+		base.Add(5 * time.Millisecond), base.Add(999 * time.Millisecond), base.Add(time.Second),
+		base.Add(1001 * time.Millisecond), base, base.Add(-time.Nanosecond), base.In(time.UTC),
+	} {
+		if got, want := string(Append(nil, tm)), tm.Local().Format(Layout); got != want {
+			t.Errorf("Append(%v) = %q, want %q", tm, got, want)
+		}
+	}
+	saved := time.Local
+	defer func() { time.Local = saved }()
+	time.Local = time.FixedZone("X", 3*3600+1800)
+	if got, want := string(Append(nil, base)), base.In(time.Local).Format(Layout); got != want {
+		t.Errorf("after a change of zone: %q, want %q", got, want)
+	}
+}
+
+func BenchmarkAppend(b *testing.B) {
+	buf := make([]byte, 0, 64)
+	now := time.Now()
+	for i := 0; b.Loop(); i++ {
+		buf = Append(buf[:0], now.Add(time.Duration(i%1000)*time.Microsecond))
+	}
+}
