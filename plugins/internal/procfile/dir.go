@@ -74,7 +74,7 @@ func (d *Dir) OpenAt(name string) (int, error) {
 // first byte) from offset 0, in one read when the buffer is large enough.
 func (d *Dir) Pread(fd int) ([]byte, error) {
 	for {
-		n, err := unix.Pread(fd, d.buf, 0)
+		n, err := pread(fd, d.buf, 0)
 		if err == unix.EINTR {
 			continue
 		}
@@ -98,7 +98,7 @@ func (d *Dir) PreadAll(fd int) ([]byte, error) {
 		if n == len(d.buf) {
 			d.buf = append(d.buf, make([]byte, len(d.buf))...)
 		}
-		k, err := unix.Pread(fd, d.buf[n:], int64(n))
+		k, err := pread(fd, d.buf[n:], int64(n))
 		if err == unix.EINTR {
 			continue
 		}

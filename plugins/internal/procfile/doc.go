@@ -11,6 +11,7 @@
 // only for PSS and USS and costs the kernel far more than the parsing.
 //
 //	dir.go     Dir: the files of a proc filesystem, read whole (Pread, PreadAll)
+//	pread64.go the raw pread those reads make
 //	stat.go    Stat, ParseStat and ParseStatm: the fields the plugins need
 //	uint.go    ParseUint, the decimal numbers of /proc files
 //	machine.go ParseBootTime: the machine's counters in /proc/stat
