@@ -1,12 +1,14 @@
 package httpok
 
 import (
+	"bufio"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"net/url"
@@ -14,6 +16,7 @@ import (
 	"strings"
 	"syscall"
 	"time"
+	"unicode/utf8"
 
 	"github.com/golance/golance/plugins/internal/retry"
 )
@@ -121,7 +124,16 @@ type result struct {
 
 // prober makes the GET requests.
 type prober struct {
-	client   *http.Client
+	// client makes the checks that dial does not: https ones, and those of
+	// a host named in other than ASCII (see dials).
+	client *http.Client
+	dialer *net.Dialer
+	// addr is the host:port that dial connects to; br and bw are its
+	// buffers, kept from one check to the next (one check runs at a
+	// time), which would otherwise be half of what a check allocates.
+	addr     string
+	br       *bufio.Reader
+	bw       *bufio.Writer
 	url      string // without userinfo: auth has the credentials
 	auth     auth
 	timeout  time.Duration
@@ -130,7 +142,29 @@ type prober struct {
 }
 
 func newProber(u *url.URL, a auth, timeout, interval time.Duration, readBody, insecure bool, roots *x509.CertPool) *prober {
-	dialer := &net.Dialer{Timeout: timeout}
+	p := &prober{
+		dialer:   &net.Dialer{Timeout: timeout},
+		url:      withoutUser(u),
+		auth:     a,
+		timeout:  timeout,
+		interval: interval,
+		readBody: readBody,
+	}
+	if !dials(u) {
+		p.client = newClient(p.dialer, timeout, insecure, roots)
+		return p
+	}
+	port := u.Port()
+	if port == "" {
+		port = "80"
+	}
+	p.addr = net.JoinHostPort(u.Hostname(), port)
+	p.br, p.bw = bufio.NewReader(nil), bufio.NewWriter(nil)
+	return p
+}
+
+// newClient returns the client of the checks that dial does not make.
+func newClient(dialer *net.Dialer, timeout time.Duration, insecure bool, roots *x509.CertPool) *http.Client {
 	transport := &http.Transport{
 		// A health check measures the server, not a proxy in between;
 		// superlance connects directly too.
@@ -149,19 +183,20 @@ func newProber(u *url.URL, a auth, timeout, interval time.Duration, readBody, in
 		TLSClientConfig:    &tls.Config{RootCAs: roots, InsecureSkipVerify: insecure},
 		ForceAttemptHTTP2:  true,
 	}
-	return &prober{
-		client: &http.Client{
-			Transport: transport,
-			// A redirect is the answer, as in superlance: list its code
-			// with -c if it is healthy.
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-		},
-		url:      withoutUser(u),
-		auth:     a,
-		timeout:  timeout,
-		interval: interval,
-		readBody: readBody,
+	return &http.Client{
+		Transport: transport,
+		// A redirect is the answer, as in superlance: list its code
+		// with -c if it is healthy.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
+}
+
+// dials says whether the checks of u are made by dial rather than by
+// net/http's client (the package doc says why): those of http URLs whose
+// host is ASCII, as nearly every health URL's is.
+func dials(u *url.URL) bool {
+	host := u.Hostname()
+	return u.Scheme == "http" && !strings.ContainsFunc(host, func(r rune) bool { return r >= utf8.RuneSelf })
 }
 
 // opConn bounds each read and each write on the connection by the
@@ -228,7 +263,12 @@ func (p *prober) get(ctx context.Context, res *result) error {
 	}
 	req.Header.Set("User-Agent", userAgent)
 	p.auth.apply(req)
-	resp, err := p.client.Do(req)
+	var resp *http.Response
+	if p.client != nil {
+		resp, err = p.client.Do(req)
+	} else {
+		resp, err = p.dial(ctx, req)
+	}
 	if err != nil {
 		return err
 	}
@@ -243,6 +283,93 @@ func (p *prober) get(ctx context.Context, res *result) error {
 	}
 	res.status, res.code, res.body = resp.Status, resp.StatusCode, body.String()
 	return nil
+}
+
+// maxHeader bounds the header of an answer that dial reads, as net/http's
+// client bounds it by default.
+const maxHeader = 10 << 20
+
+// errHeaderTooLong is dial's error for an answer whose header passes
+// maxHeader.
+var errHeaderTooLong = fmt.Errorf("the answer's header is longer than %d MiB", maxHeader>>20)
+
+// dial makes req as net/http's client makes it with newClient's
+// transport, HTTP/1.1 on a fresh connection with "Connection: close",
+// informational (1xx) answers skipped, but on the calling goroutine (the
+// package doc says why). Its errors are the client's too: a *url.Error
+// wrapping what failed, the context's error when that ended the check.
+func (p *prober) dial(ctx context.Context, req *http.Request) (*http.Response, error) {
+	fail := func(err error) (*http.Response, error) {
+		if ctx.Err() != nil {
+			err = ctx.Err()
+		}
+		return nil, &url.Error{Op: "Get", URL: p.url, Err: err}
+	}
+	raw, err := p.dialer.DialContext(ctx, "tcp", p.addr)
+	if err != nil {
+		return fail(err)
+	}
+	// The context ends a read or write under way, as the client does, by
+	// closing the connection: the whole check's bound.
+	stop := context.AfterFunc(ctx, func() { raw.Close() })
+	release := func() {
+		stop()
+		raw.Close()
+	}
+	c := &opConn{Conn: raw, timeout: p.timeout}
+	req.Close = true
+	p.bw.Reset(c)
+	err = req.Write(p.bw)
+	if err == nil {
+		err = p.bw.Flush()
+	}
+	if err != nil {
+		release()
+		return fail(err)
+	}
+	header := &io.LimitedReader{R: c, N: maxHeader}
+	p.br.Reset(header)
+	resp, err := http.ReadResponse(p.br, req)
+	for err == nil && resp.StatusCode/100 == 1 && resp.StatusCode != http.StatusSwitchingProtocols {
+		resp, err = http.ReadResponse(p.br, req)
+	}
+	if err != nil {
+		release()
+		switch {
+		case header.N <= 0:
+			err = errHeaderTooLong
+		case header.N == maxHeader && errors.Is(err, io.ErrUnexpectedEOF):
+			// Closed without a byte of answer: the client's words.
+			err = io.EOF
+		}
+		return fail(err)
+	}
+	// The body's bound is get's.
+	header.N = math.MaxInt64
+	resp.Body = connBody{ReadCloser: resp.Body, ctx: ctx, release: release}
+	return resp, nil
+}
+
+// connBody is the body of an answer that dial read: closing it closes the
+// connection, and a read that the context ended fails with its error.
+type connBody struct {
+	io.ReadCloser
+	ctx     context.Context
+	release func()
+}
+
+func (b connBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err != nil && err != io.EOF && b.ctx.Err() != nil {
+		err = b.ctx.Err()
+	}
+	return n, err
+}
+
+func (b connBody) Close() error {
+	err := b.ReadCloser.Close()
+	b.release()
+	return err
 }
 
 // timedOut says a socket operation's timeout as such; other errors are
