@@ -31,6 +31,7 @@ type fakeProc struct {
 type fakeTask struct {
 	ppid  int
 	start uint64
+	tgid  int // for a thread, its process; 0 for a process
 }
 
 func newFakeProc(t *testing.T, children bool) *fakeProc {
@@ -77,7 +78,12 @@ func (f *fakeProc) sync() {
 		// comm holds a space and a parenthesis, as a command name may.
 		f.write(fmt.Sprintf("%d/stat", pid), fmt.Sprintf("%d (my prog) S %d %d %d 0 -1 4194304 12 %d 0 0 3 4 0 0 20 0 1 0 %d 1000 10 0 0 0\n",
 			pid, p.ppid, pid, pid, cmin, p.start))
-		if p.ppid == f.spid {
+		tgid := pid
+		if p.tgid != 0 {
+			tgid = p.tgid
+		}
+		f.write(fmt.Sprintf("%d/status", pid), fmt.Sprintf("Name:\tmy prog\nUmask:\t0022\nState:\tS (sleeping)\nTgid:\t%d\nNgid:\t0\nPid:\t%d\nPPid:\t%d\n", tgid, pid, p.ppid))
+		if p.ppid == f.spid && p.tgid == 0 {
 			kids = append(kids, strconv.Itoa(pid))
 		}
 	}
@@ -157,6 +163,25 @@ func TestWatcher(t *testing.T) {
 			}
 			f.fork(other) // a grandchild of init: none of supervisord's
 			expect(t, w, "someone else's fork", false, nil, nil)
+			// A thread of a child is allocated a pid, and names the
+			// child's parent, supervisord, as its own.
+			f.forks++
+			f.last++
+			f.procs[f.last] = fakeTask{ppid: f.spid, start: f.now, tgid: c}
+			f.sync()
+			expect(t, w, "a child's new thread", false, nil, nil)
+			delete(f.procs, f.last) // the thread ends: /proc lists no thread
+			f.sync()
+			// A fork the children list does not show yet (proc(5): a
+			// list read while it changes can skip one) is found among
+			// the pids allocated since, where supervisord reaped nothing.
+			hidden := f.fork(f.spid)
+			if children {
+				f.write(fmt.Sprintf("%d/task/%d/children", f.spid, f.spid), fmt.Sprintf("%d %d %d ", a, b, c))
+			}
+			expect(t, w, "a fork the list skips", false, []int{hidden}, nil)
+			f.exit(hidden)
+			expect(t, w, "its exit", false, nil, []int{hidden})
 
 			f.exit(b)
 			expect(t, w, "an exit", false, nil, []int{b})
