@@ -33,7 +33,7 @@
 // allocates 16 KB through the client and 4.5 KB by dial (BenchmarkCheck),
 // on heap pages that stay resident until the next forced collection. The
 // most httpok held over a period of those collections
-// (internal/testkit/resident) went from 7.8-8.3 MiB to 6.4-7.9. https
+// (internal/testkit/resident) went from 7.8-8.3 MiB to 6.3-7.9. https
 // keeps the client, which negotiates HTTP/2 with a server that offers it,
 // and so does a host name in other than ASCII, which the client converts
 // (IDNA) before looking it up.

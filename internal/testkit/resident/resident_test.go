@@ -45,10 +45,15 @@ const mib = 1 << 20
 // httpok was above the target by 0.3 MiB at its most, while each check's
 // fresh connection ran net/http's client in three new goroutines whose
 // stacks grow; since its http checks bypass the client (plugins/httpok's
-// doc) it holds 6.4-7.9 MiB at its most (eight runs, load averages
-// 0.2-4): 6.4-6.5 in four, 7.5-7.9 in the others, 1.1-1.3 MiB more of
-// the binary's pages, all when two or three of these tests ran at once.
-// Its ceiling stays 9 MiB until that second figure has a margin below 8.
+// doc) it holds 6.3-7.9 MiB at its most (ten runs, load averages
+// 0.2-4): 6.3-6.5 in five, 7.5-7.9 in five, 1.1-1.6 MiB more of the
+// binary's pages, all when two or three of these tests ran at once. Those
+// pages are the function tables that the runtime reads at each of its
+// preemption signals, for the function the signal interrupted: on a
+// loaded machine the kernel holds off httpok's thread during a check, the
+// runtime sees the goroutine run for 10 ms and signals it, at another
+// instruction each time. With GODEBUG=asyncpreemptoff=1 in httpok's
+// environment, two such runs held 5.9. Its ceiling stays 9 MiB.
 // The exporter is above the target:
 // 4.9-5.5 MiB of it is the code that its events and its /proc sampling
 // touch again every few seconds, 3.2-3.4 MiB anonymous (client_golang's
