@@ -110,10 +110,13 @@ func TestRealSupervisordTokenLifecycle(t *testing.T) {
 	listener := documented(t, "token.conf",
 		"command=slack-notify", "command="+binary(t)+" --api-url "+slack.APIURL(),
 		"/etc/golance/slack-token", tokenFile)
+	// flaky fails to start until ready exists: startsecs=3, not 1, as a
+	// loaded machine once took over a second to run its test and exit, and
+	// supervisord took it for RUNNING, a recovery the test did not expect.
 	sv := supervisord.Start(t, supervisord.Config{Sections: listener + `
 		[program:flaky]
 		command=sh -c 'test -f %(here)s/ready || { echo "flaky: waiting for %(here)s/ready" >&2; exit 2; }; exec sleep 1000'
-		startsecs=1
+		startsecs=3
 		startretries=1
 	`})
 	sv.WaitLog(t, `gave up: flaky entered FATAL state`)

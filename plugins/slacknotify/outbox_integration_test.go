@@ -169,10 +169,13 @@ func TestIntegrationThreadSurvivesKill(t *testing.T) {
 	supervisord.Require(t)
 	slack := fakeslack.Start(t)
 	slack.FailAlways(fakeslack.PostMessage, fakeslack.Fault{Status: http.StatusInternalServerError})
+	// flaky fails to start until ready exists: startsecs=3, not 1, as a
+	// loaded machine once took over a second to run its test and exit, and
+	// supervisord took it for RUNNING, a recovery the test did not expect.
 	sv := supervisord.Start(t, supervisord.Config{Sections: botListener(t, slack, "-p flaky") + `
 		[program:flaky]
 		command=sh -c 'test -f %(here)s/ready || { echo "flaky: waiting for %(here)s/ready" >&2; exit 2; }; exec sleep 1000'
-		startsecs=1
+		startsecs=3
 		startretries=1
 		priority=200
 	`})
