@@ -5,34 +5,15 @@ import (
 	"context"
 	"errors"
 	"strings"
-	"sync"
 	"testing"
 )
-
-// recordingWriter is a Writer whose contents the functions run after an
-// answer can look at.
-type recordingWriter struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (w *recordingWriter) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.buf.Write(p)
-}
-
-func (w *recordingWriter) String() string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.buf.String()
-}
 
 // A function given to AfterAnswer runs once the event's answer is
 // written, whatever the answer, and before the next event is handled.
 func TestAfterAnswerRunsAfterTheAnswer(t *testing.T) {
 	stream := envelopeSerial(1, Tick5, "when:1") + envelopeSerial(2, Tick5, "when:2") + envelopeSerial(3, Tick5, "when:3")
-	var out recordingWriter
+	// The handler runs on Serve's goroutine, between its writes.
+	var out bytes.Buffer
 	var seen []string
 	h := HandlerFunc(func(ctx context.Context, ev Event) error {
 		seen = append(seen, "handle "+out.String())
