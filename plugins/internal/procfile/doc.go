@@ -15,6 +15,7 @@
 //	stat.go    Stat, ParseStat and ParseStatm: the fields the plugins need
 //	uint.go    ParseUint, the decimal numbers of /proc files
 //	machine.go ParseBootTime: the machine's counters in /proc/stat
+//	status.go  ParseTgid: a task's process, from its status
 //	pids.go    ParsePIDs and Dir.ReadPIDs: children lists, processes, threads
 //	forks.go   ForkClock: was any process or thread created since? in O(1)
 package procfile

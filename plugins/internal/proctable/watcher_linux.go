@@ -3,7 +3,6 @@
 package proctable
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -207,17 +206,8 @@ func (w *watcher) leads(pid int) bool {
 	if err != nil {
 		return false
 	}
-	const key = "\nTgid:\t"
-	i := bytes.Index(b, []byte(key))
-	if i < 0 {
-		return false
-	}
-	line := b[i+len(key):]
-	if nl := bytes.IndexByte(line, '\n'); nl >= 0 {
-		line = line[:nl]
-	}
-	tgid, ok := procfile.ParseUint(line)
-	return ok && int(tgid) == pid
+	tgid, err := procfile.ParseTgid(b)
+	return err == nil && tgid == pid
 }
 
 // allocatedSince reports whether pid lies in the cyclic interval (from,
