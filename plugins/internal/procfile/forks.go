@@ -125,6 +125,24 @@ func (c *ForkClock) Allocated(prev, now Mark, limit int) (iter.Seq[int], bool) {
 	}, true
 }
 
+// AllocatedBetween reports whether pid lies among those allocated between
+// the readings prev and now, when allocation did not go round the whole
+// pid space (Wrapped): in the cyclic interval after prev's last pid, up
+// to now's. It holds for every pid Allocated yields, and for the reserved
+// pids below 300 as well once allocation went past the end, which the
+// kernel does not hand out again but a caller that only looks at a pid
+// more closely loses nothing by counting.
+func AllocatedBetween(prev, now Mark, pid int) bool {
+	from, to := prev.LastPID, now.LastPID
+	switch {
+	case from == to:
+		return false
+	case from < to:
+		return from < pid && pid <= to
+	}
+	return pid > from || pid <= to
+}
+
 // Wrapped reports that between the readings prev and now, allocation may
 // have gone round the whole pid space, so that any pid may be new.
 func (c *ForkClock) Wrapped(prev, now Mark) bool {

@@ -24,20 +24,27 @@ func TestParseLoadavgAndForks(t *testing.T) {
 	}
 }
 
-// A process started between two readings makes them not quiet; the same
-// reading twice is quiet, and one a whole pid space of forks later is
-// wrapped.
-func TestForkClock(t *testing.T) {
+// openClock opens a ForkClock on /proc, closed at the test's end.
+func openClock(t *testing.T) *ForkClock {
+	t.Helper()
 	d, err := OpenDir("")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer d.Close()
+	t.Cleanup(func() { d.Close() })
 	c, err := OpenForkClock(d)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close()
+	t.Cleanup(c.Close)
+	return c
+}
+
+// A process started between two readings makes them not quiet; the same
+// reading twice is quiet, and one a whole pid space of forks later is
+// wrapped.
+func TestForkClock(t *testing.T) {
+	c := openClock(t)
 	before, err := c.Read()
 	if err != nil {
 		t.Fatal(err)
@@ -66,16 +73,7 @@ func TestForkClock(t *testing.T) {
 // process's among them, in order across the end of the pid space, and
 // refuses more than its limit or a wrapped space.
 func TestForkClockAllocated(t *testing.T) {
-	d, err := OpenDir("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
-	c, err := OpenForkClock(d)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := openClock(t)
 	before, err := c.Read()
 	if err != nil {
 		t.Fatal(err)
@@ -110,5 +108,17 @@ func TestForkClockAllocated(t *testing.T) {
 	wrapped.Forks += c.pidSpace
 	if _, ok := c.Allocated(end, wrapped, 1<<30); ok {
 		t.Error("a wrapped pid space was allowed")
+	}
+	// AllocatedBetween holds for what Allocated yields, and for the
+	// reserved pids, but for no other.
+	pids, _ = c.Allocated(end, past, 10)
+	yielded := slices.Collect(pids)
+	for _, pid := range []int{1, 299, 300, 302, 303, 996, 997, 998, 999} {
+		if got, want := AllocatedBetween(end, past, pid), slices.Contains(yielded, pid) || pid < reserved; got != want {
+			t.Errorf("AllocatedBetween(997 -> 302, %d) = %v, want %v", pid, got, want)
+		}
+	}
+	if AllocatedBetween(end, end, 997) || !AllocatedBetween(Mark{LastPID: 10}, Mark{LastPID: 20}, 20) || AllocatedBetween(Mark{LastPID: 10}, Mark{LastPID: 20}, 10) {
+		t.Error("AllocatedBetween on an interval that does not wrap")
 	}
 }

@@ -139,8 +139,8 @@ func (w *watcher) check() (quiet bool, err error) {
 		w.last = mark
 		return false, nil
 	}
-	from, last := w.last.LastPID, mark.LastPID
-	fresh := func(pid int) bool { return all || allocatedSince(from, last, pid) }
+	prev := w.last
+	fresh := func(pid int) bool { return all || procfile.AllocatedBetween(prev, mark, pid) }
 	w.mark++
 	listed := false
 	if w.children {
@@ -208,18 +208,6 @@ func (w *watcher) leads(pid int) bool {
 	}
 	tgid, err := procfile.ParseTgid(b)
 	return err == nil && tgid == pid
-}
-
-// allocatedSince reports whether pid lies in the cyclic interval (from,
-// to] of pids allocated after from, up to to.
-func allocatedSince(from, to, pid int) bool {
-	switch {
-	case from == to:
-		return false
-	case from < to:
-		return from < pid && pid <= to
-	}
-	return pid > from || pid <= to
 }
 
 // maxTaskLists is how many threads' children lists a check reads before
