@@ -9,7 +9,7 @@
 //
 // The listeners:
 //
-//   - c: the reference, c/listener.c built with the system's compiler
+//   - c: the reference, internal/cref's listener.c built with the system's compiler
 //     ($CC, else cc): one read and one write per event, the physical
 //     limit. Without a compiler the bench says so and reports the Go
 //     figures without ratios;
@@ -43,6 +43,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"github.com/golance/golance/internal/cref"
 	"os"
 	"os/exec"
 	"runtime"
@@ -142,7 +143,7 @@ func run(o options) error {
 
 	var contenders []contender
 	var notes []string
-	if cc, err := buildReference(dir); err != nil {
+	if cc, err := cref.Build(dir, "listener"); err != nil {
 		notes = append(notes, fmt.Sprintf("C reference: %v; the Go figures follow without ratios.", err))
 	} else {
 		contenders = append(contenders, contender{"c", []string{cc}, o.events})

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/golance/golance/internal/cref"
 	"os"
 	"strings"
 	"testing"
@@ -46,7 +47,7 @@ func TestEveryListenerStaysInStep(t *testing.T) {
 		{"sdk", []string{self, "listen-sdk"}, 300},
 		{"go-by-hand", []string{self, "listen-go-by-hand"}, 300},
 	}
-	cc, err := buildReference(t.TempDir())
+	cc, err := cref.Build(t.TempDir(), "listener")
 	need(t, err)
 	contenders = append(contenders, contender{"c", []string{cc}, 300})
 	py, err := pythonWithSupervisor()
@@ -79,14 +80,6 @@ func TestEveryListenerStaysInStep(t *testing.T) {
 			}
 		}
 	})
-}
-
-func TestNoCompilerIsSaid(t *testing.T) {
-	t.Setenv("CC", "no-such-compiler")
-	_, err := buildReference(t.TempDir())
-	if err == nil || !strings.Contains(err.Error(), "no C compiler: no-such-compiler is not on PATH") {
-		t.Fatalf("got %v", err)
-	}
 }
 
 // onPinnedThread runs f on a thread pinned as the bench pins its own. The

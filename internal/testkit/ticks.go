@@ -19,11 +19,16 @@ type TickBench struct {
 	// Sections are more supervisord.conf sections the listener needs
 	// (the server an httpok checks), without continuation lines.
 	Sections string
+	// Reference, when set, is the command of a listener doing the same
+	// work at the least cost (a C one from package cref), measured alike
+	// under the same supervisord, in the pool "reference", its runs
+	// interleaved with the listener's.
+	Reference string
 }
 
-// quietTicks is how many ticks after the first one TickUnderSupervisord
-// measures.
-const quietTicks = 4
+// quietTicks is how many ticks after the first one a run of a listener
+// measures; a benchmark with a reference runs each listener twice.
+const quietTicks = 5
 
 // TickUnderSupervisord runs n processes (sleep_0000, ...) under the real
 // supervisord, then starts the listener, subscribed to TICK_5, and reports
@@ -35,56 +40,112 @@ const quietTicks = 4
 // calls-first-tick), the ticks after it, with nothing started or stopped
 // (ms/quiet-tick, the mean, ms-max-quiet-tick, calls/quiet-tick),
 // us/process, which stays flat when the cost is linear, and the machine's
-// load average, which every figure depends on. Ticks come every 5 seconds:
-// one run takes about half a minute.
+// load average, which every figure depends on. With a Reference, the
+// listener and the reference run in turn, twice each, and ref-ms/quiet-tick
+// and x-reference (the ratio of the two means) follow. Ticks come every 5
+// seconds: a run takes half a minute.
 func TickUnderSupervisord(b *testing.B, l TickBench, n int) {
 	b.Helper()
+	sections := flush(Sleepers(n)) + listenerSection(l.Pool, l.Command) + "\n" + flush(l.Sections)
+	if l.Reference != "" {
+		sections += listenerSection("reference", l.Reference)
+	}
 	sv := supervisord.Start(b, supervisord.Config{
 		LogLevel: "trace", StartTimeout: 2 * time.Minute, StopTimeout: 2 * time.Minute, WaitTimeout: time.Minute,
 		// Three pipes per process, and poll() in supervisord, not select().
 		SupervisordOptions: "minfds=" + strconv.Itoa(4*n+256),
-		Sections: flush(Sleepers(n)) + fmt.Sprintf(`
-			[eventlistener:%s]
-			command=%s
-			events=TICK_5
-			autostart=false
-			stderr_logfile=NONE
-		`, l.Pool, l.Command) + "\n" + flush(l.Sections)})
+		Sections:           sections})
 	WaitSleepers(b, sv, n)
-	// Started once every process runs, the listener's first tick loads
-	// the whole table, and nothing changes after it. The log is read from
-	// before the start: the first tick may be sent before StartProcess
-	// returns.
-	offset := sv.LogSize()
-	if err := sv.Client.StartProcess(context.Background(), l.Pool, true); err != nil {
-		b.Fatal(err)
+	first := tickRun(b, sv, l.Pool)
+	own := first
+	var ref tickStats
+	if l.Reference != "" {
+		ref = tickRun(b, sv, "reference")
+		own.add(tickRun(b, sv, l.Pool))
+		ref.add(tickRun(b, sv, "reference"))
 	}
-	sv.WaitLogSince(b, offset, fmt.Sprintf(`(?s)(%s: BUSY -> ACKNOWLEDGED.*){%d}`, l.Pool, 1+quietTicks))
-	log := sv.Log()[offset:]
-	times := AnswerTimes(log, l.Pool)
-	calls := callsPerEvent(log, l.Pool)
-	if len(times) < 1+quietTicks || len(calls) < 1+quietTicks {
-		b.Fatalf("%d answers, %d call counts in:\n%s", len(times), len(calls), log)
+	b.ReportMetric(ms(first.first), "ms-first-tick")
+	b.ReportMetric(float64(first.firstCalls), "calls-first-tick")
+	b.ReportMetric(own.mean(), "ms/quiet-tick")
+	b.ReportMetric(ms(own.longest), "ms-max-quiet-tick")
+	b.ReportMetric(float64(own.calls)/float64(len(own.quiet)), "calls/quiet-tick")
+	b.ReportMetric(own.mean()*1000/float64(n), "us/process")
+	if l.Reference != "" {
+		b.ReportMetric(ref.mean(), "ref-ms/quiet-tick")
+		b.ReportMetric(own.mean()/ref.mean(), "x-reference")
 	}
-	var quiet, longest time.Duration
-	quietCalls := 0
-	for i := 1; i <= quietTicks; i++ {
-		quiet += times[i]
-		longest = max(longest, times[i])
-		quietCalls += calls[i]
-	}
-	mean := float64(quiet.Microseconds()) / 1000 / quietTicks
-	b.ReportMetric(float64(times[0].Microseconds())/1000, "ms-first-tick")
-	b.ReportMetric(float64(calls[0]), "calls-first-tick")
-	b.ReportMetric(mean, "ms/quiet-tick")
-	b.ReportMetric(float64(longest.Microseconds())/1000, "ms-max-quiet-tick")
-	b.ReportMetric(float64(quietCalls)/quietTicks, "calls/quiet-tick")
-	b.ReportMetric(mean*1000/float64(n), "us/process")
 	if avg, err := os.ReadFile("/proc/loadavg"); err == nil {
 		if load, err := strconv.ParseFloat(strings.Fields(string(avg))[0], 64); err == nil {
 			b.ReportMetric(load, "loadavg")
 		}
 	}
+}
+
+// listenerSection is the section of a listener subscribed to TICK_5,
+// started by tickRun.
+func listenerSection(pool, command string) string {
+	return fmt.Sprintf(`
+			[eventlistener:%s]
+			command=%s
+			events=TICK_5
+			autostart=false
+			stderr_logfile=NONE
+		`, pool, command)
+}
+
+// tickStats are the ticks of one or more runs of a listener.
+type tickStats struct {
+	first      time.Duration // the first run's first tick
+	firstCalls int
+	quiet      []time.Duration
+	longest    time.Duration
+	calls      int // over the quiet ticks
+}
+
+func (s *tickStats) add(o tickStats) {
+	s.quiet = append(s.quiet, o.quiet...)
+	s.longest = max(s.longest, o.longest)
+	s.calls += o.calls
+}
+
+// mean is the quiet ticks' mean, in milliseconds.
+func (s *tickStats) mean() float64 {
+	var sum time.Duration
+	for _, d := range s.quiet {
+		sum += d
+	}
+	return ms(sum) / float64(len(s.quiet))
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// tickRun starts the listener pool once every process runs, so that its
+// first tick loads the whole table and nothing changes after it, waits
+// for 1+quietTicks answers and stops it.
+func tickRun(b *testing.B, sv *supervisord.Supervisord, pool string) tickStats {
+	b.Helper()
+	// The log is read from before the start: the first tick may be sent
+	// before StartProcess returns.
+	offset := sv.LogSize()
+	if err := sv.Client.StartProcess(context.Background(), pool, true); err != nil {
+		b.Fatal(err)
+	}
+	sv.WaitLogSince(b, offset, fmt.Sprintf(`(?s)(%s: BUSY -> ACKNOWLEDGED.*){%d}`, pool, 1+quietTicks))
+	if err := sv.Client.StopProcess(context.Background(), pool, true); err != nil {
+		b.Fatal(err)
+	}
+	log := sv.Log()[offset:]
+	times := AnswerTimes(log, pool)
+	calls := callsPerEvent(log, pool)
+	if len(times) < 1+quietTicks || len(calls) < 1+quietTicks {
+		b.Fatalf("%d answers, %d call counts in:\n%s", len(times), len(calls), log)
+	}
+	s := tickStats{first: times[0], firstCalls: calls[0], quiet: times[1 : 1+quietTicks]}
+	for i := 1; i <= quietTicks; i++ {
+		s.longest = max(s.longest, times[i])
+		s.calls += calls[i]
+	}
+	return s
 }
 
 // Sleepers is the supervisord.conf section of n sleeping processes,

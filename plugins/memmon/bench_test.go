@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/golance/golance/internal/cref"
 	"github.com/golance/golance/internal/testkit"
 	"github.com/golance/golance/internal/testkit/resident"
 
@@ -105,14 +106,20 @@ func BenchmarkTick(b *testing.B) {
 // waits for the answer (testkit.AnswerTimes), with 100, 500 and 1000
 // processes, memmon's -a 1GB -c covering every one. Its trace log names
 // every XML-RPC call, counted per tick (see testkit.TickUnderSupervisord
-// for the figures). Ticks come every 5 seconds, so one run takes about
-// half a minute per size: make bench runs it with -benchtime 1x.
+// for the figures). The reference is package cref's memmon.c, the same
+// quiet tick in C, built with the system's compiler: x-reference is
+// memmon's mean over its. Ticks come every 5 seconds, so one size takes
+// about two minutes: make bench runs it with -benchtime 1x.
 func BenchmarkTickRealSupervisord(b *testing.B) {
 	memmon := resident.Build(b, "memmon", "CGO_ENABLED=0")
+	ref, err := cref.Build(b.TempDir(), "memmon")
+	if err != nil {
+		b.Logf("no reference, no ratio: %v", err)
+	}
 	for _, n := range []int{100, 500, 1000} {
 		b.Run(fmt.Sprintf("processes-%d", n), func(b *testing.B) {
 			for b.Loop() {
-				testkit.TickUnderSupervisord(b, testkit.TickBench{Pool: "memmon", Command: memmon + " -a 1GB -c"}, n)
+				testkit.TickUnderSupervisord(b, testkit.TickBench{Pool: "memmon", Command: memmon + " -a 1GB -c", Reference: ref}, n)
 			}
 		})
 	}

@@ -9,11 +9,22 @@
  * (supervisord 4 counts len in code points), so it stays in step with
  * events of any size, split across any number of reads. supervisord sends
  * valid UTF-8 only, which the skipping relies on.
+ *
+ * Another reference reuses this loop by defining BEFORE_ANSWER and
+ * AFTER_ANSWER, the work around each answer (returning -1 to exit), and
+ * including this file: see memmon.c.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#ifndef BEFORE_ANSWER
+#define BEFORE_ANSWER() 0
+#endif
+#ifndef AFTER_ANSWER
+#define AFTER_ANSWER() 0
+#endif
 
 static char buf[1 << 16];
 static size_t pos, have; /* buf[pos:have] is read but not yet used */
@@ -30,10 +41,10 @@ static ssize_t fill(void)
 	return r;
 }
 
-static int write_all(const char *p, size_t n)
+static int write_all(int fd, const char *p, size_t n)
 {
 	while (n > 0) {
-		ssize_t w = write(1, p, n);
+		ssize_t w = write(fd, p, n);
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
@@ -56,7 +67,7 @@ int main(void)
 	static const char ready[] = "READY\n";
 	static const char answer[] = "RESULT 2\nOKREADY\n";
 
-	if (write_all(ready, sizeof ready - 1) < 0)
+	if (write_all(1, ready, sizeof ready - 1) < 0)
 		return 1;
 	for (;;) {
 		char *nl, *len = NULL, *p;
@@ -109,7 +120,11 @@ int main(void)
 		}
 		if (pos == have)
 			pos = have = 0;
-		if (write_all(answer, sizeof answer - 1) < 0)
+		if (BEFORE_ANSWER() < 0)
+			return 1;
+		if (write_all(1, answer, sizeof answer - 1) < 0)
+			return 1;
+		if (AFTER_ANSWER() < 0)
 			return 1;
 	}
 }
