@@ -249,16 +249,12 @@ func (m *handler) checkProcess(snap *procmem.Snapshot, p proctable.Process, tick
 	if len(applies) == 0 && !self {
 		return
 	}
-	pname := p.Group + ":" + p.Name // superlance names processes so in its lines and mail
-	name := pname
-	if p.Group == p.Name {
-		name = p.Name // the namespec (proctable.Process.Namespec), without making it again
-	}
+	name := p.Namespec() // the table's, made once
 	switch {
 	case self && len(applies) == 0:
 		if !m.selfNoted {
 			m.selfNoted = true
-			m.cfg.log.Info(fmt.Sprintf("Not watching %s: it is memmon itself, and a memmon that stops itself cannot start itself again", pname))
+			m.cfg.log.Info(fmt.Sprintf("Not watching %s: it is memmon itself, and a memmon that stops itself cannot start itself again", lineName(p)))
 		}
 		return
 	case p.PID == 0 || p.State != listener.StateRunning || m.restarter.InFlight(name):
@@ -271,13 +267,15 @@ func (m *handler) checkProcess(snap *procmem.Snapshot, p proctable.Process, tick
 		return // exited since the table was checked
 	}
 	if err != nil {
-		m.cfg.log.Warn(fmt.Sprintf("Cannot read the memory of %s: %v", pname, err))
+		m.cfg.log.Warn(fmt.Sprintf("Cannot read the memory of %s: %v", lineName(p), err))
 		return
 	}
-	// "RSS of web:web_00 is 1234", made without fmt: hundreds a tick.
-	m.line = append(append(append(append(m.line[:0], m.cfg.metric.String()...), " of "...), pname...), " is "...)
-	m.line = strconv.AppendUint(m.line, used, 10)
-	log.Info(m.cfg.log, string(m.line))
+	// "RSS of web:web_00 is 1234", made in a reused buffer, without fmt
+	// or a string: hundreds a tick.
+	m.line = append(append(m.line[:0], m.cfg.metric.String()...), " of "...)
+	m.line = append(append(append(m.line, p.Group...), ':'), p.Name...)
+	m.line = strconv.AppendUint(append(m.line, " is "...), used, 10)
+	log.Line(m.cfg.log, m.line)
 	var over *rule
 	for _, r := range applies {
 		if used > r.limit.bytes {
@@ -290,11 +288,11 @@ func (m *handler) checkProcess(snap *procmem.Snapshot, p proctable.Process, tick
 		return
 	}
 	if n, due := m.streaks.Fail(name); !due {
-		m.cfg.log.Info(fmt.Sprintf("%v of %s is above %s (%d of %d ticks in a row before a restart)", m.cfg.metric, pname, over, n, m.streaks.Need()))
+		m.cfg.log.Info(fmt.Sprintf("%v of %s is above %s (%d of %d ticks in a row before a restart)", m.cfg.metric, lineName(p), over, n, m.streaks.Need()))
 		return
 	}
 	usage := fmt.Sprintf("%v %d", m.cfg.metric, used)
-	m.restart(name, pname, cause{
+	m.restart(name, lineName(p), cause{
 		key:     noticeKey(tick, name, p.PID),
 		usage:   usage,
 		above:   fmt.Sprintf("%s, above %s", usage, over),
@@ -339,22 +337,25 @@ func (m *handler) checkRuntime(ctx context.Context, p proctable.Process, tick st
 		delete(m.waiting, name)
 		return
 	}
-	pname := p.Group + ":" + p.Name
 	past := fmt.Sprintf("up %v, past --max-runtime %s (+%v)", up, limit.limit, jitter)
 	if m.cfg.notDuring.contains(now) {
 		if !m.waiting[name] {
 			m.waiting[name] = true
-			m.cfg.log.Info(fmt.Sprintf("%s is %s; waiting for the end of --max-runtime-not-during %s", pname, past, m.cfg.notDuring))
+			m.cfg.log.Info(fmt.Sprintf("%s is %s; waiting for the end of --max-runtime-not-during %s", lineName(p), past, m.cfg.notDuring))
 		}
 		return
 	}
 	delete(m.waiting, name)
-	m.restart(name, pname, cause{
+	m.restart(name, lineName(p), cause{
 		key:   noticeKey(tick, name, p.PID),
 		usage: past, above: past, stop: m.cfg.runtimeAction == actStop, uptime: up, uptimeKnown: true,
 		because: fmt.Sprintf("it had been running for %v, longer than its limit of %v", up, limit.limit.max+jitter),
 	})
 }
+
+// lineName is the process's name as superlance's memmon writes it in its
+// lines and mail: "group:name", even when the two are the same.
+func lineName(p proctable.Process) string { return p.Group + ":" + p.Name }
 
 // cause is why memmon restarts (or stops) a process, in the words its log
 // lines and mail use.

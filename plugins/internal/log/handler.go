@@ -74,10 +74,7 @@ func (h *Handler) appendLine(b []byte, r slog.Record) []byte {
 	if t.IsZero() {
 		t = time.Now()
 	}
-	b = asctime.Append(b, t)
-	b = append(b, ' ')
-	b = append(b, levelName(r.Level)...)
-	b = append(b, ' ')
+	b = appendHead(b, t, r.Level)
 	b = appendText(b, r.Message)
 	b = append(b, h.attrs...)
 	r.Attrs(func(a slog.Attr) bool {
@@ -85,6 +82,34 @@ func (h *Handler) appendLine(b []byte, r slog.Record) []byte {
 		return true
 	})
 	return append(b, '\n')
+}
+
+// appendHead appends a line's time and level, and the space before its
+// message.
+func appendHead(b []byte, t time.Time, level slog.Level) []byte {
+	b = asctime.Append(b, t)
+	b = append(b, ' ')
+	b = append(b, levelName(level)...)
+	return append(b, ' ')
+}
+
+// info writes msg, printable ASCII, as a line at level Info without
+// attributes (see Line).
+func (h *Handler) info(msg []byte) {
+	now := time.Now()
+	out := h.out
+	out.mu.Lock()
+	defer out.mu.Unlock()
+	if out.holds > 0 {
+		out.held = append(appendHead(out.held, now, slog.LevelInfo), msg...)
+		out.held = append(out.held, '\n')
+		return
+	}
+	bp := lineBuffers.Get().(*[]byte)
+	defer putLineBuffer(bp)
+	b := append(appendHead((*bp)[:0], now, slog.LevelInfo), msg...)
+	*bp = append(b, '\n')
+	out.w.Write(*bp)
 }
 
 // lineBuffers are the buffers Handle formats lines in.
@@ -169,7 +194,7 @@ func appendText(b []byte, s string) []byte {
 
 // printableASCII reports that s holds only printable ASCII characters,
 // which appendText copies as they are: nearly every line.
-func printableASCII(s string) bool {
+func printableASCII[S string | []byte](s S) bool {
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c < ' ' || c > '~' {
 			return false

@@ -108,6 +108,39 @@ func TestInfo(t *testing.T) {
 	Info(Discard(), "nowhere") // must not panic
 }
 
+// Line writes what Info writes, held or not, with or without attributes,
+// for messages that are printable ASCII and for those that are not.
+func TestLine(t *testing.T) {
+	t.Parallel()
+	stamp := regexp.MustCompile(`(?m)^[-\d]+ [:,\d]+ `)
+	for _, msg := range []string{"RSS of web:web is 1234", "RSS of caf\u00e9:tab\there is 1"} {
+		var viaInfo, viaLine, heldLine, quiet bytes.Buffer
+		Info(New(&viaInfo).With("k", "v"), msg)
+		Info(New(&viaInfo), msg)
+		Line(New(&viaLine).With("k", "v"), []byte(msg))
+		Line(New(&viaLine), []byte(msg))
+		held := New(&heldLine)
+		release := Hold(held)
+		Line(held.With("k", "v"), []byte(msg))
+		Line(held, []byte(msg))
+		if heldLine.Len() != 0 {
+			t.Errorf("Line wrote %q while held", heldLine.String())
+		}
+		release()
+		Line(slog.New(NewHandler(&quiet, slog.LevelWarn)), []byte(msg))
+		want := stamp.ReplaceAllString(viaInfo.String(), "")
+		for _, got := range []string{viaLine.String(), heldLine.String()} {
+			if got := stamp.ReplaceAllString(got, ""); got != want {
+				t.Errorf("Line wrote %q, Info %q", got, want)
+			}
+		}
+		if quiet.Len() != 0 {
+			t.Errorf("Line below the level wrote %q", quiet.String())
+		}
+	}
+	Line(Discard(), []byte("nowhere"))
+}
+
 // The stamp is the record's time, in the local zone as supervisord writes
 // it; a record without a time gets the time it is written.
 func TestTime(t *testing.T) {

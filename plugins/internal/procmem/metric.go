@@ -51,4 +51,14 @@ func (m Metric) Name() string {
 
 // String returns the metric's abbreviation as log lines spell it: "RSS",
 // "PSS" or "USS".
-func (m Metric) String() string { return strings.ToUpper(m.Name()) }
+func (m Metric) String() string {
+	switch m {
+	case RSS:
+		return "RSS"
+	case PSS:
+		return "PSS"
+	case USS:
+		return "USS"
+	}
+	return m.Name()
+}

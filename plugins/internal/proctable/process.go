@@ -35,11 +35,21 @@ type Process struct {
 	ExitStatus int
 	// SpawnErr is why the last start failed, "" if it did not.
 	SpawnErr string
+
+	// namespec is Namespec's answer, made once when supervisord's answer
+	// is read rather than at every tick for every process (a plugin
+	// keys its state by it); "" in a Process made otherwise.
+	namespec string
 }
 
 // Namespec returns the name supervisord's XML-RPC methods take for the
 // process: "name", or "group:name" when the group has another name.
-func (p Process) Namespec() string { return listener.Namespec(p.Group, p.Name) }
+func (p Process) Namespec() string {
+	if p.namespec != "" {
+		return p.namespec
+	}
+	return listener.Namespec(p.Group, p.Name)
+}
 
 // processFrom returns what info says of a process: all of it.
 func processFrom(info rpc.ProcessInfo) Process {
@@ -55,5 +65,6 @@ func processFrom(info rpc.ProcessInfo) Process {
 		Stop:          info.Stop,
 		ExitStatus:    info.ExitStatus,
 		SpawnErr:      info.SpawnErr,
+		namespec:      listener.Namespec(info.Group, info.Name),
 	}
 }
