@@ -404,6 +404,46 @@ func TestKeptListsAfterAnExit(t *testing.T) {
 	}
 }
 
+// A process of kept lists that exits and stays a zombie, its parent not
+// reaping it, has handed its children on all the same: its statm reads as
+// unmapped, and the lists are read again, so the adopted grandchild still
+// counts.
+func TestKeptListsAfterAnUnreapedExit(t *testing.T) {
+	t.Parallel()
+	r := newReader(t)
+	defer r.Close()
+	r.quiet = func(prev, now procfile.Mark) bool { return true }
+	// The subreaper becomes a sleep, which never reaps its children.
+	pid, _ := startShell(t, "subreaper-sh", "sh -c 'sleep 3600 & wait' & exec sleep 3600")
+	tree := waitTree(t, pid, 3) // the subreaper, sh, sleep
+	s, err := r.Snapshot(true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	usage(t, s, pid, RSS, true) // reads the lists
+	var middle int
+	for _, p := range tree[1:] {
+		if len(descendants(t, p)) == 2 {
+			middle = p
+		}
+	}
+	if err := syscall.Kill(middle, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	left := waitTree(t, pid, 2) // the subreaper and the adopted sleep
+	if b, err := os.ReadFile("/proc/" + strconv.Itoa(middle) + "/stat"); err != nil {
+		t.Fatal(err)
+	} else if st, err := procfile.ParseStat(b); err != nil || st.State != 'Z' {
+		t.Fatalf("the killed shell is %q (%v), want a zombie", st.State, err)
+	}
+	if s, err = r.Snapshot(true); err != nil {
+		t.Fatal(err)
+	}
+	if all, want := usage(t, s, pid, RSS, true), sumOwn(t, s, left); all != want {
+		t.Errorf("cumulative RSS %d, want %d, the sum over %v", all, want, left)
+	}
+}
+
 // Processes created elsewhere do not make a tree snapshot read its kept
 // lists again: only the lists of the new processes' parents are, so a
 // fork in the tree still counts at once.

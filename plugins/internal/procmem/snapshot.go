@@ -111,8 +111,11 @@ walk:
 		if err == nil {
 			s.stack, err = s.appendChildren(s.stack, p)
 		}
+		// A zombie not yet reaped has exited too: its statm reads as
+		// unmapped, and its children have gone already.
+		exited := errors.Is(err, ErrNoProcess) || (err == nil && !s.scanned && s.stats[p].unmapped)
 		switch {
-		case errors.Is(err, ErrNoProcess) && s.r.cachedLists && !s.fresh:
+		case exited && s.r.cachedLists && !s.fresh:
 			// A process of kept lists has exited: its children went
 			// to another parent, perhaps one in this tree (a
 			// subreaper), so the lists are read anew, now and at the
