@@ -49,10 +49,15 @@ func (f procFile) name(pid int) string {
 	return "stat"
 }
 
-type fileKey struct {
-	pid  int
-	file procFile
-}
+// fileKey names a kept file, its pid and its procFile, in one word, so
+// that the Reader's lookups, several per process a snapshot, take the
+// map's fast path for 64-bit keys.
+type fileKey uint64
+
+func keyOf(pid int, file procFile) fileKey { return fileKey(uint64(pid)<<2 | uint64(file)) }
+
+func (k fileKey) pid() int       { return int(k >> 2) }
+func (k fileKey) file() procFile { return procFile(k & 3) }
 
 // openFile is a /proc file kept open across snapshots: the kernel produces
 // fresh contents on every read from offset 0, and an open file keeps naming
@@ -84,6 +89,9 @@ type Reader struct {
 	pageSize uint64
 	path     []byte
 	files    map[fileKey]*openFile
+	// used counts the files in files that the current snapshot read:
+	// when a snapshot read them all, the next has none to close.
+	used     int
 	maxFiles int
 	gen      uint64
 	snap     Snapshot
@@ -155,8 +163,7 @@ func NewReader(mountPoint string) (*Reader, error) {
 // afterwards; closing it again does nothing.
 func (r *Reader) Close() error {
 	for k, f := range r.files {
-		unix.Close(f.fd)
-		delete(r.files, k)
+		r.drop(k, f)
 	}
 	if r.clock != nil {
 		r.clock.Close()
@@ -171,7 +178,10 @@ func (r *Reader) Close() error {
 // about, when asked. The previous snapshot becomes invalid.
 func (r *Reader) Snapshot(tree bool) (*Snapshot, error) {
 	r.gen++
-	r.closeUnused()
+	if r.used < len(r.files) {
+		r.closeUnused()
+	}
+	r.used = 0
 	if tree && r.clock != nil {
 		m, err := r.clock.Read()
 		if err != nil || !r.primed || (!r.quiet(r.mark, m) && !r.retireLists(r.mark, m)) {
@@ -233,7 +243,7 @@ func (r *Reader) retireLists(prev, now procfile.Mark) bool {
 		if err != nil {
 			return false
 		}
-		if f := r.files[fileKey{st.PPID, fileTask}]; f != nil {
+		if f := r.files[keyOf(st.PPID, fileTask)]; f != nil {
 			f.listed = 0
 		}
 	}
@@ -246,8 +256,7 @@ func (r *Reader) retireLists(prev, now procfile.Mark) bool {
 func (r *Reader) closeUnused() {
 	for k, f := range r.files {
 		if f.gen+1 < r.gen {
-			unix.Close(f.fd)
-			delete(r.files, k)
+			r.drop(k, f)
 		}
 	}
 }
@@ -269,7 +278,7 @@ func (r *Reader) residentPages(pid int) (pages uint64, mapped bool, err error) {
 // fifth of reading stat, which also counts them). 0 means the process is
 // gone.
 func (r *Reader) threads(pid int) (int, error) {
-	k := fileKey{pid, fileTask}
+	k := keyOf(pid, fileTask)
 	f, cached, err := r.open(k)
 	if err != nil {
 		return 0, err
@@ -292,11 +301,11 @@ func (r *Reader) threads(pid int) (int, error) {
 // in the child's statm. This saves two system calls per process, half of
 // a tick over 500 processes.
 func (r *Reader) appendChildren(dst []int, pid int, kept bool) ([]int, error) {
-	k := fileKey{pid, fileTask}
+	k := keyOf(pid, fileTask)
 	if f := r.files[k]; kept && f != nil && f.listed != 0 && f.listed >= r.quietSince {
-		f.gen = r.gen
-		if c := r.files[fileKey{pid, fileChildren}]; c != nil {
-			c.gen = r.gen
+		r.use(f)
+		if c := r.files[keyOf(pid, fileChildren)]; c != nil {
+			r.use(c)
 		}
 		r.cachedLists = true
 		return append(dst, f.kids...), nil
@@ -348,7 +357,7 @@ func (r *Reader) parsePIDs(dst []int, pid int, b []byte) ([]int, error) {
 // read returns the contents of /proc/<pid>/<file>, valid until the next
 // read.
 func (r *Reader) read(pid int, file procFile) ([]byte, error) {
-	k := fileKey{pid, file}
+	k := keyOf(pid, file)
 	f, cached, err := r.open(k)
 	if err != nil {
 		return nil, err
@@ -377,16 +386,17 @@ func (r *Reader) open(k fileKey) (*openFile, bool, error) {
 	if f, ok := r.files[k]; ok {
 		return f, true, nil
 	}
-	if k.file == fileStat || k.file == fileStatm {
-		r.closeFile(fileKey{k.pid, fileTask})
-		r.closeFile(fileKey{k.pid, fileChildren})
+	pid, file := k.pid(), k.file()
+	if file == fileStat || file == fileStatm {
+		r.closeFile(keyOf(pid, fileTask))
+		r.closeFile(keyOf(pid, fileChildren))
 	}
-	r.path = strconv.AppendInt(r.path[:0], int64(k.pid), 10)
+	r.path = strconv.AppendInt(r.path[:0], int64(pid), 10)
 	r.path = append(r.path, '/')
-	r.path = append(r.path, k.file.name(k.pid)...)
+	r.path = append(r.path, file.name(pid)...)
 	fd, err := r.d.OpenAt(string(r.path))
 	if err != nil {
-		return nil, false, r.procError(k.pid, k.file.name(k.pid), err)
+		return nil, false, r.procError(pid, file.name(pid), err)
 	}
 	return &openFile{fd: fd}, false, nil
 }
@@ -396,27 +406,46 @@ func (r *Reader) open(k fileKey) (*openFile, bool, error) {
 // unless it was opened now and the Reader keeps its maximum already.
 func (r *Reader) keep(k fileKey, f *openFile, cached bool, err error) error {
 	if err != nil || (!cached && len(r.files) >= r.maxFiles) {
-		unix.Close(f.fd)
-		delete(r.files, k)
+		if cached {
+			r.drop(k, f)
+		} else {
+			unix.Close(f.fd)
+		}
 		if err != nil {
-			return r.procError(k.pid, k.file.name(k.pid), err)
+			return r.procError(k.pid(), k.file().name(k.pid()), err)
 		}
 		return nil
 	}
 	// Kept by pointer, so that marking a file used, hundreds of times a
 	// snapshot, is no map assignment.
-	f.gen = r.gen
 	if !cached {
 		r.files[k] = f
 	}
+	r.use(f)
 	return nil
+}
+
+// use records that the current snapshot read f, a kept file.
+func (r *Reader) use(f *openFile) {
+	if f.gen != r.gen {
+		f.gen = r.gen
+		r.used++
+	}
+}
+
+// drop closes f, kept as k, and forgets it.
+func (r *Reader) drop(k fileKey, f *openFile) {
+	unix.Close(f.fd)
+	delete(r.files, k)
+	if f.gen == r.gen {
+		r.used--
+	}
 }
 
 // closeFile closes the file k if the Reader keeps it open.
 func (r *Reader) closeFile(k fileKey) {
 	if f, ok := r.files[k]; ok {
-		unix.Close(f.fd)
-		delete(r.files, k)
+		r.drop(k, f)
 	}
 }
 

@@ -478,3 +478,73 @@ func TestKeptListsWhenOthersFork(t *testing.T) {
 		t.Errorf("after a fork in the tree: cumulative RSS %d, want %d, the sum over %v", all, want, grown)
 	}
 }
+
+// The files of a process that is no longer asked about, or has exited,
+// are closed at the snapshot after the next, whether or not every other
+// file was read; the count of files read stays exact through the reads
+// that fail and the files closed meanwhile.
+func TestFilesNoLongerReadAreClosed(t *testing.T) {
+	t.Parallel()
+	start := func() *exec.Cmd {
+		cmd := exec.Command("sleep", "60")
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+		return cmd
+	}
+	a, b, c := start(), start(), start()
+	r := newReader(t)
+	defer r.Close()
+	kept := func(pid int) (n int) {
+		for k := range r.files {
+			if k.pid() == pid {
+				n++
+			}
+		}
+		return n
+	}
+	checkUsed := func(when string) {
+		t.Helper()
+		n := 0
+		for _, f := range r.files {
+			if f.gen == r.gen {
+				n++
+			}
+		}
+		if n != r.used {
+			t.Fatalf("%s: %d files read by this snapshot, counted %d", when, n, r.used)
+		}
+	}
+	snap := func(pids ...int) {
+		t.Helper()
+		s, err := r.Snapshot(true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, pid := range pids {
+			if _, err := s.Usage(pid, RSS, true); err != nil && !errors.Is(err, ErrNoProcess) {
+				t.Fatal(err)
+			}
+		}
+		checkUsed("after reading " + strconv.Itoa(len(pids)) + " processes")
+	}
+	snap(a.Process.Pid, b.Process.Pid, c.Process.Pid)
+	if kept(b.Process.Pid) == 0 || kept(c.Process.Pid) == 0 {
+		t.Fatalf("no file kept open for the processes read: %v", r.files)
+	}
+	b.Process.Kill()
+	b.Wait()
+	snap(a.Process.Pid, b.Process.Pid) // b fails, c is not asked about
+	snap(a.Process.Pid)
+	snap(a.Process.Pid)
+	if n := kept(b.Process.Pid); n != 0 {
+		t.Errorf("%d files of an exited process still open", n)
+	}
+	if n := kept(c.Process.Pid); n != 0 {
+		t.Errorf("%d files of a process no longer asked about still open", n)
+	}
+	if kept(a.Process.Pid) == 0 {
+		t.Errorf("the files of the process read at every snapshot were closed")
+	}
+}
