@@ -373,74 +373,56 @@ func TestKeptListsWhileNothingForks(t *testing.T) {
 
 // A process of kept lists that exits hands its children to another
 // parent, here a subreaper at the root of the tree: the lists are read
-// again, and the adopted grandchild still counts.
+// again, and the adopted grandchild still counts. So it does when the
+// exited process stays a zombie, its parent not reaping it: its statm
+// reads as unmapped.
 func TestKeptListsAfterAnExit(t *testing.T) {
 	t.Parallel()
-	r := newReader(t)
-	defer r.Close()
-	r.quiet = func(prev, now procfile.Mark) bool { return true }
-	pid, _ := startShell(t, "subreaper-sh", "sh -c 'sleep 3600 & wait' & sleep 3600 & wait")
-	tree := waitTree(t, pid, 4) // sh, sh, sleep, sleep
-	s, err := r.Snapshot(true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	usage(t, s, pid, RSS, true) // reads the lists
-	var middle int
-	for _, p := range tree[1:] {
-		if len(descendants(t, p)) == 2 {
-			middle = p
-		}
-	}
-	if err := syscall.Kill(middle, syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	left := waitTree(t, pid, 3)
-	if s, err = r.Snapshot(true); err != nil {
-		t.Fatal(err)
-	}
-	if all, want := usage(t, s, pid, RSS, true), sumOwn(t, s, left); all != want {
-		t.Errorf("cumulative RSS %d, want %d, the sum over %v", all, want, left)
-	}
-}
-
-// A process of kept lists that exits and stays a zombie, its parent not
-// reaping it, has handed its children on all the same: its statm reads as
-// unmapped, and the lists are read again, so the adopted grandchild still
-// counts.
-func TestKeptListsAfterAnUnreapedExit(t *testing.T) {
-	t.Parallel()
-	r := newReader(t)
-	defer r.Close()
-	r.quiet = func(prev, now procfile.Mark) bool { return true }
-	// The subreaper becomes a sleep, which never reaps its children.
-	pid, _ := startShell(t, "subreaper-sh", "sh -c 'sleep 3600 & wait' & exec sleep 3600")
-	tree := waitTree(t, pid, 3) // the subreaper, sh, sleep
-	s, err := r.Snapshot(true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	usage(t, s, pid, RSS, true) // reads the lists
-	var middle int
-	for _, p := range tree[1:] {
-		if len(descendants(t, p)) == 2 {
-			middle = p
-		}
-	}
-	if err := syscall.Kill(middle, syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	left := waitTree(t, pid, 2) // the subreaper and the adopted sleep
-	if b, err := os.ReadFile("/proc/" + strconv.Itoa(middle) + "/stat"); err != nil {
-		t.Fatal(err)
-	} else if st, err := procfile.ParseStat(b); err != nil || st.State != 'Z' {
-		t.Fatalf("the killed shell is %q (%v), want a zombie", st.State, err)
-	}
-	if s, err = r.Snapshot(true); err != nil {
-		t.Fatal(err)
-	}
-	if all, want := usage(t, s, pid, RSS, true), sumOwn(t, s, left); all != want {
-		t.Errorf("cumulative RSS %d, want %d, the sum over %v", all, want, left)
+	for _, c := range []struct {
+		name, script  string
+		before, after int  // the tree's processes, zombies left out
+		zombie        bool // the killed shell stays one
+	}{
+		{"reaped", "sh -c 'sleep 3600 & wait' & sleep 3600 & wait", 4, 3, false},
+		// The subreaper becomes a sleep, which never reaps its children.
+		{"unreaped", "sh -c 'sleep 3600 & wait' & exec sleep 3600", 3, 2, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			r := newReader(t)
+			defer r.Close()
+			r.quiet = func(prev, now procfile.Mark) bool { return true }
+			pid, _ := startShell(t, "subreaper-sh", c.script)
+			tree := waitTree(t, pid, c.before)
+			s, err := r.Snapshot(true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			usage(t, s, pid, RSS, true) // reads the lists
+			var middle int
+			for _, p := range tree[1:] {
+				if len(descendants(t, p)) == 2 {
+					middle = p
+				}
+			}
+			if err := syscall.Kill(middle, syscall.SIGKILL); err != nil {
+				t.Fatal(err)
+			}
+			left := waitTree(t, pid, c.after)
+			if c.zombie {
+				if b, err := os.ReadFile("/proc/" + strconv.Itoa(middle) + "/stat"); err != nil {
+					t.Fatal(err)
+				} else if st, err := procfile.ParseStat(b); err != nil || st.State != 'Z' {
+					t.Fatalf("the killed shell is %q (%v), want a zombie", st.State, err)
+				}
+			}
+			if s, err = r.Snapshot(true); err != nil {
+				t.Fatal(err)
+			}
+			if all, want := usage(t, s, pid, RSS, true), sumOwn(t, s, left); all != want {
+				t.Errorf("cumulative RSS %d, want %d, the sum over %v", all, want, left)
+			}
+		})
 	}
 }
 

@@ -111,11 +111,13 @@ walk:
 		if err == nil {
 			s.stack, err = s.appendChildren(s.stack, p)
 		}
+		kept := s.r.cachedLists && !s.fresh
 		// A zombie not yet reaped has exited too: its statm reads as
-		// unmapped, and its children have gone already.
-		exited := errors.Is(err, ErrNoProcess) || (err == nil && !s.scanned && s.stats[p].unmapped)
+		// unmapped, and its children have gone already. Looked up only
+		// when kept lists are in use, the one case it changes.
+		exited := errors.Is(err, ErrNoProcess) || (err == nil && kept && s.stats[p].unmapped)
 		switch {
-		case exited && s.r.cachedLists && !s.fresh:
+		case exited && kept:
 			// A process of kept lists has exited: its children went
 			// to another parent, perhaps one in this tree (a
 			// subreaper), so the lists are read anew, now and at the
