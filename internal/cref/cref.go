@@ -39,6 +39,10 @@ func Build(dir, name string) (string, error) {
 	if _, err := exec.LookPath(cc); err != nil {
 		return "", fmt.Errorf("%w: %s is not on PATH", ErrNoCompiler, cc)
 	}
+	src := name + ".c"
+	if _, err := sources.Open("c/" + src); err != nil {
+		return "", fmt.Errorf("cref: no reference named %q", name)
+	}
 	files, err := sources.ReadDir("c")
 	if err != nil {
 		return "", err
@@ -51,10 +55,6 @@ func Build(dir, name string) (string, error) {
 		if err := os.WriteFile(filepath.Join(dir, f.Name()), b, 0o644); err != nil {
 			return "", err
 		}
-	}
-	src := name + ".c"
-	if _, err := sources.Open("c/" + src); err != nil {
-		return "", fmt.Errorf("cref: no reference named %q", name)
 	}
 	bin := filepath.Join(dir, name)
 	cmd := exec.Command(cc, "-O2", "-o", bin, src)

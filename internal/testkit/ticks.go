@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -140,7 +141,7 @@ func tickRun(b *testing.B, sv *supervisord.Supervisord, pool string) tickStats {
 	if len(times) < 1+quietTicks || len(calls) < 1+quietTicks {
 		b.Fatalf("%d answers, %d call counts in:\n%s", len(times), len(calls), log)
 	}
-	s := tickStats{first: times[0], firstCalls: calls[0], quiet: times[1 : 1+quietTicks]}
+	s := tickStats{first: times[0], firstCalls: calls[0], quiet: slices.Clone(times[1 : 1+quietTicks])}
 	b.Logf("%s: first tick %v, quiet ticks %v", pool, times[0], s.quiet)
 	for i := 1; i <= quietTicks; i++ {
 		s.longest = max(s.longest, times[i])
